@@ -1,0 +1,57 @@
+/**
+ * The one API object the preload exposes to the renderer as `window.switchboard`.
+ *
+ * Built from the IPC contract so that every method is typed by it; the renderer derives
+ * its type from `SwitchboardApi` and never sees `ipcRenderer`. Listeners return an
+ * unsubscribe function.
+ */
+import type {
+  EventChannel,
+  EventPayload,
+  InvokeChannel,
+  InvokeRequest,
+  InvokeResponse,
+  SendChannel,
+  SendPayload,
+} from '../common/ipc-contract';
+import type { CallSummary } from '../common/call-state';
+
+/** The part of Electron's `ipcRenderer` the API uses (typed loosely, narrowed here). */
+export interface IpcRendererLike {
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  send(channel: string, ...args: unknown[]): void;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+}
+
+/** Builds the API object over an `ipcRenderer`. */
+export function createSwitchboardApi(ipc: IpcRendererLike) {
+  const invoke = <C extends InvokeChannel>(channel: C, request?: InvokeRequest<C>) =>
+    ipc.invoke(channel, request) as Promise<InvokeResponse<C>>;
+  const send = <C extends SendChannel>(channel: C, payload?: SendPayload<C>) => ipc.send(channel, payload);
+  const on = <C extends EventChannel>(channel: C, callback: (payload: EventPayload<C>) => void) => {
+    const listener = (_event: unknown, payload: unknown) => callback(payload as EventPayload<C>);
+    ipc.on(channel, listener);
+    return () => {
+      ipc.removeListener(channel, listener);
+    };
+  };
+
+  return {
+    /** Signed-in session kept by main (the credential stays there), or null. */
+    restoreSession: () => invoke('session:restore'),
+    login: (name: string, password: string) => invoke('auth:login', { name, password }),
+    logout: () => invoke('auth:logout'),
+    /** A fresh short-lived Client SDK token; main exchanges the stored credential for it. */
+    getSdkToken: () => invoke('token:sdk'),
+    getShortcutStatus: () => invoke('shortcuts:status'),
+    /** Tells main the renderer listens now; main flushes queued events. */
+    ready: () => send('app:ready'),
+    reportCallState: (summary: CallSummary) => send('call:state', summary),
+    onCallCommand: (callback: (command: EventPayload<'call:command'>) => void) => on('call:command', callback),
+    onShortcutStatus: (callback: (status: EventPayload<'shortcuts:status'>) => void) => on('shortcuts:status', callback),
+    onSessionEnded: (callback: (info: EventPayload<'session:ended'>) => void) => on('session:ended', callback),
+  };
+}
+
+export type SwitchboardApi = ReturnType<typeof createSwitchboardApi>;

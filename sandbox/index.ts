@@ -1,0 +1,13 @@
+/**
+ * Runs the sandbox on its own: `npx tsx sandbox/index.ts` (the platform launcher runs it in-process).
+ */
+import { loadSandboxConfig } from './config';
+import { startSandbox } from './server';
+
+const sandbox = await startSandbox(loadSandboxConfig());
+console.log(`Sandbox listening on ${sandbox.url}`);
+const stop = () => {
+  void sandbox.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,52 @@
+/**
+ * One 20 ms clock for all media in the sandbox.
+ *
+ * Every source that produces frames (phones, players) ticks from this single timer
+ * rather than keeping a timer each: one wake-up a frame period however many calls run.
+ */
+
+export type Tick = () => void;
+
+/** Drives registered tick handlers every 20 ms, catching up when the event loop was late. */
+export class MediaClock {
+  private readonly handlers = new Set<Tick>();
+  private timer: NodeJS.Timeout | null = null;
+  private next = 0;
+  /** Frames that ran late and were caught up (a measure of event-loop pressure). */
+  lateTicks = 0;
+
+  constructor(private readonly periodMs = 20) {}
+
+  /** Registers a handler; returns its removal. */
+  add(handler: Tick): () => void {
+    this.handlers.add(handler);
+    if (!this.timer) this.start();
+    return () => {
+      this.handlers.delete(handler);
+      if (this.handlers.size === 0) this.stop();
+    };
+  }
+
+  private start(): void {
+    this.next = performance.now() + this.periodMs;
+    const loop = () => {
+      const now = performance.now();
+      let runs = 0;
+      while (now >= this.next && runs < 5) {
+        for (const handler of [...this.handlers]) handler();
+        this.next += this.periodMs;
+        runs++;
+      }
+      if (runs > 1) this.lateTicks += runs - 1;
+      if (now - this.next > this.periodMs * 5) this.next = now + this.periodMs;
+      this.timer = setTimeout(loop, Math.max(0, this.next - performance.now()));
+    };
+    this.timer = setTimeout(loop, this.periodMs);
+  }
+
+  /** Stops the timer (handlers stay registered). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * G.711 µ-law (PCMU): the codec between the sandbox and every peer.
+ *
+ * 8 kHz, one byte a sample, so mixing, tones and speech are sample arithmetic on
+ * 160-byte frames (20 ms). Tables make encode and decode one lookup each.
+ */
+
+const BIAS = 0x84;
+const CLIP = 32635;
+
+function encodeSample(sample: number): number {
+  let s = Math.max(-CLIP, Math.min(CLIP, Math.round(sample)));
+  const sign = s < 0 ? 0x80 : 0;
+  if (sign) s = -s;
+  s += BIAS;
+  let exponent = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  const mantissa = (s >> (exponent + 3)) & 0x0f;
+  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+}
+
+function decodeSample(byte: number): number {
+  const u = ~byte & 0xff;
+  const sign = u & 0x80;
+  const exponent = (u >> 4) & 0x07;
+  const mantissa = u & 0x0f;
+  const magnitude = (((mantissa << 3) + BIAS) << exponent) - BIAS;
+  return sign ? -magnitude : magnitude;
+}
+
+const decodeTable = new Int16Array(256);
+for (let i = 0; i < 256; i++) decodeTable[i] = decodeSample(i);
+const encodeTable = new Uint8Array(65536);
+for (let i = -32768; i < 32768; i++) encodeTable[i & 0xffff] = encodeSample(i);
+
+/** Samples a frame: 20 ms at 8 kHz. */
+export const FRAME_SAMPLES = 160;
+/** The µ-law byte for silence. */
+export const MULAW_SILENCE = 0xff;
+
+/** Decodes µ-law bytes to 16-bit linear samples. */
+export function mulawDecode(bytes: Uint8Array, out = new Int16Array(bytes.length)): Int16Array {
+  for (let i = 0; i < bytes.length; i++) out[i] = decodeTable[bytes[i]!]!;
+  return out;
+}
+
+/** Encodes 16-bit linear samples to µ-law bytes. */
+export function mulawEncode(samples: Int16Array, out = Buffer.alloc(samples.length)): Buffer {
+  for (let i = 0; i < samples.length; i++) out[i] = encodeTable[samples[i]! & 0xffff]!;
+  return out;
+}
+
+/** A 20 ms frame of silence. */
+export function silenceFrame(): Buffer {
+  return Buffer.alloc(FRAME_SAMPLES, MULAW_SILENCE);
+}
+
+/** Mean absolute amplitude of a µ-law frame (0 for digital silence), for level checks. */
+export function frameEnergy(frame: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < frame.length; i++) sum += Math.abs(decodeTable[frame[i]!]!);
+  return frame.length ? sum / frame.length : 0;
+}

@@ -1,0 +1,115 @@
+/**
+ * A Client SDK peer's media: one werift peer connection offering G.711 µ-law.
+ *
+ * The sandbox makes the offer (the platform offers in `member:invited`), the SDK answers.
+ * The SDK sends no usable ICE candidates (a dummy 0.0.0.0:9), so werift learns the
+ * browser's address from its connectivity checks (peer-reflexive candidates).
+ */
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import type { MediaCounters, MediaEndpoint } from './endpoint';
+
+const PCMU = () => new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 });
+
+/** Network options for the sandbox's side of every peer connection. */
+export interface WebRtcOptions {
+  /** Local address to offer as the ICE host candidate (127.0.0.1 for a one-machine setup). */
+  mediaAddress: string;
+}
+
+/** werift peer connection wrapped as a media endpoint. */
+export class WebRtcEndpoint implements MediaEndpoint {
+  private readonly pc: RTCPeerConnection;
+  private readonly transceiver: RTCRtpTransceiver;
+  private listener: ((frame: Buffer) => void) | null = null;
+  private readonly stats: MediaCounters = { packets_sent: 0, packets_received: 0 };
+  private sequence = Math.floor(Math.random() * 0xffff);
+  private timestamp = Math.floor(Math.random() * 0xffffffff);
+  private connectedResolve!: () => void;
+  /** Resolves when ICE and DTLS are up and media can flow. */
+  readonly connected = new Promise<void>((resolve) => (this.connectedResolve = resolve));
+  bytesIn = 0;
+  bytesOut = 0;
+  state: string = 'new';
+
+  constructor(readonly id: string, private readonly options: WebRtcOptions) {
+    const loopback = options.mediaAddress === '127.0.0.1';
+    this.pc = new RTCPeerConnection({
+      codecs: { audio: [PCMU()] },
+      iceUseIpv6: false,
+      ...(loopback
+        ? { iceAdditionalHostAddresses: ['127.0.0.1'], iceFilterCandidatePair: (pair) => pair.localCandidate.host === '127.0.0.1' }
+        : { iceInterfaceAddresses: { udp4: options.mediaAddress } }),
+    });
+    this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    this.transceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.stats.packets_received++;
+        this.bytesIn += rtp.payload.length;
+        if (rtp.header.payloadType === 0) this.listener?.(rtp.payload);
+      });
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      this.state = state;
+      if (state === 'connected') this.connectedResolve();
+    });
+  }
+
+  /** Creates the offer and waits for ICE gathering, since SDP goes whole (no trickle). */
+  async createOffer(): Promise<string> {
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    if (this.pc.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve) => {
+        const sub = this.pc.iceGatheringStateChange.subscribe((state) => {
+          if (state === 'complete') {
+            sub.unSubscribe();
+            resolve();
+          }
+        });
+      });
+    }
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift produced no local description');
+    return this.restrictCandidates(sdp);
+  }
+
+  /** Applies the client's answer. */
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  onFrame(listener: ((frame: Buffer) => void) | null): void {
+    this.listener = listener;
+  }
+
+  deliver(frame: Buffer): void {
+    if (this.state !== 'connected') return;
+    const header = new RtpHeader({
+      payloadType: 0,
+      sequenceNumber: this.sequence,
+      timestamp: this.timestamp >>> 0,
+      marker: false,
+    });
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.timestamp = (this.timestamp + frame.length) >>> 0;
+    this.stats.packets_sent++;
+    this.bytesOut += frame.length;
+    void this.transceiver.sender.sendRtp(new RtpPacket(header, frame)).catch(() => undefined);
+  }
+
+  counters(): MediaCounters {
+    return { ...this.stats };
+  }
+
+  close(): void {
+    this.listener = null;
+    void this.pc.close().catch(() => undefined);
+  }
+
+  /** Keeps only host candidates on the configured address, so checks never leave that network. */
+  private restrictCandidates(sdp: string): string {
+    return sdp
+      .split('\r\n')
+      .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === this.options.mediaAddress)
+      .join('\r\n');
+  }
+}

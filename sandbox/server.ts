@@ -1,0 +1,112 @@
+/**
+ * Composes the sandbox: HTTP (Fastify) and the Client SDK socket (socket.io) on one port.
+ */
+import Fastify from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { Server as SocketServer } from 'socket.io';
+import type { SandboxConfig } from './config';
+import { createLogger } from './log';
+import { MediaClock } from './media/clock';
+import { SessionRegistry } from './rtc/sessions';
+import { SandboxStore } from './state/store';
+import { CallEngine } from './voice/engine';
+import { registerApplicationRoutes } from './http/applications';
+import { registerPhoneRoutes } from './http/phones';
+import { registerClientApiRoutes } from './http/client-api';
+import { sendError } from './http/errors';
+
+/** A running sandbox. */
+export interface RunningSandbox {
+  /** Base URL: REST, socket.io (path /v2/rtc) and the phone API all live under it. */
+  url: string;
+  store: SandboxStore;
+  engine: CallEngine;
+  sessions: SessionRegistry;
+  clock: MediaClock;
+  close(): Promise<void>;
+}
+
+const SOCKET_PATH = '/v2/rtc';
+
+/** Starts the sandbox and resolves once it listens. */
+export async function startSandbox(config: SandboxConfig): Promise<RunningSandbox> {
+  const log = createLogger(config.verbose);
+  const store = new SandboxStore(join(config.dataDir, 'state.json'));
+  const clock = new MediaClock();
+  const sessions = new SessionRegistry(store, log);
+  const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress } });
+
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  // Browsers call from other origins (the agent app, a file:// page): answer CORS everywhere.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    reply.header('access-control-allow-origin', origin ?? '*');
+    reply.header('vary', 'origin');
+    reply.header('access-control-allow-headers', 'authorization, content-type, x-requested-with');
+    reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+    reply.header('access-control-max-age', '600');
+    if (request.method === 'OPTIONS') return reply.code(204).send();
+  });
+  // The SDK sends `content-type: application/json` with an empty body on DELETE, and some
+  // clients post JSON as text/plain: parse both leniently, reject only malformed JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) log.error(error.stack ?? String(error));
+    return sendError(reply, status, status < 500 ? 'invalid_body' : 'internal_error', status < 500 ? error.message : 'Internal error');
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  app.get('/sandbox/v1/health', async () => ({ ok: true, sessions: sessions.count(), active_legs: engine.activeLegCount() }));
+  registerApplicationRoutes(app, store);
+  registerPhoneRoutes(app, engine, sessions);
+  registerClientApiRoutes(app, { store, sessions, engine });
+  await app.ready();
+
+  const io = new SocketServer(app.server, {
+    path: SOCKET_PATH,
+    transports: ['websocket'],
+    cors: { origin: true, credentials: true },
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+  });
+  sessions.attach(io);
+  // engine.io claims every path under /v2/rtc/; the SDK's metrics POST lives there too, so
+  // hand that one path back to Fastify.
+  const engineListener = app.server.listeners('request').at(-1) as (req: IncomingMessage, res: ServerResponse) => void;
+  app.server.removeListener('request', engineListener);
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith(`${SOCKET_PATH}/metrics`)) app.routing(req, res);
+    else engineListener(req, res);
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  log.info(`listening on ${url}`);
+
+  return {
+    url,
+    store,
+    engine,
+    sessions,
+    clock,
+    async close() {
+      await engine.shutdown();
+      io.close();
+      sessions.close();
+      clock.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The sandbox's durable state: applications and numbers, as Vonage keeps them for an account.
+ *
+ * One JSON file under DATA_DIR, written atomically (temp file + rename) so a crash never
+ * leaves half a file. Calls and sessions are live state and are not stored.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** One webhook as the Applications API describes it. */
+export interface Webhook {
+  address: string;
+  http_method: 'GET' | 'POST';
+  connect_timeout?: number;
+  socket_timeout?: number;
+}
+
+/** A Vonage application: its identity, public key and webhooks. */
+export interface ApplicationRecord {
+  id: string;
+  name: string;
+  public_key: string;
+  capabilities: {
+    voice?: { webhooks: { answer_url?: Webhook; event_url?: Webhook; fallback_answer_url?: Webhook } };
+    rtc?: { webhooks: { event_url?: Webhook } };
+  };
+  created_at: string;
+}
+
+/** A virtual number, linked to at most one application. */
+export interface NumberRecord {
+  msisdn: string;
+  country: string;
+  type: 'landline' | 'mobile-lvn';
+  application_id: string | null;
+}
+
+interface StateFile {
+  account: { api_key: string; api_secret: string };
+  applications: Record<string, ApplicationRecord>;
+  numbers: Record<string, NumberRecord>;
+}
+
+/** Loads and saves the state file. */
+export class SandboxStore {
+  private state: StateFile;
+
+  constructor(private readonly file: string) {
+    this.state = this.load();
+  }
+
+  get account(): StateFile['account'] {
+    return this.state.account;
+  }
+
+  application(id: string): ApplicationRecord | undefined {
+    return this.state.applications[id];
+  }
+
+  applications(): ApplicationRecord[] {
+    return Object.values(this.state.applications);
+  }
+
+  saveApplication(app: ApplicationRecord): void {
+    this.state.applications[app.id] = app;
+    this.persist();
+  }
+
+  deleteApplication(id: string): boolean {
+    if (!this.state.applications[id]) return false;
+    delete this.state.applications[id];
+    for (const n of Object.values(this.state.numbers)) if (n.application_id === id) n.application_id = null;
+    this.persist();
+    return true;
+  }
+
+  number(msisdn: string): NumberRecord | undefined {
+    return this.state.numbers[msisdn];
+  }
+
+  numbers(): NumberRecord[] {
+    return Object.values(this.state.numbers);
+  }
+
+  saveNumber(record: NumberRecord): void {
+    this.state.numbers[record.msisdn] = record;
+    this.persist();
+  }
+
+  private load(): StateFile {
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as StateFile;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`Sandbox state file ${this.file} is unreadable: ${(error as Error).message}`);
+      const fresh: StateFile = {
+        account: { api_key: randomBytes(4).toString('hex'), api_secret: randomBytes(12).toString('base64url') },
+        applications: {},
+        numbers: {},
+      };
+      this.state = fresh;
+      this.persist();
+      return fresh;
+    }
+  }
+
+  private persist(): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(this.state, null, 2), { mode: 0o600 });
+    renameSync(temp, this.file);
+  }
+}
