@@ -1,0 +1,10 @@
+/**
+ * Renderer entry: picks the bridge for this shell and mounts the agent UI.
+ */
+import { createRoot } from 'react-dom/client';
+import { App } from './ui/App';
+import { resolveBridge } from './bridge';
+import './ui/styles.css';
+
+const { bridge, shell } = resolveBridge();
+createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} />);

@@ -1,0 +1,232 @@
+/**
+ * The local platform: the sandbox (standing in for the Vonage cloud) and the backend,
+ * wired together on the embedded default. `npm run platform` runs it; tests and
+ * `npm start` call `startPlatform` in-process.
+ *
+ * On first start it creates the Vonage-style application in the sandbox (key pair, voice
+ * and rtc capabilities, webhooks at the backend), links the contact-center number and
+ * seeds the demo agents. Later starts reuse them and point the webhooks at the current ports.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { defaultDataDir } from '../sandbox/config';
+import { loadServerConfig } from '../server/config';
+import { startServer, type RunningServer } from '../server/start';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The demo agents `npm run platform` seeds. */
+export const DEMO_AGENTS = ['Jane', 'Joe'] as const;
+export type DemoAgent = (typeof DEMO_AGENTS)[number];
+
+/** Options of the launcher (all optional; the environment fills the rest). */
+export interface PlatformOptions {
+  dataDir?: string;
+  serverPort?: number;
+  sandboxPort?: number;
+  contactNumber?: string;
+  mobileApiKey?: string | null;
+  /** Passwords for the demo agents; generated once and kept under DATA_DIR otherwise. */
+  agentPasswords?: Record<DemoAgent, string>;
+  logLevel?: 'silent' | 'error' | 'warn' | 'info';
+  verboseSandbox?: boolean;
+}
+
+/** A running platform. */
+export interface RunningPlatform {
+  serverUrl: string;
+  sandboxUrl: string;
+  contactNumber: string;
+  applicationId: string;
+  agents: Record<DemoAgent, string>;
+  dataDir: string;
+  sandbox: RunningSandbox;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+interface PlatformState {
+  application_id: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+function writeSecret(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o600 });
+}
+
+/** Creates (or re-points) the application in the sandbox; returns its id and key file. */
+async function ensureApplication(sandbox: RunningSandbox, dataDir: string, serverUrl: string): Promise<{ id: string; keyPath: string }> {
+  const { api_key, api_secret } = sandbox.store.account;
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`,
+    'content-type': 'application/json',
+  };
+  const body = JSON.stringify({
+    name: 'Switchboard contact center',
+    capabilities: {
+      voice: {
+        webhooks: {
+          answer_url: { address: `${serverUrl}/webhooks/answer`, http_method: 'GET' },
+          event_url: { address: `${serverUrl}/webhooks/event`, http_method: 'POST' },
+        },
+      },
+      rtc: { webhooks: { event_url: { address: `${serverUrl}/webhooks/rtc-event`, http_method: 'POST' } } },
+    },
+  });
+  const stateFile = join(dataDir, 'platform.json');
+  const keyPath = join(dataDir, 'private.key');
+  const known = readJson<PlatformState>(stateFile);
+  if (known && existsSync(keyPath) && sandbox.store.application(known.application_id)) {
+    const response = await fetch(`${sandbox.url}/v2/applications/${known.application_id}`, { method: 'PUT', headers, body });
+    if (!response.ok) throw new Error(`Could not update the sandbox application: HTTP ${response.status}`);
+    return { id: known.application_id, keyPath };
+  }
+  const response = await fetch(`${sandbox.url}/v2/applications`, { method: 'POST', headers, body });
+  if (!response.ok) throw new Error(`Could not create the sandbox application: HTTP ${response.status} ${await response.text()}`);
+  const created = (await response.json()) as { id: string; keys: { private_key: string } };
+  writeSecret(keyPath, created.keys.private_key);
+  writeFileSync(stateFile, JSON.stringify({ application_id: created.id } satisfies PlatformState, null, 2));
+  return { id: created.id, keyPath };
+}
+
+function agentPasswords(dataDir: string, given?: Record<DemoAgent, string>): Record<DemoAgent, string> {
+  if (given) return given;
+  const file = join(dataDir, 'demo-agents.json');
+  const known = readJson<Record<DemoAgent, string>>(file);
+  if (known && DEMO_AGENTS.every((a) => typeof known[a] === 'string')) return known;
+  const fresh = Object.fromEntries(DEMO_AGENTS.map((a) => [a, randomBytes(9).toString('base64url')])) as Record<DemoAgent, string>;
+  writeSecret(file, JSON.stringify(fresh, null, 2));
+  return fresh;
+}
+
+/** Starts sandbox and backend, sets the account up, seeds the agents. */
+export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const env = process.env;
+  const dataDir = resolve(options.dataDir ?? env.DATA_DIR ?? defaultDataDir(env));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const contactNumber = options.contactNumber ?? env.CONTACT_NUMBER ?? '14155550199';
+  const sandbox = await startSandbox({
+    port: options.sandboxPort ?? Number(env.SANDBOX_PORT ?? 3040),
+    host: '127.0.0.1',
+    dataDir: join(dataDir, 'sandbox'),
+    mediaAddress: env.SANDBOX_MEDIA_ADDRESS || '127.0.0.1',
+    verbose: options.verboseSandbox ?? env.SANDBOX_VERBOSE === '1',
+  });
+  try {
+    const requestedPort = options.serverPort ?? Number(env.SERVER_PORT ?? 3030);
+    const serverPort = requestedPort === 0 ? await freePort() : requestedPort;
+    const serverUrl = `http://127.0.0.1:${serverPort}`;
+    const app = await ensureApplication(sandbox, dataDir, serverUrl);
+    const link = await fetch(`${sandbox.url}/sandbox/v1/numbers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: contactNumber, application_id: app.id }),
+    });
+    if (!link.ok) throw new Error(`Could not link ${contactNumber}: HTTP ${link.status} ${await link.text()}`);
+    const passwords = agentPasswords(dataDir, options.agentPasswords);
+    const rendererDir = join(root, 'dist', 'renderer');
+    const mobileApiKey = options.mobileApiKey === undefined ? env.MOBILE_API_KEY : options.mobileApiKey ?? undefined;
+    const config = loadServerConfig({
+      ...env,
+      SERVER_PORT: String(serverPort),
+      SERVER_HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      PUBLIC_URL: serverUrl,
+      VONAGE_APPLICATION_ID: app.id,
+      VONAGE_PRIVATE_KEY_PATH: app.keyPath,
+      VONAGE_API_URL: sandbox.url,
+      VONAGE_WS_URL: sandbox.url,
+      CONTACT_NUMBER: contactNumber,
+      MOBILE_API_KEY: mobileApiKey ?? '',
+      RENDERER_DIR: existsSync(join(rendererDir, 'index.html')) ? rendererDir : '',
+      LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'warn',
+    });
+    const server = await startServer(config, {
+      seedAgents: DEMO_AGENTS.map((name) => ({ name, display_name: name, password: passwords[name] })),
+    });
+    return {
+      serverUrl: server.url,
+      sandboxUrl: sandbox.url,
+      contactNumber,
+      applicationId: app.id,
+      agents: passwords,
+      dataDir,
+      sandbox,
+      server,
+      async stop() {
+        await sandbox.close();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+}
+
+/** The lines `npm run platform` prints. */
+export function describePlatform(p: RunningPlatform): string {
+  return [
+    'Switchboard platform is running (embedded sandbox).',
+    `  Backend:          ${p.serverUrl}`,
+    `  Sandbox:          ${p.sandboxUrl}   (Vonage-compatible platform: Client SDK, phones, Applications API)`,
+    `  Agent web app:    ${p.serverUrl}/app/`,
+    `  Contact number:   +${p.contactNumber}`,
+    `  Demo agents:      ${DEMO_AGENTS.map((a) => `${a} / ${p.agents[a]}`).join('    ')}`,
+    `  Data folder:      ${p.dataDir}`,
+    `  Call the number:  curl -X POST ${p.sandboxUrl}/sandbox/v1/phone/calls -H 'content-type: application/json' -d '{"from":"+14155550100","to":"+${p.contactNumber}"}'`,
+    'Press Ctrl-C to stop.',
+  ].join('\n');
+}
+
+/** Stops the platform on Ctrl-C / SIGTERM, once. */
+export function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => handler('SIGINT'));
+  process.once('SIGTERM', () => handler('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  startPlatform()
+    .then((platform) => {
+      console.log(describePlatform(platform));
+      stopOnSignals(() => platform.stop());
+    })
+    .catch((error: unknown) => {
+      console.error(`Could not start the platform: ${(error as Error).message}`);
+      process.exit(1);
+    });
+}

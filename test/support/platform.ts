@@ -1,0 +1,99 @@
+/**
+ * A whole platform (sandbox + backend) per test file, on free loopback ports, with its own
+ * data folder, plus helpers to drive simulated phones and read the call log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPlatform, type RunningPlatform } from '../../scripts/platform';
+
+/** What a simulated phone reports. */
+export interface PhoneCallState {
+  uuid: string;
+  status: string;
+  heard: Array<{ type: string; text?: string }>;
+  dtmf_received: string[];
+  media: { packets_sent: number; packets_received: number; audible_frames_received: number };
+}
+
+/** A call-log row as the backend returns it. */
+export interface CallLogRow {
+  conversation_uuid: string;
+  status: string;
+  agent: string | null;
+  from: string | null;
+  duration_s: number | null;
+  events: Array<{ uuid: string; status: string }>;
+}
+
+/** A started test platform. */
+export interface TestPlatform {
+  serverUrl: string;
+  sandboxUrl: string;
+  contactNumber: string;
+  agents: { Jane: string; Joe: string };
+  platform: RunningPlatform;
+  phone: {
+    call(from?: string, to?: string): Promise<{ uuid: string; conversation_uuid: string }>;
+    get(uuid: string): Promise<PhoneCallState>;
+    hangup(uuid: string): Promise<void>;
+  };
+  callLog(agent?: 'Jane' | 'Joe'): Promise<CallLogRow[]>;
+  stop(): Promise<void>;
+}
+
+async function json<T>(response: Response): Promise<T> {
+  if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Starts a platform for a test; `stop()` ends it and deletes its data. */
+export async function startTestPlatform(): Promise<TestPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const agents = { Jane: 'jane-test-password', Joe: 'joe-test-password' };
+  const platform = await startPlatform({
+    dataDir,
+    serverPort: 0,
+    sandboxPort: 0,
+    agentPasswords: agents,
+    mobileApiKey: null,
+    logLevel: 'silent',
+  });
+  const { sandboxUrl, serverUrl, contactNumber } = platform;
+  return {
+    serverUrl,
+    sandboxUrl,
+    contactNumber,
+    agents,
+    platform,
+    phone: {
+      call: async (from = '+14155550100', to = `+${contactNumber}`) =>
+        json(
+          await fetch(`${sandboxUrl}/sandbox/v1/phone/calls`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ from, to }),
+          }),
+        ),
+      get: async (uuid) => json(await fetch(`${sandboxUrl}/sandbox/v1/phone/calls/${uuid}`)),
+      hangup: async (uuid) => {
+        const response = await fetch(`${sandboxUrl}/sandbox/v1/phone/calls/${uuid}`, { method: 'DELETE' });
+        if (!response.ok) throw new Error(`hangup: HTTP ${response.status}`);
+      },
+    },
+    async callLog(agent = 'Jane') {
+      const login = await json<{ refresh_token: string }>(
+        await fetch(`${serverUrl}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: agent, password: agents[agent], client: 'desktop' }),
+        }),
+      );
+      return json(await fetch(`${serverUrl}/api/calls`, { headers: { authorization: `Bearer ${login.refresh_token}` } }));
+    },
+    async stop() {
+      await platform.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
