@@ -1,0 +1,85 @@
+/**
+ * A sandbox with an application and a linked number, and a recording webhook server
+ * standing in for a backend: for sandbox tests that need no real backend.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+
+/** One webhook request the recorder received. */
+export interface Recorded {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: Record<string, unknown> | null;
+}
+
+/** A sandbox account for tests. */
+export interface SandboxAccount {
+  sandbox: RunningSandbox;
+  applicationId: string;
+  privateKey: string;
+  number: string;
+  hooks: Recorded[];
+  /** What the answer webhook returns next (an NCCO). */
+  setNcco(ncco: unknown): void;
+  stop(): Promise<void>;
+}
+
+/** Starts a sandbox and a recording webhook server on loopback. */
+export async function startSandboxAccount(number = '14155550199'): Promise<SandboxAccount> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-sandbox-'));
+  const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', dataDir, mediaAddress: '127.0.0.1', verbose: false });
+  const hooks: Recorded[] = [];
+  let ncco: unknown = [{ action: 'talk', text: 'Hello' }];
+  const recorder: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      hooks.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), body: raw ? JSON.parse(raw) : null });
+      res.setHeader('content-type', 'application/json');
+      res.end(url.pathname === '/answer' ? JSON.stringify(ncco) : '{}');
+    });
+  });
+  await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+  const address = recorder.address();
+  const hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const { api_key, api_secret } = sandbox.store.account;
+  const created = await fetch(`${sandbox.url}/v2/applications`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'test',
+      capabilities: {
+        voice: {
+          webhooks: {
+            answer_url: { address: `${hookUrl}/answer`, http_method: 'GET' },
+            event_url: { address: `${hookUrl}/event`, http_method: 'POST' },
+          },
+        },
+      },
+    }),
+  });
+  const app = (await created.json()) as { id: string; keys: { private_key: string } };
+  await fetch(`${sandbox.url}/sandbox/v1/numbers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: number, application_id: app.id }),
+  });
+  return {
+    sandbox,
+    applicationId: app.id,
+    privateKey: app.keys.private_key,
+    number,
+    hooks,
+    setNcco: (next) => (ncco = next),
+    async stop() {
+      await sandbox.close();
+      await new Promise<void>((resolve) => recorder.close(() => resolve()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
