@@ -92,7 +92,8 @@ async function ensureApplication(sandbox: RunningSandbox, dataDir: string, serve
           event_url: { address: `${serverUrl}/webhooks/event`, http_method: 'POST' },
         },
       },
-      rtc: { webhooks: { event_url: { address: `${serverUrl}/webhooks/rtc-event`, http_method: 'POST' } } },
+      // rtc lets Client SDK users log in; its event_url is optional and Switchboard needs none yet.
+      rtc: { webhooks: {} },
     },
   });
   const stateFile = join(dataDir, 'platform.json');

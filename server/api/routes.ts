@@ -1,0 +1,67 @@
+/**
+ * The agent-facing API besides auth: client configuration, call log, health.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { CallLogEntry, ClientConfig } from '../../common/backend-api';
+import { authenticateAgent } from '../auth/routes';
+import type { AppContext } from '../context';
+import { parseWith } from '../http/errors';
+import type { CallWithEvents } from '../storage/types';
+
+/** Answer of `GET /api/health`. */
+export interface HealthResponse {
+  ok: true;
+}
+
+/** Query of `GET /api/calls`. */
+export const callListQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^[0-9]+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be at least 1').max(200, 'must be at most 200'))
+    .default(50),
+});
+
+/**
+ * Shape a stored call for the API.
+ *
+ * Events keep only leg, status and time; the raw payloads stay on the server.
+ */
+export function toCallLogEntry(call: CallWithEvents): CallLogEntry {
+  return {
+    conversation_uuid: call.conversation_uuid,
+    direction: call.direction,
+    from: call.from,
+    to: call.to,
+    agent: call.agent,
+    status: call.status,
+    started_at: call.started_at,
+    answered_at: call.answered_at,
+    ended_at: call.ended_at,
+    duration_s: call.duration_s,
+    events: call.events.map((e) => ({ uuid: e.uuid, status: e.status, timestamp: e.timestamp })),
+  };
+}
+
+/**
+ * Register `/api/config`, `/api/calls` and `/api/health`.
+ *
+ * Only the call log needs a login; configuration and health are public.
+ */
+export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/api/health', async (): Promise<HealthResponse> => ({ ok: true }));
+
+  app.get('/api/config', async (): Promise<ClientConfig> => ({
+    sdk: { apiUrl: ctx.config.sdk.apiUrl, websocketUrl: ctx.config.sdk.websocketUrl },
+    contact_number: ctx.config.contactNumber,
+  }));
+
+  app.get('/api/calls', async (request): Promise<CallLogEntry[]> => {
+    await authenticateAgent(ctx, request);
+    const { limit } = parseWith(callListQuery, request.query, 'query');
+    const calls = await ctx.storage.calls.listCalls(limit);
+    return calls.map(toCallLogEntry);
+  });
+}

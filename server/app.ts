@@ -1,0 +1,151 @@
+/**
+ * Assembling the backend's Fastify instance.
+ */
+import { createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { registerApiRoutes } from './api/routes';
+import { LoginRateLimiter } from './auth/rate-limit';
+import { registerAuthRoutes } from './auth/routes';
+import { seedAgents, type AgentSeed } from './auth/seed';
+import { ConfigError, type ServerConfig } from './config';
+import type { AppContext } from './context';
+import { errorBody, installErrorHandlers } from './http/errors';
+import { buildAppCsp, installCors, installSecurityHeaders } from './http/security';
+import { registerStaticApp } from './http/static';
+import { loggerOptions, type LogDestination } from './logging';
+import { DATABASE_FILE, openSqliteStorage } from './storage/sqlite';
+import type { Storage } from './storage/types';
+import { registerWebhookRoutes } from './webhooks/routes';
+
+/**
+ * Optional replacements for what {@link buildServer} would otherwise create itself.
+ *
+ * Tests inject storage, clock and log destination; launchers may seed agents.
+ */
+export interface ServerDeps {
+  /** Storage to use; when given, the caller owns it and closing the server leaves it open. */
+  storage?: Storage;
+  /** Clock (defaults to the system clock). */
+  now?: () => Date;
+  /** PEM of the application private key, instead of reading `config.privateKeyPath`. */
+  privateKey?: string;
+  /** Where log lines go (defaults to stdout). */
+  logStream?: LogDestination;
+  /** Failed-login limiter (defaults to 5 failures per name and address in 5 minutes). */
+  loginLimiter?: LoginRateLimiter;
+  /** Agents to create when missing (see {@link seedAgents}); existing ones are left alone. */
+  seedAgents?: readonly AgentSeed[];
+}
+
+/**
+ * The part of a reply that `frameworkErrors` uses.
+ *
+ * Fastify types that hook's reply generically over every route shape; this names only what
+ * we call, so the handler needs no casts.
+ */
+interface FrameworkErrorReply {
+  code(statusCode: number): FrameworkErrorReply;
+  send(payload?: unknown): unknown;
+}
+
+/** Largest request body accepted; webhooks and API bodies are a few hundred bytes. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Read and check the application private key.
+ *
+ * Fails at start-up, naming the variable, rather than at the first token request.
+ */
+export function loadPrivateKey(config: Pick<ServerConfig, 'privateKeyPath'>, pem?: string): string {
+  let text: string;
+  try {
+    text = pem ?? fs.readFileSync(config.privateKeyPath, 'utf8');
+  } catch {
+    throw new ConfigError('VONAGE_PRIVATE_KEY_PATH', `cannot be read: ${config.privateKeyPath}`);
+  }
+  try {
+    const key = createPrivateKey(text);
+    if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+  } catch {
+    // Never echo the file's content: it is the secret.
+    throw new ConfigError('VONAGE_PRIVATE_KEY_PATH', 'does not hold an RSA private key in PEM form');
+  }
+  return text;
+}
+
+/**
+ * Build the backend: routes, hooks and storage, ready but not listening.
+ *
+ * Tests drive it with `app.inject`; {@link startServer} makes it listen. Closing the
+ * instance closes the storage it opened.
+ */
+export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): Promise<FastifyInstance> {
+  const privateKey = loadPrivateKey(config, deps.privateKey);
+  const ownsStorage = deps.storage === undefined;
+  let storage: Storage;
+  if (deps.storage) {
+    storage = deps.storage;
+  } else {
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    storage = openSqliteStorage(path.join(config.dataDir, DATABASE_FILE));
+  }
+  const now = deps.now ?? (() => new Date());
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, deps.logStream),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // Errors Fastify raises before routing (a malformed URL) bypass the error handler.
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FrameworkErrorReply) => {
+      void reply.code(400).send(errorBody('invalid_request', error.code === 'FST_ERR_BAD_URL' ? 'The request URL is malformed' : 'The request is invalid'));
+    },
+  });
+
+  if (ownsStorage) app.addHook('onClose', async () => storage.close());
+
+  if (process.env.DEBUG && /vonage/i.test(process.env.DEBUG)) {
+    // @vonage/jwt's debug output prints the private key.
+    app.log.warn('DEBUG includes vonage: @vonage/jwt will write the private key to stderr; unset DEBUG');
+  }
+
+  const ctx: AppContext = {
+    config,
+    storage,
+    now,
+    privateKey,
+    loginLimiter: deps.loginLimiter ?? new LoginRateLimiter(),
+  };
+
+  try {
+    // Expired credentials can never be used again; drop them so the table stays small.
+    await storage.credentials.deleteExpired(now().toISOString());
+    if (deps.seedAgents && deps.seedAgents.length > 0) {
+      const created = await seedAgents(storage.agents, deps.seedAgents, now);
+      if (created.length > 0) app.log.info({ agents: created }, 'created agents');
+    }
+
+    // JSON only: Fastify's default text/plain parser would let a cross-site <form> post to
+    // the API without a CORS preflight.
+    app.removeContentTypeParser('text/plain');
+    installErrorHandlers(app);
+    installSecurityHeaders(app);
+    installCors(app, config.corsOrigins);
+
+    registerAuthRoutes(app, ctx);
+    registerApiRoutes(app, ctx);
+    registerWebhookRoutes(app, ctx);
+    if (config.rendererDir) {
+      registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });
+    }
+
+    await app.ready();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
+}
