@@ -1,0 +1,163 @@
+/**
+ * The desktop's client of the Switchboard backend (contract: `common/backend-api.ts`).
+ *
+ * Every failure becomes a {@link BackendError} whose message an agent can read; the
+ * credential is sent in the Authorization header only, never in a URL or a log line.
+ */
+import type { AgentProfile, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
+
+/** How a backend call failed. */
+export type BackendErrorKind =
+  /** 401: wrong name/password at login, or the credential is revoked or expired. */
+  | 'unauthorized'
+  /** The server could not be reached (down, wrong URL, timeout). */
+  | 'network'
+  /** Any other 4xx: the request was refused, the message says why. */
+  | 'rejected'
+  /** 5xx. */
+  | 'server'
+  /** The answer was not what the contract promises. */
+  | 'protocol';
+
+/** A failed backend call, with a message fit for the agent's screen. */
+export class BackendError extends Error {
+  constructor(
+    readonly kind: BackendErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+/** What a desktop login returns. */
+export interface DesktopLogin {
+  agent: AgentProfile;
+  refreshToken: string;
+  expiresAt: string;
+}
+
+/** Options of {@link BackendClient}. */
+export interface BackendClientOptions {
+  /** e.g. `http://127.0.0.1:3030`, without a trailing slash. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /** Per request; a hung server must not hang the login form. */
+  timeoutMs?: number;
+}
+
+/** Calls the backend's desktop-facing endpoints. */
+export class BackendClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(options: BackendClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** `POST /api/auth/login` as a desktop client: the refresh credential comes back in the body. */
+  async login(name: string, password: string): Promise<DesktopLogin> {
+    const body = await this.request<LoginResponse>('POST', '/api/auth/login', {
+      json: { name, password, client: 'desktop' },
+      unauthorized: 'The name or password is not correct.',
+    });
+    if (!isAgent(body.agent) || typeof body.refresh_token !== 'string' || body.refresh_token.length === 0) {
+      throw new BackendError('protocol', 'The Switchboard server answered the login without a desktop credential.');
+    }
+    return { agent: body.agent, refreshToken: body.refresh_token, expiresAt: body.expires_at };
+  }
+
+  /** `POST /api/auth/token`: exchanges the refresh credential for a short-lived SDK JWT. */
+  async exchangeToken(refreshToken: string): Promise<SdkTokenResponse> {
+    const body = await this.request<SdkTokenResponse>('POST', '/api/auth/token', {
+      bearer: refreshToken,
+      unauthorized: 'Your session has ended. Please sign in again.',
+    });
+    if (!isAgent(body.agent) || typeof body.jwt !== 'string' || typeof body.expires_at !== 'string') {
+      throw new BackendError('protocol', 'The Switchboard server sent an unreadable token.');
+    }
+    return body;
+  }
+
+  /** `POST /api/auth/logout`: revokes the refresh credential. */
+  async logout(refreshToken: string): Promise<void> {
+    await this.request<unknown>('POST', '/api/auth/logout', {
+      bearer: refreshToken,
+      unauthorized: 'Your session had already ended.',
+      allowEmpty: true,
+    });
+  }
+
+  /** `GET /api/config`: where the Client SDK connects. */
+  async getConfig(): Promise<ClientConfig> {
+    const body = await this.request<ClientConfig>('GET', '/api/config', { unauthorized: 'Not allowed to read the configuration.' });
+    const sdk = body?.sdk as Partial<ClientConfig['sdk']> | undefined;
+    if (!sdk || typeof sdk.apiUrl !== 'string' || typeof sdk.websocketUrl !== 'string') {
+      throw new BackendError('protocol', 'The Switchboard server sent an unreadable configuration.');
+    }
+    return body;
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean },
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.json !== undefined) headers['content-type'] = 'application/json';
+    if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch {
+      throw new BackendError('network', `Cannot reach the Switchboard server at ${this.baseUrl}. Check your connection and try again.`);
+    }
+    const text = await response.text().catch(() => '');
+    const body = parseJson(text);
+    if (response.ok) {
+      if (body === undefined && !options.allowEmpty) {
+        throw new BackendError('protocol', `The Switchboard server sent an unreadable answer (HTTP ${response.status}).`, response.status);
+      }
+      return body as T;
+    }
+    const apiError = (body as Partial<ApiErrorBody> | undefined)?.error;
+    const code = typeof apiError?.code === 'string' ? apiError.code : undefined;
+    const serverMessage = typeof apiError?.message === 'string' && apiError.message.trim() ? apiError.message.trim() : undefined;
+    if (response.status === 401) throw new BackendError('unauthorized', options.unauthorized, 401, code);
+    if (response.status >= 500) {
+      throw new BackendError('server', `The Switchboard server had a problem (HTTP ${response.status}). Try again in a moment.`, response.status, code);
+    }
+    const field = typeof apiError?.field === 'string' && serverMessage && !serverMessage.includes(apiError.field) ? `${apiError.field}: ` : '';
+    throw new BackendError(
+      'rejected',
+      serverMessage ? `${field}${serverMessage}` : `The Switchboard server refused the request (HTTP ${response.status}).`,
+      response.status,
+      code,
+    );
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAgent(value: unknown): value is AgentProfile {
+  if (typeof value !== 'object' || value === null) return false;
+  const agent = value as Record<string, unknown>;
+  return typeof agent.name === 'string' && typeof agent.display_name === 'string';
+}

@@ -1,0 +1,27 @@
+/**
+ * The Electron entry (bundled to `dist/main/main.cjs`): real Electron in, Switchboard out.
+ */
+import path from 'node:path';
+import * as electron from 'electron';
+import Store from 'electron-store';
+import { startSwitchboard } from './app';
+import { loadConfig, VAULT_STORE_OPTIONS } from './config';
+
+const config = loadConfig(process.env);
+// The bundle sits in dist/main; the renderer and preload are its siblings.
+const dist = path.resolve(__dirname, '..');
+
+const handle = startSwitchboard(electron, {
+  serverUrl: config.serverUrl,
+  shortcuts: config.shortcuts,
+  rendererIndex: path.join(dist, 'renderer', 'index.html'),
+  ringPage: path.join(dist, 'renderer', 'ring.html'),
+  preloadPath: path.join(dist, 'preload', 'preload.cjs'),
+  store: new Store<Record<string, unknown>>(VAULT_STORE_OPTIONS),
+});
+
+// Lets the real-Electron test suite reach the handle through `electronApp.evaluate`;
+// main-process code only, nothing a renderer can see.
+if (process.env.SWITCHBOARD_TEST_HANDLE === '1') {
+  (globalThis as { switchboard?: typeof handle }).switchboard = handle;
+}

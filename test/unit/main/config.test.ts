@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SERVER_URL, DEFAULT_SHORTCUTS, loadConfig } from '../../../main/config';
+
+describe('loadConfig', () => {
+  it('uses the defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({ serverUrl: DEFAULT_SERVER_URL, shortcuts: { ...DEFAULT_SHORTCUTS } });
+    expect(DEFAULT_SHORTCUTS).toEqual({ answer: 'CommandOrControl+Alt+A', hangup: 'CommandOrControl+Alt+H' });
+  });
+
+  it('reads overrides, trimming and ignoring empty values', () => {
+    expect(
+      loadConfig({
+        SWITCHBOARD_SERVER_URL: ' https://switchboard.example.com/ ',
+        SWITCHBOARD_ANSWER_SHORTCUT: 'F9',
+        SWITCHBOARD_HANGUP_SHORTCUT: '',
+      }),
+    ).toEqual({ serverUrl: 'https://switchboard.example.com', shortcuts: { answer: 'F9', hangup: DEFAULT_SHORTCUTS.hangup } });
+  });
+
+  it('rejects a server URL that is not http(s)', () => {
+    expect(() => loadConfig({ SWITCHBOARD_SERVER_URL: 'not a url' })).toThrow('SWITCHBOARD_SERVER_URL');
+    expect(() => loadConfig({ SWITCHBOARD_SERVER_URL: 'file:///etc' })).toThrow('http(s)');
+  });
+});

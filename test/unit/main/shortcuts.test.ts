@@ -1,0 +1,107 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ShortcutStatus } from '../../../common/ipc-contract';
+import { CallController } from '../../../main/call-controller';
+import { DEFAULT_SHORTCUTS, type ShortcutConfig } from '../../../main/config';
+import { createRecordingLogger } from '../../../main/log';
+import { ShortcutManager } from '../../../main/shortcuts';
+import { FakeGlobalShortcut } from './fakes';
+
+const { answer: ANSWER, hangup: HANGUP } = DEFAULT_SHORTCUTS;
+
+function setup(prepare?: (globalShortcut: FakeGlobalShortcut) => void, accelerators: ShortcutConfig = { answer: ANSWER, hangup: HANGUP }) {
+  const globalShortcut = new FakeGlobalShortcut();
+  prepare?.(globalShortcut);
+  const deps = {
+    tray: { setState: vi.fn() },
+    notifier: { ring: vi.fn(), dismiss: vi.fn() },
+    ringer: { start: vi.fn(), stop: vi.fn() },
+    sendCommand: vi.fn(),
+    showWindow: vi.fn(),
+    log: createRecordingLogger(),
+  };
+  const calls = new CallController(deps);
+  const reported: ShortcutStatus[] = [];
+  const log = createRecordingLogger();
+  const manager = new ShortcutManager(globalShortcut, {
+    accelerators,
+    handlers: { answer: () => calls.answer('shortcut'), hangup: () => calls.hangupOrDecline('shortcut') },
+    onStatus: (status) => reported.push(status),
+    log,
+  });
+  const status = manager.register();
+  return { globalShortcut, deps, calls, manager, status, reported, log };
+}
+
+describe('ShortcutManager', () => {
+  it('registers both accelerators and reports success', () => {
+    const { globalShortcut, status, reported } = setup();
+    expect(globalShortcut.isRegistered(ANSWER)).toBe(true);
+    expect(globalShortcut.isRegistered(HANGUP)).toBe(true);
+    expect(status).toEqual({ answer: { accelerator: ANSWER, registered: true }, hangup: { accelerator: HANGUP, registered: true } });
+    expect(reported).toEqual([status]);
+  });
+
+  it('answer while ringing sends an answer command and shows the window', () => {
+    const { globalShortcut, deps, calls } = setup();
+    calls.update({ phase: 'ringing', callId: 'c1', from: '+14155550100' });
+    expect(globalShortcut.press(ANSWER)).toBe(true);
+    expect(deps.sendCommand).toHaveBeenCalledWith({ action: 'answer', callId: 'c1', source: 'shortcut' });
+    expect(deps.showWindow).toHaveBeenCalledTimes(1);
+  });
+
+  it('hang-up declines while ringing and hangs up during a call', () => {
+    const { globalShortcut, deps, calls } = setup();
+    calls.update({ phase: 'ringing', callId: 'c1', from: '+1' });
+    globalShortcut.press(HANGUP);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'decline', callId: 'c1', source: 'shortcut' });
+    calls.update({ phase: 'active', callId: 'c2', from: '+1', since: 1 });
+    globalShortcut.press(HANGUP);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'hangup', callId: 'c2', source: 'shortcut' });
+    expect(deps.showWindow).not.toHaveBeenCalled();
+  });
+
+  it('does nothing when there is no call', () => {
+    const { globalShortcut, deps, calls } = setup();
+    globalShortcut.press(ANSWER);
+    globalShortcut.press(HANGUP);
+    calls.update({ phase: 'active', callId: 'c2', from: '+1', since: 1 });
+    globalShortcut.press(ANSWER); // answering an active call makes no sense
+    expect(deps.sendCommand).not.toHaveBeenCalled();
+  });
+
+  it('reports an accelerator taken by another app: logged and sent, naming it', () => {
+    const { status, reported, log, globalShortcut } = setup((shortcut) => shortcut.taken.add(ANSWER));
+    expect(status.answer).toEqual({
+      accelerator: ANSWER,
+      registered: false,
+      error: `The answer shortcut ${ANSWER} is already used by another application`,
+    });
+    expect(status.hangup.registered).toBe(true);
+    expect(reported).toEqual([status]);
+    expect(log.lines).toContainEqual(expect.objectContaining({ level: 'error', fields: expect.objectContaining({ accelerator: ANSWER }) }));
+    expect(globalShortcut.isRegistered(ANSWER)).toBe(false);
+  });
+
+  it('reports an accelerator Electron refuses (register throws)', () => {
+    const { status, log } = setup((shortcut) => shortcut.invalid.add(HANGUP));
+    expect(status.hangup.registered).toBe(false);
+    expect(status.hangup.error).toContain(HANGUP);
+    expect(status.hangup.error).toContain('conversion failure');
+    expect(log.lines.filter((line) => line.level === 'error')).toHaveLength(1);
+  });
+
+  it('refuses the same accelerator for both', () => {
+    const { status } = setup(undefined, { answer: ANSWER, hangup: ANSWER });
+    expect(status.answer.registered).toBe(true);
+    expect(status.hangup).toEqual({ accelerator: ANSWER, registered: false, error: expect.stringContaining('same as the answer shortcut') });
+  });
+
+  it('unregisters only what it registered', () => {
+    const { globalShortcut, manager } = setup();
+    globalShortcut.register('F12', () => undefined);
+    manager.unregister();
+    expect(globalShortcut.isRegistered(ANSWER)).toBe(false);
+    expect(globalShortcut.isRegistered(HANGUP)).toBe(false);
+    expect(globalShortcut.isRegistered('F12')).toBe(true);
+  });
+});

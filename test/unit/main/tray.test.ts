@@ -1,0 +1,95 @@
+import { inflateSync } from 'node:zlib';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { trayIconDataUrl } from '../../../main/icons';
+import { createRecordingLogger } from '../../../main/log';
+import { TrayController, type TrayActions } from '../../../main/tray';
+import { fakeMenu, fakeNativeImage, FakeTray } from './fakes';
+
+function setup() {
+  FakeTray.instances = [];
+  const actions: TrayActions = { show: vi.fn(), answer: vi.fn(), decline: vi.fn(), hangup: vi.fn(), quit: vi.fn() };
+  const controller = new TrayController({ Tray: FakeTray, Menu: fakeMenu, nativeImage: fakeNativeImage }, actions, createRecordingLogger());
+  const tray = FakeTray.instances[0]!;
+  return { actions, controller, tray };
+}
+
+describe('TrayController', () => {
+  beforeEach(() => {
+    FakeTray.instances = [];
+  });
+
+  it('starts idle: ready tooltip, Show and Quit only', () => {
+    const { tray } = setup();
+    expect(FakeTray.instances).toHaveLength(1);
+    expect(tray.toolTip).toBe('Switchboard — Ready');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Quit']);
+    expect(tray.imageUrl()).toBe(trayIconDataUrl('idle'));
+  });
+
+  it('shows ringing with Answer and Decline, then in-call with Hang up, then idle again', () => {
+    const { controller, tray, actions } = setup();
+    controller.setState({ kind: 'ringing', from: '+14155550100' });
+    expect(tray.toolTip).toBe('Switchboard — Incoming call from +14155550100');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
+    expect(tray.imageUrl()).toBe(trayIconDataUrl('ringing'));
+    tray.menu?.click('Answer');
+    tray.menu?.click('Decline');
+    expect(actions.answer).toHaveBeenCalledTimes(1);
+    expect(actions.decline).toHaveBeenCalledTimes(1);
+
+    controller.setState({ kind: 'in-call', from: '+14155550100' });
+    expect(tray.toolTip).toBe('Switchboard — On a call with +14155550100');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
+    expect(tray.imageUrl()).toBe(trayIconDataUrl('in-call'));
+    tray.menu?.click('Hang up');
+    expect(actions.hangup).toHaveBeenCalledTimes(1);
+
+    controller.setState({ kind: 'idle' });
+    expect(tray.toolTip).toBe('Switchboard — Ready');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Quit']);
+    expect(controller.state()).toEqual({ kind: 'idle' });
+  });
+
+  it('Show, Quit and a click on the icon reach their actions', () => {
+    const { tray, actions } = setup();
+    tray.menu?.click('Show Switchboard');
+    tray.emit('click');
+    tray.menu?.click('Quit');
+    expect(actions.show).toHaveBeenCalledTimes(2);
+    expect(actions.quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not rebuild the menu for the same state, and stops after destroy', () => {
+    const { controller, tray } = setup();
+    controller.setState({ kind: 'ringing', from: '+1' });
+    const menu = tray.menu;
+    controller.setState({ kind: 'ringing', from: '+1' });
+    expect(tray.menu).toBe(menu);
+    controller.destroy();
+    expect(tray.destroyed).toBe(true);
+    controller.setState({ kind: 'idle' });
+    expect(tray.toolTip).toBe('Switchboard — Incoming call from +1');
+  });
+});
+
+describe('tray icons', () => {
+  it.each(['idle', 'ringing', 'in-call'] as const)('%s is a valid 32×32 RGBA PNG', (state) => {
+    const png = Buffer.from(trayIconDataUrl(state).replace('data:image/png;base64,', ''), 'base64');
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
+    expect(png.readUInt32BE(16)).toBe(32);
+    expect(png.readUInt32BE(20)).toBe(32);
+    expect(png[25]).toBe(6); // RGBA
+    const idatLength = png.readUInt32BE(33);
+    expect(png.subarray(37, 41).toString('ascii')).toBe('IDAT');
+    const raw = inflateSync(png.subarray(41, 41 + idatLength));
+    expect(raw.length).toBe((32 * 4 + 1) * 32);
+    // Corners transparent, centre opaque.
+    expect(raw[1 + 3]).toBe(0);
+    expect(raw[16 * 129 + 1 + 16 * 4 + 3]).toBe(255);
+  });
+
+  it('differs per state', () => {
+    expect(new Set([trayIconDataUrl('idle'), trayIconDataUrl('ringing'), trayIconDataUrl('in-call')]).size).toBe(3);
+  });
+});
