@@ -7,6 +7,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'test',
   testMatch: ['e2e/**/*.spec.ts', 'desktop/**/*.spec.ts', 'electron/**/*.spec.ts'],
+  // Bundles main, preload and the desktop harness so every run tests the current code.
+  globalSetup: './test/desktop/global-setup.ts',
   workers: 1,
   fullyParallel: false,
   forbidOnly: true,

@@ -1,0 +1,169 @@
+/**
+ * Desktop scenarios on the full stack (sandbox + backend + real renderer + real SDK),
+ * with the real main process running against the Electron double.
+
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import type { Browser } from 'playwright';
+import { DEFAULT_SHORTCUTS } from '../../main/config';
+import { launchChromium } from '../support/chromium';
+import { launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { CALLER, completedCalls, digits, expectAudioFlowing, expectIncomingCall, expectLoggedCall, signIn, SDK_TIMEOUT } from './scenarios';
+
+test.describe('desktop app on the full stack (harness)', () => {
+  test.describe.configure({ mode: 'serial', timeout: 120_000 });
+
+  let platform: TestPlatform;
+  let browser: Browser;
+  let desktop: DesktopApp | null = null;
+
+  test.beforeAll(async () => {
+    platform = await startTestPlatform();
+    browser = await launchChromium();
+  });
+
+  test.afterEach(async () => {
+    await desktop?.quit();
+    desktop = null;
+  });
+
+  test.afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  async function launch(userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> {
+    desktop = await launchDesktop({ browser, serverUrl: platform.serverUrl, userDataDir, ...extra });
+    return desktop;
+  }
+
+  /** Tray, notification and ring window all say "ringing". */
+  async function expectRingingAlerts(app: DesktopApp): Promise<void> {
+    await expect.poll(() => app.tray().toolTip, { timeout: SDK_TIMEOUT }).toContain('Incoming call from');
+    expect(digits(app.tray().toolTip)).toContain(digits(CALLER));
+    expect(app.tray().menuLabels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
+    await expect.poll(() => app.activeNotifications().length).toBe(1);
+    const [notification] = app.activeNotifications();
+    expect(notification!.title).toBe('Incoming call');
+    expect(digits(notification!.body)).toContain(digits(CALLER));
+    expect(notification!.actions.map((action) => action.text)).toEqual(['Answer', 'Decline']);
+    expect(app.app.isRinging()).toBe(true);
+    expect(app.ringWindows()).toHaveLength(1);
+    // The ring page really plays (its AudioContext runs in the hidden window).
+    const ringPage = await app.ringWindows()[0]!.page();
+    await expect(ringPage.locator('body')).toHaveAttribute('data-ring', 'ringing');
+  }
+
+  /** Back to ready: tray idle, no ring window, no notification. */
+  async function expectIdle(app: DesktopApp): Promise<void> {
+    await expect.poll(() => app.tray().toolTip, { timeout: SDK_TIMEOUT }).toBe('Switchboard — Ready');
+    await app.electron.settle();
+    expect(app.app.isRinging()).toBe(false);
+    expect(app.ringWindows()).toEqual([]);
+    expect(app.activeNotifications()).toEqual([]);
+  }
+
+  test('(1) Jane answers with the global shortcut, audio flows, the hang-up shortcut ends the call', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const logged = await completedCalls(platform, 'Jane');
+
+    const call = await platform.phone.call(CALLER);
+    await expectIncomingCall(page);
+    await expectRingingAlerts(app);
+
+    app.mainWindow().hide(); // agents answer from another app; the shortcut brings the window back
+    expect(app.electron.globalShortcut.press(app.shortcuts.answer)).toBe(true);
+    await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
+    expect(app.mainWindow().isVisible()).toBe(true);
+    await expect.poll(() => app.tray().toolTip).toContain('On a call with');
+    expect(app.app.isRinging()).toBe(false);
+    await expectAudioFlowing(page, platform, call.uuid);
+
+    expect(app.electron.globalShortcut.press(app.shortcuts.hangup)).toBe(true);
+    await expect(page.getByTestId('in-call')).toBeHidden({ timeout: SDK_TIMEOUT });
+    await expectIdle(app);
+    await expect.poll(async () => (await platform.phone.get(call.uuid)).status, { timeout: SDK_TIMEOUT }).toBe('completed');
+    await expectLoggedCall(platform, 'Jane', logged);
+  });
+
+  test('(2) Jane answers from the notification; the caller hangs up', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+
+    const call = await platform.phone.call(CALLER);
+    await expectIncomingCall(page);
+    await expectRingingAlerts(app);
+    app.activeNotifications()[0]!.clickAction(0);
+    await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
+    expect(app.activeNotifications()).toEqual([]);
+    await expectAudioFlowing(page, platform, call.uuid);
+
+    await platform.phone.hangup(call.uuid);
+    await expect(page.getByTestId('in-call')).toBeHidden({ timeout: SDK_TIMEOUT });
+    await expectIdle(app);
+  });
+
+  test('(2b) the hang-up shortcut declines a ringing call', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    await platform.phone.call(CALLER);
+    await expectIncomingCall(page);
+    await expectRingingAlerts(app);
+    expect(app.electron.globalShortcut.press(app.shortcuts.hangup)).toBe(true);
+    await expect(page.getByTestId('incoming-call')).toBeHidden({ timeout: SDK_TIMEOUT });
+    await expect(page.getByTestId('in-call')).toBeHidden();
+    await expectIdle(app);
+  });
+
+  test('(3) vault: after a restart Jane is signed in without a password; no secret is on disk in plaintext', async ({}, testInfo) => {
+    const userDataDir = testInfo.outputPath('user-data');
+    let app = await launch(userDataDir);
+    let page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const secrets = [...app.electron.safeStorage.encryptedPlaintexts];
+    expect(secrets).toHaveLength(1); // the refresh credential, and only it
+    const storeFile = app.storeFile;
+    await app.quit();
+    desktop = null;
+
+    const stored = JSON.parse(readFileSync(storeFile, 'utf8')) as Record<string, unknown>;
+    expect(typeof stored.credential).toBe('string');
+    for (const file of filesUnder(userDataDir)) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toContain(platform.agents.Jane);
+      for (const secret of secrets) {
+        expect(text, file).not.toContain(secret);
+        expect(text, file).not.toContain(Buffer.from(secret).toString('base64'));
+      }
+    }
+
+    app = await launch(userDataDir);
+    page = await app.mainPage();
+    await expect(page.getByTestId('status')).toHaveText('Ready to receive calls', { timeout: SDK_TIMEOUT });
+    await expect(page.getByTestId('login-password')).toHaveCount(0);
+  });
+
+  test('(4) a shortcut that cannot be registered shows a warning', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'), {
+      configure: (electron) => electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.answer),
+    });
+    const page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    await expect(page.getByTestId('shortcut-warning')).toBeVisible();
+    expect(app.app.shortcutStatus().answer).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.answer, registered: false });
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}

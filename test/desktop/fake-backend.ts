@@ -1,0 +1,124 @@
+/**
+ * A tiny stand-in for the Switchboard backend (contract: common/backend-api.ts), for
+ * harness tests that must not depend on the real server. Listens on 127.0.0.1, random port.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request the fake received (bodies are kept: tests check what main sent). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: string | null;
+  body: unknown;
+}
+
+/** A running fake backend. */
+export interface FakeBackend {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Agents by name → password. */
+  readonly agents: Map<string, string>;
+  /** Refresh credentials handed out and still valid. */
+  readonly validRefreshTokens: Set<string>;
+  /** Every refresh credential ever handed out. */
+  readonly issuedRefreshTokens: string[];
+  /** Makes every refresh credential invalid (the next token call gets 401). */
+  revokeAll(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the fake on 127.0.0.1 with the given agents. */
+export async function startFakeBackend(agents: Record<string, string>): Promise<FakeBackend> {
+  const requests: RecordedRequest[] = [];
+  const validRefreshTokens = new Set<string>();
+  const issuedRefreshTokens: string[] = [];
+  const agentMap = new Map(Object.entries(agents));
+
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const authorization = req.headers.authorization ?? null;
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, authorization, body });
+      route(req.method ?? 'GET', url.pathname, authorization, body, res);
+    });
+  });
+
+  const bearer = (authorization: string | null) => (authorization?.startsWith('Bearer ') ? authorization.slice(7) : null);
+  const send = (res: ServerResponse, status: number, body?: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body === undefined ? '' : JSON.stringify(body));
+  };
+  const error = (res: ServerResponse, status: number, code: string, message: string, field?: string) =>
+    send(res, status, { error: { code, message, ...(field ? { field } : {}) } });
+  const profile = (name: string) => ({ name, display_name: `${name} (agent)` });
+
+  function route(method: string, path: string, authorization: string | null, body: unknown, res: ServerResponse) {
+    const input = (body ?? {}) as Record<string, unknown>;
+    if (method === 'POST' && path === '/api/auth/login') {
+      if (typeof input.name !== 'string' || !input.name) return error(res, 400, 'invalid_request', 'is required', 'name');
+      if (agentMap.get(input.name) !== input.password) return error(res, 401, 'invalid_credentials', 'Invalid name or password');
+      const refresh = `rt_${randomBytes(18).toString('hex')}`;
+      validRefreshTokens.add(refresh);
+      issuedRefreshTokens.push(refresh);
+      return send(res, 200, {
+        agent: profile(input.name),
+        ...(input.client === 'web' ? {} : { refresh_token: refresh }),
+        expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      });
+    }
+    if (method === 'POST' && path === '/api/auth/token') {
+      const refresh = bearer(authorization);
+      if (!refresh || !validRefreshTokens.has(refresh)) return error(res, 401, 'session_ended', 'Session ended');
+      const name = [...agentMap.keys()][0] ?? 'agent';
+      return send(res, 200, {
+        agent: profile(name),
+        jwt: `jwt_${randomBytes(12).toString('hex')}`,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+    }
+    if (method === 'POST' && path === '/api/auth/logout') {
+      const refresh = bearer(authorization);
+      if (refresh) validRefreshTokens.delete(refresh);
+      res.writeHead(204).end();
+      return;
+    }
+    if (method === 'GET' && path === '/api/config') {
+      return send(res, 200, {
+        sdk: { apiUrl: 'http://127.0.0.1:9/api', websocketUrl: 'ws://127.0.0.1:9' },
+        contact_number: '+14155550000',
+        internal_secret_field: 'must-not-reach-the-renderer',
+      });
+    }
+    return error(res, 404, 'not_found', `No route ${method} ${path}`);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    agents: agentMap,
+    validRefreshTokens,
+    issuedRefreshTokens,
+    revokeAll: () => validRefreshTokens.clear(),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,487 @@
+/**
+ * Harness smoke: the real main process, against the Electron double, with a fake backend
+ * and a placeholder renderer page (test/desktop/fixtures/renderer). Runs without the
+ * sandbox, the real backend or the real renderer.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import type { Browser } from 'playwright';
+import { launchChromium } from '../support/chromium';
+import { startFakeBackend, type FakeBackend } from './fake-backend';
+import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { buildRingPage } from './ring-page';
+import { ROOT } from '../../scripts/build-desktop';
+
+const FIXTURE_INDEX = path.join(ROOT, 'test/desktop/fixtures/renderer/index.html');
+const JANE = { name: 'Jane', password: 'jane-password-0451' };
+const CALLER = '+14155550100';
+
+test.describe.configure({ mode: 'serial' });
+
+let browser: Browser;
+let backend: FakeBackend;
+let ringDir: string;
+let ringPage: string;
+let desktop: DesktopApp | null = null;
+
+test.beforeAll(async () => {
+  browser = await launchChromium();
+  backend = await startFakeBackend({ [JANE.name]: JANE.password });
+  ringDir = mkdtempSync(path.join(os.tmpdir(), 'sb-ring-'));
+  ringPage = await buildRingPage(ringDir);
+});
+
+test.afterEach(async () => {
+  await desktop?.quit();
+  desktop = null;
+});
+
+test.afterAll(async () => {
+  await backend?.stop();
+  await browser?.close();
+  rmSync(ringDir, { recursive: true, force: true });
+});
+
+async function launch(userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> {
+  desktop = await launchDesktop({ browser, serverUrl: backend.url, userDataDir, rendererIndex: FIXTURE_INDEX, ringPage, ...extra });
+  return desktop;
+}
+
+/** What the fixture page recorded from main, in order. */
+function received(page: Page) {
+  return page.evaluate(() => (window as unknown as { __received: Array<{ channel: string; payload: unknown }> }).__received);
+}
+
+const api = (page: Page) => page.evaluate(() => Object.keys((window as unknown as { switchboard: object }).switchboard).sort());
+
+test('opens the renderer in a secure window with the preload API bridged', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const window = app.mainWindow();
+  expect(window.webPreferences).toMatchObject({
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webSecurity: true,
+    autoplayPolicy: 'no-user-gesture-required',
+    preload: DIST.preload,
+  });
+  expect(window.constructorOptions).toMatchObject({ width: 420, height: 640 });
+  expect(app.electron.app.sandboxEnabled).toBe(true);
+
+  const page = await app.mainPage();
+  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  expect(window.isVisible()).toBe(true); // shown on ready-to-show
+  expect(await api(page)).toEqual(
+    [
+      'getSdkToken',
+      'getShortcutStatus',
+      'login',
+      'logout',
+      'onCallCommand',
+      'onSessionEnded',
+      'onShortcutStatus',
+      'ready',
+      'reportCallState',
+      'restoreSession',
+    ].sort(),
+  );
+  const shape = await page.evaluate(() => {
+    const w = window as unknown as Record<string, unknown> & { switchboard: Record<string, unknown> };
+    const before = w.switchboard.login;
+    try {
+      (w.switchboard as Record<string, unknown>).login = () => 'hijacked';
+    } catch {
+      /* frozen: strict-mode assignment throws in modules, silently fails here */
+    }
+    return {
+      frozen: Object.isFrozen(w.switchboard),
+      allFunctions: Object.values(w.switchboard).every((value) => typeof value === 'function'),
+      unchanged: w.switchboard.login === before,
+      require: typeof w.require,
+      process: typeof w.process,
+      ipcRenderer: typeof w.ipcRenderer,
+    };
+  });
+  expect(shape).toEqual({ frozen: true, allFunctions: true, unchanged: true, require: 'undefined', process: 'undefined', ipcRenderer: 'undefined' });
+  // The child frame gets no API: the preload runs in the main frame only.
+  const child = page.frames().find((frame) => frame !== page.mainFrame());
+  expect(child).toBeDefined();
+  expect(await child!.evaluate(() => typeof (window as unknown as { switchboard?: unknown }).switchboard)).toBe('undefined');
+});
+
+test('invoke round-trips through validated IPC; bad calls are rejected', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  const before = backend.requests.length;
+
+  const login = await page.evaluate(
+    ([name, password]) => (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login(name, password),
+    [JANE.name, JANE.password] as const,
+  );
+  expect(login).toEqual({
+    ok: true,
+    session: {
+      agent: { name: 'Jane', display_name: 'Jane (agent)' },
+      sdk: { apiUrl: 'http://127.0.0.1:9/api', websocketUrl: 'ws://127.0.0.1:9' },
+    },
+  });
+  const loginRequest = backend.requests.slice(before).find((request) => request.path === '/api/auth/login');
+  expect(loginRequest?.body).toEqual({ name: 'Jane', password: JANE.password, client: 'desktop' });
+  const refresh = backend.issuedRefreshTokens.at(-1)!;
+  expect(JSON.stringify(login)).not.toContain(refresh);
+
+  const token = await page.evaluate(() => (window as unknown as { switchboard: { getSdkToken(): Promise<{ token: string; expiresAt: number }> } }).switchboard.getSdkToken());
+  expect(token.token).toMatch(/^jwt_/);
+  expect(token.expiresAt).toBeGreaterThan(Date.now());
+  expect(backend.requests.at(-1)).toMatchObject({ path: '/api/auth/token', authorization: `Bearer ${refresh}` });
+
+  const wrong = await page.evaluate(() => (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login('Jane', 'wrong'));
+  expect(wrong).toEqual({ ok: false, error: 'The name or password is not correct.' });
+
+  // A payload the contract refuses never reaches the handler (nor the backend).
+  const count = backend.requests.length;
+  const bad = await page.evaluate(() =>
+    (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login('not a valid name!', 'x').then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(bad).toBe("Error invoking remote method 'auth:login': Error: Request rejected");
+  expect(backend.requests.length).toBe(count);
+
+  // Straight at the binding: an unknown channel, extra arguments, and a call from a subframe.
+  const raw = await page.evaluate(async () => {
+    const invoke = (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke;
+    const outcome = (p: Promise<unknown>) => p.then(() => 'resolved', (error: Error) => error.message);
+    return {
+      unknown: await outcome(invoke('vault:read', [undefined])),
+      extraArgs: await outcome(invoke('shortcuts:status', [undefined, 'extra'])),
+      good: await outcome(invoke('shortcuts:status', [undefined])),
+    };
+  });
+  expect(raw.unknown).toBe("Error invoking remote method 'vault:read': Error: No handler registered for 'vault:read'");
+  expect(raw.extraArgs).toContain('Request rejected');
+  expect(raw.good).toBe('resolved');
+  const child = page.frames().find((frame) => frame !== page.mainFrame())!;
+  const fromChild = await child.evaluate(() =>
+    (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke('shortcuts:status', [undefined]).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(fromChild).toContain('Request rejected');
+
+  // A subframe showing the app page itself: right URL, wrong frame.
+  await page.evaluate(() => {
+    const frame = document.createElement('iframe');
+    frame.src = './index.html?nested';
+    document.body.append(frame);
+  });
+  const nested = await expect.poll(() => page.frames().find((frame) => frame.url().endsWith('index.html?nested'))).toBeTruthy().then(
+    () => page.frames().find((frame) => frame.url().endsWith('index.html?nested'))!,
+  );
+  await nested.waitForLoadState();
+  const fromNested = await nested.evaluate(() =>
+    (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke('shortcuts:status', [undefined]).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(fromNested).toContain('Request rejected');
+
+  // A bad fire-and-forget payload is dropped: the tray does not move.
+  await page.evaluate(() =>
+    (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState({ phase: 'ringing', callId: '' }),
+  );
+  await page.evaluate(() => (window as unknown as { switchboard: { getShortcutStatus(): Promise<unknown> } }).switchboard.getShortcutStatus());
+  expect(app.app.trayState()).toEqual({ kind: 'idle' });
+
+  // The main frame showing another file (main loads it; a page could not): right frame, wrong URL.
+  await app.mainWindow().loadFile(path.join(ROOT, 'test/desktop/fixtures/renderer/child.html'));
+  const fromForeignPage = await page.evaluate(() =>
+    (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke('shortcuts:status', [undefined]).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(fromForeignPage).toContain('Request rejected');
+});
+
+test('events queued before app:ready arrive after it, in order', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  await page.evaluate(
+    (from) => (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState({ phase: 'ringing', callId: 'call-1', from }),
+    CALLER,
+  );
+  await expect.poll(() => app.app.trayState()).toEqual({ kind: 'ringing', from: CALLER });
+  expect(app.electron.globalShortcut.press(app.shortcuts.answer)).toBe(true);
+  await app.electron.settle();
+  expect(await received(page)).toEqual([]); // not ready yet: nothing delivered
+
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  await expect.poll(() => received(page)).toEqual([
+    { channel: 'shortcuts:status', payload: app.app.shortcutStatus() },
+    { channel: 'call:command', payload: { action: 'answer', callId: 'call-1', source: 'shortcut' } },
+  ]);
+
+  // A reload is a new document: it gets nothing until it says ready itself.
+  await page.reload();
+  await page.evaluate(
+    (from) => (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState({ phase: 'ringing', callId: 'call-1b', from }),
+    CALLER,
+  );
+  await expect.poll(() => app.app.isRinging()).toBe(true);
+  app.electron.globalShortcut.press(app.shortcuts.answer);
+  await app.electron.settle();
+  expect(await received(page)).toEqual([]);
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  await expect.poll(() => received(page)).toEqual([{ channel: 'call:command', payload: { action: 'answer', callId: 'call-1b', source: 'shortcut' } }]);
+});
+
+test('a renderer that says ready at once gets events; after a reload it must say ready again', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), {
+    rendererIndex: path.join(ROOT, 'test/desktop/fixtures/renderer/autoready.html'),
+  });
+  const page = await app.mainPage();
+  // The startup shortcut status was flushed on the page's own app:ready.
+  await expect.poll(() => received(page)).toEqual([{ channel: 'shortcuts:status', payload: app.app.shortcutStatus() }]);
+
+  await page.reload();
+  await page.evaluate(
+    (from) => (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState({ phase: 'ringing', callId: 'call-r', from }),
+    CALLER,
+  );
+  await expect.poll(() => app.app.isRinging()).toBe(true);
+  app.electron.globalShortcut.press(app.shortcuts.answer);
+  // The new document said ready at load, so the command reaches it (not the old one, not a queue).
+  await expect.poll(() => received(page)).toEqual([{ channel: 'call:command', payload: { action: 'answer', callId: 'call-r', source: 'shortcut' } }]);
+});
+
+test('tray, notification, ring window and shortcuts follow the call', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  const report = (summary: unknown) =>
+    page.evaluate((s) => (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState(s), summary);
+
+  const tray = app.tray();
+  expect(tray.toolTip).toBe('Switchboard — Ready');
+  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Quit']);
+  expect(tray.imageDouble()?.getSize()).toEqual({ width: 32, height: 32 });
+  const idleIcon = tray.imageDouble()?.toDataURL();
+  expect(app.electron.globalShortcut.registered().sort()).toEqual([app.shortcuts.answer, app.shortcuts.hangup].sort());
+
+  // Ringing: tray, notification with actions, ring window playing.
+  await report({ phase: 'ringing', callId: 'call-2', from: CALLER });
+  await expect.poll(() => tray.toolTip).toBe(`Switchboard — Incoming call from ${CALLER}`);
+  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
+  expect(tray.imageDouble()?.toDataURL()).not.toBe(idleIcon);
+  const [notification] = app.activeNotifications();
+  expect(notification).toBeDefined();
+  expect(notification!.options).toMatchObject({
+    title: 'Incoming call',
+    body: `From ${CALLER}`,
+    urgency: 'critical',
+    timeoutType: 'never',
+    actions: [
+      { type: 'button', text: 'Answer' },
+      { type: 'button', text: 'Decline' },
+    ],
+  });
+  expect(app.app.isRinging()).toBe(true);
+  const [ring] = app.ringWindows();
+  expect(ring).toBeDefined();
+  expect(ring!.isVisible()).toBe(false);
+  expect(ring!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, backgroundThrottling: false });
+  expect(ring!.webPreferences.preload).toBeUndefined();
+  await ring!.loaded();
+  const ringPageHandle = await ring!.page();
+  await expect(ringPageHandle.locator('body')).toHaveAttribute('data-ring', 'ringing');
+
+  // Answer from the notification: command to the renderer, alerts stop, window shown.
+  app.mainWindow().hide();
+  notification!.clickAction(0);
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'answer', callId: 'call-2', source: 'notification' } });
+  expect(app.app.isRinging()).toBe(false);
+  expect(ring!.isDestroyed()).toBe(true);
+  expect(app.activeNotifications()).toEqual([]);
+  expect(app.mainWindow().isVisible()).toBe(true);
+
+  // Active: tray says so; the hang-up shortcut hangs up.
+  await report({ phase: 'active', callId: 'call-2', from: CALLER, since: Date.now() });
+  await expect.poll(() => tray.toolTip).toBe(`Switchboard — On a call with ${CALLER}`);
+  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
+  expect(app.electron.globalShortcut.press(app.shortcuts.hangup)).toBe(true);
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'hangup', callId: 'call-2', source: 'shortcut' } });
+  await report({ phase: 'idle' });
+  await expect.poll(() => tray.toolTip).toBe('Switchboard — Ready');
+
+  // A new call declined from the tray menu; the hang-up shortcut while ringing declines too.
+  await report({ phase: 'ringing', callId: 'call-3', from: CALLER });
+  await expect.poll(() => tray.menuLabels()).toContain('Decline');
+  tray.clickMenuItem('Decline');
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'decline', callId: 'call-3', source: 'tray' } });
+  await report({ phase: 'idle' });
+  await report({ phase: 'ringing', callId: 'call-4', from: CALLER });
+  await expect.poll(() => app.app.isRinging()).toBe(true);
+  app.electron.globalShortcut.press(app.shortcuts.hangup);
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'decline', callId: 'call-4', source: 'shortcut' } });
+  expect(app.app.isRinging()).toBe(false);
+  await app.electron.settle();
+  expect(app.ringWindows()).toEqual([]);
+});
+
+test('the security guard blocks navigation and new windows, and limits permissions', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  const win = app.mainWindow();
+
+  const elsewhere = `${backend.url}/elsewhere`;
+  await page.evaluate((url) => {
+    window.location.href = url;
+  }, elsewhere);
+  await expect.poll(() => win.webContents.navigationRequests).toContainEqual({ url: elsewhere, allowed: false });
+  await page.waitForTimeout(200); // give a (wrongly) allowed navigation time to commit
+  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  expect(backend.requests.some((request) => request.path === '/elsewhere')).toBe(false);
+  // Another local file is "away" too.
+  await page.evaluate(() => {
+    window.location.href = './child.html';
+  });
+  await expect.poll(() => win.webContents.navigationRequests.at(-1)).toEqual({ url: `file://${path.join(path.dirname(FIXTURE_INDEX), 'child.html')}`, allowed: false });
+  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+
+  const popupUrl = `${backend.url}/popup`;
+  await page.evaluate((url) => void window.open(url), popupUrl);
+  await expect.poll(() => win.webContents.windowOpenRequests.map((request) => request.response.action)).toEqual(['deny']);
+  expect(app.electron.shell.opened).toEqual([popupUrl]);
+  expect(win.webContents.requestWindowOpen('file:///etc/passwd')).toEqual({ action: 'deny' });
+  expect(win.webContents.requestWindowOpen('javascript:alert(1)')).toEqual({ action: 'deny' });
+  expect(app.electron.shell.opened).toEqual([popupUrl]);
+
+  const ses = app.electron.session.defaultSession;
+  const own = `file://${FIXTURE_INDEX}`;
+  expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio'] })).toBe(true);
+  expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio', 'video'] })).toBe(false);
+  expect(await ses.requestPermission('media', { requestingUrl: 'https://evil.example/', mediaTypes: ['audio'] })).toBe(false);
+  expect(await ses.requestPermission('media', { requestingUrl: 'file:///tmp/other.html', mediaTypes: ['audio'] })).toBe(false);
+  expect(await ses.requestPermission('notifications', { requestingUrl: own })).toBe(false);
+  expect(ses.checkPermission('media', 'file:///', { requestingUrl: own, mediaType: 'audio' })).toBe(true);
+  expect(ses.checkPermission('media', 'https://evil.example', { requestingUrl: 'https://evil.example/', mediaType: 'audio' })).toBe(false);
+  expect(ses.checkPermission('geolocation', 'file:///', { requestingUrl: own })).toBe(false);
+});
+
+test('closing hides to the tray; Quit unregisters shortcuts and removes the tray', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  await app.mainPage();
+  const window = app.mainWindow();
+  window.close();
+  expect(window.isDestroyed()).toBe(false);
+  expect(window.isVisible()).toBe(false);
+  app.tray().clickMenuItem('Show Switchboard');
+  expect(window.isVisible()).toBe(true);
+
+  const tray = app.tray();
+  const { electron } = app;
+  app.electron.app.simulateSecondInstance();
+  expect(window.isFocused()).toBe(true);
+  tray.clickMenuItem('Quit');
+  await app.app.quit(); // resolves once the quit that Quit started has run
+  expect(electron.app.quitState).toBe('quit');
+  expect(window.isDestroyed()).toBe(true);
+  expect(tray.isDestroyed()).toBe(true);
+  expect(electron.globalShortcut.registered()).toEqual([]);
+  expect(electron.ipcMain.handledChannels()).toEqual([]);
+});
+
+test('vault: a restart restores the session without a password; the store holds no secret in plaintext', async ({}, testInfo) => {
+  const userDataDir = testInfo.outputPath('user-data');
+  let app = await launch(userDataDir);
+  let page = await app.mainPage();
+  const login = await page.evaluate(
+    ([name, password]) => (window as unknown as { switchboard: { login(n: string, p: string): Promise<{ ok: boolean }> } }).switchboard.login(name, password),
+    [JANE.name, JANE.password] as const,
+  );
+  expect(login.ok).toBe(true);
+  const secrets = [...app.electron.safeStorage.encryptedPlaintexts];
+  expect(secrets).toEqual([backend.issuedRefreshTokens.at(-1)]);
+  const storeFile = app.storeFile;
+  await app.quit();
+  desktop = null;
+
+  for (const file of filesUnder(userDataDir)) {
+    const text = readFileSync(file, 'utf8');
+    expect(text, file).not.toContain(JANE.password);
+    for (const secret of secrets) {
+      expect(text, file).not.toContain(secret);
+      expect(text, file).not.toContain(Buffer.from(secret).toString('base64'));
+    }
+  }
+  const stored = JSON.parse(readFileSync(storeFile, 'utf8')) as Record<string, unknown>;
+  expect(Object.keys(stored).sort()).toEqual(['agent', 'credential']);
+  expect(stored.agent).toEqual({ name: 'Jane', display_name: 'Jane (agent)' });
+
+  app = await launch(userDataDir);
+  page = await app.mainPage();
+  const restored = await page.evaluate(() => (window as unknown as { switchboard: { restoreSession(): Promise<unknown> } }).switchboard.restoreSession());
+  expect(restored).toEqual({
+    agent: { name: 'Jane', display_name: 'Jane (agent)' },
+    sdk: { apiUrl: 'http://127.0.0.1:9/api', websocketUrl: 'ws://127.0.0.1:9' },
+  });
+
+  // Logout revokes at the backend and empties the vault.
+  await page.evaluate(() => (window as unknown as { switchboard: { logout(): Promise<void> } }).switchboard.logout());
+  expect(backend.requests.at(-1)).toMatchObject({ path: '/api/auth/logout', authorization: `Bearer ${secrets[0]}` });
+  expect(JSON.parse(readFileSync(storeFile, 'utf8'))).toEqual({});
+  expect(await page.evaluate(() => (window as unknown as { switchboard: { restoreSession(): Promise<unknown> } }).switchboard.restoreSession())).toBeNull();
+});
+
+test('a revoked credential ends the session: token:sdk fails and session:ended reaches the renderer', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  await page.evaluate(
+    ([name, password]) => (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login(name, password),
+    [JANE.name, JANE.password] as const,
+  );
+  backend.revokeAll();
+  const failure = await page.evaluate(() =>
+    (window as unknown as { switchboard: { getSdkToken(): Promise<unknown> } }).switchboard.getSdkToken().then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(failure).toBe("Error invoking remote method 'token:sdk': Error: Your session has ended. Please sign in again.");
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'session:ended', payload: { reason: 'Your session has ended. Please sign in again.' } });
+  expect(JSON.parse(readFileSync(app.storeFile, 'utf8'))).toEqual({});
+});
+
+test('a shortcut that fails to register is reported to the renderer, naming the accelerator', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), {
+    env: { SWITCHBOARD_ANSWER_SHORTCUT: 'CommandOrControl+Shift+F9' },
+    configure: (electron) => electron.globalShortcut.failRegistration('CommandOrControl+Shift+F9'),
+  });
+  const page = await app.mainPage();
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  const expected = {
+    answer: {
+      accelerator: 'CommandOrControl+Shift+F9',
+      registered: false,
+      error: 'The answer shortcut CommandOrControl+Shift+F9 is already used by another application',
+    },
+    hangup: { accelerator: 'CommandOrControl+Alt+H', registered: true },
+  };
+  await expect.poll(() => received(page)).toEqual([{ channel: 'shortcuts:status', payload: expected }]);
+  expect(await page.evaluate(() => (window as unknown as { switchboard: { getShortcutStatus(): Promise<unknown> } }).switchboard.getShortcutStatus())).toEqual(expected);
+  expect(app.electron.globalShortcut.registered()).toEqual(['CommandOrControl+Alt+H']);
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * Launches Switchboard's real main process in this Node process, against the Electron
+ * double, with windows opening in the Chromium the test provides.
+ *
+ *   const desktop = await launchDesktop({ browser, serverUrl, userDataDir });
+ *   const page = await desktop.mainWindow();          // the renderer, preload inside
+ *   desktop.electron.globalShortcut.press(desktop.shortcuts.answer);
+ *   await desktop.quit();
+ *
+ * One app at a time per process (the double is a module singleton): quit before the next
+ * launch. The harness bundle is built by the Playwright global setup; when it is missing
+ * (a run without that setup) it is built here.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright';
+import { buildHarness, DESKTOP_OUTPUTS, ROOT } from '../../scripts/build-desktop';
+import type * as HarnessModule from './harness-entry';
+import type { BrowserWindowDouble, NotificationDouble, TrayDouble } from './electron-double';
+import type { ShortcutConfig } from '../../main/config';
+
+/** The double's module, as the harness bundle exports it. */
+export type ElectronDouble = typeof HarnessModule.electron;
+
+/** Where the built renderer is: dist/renderer, or SWITCHBOARD_RENDERER_DIST (a build elsewhere). */
+const RENDERER_DIST = path.resolve(ROOT, process.env.SWITCHBOARD_RENDERER_DIST ?? 'dist/renderer');
+
+/** Default locations of the built app (Vite builds the renderer, build-desktop the rest). */
+export const DIST = {
+  rendererIndex: path.join(RENDERER_DIST, 'index.html'),
+  ringPage: path.join(RENDERER_DIST, 'ring.html'),
+  preload: DESKTOP_OUTPUTS.preload,
+} as const;
+
+/** Options of {@link launchDesktop}. */
+export interface LaunchDesktopOptions {
+  browser: Browser;
+  /** The backend main talks to. */
+  serverUrl: string;
+  /** The app's user-data directory (electron-store writes there); reuse it to "restart". */
+  userDataDir: string;
+  /** Environment main reads its configuration from (shortcut overrides); process.env is not read. */
+  env?: Record<string, string | undefined>;
+  /** Defaults to dist/renderer/index.html. */
+  rendererIndex?: string;
+  /** Defaults to dist/renderer/ring.html. */
+  ringPage?: string;
+  /** Set up the double before main starts (failing shortcuts, no encryption, ...). */
+  configure?: (electron: ElectronDouble) => void | Promise<void>;
+}
+
+/** A running desktop app in the harness. */
+export interface DesktopApp {
+  /** The Electron double: tray, notifications, shortcuts, windows, safeStorage, session, shell. */
+  readonly electron: ElectronDouble;
+  /** The handle `startSwitchboard` returned. */
+  readonly app: HarnessModule.SwitchboardHandle;
+  /** The accelerators main was configured with. */
+  readonly shortcuts: ShortcutConfig;
+  /** Path of the electron-store file. */
+  readonly storeFile: string;
+  /** The main window's double. */
+  mainWindow(): BrowserWindowDouble;
+  /** The main window's page, once loaded. */
+  mainPage(): Promise<Page>;
+  /** Ring windows that exist now. */
+  ringWindows(): BrowserWindowDouble[];
+  /** The tray (throws when there is none). */
+  tray(): TrayDouble;
+  /** Notifications on screen. */
+  activeNotifications(): NotificationDouble[];
+  /** Quits the app (real quit path) and closes its pages. */
+  quit(): Promise<void>;
+}
+
+let harnessModule: typeof HarnessModule | null = null;
+
+/** Loads the harness bundle (building it first if it does not exist). */
+export async function loadHarness(): Promise<typeof HarnessModule> {
+  if (harnessModule) return harnessModule;
+  if (!existsSync(DESKTOP_OUTPUTS.harnessMain) || !existsSync(DESKTOP_OUTPUTS.harnessPreload)) await buildHarness();
+  const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
+  harnessModule = requireFromRoot(DESKTOP_OUTPUTS.harnessMain) as typeof HarnessModule;
+  return harnessModule;
+}
+
+/** Starts the real main process against the double. */
+export async function launchDesktop(options: LaunchDesktopOptions): Promise<DesktopApp> {
+  const harness = await loadHarness();
+  const { electron } = harness;
+  await electron.reset();
+  electron.configure({
+    browser: options.browser,
+    userDataDir: options.userDataDir,
+    preloadScript: DESKTOP_OUTPUTS.harnessPreload,
+  });
+  await options.configure?.(electron);
+
+  const rendererIndex = options.rendererIndex ?? DIST.rendererIndex;
+  const ringPage = options.ringPage ?? DIST.ringPage;
+  for (const [name, file] of [['renderer', rendererIndex], ['ring page', ringPage]] as const) {
+    if (!existsSync(file)) throw new Error(`The ${name} is not built: ${file} is missing (build the renderer with Vite first)`);
+  }
+
+  const config = harness.loadConfig({ ...options.env, SWITCHBOARD_SERVER_URL: options.serverUrl });
+  const store = harness.createStore(harness.VAULT_STORE_OPTIONS);
+  const handle = harness.startSwitchboard(electron.default, {
+    serverUrl: config.serverUrl,
+    shortcuts: config.shortcuts,
+    rendererIndex,
+    ringPage,
+    preloadPath: DIST.preload,
+    store,
+  });
+  await handle.ready;
+
+  const mainWindow = () => {
+    const window = handle.mainWindow();
+    if (!window) throw new Error('The app has no main window');
+    return window as unknown as BrowserWindowDouble;
+  };
+  const resolvedRing = path.resolve(ringPage);
+
+  return {
+    electron,
+    app: handle,
+    shortcuts: config.shortcuts,
+    storeFile: store.path,
+    mainWindow,
+    async mainPage() {
+      const window = mainWindow();
+      await window.loaded();
+      return window.page();
+    },
+    ringWindows: () =>
+      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedFile === resolvedRing && !window.isDestroyed()),
+    tray() {
+      const tray = electron.Tray.current();
+      if (!tray) throw new Error('The app has no tray');
+      return tray;
+    },
+    activeNotifications: () => electron.Notification.active(),
+    async quit() {
+      await handle.quit();
+      await electron.settle();
+      await electron.reset();
+    },
+  };
+}
