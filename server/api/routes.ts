@@ -30,19 +30,8 @@ export const callListQuery = z.object({
  * Events keep only leg, status and time; the raw payloads stay on the server.
  */
 export function toCallLogEntry(call: CallWithEvents): CallLogEntry {
-  return {
-    conversation_uuid: call.conversation_uuid,
-    direction: call.direction,
-    from: call.from,
-    to: call.to,
-    agent: call.agent,
-    status: call.status,
-    started_at: call.started_at,
-    answered_at: call.answered_at,
-    ended_at: call.ended_at,
-    duration_s: call.duration_s,
-    events: call.events.map((e) => ({ uuid: e.uuid, status: e.status, timestamp: e.timestamp })),
-  };
+  const { events, ...record } = call;
+  return { ...record, events: events.map((e) => ({ uuid: e.uuid, status: e.status, timestamp: e.timestamp })) };
 }
 
 /**

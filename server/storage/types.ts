@@ -5,6 +5,7 @@
  * implementation (the plan for multi-instance deployments) can follow behind them unchanged.
  * Timestamps are ISO 8601 strings in UTC.
  */
+import type { CallLogEntry } from '../../common/backend-api';
 
 /** An agent as stored. */
 export interface AgentRecord {
@@ -93,19 +94,8 @@ export interface CallEventRecord {
 /** Fields of a new call event. */
 export type NewCallEvent = Omit<CallEventRecord, 'id'>;
 
-/** One call (conversation) as stored. */
-export interface CallRecord {
-  conversation_uuid: string;
-  direction: string | null;
-  from: string | null;
-  to: string | null;
-  agent: string | null;
-  status: string;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  duration_s: number | null;
-}
+/** One call (conversation) as stored: the call log's row without its events. */
+export type CallRecord = Omit<CallLogEntry, 'events'>;
 
 /** A call with its events, oldest event first. */
 export interface CallWithEvents extends CallRecord {
