@@ -23,7 +23,7 @@ export function findElectron(): { executablePath: string } | { reason: string } 
     return { reason: `the electron package points at ${String(resolved)}, which does not exist` };
   } catch (error) {
     return {
-      reason: `no Electron runtime (require('electron'): ${error instanceof Error ? error.message : String(error)}); set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron to run this suite`,
+      reason: `the electron package has no runtime (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron`,
     };
   }
 }

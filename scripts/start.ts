@@ -27,6 +27,6 @@ if ('executablePath' in electron) {
     await platform.stop();
   });
 } else {
-  console.log(`No Electron runtime here (${electron.reason}): open the agent app in a browser at ${platform.serverUrl}/app/`);
+  console.log(`No Electron runtime: ${electron.reason}. Serving the agent app in the browser instead: ${platform.serverUrl}/app/`);
   stopOnSignals(() => platform.stop());
 }
