@@ -24,6 +24,8 @@ const NOT_IN_SERVICE = 'The number you have dialled is not in service. Please ch
 /** Speech pace used to time `talk` while it plays (about 14 characters a second). */
 const TALK_MS_PER_CHAR = 70;
 const DEFAULT_CONNECT_TIMEOUT_S = 60;
+/** How long a finished call stays readable through the phone API. */
+const RETAIN_FINISHED_CALL_MS = 15 * 60_000;
 
 /** Parts the engine works with. */
 export interface EngineDeps {
@@ -71,11 +73,25 @@ export class CallEngine {
     const leg = new PhoneLeg(app ?? detachedApp, conversation, 'inbound', msisdn(from), msisdn(to));
     leg.endpoint = new PhoneEndpoint(leg.uuid, this.deps.clock);
     this.legs.set(leg.uuid, leg);
-    void this.runInbound(leg, app).catch((error: unknown) => {
-      this.deps.log.error(`call ${leg.uuid} failed: ${(error as Error).stack ?? String(error)}`);
-      this.endLeg(leg, 'failed');
-    });
+    void this.runInbound(leg, app)
+      .catch((error: unknown) => {
+        this.deps.log.error(`call ${leg.uuid} failed: ${(error as Error).stack ?? String(error)}`);
+        this.endLeg(leg, 'failed');
+      })
+      .finally(() => this.retire(conversation));
     return leg;
+  }
+
+  /**
+   * Forgets a finished call after a while: long enough for a test or operator to read what
+   * the phone heard, short enough that a sandbox running all day does not grow without bound.
+   */
+  private retire(conversation: Conversation): void {
+    const timer = setTimeout(() => {
+      this.conversations.delete(conversation.id);
+      for (const [uuid, leg] of this.legs) if (leg.conversation === conversation) this.legs.delete(uuid);
+    }, RETAIN_FINISHED_CALL_MS);
+    timer.unref();
   }
 
   /** The simulated phone hangs up. */
@@ -256,8 +272,13 @@ export class CallEngine {
     if (!(leg instanceof AppLeg) || leg.conversation.id !== conversationId) throw new PlatformError(404, 'conversation:error:not-found', 'No such leg');
     const invite = leg.invites.get(session.id);
     if (!invite || invite.state !== 'joined' || !leg.ringing) throw new PlatformError(409, 'conversation:error:invalid-member-state', 'The call is no longer ringing');
+    try {
+      await invite.media.acceptAnswer(sdp);
+    } catch (error) {
+      throw new PlatformError(400, 'rtc:error:invalid-sdp', `The SDP answer was not accepted: ${(error as Error).message}`);
+    }
+    if (!leg.ringing) throw new PlatformError(409, 'conversation:error:invalid-member-state', 'The call is no longer ringing');
     leg.answeredBy = invite;
-    await invite.media.acceptAnswer(sdp);
     for (const other of leg.invites.values()) {
       this.push(other.session, leg, 'member:joined', {
         member_id: leg.memberId,
