@@ -29,6 +29,11 @@ export interface RunningSandbox {
 
 const SOCKET_PATH = '/v2/rtc';
 
+/** Paths the Client SDK calls from a browser page. */
+function isClientSdkPath(url: string): boolean {
+  return /^\/v0\.[0-9]+\//.test(url) || url.startsWith(`${SOCKET_PATH}/`);
+}
+
 /** Starts the sandbox and resolves once it listens. */
 export async function startSandbox(config: SandboxConfig): Promise<RunningSandbox> {
   const log = createLogger(config.verbose);
@@ -38,20 +43,23 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
   const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress } });
 
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
-  // Browsers call from other origins (the agent app, a file:// page): answer CORS everywhere.
+  // The Client SDK calls from the agent app's origin (file:// in Electron, the backend's
+  // /app/ page): its paths answer CORS. They are bearer-authenticated and use no cookies.
+  // The account and phone-control APIs answer no CORS at all, so a web page cannot drive
+  // them; and only JSON bodies are parsed, so no "simple" cross-site form reaches them.
   app.addHook('onRequest', async (request, reply) => {
-    const origin = request.headers.origin;
-    reply.header('access-control-allow-origin', origin ?? '*');
+    if (!isClientSdkPath(request.url)) return;
+    reply.header('access-control-allow-origin', request.headers.origin ?? '*');
     reply.header('vary', 'origin');
     reply.header('access-control-allow-headers', 'authorization, content-type, x-requested-with');
     reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
     reply.header('access-control-max-age', '600');
     if (request.method === 'OPTIONS') return reply.code(204).send();
   });
-  // The SDK sends `content-type: application/json` with an empty body on DELETE, and some
-  // clients post JSON as text/plain: parse both leniently, reject only malformed JSON.
+  // The SDK sends `content-type: application/json` with an empty body on DELETE: parse
+  // that leniently, reject only malformed JSON.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body).trim();
     if (text === '') return done(null, undefined);
     try {
@@ -60,6 +68,7 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
       done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
     }
   });
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) log.error(error.stack ?? String(error));
@@ -75,7 +84,8 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
   const io = new SocketServer(app.server, {
     path: SOCKET_PATH,
     transports: ['websocket'],
-    cors: { origin: true, credentials: true },
+    // WebSockets are not subject to CORS; the JWT in the query authenticates.
+    cors: { origin: true, credentials: false },
     pingInterval: 25_000,
     pingTimeout: 20_000,
   });

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
-import { defaultDataDir } from '../sandbox/config';
+import { defaultDataDir, loadSandboxConfig } from '../sandbox/config';
 import { loadServerConfig } from '../server/config';
 import { startServer, type RunningServer } from '../server/start';
 
@@ -76,13 +76,15 @@ function writeSecret(file: string, content: string): void {
   writeFileSync(file, content, { mode: 0o600 });
 }
 
+/** Headers for the sandbox account's own APIs (applications, numbers). */
+function accountHeaders(sandbox: RunningSandbox): Record<string, string> {
+  const { api_key, api_secret } = sandbox.store.account;
+  return { authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`, 'content-type': 'application/json' };
+}
+
 /** Creates (or re-points) the application in the sandbox; returns its id and key file. */
 async function ensureApplication(sandbox: RunningSandbox, dataDir: string, serverUrl: string): Promise<{ id: string; keyPath: string }> {
-  const { api_key, api_secret } = sandbox.store.account;
-  const headers = {
-    authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`,
-    'content-type': 'application/json',
-  };
+  const headers = accountHeaders(sandbox);
   const body = JSON.stringify({
     name: 'Switchboard contact center',
     capabilities: {
@@ -125,24 +127,26 @@ function agentPasswords(dataDir: string, given?: Record<DemoAgent, string>): Rec
 /** Starts sandbox and backend, sets the account up, seeds the agents. */
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const env = process.env;
-  const dataDir = resolve(options.dataDir ?? env.DATA_DIR ?? defaultDataDir(env));
+  const dataDir = resolve(options.dataDir || env.DATA_DIR || defaultDataDir(env));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const contactNumber = options.contactNumber ?? env.CONTACT_NUMBER ?? '14155550199';
+  const sandboxConfig = loadSandboxConfig({ ...env, DATA_DIR: dataDir });
   const sandbox = await startSandbox({
-    port: options.sandboxPort ?? Number(env.SANDBOX_PORT ?? 3040),
-    host: '127.0.0.1',
-    dataDir: join(dataDir, 'sandbox'),
-    mediaAddress: env.SANDBOX_MEDIA_ADDRESS || '127.0.0.1',
-    verbose: options.verboseSandbox ?? env.SANDBOX_VERBOSE === '1',
+    ...sandboxConfig,
+    ...(options.sandboxPort !== undefined ? { port: options.sandboxPort } : {}),
+    ...(options.verboseSandbox !== undefined ? { verbose: options.verboseSandbox } : {}),
   });
   try {
-    const requestedPort = options.serverPort ?? Number(env.SERVER_PORT ?? 3030);
+    const requestedPort = options.serverPort ?? Number(env.SERVER_PORT || 3030);
+    if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
+      throw new Error(`SERVER_PORT must be a port number (0-65535), got "${env.SERVER_PORT}"`);
+    }
     const serverPort = requestedPort === 0 ? await freePort() : requestedPort;
     const serverUrl = `http://127.0.0.1:${serverPort}`;
     const app = await ensureApplication(sandbox, dataDir, serverUrl);
     const link = await fetch(`${sandbox.url}/sandbox/v1/numbers`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: accountHeaders(sandbox),
       body: JSON.stringify({ msisdn: contactNumber, application_id: app.id }),
     });
     if (!link.ok) throw new Error(`Could not link ${contactNumber}: HTTP ${link.status} ${await link.text()}`);

@@ -34,6 +34,8 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, RtcSession>();
   private readonly users = new Map<string, RtcUser>();
   private reaper: NodeJS.Timeout;
+  /** Called when a session is gone for good (logged out, or not resumed in time). */
+  onSessionGone: ((session: RtcSession) => void) | null = null;
 
   constructor(private readonly store: SandboxStore, private readonly log: Logger) {
     this.reaper = setInterval(() => this.reap(), 10_000);
@@ -109,7 +111,7 @@ export class SessionRegistry {
       });
       this.log.info(`session ${resumable ? 'resumed' : 'created'} for ${userName} (${session.id})`);
       socket.on('session:logout', () => {
-        this.sessions.delete(session.id);
+        this.forget(session);
         socket.emit('session:logged-out', { body: {} });
         socket.disconnect(true);
       });
@@ -125,9 +127,14 @@ export class SessionRegistry {
   /** Forgets sessions whose socket has been gone longer than the resume window. */
   private reap(): void {
     const now = Date.now();
-    for (const [id, s] of this.sessions) {
-      if (s.socket === null && s.disconnectedAt !== null && now - s.disconnectedAt > RESUME_WINDOW_MS) this.sessions.delete(id);
+    for (const s of this.sessions.values()) {
+      if (s.socket === null && s.disconnectedAt !== null && now - s.disconnectedAt > RESUME_WINDOW_MS) this.forget(s);
     }
+  }
+
+  private forget(session: RtcSession): void {
+    if (!this.sessions.delete(session.id)) return;
+    this.onSessionGone?.(session);
   }
 
   close(): void {

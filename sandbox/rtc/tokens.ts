@@ -42,7 +42,12 @@ export function verifyToken(store: SandboxStore, token: string | undefined | nul
   if (header.alg !== 'RS256' || typeof claims.application_id !== 'string') return { ok: false, reason: 'invalid' };
   const app = store.application(claims.application_id);
   if (!app) return { ok: false, reason: 'invalid' };
-  const valid = verify('sha256', Buffer.from(`${head}.${body}`), createPublicKey(app.public_key), Buffer.from(signature, 'base64url'));
+  let valid = false;
+  try {
+    valid = verify('sha256', Buffer.from(`${head}.${body}`), createPublicKey(app.public_key), Buffer.from(signature, 'base64url'));
+  } catch {
+    valid = false;
+  }
   if (!valid) return { ok: false, reason: 'invalid' };
   if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) return { ok: false, reason: 'expired' };
   return { ok: true, claims, applicationId: app.id };

@@ -55,7 +55,8 @@ export class SandboxStore {
   }
 
   application(id: string): ApplicationRecord | undefined {
-    return this.state.applications[id];
+    // Own keys only: an id like "__proto__" must not reach Object.prototype.
+    return Object.hasOwn(this.state.applications, id) ? this.state.applications[id] : undefined;
   }
 
   applications(): ApplicationRecord[] {
@@ -68,7 +69,7 @@ export class SandboxStore {
   }
 
   deleteApplication(id: string): boolean {
-    if (!this.state.applications[id]) return false;
+    if (!this.application(id)) return false;
     delete this.state.applications[id];
     for (const n of Object.values(this.state.numbers)) if (n.application_id === id) n.application_id = null;
     this.persist();
@@ -76,7 +77,7 @@ export class SandboxStore {
   }
 
   number(msisdn: string): NumberRecord | undefined {
-    return this.state.numbers[msisdn];
+    return Object.hasOwn(this.state.numbers, msisdn) ? this.state.numbers[msisdn] : undefined;
   }
 
   numbers(): NumberRecord[] {

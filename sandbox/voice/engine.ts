@@ -49,6 +49,23 @@ export class CallEngine {
 
   constructor(private readonly deps: EngineDeps) {
     this.events = new EventSender(deps.log);
+    deps.sessions.onSessionGone = (session) => this.sessionGone(session);
+  }
+
+  /** A session that will not come back: its answered calls end, its invites stop ringing there. */
+  private sessionGone(session: RtcSession): void {
+    for (const leg of this.legs.values()) {
+      if (!(leg instanceof AppLeg) || leg.isOver) continue;
+      const invite = leg.invites.get(session.id);
+      if (!invite) continue;
+      if (leg.answeredBy === invite) {
+        this.deps.log.info(`call ${leg.uuid}: ${session.user.name}'s session is gone; ending the call`);
+        this.endLeg(leg, 'completed');
+      } else if (invite.state === 'invited') {
+        invite.state = 'gone';
+        invite.media.close();
+      }
+    }
   }
 
   leg(uuid: string): Leg | undefined {
@@ -76,7 +93,11 @@ export class CallEngine {
     void this.runInbound(leg, app)
       .catch((error: unknown) => {
         this.deps.log.error(`call ${leg.uuid} failed: ${(error as Error).stack ?? String(error)}`);
-        this.endLeg(leg, 'failed');
+        try {
+          this.endLeg(leg, 'failed');
+        } catch (again) {
+          this.deps.log.error(`call ${leg.uuid} could not be ended cleanly: ${(again as Error).message}`);
+        }
       })
       .finally(() => this.retire(conversation));
     return leg;
@@ -191,7 +212,16 @@ export class CallEngine {
     }
     for (const session of targets) {
       const media = new WebRtcEndpoint(`${leg.uuid}/${session.id}`, webrtc);
-      const sdp = await media.createOffer();
+      let sdp: string;
+      try {
+        sdp = await media.createOffer();
+      } catch (error) {
+        this.deps.log.error(`call ${phone.uuid}: could not create a media offer: ${(error as Error).message}`);
+        media.close();
+        for (const invite of leg.invites.values()) invite.media.close();
+        this.endLeg(leg, 'failed');
+        return;
+      }
       leg.invites.set(session.id, { session, media, state: 'invited' });
       this.push(session, leg, 'member:invited', {
         conversation: { conversation_id: leg.conversation.id, name: leg.conversation.name },

@@ -48,9 +48,10 @@ export async function startSandboxAccount(number = '14155550199'): Promise<Sandb
   const address = recorder.address();
   const hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const { api_key, api_secret } = sandbox.store.account;
+  const headers = { authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`, 'content-type': 'application/json' };
   const created = await fetch(`${sandbox.url}/v2/applications`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`, 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify({
       name: 'test',
       capabilities: {
@@ -66,7 +67,7 @@ export async function startSandboxAccount(number = '14155550199'): Promise<Sandb
   const app = (await created.json()) as { id: string; keys: { private_key: string } };
   await fetch(`${sandbox.url}/sandbox/v1/numbers`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify({ msisdn: number, application_id: app.id }),
   });
   return {

@@ -85,7 +85,11 @@ export class Softphone {
     try {
       const token = await this.bridge.getSdkToken();
       await client.createSession(token.token);
-      if (this.stopped) return;
+      if (this.stopped) {
+        // Signed out while connecting: end the session that just opened.
+        await client.deleteSession().catch(() => undefined);
+        return;
+      }
       this.update({ connection: { kind: 'ready' } });
       this.scheduleRefresh(token.expiresAt);
     } catch (error) {
@@ -124,6 +128,9 @@ export class Softphone {
     this.dispatch({ type: 'hangup-requested', callId });
     try {
       await this.client.hangup(callId);
+      // callHangup normally follows; should it be lost (socket reconnecting), the call must
+      // not stay "ending" and shut out the next invite. A duplicate is ignored.
+      this.dispatch({ type: 'hung-up', callId, at: Date.now() });
     } catch (error) {
       this.dispatch({ type: 'hung-up', callId, at: Date.now(), failed: `Hang-up failed: ${messageOf(error)}` });
     }
@@ -139,6 +146,7 @@ export class Softphone {
   }
 
   private dispatch(event: CallEvent): void {
+    if (this.stopped) return;
     const before = this.view.call;
     const call = reduceCall(before, event);
     if (call === before) return;
@@ -168,7 +176,7 @@ export class Softphone {
       });
       if (this.view.call.kind === 'active') this.update({ audio: { packetsReceived, packetsSent } });
     };
-    void sample();
+    void sample().catch(() => undefined);
     this.statsTimer = setInterval(() => void sample().catch(() => undefined), STATS_INTERVAL_MS);
   }
 

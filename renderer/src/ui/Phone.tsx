@@ -71,11 +71,9 @@ function ConnectionBadge({ view }: { view: SoftphoneView }) {
   const c = view.connection;
   const text =
     c.kind === 'ready'
-      ? view.call.kind === 'idle'
-        ? 'Ready to receive calls'
-        : view.call.kind === 'active'
-          ? 'On a call'
-          : 'Ready to receive calls'
+      ? view.call.kind === 'active'
+        ? 'On a call'
+        : 'Ready to receive calls'
       : c.kind === 'connecting'
         ? 'Connecting…'
         : c.kind === 'reconnecting'

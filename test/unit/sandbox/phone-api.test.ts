@@ -123,3 +123,44 @@ describe('applications API', () => {
     expect(body.invalid_parameters[0]!.name).toBe('capabilities.voice.webhooks.answer_url.address');
   });
 });
+
+describe('sandbox hardening', () => {
+  const forged = () => {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    return `${encode({ alg: 'RS256' })}.${encode({ application_id: '__proto__', sub: 'Jane' })}.AAAA`;
+  };
+
+  it('checks the account credentials on the routed path, not the raw URL', async () => {
+    expect((await fetch(`${account.sandbox.url}/v2/%61pplications`)).status).toBe(401);
+    const link = await post('/sandbox/v1/numbers', { msisdn: '14155550177', application_id: account.applicationId });
+    expect(link.status).toBe(401);
+  });
+
+  it('answers CORS on Client SDK paths only', async () => {
+    const sdk = await fetch(`${account.sandbox.url}/v0.3/users/me`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:9' } });
+    expect(sdk.status).toBe(204);
+    expect(sdk.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9');
+    const phone = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, { headers: { origin: 'http://evil.example' } });
+    expect(phone.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses text/plain bodies on control APIs (no simple cross-site posts)', async () => {
+    const response = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ from: '+14155550100', to: `+${account.number}` }),
+    });
+    expect(response.status).toBe(415);
+  });
+
+  it('treats a token naming a prototype key as invalid, and keeps running', async () => {
+    const response = await fetch(`${account.sandbox.url}/v0.3/users/me`, { headers: { authorization: `Bearer ${forged()}` } });
+    expect(response.status).toBe(401);
+    const { io } = await import('socket.io-client');
+    const socket = io(account.sandbox.url, { path: '/v2/rtc', transports: ['websocket'], query: { token: forged() }, reconnection: false });
+    const event = await new Promise<string>((resolve) => socket.onAny((name: string) => resolve(name)));
+    socket.close();
+    expect(event).toBe('system:error:invalid-token');
+    expect((await get('/sandbox/v1/health')).status).toBe(200);
+  });
+});
