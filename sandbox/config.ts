@@ -2,7 +2,7 @@
  * Sandbox settings, from the environment or from the launcher.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 /** What the sandbox needs to run. */
 export interface SandboxConfig {
@@ -15,9 +15,15 @@ export interface SandboxConfig {
   verbose: boolean;
 }
 
-/** The default data folder: under the user's data folder, never inside the repository. */
+/**
+ * The default data folder: under the user's data folder, never inside the repository.
+ *
+ * The same rule as the backend's (`server/config.ts`), so that both services started alone
+ * share one folder; the sandbox keeps its own copy because it must not depend on server/.
+ */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  const xdg = env.XDG_DATA_HOME?.trim();
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'share');
   return join(base, 'switchboard');
 }
 

@@ -75,7 +75,13 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     return sendError(reply, status, status < 500 ? 'invalid_body' : 'internal_error', status < 500 ? error.message : 'Internal error');
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
-  app.get('/sandbox/v1/health', async () => ({ ok: true, sessions: sessions.count(), active_legs: engine.activeLegCount() }));
+  app.get('/sandbox/v1/health', async () => ({
+    ok: true,
+    sessions: sessions.count(),
+    active_legs: engine.activeLegCount(),
+    // Media frames the clock had to catch up on: a sign the event loop is overloaded.
+    media_late_ticks: clock.lateTicks,
+  }));
   registerApplicationRoutes(app, store);
   registerPhoneRoutes(app, engine, sessions);
   registerClientApiRoutes(app, { store, sessions, engine });

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApplicationRecord, SandboxStore } from '../state/store';
 import { sendError, sendValidationError } from './errors';
+import { phoneNumber } from './schemas';
 
 const webhook = z.object({
   address: z.url({ protocol: /^https?$/ }),
@@ -35,7 +36,7 @@ const applicationBody = z.object({
 });
 
 const numberBody = z.object({
-  msisdn: z.string().regex(/^\+?[0-9]{6,15}$/, 'must be an E.164 number'),
+  msisdn: phoneNumber,
   application_id: z.string().min(1).nullable(),
   country: z.string().length(2).default('US'),
 });

@@ -8,9 +8,9 @@ import type { CallEngine } from '../voice/engine';
 import { PhoneLeg, AppLeg } from '../voice/legs';
 import type { SessionRegistry } from '../rtc/sessions';
 import { sendError, sendValidationError } from './errors';
+import { phoneNumber } from './schemas';
 
-const e164 = z.string().regex(/^\+?[1-9][0-9]{5,14}$/, 'must be a phone number in E.164 form, like +14155550100');
-const callBody = z.object({ from: e164, to: e164 });
+const callBody = z.object({ from: phoneNumber, to: phoneNumber });
 const dtmfBody = z.object({ digits: z.string().regex(/^[0-9*#]{1,20}$/, 'must be 1 to 20 of 0-9, * and #') });
 
 function describe(leg: PhoneLeg) {

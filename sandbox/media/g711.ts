@@ -38,12 +38,6 @@ export const FRAME_SAMPLES = 160;
 /** The µ-law byte for silence. */
 export const MULAW_SILENCE = 0xff;
 
-/** Decodes µ-law bytes to 16-bit linear samples. */
-export function mulawDecode(bytes: Uint8Array, out = new Int16Array(bytes.length)): Int16Array {
-  for (let i = 0; i < bytes.length; i++) out[i] = decodeTable[bytes[i]!]!;
-  return out;
-}
-
 /** Encodes 16-bit linear samples to µ-law bytes. */
 export function mulawEncode(samples: Int16Array, out = Buffer.alloc(samples.length)): Buffer {
   for (let i = 0; i < samples.length; i++) out[i] = encodeTable[samples[i]! & 0xffff]!;

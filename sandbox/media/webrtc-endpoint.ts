@@ -24,9 +24,6 @@ export class WebRtcEndpoint implements MediaEndpoint {
   private readonly stats: MediaCounters = { packets_sent: 0, packets_received: 0 };
   private sequence = Math.floor(Math.random() * 0xffff);
   private timestamp = Math.floor(Math.random() * 0xffffffff);
-  private connectedResolve!: () => void;
-  /** Resolves when ICE and DTLS are up and media can flow. */
-  readonly connected = new Promise<void>((resolve) => (this.connectedResolve = resolve));
   bytesIn = 0;
   bytesOut = 0;
   state: string = 'new';
@@ -50,7 +47,6 @@ export class WebRtcEndpoint implements MediaEndpoint {
     });
     this.pc.connectionStateChange.subscribe((state) => {
       this.state = state;
-      if (state === 'connected') this.connectedResolve();
     });
   }
 

@@ -296,7 +296,7 @@ export class CallEngine {
     return { id: memberId };
   }
 
-  /** The SDK sends its SDP answer: media starts, and the leg is answered once connected. */
+  /** The SDK sends its SDP answer: the leg is answered and bridged (media connects via ICE/DTLS). */
   async answerRtc(conversationId: string, legId: string, session: RtcSession, sdp: string): Promise<{ id: string }> {
     const leg = this.legs.get(legId);
     if (!(leg instanceof AppLeg) || leg.conversation.id !== conversationId) throw new PlatformError(404, 'conversation:error:not-found', 'No such leg');

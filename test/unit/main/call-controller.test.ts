@@ -1,16 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallController } from '../../../main/call-controller';
-import { createRecordingLogger } from '../../../main/log';
+import { fakeCallControllerDeps } from './fakes';
 
 function setup() {
-  const deps = {
-    tray: { setState: vi.fn() },
-    notifier: { ring: vi.fn(), dismiss: vi.fn() },
-    ringer: { start: vi.fn(), stop: vi.fn() },
-    sendCommand: vi.fn(),
-    showWindow: vi.fn(),
-    log: createRecordingLogger(),
-  };
+  const deps = fakeCallControllerDeps();
   return { deps, calls: new CallController(deps) };
 }
 

@@ -3,6 +3,8 @@
  * (through the interfaces in main/electron-api.ts, which are cut from electron.d.ts).
  */
 import { EventEmitter } from 'node:events';
+import { vi } from 'vitest';
+import { createRecordingLogger } from '../../../main/log';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type {
   Event as ElectronEvent,
@@ -319,4 +321,16 @@ export class FakeGlobalShortcut implements GlobalShortcutApi {
     callback?.();
     return Boolean(callback);
   }
+}
+
+/** CallController's collaborators as spies: tray, notifier, ringer, command and window sinks. */
+export function fakeCallControllerDeps() {
+  return {
+    tray: { setState: vi.fn() },
+    notifier: { ring: vi.fn(), dismiss: vi.fn() },
+    ringer: { start: vi.fn(), stop: vi.fn() },
+    sendCommand: vi.fn(),
+    showWindow: vi.fn(),
+    log: createRecordingLogger(),
+  };
 }

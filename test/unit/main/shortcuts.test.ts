@@ -1,24 +1,17 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ShortcutStatus } from '../../../common/ipc-contract';
 import { CallController } from '../../../main/call-controller';
 import { DEFAULT_SHORTCUTS, type ShortcutConfig } from '../../../main/config';
 import { createRecordingLogger } from '../../../main/log';
 import { ShortcutManager } from '../../../main/shortcuts';
-import { FakeGlobalShortcut } from './fakes';
+import { FakeGlobalShortcut, fakeCallControllerDeps } from './fakes';
 
 const { answer: ANSWER, hangup: HANGUP } = DEFAULT_SHORTCUTS;
 
 function setup(prepare?: (globalShortcut: FakeGlobalShortcut) => void, accelerators: ShortcutConfig = { answer: ANSWER, hangup: HANGUP }) {
   const globalShortcut = new FakeGlobalShortcut();
   prepare?.(globalShortcut);
-  const deps = {
-    tray: { setState: vi.fn() },
-    notifier: { ring: vi.fn(), dismiss: vi.fn() },
-    ringer: { start: vi.fn(), stop: vi.fn() },
-    sendCommand: vi.fn(),
-    showWindow: vi.fn(),
-    log: createRecordingLogger(),
-  };
+  const deps = fakeCallControllerDeps();
   const calls = new CallController(deps);
   const reported: ShortcutStatus[] = [];
   const log = createRecordingLogger();
