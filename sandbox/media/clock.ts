@@ -1,30 +1,47 @@
 /**
  * One 20 ms clock for all media in the sandbox.
  *
- * Every source that produces frames (phones, players) ticks from this single timer
+ * Every source that produces frames (phones, mixers) ticks from this single timer
  * rather than keeping a timer each: one wake-up a frame period however many calls run.
  */
 
 export type Tick = () => void;
+
+/** How a clock runs. */
+export interface MediaClockOptions {
+  /** No timer: the owner calls `tick()` (tests drive media frame by frame, without sleeping). */
+  manual?: boolean;
+}
 
 /** Drives registered tick handlers every 20 ms, catching up when the event loop was late. */
 export class MediaClock {
   private readonly handlers = new Set<Tick>();
   private timer: NodeJS.Timeout | null = null;
   private next = 0;
+  private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
+  /** Ticks run since the clock was made. */
+  ticks = 0;
 
-  constructor(private readonly periodMs = 20) {}
+  constructor(private readonly periodMs = 20, options: MediaClockOptions = {}) {
+    this.manual = options.manual ?? false;
+  }
 
-  /** Registers a handler; returns its removal. */
+  /** Registers a handler; returns its removal. Handlers run in the order they were added. */
   add(handler: Tick): () => void {
     this.handlers.add(handler);
-    if (!this.timer) this.start();
+    if (!this.timer && !this.manual) this.start();
     return () => {
       this.handlers.delete(handler);
       if (this.handlers.size === 0) this.stop();
     };
+  }
+
+  /** Runs every handler once: one frame period of media. The timer calls it; a manual clock's owner does. */
+  tick(): void {
+    this.ticks++;
+    for (const handler of this.handlers) handler();
   }
 
   private start(): void {
@@ -33,7 +50,7 @@ export class MediaClock {
       const now = performance.now();
       let runs = 0;
       while (now >= this.next && runs < 5) {
-        for (const handler of [...this.handlers]) handler();
+        this.tick();
         this.next += this.periodMs;
         runs++;
       }

@@ -18,13 +18,3 @@ export interface MediaEndpoint {
   counters(): MediaCounters;
   close(): void;
 }
-
-/** Connects two endpoints both ways; returns the disconnection. */
-export function bridge(a: MediaEndpoint, b: MediaEndpoint): () => void {
-  a.onFrame((frame) => b.deliver(frame));
-  b.onFrame((frame) => a.deliver(frame));
-  return () => {
-    a.onFrame(null);
-    b.onFrame(null);
-  };
-}

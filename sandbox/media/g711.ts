@@ -33,6 +33,9 @@ for (let i = 0; i < 256; i++) decodeTable[i] = decodeSample(i);
 const encodeTable = new Uint8Array(65536);
 for (let i = -32768; i < 32768; i++) encodeTable[i & 0xffff] = encodeSample(i);
 
+/** µ-law byte → 16-bit linear sample (read-only). */
+export const MULAW_TO_LINEAR: Readonly<Int16Array> = decodeTable;
+
 /** Samples a frame: 20 ms at 8 kHz. */
 export const FRAME_SAMPLES = 160;
 /** The µ-law byte for silence. */
@@ -42,6 +45,27 @@ export const MULAW_SILENCE = 0xff;
 export function mulawEncode(samples: Int16Array, out = Buffer.alloc(samples.length)): Buffer {
   for (let i = 0; i < samples.length; i++) out[i] = encodeTable[samples[i]! & 0xffff]!;
   return out;
+}
+
+/** Decodes µ-law bytes to 16-bit linear samples. */
+export function mulawDecode(bytes: Uint8Array, out = new Int16Array(bytes.length)): Int16Array {
+  const n = Math.min(bytes.length, out.length);
+  for (let i = 0; i < n; i++) out[i] = decodeTable[bytes[i]!]!;
+  return out;
+}
+
+/** Adds the decoded samples of µ-law bytes into a mixing accumulator (no intermediate array). */
+export function mulawDecodeAdd(bytes: Uint8Array, acc: Int32Array): void {
+  const n = Math.min(bytes.length, acc.length);
+  for (let i = 0; i < n; i++) acc[i]! += decodeTable[bytes[i]!]!;
+}
+
+/** Encodes a mixing accumulator to µ-law, clipping to the 16-bit range. */
+export function mulawEncodeClipped(acc: Int32Array, out: Uint8Array): void {
+  for (let i = 0; i < acc.length; i++) {
+    const s = acc[i]!;
+    out[i] = encodeTable[(s > 32767 ? 32767 : s < -32768 ? -32768 : s) & 0xffff]!;
+  }
 }
 
 /** A 20 ms frame of silence. */

@@ -1,30 +1,113 @@
 /**
  * The media side of a simulated PSTN phone.
  *
- * Its "voice" is a steady tone, so whoever it is bridged to receives audible, checkable
- * audio; what it receives is counted and its level kept, so tests can tell what a caller
- * heard. Frames are produced on the shared media clock.
+ * Its "voice" is a steady 425 Hz tone by default, so whoever it is connected to receives
+ * audible, checkable audio; it can instead say a clip or a source (a WAV, speech) or keep
+ * silent. What it receives is kept — the last 60 s, as µ-law, decoded on request — so
+ * tests and the phone API can tell what the caller heard. Frames go out on the shared
+ * media clock; the tone is encoded once, so an idle-talking phone costs no arithmetic.
  */
 import type { MediaClock } from './clock';
 import type { MediaCounters, MediaEndpoint } from './endpoint';
-import { FRAME_SAMPLES, frameEnergy, mulawEncode } from './g711';
+import { FRAME_SAMPLES, frameEnergy, mulawDecode, mulawEncode, silenceFrame } from './g711';
+import type { AudioSource } from './mixer';
+
+/** How much of what the phone heard it keeps. */
+const RECEIVED_SECONDS = 60;
+const RECEIVED_MAX_BYTES = RECEIVED_SECONDS * 8000;
+/** A frame whose mean level is above this counts as audible (µ-law quantisation noise is far below it). */
+const AUDIBLE_LEVEL = 64;
+
+/** Reads a clip once. */
+class ClipSource implements AudioSource {
+  private position = 0;
+
+  constructor(private readonly clip: Int16Array) {}
+
+  /** True once the whole clip has been read. */
+  get done(): boolean {
+    return this.position >= this.clip.length;
+  }
+
+  read(out: Int16Array): boolean {
+    if (this.done) return false;
+    const n = Math.min(out.length, this.clip.length - this.position);
+    out.set(this.clip.subarray(this.position, this.position + n));
+    out.fill(0, n);
+    this.position += n;
+    return true;
+  }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** A tone as whole µ-law frames that repeat seamlessly. */
+function toneFrames(hz: number, amplitude: number): Buffer[] {
+  const cycle = 8000 / gcd(8000, Math.max(1, Math.round(hz)));
+  const length = (cycle * FRAME_SAMPLES) / gcd(cycle, FRAME_SAMPLES);
+  const frames: Buffer[] = [];
+  const samples = new Int16Array(FRAME_SAMPLES);
+  for (let at = 0; at < length; at += FRAME_SAMPLES) {
+    for (let i = 0; i < FRAME_SAMPLES; i++) samples[i] = Math.round(Math.sin((2 * Math.PI * hz * (at + i)) / 8000) * amplitude);
+    frames.push(mulawEncode(samples));
+  }
+  return frames;
+}
+
+/** What the phone is saying now. */
+interface Speech {
+  source: AudioSource;
+  settle: (how: 'finished' | 'replaced') => void;
+}
 
 /** A simulated phone's microphone and speaker. */
 export class PhoneEndpoint implements MediaEndpoint {
   private listener: ((frame: Buffer) => void) | null = null;
   private readonly stats: MediaCounters = { packets_sent: 0, packets_received: 0 };
-  private phase = 0;
   private readonly removeTick: () => void;
+  private readonly tone: Buffer[];
+  private toneIndex = 0;
+  private quiet = false;
+  private speech: Speech | null = null;
+  private readonly speechSamples = new Int16Array(FRAME_SAMPLES);
+  private readonly silence = silenceFrame();
+  private heard = new Uint8Array(8000);
+  private heardBytes = 0;
   /** Frames received with audible energy (not silence). */
   audibleFramesReceived = 0;
 
   constructor(
     readonly id: string,
     clock: MediaClock,
-    private readonly toneHz = 425,
-    private readonly amplitude = 6000,
+    toneHz = 425,
+    amplitude = 6000,
   ) {
+    this.tone = toneFrames(toneHz, amplitude);
     this.removeTick = clock.add(() => this.tick());
+  }
+
+  /**
+   * Replaces the phone's voice: a clip or source plays from the next frame, then the phone
+   * goes back to its tone (or silence after `silent()`); `null` goes back to the tone at once.
+   * Settles 'finished' when it has been said, 'replaced' when cut short by another call.
+   */
+  speak(audio: Int16Array | AudioSource | null): Promise<'finished' | 'replaced'> {
+    this.speech?.settle('replaced');
+    this.speech = null;
+    if (audio === null) {
+      this.quiet = false;
+      return Promise.resolve('finished');
+    }
+    return new Promise((settle) => {
+      this.speech = { source: audio instanceof Int16Array ? new ClipSource(audio) : audio, settle };
+    });
+  }
+
+  /** The phone says nothing (silence frames) until `speak(null)` or between things it says. */
+  silent(): void {
+    this.quiet = true;
   }
 
   onFrame(listener: ((frame: Buffer) => void) | null): void {
@@ -33,7 +116,19 @@ export class PhoneEndpoint implements MediaEndpoint {
 
   deliver(frame: Buffer): void {
     this.stats.packets_received++;
-    if (frameEnergy(frame) > 64) this.audibleFramesReceived++;
+    if (frameEnergy(frame) > AUDIBLE_LEVEL) this.audibleFramesReceived++;
+    this.keep(frame);
+  }
+
+  /** What the phone received over the last 60 s (at most), oldest first, as 8 kHz linear samples. */
+  received(): Int16Array {
+    const capacity = this.heard.length;
+    if (this.heardBytes <= capacity) return mulawDecode(this.heard.subarray(0, this.heardBytes));
+    const start = this.heardBytes % capacity;
+    const out = new Int16Array(capacity);
+    mulawDecode(this.heard.subarray(start), out);
+    mulawDecode(this.heard.subarray(0, start), out.subarray(capacity - start));
+    return out;
   }
 
   counters(): MediaCounters {
@@ -43,18 +138,43 @@ export class PhoneEndpoint implements MediaEndpoint {
   close(): void {
     this.removeTick();
     this.listener = null;
+    this.speech?.settle('replaced');
+    this.speech = null;
+  }
+
+  /** Appends to the received ring: grows up to 60 s, then overwrites the oldest. */
+  private keep(frame: Uint8Array): void {
+    if (this.heardBytes + frame.length > this.heard.length && this.heard.length < RECEIVED_MAX_BYTES) {
+      const grown = new Uint8Array(Math.min(RECEIVED_MAX_BYTES, this.heard.length * 2));
+      grown.set(this.heard.subarray(0, this.heardBytes));
+      this.heard = grown;
+    }
+    const capacity = this.heard.length;
+    for (let i = 0; i < frame.length; i++) this.heard[(this.heardBytes + i) % capacity] = frame[i]!;
+    this.heardBytes += frame.length;
   }
 
   private tick(): void {
-    if (!this.listener) return;
-    const samples = new Int16Array(FRAME_SAMPLES);
-    const step = (2 * Math.PI * this.toneHz) / 8000;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      samples[i] = Math.round(Math.sin(this.phase) * this.amplitude);
-      this.phase += step;
+    let frame: Buffer | null = null;
+    const speech = this.speech;
+    if (speech) {
+      const said = speech.source.read(this.speechSamples);
+      if (said && this.listener) frame = mulawEncode(this.speechSamples);
+      // A clip is reported said with its last frame; a source when it says it has ended.
+      if (!said || (speech.source instanceof ClipSource && speech.source.done)) {
+        speech.settle('finished');
+        this.speech = null;
+      }
     }
-    this.phase %= 2 * Math.PI;
+    if (!this.listener) return;
+    if (!frame) {
+      if (this.quiet) frame = this.silence;
+      else {
+        frame = this.tone[this.toneIndex]!;
+        this.toneIndex = (this.toneIndex + 1) % this.tone.length;
+      }
+    }
     this.stats.packets_sent++;
-    this.listener(mulawEncode(samples));
+    this.listener(frame);
   }
 }

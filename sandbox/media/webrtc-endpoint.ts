@@ -53,6 +53,18 @@ export class WebRtcEndpoint implements MediaEndpoint {
   /** Creates the offer and waits for ICE gathering, since SDP goes whole (no trickle). */
   async createOffer(): Promise<string> {
     await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.localSdp();
+  }
+
+  /** Answers a client's offer (`serverCall`, `reconnectCall`): the client offered, we answer. */
+  async answerOffer(sdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.localSdp();
+  }
+
+  /** The local description once ICE gathering is complete, candidates restricted. */
+  private async localSdp(): Promise<string> {
     if (this.pc.iceGatheringState !== 'complete') {
       await new Promise<void>((resolve) => {
         const sub = this.pc.iceGatheringStateChange.subscribe((state) => {

@@ -1,0 +1,432 @@
+/**
+ * The audio mixer of one conversation: who hears whom, and what is played to whom.
+ *
+ * Every 20 ms (one tick of the shared `MediaClock`) it takes one frame from each member's
+ * jitter queue, reads one frame from each playback, and delivers to every member the mix
+ * that member may hear, following Vonage's rules: audio flows from A to B iff A ≠ B, A is
+ * not muted, B is not earmuffed, A's `canSpeak` (when set) names B and B's `canHear` (when
+ * set) names A. Playbacks reach their targets unless earmuffed. A member with nothing to
+ * hear still gets a silence frame each tick, so its peer keeps receiving RTP.
+ *
+ * Hot path: buffers are preallocated per member and per playback; a listener who hears
+ * exactly one speaker and no playback gets that speaker's µ-law frame as is (no decode or
+ * encode, the common two-party case); a speaker's frame is decoded only when some mix
+ * needs it; routes are worked out when membership or options change, not every tick.
+ */
+import type { MediaClock } from './clock';
+import type { MediaEndpoint } from './endpoint';
+import { FRAME_SAMPLES, MULAW_SILENCE, mulawDecodeAdd, mulawEncodeClipped } from './g711';
+
+/** Produces 20 ms of 8 kHz 16-bit linear audio per read. */
+export interface AudioSource {
+  /** Fills `out` (160 samples) and returns true; returns false once the source has ended (out is then ignored). */
+  read(out: Int16Array): boolean;
+}
+
+/** A sound being played by a mixer. */
+export interface Playback {
+  /** Settles when the playback ends by itself ('finished') or is stopped or its mixer closed ('stopped'). */
+  readonly done: Promise<'finished' | 'stopped'>;
+  /** Stops it at the next tick boundary. Idempotent. */
+  stop(): void;
+}
+
+/** Vonage's per-member audio controls (member ids are leg uuids). */
+export interface MemberOptions {
+  /** Only these members are heard by this one (unset: everyone). */
+  canHear?: string[];
+  /** Only these members hear this one (unset: everyone). */
+  canSpeak?: string[];
+  /** Nobody hears this member. */
+  muted?: boolean;
+  /** This member hears nothing, playbacks included. */
+  earmuffed?: boolean;
+}
+
+/** Options of `Mixer.play`. */
+export interface PlayOptions {
+  /** Members who hear it (default: everyone, including members who join later). */
+  to?: string[];
+  /** Times a clip plays: 0 = until stopped, n = n times (default 1). A source plays until it ends. */
+  loop?: number;
+  /** Vonage's level, -1..1 (default 0 = unchanged). Linear gain 1 + level: -1 silences, 1 doubles (clipped). */
+  level?: number;
+}
+
+/** Frames a member's jitter queue holds; older audio is dropped beyond it. */
+export const JITTER_FRAMES = 3;
+const FRAME_BYTES = FRAME_SAMPLES;
+const SILENCE = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+
+/**
+ * A member's incoming audio as a byte queue of µ-law, up to `JITTER_FRAMES` frames.
+ *
+ * Bytes rather than packets, so a peer packetising at 10 or 30 ms still yields one 20 ms
+ * frame a tick. When more than the capacity arrives the oldest bytes are dropped.
+ */
+class JitterQueue {
+  private readonly ring = new Uint8Array(FRAME_BYTES * JITTER_FRAMES);
+  private start = 0;
+  private size = 0;
+  /** Bytes dropped because the queue was full (late consumer or a burst). */
+  dropped = 0;
+
+  push(frame: Uint8Array): void {
+    const capacity = this.ring.length;
+    let bytes = frame;
+    if (bytes.length > capacity) {
+      this.dropped += bytes.length - capacity;
+      bytes = bytes.subarray(bytes.length - capacity);
+    }
+    const overflow = this.size + bytes.length - capacity;
+    if (overflow > 0) {
+      this.start = (this.start + overflow) % capacity;
+      this.size -= overflow;
+      this.dropped += overflow;
+    }
+    const end = (this.start + this.size) % capacity;
+    const first = Math.min(bytes.length, capacity - end);
+    this.ring.set(bytes.subarray(0, first), end);
+    if (first < bytes.length) this.ring.set(bytes.subarray(first), 0);
+    this.size += bytes.length;
+  }
+
+  /** Drops one 20 ms frame unread (a member nobody hears), keeping the queue in step. */
+  skip(): void {
+    if (this.size < FRAME_BYTES) return;
+    this.start = (this.start + FRAME_BYTES) % this.ring.length;
+    this.size -= FRAME_BYTES;
+  }
+
+  /** Takes one 20 ms frame into a new buffer, or returns null when less than a frame is queued. */
+  pop(): Buffer | null {
+    if (this.size < FRAME_BYTES) return null;
+    const capacity = this.ring.length;
+    const out = Buffer.allocUnsafe(FRAME_BYTES);
+    const first = Math.min(FRAME_BYTES, capacity - this.start);
+    out.set(this.ring.subarray(this.start, this.start + first), 0);
+    if (first < FRAME_BYTES) out.set(this.ring.subarray(0, FRAME_BYTES - first), first);
+    this.start = (this.start + FRAME_BYTES) % capacity;
+    this.size -= FRAME_BYTES;
+    return out;
+  }
+}
+
+interface Member {
+  readonly id: string;
+  readonly endpoint: MediaEndpoint;
+  canHear: Set<string> | null;
+  canSpeak: Set<string> | null;
+  muted: boolean;
+  earmuffed: boolean;
+  readonly queue: JitterQueue;
+  /** This tick's frame, or null when the member sent nothing in time. */
+  frame: Buffer | null;
+  /** Members whose speech this member hears (worked out by `route`). */
+  hears: Member[];
+  /** Whether anyone hears this member (worked out by `route`). */
+  heard: boolean;
+}
+
+/** Reads a clip, looping as asked, into 20 ms frames. */
+class ClipReader implements AudioSource {
+  private position = 0;
+  private played = 0;
+  /** True once the last requested loop has been read out. */
+  exhausted = false;
+
+  constructor(private readonly clip: Int16Array, private readonly loop: number) {}
+
+  read(out: Int16Array): boolean {
+    if (this.clip.length === 0 || this.exhausted) return false;
+    let filled = 0;
+    while (filled < out.length) {
+      const n = Math.min(out.length - filled, this.clip.length - this.position);
+      out.set(this.clip.subarray(this.position, this.position + n), filled);
+      filled += n;
+      this.position += n;
+      if (this.position === this.clip.length) {
+        this.position = 0;
+        this.played++;
+        if (this.loop > 0 && this.played >= this.loop) {
+          this.exhausted = true;
+          break;
+        }
+      }
+    }
+    out.fill(0, filled);
+    return true;
+  }
+}
+
+class ActivePlayback implements Playback {
+  readonly done: Promise<'finished' | 'stopped'>;
+  readonly samples = new Int16Array(FRAME_SAMPLES);
+  /** True when this tick's `samples` hold audio. */
+  audible = false;
+  ended: 'finished' | 'stopped' | null = null;
+  private settle!: (how: 'finished' | 'stopped') => void;
+
+  constructor(
+    readonly source: AudioSource,
+    readonly to: Set<string> | null,
+    readonly gain: number,
+    private readonly onEnd: (playback: ActivePlayback) => void,
+  ) {
+    this.done = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  stop(): void {
+    this.finish('stopped');
+  }
+
+  /** Reads this tick's frame; false once the source has ended. */
+  advance(): boolean {
+    if (!this.source.read(this.samples)) return false;
+    if (this.gain !== 1) {
+      const s = this.samples;
+      for (let i = 0; i < s.length; i++) {
+        const v = Math.round(s[i]! * this.gain);
+        s[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+    }
+    return true;
+  }
+
+  reaches(member: Member): boolean {
+    return !member.earmuffed && (this.to === null || this.to.has(member.id));
+  }
+
+  finish(how: 'finished' | 'stopped'): void {
+    if (this.ended) return;
+    this.ended = how;
+    this.audible = false;
+    this.onEnd(this);
+    this.settle(how);
+  }
+}
+
+/**
+ * Which mixer member currently owns each endpoint. Moving a leg between conversations is
+ * then safe in either order: joining the new mixer takes the endpoint over at once (the old
+ * mixer stops delivering to it), and leaving the old one no longer detaches it.
+ */
+const owners = new WeakMap<MediaEndpoint, Member>();
+
+interface Tap {
+  listener: (mix: Int16Array) => void;
+  speakers: Set<string> | null;
+}
+
+/** Mixes the audio of one conversation on the shared media clock. */
+export class Mixer {
+  private readonly members = new Map<string, Member>();
+  /** Members in join order, for allocation-free iteration each tick. */
+  private order: Member[] = [];
+  private playbacks: ActivePlayback[] = [];
+  private readonly taps = new Set<Tap>();
+  private readonly acc = new Int32Array(FRAME_SAMPLES);
+  private routesDirty = true;
+  private closed = false;
+  private readonly removeTick: () => void;
+
+  constructor(clock: MediaClock) {
+    this.removeTick = clock.add(() => this.tick());
+  }
+
+  /**
+   * Adds a member: takes over `endpoint.onFrame` and delivers its mix with `endpoint.deliver`.
+   * Rejoining replaces; joining with an endpoint another mixer has takes it from that mixer.
+   */
+  join(id: string, endpoint: MediaEndpoint, options: MemberOptions = {}): void {
+    if (this.closed) throw new Error(`mixer is closed; cannot join ${id}`);
+    if (this.members.has(id)) this.leave(id);
+    const member: Member = {
+      id,
+      endpoint,
+      canHear: options.canHear ? new Set(options.canHear) : null,
+      canSpeak: options.canSpeak ? new Set(options.canSpeak) : null,
+      muted: options.muted ?? false,
+      earmuffed: options.earmuffed ?? false,
+      queue: new JitterQueue(),
+      frame: null,
+      hears: [],
+      heard: false,
+    };
+    this.members.set(id, member);
+    this.order = [...this.members.values()];
+    this.routesDirty = true;
+    owners.set(endpoint, member);
+    endpoint.onFrame((frame) => member.queue.push(frame));
+  }
+
+  /** Removes a member and detaches from its endpoint (which stays open), unless another mixer has taken it since. Unknown ids are ignored. */
+  leave(id: string): void {
+    const member = this.members.get(id);
+    if (!member) return;
+    if (owners.get(member.endpoint) === member) {
+      owners.delete(member.endpoint);
+      member.endpoint.onFrame(null);
+    }
+    this.members.delete(id);
+    this.order = [...this.members.values()];
+    this.routesDirty = true;
+  }
+
+  has(id: string): boolean {
+    return this.members.has(id);
+  }
+
+  /** Changes some of a member's options; a key present with `undefined` clears `canHear`/`canSpeak`. */
+  update(id: string, options: Partial<MemberOptions>): void {
+    const member = this.members.get(id);
+    if (!member) throw new Error(`no member ${id} in this mixer`);
+    if (Object.hasOwn(options, 'canHear')) member.canHear = options.canHear ? new Set(options.canHear) : null;
+    if (Object.hasOwn(options, 'canSpeak')) member.canSpeak = options.canSpeak ? new Set(options.canSpeak) : null;
+    if (options.muted !== undefined) member.muted = options.muted;
+    if (options.earmuffed !== undefined) member.earmuffed = options.earmuffed;
+    this.routesDirty = true;
+  }
+
+  /** Plays a clip or a source to some or all members, from the next tick. */
+  play(audio: Int16Array | AudioSource, options: PlayOptions = {}): Playback {
+    const loop = options.loop ?? 1;
+    if (!Number.isInteger(loop) || loop < 0) throw new Error(`loop must be a whole number ≥ 0, got ${loop}`);
+    const level = options.level ?? 0;
+    if (!(level >= -1 && level <= 1)) throw new Error(`level must be between -1 and 1, got ${level}`);
+    const source = audio instanceof Int16Array ? new ClipReader(audio, loop) : audio;
+    const playback = new ActivePlayback(source, options.to ? new Set(options.to) : null, 1 + level, (p) => {
+      this.playbacks = this.playbacks.filter((other) => other !== p);
+    });
+    if (this.closed) playback.stop();
+    else this.playbacks = [...this.playbacks, playback];
+    return playback;
+  }
+
+  /**
+   * Calls `listener` every tick with the mix of the named speakers (default: every member's
+   * speech plus the playbacks sent to everyone), e.g. for recording. Muted members are not
+   * in it. Each call gets a new array. Returns the removal.
+   */
+  tap(listener: (mix: Int16Array) => void, options: { speakers?: string[] } = {}): () => void {
+    const tap: Tap = { listener, speakers: options.speakers ? new Set(options.speakers) : null };
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
+  }
+
+  /** Audio frames dropped so far from current members' full jitter queues (a sign of bursty or fast peers). */
+  get droppedFrames(): number {
+    let bytes = 0;
+    for (const member of this.order) bytes += member.queue.dropped;
+    return Math.floor(bytes / FRAME_BYTES);
+  }
+
+  /** Stops every playback, detaches every member and leaves the clock. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.removeTick();
+    for (const playback of this.playbacks) playback.stop();
+    for (const id of [...this.members.keys()]) this.leave(id);
+    this.taps.clear();
+  }
+
+  /** Who hears whom, worked out again after a change of membership or options. */
+  private route(): void {
+    for (const listener of this.order) {
+      listener.hears = this.order.filter((speaker) => flows(speaker, listener));
+    }
+    for (const speaker of this.order) speaker.heard = this.order.some((listener) => listener.hears.includes(speaker));
+    this.routesDirty = false;
+  }
+
+  /** One frame period of the conversation. */
+  private tick(): void {
+    if (this.routesDirty) this.route();
+    const members = this.order;
+    const tapped = this.taps.size > 0;
+    for (const member of members) {
+      if (member.heard || tapped) member.frame = member.queue.pop();
+      else {
+        member.queue.skip();
+        member.frame = null;
+      }
+    }
+    const playbacks = this.playbacks;
+    for (const playback of playbacks) {
+      playback.audible = playback.advance();
+      if (!playback.audible) playback.finish('finished');
+    }
+    for (const listener of members) if (owners.get(listener.endpoint) === listener) this.deliverMix(listener, playbacks);
+    if (tapped) this.feedTaps(members, playbacks);
+    // A clip that ran out during this tick was heard in full: report it now, not a tick late.
+    for (const playback of playbacks) if (playback.source instanceof ClipReader && playback.source.exhausted) playback.finish('finished');
+  }
+
+  private deliverMix(listener: Member, playbacks: ActivePlayback[]): void {
+    let single: Buffer | null = null;
+    let sources = 0;
+    for (const speaker of listener.hears) {
+      if (speaker.frame) {
+        single = speaker.frame;
+        sources++;
+      }
+    }
+    let playing = 0;
+    for (const playback of playbacks) if (playback.audible && playback.reaches(listener)) playing++;
+    if (sources === 0 && playing === 0) {
+      listener.endpoint.deliver(SILENCE);
+      return;
+    }
+    if (sources === 1 && playing === 0) {
+      listener.endpoint.deliver(single!);
+      return;
+    }
+    const acc = this.acc;
+    acc.fill(0);
+    for (const speaker of listener.hears) if (speaker.frame) mulawDecodeAdd(speaker.frame, acc);
+    for (const playback of playbacks) {
+      if (!playback.audible || !playback.reaches(listener)) continue;
+      const samples = playback.samples;
+      for (let i = 0; i < FRAME_SAMPLES; i++) acc[i]! += samples[i]!;
+    }
+    const out = Buffer.allocUnsafe(FRAME_BYTES);
+    mulawEncodeClipped(acc, out);
+    listener.endpoint.deliver(out);
+  }
+
+  private feedTaps(members: Member[], playbacks: ActivePlayback[]): void {
+    for (const tap of this.taps) {
+      const acc = this.acc;
+      acc.fill(0);
+      for (const member of members) {
+        if (member.muted || !member.frame || (tap.speakers && !tap.speakers.has(member.id))) continue;
+        mulawDecodeAdd(member.frame, acc);
+      }
+      if (!tap.speakers) {
+        for (const playback of playbacks) {
+          if (!playback.audible || playback.to) continue;
+          const samples = playback.samples;
+          for (let i = 0; i < FRAME_SAMPLES; i++) acc[i]! += samples[i]!;
+        }
+      }
+      const mix = new Int16Array(FRAME_SAMPLES);
+      for (let i = 0; i < FRAME_SAMPLES; i++) {
+        const s = acc[i]!;
+        mix[i] = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
+      }
+      tap.listener(mix);
+    }
+  }
+}
+
+/** Vonage's rule: does A's speech reach B? */
+function flows(a: Member, b: Member): boolean {
+  return (
+    a !== b &&
+    !a.muted &&
+    !b.earmuffed &&
+    (a.canSpeak === null || a.canSpeak.has(b.id)) &&
+    (b.canHear === null || b.canHear.has(a.id))
+  );
+}

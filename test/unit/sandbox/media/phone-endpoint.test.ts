@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { MediaClock } from '../../../../sandbox/media/clock';
+import { PhoneEndpoint } from '../../../../sandbox/media/phone-endpoint';
+import { Mixer } from '../../../../sandbox/media/mixer';
+import { FRAME_SAMPLES, mulawDecode, MULAW_SILENCE } from '../../../../sandbox/media/g711';
+import { classifyAudio, goertzel, rms } from '../../../../sandbox/media/analysis';
+import { synthesize } from '../../../../sandbox/media/speech';
+import { holdMusic } from '../../../../sandbox/media/tones';
+import { sine } from './fakes';
+
+function phoneWithEar(clock: MediaClock, id = 'phone') {
+  const phone = new PhoneEndpoint(id, clock);
+  const sent: Buffer[] = [];
+  phone.onFrame((frame) => sent.push(frame));
+  const said = (from = 0) => {
+    const out = new Int16Array((sent.length - from) * FRAME_SAMPLES);
+    sent.slice(from).forEach((frame, i) => mulawDecode(frame, out.subarray(i * FRAME_SAMPLES)));
+    return out;
+  };
+  return { phone, sent, said };
+}
+
+const tick = (clock: MediaClock, n: number) => {
+  for (let i = 0; i < n; i++) clock.tick();
+};
+
+describe('PhoneEndpoint voice', () => {
+  it('says a steady 425 Hz tone by default, one frame a tick, only while someone listens', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const { phone, sent, said } = phoneWithEar(clock);
+    tick(clock, 50);
+    expect(sent).toHaveLength(50);
+    expect(classifyAudio(said())).toMatchObject({ kind: 'tone', dominantHz: 425 });
+    expect(phone.counters().packets_sent).toBe(50);
+    phone.onFrame(null);
+    tick(clock, 5);
+    expect(phone.counters().packets_sent).toBe(50);
+    phone.close();
+  });
+
+  it('speaks a clip, then goes back to its tone; speak(null) cuts a source short', async () => {
+    const clock = new MediaClock(20, { manual: true });
+    const { phone, said } = phoneWithEar(clock);
+    const spoken = phone.speak(sine(1000, 1600));
+    tick(clock, 10);
+    expect(await spoken).toBe('finished');
+    expect(goertzel(said(0).subarray(0, 1600), 1000)).toBeGreaterThan(5500);
+    expect(goertzel(said(0).subarray(0, 1600), 425)).toBeLessThan(100);
+    tick(clock, 10);
+    expect(classifyAudio(said(11)).dominantHz).toBe(425);
+
+    const music = phone.speak(holdMusic());
+    tick(clock, 100);
+    expect(classifyAudio(said(21)).kind).toBe('music');
+    const back = phone.speak(null);
+    expect(await music).toBe('replaced');
+    expect(await back).toBe('finished');
+    tick(clock, 20);
+    expect(classifyAudio(said(121)).dominantHz).toBe(425);
+    phone.close();
+  });
+
+  it('silent() sends silence frames, still one a tick', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const { phone, sent } = phoneWithEar(clock);
+    phone.silent();
+    tick(clock, 10);
+    expect(sent).toHaveLength(10);
+    expect(sent.every((frame) => frame.every((b) => b === MULAW_SILENCE))).toBe(true);
+    phone.close();
+  });
+});
+
+describe('PhoneEndpoint ear', () => {
+  it('keeps what it received, decoded, and counts the audible frames', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const phone = new PhoneEndpoint('p', clock);
+    const tone = sine(600, 8000);
+    for (let f = 0; f < 50; f++) phone.deliver(Buffer.alloc(FRAME_SAMPLES, MULAW_SILENCE));
+    expect(phone.audibleFramesReceived).toBe(0);
+    const mixer = new Mixer(clock);
+    mixer.join('p', phone);
+    mixer.play(tone);
+    tick(clock, 50);
+    expect(phone.audibleFramesReceived).toBe(50);
+    expect(phone.counters().packets_received).toBe(100);
+    const heard = phone.received();
+    expect(heard).toHaveLength(16000);
+    expect(rms(heard.subarray(0, 8000))).toBe(0);
+    expect(goertzel(heard.subarray(8000), 600)).toBeGreaterThan(5500);
+    mixer.close();
+    phone.close();
+  });
+
+  it('keeps only the last 60 s, oldest first', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const phone = new PhoneEndpoint('p', clock);
+    // 61 s of frames; each second's frames carry a distinct µ-law byte.
+    for (let s = 0; s < 61; s++) for (let f = 0; f < 50; f++) phone.deliver(Buffer.alloc(FRAME_SAMPLES, 0x80 + s));
+    const heard = phone.received();
+    expect(heard).toHaveLength(60 * 8000);
+    const byteAt = (second: number) => mulawDecode(Buffer.from([0x80 + second]))[0];
+    expect(heard[0]).toBe(byteAt(1));
+    expect(heard[heard.length - 1]).toBe(byteAt(60));
+    expect(heard[30 * 8000]).toBe(byteAt(31));
+    phone.close();
+  });
+});
+
+describe('phones in a mixed conversation', () => {
+  it('whisper: the caller never hears the agent being told the topic; the agent does', async () => {
+    const clock = new MediaClock(20, { manual: true });
+    const mixer = new Mixer(clock);
+    const caller = new PhoneEndpoint('caller', clock);
+    const agent = new PhoneEndpoint('agent', clock);
+    const coach = new PhoneEndpoint('coach', clock);
+    caller.silent();
+    agent.silent();
+    mixer.join('caller', caller);
+    mixer.join('agent', agent);
+    mixer.join('coach', coach, { canSpeak: ['agent'] });
+    void coach.speak(await synthesize('Incoming call regarding billing. The caller is a premium customer.'));
+    const whisper = mixer.play(await synthesize('This call is being recorded.'), { to: ['agent'] });
+    tick(clock, 250);
+    expect(await whisper.done).toBe('finished');
+    expect(classifyAudio(agent.received()).kind).toBe('speech');
+    expect(classifyAudio(caller.received()).kind).toBe('silence');
+    expect(caller.audibleFramesReceived).toBe(0);
+    mixer.close();
+  });
+
+  it('a caller on hold hears music, then a talk as speech, then two-way tones once an agent joins', async () => {
+    const clock = new MediaClock(20, { manual: true });
+    const mixer = new Mixer(clock);
+    const caller = new PhoneEndpoint('caller', clock);
+    mixer.join('caller', caller);
+    const music = mixer.play(holdMusic(), { to: ['caller'] });
+    tick(clock, 150);
+    expect(classifyAudio(caller.received()).kind).toBe('music');
+    music.stop();
+    mixer.play(await synthesize('Thank you for waiting. Connecting you now.'));
+    tick(clock, 150);
+    expect(classifyAudio(caller.received().subarray(150 * FRAME_SAMPLES)).kind).toBe('speech');
+    const agent = new PhoneEndpoint('agent', clock, 700);
+    mixer.join('agent', agent);
+    tick(clock, 100);
+    expect(classifyAudio(caller.received().subarray(-50 * FRAME_SAMPLES))).toMatchObject({ kind: 'tone', dominantHz: 700 });
+    expect(classifyAudio(agent.received().subarray(-50 * FRAME_SAMPLES))).toMatchObject({ kind: 'tone', dominantHz: 425 });
+    mixer.close();
+  });
+});
