@@ -1,101 +1,21 @@
 /**
- * `npm run bench`: ring latency and answer-to-audio, measured end to end through the
- * embedded platform with the real SDK in Chromium. Prints a table; asserts nothing.
+ * `npm run bench`: every benchmark, each printing its own table; asserts nothing.
  *
- * Method:
- * - ring latency: Node stamps Date.now() just before POST /sandbox/v1/phone/calls; a
- *   MutationObserver in the agent page stamps Date.now() when the incoming-call panel
- *   appears (callInvite → reducer → React render). Same machine, same clock. The inbound
- *   NCCO speaks "Thank you for calling Jane" before it connects, so the figure includes
- *   the greeting's playback; the table also shows it without that fixed time.
- * - answer to audio: in the page, from the Answer click to the first inbound RTP packet
- *   counted by the peer connection's getStats (polled every 2 ms).
+ * BENCH_ONLY=agent-app,ring,media,webhooks picks some; BENCH_CALLS sets the calls per
+ * latency measure (default 20). Each module documents its method and runs alone with
+ * `npx tsx test/bench/<name>.ts`.
  */
-import { launchChromium } from '../support/chromium';
-import { startTestPlatform } from '../support/platform';
+import { runAgentAppBench } from './agent-app';
+import { runMediaBench } from './media-capacity';
+import { runRingBench } from './ring';
+import { runWebhooksBench } from './webhooks';
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 20);
-const GREETING = 'Thank you for calling Jane';
-const TALK_MS_PER_CHAR = 70; // sandbox/voice/engine.ts paces talk at this rate
+const calls = Number(process.env.BENCH_CALLS ?? 20);
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const wanted = (name: string) => only.size === 0 || only.has(name);
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function row(name: string, values: number[]): string {
-  const cells = [percentile(values, 50), percentile(values, 95), Math.min(...values), Math.max(...values)].map((v) => v.toFixed(1).padStart(9));
-  return `| ${name.padEnd(44)} | ${cells.join(' | ')} |`;
-}
-
-const platform = await startTestPlatform();
-const browser = await launchChromium();
-try {
-  const context = await browser.newContext();
-  await context.addInitScript(() => {
-    const w = window as unknown as { __pcs: RTCPeerConnection[]; __inviteAt: number | null };
-    w.__pcs = [];
-    w.__inviteAt = null;
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        w.__pcs.push(this);
-      }
-    } as typeof RTCPeerConnection;
-    new MutationObserver(() => {
-      if (w.__inviteAt === null && document.querySelector('[data-testid="incoming-call"]')) w.__inviteAt = Date.now();
-    }).observe(document, { childList: true, subtree: true });
-  });
-  const page = await context.newPage();
-  await page.goto(`${platform.serverUrl}/app/`);
-  await page.getByTestId('login-name').fill('Jane');
-  await page.getByTestId('login-password').fill(platform.agents.Jane);
-  await page.getByTestId('login-submit').click();
-  await page.getByText('Ready to receive calls').waitFor();
-
-  const ring: number[] = [];
-  const audio: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    await page.evaluate(() => ((window as unknown as { __inviteAt: number | null }).__inviteAt = null));
-    const sentAt = Date.now();
-    const call = await platform.phone.call('+14155550100');
-    await page.waitForFunction(() => (window as unknown as { __inviteAt: number | null }).__inviteAt !== null, null, { polling: 5, timeout: 20_000 });
-    const inviteAt = await page.evaluate(() => (window as unknown as { __inviteAt: number }).__inviteAt);
-    ring.push(inviteAt - sentAt);
-    const ms = await page.evaluate(async () => {
-      const w = window as unknown as { __pcs: RTCPeerConnection[] };
-      const before = w.__pcs.length;
-      const start = performance.now();
-      (document.querySelector('[data-testid="answer-button"]') as HTMLButtonElement).click();
-      for (;;) {
-        const pc = w.__pcs.length > before ? w.__pcs[w.__pcs.length - 1] : w.__pcs[before - 1];
-        if (pc) {
-          let received = 0;
-          (await pc.getStats()).forEach((r: { type: string; packetsReceived?: number }) => {
-            if (r.type === 'inbound-rtp') received += r.packetsReceived ?? 0;
-          });
-          if (received > 0) return performance.now() - start;
-        }
-        if (performance.now() - start > 15_000) return -1;
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    });
-    if (ms >= 0) audio.push(ms);
-    await page.getByTestId('hangup-button').click();
-    await page.getByTestId('incoming-call').waitFor({ state: 'detached' });
-    await page.waitForFunction(() => !document.querySelector('[data-testid="in-call"]'));
-    await platform.phone.get(call.uuid);
-    await page.getByTestId('call-ended').waitFor({ state: 'detached', timeout: 10_000 });
-  }
-  const greetingMs = Math.max(600, GREETING.length * TALK_MS_PER_CHAR);
-  console.log(`\nSwitchboard bench: ${CALLS} inbound calls, 1 agent, embedded platform, ${new Date().toISOString()}`);
-  console.log(`| ${'measure (ms)'.padEnd(44)} | ${['median', 'p95', 'min', 'max'].map((h) => h.padStart(9)).join(' | ')} |`);
-  console.log(`|${'-'.repeat(46)}|${Array(4).fill('-'.repeat(11)).join('|')}|`);
-  console.log(row('phone POST -> callInvite shown', ring));
-  console.log(row(`  same, less the greeting (${greetingMs} ms)`, ring.map((v) => v - greetingMs)));
-  console.log(row('answer click -> first RTP received', audio));
-} finally {
-  await browser.close();
-  await platform.stop();
-}
+console.log(`Switchboard benchmarks, ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores`);
+if (wanted('agent-app')) await runAgentAppBench(calls);
+if (wanted('ring')) await runRingBench(calls);
+if (wanted('media')) await runMediaBench();
+if (wanted('webhooks')) await runWebhooksBench();

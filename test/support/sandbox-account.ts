@@ -3,7 +3,7 @@
  * standing in for a backend: for sandbox tests that need no real backend.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
@@ -14,6 +14,21 @@ export interface Recorded {
   path: string;
   query: Record<string, string>;
   body: Record<string, unknown> | null;
+  headers: IncomingHttpHeaders;
+  /** The body exactly as received (what a signed webhook's `payload_hash` covers). */
+  raw: string;
+}
+
+/**
+ * How the webhook server misbehaves on a path: wait before answering, answer an HTTP error
+ * or a body of its own, or drop the connection; for the next `times` requests (default all).
+ */
+export interface Misbehaviour {
+  delayMs?: number;
+  status?: number;
+  body?: string;
+  destroy?: boolean;
+  times?: number;
 }
 
 /** A sandbox account for tests. */
@@ -25,6 +40,16 @@ export interface SandboxAccount {
   hooks: Recorded[];
   /** What the answer webhook returns next (an NCCO). */
   setNcco(ncco: unknown): void;
+  /** What another path of the webhook server returns: JSON (e.g. an input eventUrl's NCCO) or raw bytes (audio); default `{}`. */
+  respond(path: string, body: unknown): void;
+  /** Base URL of the recording webhook server, for eventUrls in NCCOs. */
+  hookUrl: string;
+  /** Makes a path of the webhook server misbehave (`null`: behave again). */
+  misbehave(path: string, how: Misbehaviour | null): void;
+  /** The account's signature secret, which signs every webhook. */
+  signatureSecret: string;
+  /** Headers for the account's own APIs (basic auth with the API key and secret). */
+  accountHeaders: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -34,14 +59,40 @@ export async function startSandboxAccount(number = '14155550199'): Promise<Sandb
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', dataDir, mediaAddress: '127.0.0.1', verbose: false });
   const hooks: Recorded[] = [];
   let ncco: unknown = [{ action: 'talk', text: 'Hello' }];
+  const responses = new Map<string, unknown>();
+  const misbehaviours = new Map<string, Misbehaviour>();
   const recorder: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      hooks.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), body: raw ? JSON.parse(raw) : null });
+    req.on('end', async () => {
+      hooks.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        body: raw ? JSON.parse(raw) : null,
+        headers: req.headers,
+        raw,
+      });
+      const how = misbehaviours.get(url.pathname);
+      if (how) {
+        if (how.times !== undefined && --how.times <= 0) misbehaviours.delete(url.pathname);
+        if (how.delayMs) await new Promise((resolve) => setTimeout(resolve, how.delayMs));
+        if (how.destroy) return req.socket.destroy();
+        if (how.status !== undefined || how.body !== undefined) {
+          res.statusCode = how.status ?? 200;
+          res.end(how.body ?? '');
+          return;
+        }
+      }
+      const response = url.pathname === '/answer' ? ncco : (responses.get(url.pathname) ?? {});
+      if (Buffer.isBuffer(response)) {
+        res.setHeader('content-type', 'application/octet-stream');
+        res.end(response);
+        return;
+      }
       res.setHeader('content-type', 'application/json');
-      res.end(url.pathname === '/answer' ? JSON.stringify(ncco) : '{}');
+      res.end(JSON.stringify(response));
     });
   });
   await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
@@ -77,8 +128,14 @@ export async function startSandboxAccount(number = '14155550199'): Promise<Sandb
     number,
     hooks,
     setNcco: (next) => (ncco = next),
+    respond: (path, body) => responses.set(path, body),
+    hookUrl,
+    misbehave: (path, how) => (how ? misbehaviours.set(path, { ...how }) : misbehaviours.delete(path)),
+    signatureSecret: sandbox.store.account.signature_secret,
+    accountHeaders: headers,
     async stop() {
       await sandbox.close();
+      recorder.closeAllConnections();
       await new Promise<void>((resolve) => recorder.close(() => resolve()));
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,142 @@
+/**
+ * What an NCCO may contain, as the sandbox accepts it: every action Vonage documents, with
+ * the field types and ranges of `@vonage/voice` and the Voice API reference. An NCCO that
+ * fails is reported with the path of the first problem (`[2].endpoint[0].user: ...`).
+ */
+import { z } from 'zod';
+
+const url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');
+const urls = z.array(url).min(1, 'must hold at least one URL');
+const method = z.enum(['GET', 'POST', 'get', 'post']);
+const level = z.number().min(-1).max(1);
+
+const talk = z.object({
+  action: z.literal('talk'),
+  text: z.string().min(1).max(1500),
+  bargeIn: z.boolean().optional(),
+  loop: z.number().int().min(0).max(100).optional(),
+  level: level.optional(),
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language code such as en-US').optional(),
+  style: z.number().int().min(0).optional(),
+  premium: z.boolean().optional(),
+});
+
+const stream = z.object({
+  action: z.literal('stream'),
+  streamUrl: urls,
+  level: level.optional(),
+  bargeIn: z.boolean().optional(),
+  loop: z.number().int().min(0).max(100).optional(),
+});
+
+const input = z.object({
+  action: z.literal('input'),
+  type: z.array(z.enum(['dtmf', 'speech'])).min(1),
+  dtmf: z
+    .object({
+      timeOut: z.number().min(0).max(10).optional(),
+      maxDigits: z.number().int().min(1).max(20).optional(),
+      submitOnHash: z.boolean().optional(),
+    })
+    .optional(),
+  speech: z.record(z.string(), z.unknown()).optional(),
+  eventUrl: urls.optional(),
+  eventMethod: method.optional(),
+});
+
+const phoneEndpoint = z.object({
+  type: z.literal('phone'),
+  number: z.string().regex(/^\+?[1-9][0-9]{6,14}$/, 'must be an E.164 number'),
+  dtmfAnswer: z.string().regex(/^[0-9*#p]+$/).optional(),
+  onAnswer: z.object({ url, ringbackTone: url.optional() }).optional(),
+});
+const endpoint = z.discriminatedUnion('type', [
+  phoneEndpoint,
+  z.object({ type: z.literal('app'), user: z.string().min(1).max(200) }),
+  z.object({ type: z.literal('sip'), uri: z.string().min(1) }).loose(),
+  z.object({ type: z.literal('websocket'), uri: z.string().min(1) }).loose(),
+  z.object({ type: z.literal('vbc'), extension: z.string().min(1) }).loose(),
+]);
+
+const connect = z.object({
+  action: z.literal('connect'),
+  endpoint: z.array(endpoint).length(1, 'must hold exactly one endpoint'),
+  from: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number').optional(),
+  randomFromNumber: z.boolean().optional(),
+  eventType: z.literal('synchronous').optional(),
+  timeout: z.number().int().min(3).max(7200).optional(),
+  limit: z.number().int().min(1).max(7200).optional(),
+  machineDetection: z.enum(['continue', 'hangup']).optional(),
+  eventUrl: urls.optional(),
+  eventMethod: method.optional(),
+  ringbackTone: url.optional(),
+});
+
+const conversation = z.object({
+  action: z.literal('conversation'),
+  name: z.string().min(1).max(200),
+  musicOnHoldUrl: urls.optional(),
+  startOnEnter: z.boolean().optional(),
+  endOnExit: z.boolean().optional(),
+  record: z.boolean().optional(),
+  canSpeak: z.array(z.string().min(1)).optional(),
+  canHear: z.array(z.string().min(1)).optional(),
+  mute: z.boolean().optional(),
+  eventUrl: urls.optional(),
+  eventMethod: method.optional(),
+});
+
+const record = z.object({
+  action: z.literal('record'),
+  format: z.enum(['mp3', 'wav', 'ogg']).optional(),
+  split: z.literal('conversation').optional(),
+  channels: z.number().int().min(1).max(32).optional(),
+  endOnSilence: z.number().min(3).max(10).optional(),
+  endOnKey: z.string().regex(/^[0-9*#]$/, 'must be one key: 0-9, * or #').optional(),
+  timeOut: z.number().int().min(3).max(7200).optional(),
+  beepStart: z.boolean().optional(),
+  eventUrl: urls.optional(),
+  eventMethod: method.optional(),
+});
+
+const notify = z.object({
+  action: z.literal('notify'),
+  payload: z.record(z.string(), z.unknown()),
+  eventUrl: urls,
+  eventMethod: method.optional(),
+});
+
+const wait = z.object({ action: z.literal('wait'), timeout: z.number().min(0.1).max(7200).optional() });
+
+const transfer = z.object({
+  action: z.literal('transfer'),
+  conversation_id: z.string().min(1),
+  canHear: z.array(z.string()).optional(),
+  canSpeak: z.array(z.string()).optional(),
+  mute: z.boolean().optional(),
+});
+
+/** One NCCO action. */
+export const nccoAction = z.discriminatedUnion('action', [talk, stream, input, connect, conversation, record, notify, wait, transfer]);
+export type NccoAction = z.infer<typeof nccoAction>;
+export type TalkAction = z.infer<typeof talk>;
+export type StreamAction = z.infer<typeof stream>;
+export type InputAction = z.infer<typeof input>;
+export type ConnectAction = z.infer<typeof connect>;
+export type ConversationAction = z.infer<typeof conversation>;
+export type RecordAction = z.infer<typeof record>;
+export type NotifyAction = z.infer<typeof notify>;
+export type WaitAction = z.infer<typeof wait>;
+export type TransferAction = z.infer<typeof transfer>;
+
+/** An NCCO: a non-empty list of actions. */
+export const nccoSchema = z.array(nccoAction).min(1, 'must hold at least one action').max(100);
+
+/** Checks an NCCO; returns null when valid, else the first problem with its path. */
+export function nccoProblem(ncco: unknown): string | null {
+  const result = nccoSchema.safeParse(ncco);
+  if (result.success) return null;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  return `${path || '(root)'}: ${issue.message}`;
+}
