@@ -27,6 +27,7 @@ const applicationBody = z.object({
             event_url: webhook.optional(),
             fallback_answer_url: webhook.optional(),
           }),
+          signed_callbacks: z.boolean().optional(),
         })
         .optional(),
       rtc: z.object({ webhooks: z.object({ event_url: webhook.optional() }) }).optional(),

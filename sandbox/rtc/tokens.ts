@@ -58,3 +58,39 @@ export function bearer(header: string | undefined): string | null {
   const match = /^bearer\s+(.+)$/i.exec(header ?? '');
   return match ? match[1]!.trim() : null;
 }
+
+/**
+ * Checks a token for the REST APIs an application's backend calls (Voice API, files): the
+ * same signature and expiry rules, no `sub` needed, and when the token carries an `acl` its
+ * paths must cover `path` — an agent's SDK token, limited to the SDK's paths, cannot drive
+ * the Voice API.
+ */
+export function verifyApplicationToken(store: SandboxStore, token: string | undefined | null, path: string, now = Date.now()): TokenCheck {
+  const check = verifyToken(store, token, now);
+  if (check.ok && !aclAllows(check.claims.acl, path)) return { ok: false, reason: 'invalid' };
+  return check;
+}
+
+/** Whether an ACL claim (`{paths: {<pattern>: {}}}`) allows a path; no ACL allows all. */
+export function aclAllows(acl: unknown, path: string): boolean {
+  if (acl === undefined || acl === null) return true;
+  const paths = typeof acl === 'object' ? (acl as { paths?: unknown }).paths : undefined;
+  if (!paths || typeof paths !== 'object') return false;
+  return Object.keys(paths).some((pattern) => aclPattern(pattern).test(path));
+}
+
+/** An ACL path as a regular expression: `*` is one segment, `**` anything, `/**` also nothing. */
+function aclPattern(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern.startsWith('/**', i)) {
+      source += '(?:/.*)?';
+      i += 2;
+    } else if (pattern.startsWith('**', i)) {
+      source += '.*';
+      i += 1;
+    } else if (pattern[i] === '*') source += '[^/]*';
+    else source += pattern[i]!.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}

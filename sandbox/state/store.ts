@@ -22,7 +22,11 @@ export interface ApplicationRecord {
   name: string;
   public_key: string;
   capabilities: {
-    voice?: { webhooks: { answer_url?: Webhook; event_url?: Webhook; fallback_answer_url?: Webhook } };
+    voice?: {
+      webhooks: { answer_url?: Webhook; event_url?: Webhook; fallback_answer_url?: Webhook };
+      /** Whether voice webhooks carry a signed JWT; Vonage signs them unless this is false. */
+      signed_callbacks?: boolean;
+    };
     rtc?: { webhooks: { event_url?: Webhook } };
   };
   created_at: string;
@@ -36,8 +40,18 @@ export interface NumberRecord {
   application_id: string | null;
 }
 
+/**
+ * The account's credentials: API key and secret (Applications API, basic auth) and the
+ * signature secret that signs every webhook the sandbox sends (HS256, as Vonage does).
+ */
+export interface AccountRecord {
+  api_key: string;
+  api_secret: string;
+  signature_secret: string;
+}
+
 interface StateFile {
-  account: { api_key: string; api_secret: string };
+  account: AccountRecord;
   applications: Record<string, ApplicationRecord>;
   numbers: Record<string, NumberRecord>;
 }
@@ -50,7 +64,7 @@ export class SandboxStore {
     this.state = this.load();
   }
 
-  get account(): StateFile['account'] {
+  get account(): AccountRecord {
     return this.state.account;
   }
 
@@ -90,12 +104,17 @@ export class SandboxStore {
   }
 
   private load(): StateFile {
+    let state: StateFile;
     try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as StateFile;
+      state = JSON.parse(readFileSync(this.file, 'utf8')) as StateFile;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`Sandbox state file ${this.file} is unreadable: ${(error as Error).message}`);
       const fresh: StateFile = {
-        account: { api_key: randomBytes(4).toString('hex'), api_secret: randomBytes(12).toString('base64url') },
+        account: {
+          api_key: randomBytes(4).toString('hex'),
+          api_secret: randomBytes(12).toString('base64url'),
+          signature_secret: newSignatureSecret(),
+        },
         applications: {},
         numbers: {},
       };
@@ -103,6 +122,13 @@ export class SandboxStore {
       this.persist();
       return fresh;
     }
+    // State files written before webhooks were signed have no signature secret: add one.
+    if (!state.account.signature_secret) {
+      state.account.signature_secret = newSignatureSecret();
+      this.state = state;
+      this.persist();
+    }
+    return state;
   }
 
   private persist(): void {
@@ -111,4 +137,9 @@ export class SandboxStore {
     writeFileSync(temp, JSON.stringify(this.state, null, 2), { mode: 0o600 });
     renameSync(temp, this.file);
   }
+}
+
+/** A signature secret: 32 random bytes, well over the 32 bits Vonage recommends at least. */
+function newSignatureSecret(): string {
+  return randomBytes(32).toString('base64url');
 }

@@ -1,54 +1,228 @@
 /**
- * Outgoing webhooks: answer_url (fetch the NCCO) and event_url (call status), as Vonage sends them.
+ * Outgoing webhooks: answer_url (fetch the NCCO), NCCO-returning event URLs (input,
+ * synchronous connect, onAnswer, a transfer's URL) and event_url (call status), as Vonage
+ * sends them.
+ *
+ * Vonage's rules, as its documentation and support articles state them:
+ * - timeouts per webhook: `connect_timeout` (default 1 s) to open the connection and
+ *   `socket_timeout` (default 5 s) for the whole response once connected;
+ * - one retry (two attempts) when the connection or socket times out, is refused, closed or
+ *   reset, or the server answers 429, 503 or 504; no retry for other HTTP errors or a bad
+ *   NCCO. Events follow the same rule; they have no fallback;
+ * - a URL that should return an NCCO and fails (after its retry, for any reason: offline,
+ *   timeout, HTTP error, not JSON, invalid NCCO) is replaced by the application's
+ *   `fallback_answer_url`, tried the same way (two attempts) with the original parameters
+ *   plus `reason` and `original_request {url, type}`. What a failure means for the call is
+ *   the engine's: a new call ends, a call in progress goes on;
+ * - every request is signed (unless the application sets `signed_callbacks: false`):
+ *   `Authorization: Bearer <JWT>`, HS256 with the account's signature secret, claims `iat`,
+ *   `jti`, `iss: 'Vonage'`, `api_key`, `application_id` and `payload_hash`, the SHA-256 hex
+ *   of the exact body bytes sent. A GET has no body: as Vonage documents, its hash is of the
+ *   JSON of the query parameters, in order, without whitespace — what a receiver gets from
+ *   `JSON.stringify(Object.fromEntries(url.searchParams))`. `@vonage/jwt`'s
+ *   `verifySignature(token, secret)` checks the signature only; comparing `payload_hash`
+ *   is the receiver's job.
  *
  * Events of one call are delivered in order (a chain per call); a slow or failing event_url
  * never holds the call up.
  */
-import type { Webhook } from '../state/store';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ApplicationRecord, SandboxStore, Webhook } from '../state/store';
 import type { Logger } from '../log';
+import { nccoProblem } from './ncco-schema';
 
-/** Answers the call engine gets from answer_url. */
+/** Answers the call engine gets from a URL that should return an NCCO. */
 export type AnswerResult = { ok: true; ncco: unknown } | { ok: false; reason: string };
 
-const DEFAULT_TIMEOUT_MS = 5_000;
+/** Vonage's default time to open a webhook's connection. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
+/** Vonage's default time for a webhook's response once connected. */
+export const DEFAULT_SOCKET_TIMEOUT_MS = 5_000;
+/** Attempts at one URL: the first and one retry after a transient failure. */
+const ATTEMPTS = 2;
+/** Statuses Vonage retries (rate limited, unavailable, gateway timeout). */
+const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+/** Network errors worth one retry: the far end was down or dropped the connection. */
+const RETRIED_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+/** The most of a response the sandbox reads; an NCCO is far smaller. */
+const MAX_RESPONSE_BYTES = 1_048_576;
 
-/** Fetches an NCCO from an answer_url with Vonage's query (GET) or JSON body (POST). */
-export async function fetchNcco(hook: Webhook, params: Record<string, string>): Promise<AnswerResult> {
-  const timeout = AbortSignal.timeout(hook.socket_timeout ?? DEFAULT_TIMEOUT_MS);
-  try {
-    let response: Response;
-    if (hook.http_method === 'POST') {
-      response = await fetch(hook.address, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(params),
-        signal: timeout,
-      });
-    } else {
-      const url = new URL(hook.address);
-      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-      response = await fetch(url, { signal: timeout });
-    }
-    if (!response.ok) return { ok: false, reason: `answer_url returned HTTP ${response.status}` };
-    return { ok: true, ncco: await response.json() };
-  } catch (error) {
-    return { ok: false, reason: `answer_url failed: ${(error as Error).message}` };
-  }
+/** How one HTTP exchange ended. */
+type Outcome = { kind: 'response'; status: number; body: Buffer } | { kind: 'error'; transient: boolean; message: string };
+
+/** Turns an NCCO's `eventUrl: string[]` and `eventMethod` into a webhook. */
+export function hookFrom(urls: unknown, method: unknown, fallbackMethod: 'GET' | 'POST' = 'POST'): Webhook | undefined {
+  const address = Array.isArray(urls) ? urls[0] : typeof urls === 'string' ? urls : undefined;
+  if (typeof address !== 'string' || !/^https?:\/\//i.test(address)) return undefined;
+  const http_method = typeof method === 'string' && method.toUpperCase() === 'GET' ? 'GET' : typeof method === 'string' ? 'POST' : fallbackMethod;
+  return { address, http_method };
 }
 
-/** Delivers event_url webhooks in order per call. */
-export class EventSender {
+/** The SHA-256 hex of a string's UTF-8 bytes. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The signed-webhook JWT Vonage puts in `Authorization: Bearer`: HS256 with the account's
+ * signature secret over the hash of what is sent.
+ */
+export function signWebhook(account: { api_key: string; signature_secret: string }, applicationId: string | undefined, hashed: string): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = encode({ alg: 'HS256', typ: 'JWT' });
+  const claims = encode({
+    iat: Math.floor(Date.now() / 1000),
+    jti: randomUUID(),
+    iss: 'Vonage',
+    api_key: account.api_key,
+    ...(applicationId ? { application_id: applicationId } : {}),
+    payload_hash: sha256Hex(hashed),
+  });
+  const signature = createHmac('sha256', account.signature_secret).update(`${header}.${claims}`).digest('base64url');
+  return `${header}.${claims}.${signature}`;
+}
+
+/** A request ready to send: the target, the body bytes, and the text its `payload_hash` covers. */
+interface Prepared {
+  url: URL;
+  method: 'GET' | 'POST';
+  body: string | null;
+  hashed: string;
+}
+
+/** Vonage's query (GET, objects as JSON) or JSON body (POST) for a payload. */
+function prepare(hook: Webhook, payload: Record<string, unknown>): Prepared {
+  const url = new URL(hook.address);
+  if (hook.http_method === 'GET') {
+    for (const [key, value] of Object.entries(payload)) {
+      if (value !== undefined) url.searchParams.set(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+    }
+    return { url, method: 'GET', body: null, hashed: JSON.stringify(Object.fromEntries(url.searchParams)) };
+  }
+  const body = JSON.stringify(payload);
+  return { url, method: 'POST', body, hashed: body };
+}
+
+/** One HTTP exchange with Vonage's two timeouts; never rejects. */
+function send(prepared: Prepared, headers: Record<string, string>, connectMs: number, socketMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const { url, method, body } = prepared;
+    const options: RequestOptions = { method, headers, agent: false };
+    let request: ClientRequest;
+    let socketTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(socketTimer);
+      resolve(outcome);
+    };
+    const fail = (transient: boolean, message: string) => {
+      finish({ kind: 'error', transient, message });
+      request.destroy();
+    };
+    const connected = () => {
+      clearTimeout(connectTimer);
+      socketTimer = setTimeout(() => fail(true, `no response within ${socketMs} ms (socket_timeout)`), socketMs);
+    };
+    const connectTimer = setTimeout(() => fail(true, `no connection within ${connectMs} ms (connect_timeout)`), connectMs);
+    try {
+      request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options);
+    } catch (error) {
+      finish({ kind: 'error', transient: false, message: (error as Error).message });
+      return;
+    }
+    request.on('socket', (socket) => {
+      if (!socket.connecting) connected();
+      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected);
+    });
+    request.on('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) fail(false, `the response is larger than ${MAX_RESPONSE_BYTES} bytes`);
+        else chunks.push(chunk);
+      });
+      response.on('end', () => finish({ kind: 'response', status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      response.on('error', (error) => fail(true, error.message));
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => fail(RETRIED_ERRORS.has(error.code ?? ''), error.code ? `${error.code} ${error.message}` : error.message));
+    request.end(body ?? undefined);
+  });
+}
+
+/** Whether Vonage would try again after this outcome. */
+function worthRetrying(outcome: Outcome): boolean {
+  return outcome.kind === 'error' ? outcome.transient : RETRIED_STATUSES.has(outcome.status);
+}
+
+/**
+ * What an NCCO URL's answer means. `required`: the answer must be an NCCO (answer_url);
+ * otherwise (an eventUrl during a call) no body or a JSON object means "no new NCCO".
+ */
+function readNcco(hook: Webhook, outcome: Outcome, required: boolean): AnswerResult {
+  const where = hook.address;
+  if (outcome.kind === 'error') return { ok: false, reason: `${where} failed: ${outcome.message}` };
+  if (outcome.status < 200 || outcome.status > 299) return { ok: false, reason: `${where} returned HTTP ${outcome.status}` };
+  const text = outcome.body.toString('utf8').trim();
+  if (text === '') return required ? { ok: false, reason: `${where} returned no NCCO` } : { ok: true, ncco: null };
+  let ncco: unknown;
+  try {
+    ncco = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: `${where} did not return JSON` };
+  }
+  if (Array.isArray(ncco)) {
+    const problem = nccoProblem(ncco);
+    return problem ? { ok: false, reason: `${where} returned an invalid NCCO: ${problem}` } : { ok: true, ncco };
+  }
+  return required ? { ok: false, reason: `${where} did not return an NCCO (a JSON array)` } : { ok: true, ncco };
+}
+
+/** Sends every webhook of the sandbox. */
+export class Webhooks {
   private chains = new Map<string, Promise<void>>();
   /** Deliveries in flight, so shutdown can wait for them. */
   private pending = new Set<Promise<void>>();
 
-  constructor(private readonly log: Logger) {}
+  /** `store` holds the account whose signature secret signs; without it nothing is signed. */
+  constructor(
+    private readonly log: Logger,
+    private readonly store?: SandboxStore,
+  ) {}
 
-  /** Queues one event for a call. */
-  send(callKey: string, hook: Webhook | undefined, payload: Record<string, unknown>): void {
+  /**
+   * The NCCO for a new call: from `hook` (a Voice API call's answer_url) or the
+   * application's answer_url, else its fallback_answer_url.
+   */
+  async answer(app: ApplicationRecord, params: Record<string, unknown>, hook = app.capabilities.voice?.webhooks.answer_url): Promise<AnswerResult> {
+    if (!hook) return { ok: false, reason: 'the application has no answer_url' };
+    return this.withFallback(app, hook, params, 'answer', true);
+  }
+
+  /**
+   * An NCCO from a URL during a call (input eventUrl, synchronous connect, onAnswer, a
+   * transfer's URL), else from the fallback_answer_url. `ncco` may be null or an object:
+   * the URL chose not to change the call.
+   */
+  async nccoDuringCall(app: ApplicationRecord, hook: Webhook, params: Record<string, unknown>): Promise<AnswerResult> {
+    return this.withFallback(app, hook, params, 'event', false);
+  }
+
+  /** Fetches an NCCO from one URL with Vonage's retry, no fallback; `required` as in {@link readNcco}. */
+  async fetchNcco(hook: Webhook, params: Record<string, unknown>, app?: ApplicationRecord, required = true): Promise<AnswerResult> {
+    return readNcco(hook, await this.exchange(hook, params, app), required);
+  }
+
+  /** Queues one event for a call (delivered in order per call), signed for `app`. */
+  event(callKey: string, hook: Webhook | undefined, payload: Record<string, unknown>, app?: ApplicationRecord): void {
     if (!hook) return;
     const previous = this.chains.get(callKey) ?? Promise.resolve();
-    const next = previous.then(() => this.deliver(hook, payload));
+    const next = previous.then(() => this.deliver(hook, payload, app));
     this.chains.set(callKey, next);
     this.pending.add(next);
     void next.finally(() => {
@@ -62,23 +236,51 @@ export class EventSender {
     await Promise.all([...this.pending]);
   }
 
-  private async deliver(hook: Webhook, payload: Record<string, unknown>): Promise<void> {
-    try {
-      const init: RequestInit = { signal: AbortSignal.timeout(hook.socket_timeout ?? DEFAULT_TIMEOUT_MS) };
-      let target = hook.address;
-      if (hook.http_method === 'GET') {
-        const url = new URL(hook.address);
-        for (const [k, v] of Object.entries(payload)) url.searchParams.set(k, String(v));
-        target = url.toString();
-      } else {
-        init.method = 'POST';
-        init.headers = { 'content-type': 'application/json' };
-        init.body = JSON.stringify(payload);
-      }
-      const response = await fetch(target, init);
-      if (!response.ok) this.log.warn(`event_url ${hook.address} answered HTTP ${response.status} to ${String(payload.status ?? payload.type)}`);
-    } catch (error) {
-      this.log.warn(`event_url ${hook.address} failed: ${(error as Error).message}`);
+  private async withFallback(
+    app: ApplicationRecord,
+    hook: Webhook,
+    params: Record<string, unknown>,
+    type: 'answer' | 'event',
+    required: boolean,
+  ): Promise<AnswerResult> {
+    const first = await this.fetchNcco(hook, params, app, required);
+    const fallback = app.capabilities.voice?.webhooks.fallback_answer_url;
+    if (first.ok || !fallback) return first;
+    this.log.warn(`${first.reason}; trying the fallback_answer_url`);
+    const second = await this.fetchNcco(fallback, { ...params, reason: first.reason, original_request: { url: hook.address, type } }, app, required);
+    return second.ok ? second : { ok: false, reason: `${first.reason}; then the fallback_answer_url: ${second.reason}` };
+  }
+
+  /** Sends a payload to a webhook, retrying once as Vonage does. */
+  private async exchange(hook: Webhook, payload: Record<string, unknown>, app?: ApplicationRecord): Promise<Outcome> {
+    const prepared = prepare(hook, payload);
+    const connectMs = hook.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const socketMs = hook.socket_timeout ?? DEFAULT_SOCKET_TIMEOUT_MS;
+    let outcome: Outcome | undefined;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      outcome = await send(prepared, this.headers(prepared, app), connectMs, socketMs);
+      if (!worthRetrying(outcome)) break;
     }
+    return outcome!;
+  }
+
+  /** Headers of one attempt; each attempt gets its own signature (fresh `jti` and `iat`). */
+  private headers(prepared: Prepared, app?: ApplicationRecord): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'switchboard-sandbox' };
+    if (prepared.body !== null) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(prepared.body));
+    }
+    if (this.store && app?.capabilities.voice?.signed_callbacks !== false) {
+      headers.authorization = `Bearer ${signWebhook(this.store.account, app?.id || undefined, prepared.hashed)}`;
+    }
+    return headers;
+  }
+
+  private async deliver(hook: Webhook, payload: Record<string, unknown>, app?: ApplicationRecord): Promise<void> {
+    const what = String(payload.status ?? payload.type ?? 'event');
+    const outcome = await this.exchange(hook, payload, app);
+    if (outcome.kind === 'error') this.log.warn(`event_url ${hook.address} failed for ${what}: ${outcome.message}`);
+    else if (outcome.status < 200 || outcome.status > 299) this.log.warn(`event_url ${hook.address} answered HTTP ${outcome.status} to ${what}`);
   }
 }
