@@ -13,7 +13,10 @@ import { SandboxStore } from './state/store';
 import { CallEngine } from './voice/engine';
 import { registerApplicationRoutes } from './http/applications';
 import { registerPhoneRoutes } from './http/phones';
+import { registerCallerRoutes } from './http/caller';
 import { registerClientApiRoutes } from './http/client-api';
+import { registerVoiceApiRoutes } from './http/voice-api';
+import { registerFileRoutes } from './http/files';
 import { sendError } from './http/errors';
 
 /** A running sandbox. */
@@ -40,7 +43,9 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
   const store = new SandboxStore(join(config.dataDir, 'state.json'));
   const clock = new MediaClock();
   const sessions = new SessionRegistry(store, log);
-  const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress } });
+  const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress },
+    recordingsDir: join(config.dataDir, 'recordings'),
+  });
 
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   // The Client SDK calls from the agent app's origin (file:// in Electron, the backend's
@@ -83,8 +88,11 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     media_late_ticks: clock.lateTicks,
   }));
   registerApplicationRoutes(app, store);
-  registerPhoneRoutes(app, engine, sessions);
+  registerPhoneRoutes(app, engine);
+  registerCallerRoutes(app, engine);
   registerClientApiRoutes(app, { store, sessions, engine });
+  registerVoiceApiRoutes(app, { store, engine });
+  registerFileRoutes(app, { store, engine });
   await app.ready();
 
   const io = new SocketServer(app.server, {
@@ -109,6 +117,7 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
+  engine.baseUrl = url;
   log.info(`listening on ${url}`);
 
   return {
