@@ -10,6 +10,7 @@ import { PhoneEndpoint } from '../../../sandbox/media/phone-endpoint';
 import { classifyAudio, goertzel } from '../../../sandbox/media/analysis';
 import { holdMusic } from '../../../sandbox/media/tones';
 import { encodeWav } from '../../../sandbox/media/wav';
+import { waitFor } from '../../support/wait';
 
 /** Two seconds of the sandbox's hold music as a WAV file, for musicOnHoldUrl. */
 function musicWav(): Buffer {
@@ -35,14 +36,6 @@ beforeEach(() => {
   account.hooks.length = 0;
 });
 
-async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A simulated phone calls the test number with this NCCO on the answer_url. */
 async function call(ncco: unknown[], from = '14155550100'): Promise<PhoneLeg> {

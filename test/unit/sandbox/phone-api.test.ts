@@ -3,6 +3,7 @@ import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-
 import { classifyAudio, goertzel, rms } from '../../../sandbox/media/analysis';
 import { decodeAudio } from '../../../sandbox/media/decode';
 import { encodeWav } from '../../../sandbox/media/wav';
+import { waitFor } from '../../support/wait';
 
 let account: SandboxAccount;
 const post = (path: string, body: unknown) =>
@@ -32,14 +33,6 @@ interface Problem {
 const phoneCall = async (uuid: string) => (await (await get(`/sandbox/v1/phone/calls/${uuid}`)).json()) as PhoneCall;
 const invalidNames = async (response: Response) => ((await response.json()) as Problem).invalid_parameters?.map((p) => p.name);
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   account = await startSandboxAccount();

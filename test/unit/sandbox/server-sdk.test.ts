@@ -7,6 +7,7 @@ import type { VetchError } from '@vonage/vetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../../sandbox/media/wav';
 import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-account';
+import { waitFor } from '../../support/wait';
 
 let account: SandboxAccount;
 let vonage: Vonage;
@@ -18,14 +19,6 @@ interface PhoneState {
   dtmf_received: string[];
 }
 
-async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const phone = async (uuid: string) => (await (await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}`)).json()) as PhoneState;
 const heardTalk = (state: PhoneState, text: string) => state.heard.some((h) => h.type === 'talk' && h.text === text);

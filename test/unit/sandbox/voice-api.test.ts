@@ -5,6 +5,7 @@ import { tokenGenerate } from '@vonage/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../../sandbox/media/wav';
 import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-account';
+import { waitFor } from '../../support/wait';
 
 let account: SandboxAccount;
 let token: string;
@@ -33,14 +34,6 @@ async function expectInvalid(response: Response, field: string): Promise<Problem
   return problem;
 }
 
-async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** An RS256 token with the given claims, signed with the application's key (tokenGenerate refuses a past exp). */
 function rawToken(claims: Record<string, unknown>): string {

@@ -7,6 +7,7 @@ import { verifySignature } from '@vonage/jwt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SandboxStore } from '../../../sandbox/state/store';
 import { startSandboxAccount, type Recorded, type SandboxAccount } from '../../support/sandbox-account';
+import { waitFor } from '../../support/wait';
 
 let account: SandboxAccount;
 const CALLER = '+14155550100';
@@ -15,14 +16,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const tokenOf = (hook: Recorded) => /^Bearer (.+)$/.exec(String(hook.headers.authorization ?? ''))?.[1];
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
-async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface PhoneState {
   status: string;
