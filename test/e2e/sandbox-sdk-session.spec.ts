@@ -2,25 +2,17 @@
  * The sandbox against the real Client SDK in Chromium: token problems surface as the SDK's
  * own errors, quickly, instead of a hang.
  */
-import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { generateKeyPairSync } from 'node:crypto';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { tokenGenerate } from '@vonage/jwt';
 import { launchChromium } from '../support/chromium';
 import { startSandboxAccount, type SandboxAccount } from '../support/sandbox-account';
-
-// The SDK's browser (UMD) build, as a page would load it from a script tag.
-const sdkBundle = fileURLToPath(new URL('../../node_modules/@vonage/client-sdk/dist/vonageClientSDK.js', import.meta.url));
+import { sdkBundle } from '../support/sdk-page';
+import { expiredUserToken } from '../support/sdk-tokens';
 
 let account: SandboxAccount;
 let browser: Browser;
 let page: Page;
-
-function sign(privateKey: string, claims: Record<string, unknown>): string {
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const head = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(claims)}`;
-  return `${head}.${createSign('RSA-SHA256').update(head).sign(privateKey).toString('base64url')}`;
-}
 
 /** Runs createSession in the page; resolves to 'ok:<session id>' or 'error:<what the SDK said>'. */
 async function createSession(token: string): Promise<string> {
@@ -60,8 +52,7 @@ test('a valid token creates a session', async () => {
 });
 
 test('an expired token gets the SDK error, not a hang', async () => {
-  const now = Math.floor(Date.now() / 1000);
-  const token = sign(account.privateKey, { application_id: account.applicationId, sub: 'Jane', iat: now - 7200, exp: now - 3600, jti: randomUUID() });
+  const token = expiredUserToken(account.applicationId, account.privateKey, 'Jane');
   const started = Date.now();
   const outcome = await createSession(token);
   expect(outcome).toMatch(/^error:/);
