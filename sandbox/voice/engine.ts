@@ -207,14 +207,7 @@ export class CallEngine {
     if (!app) throw new PlatformError(404, 'application:error:not-found', 'The application no longer exists');
     const conversation = this.newConversation(app);
     const leg = new AppLeg(app, conversation, 'inbound', session.user.name, '', session.user);
-    const media = new WebRtcEndpoint(`${leg.uuid}/${session.id}`, this.deps.webrtc);
-    let answerSdp: string;
-    try {
-      answerSdp = await media.answerOffer(offerSdp);
-    } catch (error) {
-      media.close();
-      throw new PlatformError(400, 'rtc:error:invalid-sdp', `The SDP offer was not accepted: ${(error as Error).message}`);
-    }
+    const { media, answerSdp } = await this.answerClientOffer(`${leg.uuid}/${session.id}`, offerSdp);
     const invite: AppInvite = { session, media, state: 'joined' };
     leg.invites.set(session.id, invite);
     leg.answeredBy = invite;
@@ -223,6 +216,17 @@ export class CallEngine {
     conversation.members.set(leg.memberId, leg);
     this.register(leg);
     return { leg, answerSdp };
+  }
+
+  /** Media for an SDK that offers (`serverCall`, `reconnectCall`): a new endpoint answers its offer. */
+  private async answerClientOffer(id: string, offerSdp: string): Promise<{ media: WebRtcEndpoint; answerSdp: string }> {
+    const media = new WebRtcEndpoint(id, this.deps.webrtc);
+    try {
+      return { media, answerSdp: await media.answerOffer(offerSdp) };
+    } catch (error) {
+      media.close();
+      throw new PlatformError(400, 'rtc:error:invalid-sdp', `The SDP offer was not accepted: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -252,14 +256,7 @@ export class CallEngine {
    * answers it and replaces the old one in the mixer with the same audio options.
    */
   async reconnectAppMedia(leg: AppLeg, session: RtcSession, offerSdp: string): Promise<string> {
-    const media = new WebRtcEndpoint(`${leg.uuid}/${session.id}`, this.deps.webrtc);
-    let answerSdp: string;
-    try {
-      answerSdp = await media.answerOffer(offerSdp);
-    } catch (error) {
-      media.close();
-      throw new PlatformError(400, 'rtc:error:invalid-sdp', `The SDP offer was not accepted: ${(error as Error).message}`);
-    }
+    const { media, answerSdp } = await this.answerClientOffer(`${leg.uuid}/${session.id}`, offerSdp);
     const invite = leg.answeredBy;
     if (!invite || leg.isOver) {
       media.close();
