@@ -5,6 +5,11 @@ import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { AdminCredential, resolveAdminToken } from './admin/credential';
+import { registerAdminRoutes } from './admin/routes';
+import { Presence } from './agents/presence';
+import { registerAgentRoutes } from './agents/routes';
+import { AgentStreams } from './agents/streams';
 import { registerApiRoutes } from './api/routes';
 import { LoginRateLimiter } from './auth/rate-limit';
 import { registerAuthRoutes } from './auth/routes';
@@ -17,7 +22,9 @@ import { registerStaticApp } from './http/static';
 import { loggerOptions, type LogDestination } from './logging';
 import { DATABASE_FILE, openSqliteStorage } from './storage/sqlite';
 import type { Storage } from './storage/types';
+import { CallEvents } from './webhooks/call-events';
 import { registerWebhookRoutes } from './webhooks/routes';
+import { registerCallFlows } from './flows/index';
 
 /**
  * Optional replacements for what {@link buildServer} would otherwise create itself.
@@ -37,6 +44,8 @@ export interface ServerDeps {
   loginLimiter?: LoginRateLimiter;
   /** Agents to create when missing (see {@link seedAgents}); existing ones are left alone. */
   seedAgents?: readonly AgentSeed[];
+  /** Called with the route context once presence is loaded (tests subscribe to `callEvents` and read `presence`). */
+  onContext?: (ctx: AppContext) => void;
 }
 
 /**
@@ -49,6 +58,9 @@ interface FrameworkErrorReply {
   code(statusCode: number): FrameworkErrorReply;
   send(payload?: unknown): unknown;
 }
+
+/** How far back the call log is searched for agent legs still live at start-up: longer than any call. */
+const LIVE_LEG_WINDOW_MS = 4 * 60 * 60 * 1000;
 
 /** Largest request body accepted; webhooks and API bodies are a few hundred bytes. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -112,13 +124,25 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     app.log.warn('DEBUG includes vonage: @vonage/jwt will write the private key to stderr; unset DEBUG');
   }
 
+  const adminToken = resolveAdminToken(config);
+  // The path only, never the token: the operator reads it from the owner-only file.
+  if (adminToken.source === 'generated') app.log.warn({ file: adminToken.file }, 'generated the admin API token');
+
   const ctx: AppContext = {
     config,
     storage,
     now,
     privateKey,
     loginLimiter: deps.loginLimiter ?? new LoginRateLimiter(),
+    adminCredential: new AdminCredential(adminToken.token),
+    presence: new Presence({ repository: storage.presence, now, wrapUpS: config.wrapUpS, graceS: config.presenceGraceS, log: app.log }),
+    callEvents: new CallEvents(app.log),
+    agentStreams: new AgentStreams(),
   };
+  app.addHook('onClose', async () => {
+    ctx.agentStreams.closeAll();
+    await ctx.presence.close();
+  });
 
   try {
     // Expired credentials can never be used again; drop them so the table stays small.
@@ -127,6 +151,9 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       const created = await seedAgents(storage.agents, deps.seedAgents, now);
       if (created.length > 0) app.log.info({ agents: created }, 'created agents');
     }
+    const liveSince = new Date(now().getTime() - LIVE_LEG_WINDOW_MS).toISOString();
+    ctx.presence.restore(await storage.agents.list(), await storage.presence.list(), await storage.calls.liveAgentLegs(liveSince));
+    deps.onContext?.(ctx);
 
     // JSON only: Fastify's default text/plain parser would let a cross-site <form> post to
     // the API without a CORS preflight.
@@ -138,6 +165,9 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     registerAuthRoutes(app, ctx);
     registerApiRoutes(app, ctx);
     registerWebhookRoutes(app, ctx);
+    await registerCallFlows(app, ctx);
+    registerAgentRoutes(app, ctx);
+    registerAdminRoutes(app, ctx);
     if (config.rendererDir) {
       registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });
     }

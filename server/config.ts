@@ -41,8 +41,16 @@ export interface ServerConfig {
   contactNumber: string | null;
   /** Key of the seed guide's `POST /api/jwt`; null disables that endpoint (`MOBILE_API_KEY`). */
   mobileApiKey: string | null;
+  /** The admin API's bearer token; null means generated once under the data folder (`ADMIN_TOKEN`). */
+  adminToken: string | null;
+  /** Secret Vonage signs webhooks with; when set, unsigned or tampered webhooks get 401 (`VONAGE_SIGNATURE_SECRET`). */
+  signatureSecret: string | null;
   /** Lifetime of SDK JWTs in seconds (`SDK_TOKEN_TTL_S`). */
   sdkTokenTtlS: number;
+  /** After-call work after each answered call, in seconds; 0 for none (`WRAP_UP_S`). */
+  wrapUpS: number;
+  /** How long an agent's app may be disconnected before they go offline, in seconds (`PRESENCE_GRACE_S`). */
+  presenceGraceS: number;
   /** Built web UI to serve at `/app/`, or null (`RENDERER_DIR`). */
   rendererDir: string | null;
   /** Origins allowed to call the API from a browser (`CORS_ORIGINS`). */
@@ -60,6 +68,12 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 /** Environment variables as `process.env` has them. */
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Default after-call work: 30 s, time to finish notes before the next call is offered. */
+export const DEFAULT_WRAP_UP_S = 30;
+
+/** Default grace for a dropped app connection: 30 s, enough for a network blip or a backend restart. */
+export const DEFAULT_PRESENCE_GRACE_S = 30;
 
 /** Default lifetime of SDK tokens: 3 h, above Vonage's 2 h call limit, so a call never outlives its token. */
 export const DEFAULT_SDK_TOKEN_TTL_S = 10_800;
@@ -141,8 +155,20 @@ export function loadServerConfig(env: Env): ServerConfig {
     throw new ConfigError('MOBILE_API_KEY', 'must be at most 512 characters');
   }
 
+  const adminToken = readString(env, 'ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && (adminToken.length < 32 || adminToken.length > 512 || /\s/.test(adminToken))) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be 32 to 512 characters without spaces when set');
+  }
+
+  const signatureSecret = readString(env, 'VONAGE_SIGNATURE_SECRET') ?? null;
+  if (signatureSecret !== null && (signatureSecret.length < 16 || signatureSecret.length > 512)) {
+    throw new ConfigError('VONAGE_SIGNATURE_SECRET', 'must be 16 to 512 characters when set');
+  }
+
   // Vonage rejects SDK tokens valid for more than 24 h; below a minute they are useless.
   const sdkTokenTtlS = readInt(env, 'SDK_TOKEN_TTL_S', DEFAULT_SDK_TOKEN_TTL_S, 60, 86_400);
+  const wrapUpS = readInt(env, 'WRAP_UP_S', DEFAULT_WRAP_UP_S, 0, 3_600);
+  const presenceGraceS = readInt(env, 'PRESENCE_GRACE_S', DEFAULT_PRESENCE_GRACE_S, 1, 3_600);
 
   const rendererRaw = readString(env, 'RENDERER_DIR');
   let rendererDir: string | null = null;
@@ -172,7 +198,11 @@ export function loadServerConfig(env: Env): ServerConfig {
     sdk: { apiUrl, websocketUrl },
     contactNumber,
     mobileApiKey,
+    adminToken,
+    signatureSecret,
     sdkTokenTtlS,
+    wrapUpS,
+    presenceGraceS,
     rendererDir,
     corsOrigins,
     seedAgentsFile,

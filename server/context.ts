@@ -1,9 +1,13 @@
 /**
  * What route handlers share: configuration, storage, clock and secrets.
  */
+import type { AdminCredential } from './admin/credential';
+import type { AgentStreams } from './agents/streams';
+import type { Presence } from './agents/presence';
 import type { ServerConfig } from './config';
 import type { LoginRateLimiter } from './auth/rate-limit';
 import type { Storage } from './storage/types';
+import type { CallEvents } from './webhooks/call-events';
 
 /**
  * The dependencies every route module receives.
@@ -18,4 +22,12 @@ export interface AppContext {
   /** PEM of the Vonage application's private key. */
   privateKey: string;
   loginLimiter: LoginRateLimiter;
+  /** Checks the admin API's bearer token (see `server/admin/guard.ts`). */
+  adminCredential: AdminCredential;
+  /** Every agent's status; routing picks from `presence.availableLongestIdle()`. */
+  presence: Presence;
+  /** Stored call events, published after each event_url write (subscribe for routing). */
+  callEvents: CallEvents;
+  /** The agents' open server-sent event streams. */
+  agentStreams: AgentStreams;
 }

@@ -31,7 +31,7 @@ export const callListQuery = z.object({
  */
 export function toCallLogEntry(call: CallWithEvents): CallLogEntry {
   const { events, ...record } = call;
-  return { ...record, events: events.map((e) => ({ uuid: e.uuid, status: e.status, timestamp: e.timestamp })) };
+  return { ...record, events: events.map((e) => ({ uuid: e.uuid, kind: e.kind, status: e.status, agent: e.agent, timestamp: e.timestamp })) };
 }
 
 /**

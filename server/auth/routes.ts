@@ -10,6 +10,7 @@ import {
   type LoginResponse,
   type SdkTokenResponse,
 } from '../../common/backend-api';
+import { signOutPresence } from '../agents/sessions';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
 import { SESSION_COOKIE, clearSessionCookie, parseCookies, serializeSessionCookie } from '../http/cookies';
@@ -155,7 +156,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const check = await checkRefreshCredential(storage, presented.token, ctx.now());
     // Logging out with an already dead credential still succeeds: the goal state is reached.
     const credential = check.credential;
-    if (credential) await storage.credentials.revoke(credential.id, ctx.now().toISOString());
+    if (credential) {
+      await storage.credentials.revoke(credential.id, ctx.now().toISOString());
+      signOutPresence(ctx, credential.agent_id, credential.id);
+    }
     request.log.info({ agent: check.ok ? check.agent.name : undefined }, 'logout');
     void reply.header('Set-Cookie', clearSessionCookie(cookieIsSecure(request)));
     return reply.code(204).send();

@@ -73,7 +73,7 @@ export function installCors(app: FastifyInstance, allowedOrigins: readonly strin
     void reply.header('Access-Control-Allow-Credentials', 'true');
     void reply.header('Vary', 'Origin');
     if (preflight) {
-      void reply.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      void reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS');
       void reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type');
       void reply.header('Access-Control-Max-Age', '600');
       return reply.code(204).send();

@@ -9,17 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations';
+import { createCallLogRepository, createPresenceRepository } from './call-log-sqlite';
+import { createNumberConfigRepository, createQueueConfigRepository, createVoicemailRepository } from './flow-sqlite';
 import {
   DuplicateAgentError,
   type AgentRecord,
   type AgentRepository,
-  type CallEventRecord,
-  type CallLogRepository,
-  type CallRecord,
-  type CallWithEvents,
   type CredentialRepository,
   type NewAgent,
-  type NewCallEvent,
   type NewRefreshCredential,
   type RefreshCredentialRecord,
   type Storage,
@@ -105,44 +102,8 @@ interface AgentRow {
   created_at: string;
 }
 
-interface EventRow {
-  id: number;
-  conversation_uuid: string | null;
-  uuid: string;
-  status: string;
-  direction: string | null;
-  from_addr: string | null;
-  to_addr: string | null;
-  timestamp: string;
-  raw: string;
-  received_at: string;
-}
-
-interface CallRow {
-  conversation_uuid: string;
-  direction: string | null;
-  from_addr: string | null;
-  to_addr: string | null;
-  agent: string | null;
-  status: string;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  duration_s: number | null;
-}
-
 function toAgent(row: AgentRow): AgentRecord {
   return { ...row, disabled: row.disabled === 1 };
-}
-
-function toEvent(row: EventRow): CallEventRecord {
-  const { from_addr, to_addr, ...rest } = row;
-  return { ...rest, from: from_addr, to: to_addr };
-}
-
-function toCall(row: CallRow): CallRecord {
-  const { from_addr, to_addr, ...rest } = row;
-  return { ...rest, from: from_addr, to: to_addr };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -157,6 +118,7 @@ function createAgentRepository(db: SqliteDatabase): AgentRepository {
     'INSERT INTO agents (id, name, display_name, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const disable = db.prepare('UPDATE agents SET disabled = ? WHERE id = ?');
+  const setHash = db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?');
   return {
     async findByName(name) {
       const row = byName.get(name);
@@ -182,6 +144,9 @@ function createAgentRepository(db: SqliteDatabase): AgentRepository {
     async setDisabled(id, disabled) {
       disable.run(disabled ? 1 : 0, id);
     },
+    async setPasswordHash(id, passwordHash) {
+      setHash.run(passwordHash, id);
+    },
   };
 }
 
@@ -193,6 +158,7 @@ function createCredentialRepository(db: SqliteDatabase): CredentialRepository {
   const used = db.prepare('UPDATE refresh_credentials SET last_used_at = ? WHERE id = ?');
   const revoke = db.prepare('UPDATE refresh_credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const purge = db.prepare('DELETE FROM refresh_credentials WHERE expires_at < ?');
+  const revokeAll = db.prepare('UPDATE refresh_credentials SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL');
   return {
     async create(credential: NewRefreshCredential) {
       const id = randomUUID();
@@ -211,82 +177,8 @@ function createCredentialRepository(db: SqliteDatabase): CredentialRepository {
     async deleteExpired(before) {
       return purge.run(before).changes;
     },
-  };
-}
-
-function createCallLogRepository(db: SqliteDatabase): CallLogRepository {
-  const insertEvent = db.prepare(
-    `INSERT INTO call_events (conversation_uuid, uuid, status, direction, from_addr, to_addr, timestamp, raw, received_at)
-     VALUES (@conversation_uuid, @uuid, @status, @direction, @from_addr, @to_addr, @timestamp, @raw, @received_at)`,
-  );
-  const eventsOf = db.prepare<[string], EventRow>(
-    'SELECT * FROM call_events WHERE conversation_uuid = ? ORDER BY timestamp, id',
-  );
-  const callById = db.prepare<[string], CallRow>('SELECT * FROM calls WHERE conversation_uuid = ?');
-  const upsertCall = db.prepare(
-    `INSERT INTO calls (conversation_uuid, direction, from_addr, to_addr, agent, status, started_at, answered_at, ended_at, duration_s, updated_at)
-     VALUES (@conversation_uuid, @direction, @from_addr, @to_addr, @agent, @status, @started_at, @answered_at, @ended_at, @duration_s, @updated_at)
-     ON CONFLICT (conversation_uuid) DO UPDATE SET
-       direction = excluded.direction, from_addr = excluded.from_addr, to_addr = excluded.to_addr,
-       agent = excluded.agent, status = excluded.status, started_at = excluded.started_at,
-       answered_at = excluded.answered_at, ended_at = excluded.ended_at,
-       duration_s = excluded.duration_s, updated_at = excluded.updated_at`,
-  );
-  const recent = db.prepare<[number], CallRow>(
-    'SELECT * FROM calls ORDER BY started_at DESC, conversation_uuid DESC LIMIT ?',
-  );
-  const countEvents = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM call_events');
-  const countCalls = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM calls');
-
-  const withEvents = (row: CallRow): CallWithEvents => ({ ...toCall(row), events: eventsOf.all(row.conversation_uuid).map(toEvent) });
-
-  const record = db.transaction((event: NewCallEvent, summarize: Parameters<CallLogRepository['recordEvent']>[1]) => {
-    const info = insertEvent.run({
-      conversation_uuid: event.conversation_uuid,
-      uuid: event.uuid,
-      status: event.status,
-      direction: event.direction,
-      from_addr: event.from,
-      to_addr: event.to,
-      timestamp: event.timestamp,
-      raw: event.raw,
-      received_at: event.received_at,
-    });
-    const stored: CallEventRecord = { id: Number(info.lastInsertRowid), ...event };
-    if (event.conversation_uuid === null) return { event: stored, call: null };
-    const previousRow = callById.get(event.conversation_uuid);
-    const events = eventsOf.all(event.conversation_uuid).map(toEvent);
-    // A throw here (or in the upsert) rolls back the event insert too.
-    const call = summarize(previousRow ? toCall(previousRow) : null, events);
-    upsertCall.run({
-      conversation_uuid: call.conversation_uuid,
-      direction: call.direction,
-      from_addr: call.from,
-      to_addr: call.to,
-      agent: call.agent,
-      status: call.status,
-      started_at: call.started_at,
-      answered_at: call.answered_at,
-      ended_at: call.ended_at,
-      duration_s: call.duration_s,
-      updated_at: event.received_at,
-    });
-    return { event: stored, call };
-  });
-
-  return {
-    async recordEvent(event, summarize) {
-      return record(event, summarize);
-    },
-    async listCalls(limit) {
-      return recent.all(limit).map(withEvents);
-    },
-    async getCall(conversationUuid) {
-      const row = callById.get(conversationUuid);
-      return row ? withEvents(row) : null;
-    },
-    async counts() {
-      return { events: countEvents.get()?.n ?? 0, calls: countCalls.get()?.n ?? 0 };
+    async revokeAllOfAgent(agentId, at) {
+      return revokeAll.run(at, agentId).changes;
     },
   };
 }
@@ -301,6 +193,10 @@ export function createSqliteStorage(db: SqliteDatabase): Storage {
     agents: createAgentRepository(db),
     credentials: createCredentialRepository(db),
     calls: createCallLogRepository(db),
+    presence: createPresenceRepository(db),
+    numbers: createNumberConfigRepository(db),
+    queues: createQueueConfigRepository(db),
+    voicemails: createVoicemailRepository(db),
     async close() {
       if (db.open) db.close();
     },

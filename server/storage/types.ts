@@ -5,7 +5,8 @@
  * implementation (the plan for multi-instance deployments) can follow behind them unchanged.
  * Timestamps are ISO 8601 strings in UTC.
  */
-import type { CallLogEntry } from '../../common/backend-api';
+import type { AgentStatus, CallEventKind, CallLogRecord, CallOutcome } from '../../common/backend-api';
+import type { NumberConfigRepository, QueueConfigRepository, VoicemailRepository } from './flow-types';
 
 /** An agent as stored. */
 export interface AgentRecord {
@@ -39,6 +40,8 @@ export interface AgentRepository {
   create(agent: NewAgent, now: string): Promise<AgentRecord>;
   /** Enable or disable an agent. */
   setDisabled(id: string, disabled: boolean): Promise<void>;
+  /** Replace an agent's password hash. */
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 
 /** A refresh credential as stored: only the SHA-256 of the token, never the token. */
@@ -73,14 +76,21 @@ export interface CredentialRepository {
   revoke(id: string, at: string): Promise<void>;
   /** Delete credentials that expired before `before`; returns how many. */
   deleteExpired(before: string): Promise<number>;
+  /** Revoke every live credential of an agent; returns how many. */
+  revokeAllOfAgent(agentId: string, at: string): Promise<number>;
 }
 
 /** One event_url payload as stored. */
 export interface CallEventRecord {
   id: number;
   conversation_uuid: string | null;
-  uuid: string;
-  status: string;
+  /** The leg's uuid; record, transfer and notify events may have none. */
+  uuid: string | null;
+  kind: CallEventKind;
+  /** The leg status, for `status` events only. */
+  status: string | null;
+  /** The agent whose leg this is (an app user calling or being called), or null. */
+  agent: string | null;
   direction: string | null;
   from: string | null;
   to: string | null;
@@ -95,12 +105,21 @@ export interface CallEventRecord {
 export type NewCallEvent = Omit<CallEventRecord, 'id'>;
 
 /** One call (conversation) as stored: the call log's row without its events. */
-export type CallRecord = Omit<CallLogEntry, 'events'>;
+export type CallRecord = CallLogRecord;
 
 /** A call with its events, oldest event first. */
 export interface CallWithEvents extends CallRecord {
   events: CallEventRecord[];
 }
+
+/**
+ * What a call flow may set on a call's record (`updateCallRecord`); the rest comes from events.
+ *
+ * `null` clears a field; a field left out is kept.
+ */
+export type CallRecordPatch = Partial<
+  Pick<CallRecord, 'flow' | 'queue' | 'topic' | 'queued_at' | 'agent' | 'flow_outcome' | 'recording_url' | 'voicemail_url'>
+>;
 
 /**
  * Computes a call's row from its previous row and all of its events (the new one included).
@@ -109,19 +128,102 @@ export interface CallWithEvents extends CallRecord {
  */
 export type CallSummarizer = (previous: CallRecord | null, events: CallEventRecord[]) => CallRecord;
 
+/** A page request: at most `limit` rows after skipping `offset`. */
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+/** A page of rows and how many match in all. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** Filters of the admin call list; all optional, combined with AND. */
+export interface CallFilter {
+  /** Calls started at or after this time. */
+  from?: string;
+  /** Calls started before this time. */
+  to?: string;
+  /** Calls the agent answered or was offered (any of their legs). */
+  agent?: string;
+  outcome?: CallOutcome;
+  queue?: string;
+}
+
+/** Queue figures over a period, from finished calls with a `queue`. */
+export interface QueueStatsRecord {
+  queue: string;
+  /** Finished calls that entered the queue. */
+  offered: number;
+  answered: number;
+  /** Ended without reaching an agent: the caller gave up (abandoned) or every agent offered missed it. */
+  abandoned: number;
+  voicemail: number;
+  /** Mean wait of answered calls, in seconds; null when none was answered. */
+  average_wait_s: number | null;
+  /** Answered within the service-level threshold. */
+  answered_within_threshold: number;
+}
+
+/** A leg of an agent's that the call log shows still live (for rebuilding presence at start-up). */
+export interface LiveAgentLeg {
+  agent: string;
+  uuid: string;
+  answered: boolean;
+}
+
 /** The call log. */
 export interface CallLogRepository {
   /**
    * Store an event and, when it belongs to a conversation, upsert that call's row from
-   * `summarize`, all in one transaction: either both are written or neither.
+   * `summarize` (default: the call log's own summary), all in one transaction: either both
+   * are written or neither. Only a status event creates a call's row; other kinds update
+   * an existing one (and count when a later status event summarises the call).
    */
-  recordEvent(event: NewCallEvent, summarize: CallSummarizer): Promise<{ event: CallEventRecord; call: CallRecord | null }>;
+  recordEvent(event: NewCallEvent, summarize?: CallSummarizer): Promise<{ event: CallEventRecord; call: CallRecord | null }>;
+  /**
+   * Set flow-owned fields of a call's record (creating the record if no event came yet) and
+   * recompute what depends on them (wait time, outcome), in one transaction. Returns the row.
+   */
+  updateCallRecord(conversationUuid: string, patch: CallRecordPatch, at?: string): Promise<CallRecord>;
   /** Calls newest first, each with its events. */
   listCalls(limit: number): Promise<CallWithEvents[]>;
   /** One call with its events, or null. */
   getCall(conversationUuid: string): Promise<CallWithEvents | null>;
+  /** Calls matching the filter, newest first. */
+  findCalls(filter: CallFilter, page: PageRequest): Promise<Page<CallRecord>>;
+  /** Calls the agent answered or was offered, newest first. */
+  callsOfAgent(agent: string, page: PageRequest): Promise<Page<CallRecord>>;
+  /** Calls that rang one of the agent's legs which ended unanswered (declined, timed out, cancelled), newest first. */
+  missedCallsOfAgent(agent: string, page: PageRequest): Promise<Page<CallRecord>>;
+  /** Per-queue figures of calls started in [from, to). */
+  queueStats(range: { from: string; to: string }, serviceLevelS: number): Promise<QueueStatsRecord[]>;
+  /** Agent legs with events since `since` and no final status yet. */
+  liveAgentLegs(since: string): Promise<LiveAgentLeg[]>;
   /** Number of stored events and calls (for health checks and tests). */
   counts(): Promise<{ events: number; calls: number }>;
+}
+
+/** An agent's presence as saved, so a restart can pick it up (see `server/agents/presence.ts`). */
+export interface PresenceRecord {
+  agent_id: string;
+  status: AgentStatus;
+  since: string;
+  idle_since: string | null;
+  wrap_up_ends_at: string | null;
+  /** The status to return to after the current call or wrap-up. */
+  resume_status: 'available' | 'away' | 'offline' | null;
+  last_call_ended_at: string | null;
+}
+
+/** Saved agent presence. */
+export interface PresenceRepository {
+  /** Every saved entry. */
+  list(): Promise<PresenceRecord[]>;
+  /** Insert or replace an agent's entry. */
+  save(record: PresenceRecord): Promise<void>;
 }
 
 /**
@@ -133,6 +235,12 @@ export interface Storage {
   agents: AgentRepository;
   credentials: CredentialRepository;
   calls: CallLogRepository;
+  presence: PresenceRepository;
+  /** Each number's call flow. */
+  numbers: NumberConfigRepository;
+  /** Queue definitions. */
+  queues: QueueConfigRepository;
+  voicemails: VoicemailRepository;
   /** Release the underlying database. */
   close(): Promise<void>;
 }

@@ -1,84 +1,55 @@
 /**
- * The Voice webhooks: answer_url and event_url.
+ * The Voice event_url. The answer_url and the other flow webhooks live in `server/flows/routes.ts`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import { agentName } from '../../common/backend-api';
 import type { AppContext } from '../context';
-import { inboundCallNcco } from '../flows/inbound';
-import type { AnswerContext, Ncco } from '../flows/ncco';
 import { parseWith } from '../http/errors';
-import type { AgentRepository, NewCallEvent } from '../storage/types';
-import { callEventPayload, callSummarizer } from './call-log';
+import type { NewCallEvent } from '../storage/types';
+import { callEventPayload, eventKind } from './call-log';
+import { captureRawBodies, requireVonageSignature } from './signature';
 
-const field = z.string().max(256, 'is at most 256 characters').optional();
-
-/**
- * Schema of an answer_url request (query for GET, body for POST).
- *
- * Extra fields (custom_data, region_url, …) pass through untouched.
- */
-export const answerRequest = z.looseObject({
-  to: field,
-  from: field,
-  uuid: field,
-  conversation_uuid: field,
-  from_user: field,
-});
-
-/**
- * Choose the NCCO for an answered leg.
- *
- * Today every call gets the seed's Inbound Call flow; outbound, IVR, whisper and queue
- * flows will be chosen here from the context.
- */
-export function answerNcco(context: AnswerContext): Ncco {
-  return inboundCallNcco(context);
-}
-
-async function agentNamed(agents: AgentRepository, candidate: string | null): Promise<string | null> {
+/** The agent with this (app user) name, from presence, which tracks every agent in memory. */
+function agentLeg(ctx: AppContext, candidate: string | null): { id: string; name: string } | null {
   if (candidate === null || !agentName.safeParse(candidate).success) return null;
-  const agent = await agents.findByName(candidate);
-  return agent ? agent.name : null;
+  const entry = ctx.presence.byName(candidate);
+  return entry ? { id: entry.agentId, name: entry.name } : null;
 }
 
 /**
- * Register `GET|POST /webhooks/answer` and `POST /webhooks/event`.
+ * The agent with this name from storage, for one presence does not know yet (created behind
+ * the API's back); phone numbers are never agent names here, so they cost no lookup.
+ */
+async function agentFromStore(ctx: AppContext, candidate: string | null): Promise<{ id: string; name: string } | null> {
+  if (candidate === null || /^\+?[0-9]+$/.test(candidate) || !agentName.safeParse(candidate).success) return null;
+  const agent = await ctx.storage.agents.findByName(candidate);
+  if (!agent) return null;
+  ctx.presence.track(agent);
+  return { id: agent.id, name: agent.name };
+}
+
+/**
+ * Register `POST /webhooks/event`.
  *
- * They live in their own Fastify scope because they also accept form bodies.
+ * It lives in its own Fastify scope because it also accepts form bodies.
  */
 export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext): void {
   void app.register(async (scope) => {
-    // Webhooks can be configured to POST forms; the agent API stays JSON-only.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-    });
+    // Webhooks can be configured to POST forms; the agent API stays JSON-only. Raw bodies are kept for signatures.
+    captureRawBodies(scope);
 
-    const answer = async (request: FastifyRequest, source: unknown, where: 'query' | 'body'): Promise<Ncco> => {
-      const params = parseWith(answerRequest, source ?? {}, where);
-      const context: AnswerContext = {};
-      if (params.to !== undefined) context.to = params.to;
-      if (params.from !== undefined) context.from = params.from;
-      if (params.uuid !== undefined) context.uuid = params.uuid;
-      if (params.conversation_uuid !== undefined) context.conversation_uuid = params.conversation_uuid;
-      if (params.from_user !== undefined) context.from_user = params.from_user;
-      const ncco = answerNcco(context);
-      request.log.info({ conversation_uuid: context.conversation_uuid, uuid: context.uuid }, 'answered call');
-      return ncco;
-    };
-
-    scope.get('/webhooks/answer', async (request) => answer(request, request.query, 'query'));
-    scope.post('/webhooks/answer', async (request) => answer(request, request.body, 'body'));
-
-    scope.post('/webhooks/event', async (request, reply) => {
+    scope.post('/webhooks/event', { preHandler: requireVonageSignature(ctx.config) }, async (request, reply) => {
       const payload = parseWith(callEventPayload, request.body);
       const receivedAt = ctx.now().toISOString();
-      // Attribute the leg to an agent when it rings or comes from one (an app user's name).
-      const agent = (await agentNamed(ctx.storage.agents, payload.to)) ?? (await agentNamed(ctx.storage.agents, payload.from));
+      const kind = eventKind(payload);
+      // Attribute a leg to an agent when it rings one or comes from one (an app user's name).
+      const agent = kind === 'status' ? (agentLeg(ctx, payload.to) ?? (await agentFromStore(ctx, payload.to)) ?? agentLeg(ctx, payload.from) ?? (await agentFromStore(ctx, payload.from))) : null;
       const event: NewCallEvent = {
         conversation_uuid: payload.conversation_uuid ?? null,
-        uuid: payload.uuid,
-        status: payload.status,
+        uuid: payload.uuid ?? null,
+        kind,
+        status: payload.status ?? null,
+        agent: agent?.name ?? null,
         direction: payload.direction ?? null,
         from: payload.from,
         to: payload.to,
@@ -87,9 +58,13 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext): vo
         received_at: receivedAt,
       };
       // Stored (event and call row together) before we answer, so an acknowledged event is never lost.
-      const { call } = await ctx.storage.calls.recordEvent(event, callSummarizer(agent));
+      const stored = await ctx.storage.calls.recordEvent(event);
+      if (agent && event.uuid !== null && event.status !== null) {
+        ctx.presence.noteCallEvent({ agentId: agent.id, uuid: event.uuid, status: event.status, at: event.timestamp });
+      }
+      ctx.callEvents.emit({ event: stored.event, payload, call: stored.call, agent });
       request.log.info(
-        { conversation_uuid: event.conversation_uuid, uuid: event.uuid, status: event.status, call_status: call?.status },
+        { conversation_uuid: event.conversation_uuid, uuid: event.uuid, kind, status: event.status, call_status: stored.call?.status },
         'call event',
       );
       return reply.code(204).send();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer, type ServerDeps } from '../../../server/app';
 import { loadServerConfig, type ServerConfig } from '../../../server/config';
+import type { AppContext } from '../../../server/context';
 import { openSqliteStorage } from '../../../server/storage/sqlite';
 import type { Storage } from '../../../server/storage/types';
 
@@ -74,6 +75,8 @@ export interface TestServer {
   logs: string[];
   /** Current fake time in ms; assign to move the clock. */
   clock: { nowMs: number };
+  /** The route context (presence, callEvents…). */
+  context: AppContext;
   close(): Promise<void>;
 }
 
@@ -84,13 +87,19 @@ export async function createTestServer(env: Record<string, string> = {}, deps: S
   const storage = openSqliteStorage(path.join(config.dataDir, 'switchboard.db'));
   const logs: string[] = [];
   const clock = { nowMs: Date.parse('2026-03-02T09:00:00.000Z') };
+  let context: AppContext | undefined;
   const app = await buildServer(config, {
     storage,
     now: () => new Date(clock.nowMs),
     logStream: { write: (line) => void logs.push(line) },
     seedAgents: AGENTS,
     ...deps,
+    onContext: (ctx) => {
+      context = ctx;
+      deps.onContext?.(ctx);
+    },
   });
+  if (!context) throw new Error('buildServer did not report its context');
   const dora = await storage.agents.findByName('Dora');
   if (dora) await storage.agents.setDisabled(dora.id, true);
   return {
@@ -100,6 +109,7 @@ export async function createTestServer(env: Record<string, string> = {}, deps: S
     storage,
     logs,
     clock,
+    context,
     close: async () => {
       await app.close();
       await storage.close();

@@ -11,46 +11,12 @@ afterAll(async () => {
   await t.close();
 });
 
-const SEED_INBOUND_NCCO = [
-  { action: 'talk', text: 'Thank you for calling Jane' },
-  { action: 'connect', endpoint: [{ type: 'app', user: 'Jane' }] },
-];
-
 const post = (payload: unknown) =>
   t.app.inject({ method: 'POST', url: '/webhooks/event', payload: payload as Record<string, unknown> });
 
 const at = (base: string, seconds: number) => new Date(Date.parse(base) + seconds * 1000).toISOString();
 
-describe('answer webhook', () => {
-  it('answers GET with the seed guide Inbound Call NCCO, exactly', async () => {
-    const res = await t.app.inject({
-      method: 'GET',
-      url: '/webhooks/answer?to=14155550199&from=14155550100&uuid=leg-1&conversation_uuid=CON-1',
-    });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(res.body)).toStrictEqual(SEED_INBOUND_NCCO);
-    expect(res.body).toBe(JSON.stringify(SEED_INBOUND_NCCO));
-  });
-
-  it('answers POST (JSON or form) the same way', async () => {
-    const jsonRes = await t.app.inject({ method: 'POST', url: '/webhooks/answer', payload: { to: '14155550199', uuid: 'u', conversation_uuid: 'c' } });
-    expect(JSON.parse(jsonRes.body)).toStrictEqual(SEED_INBOUND_NCCO);
-    const form = await t.app.inject({
-      method: 'POST',
-      url: '/webhooks/answer',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'to=14155550199&from=14155550100',
-    });
-    expect(JSON.parse(form.body)).toStrictEqual(SEED_INBOUND_NCCO);
-  });
-
-  it('rejects a repeated parameter with 400 naming it', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/webhooks/answer?to=1&to=2' });
-    expect(res.statusCode).toBe(400);
-    expect(json<ApiErrorBody>(res).error.field).toBe('to');
-  });
-});
+// The answer webhook's tests live with the flows: test/unit/server/flows/answer.test.ts.
 
 describe('event webhook and call log', () => {
   const T0 = '2026-03-02T10:00:00.000Z';
@@ -126,7 +92,7 @@ describe('event webhook and call log', () => {
       expect((await post(e)).statusCode).toBe(204);
     }
     // Agent names in events are matched case-insensitively and stored as spelled in the directory.
-    expect(await t.storage.calls.getCall(c)).toMatchObject({ status: 'rejected', agent: 'Joe', ended_at: at(T0, 106), duration_s: 6 });
+    expect(await t.storage.calls.getCall(c)).toMatchObject({ status: 'rejected', agent: 'Joe', ended_at: at(T0, 106), duration_s: 6, outcome: 'missed', wait_s: 6, talk_s: 0 });
   });
 
   it('attributes an agent\'s outbound call by its from, and shows a busy callee', async () => {
@@ -143,7 +109,16 @@ describe('event webhook and call log', () => {
     ]) {
       expect((await post(e)).statusCode).toBe(204);
     }
-    expect(await t.storage.calls.getCall(c)).toMatchObject({ agent: 'Jane', status: 'busy', direction: 'inbound', from: 'Jane', duration_s: 4 });
+    expect(await t.storage.calls.getCall(c)).toMatchObject({
+      agent: 'Jane',
+      status: 'busy',
+      direction: 'outbound',
+      from: 'Jane',
+      to: '14155550777',
+      duration_s: 4,
+      outcome: 'busy',
+      talk_s: 0,
+    });
   });
 
   it('uses the receive time when an event has no timestamp, and accepts form bodies', async () => {
@@ -167,7 +142,8 @@ describe('event webhook and call log', () => {
   });
 
   const badBodies: Array<[string, unknown, string | undefined]> = [
-    ['missing status', { uuid: 'u', conversation_uuid: 'c-bad' }, 'status'],
+    ['a recording URL that is not http(s)', { conversation_uuid: 'c-bad', recording_url: 'ftp://host/rec.mp3' }, 'recording_url'],
+    ['dtmf digits that are not keys', { conversation_uuid: 'c-bad', uuid: 'u', dtmf: { digits: '12a' } }, 'dtmf.digits'],
     ['empty status', { status: '', uuid: 'u', conversation_uuid: 'c-bad' }, 'status'],
     ['status of the wrong type', { status: 7, uuid: 'u', conversation_uuid: 'c-bad' }, 'status'],
     ['status that is not a word', { status: 'Answered!', uuid: 'u', conversation_uuid: 'c-bad' }, 'status'],
@@ -201,7 +177,9 @@ describe('event webhook and call log', () => {
     const event = {
       conversation_uuid: 'CON-atomic',
       uuid: 'leg-atomic',
+      kind: 'status' as const,
       status: 'started',
+      agent: null,
       direction: 'inbound',
       from: '1',
       to: '2',
@@ -239,7 +217,7 @@ describe('GET /api/calls', () => {
     const inbound = calls.find((c) => c.conversation_uuid === 'CON-inbound-1');
     expect(inbound).toMatchObject({ agent: 'Jane', status: 'completed', duration_s: 65, from: '14155550100' });
     expect(inbound?.events).toHaveLength(8);
-    expect(inbound?.events[0]).toEqual({ uuid: 'leg-phone-1', status: 'started', timestamp: '2026-03-02T10:00:00.000Z' });
+    expect(inbound?.events[0]).toEqual({ uuid: 'leg-phone-1', kind: 'status', status: 'started', agent: null, timestamp: '2026-03-02T10:00:00.000Z' });
 
     const limited = await t.app.inject({ method: 'GET', url: '/api/calls?limit=2', headers: { authorization: `Bearer ${refresh}` } });
     expect(json<CallLogEntry[]>(limited)).toHaveLength(2);
@@ -253,7 +231,7 @@ describe('GET /api/calls', () => {
 });
 
 describe('summarizeCall', () => {
-  const base = { conversation_uuid: 'c', direction: 'inbound', from: '1', to: '2', raw: '{}', received_at: 'x' };
+  const base = { conversation_uuid: 'c', kind: 'status' as const, agent: null, direction: 'inbound', from: '1', to: '2', raw: '{}', received_at: 'x' };
   it('keeps an ended leg ended when a late progress event arrives', () => {
     const call = summarizeCall(
       null,
@@ -262,7 +240,6 @@ describe('summarizeCall', () => {
         { ...base, id: 2, uuid: 'l', status: 'unanswered', timestamp: '2026-01-01T00:00:30.000Z' },
         { ...base, id: 3, uuid: 'l', status: 'ringing', timestamp: '2026-01-01T00:00:31.000Z' },
       ],
-      null,
     );
     expect(call).toMatchObject({ status: 'unanswered', ended_at: '2026-01-01T00:00:30.000Z', duration_s: 0, answered_at: null });
   });

@@ -1,0 +1,216 @@
+/**
+ * The admin API: agents, the call log and queue figures, behind the admin token.
+ *
+ * Agents are addressed by name (unique regardless of case), the name operators know them by.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { agentName, type AgentStatus, type CallLogRecord, type CallPage } from '../../common/backend-api';
+import { hashPassword } from '../auth/passwords';
+import type { AppContext } from '../context';
+import { HttpError, parseWith } from '../http/errors';
+import { intParam, pageQuery, timeParam } from '../http/query';
+import { DuplicateAgentError, type AgentRecord, type CallEventRecord } from '../storage/types';
+import { requireAdmin } from './guard';
+
+/** An agent as the admin API shows it: never the password hash. */
+export interface AdminAgentView {
+  id: string;
+  name: string;
+  display_name: string;
+  disabled: boolean;
+  created_at: string;
+  status: AgentStatus;
+  status_since: string;
+  idle_since: string | null;
+  wrap_up_ends_at: string | null;
+}
+
+/** A call with its events, payloads included, for `GET /api/admin/calls/:uuid`. */
+export interface AdminCallView extends CallLogRecord {
+  events: Array<Omit<CallEventRecord, 'raw' | 'conversation_uuid'> & { payload: unknown }>;
+}
+
+/** One queue's figures in `GET /api/admin/queue-stats`. */
+export interface QueueStatsView {
+  queue: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  voicemail: number;
+  average_wait_s: number | null;
+  /** Share of offered calls answered within the threshold (0–1). */
+  service_level: number;
+}
+
+const password = z.string().min(8, 'is at least 8 characters').max(256, 'is at most 256 characters');
+
+/** `POST /api/admin/agents`. */
+export const createAgentRequest = z.object({
+  name: agentName,
+  display_name: z.string().trim().min(1, 'must not be empty').max(128, 'is at most 128 characters').optional(),
+  password,
+});
+
+/** `POST /api/admin/agents/:name/password`. */
+export const resetPasswordRequest = z.object({ password });
+
+const agentParams = z.object({ name: agentName });
+
+const outcome = z.enum(['answered', 'missed', 'abandoned', 'voicemail', 'unanswered', 'busy', 'failed', 'completed']);
+
+/** Query of `GET /api/admin/calls`. */
+export const adminCallsQuery = pageQuery
+  .extend({
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    agent: agentName.optional(),
+    outcome: outcome.optional(),
+    queue: z.string().min(1, 'must not be empty').max(64, 'is at most 64 characters').optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+
+/** Query of `GET /api/admin/queue-stats`: the period defaults to the last 24 hours. */
+export const queueStatsQuery = z
+  .object({
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    service_level_s: intParam(1, 3_600, 20),
+  })
+  .superRefine((q, ctx) => {
+    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+
+const callParams = z.object({ uuid: z.string().min(1, 'is required').max(128, 'is at most 128 characters') });
+
+function parseRaw(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Register the admin routes under `/api/admin`, each behind {@link requireAdmin}. */
+export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
+  void app.register(async (scope) => {
+    scope.addHook('preHandler', requireAdmin(ctx));
+
+    const view = (agent: AgentRecord): AdminAgentView => {
+      const entry = ctx.presence.get(agent.id);
+      return {
+        id: agent.id,
+        name: agent.name,
+        display_name: agent.display_name,
+        disabled: agent.disabled,
+        created_at: agent.created_at,
+        status: entry?.status ?? 'offline',
+        status_since: entry?.since ?? agent.created_at,
+        idle_since: entry?.idleSince ?? null,
+        wrap_up_ends_at: entry?.wrapUpEndsAt ?? null,
+      };
+    };
+
+    const agentNamed = async (params: unknown): Promise<AgentRecord> => {
+      const { name } = parseWith(agentParams, params);
+      const agent = await ctx.storage.agents.findByName(name);
+      if (!agent) throw new HttpError(404, 'unknown_agent', 'name does not name an agent', { field: 'name' });
+      return agent;
+    };
+
+    /** End every session of an agent: revoke its credentials, close its streams, take it offline. */
+    const endSessions = async (agent: AgentRecord, reason: string): Promise<number> => {
+      const revoked = await ctx.storage.credentials.revokeAllOfAgent(agent.id, ctx.now().toISOString());
+      ctx.agentStreams.closeAgent(agent.id, reason);
+      ctx.presence.set(agent.id, 'offline', reason);
+      return revoked;
+    };
+
+    scope.get('/api/admin/agents', async (): Promise<AdminAgentView[]> => (await ctx.storage.agents.list()).map(view));
+
+    scope.post('/api/admin/agents', async (request, reply) => {
+      const body = parseWith(createAgentRequest, request.body);
+      let agent: AgentRecord;
+      try {
+        agent = await ctx.storage.agents.create(
+          { name: body.name, display_name: body.display_name ?? body.name, password_hash: await hashPassword(body.password) },
+          ctx.now().toISOString(),
+        );
+      } catch (error) {
+        if (error instanceof DuplicateAgentError) throw new HttpError(409, 'agent_exists', 'name is taken by another agent', { field: 'name' });
+        throw error;
+      }
+      ctx.presence.track(agent);
+      request.log.info({ agent: agent.name }, 'admin created agent');
+      return reply.code(201).send(view(agent));
+    });
+
+    scope.post('/api/admin/agents/:name/disable', async (request): Promise<AdminAgentView> => {
+      const agent = await agentNamed(request.params);
+      await ctx.storage.agents.setDisabled(agent.id, true);
+      const revoked = await endSessions(agent, 'disabled');
+      request.log.info({ agent: agent.name, revoked }, 'admin disabled agent');
+      return view({ ...agent, disabled: true });
+    });
+
+    scope.post('/api/admin/agents/:name/enable', async (request): Promise<AdminAgentView> => {
+      const agent = await agentNamed(request.params);
+      await ctx.storage.agents.setDisabled(agent.id, false);
+      request.log.info({ agent: agent.name }, 'admin enabled agent');
+      return view({ ...agent, disabled: false });
+    });
+
+    scope.post('/api/admin/agents/:name/password', async (request): Promise<AdminAgentView> => {
+      const agent = await agentNamed(request.params);
+      const body = parseWith(resetPasswordRequest, request.body);
+      await ctx.storage.agents.setPasswordHash(agent.id, await hashPassword(body.password));
+      // A new password ends every session the old one opened.
+      const revoked = await endSessions(agent, 'password-reset');
+      request.log.info({ agent: agent.name, revoked }, 'admin reset agent password');
+      return view(agent);
+    });
+
+    scope.get('/api/admin/calls', async (request): Promise<CallPage> => {
+      const q = parseWith(adminCallsQuery, request.query, 'query');
+      const filter = {
+        ...(q.from !== undefined ? { from: q.from } : {}),
+        ...(q.to !== undefined ? { to: q.to } : {}),
+        ...(q.agent !== undefined ? { agent: q.agent } : {}),
+        ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+        ...(q.queue !== undefined ? { queue: q.queue } : {}),
+      };
+      const page = await ctx.storage.calls.findCalls(filter, { limit: q.limit, offset: q.offset });
+      return { calls: page.items, total: page.total, limit: q.limit, offset: q.offset };
+    });
+
+    scope.get('/api/admin/calls/:uuid', async (request): Promise<AdminCallView> => {
+      const { uuid } = parseWith(callParams, request.params);
+      const call = await ctx.storage.calls.getCall(uuid);
+      if (!call) throw new HttpError(404, 'unknown_call', 'uuid does not name a call', { field: 'uuid' });
+      return {
+        ...call,
+        events: call.events.map(({ raw, conversation_uuid: _conversation, ...event }) => ({ ...event, payload: parseRaw(raw) })),
+      };
+    });
+
+    scope.get('/api/admin/queue-stats', async (request) => {
+      const q = parseWith(queueStatsQuery, request.query, 'query');
+      const to = q.to ?? ctx.now().toISOString();
+      const from = q.from ?? new Date(Date.parse(to) - 24 * 60 * 60 * 1000).toISOString();
+      if (from >= to) throw new HttpError(400, 'invalid_request', 'from must be before to', { field: 'from' });
+      const rows = await ctx.storage.calls.queueStats({ from, to }, q.service_level_s);
+      const queues: QueueStatsView[] = rows.map((r) => ({
+        queue: r.queue,
+        offered: r.offered,
+        answered: r.answered,
+        abandoned: r.abandoned,
+        voicemail: r.voicemail,
+        average_wait_s: r.average_wait_s === null ? null : Math.round(r.average_wait_s * 10) / 10,
+        service_level: r.offered > 0 ? Math.round((r.answered_within_threshold / r.offered) * 1000) / 1000 : 0,
+      }));
+      return { from, to, service_level_s: q.service_level_s, queues };
+    });
+  });
+}
