@@ -69,17 +69,75 @@ export interface ApiErrorBody {
   };
 }
 
-/** One row of the call log as `GET /api/calls` returns it. */
-export interface CallLogEntry {
+/** What became of a finished call (null while it is live). */
+export type CallOutcome = 'answered' | 'missed' | 'abandoned' | 'voicemail' | 'unanswered' | 'busy' | 'failed' | 'completed';
+
+/** Kinds of event_url payload: leg status, recording done, input, transfer, notify, platform error. */
+export type CallEventKind = 'status' | 'record' | 'input' | 'transfer' | 'notify' | 'error';
+
+/** One call (conversation) of the call log, without its events. */
+export interface CallLogRecord {
   conversation_uuid: string;
+  /** inbound (a customer called), outbound (an agent or the backend called out). */
   direction: string | null;
+  /** The caller: a phone number, or the agent's name for an agent's outbound call. */
   from: string | null;
+  /** The number (or user) dialled. */
   to: string | null;
+  /** The agent who answered (or, if nobody did, the last one offered the call). */
   agent: string | null;
+  /** Live state of the call: started, ringing, answered, then the final leg status. */
   status: string;
   started_at: string;
   answered_at: string | null;
   ended_at: string | null;
   duration_s: number | null;
-  events: Array<{ uuid: string; status: string; timestamp: string }>;
+  /** The call flow that answered it (set by the flow). */
+  flow: string | null;
+  /** The queue it waited in, if any (set by the flow). */
+  queue: string | null;
+  /** The campaign topic (call whisper), if any. */
+  topic: string | null;
+  /** When it entered the queue; wait time counts from here when set, else from the start. */
+  queued_at: string | null;
+  /** Seconds until an agent (or the dialled party) answered, or until the call ended unanswered. */
+  wait_s: number | null;
+  /** Seconds the customer and the agent talked. */
+  talk_s: number | null;
+  outcome: CallOutcome | null;
+  /** Why the flow redirected or ended it (timeout, overflow, no-agents…), as the flow recorded it. */
+  flow_outcome: string | null;
+  recording_url: string | null;
+  voicemail_url: string | null;
+}
+
+/** One row of the call log as `GET /api/calls` returns it. */
+export interface CallLogEntry extends CallLogRecord {
+  events: Array<{ uuid: string | null; kind: CallEventKind; status: string | null; agent: string | null; timestamp: string }>;
+}
+
+/** An agent's availability: set by the agent (available, away), by calls (busy, wrap-up) and by their connection (offline). */
+export const agentStatus = z.enum(['available', 'busy', 'away', 'wrap-up', 'offline']);
+export type AgentStatus = z.infer<typeof agentStatus>;
+
+/** `PUT /api/agent/status`: the statuses an agent may choose; choosing one ends a wrap-up early. */
+export const agentStatusRequest = z.object({ status: z.enum(['available', 'away']) });
+export type AgentStatusRequest = z.infer<typeof agentStatusRequest>;
+
+/** An agent's own status, as `GET|PUT /api/agent/status` answer and the `status` server-sent event carries it. */
+export interface AgentStatusInfo {
+  status: AgentStatus;
+  /** When this status began. */
+  since: string;
+  /** When a wrap-up ends on its own; null outside wrap-up. */
+  wrap_up_ends_at: string | null;
+}
+
+/** A page of calls (`GET /api/agent/calls`, `/api/agent/calls/missed`, `/api/admin/calls`). */
+export interface CallPage {
+  calls: CallLogRecord[];
+  /** How many calls match in all. */
+  total: number;
+  limit: number;
+  offset: number;
 }

@@ -4,17 +4,23 @@
  * The renderer's softphone feeds SDK events and user intents in; the UI and the main
  * process (tray, notification, ringer) read the state out. One call at a time: an agent
  * who is busy does not get a second invite shown (the platform rings other sessions).
+ *
+ * Inbound: `idle → ringing → answering → active → ending → ended`. Outbound (the agent
+ * dials, `serverCall`): `idle → dialing → outgoing (connecting, ringing) → active → ending →
+ * ended`. `from` is always the other party: the caller, or the number the agent dialled.
  */
 
 /** Why a call ended, as the agent should read it. */
-export type EndReason = 'completed' | 'declined' | 'missed' | 'answered-elsewhere' | 'failed';
+export type EndReason = 'completed' | 'declined' | 'missed' | 'answered-elsewhere' | 'failed' | 'cancelled' | 'no-answer';
 
 export type CallState =
   | { kind: 'idle' }
   | { kind: 'ringing'; callId: string; from: string; invitedAt: number }
   | { kind: 'answering'; callId: string; from: string }
-  | { kind: 'active'; callId: string; from: string; answeredAt: number }
-  | { kind: 'ending'; callId: string; from: string; declining: boolean }
+  | { kind: 'dialing'; from: string; requestedAt: number }
+  | { kind: 'outgoing'; callId: string; from: string; phase: 'connecting' | 'ringing'; startedAt: number }
+  | { kind: 'active'; callId: string; from: string; answeredAt: number; outbound?: true }
+  | { kind: 'ending'; callId: string; from: string; declining: boolean; outbound?: true }
   | { kind: 'ended'; callId: string; from: string; reason: EndReason; endedAt: number; message?: string };
 
 export type CallEvent =
@@ -26,7 +32,12 @@ export type CallEvent =
   | { type: 'hangup-requested'; callId: string }
   | { type: 'invite-cancelled'; callId: string; reason: 'missed' | 'answered-elsewhere'; at: number }
   | { type: 'hung-up'; callId: string; at: number; failed?: string }
-  | { type: 'dismiss' };
+  | { type: 'dismiss' }
+  | { type: 'dial-requested'; to: string; at: number }
+  | { type: 'dial-started'; callId: string; at: number }
+  | { type: 'dial-failed'; message: string; at: number }
+  | { type: 'remote-ringing'; callId: string }
+  | { type: 'remote-answered'; callId: string; at: number };
 
 export const idle: CallState = { kind: 'idle' };
 
@@ -36,8 +47,11 @@ export function assertNever(value: never): never {
 }
 
 function currentCallId(state: CallState): string | null {
-  return state.kind === 'idle' ? null : state.callId;
+  return state.kind === 'idle' || state.kind === 'dialing' ? null : state.callId;
 }
+
+/** Events that are not about a call id the state already has. */
+const UNBOUND_EVENTS: ReadonlySet<CallEvent['type']> = new Set(['invite', 'dismiss', 'dial-requested', 'dial-started', 'dial-failed']);
 
 /**
  * Applies one event to the state.
@@ -46,7 +60,7 @@ function currentCallId(state: CallState): string | null {
  * finished call cannot disturb the next one.
  */
 export function reduceCall(state: CallState, event: CallEvent): CallState {
-  if (event.type !== 'invite' && event.type !== 'dismiss' && event.callId !== currentCallId(state)) {
+  if (!UNBOUND_EVENTS.has(event.type) && 'callId' in event && event.callId !== currentCallId(state)) {
     return state;
   }
   switch (event.type) {
@@ -65,6 +79,9 @@ export function reduceCall(state: CallState, event: CallEvent): CallState {
         : state;
     case 'decline-requested':
     case 'hangup-requested':
+      if (state.kind === 'outgoing' || (state.kind === 'active' && state.outbound)) {
+        return { kind: 'ending', callId: state.callId, from: state.from, declining: state.kind === 'outgoing', outbound: true };
+      }
       return state.kind === 'ringing' || state.kind === 'active' || state.kind === 'answering'
         ? { kind: 'ending', callId: state.callId, from: state.from, declining: state.kind !== 'active' }
         : state;
@@ -73,9 +90,11 @@ export function reduceCall(state: CallState, event: CallEvent): CallState {
         ? { kind: 'ended', callId: state.callId, from: state.from, reason: event.reason, endedAt: event.at }
         : state;
     case 'hung-up': {
-      if (state.kind === 'idle' || state.kind === 'ended') return state;
+      if (state.kind === 'idle' || state.kind === 'ended' || state.kind === 'dialing') return state;
       const answered = state.kind === 'active' || (state.kind === 'ending' && !state.declining);
-      const reason: EndReason = event.failed ? 'failed' : answered ? 'completed' : 'declined';
+      const outbound = state.kind === 'outgoing' || ((state.kind === 'active' || state.kind === 'ending') && state.outbound === true);
+      const unanswered: EndReason = !outbound ? 'declined' : state.kind === 'ending' ? 'cancelled' : 'no-answer';
+      const reason: EndReason = event.failed ? 'failed' : answered ? 'completed' : unanswered;
       return {
         kind: 'ended',
         callId: state.callId,
@@ -87,6 +106,16 @@ export function reduceCall(state: CallState, event: CallEvent): CallState {
     }
     case 'dismiss':
       return state.kind === 'ended' ? idle : state;
+    case 'dial-requested':
+      return state.kind === 'idle' || state.kind === 'ended' ? { kind: 'dialing', from: event.to, requestedAt: event.at } : state;
+    case 'dial-started':
+      return state.kind === 'dialing' ? { kind: 'outgoing', callId: event.callId, from: state.from, phase: 'connecting', startedAt: event.at } : state;
+    case 'dial-failed':
+      return state.kind === 'dialing' ? { kind: 'ended', callId: '', from: state.from, reason: 'failed', endedAt: event.at, message: event.message } : state;
+    case 'remote-ringing':
+      return state.kind === 'outgoing' ? { ...state, phase: 'ringing' } : state;
+    case 'remote-answered':
+      return state.kind === 'outgoing' ? { kind: 'active', callId: state.callId, from: state.from, answeredAt: event.at, outbound: true } : state;
     default:
       return assertNever(event);
   }
@@ -106,6 +135,10 @@ export function summarize(state: CallState): CallSummary {
       return { phase: 'ringing', callId: state.callId, from: state.from };
     case 'active':
       return { phase: 'active', callId: state.callId, from: state.from, since: state.answeredAt };
+    case 'outgoing':
+      // Main treats a call the agent placed as theirs already: the hang-up shortcut cancels it, nothing rings.
+      return { phase: 'active', callId: state.callId, from: state.from, since: state.startedAt };
+    case 'dialing':
     case 'ending':
     case 'ended':
     case 'idle':

@@ -7,7 +7,8 @@
  * the preload, main and renderer cannot drift. Channel names read `domain:action`.
  */
 import { z } from 'zod';
-import { agentName } from './backend-api';
+import { agentName, agentStatus } from './backend-api';
+import { callContextSchema } from './call-context';
 
 const callId = z.string().min(1).max(128);
 const phoneOrUser = z.string().max(128);
@@ -49,6 +50,14 @@ export const callCommandSchema = z.object({
 });
 export type CallCommand = z.infer<typeof callCommandSchema>;
 
+/** The agent's status as main forwards it (the backend's `AgentStatusInfo`). */
+export const agentStatusInfoSchema = z.object({
+  status: agentStatus,
+  since: z.string().max(64),
+  wrap_up_ends_at: z.string().max(64).nullable(),
+});
+export type AgentStatusInfoPayload = z.infer<typeof agentStatusInfoSchema>;
+
 const none = z.undefined();
 
 /** Renderer → main, with an answer. */
@@ -61,6 +70,12 @@ export const invokeChannels = {
   'auth:logout': { request: none, response: z.void() },
   'token:sdk': { request: none, response: sdkTokenSchema },
   'shortcuts:status': { request: none, response: shortcutStatusSchema },
+  /** The agent's current status (main asks the backend with the stored credential). */
+  'status:get': { request: none, response: agentStatusInfoSchema },
+  /** The agent chooses available or away (also ends a wrap-up early). */
+  'status:set': { request: z.object({ status: z.enum(['available', 'away']) }), response: agentStatusInfoSchema },
+  /** Why an incoming call rings the agent (flow, number dialled, campaign topic); null when the backend has nothing. */
+  'call:context': { request: z.object({ callId }), response: callContextSchema.nullable() },
 } as const;
 
 /** Renderer → main, no answer. */
@@ -78,6 +93,8 @@ export const eventChannels = {
   'shortcuts:status': shortcutStatusSchema,
   /** Main lost the agent's session (credential revoked or unreadable): show the login. */
   'session:ended': z.object({ reason: z.string() }),
+  /** The agent's status changed (pushed by the backend's event stream, which main holds). */
+  'status:changed': agentStatusInfoSchema,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;

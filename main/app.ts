@@ -17,7 +17,9 @@ import { MainWindowController } from './main-window';
 import { IncomingCallNotifier } from './notifications';
 import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
-import { SessionService } from './session';
+import { CallContextService } from './call-context';
+import { AgentStatusService, SessionService } from './session';
+import { StatusStream } from './status-stream';
 import { ShortcutManager } from './shortcuts';
 import { TrayController, type TrayState } from './tray';
 import { TokenVault, type VaultStore } from './vault';
@@ -113,6 +115,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   let shortcuts: ShortcutManager | null = null;
   let calls: CallController | null = null;
   let notifier: IncomingCallNotifier | null = null;
+  let statusStreamRef: StatusStream | null = null;
 
   const requestQuit = () => {
     quitting = true;
@@ -120,6 +123,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   };
 
   app.on('will-quit', () => {
+    statusStreamRef?.stop();
     shortcuts?.unregister();
     ringer?.stop();
     notifier?.dismiss();
@@ -168,20 +172,48 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     });
     calls = callController;
 
+    const statusStream = new StatusStream({
+      backend,
+      credential: () => vault.read()?.refreshToken ?? null,
+      onStatus: (status) => ipc.sendToRenderer('status:changed', status),
+      onSessionEnded: (reason) => {
+        vault.clear();
+        callController.reset();
+        ipc.sendToRenderer('session:ended', { reason });
+      },
+    });
     const session = new SessionService({
       backend,
       vault,
       onSessionEnded: (reason) => {
+        statusStream.stop();
         callController.reset();
         ipc.sendToRenderer('session:ended', { reason });
       },
-      onSignedOut: () => callController.reset(),
+      onSignedOut: () => {
+        statusStream.stop();
+        callController.reset();
+      },
     });
+    statusStreamRef = statusStream;
+    const agentStatus = new AgentStatusService({ backend, credential: () => vault.read()?.refreshToken ?? null });
+    const callContexts = new CallContextService({ backend, credential: () => vault.read()?.refreshToken ?? null });
 
-    ipc.handle('session:restore', () => session.restore());
-    ipc.handle('auth:login', ({ name, password }) => session.login(name, password));
+    ipc.handle('session:restore', async () => {
+      const restored = await session.restore();
+      if (restored) statusStream.start();
+      return restored;
+    });
+    ipc.handle('auth:login', async ({ name, password }) => {
+      const outcome = await session.login(name, password);
+      if (outcome.ok) statusStream.start();
+      return outcome;
+    });
     ipc.handle('auth:logout', () => session.logout());
     ipc.handle('token:sdk', () => session.sdkToken());
+    ipc.handle('status:get', () => agentStatus.get());
+    ipc.handle('status:set', ({ status }) => agentStatus.set(status));
+    ipc.handle('call:context', ({ callId }) => callContexts.get(callId));
     ipc.handle('shortcuts:status', () => shortcutManager.status());
     ipc.on('call:state', (summary) => callController.update(summary));
 

@@ -4,7 +4,7 @@
  * Every failure becomes a {@link BackendError} whose message an agent can read; the
  * credential is sent in the Authorization header only, never in a URL or a log line.
  */
-import type { AgentProfile, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
+import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
 
 /** How a backend call failed. */
 export type BackendErrorKind =
@@ -103,8 +103,63 @@ export class BackendClient {
     return body;
   }
 
+  /** `GET /api/agent/status`. */
+  async getStatus(refreshToken: string): Promise<AgentStatusInfo> {
+    return this.request<AgentStatusInfo>('GET', '/api/agent/status', {
+      bearer: refreshToken,
+      unauthorized: 'Your session has ended. Please sign in again.',
+    });
+  }
+
+  /** `PUT /api/agent/status`: available or away; a 409 (on a call) becomes a `rejected` error with the server's reason. */
+  async setStatus(refreshToken: string, status: 'available' | 'away'): Promise<AgentStatusInfo> {
+    return this.request<AgentStatusInfo>('PUT', '/api/agent/status', {
+      json: { status },
+      bearer: refreshToken,
+      unauthorized: 'Your session has ended. Please sign in again.',
+    });
+  }
+
+  /**
+   * `GET /api/agent/events`: opens the agent's server-sent event stream.
+   *
+   * Resolves with the streaming response once the server accepted it; no timeout applies to
+   * the stream itself (abort `signal` to close it). A 401 throws `unauthorized`.
+   */
+  async openEvents(refreshToken: string, signal: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}/api/agent/events`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${refreshToken}` },
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new BackendError('network', `Cannot reach the Switchboard server at ${this.baseUrl}.`);
+    }
+    if (response.status === 401) throw new BackendError('unauthorized', 'Your session has ended. Please sign in again.', 401);
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new BackendError(response.status >= 500 ? 'server' : 'rejected', `The status stream was refused (HTTP ${response.status}).`, response.status);
+    }
+    return response;
+  }
+
+  /** `GET /api/calls/{legUuid}/context`: why a call rings the agent; null when the backend has none (404). */
+  async getCallContext(refreshToken: string, legUuid: string): Promise<unknown> {
+    try {
+      return await this.request<unknown>('GET', `/api/calls/${encodeURIComponent(legUuid)}/context`, {
+        bearer: refreshToken,
+        unauthorized: 'Your session has ended. Please sign in again.',
+      });
+    } catch (error) {
+      if (error instanceof BackendError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean },
   ): Promise<T> {

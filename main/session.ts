@@ -5,6 +5,7 @@
  * the renderer only ever receives the agent profile, the SDK endpoints and short-lived
  * SDK tokens.
  */
+import type { AgentStatusInfo } from '../common/backend-api';
 import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
@@ -113,4 +114,37 @@ export class SessionService {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What {@link AgentStatusService} needs. */
+export interface AgentStatusServiceDeps {
+  backend: Pick<BackendClient, 'getStatus' | 'setStatus'>;
+  /** The stored refresh credential, or null when signed out. */
+  credential(): string | null;
+}
+
+/** Implements `status:get` and `status:set`: the backend call with the stored credential. */
+export class AgentStatusService {
+  constructor(private readonly deps: AgentStatusServiceDeps) {}
+
+  /** The agent's status at the backend. */
+  async get(): Promise<AgentStatusInfo> {
+    return this.call((token) => this.deps.backend.getStatus(token));
+  }
+
+  /** Choose available or away; the backend's refusal (on a call) reaches the agent as is. */
+  async set(status: 'available' | 'away'): Promise<AgentStatusInfo> {
+    return this.call((token) => this.deps.backend.setStatus(token, status));
+  }
+
+  private async call(operation: (token: string) => Promise<AgentStatusInfo>): Promise<AgentStatusInfo> {
+    const token = this.deps.credential();
+    if (!token) throw new PublicError('You are signed out. Please sign in.');
+    try {
+      return await operation(token);
+    } catch (error) {
+      if (error instanceof BackendError) throw new PublicError(error.message);
+      throw error;
+    }
+  }
 }

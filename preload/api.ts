@@ -51,6 +51,13 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     onCallCommand: (callback: (command: EventPayload<'call:command'>) => void) => on('call:command', callback),
     onShortcutStatus: (callback: (status: EventPayload<'shortcuts:status'>) => void) => on('shortcuts:status', callback),
     onSessionEnded: (callback: (info: EventPayload<'session:ended'>) => void) => on('session:ended', callback),
+    /** The agent's status (available, busy, away, wrap-up, offline). */
+    getStatus: () => invoke('status:get'),
+    /** Choose available or away; rejects with a message for the agent (e.g. while on a call). */
+    setStatus: (status: 'available' | 'away') => invoke('status:set', { status }),
+    onStatusChanged: (callback: (status: EventPayload<'status:changed'>) => void) => on('status:changed', callback),
+    /** Why a call rings: flow, number dialled, campaign topic (null when unknown). */
+    getCallContext: (callId: string) => invoke('call:context', { callId }),
   };
 }
 

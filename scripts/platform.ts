@@ -4,8 +4,9 @@
  * `npm start` call `startPlatform` in-process.
  *
  * On first start it creates the Vonage-style application in the sandbox (key pair, voice
- * and rtc capabilities, webhooks at the backend), links the contact-center number and
- * seeds the demo agents. Later starts reuse them and point the webhooks at the current ports.
+ * and rtc capabilities, webhooks at the backend), links the demo numbers with their call
+ * flows (`scripts/setup.ts`) and seeds the demo agents. Later starts reuse them and point
+ * the webhooks at the current ports.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { defaultDataDir, loadSandboxConfig } from '../sandbox/config';
+import { resolveAdminToken } from '../server/admin/credential';
 import { loadServerConfig } from '../server/config';
 import { startServer, type RunningServer } from '../server/start';
+import { checkPlan, demoPlan, describeNumbers, runSetup, sandboxTarget } from './setup';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,6 +37,8 @@ export interface PlatformOptions {
   agentPasswords?: Record<DemoAgent, string>;
   logLevel?: 'silent' | 'error' | 'warn' | 'info';
   verboseSandbox?: boolean;
+  /** After-call work in seconds (`WRAP_UP_S`; the backend's default otherwise). */
+  wrapUpS?: number;
 }
 
 /** A running platform. */
@@ -42,15 +47,15 @@ export interface RunningPlatform {
   sandboxUrl: string;
   contactNumber: string;
   applicationId: string;
+  /** The demo numbers and their flows, one line each. */
+  numbers: string[];
   agents: Record<DemoAgent, string>;
+  /** Where the admin API's token is, and the token itself only on the start that generated it. */
+  admin: { file: string | null; newToken: string | null };
   dataDir: string;
   sandbox: RunningSandbox;
   server: RunningServer;
   stop(): Promise<void>;
-}
-
-interface PlatformState {
-  application_id: string;
 }
 
 async function freePort(): Promise<number> {
@@ -74,44 +79,6 @@ function readJson<T>(file: string): T | null {
 
 function writeSecret(file: string, content: string): void {
   writeFileSync(file, content, { mode: 0o600 });
-}
-
-/** Headers for the sandbox account's own APIs (applications, numbers). */
-function accountHeaders(sandbox: RunningSandbox): Record<string, string> {
-  const { api_key, api_secret } = sandbox.store.account;
-  return { authorization: `Basic ${Buffer.from(`${api_key}:${api_secret}`).toString('base64')}`, 'content-type': 'application/json' };
-}
-
-/** Creates (or re-points) the application in the sandbox; returns its id and key file. */
-async function ensureApplication(sandbox: RunningSandbox, dataDir: string, serverUrl: string): Promise<{ id: string; keyPath: string }> {
-  const headers = accountHeaders(sandbox);
-  const body = JSON.stringify({
-    name: 'Switchboard contact center',
-    capabilities: {
-      voice: {
-        webhooks: {
-          answer_url: { address: `${serverUrl}/webhooks/answer`, http_method: 'GET' },
-          event_url: { address: `${serverUrl}/webhooks/event`, http_method: 'POST' },
-        },
-      },
-      // rtc lets Client SDK users log in; its event_url is optional and Switchboard needs none yet.
-      rtc: { webhooks: {} },
-    },
-  });
-  const stateFile = join(dataDir, 'platform.json');
-  const keyPath = join(dataDir, 'private.key');
-  const known = readJson<PlatformState>(stateFile);
-  if (known && existsSync(keyPath) && sandbox.store.application(known.application_id)) {
-    const response = await fetch(`${sandbox.url}/v2/applications/${known.application_id}`, { method: 'PUT', headers, body });
-    if (!response.ok) throw new Error(`Could not update the sandbox application: HTTP ${response.status}`);
-    return { id: known.application_id, keyPath };
-  }
-  const response = await fetch(`${sandbox.url}/v2/applications`, { method: 'POST', headers, body });
-  if (!response.ok) throw new Error(`Could not create the sandbox application: HTTP ${response.status} ${await response.text()}`);
-  const created = (await response.json()) as { id: string; keys: { private_key: string } };
-  writeSecret(keyPath, created.keys.private_key);
-  writeFileSync(stateFile, JSON.stringify({ application_id: created.id } satisfies PlatformState, null, 2));
-  return { id: created.id, keyPath };
 }
 
 function agentPasswords(dataDir: string, given?: Record<DemoAgent, string>): Record<DemoAgent, string> {
@@ -143,13 +110,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     }
     const serverPort = requestedPort === 0 ? await freePort() : requestedPort;
     const serverUrl = `http://127.0.0.1:${serverPort}`;
-    const app = await ensureApplication(sandbox, dataDir, serverUrl);
-    const link = await fetch(`${sandbox.url}/sandbox/v1/numbers`, {
-      method: 'POST',
-      headers: accountHeaders(sandbox),
-      body: JSON.stringify({ msisdn: contactNumber, application_id: app.id }),
+    // The application, the demo numbers and their flows (scripts/setup.ts); flows an operator changed are kept.
+    const { api_key, api_secret } = sandbox.store.account;
+    const plan = checkPlan(demoPlan(contactNumber));
+    const setup = await runSetup({
+      target: sandboxTarget(sandbox.url, { apiKey: api_key, apiSecret: api_secret }),
+      publicUrl: serverUrl,
+      dataDir,
+      plan,
+      overwriteFlows: false,
     });
-    if (!link.ok) throw new Error(`Could not link ${contactNumber}: HTTP ${link.status} ${await link.text()}`);
+    const app = { id: setup.application.id, keyPath: setup.application.keyPath };
     const passwords = agentPasswords(dataDir, options.agentPasswords);
     const rendererDir = join(root, 'dist', 'renderer');
     const mobileApiKey = options.mobileApiKey === undefined ? env.MOBILE_API_KEY : options.mobileApiKey ?? undefined;
@@ -165,9 +136,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       VONAGE_WS_URL: sandbox.url,
       CONTACT_NUMBER: contactNumber,
       MOBILE_API_KEY: mobileApiKey ?? '',
+      // The sandbox signs every webhook like Vonage does: verify them, as a deployment should.
+      VONAGE_SIGNATURE_SECRET: sandbox.store.account.signature_secret,
       RENDERER_DIR: existsSync(join(rendererDir, 'index.html')) ? rendererDir : '',
       LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'warn',
+      ...(options.wrapUpS !== undefined ? { WRAP_UP_S: String(options.wrapUpS) } : {}),
     });
+    // Resolved (and generated on first start) here, so the launcher can show a new token once.
+    const admin = resolveAdminToken(config);
     const server = await startServer(config, {
       seedAgents: DEMO_AGENTS.map((name) => ({ name, display_name: name, password: passwords[name] })),
     });
@@ -176,7 +152,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       sandboxUrl: sandbox.url,
       contactNumber,
       applicationId: app.id,
+      numbers: describeNumbers(plan),
       agents: passwords,
+      admin: { file: admin.file, newToken: admin.source === 'generated' ? admin.token : null },
       dataDir,
       sandbox,
       server,
@@ -199,7 +177,10 @@ export function describePlatform(p: RunningPlatform): string {
     `  Sandbox:          ${p.sandboxUrl}   (Vonage-compatible platform: Client SDK, phones, Applications API)`,
     `  Agent web app:    ${p.serverUrl}/app/`,
     `  Contact number:   +${p.contactNumber}`,
+    '  Numbers:',
+    ...p.numbers.map((line) => `    ${line}`),
     `  Demo agents:      ${DEMO_AGENTS.map((a) => `${a} / ${p.agents[a]}`).join('    ')}`,
+    `  Admin token:      ${p.admin.newToken ? `${p.admin.newToken}   (new; kept in ${p.admin.file}, shown only now)` : p.admin.file ? `in ${p.admin.file}` : 'from ADMIN_TOKEN'}`,
     `  Data folder:      ${p.dataDir}`,
     `  Call the number:  curl -X POST ${p.sandboxUrl}/sandbox/v1/phone/calls -H 'content-type: application/json' -d '{"from":"+14155550100","to":"+${p.contactNumber}"}'`,
     'Press Ctrl-C to stop.',

@@ -24,8 +24,13 @@ export type { AppEndpoint, CallEndpoint, PhoneEndpoint } from '@vonage/voice';
 /** Replace an action type's enum `action` field with its string literal. */
 type Literal<T extends { action: NCCOActions }> = Omit<T, 'action'> & { action: `${T['action']}` };
 
-/** `talk`: speak text into the call. */
-export type TalkAction = Literal<VonageTalkAction>;
+/**
+ * `talk`: speak text into the call.
+ *
+ * `level` (-1 to 1) and `style` (a voice style index) are numbers on the wire;
+ * `@vonage/voice` types them as strings.
+ */
+export type TalkAction = Omit<Literal<VonageTalkAction>, 'level' | 'style'> & { level?: number; style?: number };
 
 /** `stream`: play audio files into the call. */
 export type StreamAction = Literal<VonageStreamAction>;
@@ -39,14 +44,34 @@ export type ConnectAction = Omit<Literal<VonageConnectAction>, 'eventType' | 'ma
 /** `conversation`: place the call in a named conversation. */
 export type ConversationAction = Literal<VonageConversationAction>;
 
-/** `input`: collect DTMF or speech; the eventUrl's answer continues the call. */
-export type InputAction = Literal<Extract<VonageInputAction, { type: string[] }>>;
+/**
+ * Speech recognition settings of `input`, as the NCCO reference defines them.
+ *
+ * Declared here because `@vonage/voice` types `uuid` as a string and `endOnSilence` as a
+ * boolean, where the wire format has an array of one leg uuid and a number of seconds.
+ */
+export interface SpeechSettings {
+  uuid?: string[];
+  endOnSilence?: number;
+  language?: string;
+  context?: string[];
+  startTimeout?: number;
+  maxDuration?: number;
+  saveAudio?: boolean;
+  sensitivity?: number;
+}
 
-/** `notify`: send a webhook and carry on. */
-export type NotifyAction = Literal<VonageNotifyAction>;
+/** `input`: collect DTMF or speech; the eventUrl's answer continues the call. */
+export type InputAction = Omit<Literal<Extract<VonageInputAction, { type: string[] }>>, 'speech'> & { speech?: SpeechSettings };
+
+/** `notify`: send a webhook and carry on. Its payload is any JSON object (`@vonage/voice` says strings only). */
+export type NotifyAction = Omit<Literal<VonageNotifyAction>, 'payload'> & { payload: Record<string, unknown> };
 
 /** `record`: record the call. */
 export type RecordAction = Omit<Literal<VonageRecordAction>, 'format'> & { format?: 'mp3' | 'wav' | 'ogg' };
+
+/** The `action` names an NCCO may use. */
+export type NccoActionName = NccoAction['action'];
 
 /** Any NCCO action. */
 export type NccoAction =
@@ -74,4 +99,6 @@ export interface AnswerContext {
   conversation_uuid?: string;
   /** Set when the Client SDK placed the call (`serverCall`). */
   from_user?: string;
+  /** The context object the app passed to `serverCall`, when it did. */
+  custom_data?: Record<string, unknown>;
 }

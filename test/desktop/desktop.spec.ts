@@ -159,6 +159,43 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expect(page.getByTestId('shortcut-warning')).toBeVisible();
     expect(app.app.shortcutStatus().answer).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.answer, registered: false });
   });
+
+  test('(5) status: main holds the event stream with the stored credential and forwards pushed changes; the choice goes back through main', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    const pageRequests: string[] = [];
+    page.on('request', (request) => pageRequests.push(request.url()));
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const label = page.getByTestId('agent-status-label');
+    await expect(label).toHaveText('Available');
+
+    // The renderer's choice: status:set through main, which calls the backend.
+    await page.getByTestId('agent-status-away').click();
+    await expect(label).toHaveText('Away');
+    const login = await fetch(`${platform.serverUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Jane', password: platform.agents.Jane, client: 'desktop' }),
+    });
+    const token = ((await login.json()) as { refresh_token: string }).refresh_token;
+    const read = async () =>
+      ((await (await fetch(`${platform.serverUrl}/api/agent/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+    expect(await read()).toBe('away');
+
+    // A change made elsewhere arrives over main's stream as status:changed.
+    await fetch(`${platform.serverUrl}/api/agent/status`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ status: 'available' }),
+    });
+    await expect(label).toHaveText('Available');
+    // The page itself never called the backend's agent API: it has no credential.
+    expect(pageRequests.filter((url) => url.includes('/api/agent/'))).toEqual([]);
+
+    // Signing out revokes the credential and closes main's stream: Jane is offline at once.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(read).toBe('offline');
+  });
 });
 
 function filesUnder(dir: string): string[] {

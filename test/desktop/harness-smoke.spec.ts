@@ -75,16 +75,20 @@ test('opens the renderer in a secure window with the preload API bridged', async
   expect(window.isVisible()).toBe(true); // shown on ready-to-show
   expect(await api(page)).toEqual(
     [
+      'getCallContext',
       'getSdkToken',
       'getShortcutStatus',
+      'getStatus',
       'login',
       'logout',
       'onCallCommand',
       'onSessionEnded',
       'onShortcutStatus',
+      'onStatusChanged',
       'ready',
       'reportCallState',
       'restoreSession',
+      'setStatus',
     ].sort(),
   );
   const shape = await page.evaluate(() => {

@@ -4,6 +4,7 @@
  * up, and the backend's call log holds the completed call.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { VOICEMAIL_GREETING } from '../../server/flows/actions';
 import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -109,5 +110,8 @@ test('Jane declines a call and the caller is not left hanging', async () => {
   await expect(page.getByTestId('incoming-call')).toBeVisible();
   await page.getByTestId('decline-button').click();
   await expect(page.getByTestId('call-ended')).toContainText('Call declined');
+  // Nobody else is available: the contact number's fallback takes a voicemail.
+  await expect.poll(async () => (await platform.phone.get(call.uuid)).heard.map((h) => h.text)).toContain(VOICEMAIL_GREETING);
+  await platform.phone.hangup(call.uuid);
   await expect.poll(async () => (await platform.phone.get(call.uuid)).status).toBe('completed');
 });

@@ -47,8 +47,13 @@ async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** Starts a platform for a test; `stop()` ends it and deletes its data. */
-export async function startTestPlatform(): Promise<TestPlatform> {
+/**
+ * Starts a platform for a test; `stop()` ends it and deletes its data.
+ *
+ * After-call work defaults to 0 s here, so scenarios can call the same agent back to back;
+ * a test about wrap-up asks for it.
+ */
+export async function startTestPlatform(options: { wrapUpS?: number } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const agents = { Jane: 'jane-test-password', Joe: 'joe-test-password' };
   const platform = await startPlatform({
@@ -58,6 +63,7 @@ export async function startTestPlatform(): Promise<TestPlatform> {
     agentPasswords: agents,
     mobileApiKey: null,
     logLevel: 'silent',
+    wrapUpS: options.wrapUpS ?? 0,
   });
   const { sandboxUrl, serverUrl, contactNumber } = platform;
   return {

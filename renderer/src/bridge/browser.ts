@@ -5,8 +5,9 @@
  * ever holds the short-lived SDK token. Desktop-only features (tray, global shortcuts)
  * report as unavailable.
  */
-import type { AgentProfile, ApiErrorBody, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
-import type { LoginOutcome, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
+import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
+import type { CallContext } from '../../../common/call-context';
+import type { AgentStatusInfoPayload, LoginOutcome, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
 import type { Bridge } from './index';
 
 async function errorMessage(response: Response): Promise<string> {
@@ -33,6 +34,8 @@ export function createBrowserBridge(origin: string): Bridge {
     const config = (await response.json()) as ClientConfig;
     return { agent, sdk: config.sdk };
   };
+
+  const statusEvents = createStatusEvents(origin);
 
   const unavailable: ShortcutStatus = {
     answer: { accelerator: '', registered: false, error: 'Global shortcuts need the desktop app' },
@@ -73,5 +76,73 @@ export function createBrowserBridge(origin: string): Bridge {
     onCallCommand: () => () => undefined,
     onShortcutStatus: () => () => undefined,
     onSessionEnded: () => () => undefined,
+    async getStatus() {
+      const response = await api('/api/agent/status');
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as AgentStatusInfo;
+    },
+    async setStatus(status) {
+      const response = await api('/api/agent/status', { method: 'PUT', body: JSON.stringify({ status }) });
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as AgentStatusInfo;
+    },
+    onStatusChanged: (callback) => statusEvents.subscribe(callback),
+    async getCallContext(callId) {
+      // Context only adds to the call panel: any failure means none.
+      try {
+        const response = await api(`/api/calls/${encodeURIComponent(callId)}/context`);
+        return response.ok ? ((await response.json()) as CallContext) : null;
+      } catch {
+        return null;
+      }
+    },
   };
+}
+
+/**
+ * One `EventSource` on `/api/agent/events` (the session cookie authenticates it), shared by
+ * every subscriber and open only while someone listens. The browser reconnects it by itself.
+ */
+function createStatusEvents(origin: string) {
+  const listeners = new Set<(status: AgentStatusInfoPayload) => void>();
+  let source: EventSource | null = null;
+  const close = () => {
+    source?.close();
+    source = null;
+  };
+  return {
+    subscribe(callback: (status: AgentStatusInfoPayload) => void): () => void {
+      listeners.add(callback);
+      if (!source) {
+        source = new EventSource(`${origin}/api/agent/events`);
+        source.addEventListener('status', (event) => {
+          const status = parseJson((event as MessageEvent<string>).data);
+          if (isStatusInfo(status)) for (const listener of listeners) listener(status);
+        });
+        // The server ended the session (logout, disabled): stop reconnecting.
+        source.addEventListener('session-ended', close);
+      }
+      return () => {
+        listeners.delete(callback);
+        if (listeners.size === 0) close();
+      };
+    },
+  };
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['available', 'busy', 'away', 'wrap-up', 'offline']);
+
+/** The contract's shape, checked by hand: the page does not bundle the schema library for one object. */
+function isStatusInfo(value: unknown): value is AgentStatusInfoPayload {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.status === 'string' && STATUSES.has(v.status) && typeof v.since === 'string' && (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

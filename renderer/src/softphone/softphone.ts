@@ -6,8 +6,10 @@
  * audio counters from the peer connection (telemetry to Vonage is off).
  */
 import { VonageClient } from '@vonage/client-sdk';
+import type { CallContext } from '../../../common/call-context';
 import { idle, reduceCall, summarize, type CallEvent, type CallState } from '../../../common/call-state';
 import type { SessionInfo } from '../../../common/ipc-contract';
+import { checkPhoneNumber } from '../../../common/phone-number';
 import type { Bridge } from '../bridge';
 
 /** Where the SDK session stands. */
@@ -27,9 +29,14 @@ export interface AudioStats {
 export interface SoftphoneView {
   connection: Connection;
   call: CallState;
+  /** Why the current call rings (topic, number dialled), once the backend told us. */
+  context: CallContext | null;
   audio: AudioStats | null;
   notice: string | null;
 }
+
+/** The outcome of {@link Softphone.dial}: refused numbers come back with a message to show. */
+export type DialOutcome = { ok: true } | { ok: false; message: string };
 
 /** Refresh the SDK token when this share of its life is left. */
 const REFRESH_AT_REMAINING = 0.2;
@@ -39,7 +46,7 @@ const ENDED_DISPLAY_MS = 2500;
 /** Runs one agent's SDK session. */
 export class Softphone {
   private client: VonageClient | null = null;
-  private view: SoftphoneView = { connection: { kind: 'connecting' }, call: idle, audio: null, notice: null };
+  private view: SoftphoneView = { connection: { kind: 'connecting' }, call: idle, context: null, audio: null, notice: null };
   private readonly listeners = new Set<(view: SoftphoneView) => void>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
@@ -67,7 +74,15 @@ export class Softphone {
       loggingLevel: 'Warn',
     } as ConstructorParameters<typeof VonageClient>[0]);
     this.client = client;
-    client.on('callInvite', (callId, from) => this.dispatch({ type: 'invite', callId, from, at: Date.now() }));
+    client.on('callInvite', (callId, from) => {
+      this.dispatch({ type: 'invite', callId, from, at: Date.now() });
+      void this.loadContext(callId);
+    });
+    client.on('legStatusUpdate', (callId, _legId, status) => {
+      if (status === 'RINGING') this.dispatch({ type: 'remote-ringing', callId });
+      else if (status === 'ANSWERED') this.dispatch({ type: 'remote-answered', callId, at: Date.now() });
+      // COMPLETED: the platform ends the agent's leg too; callHangup follows.
+    });
     client.on('callInviteCancel', (callId, reason) =>
       this.dispatch({
         type: 'invite-cancelled',
@@ -121,10 +136,32 @@ export class Softphone {
     }
   }
 
-  /** Hangs up the active call. */
+  /**
+   * Calls a phone number from the app (`serverCall`; the backend's outbound flow connects it).
+   *
+   * The number is checked first (E.164, as the backend checks it); a bad one is not dialled
+   * and comes back with a message for the agent.
+   */
+  async dial(input: string): Promise<DialOutcome> {
+    const checked = checkPhoneNumber(input);
+    if (!checked.ok) return { ok: false, message: checked.message };
+    const call = this.view.call;
+    if (!this.client || this.view.connection.kind !== 'ready') return { ok: false, message: 'Not connected to the voice platform yet.' };
+    if (call.kind !== 'idle' && call.kind !== 'ended') return { ok: false, message: 'Finish the current call first.' };
+    this.dispatch({ type: 'dial-requested', to: checked.e164, at: Date.now() });
+    try {
+      const callId = await this.client.serverCall({ to: checked.digits });
+      this.dispatch({ type: 'dial-started', callId, at: Date.now() });
+    } catch (error) {
+      this.dispatch({ type: 'dial-failed', message: `Could not place the call: ${messageOf(error)}`, at: Date.now() });
+    }
+    return { ok: true };
+  }
+
+  /** Hangs up the active call, or cancels one being placed. */
   async hangup(callId: string): Promise<void> {
     const call = this.view.call;
-    if (call.kind !== 'active' || call.callId !== callId || !this.client) return;
+    if ((call.kind !== 'active' && call.kind !== 'outgoing') || call.callId !== callId || !this.client) return;
     this.dispatch({ type: 'hangup-requested', callId });
     try {
       await this.client.hangup(callId);
@@ -145,12 +182,20 @@ export class Softphone {
     await client?.deleteSession().catch(() => undefined);
   }
 
+  /** Asks the backend why this call rings; shown once it arrives, if the call is still this one. */
+  private async loadContext(callId: string): Promise<void> {
+    const context = await this.bridge.getCallContext(callId).catch(() => null);
+    const call = this.view.call;
+    if (context && call.kind !== 'idle' && call.kind !== 'dialing' && call.callId === callId) this.update({ context });
+  }
+
   private dispatch(event: CallEvent): void {
     if (this.stopped) return;
     const before = this.view.call;
     const call = reduceCall(before, event);
     if (call === before) return;
-    this.update({ call });
+    const sameCall = before.kind !== 'idle' && before.kind !== 'dialing' && call.kind !== 'idle' && call.kind !== 'dialing' && before.callId === call.callId;
+    this.update(sameCall ? { call } : { call, context: null });
     const summaryBefore = summarize(before);
     const summaryAfter = summarize(call);
     if (JSON.stringify(summaryBefore) !== JSON.stringify(summaryAfter)) this.bridge.reportCallState(summaryAfter);

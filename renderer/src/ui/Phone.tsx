@@ -5,7 +5,10 @@ import { useEffect, useMemo, useState } from 'react';
 import type { SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
+import { CallContextLines } from './CallContextLines';
+import { Dialer } from './Dialer';
 import { formatCaller, formatDuration } from './format';
+import { StatusSelector } from './StatusSelector';
 
 /** Signed-in view of one agent. */
 export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session: SessionInfo; onSignOut: () => void }) {
@@ -53,6 +56,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
           Sign out
         </button>
       </header>
+      <StatusSelector bridge={bridge} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
           {failedShortcuts
@@ -90,7 +94,29 @@ function CallPanel({ view, softphone, shortcuts }: { view: SoftphoneView; softph
   const call = view.call;
   switch (call.kind) {
     case 'idle':
-      return <p className="muted center idle">{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>;
+      return (
+        <>
+          <p className="muted center idle">{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
+          <Dialer ready={view.connection.kind === 'ready'} onDial={(number) => softphone.dial(number)} />
+        </>
+      );
+    case 'dialing':
+    case 'outgoing':
+      return (
+        <section className="card outgoing" data-testid="outgoing-call">
+          <p className="label" data-testid="outgoing-status">
+            {call.kind === 'outgoing' && call.phase === 'ringing' ? 'Ringing…' : 'Calling…'}
+          </p>
+          <p className="caller" data-testid="outgoing-to">
+            {formatCaller(call.from)}
+          </p>
+          <div className="actions">
+            <button className="decline" data-testid="hangup-button" disabled={call.kind === 'dialing'} onClick={() => call.kind === 'outgoing' && void softphone.hangup(call.callId)}>
+              Hang up
+            </button>
+          </div>
+        </section>
+      );
     case 'ringing':
     case 'answering':
       return (
@@ -99,6 +125,7 @@ function CallPanel({ view, softphone, shortcuts }: { view: SoftphoneView; softph
           <p className="caller" data-testid="incoming-from">
             {formatCaller(call.from)}
           </p>
+          <CallContextLines context={view.context} />
           <div className="actions">
             <button className="answer" data-testid="answer-button" disabled={call.kind === 'answering'} onClick={() => void softphone.answer(call.callId)}>
               {call.kind === 'answering' ? 'Answering…' : 'Answer'}
@@ -114,7 +141,10 @@ function CallPanel({ view, softphone, shortcuts }: { view: SoftphoneView; softph
       return (
         <section className="card in-call" data-testid="in-call">
           <p className="label">On a call with</p>
-          <p className="caller">{formatCaller(call.from)}</p>
+          <p className="caller" data-testid="in-call-with">
+            {formatCaller(call.from)}
+          </p>
+          <CallContextLines context={view.context} />
           <Timer since={call.answeredAt} />
           <p
             className="stats"
@@ -155,6 +185,10 @@ function endedText(reason: string): string {
       return 'Missed call';
     case 'answered-elsewhere':
       return 'Answered on another device';
+    case 'cancelled':
+      return 'Call cancelled';
+    case 'no-answer':
+      return 'No answer';
     default:
       return 'Call failed';
   }

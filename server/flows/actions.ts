@@ -1,0 +1,95 @@
+/**
+ * NCCO building blocks the flows share: connect an agent with a place to wait should they
+ * not answer, join an agent to a waiting caller, voicemail, an outside number, goodbye.
+ */
+import type { ConversationAction, Ncco } from './ncco';
+
+/** Said before recording a voicemail. */
+export const VOICEMAIL_GREETING =
+  'Sorry, no one can take your call right now. Please leave a message after the tone, and press the hash key when you have finished.';
+/** Said after a voicemail was recorded. */
+export const VOICEMAIL_THANKS = 'Thank you for your message. Goodbye.';
+/** Said when a flow ends a call it cannot put through. */
+export const GOODBYE = 'Sorry, no one can take your call right now. Please call again later. Goodbye.';
+/** Longest voicemail, in seconds. */
+export const VOICEMAIL_MAX_S = 120;
+
+/** A named conversation where a caller waits with music. */
+export interface HoldSpot {
+  conversation: string;
+  musicUrl: string;
+}
+
+/** The conversation name a caller's leg waits in while the backend looks for an agent. */
+export function holdConversationName(kind: 'hold' | 'whisper' | 'queue', callUuid: string): string {
+  return `${kind}-${callUuid}`;
+}
+
+/**
+ * Wait in a conversation of one's own, hearing music, until an agent joins or the backend
+ * transfers the leg elsewhere. The caller leaving ends it, so an agent who joined is not
+ * left alone.
+ */
+export function holdAction(hold: HoldSpot): ConversationAction {
+  return { action: 'conversation', name: hold.conversation, startOnEnter: false, musicOnHoldUrl: [hold.musicUrl], endOnExit: true };
+}
+
+/** What {@link connectAgentNcco} needs. */
+export interface AgentConnect {
+  agent: string;
+  /** Said first; none to say nothing. */
+  greeting: string | null;
+  ringTimeoutS: number;
+  /** Played, looping, should the agent not answer. */
+  musicUrl: string;
+}
+
+/**
+ * Greet, ring an agent's app, and — should the agent not answer — play music.
+ *
+ * When a connect fails the platform moves on to the next action; the endless music keeps
+ * the caller on the line, in the same conversation (so the call log stays one call), while
+ * the backend, watching the agent leg's events, transfers the call to the next agent or the
+ * fallback. After an answered call the music would follow too, so the backend hangs up the
+ * caller when the agent does.
+ */
+export function connectAgentNcco({ agent, greeting, ringTimeoutS, musicUrl }: AgentConnect): Ncco {
+  const ncco: Ncco = [];
+  if (greeting) ncco.push({ action: 'talk', text: greeting });
+  ncco.push({ action: 'connect', timeout: ringTimeoutS, endpoint: [{ type: 'app', user: agent }] });
+  ncco.push({ action: 'stream', streamUrl: [musicUrl], loop: 0 });
+  return ncco;
+}
+
+/**
+ * The NCCO of an agent leg the backend placed: an optional private whisper, then joining
+ * the caller's conversation, which starts it (the music stops) and ends it when the agent leaves.
+ */
+export function agentJoinNcco(conversation: string, whisper: string | null): Ncco {
+  const ncco: Ncco = [];
+  if (whisper) ncco.push({ action: 'talk', text: whisper });
+  ncco.push({ action: 'conversation', name: conversation, startOnEnter: true, endOnExit: true });
+  return ncco;
+}
+
+/** Greeting, beep, record until # or silence, thanks. The recording goes to `eventUrl`. */
+export function voicemailNcco(eventUrl: string, greeting: string = VOICEMAIL_GREETING): Ncco {
+  return [
+    { action: 'talk', text: greeting },
+    { action: 'record', format: 'mp3', beepStart: true, endOnKey: '#', endOnSilence: 5, timeOut: VOICEMAIL_MAX_S, eventUrl: [eventUrl] },
+    { action: 'talk', text: VOICEMAIL_THANKS },
+  ];
+}
+
+/** Put the caller through to an outside number, shown as calling from `from`. */
+export function connectPhoneNcco(number: string, from: string, timeoutS: number): Ncco {
+  return [
+    { action: 'talk', text: 'Please wait while we connect you.' },
+    { action: 'connect', timeout: timeoutS, from, endpoint: [{ type: 'phone', number }] },
+  ];
+}
+
+/** Say goodbye; the call ends with the NCCO. */
+export function goodbyeNcco(message: string = GOODBYE): Ncco {
+  return [{ action: 'talk', text: message }];
+}

@@ -1,0 +1,61 @@
+/**
+ * The queues' settings, held in memory like the numbers (see `server/numbers/directory.ts`).
+ */
+import type { DirectoryLog } from '../numbers/directory';
+import type { QueueConfigRepository } from '../storage/flow-types';
+import { queueSettings, type QueueConfig, type QueueSettings } from './schema';
+
+/** Every configured queue, cached; names compare without regard to case. */
+export class QueueDirectory {
+  private readonly byName = new Map<string, QueueConfig>();
+
+  private constructor(
+    private readonly repository: QueueConfigRepository,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Load every stored queue; an unreadable row is skipped and reported. */
+  static async load(repository: QueueConfigRepository, now: () => Date, log?: DirectoryLog): Promise<QueueDirectory> {
+    const directory = new QueueDirectory(repository, now);
+    for (const row of await repository.list()) {
+      let data: unknown;
+      try {
+        data = JSON.parse(row.settings);
+      } catch {
+        data = undefined;
+      }
+      const parsed = queueSettings.safeParse(data);
+      if (!parsed.success) {
+        log?.warn({ queue: row.name }, 'stored queue settings are invalid; the queue is treated as missing');
+        continue;
+      }
+      directory.byName.set(row.name.toLowerCase(), { name: row.name, settings: parsed.data, updated_at: row.updated_at });
+    }
+    return directory;
+  }
+
+  /** A queue by name, or undefined. */
+  get(name: string): QueueConfig | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /** Every queue, by name. */
+  list(): QueueConfig[] {
+    return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Store validated settings, then cache them. */
+  async put(name: string, settings: QueueSettings): Promise<QueueConfig> {
+    const config: QueueConfig = { name, settings, updated_at: this.now().toISOString() };
+    await this.repository.put({ name, settings: JSON.stringify(settings), updated_at: config.updated_at });
+    this.byName.set(name.toLowerCase(), config);
+    return config;
+  }
+
+  /** Remove a queue; false when there was none. */
+  async delete(name: string): Promise<boolean> {
+    const removed = await this.repository.delete(name);
+    this.byName.delete(name.toLowerCase());
+    return removed;
+  }
+}
