@@ -333,11 +333,14 @@ export class CallEngine {
     return conversation;
   }
 
-  /** The named conversation of an application, created on first use. */
+  /**
+   * The named conversation of an application, created on first use and again once everyone
+   * has left it (a finished conversation's name starts a new one).
+   */
   namedConversation(app: ApplicationRecord, name: string): { conversation: Conversation; created: boolean } {
     const key = `${app.id}/${name}`;
     const existing = this.named.get(key);
-    if (existing && (existing.liveLegs().length > 0 || !existing.mixer)) return { conversation: existing, created: false };
+    if (existing && existing.liveLegs().length > 0) return { conversation: existing, created: false };
     if (existing) this.named.delete(key);
     const conversation = this.newConversation(app, name);
     this.named.set(key, conversation);
