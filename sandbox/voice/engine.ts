@@ -683,19 +683,29 @@ export class CallEngine {
 
   /** Ends an answered app leg and tells its session why. */
   hangupApp(leg: AppLeg, code: 'LOCAL_HANGUP' | 'REMOTE_HANGUP'): void {
-    const invite = leg.answeredBy;
-    if (invite && !leg.isOver) {
-      if (code === 'REMOTE_HANGUP') {
-        this.push(invite.session, leg, 'member:left', {
-          member_id: leg.memberId,
-          user: { id: leg.user.id, name: leg.user.name },
-          channel: { id: leg.uuid, type: 'app' },
-          reason: { code, text: 'The other party hung up' },
-        });
-      }
-      this.sendHangup(invite, leg, { code, text: code === 'LOCAL_HANGUP' ? 'Hung up' : 'The other party hung up', sip_code: 200 });
-    }
+    if (leg.isOver) return;
+    this.tellSdkEnded(leg, code);
     this.endLeg(leg, 'completed');
+  }
+
+  /**
+   * Tells the session that answered an app leg that the call is over, once, whatever ended
+   * it (a hang-up on either side, a failed answer_url, endOnExit, the Voice API): an SDK
+   * that is never told keeps showing a call the platform has ended.
+   */
+  private tellSdkEnded(leg: AppLeg, code: 'LOCAL_HANGUP' | 'REMOTE_HANGUP'): void {
+    const invite = leg.answeredBy;
+    if (!invite || sdkTold.has(leg)) return;
+    sdkTold.add(leg);
+    if (code === 'REMOTE_HANGUP') {
+      this.push(invite.session, leg, 'member:left', {
+        member_id: leg.memberId,
+        user: { id: leg.user.id, name: leg.user.name },
+        channel: { id: leg.uuid, type: 'app' },
+        reason: { code, text: 'The other party hung up' },
+      });
+    }
+    this.sendHangup(invite, leg, { code, text: code === 'LOCAL_HANGUP' ? 'Hung up' : 'The other party hung up', sip_code: 200 });
   }
 
   private sendHangup(invite: AppInvite, leg: AppLeg, reason: { code: string; text: string; sip_code: number }): void {
@@ -807,6 +817,7 @@ export class CallEngine {
     if (notify && leg.app !== detachedApp) this.sendEvent(leg, status);
     this.pushLegStatus(leg, status === 'completed' ? 'completed' : status);
     if (leg instanceof AppLeg) {
+      this.tellSdkEnded(leg, 'REMOTE_HANGUP');
       for (const invite of leg.invites.values()) invite.media.close();
     }
   }
@@ -868,6 +879,9 @@ export class CallEngine {
     await this.webhooks.drain();
   }
 }
+
+/** App legs whose answering session has been told the call ended (so it is told once). */
+const sdkTold = new WeakSet<AppLeg>();
 
 /** The options each leg joined its conversation with, re-applied when a waiting conversation starts. */
 const memberOptions = new WeakMap<Leg, MemberOptions>();
