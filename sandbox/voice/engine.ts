@@ -139,7 +139,8 @@ export class CallEngine {
 
   /**
    * Fetches the leg's first NCCO (answer_url, with the fallback rules) and runs it; the leg
-   * ends when the NCCO does.
+   * ends when the NCCO does. NCCOs arrive validated: `Webhooks` checks every fetched one, the
+   * Voice API route checks the one a `POST /v1/calls` carries.
    */
   private async answerAndRun(leg: Leg, extra: Record<string, unknown>, ncco?: unknown, answerHook?: Webhook): Promise<void> {
     let first = ncco;
@@ -154,13 +155,6 @@ export class CallEngine {
         return;
       }
       first = answer.ncco;
-    }
-    const invalid = this.ncco.validate(first);
-    if (invalid) {
-      this.log.warn(`call ${leg.uuid}: invalid NCCO: ${invalid}`);
-      this.reportError(leg, `invalid NCCO: ${invalid}`);
-      this.endLeg(leg, 'failed');
-      return;
     }
     if (leg.status !== 'answered') this.setStatus(leg, 'answered');
     if (!leg.conversation.legs.has(leg)) this.attach(leg, leg.conversation);

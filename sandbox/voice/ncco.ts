@@ -225,13 +225,8 @@ export class NccoRunner {
       this.engine.reportError(leg, result.reason);
       return undefined;
     }
-    if (result.ncco === null || result.ncco === '' || (typeof result.ncco === 'object' && !Array.isArray(result.ncco))) return undefined;
-    const problem = this.validate(result.ncco);
-    if (problem) {
-      this.engine.reportError(leg, `invalid NCCO from ${hook.address}: ${problem}`);
-      return undefined;
-    }
-    return result.ncco as NccoAction[];
+    // `Webhooks` has validated an array; anything else means "no change to the call".
+    return Array.isArray(result.ncco) ? (result.ncco as NccoAction[]) : undefined;
   }
 
   /** Dials an app user or a simulated phone and bridges it into this leg's conversation. */
@@ -294,7 +289,7 @@ export class NccoRunner {
       const whisper = await engine.webhooks.nccoDuringCall(leg.app, { address: onAnswer.url, http_method: 'GET' }, {
         ...engine.eventBase(callee),
       });
-      if (whisper.ok && !this.validate(whisper.ncco)) await this.run(callee, whisper.ncco as unknown[]);
+      if (whisper.ok && Array.isArray(whisper.ncco)) await this.run(callee, whisper.ncco);
     }
     tone?.stop();
     if (leg.isOver || callee.isOver) {

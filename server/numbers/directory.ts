@@ -14,6 +14,21 @@ export interface DirectoryLog {
   warn(object: object, message: string): void;
 }
 
+/**
+ * Settings stored as JSON, read back through their schema; undefined when the row no longer
+ * validates (edited by hand, or written by a newer version).
+ */
+export function readStoredSettings<T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } }, text: string): T | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** Every configured number, cached. */
 export class NumberDirectory {
   private readonly byNumber = new Map<string, NumberConfig>();
@@ -32,18 +47,12 @@ export class NumberDirectory {
   static async load(repository: NumberConfigRepository, now: () => Date, log?: DirectoryLog): Promise<NumberDirectory> {
     const directory = new NumberDirectory(repository, now);
     for (const row of await repository.list()) {
-      let data: unknown;
-      try {
-        data = JSON.parse(row.settings);
-      } catch {
-        data = undefined;
-      }
-      const parsed = numberSettings.safeParse(data);
-      if (!parsed.success) {
+      const settings = readStoredSettings(numberSettings, row.settings);
+      if (!settings) {
         log?.warn({ number: row.number }, 'stored number configuration is invalid; the number is treated as unconfigured');
         continue;
       }
-      directory.byNumber.set(row.number, { number: row.number, settings: parsed.data, updated_at: row.updated_at });
+      directory.byNumber.set(row.number, { number: row.number, settings, updated_at: row.updated_at });
     }
     return directory;
   }

@@ -1,7 +1,7 @@
 /**
  * The queues' settings, held in memory like the numbers (see `server/numbers/directory.ts`).
  */
-import type { DirectoryLog } from '../numbers/directory';
+import { readStoredSettings, type DirectoryLog } from '../numbers/directory';
 import type { QueueConfigRepository } from '../storage/flow-types';
 import { queueSettings, type QueueConfig, type QueueSettings } from './schema';
 
@@ -18,18 +18,12 @@ export class QueueDirectory {
   static async load(repository: QueueConfigRepository, now: () => Date, log?: DirectoryLog): Promise<QueueDirectory> {
     const directory = new QueueDirectory(repository, now);
     for (const row of await repository.list()) {
-      let data: unknown;
-      try {
-        data = JSON.parse(row.settings);
-      } catch {
-        data = undefined;
-      }
-      const parsed = queueSettings.safeParse(data);
-      if (!parsed.success) {
+      const settings = readStoredSettings(queueSettings, row.settings);
+      if (!settings) {
         log?.warn({ queue: row.name }, 'stored queue settings are invalid; the queue is treated as missing');
         continue;
       }
-      directory.byName.set(row.name.toLowerCase(), { name: row.name, settings: parsed.data, updated_at: row.updated_at });
+      directory.byName.set(row.name.toLowerCase(), { name: row.name, settings, updated_at: row.updated_at });
     }
     return directory;
   }
