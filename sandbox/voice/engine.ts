@@ -29,6 +29,14 @@ const NOT_IN_SERVICE = 'The number you have dialled is not in service. Please ch
 export const DEFAULT_RING_TIMEOUT_S = 60;
 /** How long a finished call stays readable through the phone API and the Voice API. */
 const RETAIN_FINISHED_CALL_MS = 15 * 60_000;
+/**
+ * How long events about a call wait after the SDK's answer is accepted. The SDK creates its
+ * call only once the HTTP answer response is back; an event arriving on the socket before
+ * that (the NCCO moving the leg into a named conversation at once) is dropped, and the call's
+ * later hang-up then never reaches the app. The real platform takes longer than this to run
+ * the next NCCO action; the sandbox would not, so it waits.
+ */
+export const ANSWER_SETTLE_MS = 150;
 
 /** Parts the engine works with. */
 export interface EngineDeps {
@@ -618,6 +626,7 @@ export class CallEngine {
     }
     if (!leg.ringing) throw new PlatformError(409, 'conversation:error:invalid-member-state', 'The call is no longer ringing');
     leg.answeredBy = invite;
+    this.holdPushes(leg, invite.session);
     for (const other of leg.invites.values()) {
       this.push(other.session, leg, 'member:joined', {
         member_id: leg.memberId,
@@ -724,18 +733,39 @@ export class CallEngine {
     });
   }
 
-  /** Pushes a conversation event to one session; `extra` adds top-level fields (`from`, `_embedded`). */
+  /**
+   * Pushes a conversation event to one session; `extra` adds top-level fields (`from`,
+   * `_embedded`). Events about a call the session has just answered wait, in order, until
+   * the SDK has had its answer response ({@link ANSWER_SETTLE_MS}).
+   */
   push(session: RtcSession, leg: Leg, type: string, body: Record<string, unknown>, extra: Record<string, unknown> = {}): void {
-    const id = leg.conversation.nextEventId();
-    this.deps.sessions.push(session, type, {
-      id,
+    const payload = {
+      id: leg.conversation.nextEventId(),
       cid: leg.conversation.id,
       conversation_id: leg.conversation.id,
       timestamp: new Date().toISOString(),
       application_id: leg.app.id,
       ...extra,
       body,
-    });
+    };
+    const held = heldPushes.get(leg);
+    if (held && held.session === session) held.events.push({ type, payload });
+    else this.deps.sessions.push(session, type, payload);
+  }
+
+  /** Starts holding a just-answered leg's events for its session; they go out, in order, after {@link ANSWER_SETTLE_MS}. */
+  private holdPushes(leg: AppLeg, session: RtcSession): void {
+    const held: HeldPushes = { session, events: [], timer: setTimeout(() => this.releasePushes(leg), ANSWER_SETTLE_MS) };
+    held.timer.unref();
+    heldPushes.set(leg, held);
+  }
+
+  private releasePushes(leg: Leg): void {
+    const held = heldPushes.get(leg);
+    if (!held) return;
+    heldPushes.delete(leg);
+    clearTimeout(held.timer);
+    for (const { type, payload } of held.events) this.deps.sessions.push(held.session, type, payload);
   }
 
   /**
@@ -863,6 +893,7 @@ export class CallEngine {
   /** Hangs up everything (sandbox shutdown). */
   async shutdown(): Promise<void> {
     for (const leg of this.legs.values()) {
+      this.releasePushes(leg);
       if (leg instanceof AppLeg) {
         leg.settleRinging('cancelled');
         for (const invite of leg.invites.values()) invite.media.close();
@@ -873,6 +904,14 @@ export class CallEngine {
     await this.webhooks.drain();
   }
 }
+
+/** Events held back from the session that has just answered an app leg. */
+interface HeldPushes {
+  session: RtcSession;
+  events: Array<{ type: string; payload: Record<string, unknown> }>;
+  timer: NodeJS.Timeout;
+}
+const heldPushes = new WeakMap<Leg, HeldPushes>();
 
 /** App legs whose answering session has been told the call ended (so it is told once). */
 const sdkTold = new WeakSet<AppLeg>();
