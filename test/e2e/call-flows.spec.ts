@@ -308,3 +308,28 @@ test('a caller hanging up at the menu leaves a finished call in the log', async 
   await expect.poll(async () => (await callRecord(call.conversation_uuid)).status).not.toMatch(/^(started|ringing|answered)$/);
   expect(await callRecord(call.conversation_uuid)).toMatchObject({ flow: 'ivr', ended_at: expect.any(String) });
 });
+
+test('a hang-up the agent\'s SDK never hears still ends the call in the app: it checks the platform when the agent\'s status changes', async () => {
+  const jane = await agent('Jane');
+  const call = await platform.phone.call('+14155550111');
+  await expect(jane.getByTestId('incoming-call')).toBeVisible();
+  await jane.getByTestId('answer-button').click();
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+  await expect(jane.getByTestId('agent-status-label')).toHaveText('Busy');
+  // A test double in the platform loses its word of the hang-up on the way to Jane's SDK.
+  const engine = platform.platform.sandbox.engine;
+  const push = engine.push.bind(engine);
+  const lost: string[] = [];
+  engine.push = (session, leg, type, body, extra) => {
+    if (type === 'rtc:hangup' || type === 'member:left') lost.push(type);
+    else push(session, leg, type, body, extra);
+  };
+  try {
+    await platform.phone.hangup(call.uuid);
+    await expect(jane.getByTestId('call-ended')).toContainText('Call ended');
+    expect(lost).toContain('rtc:hangup');
+    await expect(jane.getByTestId('in-call')).toBeHidden();
+  } finally {
+    Reflect.deleteProperty(engine, 'push');
+  }
+});

@@ -42,6 +42,14 @@ export type DialOutcome = { ok: true } | { ok: false; message: string };
 const REFRESH_AT_REMAINING = 0.2;
 const STATS_INTERVAL_MS = 1000;
 const ENDED_DISPLAY_MS = 2500;
+/**
+ * How often an answered call is checked against the platform. Should the SDK ever miss the
+ * hang-up (an event lost in a reconnect, a race in the SDK), the agent must not be left
+ * "on a call" the platform has ended; a change of the agent's status checks at once.
+ */
+const CALL_CHECK_INTERVAL_MS = 15_000;
+/** Leg statuses after which the call is over (`GET /v0.3/legs/{id}` through `getLeg`). */
+const FINAL_LEG_STATUSES = new Set(['completed', 'failed', 'rejected', 'busy', 'cancelled', 'timeout', 'unanswered']);
 
 /** Runs one agent's SDK session. */
 export class Softphone {
@@ -51,6 +59,8 @@ export class Softphone {
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private dismissTimer: ReturnType<typeof setTimeout> | null = null;
+  private checkTimer: ReturnType<typeof setInterval> | null = null;
+  private offStatus: (() => void) | null = null;
   private stopped = false;
 
   constructor(private readonly bridge: Bridge, private readonly session: SessionInfo) {}
@@ -96,7 +106,14 @@ export class Softphone {
       this.update({ connection: { kind: 'failed', message: describeSessionError(String(reason)) } });
     });
     client.on('reconnecting', () => this.update({ connection: { kind: 'reconnecting' } }));
-    client.on('reconnection', () => this.update({ connection: { kind: 'ready' } }));
+    client.on('reconnection', () => {
+      this.update({ connection: { kind: 'ready' } });
+      void this.checkCallStillUp();
+    });
+    // The backend moves the agent out of "busy" when their call ends: make sure it has here too.
+    this.offStatus = this.bridge.onStatusChanged((status) => {
+      if (status.status !== 'busy') void this.checkCallStillUp();
+    });
     try {
       const token = await this.bridge.getSdkToken();
       await client.createSession(token.token);
@@ -169,7 +186,9 @@ export class Softphone {
       // not stay "ending" and shut out the next invite. A duplicate is ignored.
       this.dispatch({ type: 'hung-up', callId, at: Date.now() });
     } catch (error) {
-      this.dispatch({ type: 'hung-up', callId, at: Date.now(), failed: `Hang-up failed: ${messageOf(error)}` });
+      // A call the platform had already ended is simply over, not a failure to show.
+      const over = await this.legIsOver(callId);
+      this.dispatch({ type: 'hung-up', callId, at: Date.now(), ...(over ? {} : { failed: `Hang-up failed: ${messageOf(error)}` }) });
     }
   }
 
@@ -177,6 +196,8 @@ export class Softphone {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearTimers();
+    this.offStatus?.();
+    this.offStatus = null;
     const client = this.client;
     this.client = null;
     await client?.deleteSession().catch(() => undefined);
@@ -199,7 +220,10 @@ export class Softphone {
     const summaryBefore = summarize(before);
     const summaryAfter = summarize(call);
     if (JSON.stringify(summaryBefore) !== JSON.stringify(summaryAfter)) this.bridge.reportCallState(summaryAfter);
-    if (call.kind === 'active' && before.kind !== 'active') this.startStats(call.callId);
+    if (call.kind === 'active' && before.kind !== 'active') {
+      this.startStats(call.callId);
+      this.startCallChecks();
+    }
     if (call.kind !== 'active') this.stopStats();
     if (call.kind === 'ended') {
       if (this.dismissTimer) clearTimeout(this.dismissTimer);
@@ -228,7 +252,27 @@ export class Softphone {
   private stopStats(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    this.checkTimer = null;
     if (this.view.audio) this.update({ audio: null });
+  }
+
+  private startCallChecks(): void {
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    this.checkTimer = setInterval(() => void this.checkCallStillUp(), CALL_CHECK_INTERVAL_MS);
+  }
+
+  /** Ends the answered call here if the platform says its leg is over (the SDK missed the hang-up). */
+  private async checkCallStillUp(): Promise<void> {
+    const call = this.view.call;
+    if (call.kind !== 'active') return;
+    if (await this.legIsOver(call.callId)) this.dispatch({ type: 'hung-up', callId: call.callId, at: Date.now() });
+  }
+
+  /** True only when the platform answers that the leg has ended; unknown (an error) is false. */
+  private async legIsOver(callId: string): Promise<boolean> {
+    const leg = await this.client?.getLeg(callId).catch(() => null);
+    return leg ? FINAL_LEG_STATUSES.has(leg.status.toLowerCase()) : false;
   }
 
   private scheduleRefresh(expiresAt: number): void {
