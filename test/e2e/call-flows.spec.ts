@@ -309,7 +309,7 @@ test('a caller hanging up at the menu leaves a finished call in the log', async 
   expect(await callRecord(call.conversation_uuid)).toMatchObject({ flow: 'ivr', ended_at: expect.any(String) });
 });
 
-test('a hang-up the agent\'s SDK never hears still ends the call in the app: it checks the platform when the agent\'s status changes', async () => {
+test('a hang-up the agent\'s SDK never hears still ends the call in the app (it checks the platform when the agent\'s status changes), and the next call rings', async () => {
   const jane = await agent('Jane');
   const call = await platform.phone.call('+14155550111');
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
@@ -332,4 +332,13 @@ test('a hang-up the agent\'s SDK never hears still ends the call in the app: it 
   } finally {
     Reflect.deleteProperty(engine, 'push');
   }
+  // The call the SDK still holds does not get in the way of the next one.
+  await expect(jane.getByTestId('agent-status-label')).toHaveText('Available');
+  const next = await platform.phone.call('+14155550112');
+  await expect(jane.getByTestId('incoming-call')).toBeVisible();
+  await jane.getByTestId('answer-button').click();
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+  await expect.poll(async () => Number(await jane.getByTestId('audio-stats').getAttribute('data-packets-received'))).toBeGreaterThan(20);
+  await platform.phone.hangup(next.uuid);
+  await expect(jane.getByTestId('call-ended')).toBeVisible();
 });
