@@ -8,27 +8,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-
-const HEADER_BYTES = 44;
-
-/** The 44-byte RIFF header of a 16-bit PCM mono WAV holding `dataBytes` of samples. */
-function wavHeader(dataBytes: number, sampleRate: number): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVE', 8, 'latin1');
-  header.write('fmt ', 12, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
-}
+import { WAV_HEADER_BYTES as HEADER_BYTES, wavHeader } from '../../common/wav';
 
 /** Little-endian bytes of 16-bit samples, copied (the caller may reuse its array). */
 function sampleBytes(samples: Int16Array): Buffer {

@@ -6,6 +6,7 @@
  * WAV, which Vonage and the sandbox both play. The URL is public because the platform's
  * media servers fetch it without credentials; it holds nothing secret.
  */
+import { WAV_HEADER_BYTES, wavHeader } from '../../common/wav';
 
 /** Path the backend serves it at. */
 export const HOLD_MUSIC_PATH = '/assets/hold-music.wav';
@@ -39,21 +40,8 @@ export function renderHoldMusic(): Buffer {
 
 /** Wrap 16-bit mono PCM samples in a RIFF/WAVE header. */
 export function wav(samples: Int16Array, sampleRate: number): Buffer {
-  const dataBytes = samples.length * 2;
-  const out = Buffer.alloc(44 + dataBytes);
-  out.write('RIFF', 0, 'ascii');
-  out.writeUInt32LE(36 + dataBytes, 4);
-  out.write('WAVE', 8, 'ascii');
-  out.write('fmt ', 12, 'ascii');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20); // PCM
-  out.writeUInt16LE(1, 22); // mono
-  out.writeUInt32LE(sampleRate, 24);
-  out.writeUInt32LE(sampleRate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'ascii');
-  out.writeUInt32LE(dataBytes, 40);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i]!, 44 + i * 2);
+  const out = Buffer.alloc(WAV_HEADER_BYTES + samples.length * 2);
+  out.set(wavHeader(samples.length * 2, sampleRate));
+  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i]!, WAV_HEADER_BYTES + i * 2);
   return out;
 }
