@@ -7,8 +7,37 @@
  */
 import { expect, test } from '@playwright/test';
 import { useSdkFixture } from '../support/sdk-conformance';
+import type { SdkAgent } from '../support/sdk-page';
 
 const sdk = useSdkFixture();
+
+/** The backend calls Jane with the Voice API; resolves with the SDK's call id (the leg's uuid). */
+async function callJane(jane: SdkAgent, ncco: unknown[]): Promise<string> {
+  const created = await sdk.voiceApi('POST', '/v1/calls', { to: [{ type: 'app', user: 'Jane' }], from: { type: 'phone', number: '14155550150' }, ncco });
+  expect(created.status).toBe(201);
+  const { uuid } = (await created.json()) as { uuid: string };
+  const callId = (await jane.waitFor('callInvite')).args[0] as string;
+  expect(callId).toBe(uuid);
+  return callId;
+}
+
+/**
+ * Jane presses answer and, `delayMs` later, the call is ended by `end`: either the answer
+ * failed (the call had gone) or it succeeded and the hang-up followed; the leg ends either way.
+ */
+async function answerWhileEnding(jane: SdkAgent, callId: string, delayMs: number, end: () => Promise<void>): Promise<void> {
+  const answering = jane.run('answer', callId);
+  await new Promise((r) => setTimeout(r, delayMs));
+  await end();
+  const answered = await answering;
+  if (answered.ok) {
+    const hangup = await jane.waitFor('callHangup');
+    expect(hangup.args[0]).toBe(callId);
+  } else {
+    expect(answered.error).toBeTruthy();
+  }
+  await expect.poll(() => sdk.account.sandbox.engine.leg(callId)?.isOver).toBe(true);
+}
 
 for (const delayMs of [0, 30, 80, 150]) {
   test(`the caller hangs up ${delayMs} ms after the agent presses answer: the agent's call ends too`, async () => {
@@ -16,44 +45,17 @@ for (const delayMs of [0, 30, 80, 150]) {
     const jane = await sdk.agent('Jane');
     const call = await sdk.phones.call('+14155550149');
     const callId = (await jane.waitFor('callInvite')).args[0] as string;
-    const answering = jane.run('answer', callId);
-    await new Promise((r) => setTimeout(r, delayMs));
-    await sdk.phones.hangup(call.uuid);
-    const answered = await answering;
-    // Either the answer failed (the call had gone) or it succeeded and the hang-up followed.
-    if (answered.ok) {
-      const hangup = await jane.waitFor('callHangup');
-      expect(hangup.args[0]).toBe(callId);
-    } else {
-      expect(answered.error).toBeTruthy();
-    }
-    await expect.poll(() => sdk.account.sandbox.engine.leg(callId)?.isOver).toBe(true);
+    await answerWhileEnding(jane, callId, delayMs, () => sdk.phones.hangup(call.uuid));
   });
 }
 
 for (const delayMs of [0, 50, 150]) {
   test(`the backend hangs up a Voice API call ${delayMs} ms after the agent presses answer: the agent's call ends too`, async () => {
     const jane = await sdk.agent('Jane');
-    const created = await sdk.voiceApi('POST', '/v1/calls', {
-      to: [{ type: 'app', user: 'Jane' }],
-      from: { type: 'phone', number: '14155550150' },
-      ncco: [{ action: 'talk', text: 'Incoming call regarding the summer offer' }, { action: 'conversation', name: `race-${delayMs}` }],
+    const callId = await callJane(jane, [{ action: 'talk', text: 'Incoming call regarding the summer offer' }, { action: 'conversation', name: `race-${delayMs}` }]);
+    await answerWhileEnding(jane, callId, delayMs, async () => {
+      expect((await sdk.voiceApi('PUT', `/v1/calls/${callId}`, { action: 'hangup' })).status).toBe(204);
     });
-    expect(created.status).toBe(201);
-    const { uuid } = (await created.json()) as { uuid: string };
-    const callId = (await jane.waitFor('callInvite')).args[0] as string;
-    expect(callId).toBe(uuid);
-    const answering = jane.run('answer', callId);
-    await new Promise((r) => setTimeout(r, delayMs));
-    expect((await sdk.voiceApi('PUT', `/v1/calls/${uuid}`, { action: 'hangup' })).status).toBe(204);
-    const answered = await answering;
-    if (answered.ok) {
-      const hangup = await jane.waitFor('callHangup');
-      expect(hangup.args[0]).toBe(callId);
-    } else {
-      expect(answered.error).toBeTruthy();
-    }
-    await expect.poll(() => sdk.account.sandbox.engine.leg(callId)?.isOver).toBe(true);
   });
 }
 
@@ -70,13 +72,7 @@ for (const answerDelayMs of [0, 600]) {
     ]);
     const jane = await sdk.agent('Jane');
     const call = await sdk.phones.call('+14155550148');
-    const created = await sdk.voiceApi('POST', '/v1/calls', {
-      to: [{ type: 'app', user: 'Jane' }],
-      from: { type: 'phone', number: '14155550150' },
-      ncco: [{ action: 'conversation', name: room, startOnEnter: true, endOnExit: true }],
-    });
-    expect(created.status).toBe(201);
-    const callId = (await jane.waitFor('callInvite')).args[0] as string;
+    const callId = await callJane(jane, [{ action: 'conversation', name: room, startOnEnter: true, endOnExit: true }]);
     await new Promise((r) => setTimeout(r, answerDelayMs));
     await jane.call('answer', callId);
     const transfer = await jane.waitFor('callTransfer');
