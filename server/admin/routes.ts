@@ -10,7 +10,7 @@ import { hashPassword } from '../auth/passwords';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
 import { intParam, pageQuery, timeParam } from '../http/query';
-import { DuplicateAgentError, type AgentRecord, type CallEventRecord } from '../storage/types';
+import { DuplicateAgentError, type AgentRecord, type CallEventRecord, type QueueStatsRecord } from '../storage/types';
 import { requireAdmin } from './guard';
 
 /** An agent as the admin API shows it: never the password hash. */
@@ -32,13 +32,7 @@ export interface AdminCallView extends CallLogRecord {
 }
 
 /** One queue's figures in `GET /api/admin/queue-stats`. */
-export interface QueueStatsView {
-  queue: string;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  voicemail: number;
-  average_wait_s: number | null;
+export interface QueueStatsView extends Omit<QueueStatsRecord, 'answered_within_threshold'> {
   /** Share of offered calls answered within the threshold (0–1). */
   service_level: number;
 }
@@ -59,6 +53,11 @@ const agentParams = z.object({ name: agentName });
 
 const outcome = z.enum(['answered', 'missed', 'abandoned', 'voicemail', 'unanswered', 'busy', 'failed', 'completed']);
 
+/** Rejects a period whose `to` is not after its `from`. */
+function toAfterFrom(q: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+}
+
 /** Query of `GET /api/admin/calls`. */
 export const adminCallsQuery = pageQuery
   .extend({
@@ -68,9 +67,7 @@ export const adminCallsQuery = pageQuery
     outcome: outcome.optional(),
     queue: z.string().min(1, 'must not be empty').max(64, 'is at most 64 characters').optional(),
   })
-  .superRefine((q, ctx) => {
-    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-  });
+  .superRefine(toAfterFrom);
 
 /** Query of `GET /api/admin/queue-stats`: the period defaults to the last 24 hours. */
 export const queueStatsQuery = z
@@ -79,9 +76,7 @@ export const queueStatsQuery = z
     to: timeParam.optional(),
     service_level_s: intParam(1, 3_600, 20),
   })
-  .superRefine((q, ctx) => {
-    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-  });
+  .superRefine(toAfterFrom);
 
 const callParams = z.object({ uuid: z.string().min(1, 'is required').max(128, 'is at most 128 characters') });
 
@@ -201,14 +196,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
       const from = q.from ?? new Date(Date.parse(to) - 24 * 60 * 60 * 1000).toISOString();
       if (from >= to) throw new HttpError(400, 'invalid_request', 'from must be before to', { field: 'from' });
       const rows = await ctx.storage.calls.queueStats({ from, to }, q.service_level_s);
-      const queues: QueueStatsView[] = rows.map((r) => ({
-        queue: r.queue,
-        offered: r.offered,
-        answered: r.answered,
-        abandoned: r.abandoned,
-        voicemail: r.voicemail,
+      const queues: QueueStatsView[] = rows.map(({ answered_within_threshold: withinThreshold, ...r }) => ({
+        ...r,
         average_wait_s: r.average_wait_s === null ? null : Math.round(r.average_wait_s * 10) / 10,
-        service_level: r.offered > 0 ? Math.round((r.answered_within_threshold / r.offered) * 1000) / 1000 : 0,
+        service_level: r.offered > 0 ? Math.round((withinThreshold / r.offered) * 1000) / 1000 : 0,
       }));
       return { from, to, service_level_s: q.service_level_s, queues };
     });

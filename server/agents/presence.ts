@@ -11,6 +11,7 @@
  */
 import type { AgentStatus } from '../../common/backend-api';
 import type { AgentRecord, LiveAgentLeg, PresenceRecord, PresenceRepository } from '../storage/types';
+import { PROGRESS_STATUSES, TERMINAL_STATUSES } from '../webhooks/call-log';
 
 export type { AgentStatus } from '../../common/backend-api';
 
@@ -84,12 +85,6 @@ const TRANSITIONS: Readonly<Record<AgentStatus, readonly AgentStatus[]>> = {
   busy: ['wrap-up', 'available', 'away', 'offline'],
   'wrap-up': ['available', 'away', 'busy', 'offline'],
 };
-
-/** Event statuses that put a leg on the agent's phone. */
-const LIVE_LEG_STATUSES: ReadonlySet<string> = new Set(['started', 'ringing', 'answered']);
-
-/** Event statuses that end a leg. */
-const ENDED_LEG_STATUSES: ReadonlySet<string> = new Set(['completed', 'rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered']);
 
 /** Ended leg uuids remembered per agent, so a late event for a finished leg changes nothing. */
 const ENDED_LEGS_KEPT = 32;
@@ -304,7 +299,7 @@ export class Presence {
     if (!state) return undefined;
     if (state.endedLegs.includes(event.uuid)) return { ...state.entry };
     const at = event.at ?? this.nowIso();
-    if (LIVE_LEG_STATUSES.has(event.status)) {
+    if (PROGRESS_STATUSES.has(event.status)) {
       const answered = event.status === 'answered' || state.legs.get(event.uuid) === true;
       state.legs.set(event.uuid, answered);
       if (answered) state.answeredWhileBusy = true;
@@ -314,7 +309,7 @@ export class Presence {
         this.enter(state, 'busy', this.nowIso(), {});
         this.changed(state, 'call');
       }
-    } else if (ENDED_LEG_STATUSES.has(event.status)) {
+    } else if (TERMINAL_STATUSES.has(event.status)) {
       state.legs.delete(event.uuid);
       state.endedLegs.push(event.uuid);
       if (state.endedLegs.length > ENDED_LEGS_KEPT) state.endedLegs.shift();

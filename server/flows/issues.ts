@@ -5,7 +5,7 @@
  * way they would point at it in JSON: `ncco[2].endpoint[0].user`, `ivr.options[1].digit`.
  */
 import type { z } from 'zod';
-import { HttpError } from '../http/errors';
+import { HttpError, describeIssue, valueAt } from '../http/errors';
 
 /** Where an issue sits: a root name and the issue's path below it. */
 export function formatPath(root: string, path: readonly PropertyKey[]): string {
@@ -15,15 +15,6 @@ export function formatPath(root: string, path: readonly PropertyKey[]): string {
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out;
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = data;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** One located problem: the field's path and what is wrong with it. */
@@ -51,16 +42,7 @@ export function locateIssue(error: z.ZodError, data: unknown, root = ''): Locate
     if (valueAt(data, issue.path) === undefined) return { field, message: 'is required' };
     return { field, message: `must be one of: ${issue.options.map((v: unknown) => String(v)).join(', ')}` };
   }
-  if (issue.code === 'invalid_type') {
-    if (valueAt(data, issue.path) === undefined) return { field, message: 'is required' };
-    const article = issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a';
-    return { field, message: `must be ${article} ${issue.expected}` };
-  }
-  if (issue.code === 'invalid_value') {
-    return { field, message: `must be one of: ${issue.values.map((v) => String(v)).join(', ')}` };
-  }
-  // Our own messages read after the field name ("must be …"); zod's defaults are sentences.
-  return { field, message: /^[a-z]/.test(issue.message) ? issue.message : `is invalid: ${issue.message}` };
+  return { field, message: describeIssue(issue, data) };
 }
 
 /**

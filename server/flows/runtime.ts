@@ -24,6 +24,7 @@ import type { QueueDirectory } from '../queues/directory';
 import { QueueManager, type QueueHost } from '../queues/manager';
 import type { CallRecordPatch } from '../storage/types';
 import type { VoiceApi } from '../vonage/voice-api';
+import { TERMINAL_STATUSES } from '../webhooks/call-log';
 import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, voicemailNcco, type HoldSpot } from './actions';
 import type { CallContexts } from './contexts';
 import { inboundCallNcco, nextAgentNcco } from './inbound';
@@ -42,9 +43,6 @@ const RING_GRACE_S = 15;
 const LINGER_MS = 10 * 60_000;
 /** A call whose end was never reported is forgotten after this long (twice Vonage's 2 h limit). */
 const FORGET_MS = 4 * 60 * 60_000;
-
-/** Leg statuses after which the leg is over. */
-const ENDED = new Set(['completed', 'rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered']);
 
 /** Said when the number called has a flow the backend no longer knows how to run. */
 const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
@@ -374,7 +372,7 @@ export class CallFlows implements QueueHost {
     if (!uuid || !status) return;
     const caller = this.sessions.get(uuid);
     if (caller) {
-      if (ENDED.has(status)) this.callerGone(caller);
+      if (TERMINAL_STATUSES.has(status)) this.callerGone(caller);
       return;
     }
     const session = this.legs.get(uuid) ?? this.claimLeg(event);
@@ -382,14 +380,14 @@ export class CallFlows implements QueueHost {
     const attempt = session.attempt;
     if (!attempt || attempt.legUuid !== uuid) {
       // A leg the call has moved on from: make sure it stops ringing.
-      if (!ENDED.has(status) && status !== 'answered' && session.mode === 'dial') void this.hangupQuietly(uuid);
+      if (!TERMINAL_STATUSES.has(status) && status !== 'answered' && session.mode === 'dial') void this.hangupQuietly(uuid);
       return;
     }
     if (status === 'answered') {
       this.answered(session, attempt);
       return;
     }
-    if (!ENDED.has(status)) return;
+    if (!TERMINAL_STATUSES.has(status)) return;
     if (attempt.answered) {
       // The agent finished. In connect mode the caller's NCCO moved on to the music: end the call.
       session.attempt = null;

@@ -61,7 +61,12 @@ export function validationError(error: z.ZodError, data: unknown, where: 'body' 
   return new HttpError(400, 'invalid_request', `${field} ${describeIssue(issue, data)}`, { field });
 }
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
+/**
+ * Phrase a zod issue to follow its field's name ("is required", "must be a string").
+ *
+ * `data` is the value that was parsed, to tell a missing field from one of the wrong type.
+ */
+export function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   if (issue.code === 'invalid_type') {
     // zod reports a missing field as a type mismatch; say what the client needs to hear.
     if (valueAt(data, issue.path) === undefined) return 'is required';
@@ -75,7 +80,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   return /^[a-z]/.test(issue.message) ? issue.message : `is invalid: ${issue.message}`;
 }
 
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at a zod issue's path inside `data`, or undefined where the path leads nowhere. */
+export function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let current: unknown = data;
   for (const key of path) {
     if (current === null || typeof current !== 'object') return undefined;

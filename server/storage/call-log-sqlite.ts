@@ -1,7 +1,6 @@
 /**
  * The SQLite implementation of the call log and of saved agent presence.
  */
-import type { CallEventKind, CallOutcome } from '../../common/backend-api';
 import { TERMINAL_STATUSES, summarizeCall } from '../webhooks/call-log';
 import type { SqliteDatabase } from './sqlite';
 import type {
@@ -19,44 +18,12 @@ import type {
   QueueStatsRecord,
 } from './types';
 
-interface EventRow {
-  id: number;
-  conversation_uuid: string | null;
-  uuid: string | null;
-  kind: CallEventKind;
-  status: string | null;
-  agent: string | null;
-  direction: string | null;
-  from_addr: string | null;
-  to_addr: string | null;
-  timestamp: string;
-  raw: string;
-  received_at: string;
-}
+/** A record as a table row: `from` and `to` are SQL keywords, so their columns are `from_addr` and `to_addr`. */
+type Row<T extends { from: string | null; to: string | null }> = Omit<T, 'from' | 'to'> & { from_addr: string | null; to_addr: string | null };
 
-interface CallRow {
-  conversation_uuid: string;
-  direction: string | null;
-  from_addr: string | null;
-  to_addr: string | null;
-  agent: string | null;
-  status: string;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  duration_s: number | null;
-  flow: string | null;
-  queue: string | null;
-  topic: string | null;
-  queued_at: string | null;
-  wait_s: number | null;
-  talk_s: number | null;
-  outcome: CallOutcome | null;
-  flow_outcome: string | null;
-  recording_url: string | null;
-  voicemail_url: string | null;
-  updated_at: string;
-}
+type EventRow = Row<CallEventRecord>;
+
+type CallRow = Row<CallRecord> & { updated_at: string };
 
 function toEvent(row: EventRow): CallEventRecord {
   const { from_addr, to_addr, ...rest } = row;
@@ -66,6 +33,11 @@ function toEvent(row: EventRow): CallEventRecord {
 function toCall(row: CallRow): CallRecord {
   const { from_addr, to_addr, updated_at: _updated, ...rest } = row;
   return { ...rest, from: from_addr, to: to_addr };
+}
+
+function toEventRow(event: NewCallEvent): Omit<EventRow, 'id'> {
+  const { from, to, ...rest } = event;
+  return { ...rest, from_addr: from, to_addr: to };
 }
 
 function toCallRow(call: CallRecord, updatedAt: string): CallRow {
@@ -166,19 +138,7 @@ export function createCallLogRepository(db: SqliteDatabase): CallLogRepository {
   const withEvents = (row: CallRow): CallWithEvents => ({ ...toCall(row), events: eventsOf.all(row.conversation_uuid).map(toEvent) });
 
   const record = db.transaction((event: NewCallEvent, summarize: CallSummarizer) => {
-    const info = insertEvent.run({
-      conversation_uuid: event.conversation_uuid,
-      uuid: event.uuid,
-      kind: event.kind,
-      status: event.status,
-      agent: event.agent,
-      direction: event.direction,
-      from_addr: event.from,
-      to_addr: event.to,
-      timestamp: event.timestamp,
-      raw: event.raw,
-      received_at: event.received_at,
-    });
+    const info = insertEvent.run(toEventRow(event));
     const stored: CallEventRecord = { id: Number(info.lastInsertRowid), ...event };
     if (event.conversation_uuid === null) return { event: stored, call: null };
     const previousRow = callById.get(event.conversation_uuid);

@@ -93,13 +93,9 @@ function restrictPermissions(file: string): void {
   }
 }
 
-interface AgentRow {
-  id: string;
-  name: string;
-  display_name: string;
-  password_hash: string;
+/** An agent as its row: SQLite keeps `disabled` as 0 or 1. */
+interface AgentRow extends Omit<AgentRecord, 'disabled'> {
   disabled: number;
-  created_at: string;
 }
 
 function toAgent(row: AgentRow): AgentRecord {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { CallEventKind, CallOutcome } from '../../common/backend-api';
 import type { CallEventRecord, CallRecord } from '../storage/types';
 
-/** Statuses that move a leg forward. */
-const PROGRESS_STATUSES = new Set(['started', 'ringing', 'answered']);
+/** Statuses that move a leg forward (a leg with one of these is live on its phone). */
+export const PROGRESS_STATUSES: ReadonlySet<string> = new Set(['started', 'ringing', 'answered']);
 
 /** Statuses that end a leg. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
@@ -152,8 +152,9 @@ function rawField(event: CallEventRecord, name: string): unknown {
 }
 
 function durationOf(event: CallEventRecord): number | null {
-  const value = Number(rawField(event, 'duration'));
-  return rawField(event, 'duration') !== undefined && Number.isInteger(value) && value >= 0 ? value : null;
+  const raw = rawField(event, 'duration');
+  const value = Number(raw);
+  return raw !== undefined && Number.isInteger(value) && value >= 0 ? value : null;
 }
 
 function seconds(fromIso: string, toIso: string): number {
