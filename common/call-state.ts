@@ -46,7 +46,8 @@ export function assertNever(value: never): never {
   throw new Error(`Unhandled value: ${JSON.stringify(value)}`);
 }
 
-function currentCallId(state: CallState): string | null {
+/** The call id the state is about; null while idle or before a dialled call has one. */
+export function currentCallId(state: CallState): string | null {
   return state.kind === 'idle' || state.kind === 'dialing' ? null : state.callId;
 }
 

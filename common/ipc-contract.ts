@@ -7,7 +7,7 @@
  * the preload, main and renderer cannot drift. Channel names read `domain:action`.
  */
 import { z } from 'zod';
-import { agentName, agentStatus } from './backend-api';
+import { agentName, agentStatus, agentStatusRequest } from './backend-api';
 import { callContextSchema } from './call-context';
 
 const callId = z.string().min(1).max(128);
@@ -73,7 +73,7 @@ export const invokeChannels = {
   /** The agent's current status (main asks the backend with the stored credential). */
   'status:get': { request: none, response: agentStatusInfoSchema },
   /** The agent chooses available or away (also ends a wrap-up early). */
-  'status:set': { request: z.object({ status: z.enum(['available', 'away']) }), response: agentStatusInfoSchema },
+  'status:set': { request: agentStatusRequest, response: agentStatusInfoSchema },
   /** Why an incoming call rings the agent (flow, number dialled, campaign topic); null when the backend has nothing. */
   'call:context': { request: z.object({ callId }), response: callContextSchema.nullable() },
 } as const;

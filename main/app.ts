@@ -172,32 +172,26 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     });
     calls = callController;
 
+    const credential = () => vault.read()?.refreshToken ?? null;
+    /** The session is over (signed out, or ended by the backend with a reason to show): no stream, no alerts. */
+    const sessionOver = (reason?: string) => {
+      statusStream.stop();
+      callController.reset();
+      if (reason !== undefined) ipc.sendToRenderer('session:ended', { reason });
+    };
     const statusStream = new StatusStream({
       backend,
-      credential: () => vault.read()?.refreshToken ?? null,
+      credential,
       onStatus: (status) => ipc.sendToRenderer('status:changed', status),
       onSessionEnded: (reason) => {
         vault.clear();
-        callController.reset();
-        ipc.sendToRenderer('session:ended', { reason });
+        sessionOver(reason);
       },
     });
-    const session = new SessionService({
-      backend,
-      vault,
-      onSessionEnded: (reason) => {
-        statusStream.stop();
-        callController.reset();
-        ipc.sendToRenderer('session:ended', { reason });
-      },
-      onSignedOut: () => {
-        statusStream.stop();
-        callController.reset();
-      },
-    });
+    const session = new SessionService({ backend, vault, onSessionEnded: sessionOver, onSignedOut: () => sessionOver() });
     statusStreamRef = statusStream;
-    const agentStatus = new AgentStatusService({ backend, credential: () => vault.read()?.refreshToken ?? null });
-    const callContexts = new CallContextService({ backend, credential: () => vault.read()?.refreshToken ?? null });
+    const agentStatus = new AgentStatusService({ backend, credential });
+    const callContexts = new CallContextService({ backend, credential });
 
     ipc.handle('session:restore', async () => {
       const restored = await session.restore();

@@ -4,7 +4,10 @@
  * Every failure becomes a {@link BackendError} whose message an agent can read; the
  * credential is sent in the Authorization header only, never in a URL or a log line.
  */
-import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
+import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
+
+/** What the agent reads when the backend refuses the stored credential (revoked or expired). */
+export const SESSION_ENDED_MESSAGE = 'Your session has ended. Please sign in again.';
 
 /** How a backend call failed. */
 export type BackendErrorKind =
@@ -76,7 +79,7 @@ export class BackendClient {
   async exchangeToken(refreshToken: string): Promise<SdkTokenResponse> {
     const body = await this.request<SdkTokenResponse>('POST', '/api/auth/token', {
       bearer: refreshToken,
-      unauthorized: 'Your session has ended. Please sign in again.',
+      unauthorized: SESSION_ENDED_MESSAGE,
     });
     if (!isAgent(body.agent) || typeof body.jwt !== 'string' || typeof body.expires_at !== 'string') {
       throw new BackendError('protocol', 'The Switchboard server sent an unreadable token.');
@@ -107,16 +110,16 @@ export class BackendClient {
   async getStatus(refreshToken: string): Promise<AgentStatusInfo> {
     return this.request<AgentStatusInfo>('GET', '/api/agent/status', {
       bearer: refreshToken,
-      unauthorized: 'Your session has ended. Please sign in again.',
+      unauthorized: SESSION_ENDED_MESSAGE,
     });
   }
 
   /** `PUT /api/agent/status`: available or away; a 409 (on a call) becomes a `rejected` error with the server's reason. */
-  async setStatus(refreshToken: string, status: 'available' | 'away'): Promise<AgentStatusInfo> {
+  async setStatus(refreshToken: string, status: AgentStatusRequest['status']): Promise<AgentStatusInfo> {
     return this.request<AgentStatusInfo>('PUT', '/api/agent/status', {
       json: { status },
       bearer: refreshToken,
-      unauthorized: 'Your session has ended. Please sign in again.',
+      unauthorized: SESSION_ENDED_MESSAGE,
     });
   }
 
@@ -137,7 +140,7 @@ export class BackendClient {
       if (signal.aborted) throw error;
       throw new BackendError('network', `Cannot reach the Switchboard server at ${this.baseUrl}.`);
     }
-    if (response.status === 401) throw new BackendError('unauthorized', 'Your session has ended. Please sign in again.', 401);
+    if (response.status === 401) throw new BackendError('unauthorized', SESSION_ENDED_MESSAGE, 401);
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined);
       throw new BackendError(response.status >= 500 ? 'server' : 'rejected', `The status stream was refused (HTTP ${response.status}).`, response.status);
@@ -150,7 +153,7 @@ export class BackendClient {
     try {
       return await this.request<unknown>('GET', `/api/calls/${encodeURIComponent(legUuid)}/context`, {
         bearer: refreshToken,
-        unauthorized: 'Your session has ended. Please sign in again.',
+        unauthorized: SESSION_ENDED_MESSAGE,
       });
     } catch (error) {
       if (error instanceof BackendError && error.status === 404) return null;

@@ -80,11 +80,4 @@ export class MainWindowController {
     window.show();
     window.focus();
   }
-
-  /** Destroys the window (quit). */
-  destroy(): void {
-    const window = this.get();
-    this.window = null;
-    window?.destroy();
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * The one security module of the main process.
  *
- * Every window comes from {@link createSecureWindow}; {@link installNavigationGuard} covers
+ * Every window comes from {@link createSecureWindow}; {@link installAppSecurity} guards
  * every web contents ever created; {@link installPermissionPolicy} decides what pages may
  * use. Nothing else in main weakens or re-decides any of it.
  */
@@ -108,7 +108,7 @@ export function isSafeExternalUrl(url: string): boolean {
 
 /**
  * What must happen before the app is ready: the process sandbox for every renderer, and
- * the guard on every web contents.
+ * the guard ({@link guardWebContents}) on every web contents.
  */
 export function installAppSecurity(
   app: Pick<AppApi, 'on' | 'enableSandbox'>,
@@ -118,27 +118,15 @@ export function installAppSecurity(
 ): void {
   // Sandboxes every renderer, including ones a future change forgets to configure.
   app.enableSandbox();
-  installNavigationGuard(app, shell, urls, log);
-}
-
-/**
- * Guards every web contents the app creates: navigation away from the app's pages is
- * blocked, new windows are denied (http(s) links open in the OS browser instead) and
- * `<webview>` cannot be attached.
- *
- * Installed on `web-contents-created` before any window exists, so no contents escapes it.
- */
-export function installNavigationGuard(
-  app: Pick<AppApi, 'on'>,
-  shell: ShellApi,
-  urls: AppUrlPolicy,
-  log: Logger = createLogger('security'),
-): void {
+  // Installed before any window exists, so no web contents escapes the guard.
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, shell, urls, log));
 }
 
-/** Applies the guard of {@link installNavigationGuard} to one web contents. */
-export function guardWebContents(contents: WebContentsApi, shell: ShellApi, urls: AppUrlPolicy, log: Logger): void {
+/**
+ * Guards one web contents: navigation away from the app's pages is blocked, new windows are
+ * denied (http(s) links open in the OS browser instead) and `<webview>` cannot be attached.
+ */
+function guardWebContents(contents: WebContentsApi, shell: ShellApi, urls: AppUrlPolicy, log: Logger): void {
   contents.on('will-navigate', (event) => {
     if (urls.isAppPage(event.url)) return;
     event.preventDefault();

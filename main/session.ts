@@ -5,12 +5,15 @@
  * the renderer only ever receives the agent profile, the SDK endpoints and short-lived
  * SDK tokens.
  */
-import type { AgentStatusInfo } from '../common/backend-api';
+import type { AgentStatusInfo, AgentStatusRequest } from '../common/backend-api';
 import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
 import { createLogger, type Logger } from './log';
 import type { TokenVault } from './vault';
+
+/** What the agent reads when main holds no credential. */
+const SIGNED_OUT_MESSAGE = 'You are signed out. Please sign in.';
 
 /** What the session service needs from around it. */
 export interface SessionServiceDeps {
@@ -90,8 +93,8 @@ export class SessionService {
   async sdkToken(): Promise<SdkToken> {
     const entry = this.deps.vault.read();
     if (!entry) {
-      this.deps.onSessionEnded('You are signed out. Please sign in.');
-      throw new PublicError('You are signed out. Please sign in.');
+      this.deps.onSessionEnded(SIGNED_OUT_MESSAGE);
+      throw new PublicError(SIGNED_OUT_MESSAGE);
     }
     try {
       const token = await this.deps.backend.exchangeToken(entry.refreshToken);
@@ -133,13 +136,13 @@ export class AgentStatusService {
   }
 
   /** Choose available or away; the backend's refusal (on a call) reaches the agent as is. */
-  async set(status: 'available' | 'away'): Promise<AgentStatusInfo> {
+  async set(status: AgentStatusRequest['status']): Promise<AgentStatusInfo> {
     return this.call((token) => this.deps.backend.setStatus(token, status));
   }
 
   private async call(operation: (token: string) => Promise<AgentStatusInfo>): Promise<AgentStatusInfo> {
     const token = this.deps.credential();
-    if (!token) throw new PublicError('You are signed out. Please sign in.');
+    if (!token) throw new PublicError(SIGNED_OUT_MESSAGE);
     try {
       return await operation(token);
     } catch (error) {

@@ -7,7 +7,7 @@
  * backend: when it drops, main reconnects (with back-off) within the backend's grace period.
  */
 import { agentStatusInfoSchema, type AgentStatusInfoPayload } from '../common/ipc-contract';
-import { BackendError, type BackendClient } from './backend-client';
+import { BackendError, SESSION_ENDED_MESSAGE, type BackendClient } from './backend-client';
 import { createLogger, type Logger } from './log';
 
 /** One server-sent event. */
@@ -166,7 +166,7 @@ export class StatusStream {
     }
     // A logout from this app closes the stream too; main already knows.
     if (reason === 'logged-out') return;
-    this.deps.onSessionEnded(ENDED_MESSAGES[reason] ?? 'Your session has ended. Please sign in again.');
+    this.deps.onSessionEnded(ENDED_MESSAGES[reason] ?? SESSION_ENDED_MESSAGE);
   }
 
   private finish(generation: number): void {

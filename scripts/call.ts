@@ -7,6 +7,7 @@
  * be reached or refuses the call.
  */
 import { parseArgs } from 'node:util';
+import { FINAL_STATUSES, type Heard, type LegStatus } from '../sandbox/voice/legs';
 
 const USAGE = `Usage: npm run call -- --to <number> [--from <number>] [--digits <keys>] [--hangup-after <seconds>] [--sandbox <url>]
 
@@ -18,7 +19,6 @@ const USAGE = `Usage: npm run call -- --to <number> [--from <number>] [--digits 
 
 const NUMBER = /^\+?[1-9][0-9]{5,14}$/;
 const DIGITS = /^[0-9*#]{1,20}$/;
-const FINAL = new Set(['completed', 'rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered']);
 const POLL_MS = 200;
 /** The prompt counts as finished once the phone has heard nothing audible for this long. */
 const QUIET_MS = 600;
@@ -37,15 +37,8 @@ interface CallOptions {
   sandbox: string;
 }
 
-type Heard =
-  | { type: 'talk'; text: string }
-  | { type: 'stream'; url: string }
-  | { type: 'dtmf'; digits: string }
-  | { type: 'music'; url: string | null }
-  | { type: 'hangup'; reason: string };
-
 interface PhoneCall {
-  status: string;
+  status: LegStatus;
   heard: Heard[];
   media: { audible_frames_received: number };
 }
@@ -175,7 +168,7 @@ async function follow(options: CallOptions): Promise<number> {
     // A new status comes before what was heard since, except the final one, which ends the story.
     const changed = state.status !== status;
     status = state.status;
-    const final = FINAL.has(status);
+    const final = FINAL_STATUSES.has(state.status);
     if (changed && !final) say(status);
     if (changed && status === 'answered') answeredAt = now;
     for (const item of state.heard.slice(heardCount)) {

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { checkPhoneNumber } from '../common/phone-number';
 import { locateIssue } from '../server/flows/issues';
+import { queueName } from '../server/flows/targets';
 import { NumberDirectory } from '../server/numbers/directory';
 import { numberSettings, type NumberSettingsInput } from '../server/numbers/schema';
 import { QueueDirectory } from '../server/queues/directory';
@@ -229,7 +230,7 @@ export function checkPlan(plan: unknown): CheckedPlan {
   if (!numbers || typeof numbers !== 'object') throw new Error('The setup plan needs "numbers": { "<E.164 number>": { "flow": … } }');
   const checked: CheckedPlan = { name: typeof application_name === 'string' && application_name.trim() ? application_name.trim() : APPLICATION_NAME, queues: [], numbers: [] };
   for (const [name, settings] of Object.entries(queues)) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/.test(name)) throw new Error(`queues.${name}: a queue name holds letters, digits, _ and - only (at most 40)`);
+    if (!queueName.safeParse(name).success) throw new Error(`queues.${name}: a queue name holds letters, digits, _ and - only (at most 40)`);
     const parsed = queueSettings.safeParse(settings);
     if (!parsed.success) {
       const issue = locateIssue(parsed.error, settings, `queues.${name}`);

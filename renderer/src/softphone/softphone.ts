@@ -7,7 +7,7 @@
  */
 import { VonageClient } from '@vonage/client-sdk';
 import type { CallContext } from '../../../common/call-context';
-import { idle, reduceCall, summarize, type CallEvent, type CallState } from '../../../common/call-state';
+import { currentCallId, idle, reduceCall, summarize, type CallEvent, type CallState } from '../../../common/call-state';
 import type { SessionInfo } from '../../../common/ipc-contract';
 import { checkPhoneNumber } from '../../../common/phone-number';
 import type { Bridge } from '../bridge';
@@ -206,8 +206,7 @@ export class Softphone {
   /** Asks the backend why this call rings; shown once it arrives, if the call is still this one. */
   private async loadContext(callId: string): Promise<void> {
     const context = await this.bridge.getCallContext(callId).catch(() => null);
-    const call = this.view.call;
-    if (context && call.kind !== 'idle' && call.kind !== 'dialing' && call.callId === callId) this.update({ context });
+    if (context && currentCallId(this.view.call) === callId) this.update({ context });
   }
 
   private dispatch(event: CallEvent): void {
@@ -215,8 +214,8 @@ export class Softphone {
     const before = this.view.call;
     const call = reduceCall(before, event);
     if (call === before) return;
-    const sameCall = before.kind !== 'idle' && before.kind !== 'dialing' && call.kind !== 'idle' && call.kind !== 'dialing' && before.callId === call.callId;
-    this.update(sameCall ? { call } : { call, context: null });
+    const beforeId = currentCallId(before);
+    this.update(beforeId !== null && beforeId === currentCallId(call) ? { call } : { call, context: null });
     const summaryBefore = summarize(before);
     const summaryAfter = summarize(call);
     if (JSON.stringify(summaryBefore) !== JSON.stringify(summaryAfter)) this.bridge.reportCallState(summaryAfter);
