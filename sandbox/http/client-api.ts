@@ -134,6 +134,22 @@ function mediaState(leg: Leg): Record<string, boolean> {
   };
 }
 
+/** A member's state as the SDK reads it. */
+function memberState(leg: AppLeg): 'INVITED' | 'JOINED' | 'LEFT' {
+  return leg.isOver ? 'LEFT' : leg.answeredBy ? 'JOINED' : 'INVITED';
+}
+
+/** A conversation as the SDK reads it: its member for this user, with that member's state and media. */
+function describeConversation(conversation: Conversation, userName: string): Record<string, unknown> {
+  const own = [...conversation.members.values()].find((leg) => leg.user.name === userName);
+  return {
+    id: conversation.id,
+    name: conversation.name,
+    timestamp: { created: conversation.createdAt.toISOString() },
+    ...(own ? { _embedded: { member: { id: own.memberId, state: memberState(own) } }, media_state: mediaState(own) } : {}),
+  };
+}
+
 /** Registers the Client SDK's REST paths. */
 export function registerClientApiRoutes(
   app: FastifyInstance,
@@ -263,9 +279,7 @@ export function registerClientApiRoutes(
         const caller = request.rtcCaller!;
         const conversation = engine.conversation(request.params.cid);
         if (conversation?.app.id !== caller.applicationId) throw new PlatformError(404, 'conversation:error:not-found', 'No such conversation');
-        const described = engine.describeConversation(conversation.id, caller.userName);
-        const own = [...conversation.members.values()].find((leg) => leg.user.name === caller.userName);
-        return own ? { ...described, media_state: mediaState(own) } : described;
+        return describeConversation(conversation, caller.userName);
       }),
     );
 
@@ -281,7 +295,7 @@ export function registerClientApiRoutes(
         if (!leg) throw new PlatformError(404, 'conversation:error:member-not-found', `No member ${wanted}`);
         return {
           id: leg.memberId,
-          state: leg.isOver ? 'LEFT' : leg.answeredBy ? 'JOINED' : 'INVITED',
+          state: memberState(leg),
           _embedded: { user: { id: leg.user.id, name: leg.user.name } },
           channel: { type: 'app', from: { id: leg.uuid }, to: { id: leg.uuid } },
           timestamp: { invited: leg.createdAt.toISOString(), ...(leg.answeredAt ? { joined: leg.answeredAt.toISOString() } : {}), ...(leg.endedAt ? { left: leg.endedAt.toISOString() } : {}) },

@@ -21,8 +21,6 @@ export class MediaClock {
   private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
-  /** Ticks run since the clock was made. */
-  ticks = 0;
 
   constructor(private readonly periodMs = 20, options: MediaClockOptions = {}) {
     this.manual = options.manual ?? false;
@@ -40,7 +38,6 @@ export class MediaClock {
 
   /** Runs every handler once: one frame period of media. The timer calls it; a manual clock's owner does. */
   tick(): void {
-    this.ticks++;
     for (const handler of this.handlers) handler();
   }
 

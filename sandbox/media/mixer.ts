@@ -128,8 +128,8 @@ interface Member {
   heard: boolean;
 }
 
-/** Reads a clip, looping as asked, into 20 ms frames. */
-class ClipReader implements AudioSource {
+/** Reads a clip into 20 ms frames, `loop` times (0: for ever); the last frame is padded with silence. */
+export class ClipReader implements AudioSource {
   private position = 0;
   private played = 0;
   /** True once the last requested loop has been read out. */

@@ -10,34 +10,13 @@
 import type { MediaClock } from './clock';
 import type { MediaCounters, MediaEndpoint } from './endpoint';
 import { FRAME_SAMPLES, frameEnergy, mulawDecode, mulawEncode, silenceFrame } from './g711';
-import type { AudioSource } from './mixer';
+import { ClipReader, type AudioSource } from './mixer';
 
 /** How much of what the phone heard it keeps. */
 const RECEIVED_SECONDS = 60;
 const RECEIVED_MAX_BYTES = RECEIVED_SECONDS * 8000;
 /** A frame whose mean level is above this counts as audible (µ-law quantisation noise is far below it). */
 const AUDIBLE_LEVEL = 64;
-
-/** Reads a clip once. */
-class ClipSource implements AudioSource {
-  private position = 0;
-
-  constructor(private readonly clip: Int16Array) {}
-
-  /** True once the whole clip has been read. */
-  get done(): boolean {
-    return this.position >= this.clip.length;
-  }
-
-  read(out: Int16Array): boolean {
-    if (this.done) return false;
-    const n = Math.min(out.length, this.clip.length - this.position);
-    out.set(this.clip.subarray(this.position, this.position + n));
-    out.fill(0, n);
-    this.position += n;
-    return true;
-  }
-}
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -101,7 +80,7 @@ export class PhoneEndpoint implements MediaEndpoint {
       return Promise.resolve('finished');
     }
     return new Promise((settle) => {
-      this.speech = { source: audio instanceof Int16Array ? new ClipSource(audio) : audio, settle };
+      this.speech = { source: audio instanceof Int16Array ? new ClipReader(audio, 1) : audio, settle };
     });
   }
 
@@ -161,7 +140,7 @@ export class PhoneEndpoint implements MediaEndpoint {
       const said = speech.source.read(this.speechSamples);
       if (said && this.listener) frame = mulawEncode(this.speechSamples);
       // A clip is reported said with its last frame; a source when it says it has ended.
-      if (!said || (speech.source instanceof ClipSource && speech.source.done)) {
+      if (!said || (speech.source instanceof ClipReader && speech.source.exhausted)) {
         speech.settle('finished');
         this.speech = null;
       }

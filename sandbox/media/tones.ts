@@ -5,27 +5,9 @@
  * number of cycles, the music is one seamless loop), so a playing source only copies
  * samples: hundreds of callers on hold cost next to nothing.
  */
-import type { AudioSource } from './mixer';
+import { ClipReader, type AudioSource } from './mixer';
 
 const RATE = 8000;
-
-/** Reads a table round and round, for ever. */
-class LoopSource implements AudioSource {
-  private position = 0;
-
-  constructor(private readonly table: Int16Array) {}
-
-  read(out: Int16Array): boolean {
-    let filled = 0;
-    while (filled < out.length) {
-      const n = Math.min(out.length - filled, this.table.length - this.position);
-      out.set(this.table.subarray(this.position, this.position + n), filled);
-      filled += n;
-      this.position = (this.position + n) % this.table.length;
-    }
-    return true;
-  }
-}
 
 /** Adds a sum of sines to `out[from, from + length)`, with short ramps so on/off never clicks. */
 function addTone(out: Float32Array, from: number, length: number, hz: number[], amplitude: number, rampMs = 5): void {
@@ -59,13 +41,13 @@ let musicTable: Int16Array | null = null;
 /** US ringback (440 + 480 Hz, 2 s on, 4 s off), endless. */
 export function ringback(): AudioSource {
   ringbackTable ??= cadence([440, 480], 2000, 4000, 3500);
-  return new LoopSource(ringbackTable);
+  return new ClipReader(ringbackTable, 0);
 }
 
 /** US busy tone (480 + 620 Hz, 0.5 s on, 0.5 s off), endless. */
 export function busyTone(): AudioSource {
   busyTable ??= cadence([480, 620], 500, 500, 3500);
-  return new LoopSource(busyTable);
+  return new ClipReader(busyTable, 0);
 }
 
 /** A 1 kHz beep of 400 ms, as `record`'s beepStart plays. */
@@ -161,5 +143,5 @@ function composeMusic(): Int16Array {
 /** Hold music: a pleasant synthesised loop (chords and a melody), endless. */
 export function holdMusic(): AudioSource {
   musicTable ??= composeMusic();
-  return new LoopSource(musicTable);
+  return new ClipReader(musicTable, 0);
 }

@@ -270,15 +270,7 @@ export class CallEngine {
     invite.media = media;
     leg.invites.set(session.id, invite);
     leg.endpoint = media;
-    const conversation = leg.conversation;
-    if (conversation.mixer.has(leg.uuid)) {
-      conversation.mixer.join(leg.uuid, media, {
-        ...memberOptions.get(leg),
-        muted: leg.muted,
-        earmuffed: leg.earmuffed,
-        ...(conversation.started ? {} : { canHear: [], canSpeak: [] }),
-      });
-    }
+    if (leg.conversation.mixer.has(leg.uuid)) this.joinMixer(leg, media);
     old.close();
     return answerSdp;
   }
@@ -309,18 +301,13 @@ export class CallEngine {
   private retire(leg: Leg): void {
     const timer = setTimeout(() => {
       this.legs.delete(leg.uuid);
+      const remembered = new Set<Conversation>();
+      for (const other of this.legs.values()) remembered.add(other.conversation);
       for (const conversation of this.conversations.values()) {
-        if ([...conversation.legs].every((l) => l.isOver) && conversation.liveLegs().length === 0 && !this.hasLegIn(conversation)) {
-          this.closeConversation(conversation);
-        }
+        if (conversation.liveLegs().length === 0 && !remembered.has(conversation)) this.closeConversation(conversation);
       }
     }, RETAIN_FINISHED_CALL_MS);
     timer.unref();
-  }
-
-  private hasLegIn(conversation: Conversation): boolean {
-    for (const leg of this.legs.values()) if (leg.conversation === conversation) return true;
-    return false;
   }
 
   private closeConversation(conversation: Conversation): void {
@@ -366,9 +353,14 @@ export class CallEngine {
     leg.conversation = conversation;
     conversation.legs.add(leg);
     if (leg instanceof AppLeg) conversation.members.set(leg.memberId, leg);
-    if (!leg.endpoint) return;
-    conversation.mixer.join(leg.uuid, leg.endpoint, {
-      ...options,
+    if (leg.endpoint) this.joinMixer(leg, leg.endpoint);
+  }
+
+  /** Joins a leg's media to its conversation's mixer with its options; a waiting conversation bridges no one yet. */
+  private joinMixer(leg: Leg, endpoint: MediaEndpoint): void {
+    const conversation = leg.conversation;
+    conversation.mixer.join(leg.uuid, endpoint, {
+      ...memberOptions.get(leg),
       muted: leg.muted,
       earmuffed: leg.earmuffed,
       ...(conversation.started ? {} : { canHear: [], canSpeak: [] }),
@@ -410,17 +402,19 @@ export class CallEngine {
     }
   }
 
-  /** Voice API transfer: the leg's NCCO is replaced by this one, or by the one a URL returns. */
+  /**
+   * Voice API transfer: the leg's NCCO is replaced by this one (the route has validated it), or
+   * by the one a URL returns.
+   */
   async transfer(leg: Leg, destination: { ncco: unknown } | { url: Webhook }): Promise<void> {
     let ncco: unknown;
     if ('url' in destination) {
-      const params = { ...this.eventBase(leg) };
-      const answer = await this.webhooks.nccoDuringCall(leg.app, destination.url, params);
+      const answer = await this.webhooks.nccoDuringCall(leg.app, destination.url, this.eventBase(leg));
       if (!answer.ok) throw new PlatformError(400, 'transfer:error:ncco', answer.reason);
+      // `Webhooks` has validated an array; anything else (no body, an object) is no NCCO to run.
+      if (!Array.isArray(answer.ncco)) throw new PlatformError(400, 'transfer:error:invalid-ncco', `Invalid NCCO: ${this.ncco.validate(answer.ncco)}`);
       ncco = answer.ncco;
     } else ncco = destination.ncco;
-    const problem = this.ncco.validate(ncco);
-    if (problem) throw new PlatformError(400, 'transfer:error:invalid-ncco', `Invalid NCCO: ${problem}`);
     if (leg.isOver) throw new PlatformError(400, 'call:error:ended', 'The call has ended');
     void this.ncco.transfer(leg, ncco as unknown[]).catch((error: unknown) => this.log.error(`call ${leg.uuid}: transfer failed: ${String(error)}`));
   }
@@ -551,7 +545,7 @@ export class CallEngine {
     for (const invite of leg.invites.values()) {
       if (invite === winner) continue;
       invite.media.close();
-      if (invite.state !== 'invited' && invite.state !== 'joined') continue;
+      if (invite.state === 'gone') continue;
       invite.state = 'gone';
       if (outcome === 'answered') continue; // they saw member:joined: AnsweredElsewhere
       const reason =
@@ -568,20 +562,9 @@ export class CallEngine {
       });
       this.sendHangup(invite, leg, reason);
     }
-    switch (outcome) {
-      case 'answered':
-        leg.endpoint = winner!.media;
-        if (leg.status !== 'answered') this.setStatus(leg, 'answered');
-        return;
-      case 'rejected':
-        return this.endLeg(leg, 'rejected');
-      case 'timeout':
-        return this.endLeg(leg, 'timeout');
-      case 'cancelled':
-        return this.endLeg(leg, 'cancelled');
-      case 'failed':
-        return this.endLeg(leg, 'failed');
-    }
+    if (outcome !== 'answered') return this.endLeg(leg, outcome);
+    leg.endpoint = winner!.media;
+    if (leg.status !== 'answered') this.setStatus(leg, 'answered');
   }
 
   // ---------------------------------------------------------------- the Client SDK's side
@@ -651,28 +634,9 @@ export class CallEngine {
     if (leg.answeredBy && !leg.isOver) this.hangupApp(leg, 'LOCAL_HANGUP');
   }
 
-  /** What the SDK reads about a conversation: its member for this user and that member's state. */
-  describeConversation(conversationId: string, userName: string): Record<string, unknown> {
-    const conversation = this.conversations.get(conversationId);
-    if (!conversation) throw new PlatformError(404, 'conversation:error:not-found', 'No such conversation');
-    const leg = [...conversation.members.values()].find((l) => l.user.name === userName);
-    const state = !leg ? 'LEFT' : leg.isOver ? 'LEFT' : leg.answeredBy ? 'JOINED' : 'INVITED';
-    return {
-      id: conversation.id,
-      name: conversation.name,
-      timestamp: { created: conversation.createdAt.toISOString() },
-      ...(leg ? { _embedded: { member: { id: leg.memberId, state } } } : {}),
-    };
-  }
-
   /** The app leg of a member, checked against the caller's user. Members keep their id across transfers. */
   memberLeg(conversationId: string, memberId: string, userName: string): AppLeg {
-    let leg = this.conversations.get(conversationId)?.members.get(memberId);
-    if (!leg) {
-      for (const candidate of this.legs.values()) {
-        if (candidate instanceof AppLeg && candidate.memberId === memberId && this.memberConversation(candidate, conversationId)) leg = candidate;
-      }
-    }
+    const leg = this.conversations.get(conversationId)?.members.get(memberId);
     if (!leg) throw new PlatformError(404, 'conversation:error:member-not-found', 'No such member');
     if (leg.user.name !== userName) throw new PlatformError(403, 'conversation:error:forbidden', 'Not your member');
     return leg;
@@ -839,7 +803,7 @@ export class CallEngine {
     leg.finish();
     this.detach(leg);
     if (notify && leg.app !== detachedApp) this.sendEvent(leg, status);
-    this.pushLegStatus(leg, status === 'completed' ? 'completed' : status);
+    this.pushLegStatus(leg, status);
     if (leg instanceof AppLeg) {
       this.tellSdkEnded(leg, 'REMOTE_HANGUP');
       for (const invite of leg.invites.values()) invite.media.close();

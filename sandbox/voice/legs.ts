@@ -183,7 +183,7 @@ export class PhoneLeg extends Leg {
 export interface AppInvite {
   session: RtcSession;
   media: WebRtcEndpoint;
-  state: 'invited' | 'joined' | 'rejected' | 'gone';
+  state: 'invited' | 'joined' | 'gone';
 }
 
 /** Outcomes of ringing an app user. */

@@ -17,7 +17,7 @@ import { WavWriter } from '../media/wav';
 import type { Webhook } from '../state/store';
 import type { CallEngine } from './engine';
 import { DEFAULT_RING_TIMEOUT_S, msisdn } from './engine';
-import { AppLeg, Conversation, PhoneLeg, type Leg } from './legs';
+import { AppLeg, Conversation, PhoneLeg, type Leg, type RingOutcome } from './legs';
 import {
   nccoProblem,
   type ConnectAction,
@@ -255,30 +255,23 @@ export class NccoRunner {
 
     const ringbackAudio: Int16Array | AudioSource = action.ringbackTone ? await loadAudio(action.ringbackTone).catch(() => ringback()) : ringback();
     const tone = leg.endpoint ? engine.play(leg, ringbackAudio, { loop: 0 }) : null;
-    let answered: boolean;
-    let final: 'rejected' | 'busy' | 'timeout' | 'cancelled' | 'failed' | undefined;
+    let outcome: RingOutcome | 'busy';
     if (callee instanceof AppLeg) {
       const from = leg instanceof AppLeg ? { type: 'app', user: leg.user.name } : { type: 'phone', number: leg.from };
-      const outcome = await engine.ringApp(callee, timeout, from, leg.ended);
-      answered = outcome === 'answered';
-      if (!answered) final = outcome === 'answered' ? undefined : outcome;
-      if (answered) engine.afterAppRinging(callee, 'answered');
-      else if (!synchronous) engine.afterAppRinging(callee, outcome);
+      outcome = await engine.ringApp(callee, timeout, from, leg.ended);
+      if (outcome === 'answered' || !synchronous) engine.afterAppRinging(callee, outcome);
     } else {
-      const outcome = await engine.ringPhone(callee, timeout, leg.ended);
-      answered = outcome === 'answered';
-      if (!answered) final = outcome === 'answered' ? undefined : outcome;
+      outcome = await engine.ringPhone(callee, timeout, leg.ended);
     }
 
-    if (!answered) {
+    if (outcome !== 'answered') {
       tone?.stop();
       if (synchronous && hook && !leg.isOver) {
         // Vonage asks a synchronous connect's eventUrl what to do when the callee did not answer.
-        if (callee instanceof AppLeg) callee.settleRinging(final === 'timeout' ? 'timeout' : 'failed');
-        engine.endLeg(callee, final!, false);
-        return this.nccoFrom(leg, run, hook, { ...engine.eventBase(callee), status: final, direction: 'outbound' });
+        engine.endLeg(callee, outcome, false);
+        return this.nccoFrom(leg, run, hook, { ...engine.eventBase(callee), status: outcome, direction: 'outbound' });
       }
-      if (!callee.isOver) engine.endLeg(callee, final ?? 'failed');
+      if (!callee.isOver) engine.endLeg(callee, outcome);
       return undefined;
     }
 

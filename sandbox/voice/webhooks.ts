@@ -52,12 +52,10 @@ const MAX_RESPONSE_BYTES = 1_048_576;
 /** How one HTTP exchange ended. */
 type Outcome = { kind: 'response'; status: number; body: Buffer } | { kind: 'error'; transient: boolean; message: string };
 
-/** Turns an NCCO's `eventUrl: string[]` and `eventMethod` into a webhook. */
-export function hookFrom(urls: unknown, method: unknown, fallbackMethod: 'GET' | 'POST' = 'POST'): Webhook | undefined {
-  const address = Array.isArray(urls) ? urls[0] : typeof urls === 'string' ? urls : undefined;
-  if (typeof address !== 'string' || !/^https?:\/\//i.test(address)) return undefined;
-  const http_method = typeof method === 'string' && method.toUpperCase() === 'GET' ? 'GET' : typeof method === 'string' ? 'POST' : fallbackMethod;
-  return { address, http_method };
+/** Turns a validated NCCO action's `eventUrl: string[]` and `eventMethod` into a webhook (POST unless GET). */
+export function hookFrom(urls: string[] | undefined, method: string | undefined): Webhook | undefined {
+  const address = urls?.[0];
+  return address ? { address, http_method: method?.toUpperCase() === 'GET' ? 'GET' : 'POST' } : undefined;
 }
 
 /** The SHA-256 hex of a string's UTF-8 bytes. */
@@ -189,10 +187,10 @@ export class Webhooks {
   /** Deliveries in flight, so shutdown can wait for them. */
   private pending = new Set<Promise<void>>();
 
-  /** `store` holds the account whose signature secret signs; without it nothing is signed. */
+  /** `store` holds the account whose signature secret signs. */
   constructor(
     private readonly log: Logger,
-    private readonly store?: SandboxStore,
+    private readonly store: SandboxStore,
   ) {}
 
   /**
@@ -214,12 +212,12 @@ export class Webhooks {
   }
 
   /** Fetches an NCCO from one URL with Vonage's retry, no fallback; `required` as in {@link readNcco}. */
-  async fetchNcco(hook: Webhook, params: Record<string, unknown>, app?: ApplicationRecord, required = true): Promise<AnswerResult> {
+  private async fetchNcco(hook: Webhook, params: Record<string, unknown>, app: ApplicationRecord, required: boolean): Promise<AnswerResult> {
     return readNcco(hook, await this.exchange(hook, params, app), required);
   }
 
   /** Queues one event for a call (delivered in order per call), signed for `app`. */
-  event(callKey: string, hook: Webhook | undefined, payload: Record<string, unknown>, app?: ApplicationRecord): void {
+  event(callKey: string, hook: Webhook | undefined, payload: Record<string, unknown>, app: ApplicationRecord): void {
     if (!hook) return;
     const previous = this.chains.get(callKey) ?? Promise.resolve();
     const next = previous.then(() => this.deliver(hook, payload, app));
@@ -252,7 +250,7 @@ export class Webhooks {
   }
 
   /** Sends a payload to a webhook, retrying once as Vonage does. */
-  private async exchange(hook: Webhook, payload: Record<string, unknown>, app?: ApplicationRecord): Promise<Outcome> {
+  private async exchange(hook: Webhook, payload: Record<string, unknown>, app: ApplicationRecord): Promise<Outcome> {
     const prepared = prepare(hook, payload);
     const connectMs = hook.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const socketMs = hook.socket_timeout ?? DEFAULT_SOCKET_TIMEOUT_MS;
@@ -265,19 +263,19 @@ export class Webhooks {
   }
 
   /** Headers of one attempt; each attempt gets its own signature (fresh `jti` and `iat`). */
-  private headers(prepared: Prepared, app?: ApplicationRecord): Record<string, string> {
+  private headers(prepared: Prepared, app: ApplicationRecord): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'switchboard-sandbox' };
     if (prepared.body !== null) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(prepared.body));
     }
-    if (this.store && app?.capabilities.voice?.signed_callbacks !== false) {
-      headers.authorization = `Bearer ${signWebhook(this.store.account, app?.id || undefined, prepared.hashed)}`;
+    if (app.capabilities.voice?.signed_callbacks !== false) {
+      headers.authorization = `Bearer ${signWebhook(this.store.account, app.id || undefined, prepared.hashed)}`;
     }
     return headers;
   }
 
-  private async deliver(hook: Webhook, payload: Record<string, unknown>, app?: ApplicationRecord): Promise<void> {
+  private async deliver(hook: Webhook, payload: Record<string, unknown>, app: ApplicationRecord): Promise<void> {
     const what = String(payload.status ?? payload.type ?? 'event');
     const outcome = await this.exchange(hook, payload, app);
     if (outcome.kind === 'error') this.log.warn(`event_url ${hook.address} failed for ${what}: ${outcome.message}`);
