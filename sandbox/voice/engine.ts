@@ -27,8 +27,6 @@ export class PlatformError extends Error {
 
 const NOT_IN_SERVICE = 'The number you have dialled is not in service. Please check the number and try again.';
 export const DEFAULT_RING_TIMEOUT_S = 60;
-/** How long a finished call stays readable through the phone API and the Voice API. */
-const RETAIN_FINISHED_CALL_MS = 15 * 60_000;
 /**
  * How long events about a call wait after the SDK's answer is accepted. The SDK creates its
  * call only once the HTTP answer response is back; an event arriving on the socket before
@@ -80,6 +78,8 @@ export class CallEngine {
   baseUrl = 'http://127.0.0.1';
   /** Called when a simulated phone starts ringing; the phone API answers by its rules. */
   onPhoneRinging: PhoneRinging | null = null;
+  /** How long a finished call stays readable through the phone API and the Voice API. */
+  retainFinishedCallMs = 15 * 60_000;
 
   constructor(readonly deps: EngineDeps) {
     this.webhooks = new Webhooks(deps.log, deps.store);
@@ -286,7 +286,9 @@ export class CallEngine {
           this.log.error(`call ${leg.uuid} could not be ended cleanly: ${(again as Error).message}`);
         }
       })
-      .finally(() => this.retire(leg));
+      // A call's life can finish while its leg lives on (moved by a Voice API transfer): it is
+      // retired only once it has ended.
+      .finally(() => void leg.ended.then(() => this.retire(leg)));
   }
 
   /** Makes a leg known (Voice API and phone API find it by uuid). */
@@ -306,7 +308,7 @@ export class CallEngine {
       for (const conversation of this.conversations.values()) {
         if (conversation.liveLegs().length === 0 && !remembered.has(conversation)) this.closeConversation(conversation);
       }
-    }, RETAIN_FINISHED_CALL_MS);
+    }, this.retainFinishedCallMs);
     timer.unref();
   }
 

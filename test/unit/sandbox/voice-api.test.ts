@@ -299,3 +299,27 @@ describe('GET /v1/files/:id', () => {
     expect((await api('GET', '/v1/files/..%2Fstate.json')).status).toBe(404);
   });
 });
+
+describe('finished calls', () => {
+  it('stay readable for a while and are then forgotten; a call still live after a transfer is not', async () => {
+    const engine = account.sandbox.engine;
+    const kept = engine.retainFinishedCallMs;
+    engine.retainFinishedCallMs = 50;
+    try {
+      const uuid = await answeredCall();
+      // The transfer ends the call's first NCCO while the leg lives on in another conversation.
+      expect((await api('PUT', `/v1/calls/${uuid}`, { action: 'transfer', destination: { type: 'ncco', ncco: [{ action: 'conversation', name: `moved-${uuid}` }] } })).status).toBe(204);
+      await waitFor(() => engine.leg(uuid)?.conversation.name, (name) => name === `moved-${uuid}`);
+      await new Promise((r) => setTimeout(r, 300));
+      const live = await api('GET', `/v1/calls/${uuid}`);
+      expect(live.status).toBe(200);
+      expect(((await live.json()) as { status: string }).status).toBe('answered');
+
+      expect((await api('PUT', `/v1/calls/${uuid}`, { action: 'hangup' })).status).toBe(204);
+      expect((await api('GET', `/v1/calls/${uuid}`)).status).toBe(200);
+      await waitFor(async () => (await api('GET', `/v1/calls/${uuid}`)).status, (status) => status === 404);
+    } finally {
+      engine.retainFinishedCallMs = kept;
+    }
+  });
+});
