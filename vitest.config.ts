@@ -6,5 +6,7 @@ export default defineConfig({
     environment: 'node',
     pool: 'forks',
     testTimeout: 20_000,
+    // One embedded PostgreSQL server for the whole run; tests clone its template database.
+    globalSetup: ['test/support/database-setup.ts'],
   },
 });

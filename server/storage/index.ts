@@ -1,9 +1,11 @@
 /**
- * Storage: interfaces and the SQLite implementation.
+ * Storage: interfaces and the PostgreSQL implementation.
  *
  * Import from here rather than from the individual files.
  */
 export * from './types';
 export * from './flow-types';
-export { DATABASE_FILE, appliedMigrations, createSqliteStorage, openDatabase, openSqliteStorage, type SqliteDatabase } from './sqlite';
-export { MIGRATIONS, type Migration } from './migrations';
+export { createPgStorage, openPgStorage, type PgStorageOptions } from './pg';
+export { openDatabase, type Database, type Sql } from '../db/database';
+export { appliedMigrations, type Migration } from '../db/migrate';
+export { MIGRATIONS } from '../db/migrations';

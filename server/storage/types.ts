@@ -1,10 +1,10 @@
 /**
  * The storage interfaces the rest of the backend depends on.
  *
- * They are asynchronous even though SQLite answers synchronously, so a PostgreSQL
- * implementation (the plan for multi-instance deployments) can follow behind them unchanged.
- * Timestamps are ISO 8601 strings in UTC.
+ * Implemented on PostgreSQL (`./pg`), the backend's one store, which several backend
+ * instances may share. Timestamps are ISO 8601 strings in UTC.
  */
+import type { Sql } from '../db/database';
 import type { AgentStatus, CallEventKind, CallLogRecord, CallOutcome } from '../../common/backend-api';
 import type { NumberConfigRepository, QueueConfigRepository, VoicemailRepository } from './flow-types';
 
@@ -187,7 +187,7 @@ export interface CallLogRepository {
    * Set flow-owned fields of a call's record (creating the record if no event came yet) and
    * recompute what depends on them (wait time, outcome), in one transaction. Returns the row.
    */
-  updateCallRecord(conversationUuid: string, patch: CallRecordPatch, at?: string): Promise<CallRecord>;
+  updateCallRecord(conversationUuid: string, patch: CallRecordPatch, at?: string, within?: Sql): Promise<CallRecord>;
   /** Calls newest first, each with its events. */
   listCalls(limit: number): Promise<CallWithEvents[]>;
   /** One call with its events, or null. */
@@ -227,9 +227,34 @@ export interface PresenceRepository {
 }
 
 /**
+ * Failed logins, kept in the shared store so every backend instance counts the same ones
+ * (see `server/auth/rate-limit.ts`). Keys are opaque (agent name and client address).
+ */
+export interface LoginFailureRepository {
+  /** Failures of `key` strictly after `since`. */
+  count(key: string, since: string): Promise<number>;
+  /** Record a failure of `key` at `at`. */
+  record(key: string, at: string): Promise<void>;
+  /** Forget every failure of `key`. */
+  reset(key: string): Promise<void>;
+  /** The oldest failure of `key` strictly after `since`, or null. */
+  oldestSince(key: string, since: string): Promise<string | null>;
+  /** Delete failures (of every key) at or before `before`; returns how many. */
+  deleteBefore(before: string): Promise<number>;
+}
+
+/** Ids (`jti`) of signed webhook tokens already accepted, so a replayed token is refused by every instance. */
+export interface WebhookTokenRepository {
+  /** Remember `jti` until `expiresAt`: true the first time, false when it was already claimed. */
+  claim(jti: string, expiresAt: string): Promise<boolean>;
+  /** Forget tokens that expired before `before`; returns how many. */
+  deleteExpired(before: string): Promise<number>;
+}
+
+/**
  * Everything the backend stores.
  *
- * One object so a PostgreSQL implementation can be swapped in as a whole.
+ * One object, so tests can wrap or replace a part and callers close it as a whole.
  */
 export interface Storage {
   agents: AgentRepository;
@@ -241,6 +266,8 @@ export interface Storage {
   /** Queue definitions. */
   queues: QueueConfigRepository;
   voicemails: VoicemailRepository;
+  loginFailures: LoginFailureRepository;
+  webhookTokens: WebhookTokenRepository;
   /** Release the underlying database. */
   close(): Promise<void>;
 }

@@ -109,6 +109,27 @@ describe('POST /api/auth/login', () => {
     expect((await login({ name: lou.name, password: lou.password })).statusCode).toBe(200);
   });
 
+  it('counts failures across instances sharing the database, and a success at either resets them', async () => {
+    // A second backend on the same database, as behind a load balancer.
+    const other = await createTestServer({}, {}, { database: t.database });
+    try {
+      other.clock.nowMs = t.clock.nowMs;
+      const loginAt = (server: TestServer, password: string) =>
+        server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'JOE', password }, remoteAddress: '10.0.0.7' });
+      for (let i = 0; i < 4; i += 1) expect((await loginAt(i % 2 === 0 ? t : other, `wrong-${i}`)).statusCode).toBe(401);
+      // A success resets the count everywhere.
+      expect((await loginAt(other, joe.password)).statusCode).toBe(200);
+      for (let i = 0; i < 5; i += 1) expect((await loginAt(i % 2 === 0 ? other : t, `wrong-${i}`)).statusCode).toBe(401);
+      for (const server of [t, other]) {
+        const locked = await loginAt(server, joe.password);
+        expect(locked.statusCode).toBe(429);
+        expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   const badInputs: Array<[string, unknown, string]> = [
     ['missing name', { password: 'x' }, 'name'],
     ['empty name', { name: '', password: 'x' }, 'name'],

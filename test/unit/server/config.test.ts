@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, loadPrivateKey } from '../../../server/app';
 import { ConfigError, loadServerConfig } from '../../../server/config';
 import { startServer } from '../../../server/index';
+import { createTestDatabase } from '../../support/test-database';
 import { createTestFiles, testConfig, type TestFiles } from './helpers';
 
 let files: TestFiles;
@@ -24,6 +25,7 @@ describe('loadServerConfig', () => {
       host: '127.0.0.1',
       publicUrl: 'http://127.0.0.1:3030',
       sdk: { apiUrl: 'https://api-us.vonage.com', websocketUrl: 'https://ws-us.vonage.com' },
+      databaseUrl: null,
       contactNumber: null,
       mobileApiKey: null,
       sdkTokenTtlS: 10_800,
@@ -46,6 +48,7 @@ describe('loadServerConfig', () => {
       SERVER_PORT: '0',
       SERVER_HOST: '0.0.0.0',
       DATA_DIR: files.dir,
+      DATABASE_URL: 'postgresql://switchboard:pw@db.internal:5432/switchboard?sslmode=require',
       PUBLIC_URL: 'https://hooks.example.com/',
       VONAGE_API_URL: 'http://127.0.0.1:4000',
       VONAGE_WS_URL: 'ws://127.0.0.1:4001/',
@@ -59,6 +62,7 @@ describe('loadServerConfig', () => {
       port: 0,
       host: '0.0.0.0',
       dataDir: files.dir,
+      databaseUrl: 'postgresql://switchboard:pw@db.internal:5432/switchboard?sslmode=require',
       publicUrl: 'https://hooks.example.com',
       sdk: { apiUrl: 'http://127.0.0.1:4000', websocketUrl: 'ws://127.0.0.1:4001' },
       contactNumber: '14155550199',
@@ -86,6 +90,9 @@ describe('loadServerConfig', () => {
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://a.example.com/path' }, 'CORS_ORIGINS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://u:p@127.0.0.1/switchboard' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: '/var/lib/switchboard.db' }, 'DATABASE_URL'],
   ])('names the variable in the error for %j', (override, variable) => {
     let error: unknown;
     try {
@@ -115,17 +122,42 @@ describe('private key', () => {
   });
 });
 
-describe('startServer', () => {
-  it('listens on a real port, answers, and closes', async () => {
-    const config = testConfig(files, { SERVER_PORT: '0', DATA_DIR: path.join(files.dir, 'start') });
-    const server = await startServer(config, { logStream: { write: () => undefined } });
+describe('database', () => {
+  it('never repeats a DATABASE_URL (it holds a password) in its error', () => {
+    expect(() => loadServerConfig({ ...required(), DATABASE_URL: 'mysql://u:secret-pw@127.0.0.1/x' })).toThrow(/^DATABASE_URL must use postgres or postgresql/);
     try {
-      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const res = await fetch(`${server.url}/api/health`);
-      expect(await res.json()).toEqual({ ok: true });
-    } finally {
-      await server.close();
+      loadServerConfig({ ...required(), DATABASE_URL: 'mysql://u:secret-pw@127.0.0.1/x' });
+    } catch (e) {
+      expect(String(e)).not.toContain('secret-pw');
     }
-    await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
+  });
+
+  it('requires DATABASE_URL when no storage is given to buildServer', async () => {
+    const error = await buildServer(testConfig(files), { logStream: { write: () => undefined } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('DATABASE_URL');
+    expect((error as ConfigError).message).toMatch(/^DATABASE_URL is required/);
+  });
+});
+
+describe('startServer', () => {
+  it('listens on a real port, answers, and closes (its database too)', async () => {
+    const database = await createTestDatabase();
+    try {
+      const config = testConfig(files, { SERVER_PORT: '0', DATA_DIR: path.join(files.dir, 'start'), DATABASE_URL: database.url });
+      const server = await startServer(config, { logStream: { write: () => undefined } });
+      try {
+        expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        const res = await fetch(`${server.url}/api/health`);
+        expect(await res.json()).toEqual({ ok: true });
+      } finally {
+        await server.close();
+      }
+      await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
+      // Closing the server closed the pool it opened.
+      expect(await database.connections()).toBe(0);
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Shared set-up for the backend tests: a temporary data folder, an RSA application key,
- * a configuration, captured logs and a controllable clock.
+ * a database of its own (cloned from the run's migrated template), a configuration,
+ * captured logs and a controllable clock.
  */
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,8 +11,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer, type ServerDeps } from '../../../server/app';
 import { loadServerConfig, type ServerConfig } from '../../../server/config';
 import type { AppContext } from '../../../server/context';
-import { openSqliteStorage } from '../../../server/storage/sqlite';
+import { openPgStorage } from '../../../server/storage/pg';
 import type { Storage } from '../../../server/storage/types';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 /** The agents every test server starts with. */
 export const AGENTS = [
@@ -68,6 +70,8 @@ export function testConfig(files: TestFiles, env: Record<string, string> = {}): 
 /** A running test backend. */
 export interface TestServer {
   files: TestFiles;
+  /** The server's own database (`config.databaseUrl`); open a second storage on `database.url` to act as a restart or another instance. */
+  database: TestDatabase;
   config: ServerConfig;
   app: FastifyInstance;
   storage: Storage;
@@ -80,30 +84,50 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Build a backend over a fresh data folder with {@link AGENTS} seeded and Dora disabled. */
-export async function createTestServer(env: Record<string, string> = {}, deps: ServerDeps = {}): Promise<TestServer> {
+/** Options of {@link createTestServer}. */
+export interface TestServerOptions {
+  /**
+   * Use this database (another test server's, to act as a second instance sharing it)
+   * instead of a fresh one; `close()` then leaves it to its owner.
+   */
+  database?: TestDatabase;
+}
+
+/** Build a backend over a fresh data folder and a fresh database with {@link AGENTS} seeded and Dora disabled. */
+export async function createTestServer(env: Record<string, string> = {}, deps: ServerDeps = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const files = createTestFiles();
-  const config = testConfig(files, env);
-  const storage = openSqliteStorage(path.join(config.dataDir, 'switchboard.db'));
+  const shared = options.database;
+  const database: TestDatabase = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase();
+  const config = testConfig(files, { ...env, DATABASE_URL: database.url });
+  const storage = await openPgStorage(database.url);
   const logs: string[] = [];
   const clock = { nowMs: Date.parse('2026-03-02T09:00:00.000Z') };
   let context: AppContext | undefined;
-  const app = await buildServer(config, {
-    storage,
-    now: () => new Date(clock.nowMs),
-    logStream: { write: (line) => void logs.push(line) },
-    seedAgents: AGENTS,
-    ...deps,
-    onContext: (ctx) => {
-      context = ctx;
-      deps.onContext?.(ctx);
-    },
-  });
+  let app: FastifyInstance;
+  try {
+    app = await buildServer(config, {
+      storage,
+      now: () => new Date(clock.nowMs),
+      logStream: { write: (line) => void logs.push(line) },
+      seedAgents: AGENTS,
+      ...deps,
+      onContext: (ctx) => {
+        context = ctx;
+        deps.onContext?.(ctx);
+      },
+    });
+  } catch (error) {
+    await storage.close();
+    await database.drop();
+    files.remove();
+    throw error;
+  }
   if (!context) throw new Error('buildServer did not report its context');
   const dora = await storage.agents.findByName('Dora');
   if (dora) await storage.agents.setDisabled(dora.id, true);
   return {
     files,
+    database,
     config,
     app,
     storage,
@@ -113,6 +137,7 @@ export async function createTestServer(env: Record<string, string> = {}, deps: S
     close: async () => {
       await app.close();
       await storage.close();
+      await database.drop();
       files.remove();
     },
   };

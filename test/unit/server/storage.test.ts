@@ -1,17 +1,26 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/**
+ * Storage contract tests against a real PostgreSQL: migrations, and what each repository
+ * promises (case-insensitive names, one transaction per event, concurrency between two
+ * pools standing for two backend instances).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponse } from '../../../common/backend-api';
 import { buildServer } from '../../../server/app';
+import { hashToken } from '../../../server/auth/credentials';
 import { seedAgents } from '../../../server/auth/seed';
 import {
   DuplicateAgentError,
   MIGRATIONS,
   appliedMigrations,
-  createSqliteStorage,
+  createPgStorage,
   openDatabase,
-  openSqliteStorage,
+  openPgStorage,
+  type Database,
+  type NewCallEvent,
+  type Storage,
 } from '../../../server/storage';
+import { summarizeCall } from '../../../server/webhooks/call-log';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { createTestFiles, json, testConfig, type TestFiles } from './helpers';
 
 let files: TestFiles;
@@ -22,77 +31,360 @@ afterAll(() => {
   files.remove();
 });
 
-describe('openDatabase', () => {
-  it('applies numbered migrations once and is idempotent when opened again', () => {
-    const file = path.join(files.dir, 'migrate.db');
-    const first = openDatabase(file);
-    expect(appliedMigrations(first)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(first.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(first.pragma('foreign_keys', { simple: true })).toBe(1);
-    first.prepare("INSERT INTO agents (id, name, display_name, password_hash, created_at) VALUES ('a1', 'Jane', 'Jane', 'h', 'now')").run();
-    first.close();
+/** Everything a test opened, closed after it. */
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
 
-    const second = openDatabase(file);
-    expect(appliedMigrations(second)).toEqual(MIGRATIONS.map((m) => m.version));
-    const rows = second.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
-    expect(rows.n).toBe(MIGRATIONS.length);
-    // Data survives the second open.
-    expect(second.prepare('SELECT name FROM agents').all()).toEqual([{ name: 'Jane' }]);
-    second.close();
+async function database(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const db = await createTestDatabase(options);
+  cleanups.push(() => db.drop());
+  return db;
+}
+
+async function open(url: string): Promise<Database> {
+  const db = await openDatabase(url);
+  cleanups.push(() => db.close());
+  return db;
+}
+
+async function storageOn(url: string): Promise<Storage> {
+  const storage = await openPgStorage(url);
+  cleanups.push(() => storage.close());
+  return storage;
+}
+
+/** A fresh database and a storage over it. */
+async function freshStorage(): Promise<Storage> {
+  return storageOn((await database()).url);
+}
+
+const VERSIONS = MIGRATIONS.map((m) => m.version);
+
+describe('migrations', () => {
+  it('apply once on an empty database; opening again is a no-op that keeps the data', async () => {
+    const { url } = await database({ empty: true });
+    const first = await openDatabase(url);
+    expect(await appliedMigrations(first)).toEqual(VERSIONS);
+    await first.query("INSERT INTO agents (id, name, display_name, password_hash, created_at) VALUES ('a1', 'Jane', 'Jane', 'h', now())");
+    await first.close();
+
+    const second = await open(url);
+    expect(await appliedMigrations(second)).toEqual(VERSIONS);
+    const { rows } = await second.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
+    expect(rows[0]?.n).toBe(MIGRATIONS.length);
+    expect((await second.query('SELECT name FROM agents')).rows).toEqual([{ name: 'Jane' }]);
   });
 
-  it('refuses a database from a newer schema', () => {
-    const file = path.join(files.dir, 'newer.db');
-    const db = openDatabase(file);
-    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'now')").run();
-    db.close();
-    expect(() => openDatabase(file)).toThrow(/newer than this backend/);
+  it('refuses a database from a newer schema', async () => {
+    const { url } = await database();
+    const db = await openDatabase(url);
+    await db.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
+    await db.close();
+    await expect(openDatabase(url)).rejects.toThrow(/schema version 999 is newer than this backend/);
   });
 
-  it('enforces foreign keys between credentials and agents', () => {
-    const db = openDatabase(path.join(files.dir, 'fk.db'));
-    expect(() =>
-      db
-        .prepare("INSERT INTO refresh_credentials (id, agent_id, token_hash, created_at, expires_at) VALUES ('c', 'missing', ?, 'a', 'b')")
-        .run('0'.repeat(64)),
-    ).toThrow(/FOREIGN KEY/);
-    db.close();
+  it('let two pools open an empty database at once: one migrates, the other waits and finds nothing to do', async () => {
+    const { url } = await database({ empty: true });
+    const [a, b] = await Promise.all([open(url), open(url)]);
+    expect(await appliedMigrations(a)).toEqual(VERSIONS);
+    expect(await appliedMigrations(b)).toEqual(VERSIONS);
+    const { rows } = await a.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
+    expect(rows[0]?.n).toBe(MIGRATIONS.length);
+  });
+
+  it('roll a failed migration back whole, naming it', async () => {
+    const { url } = await database();
+    const broken = [...MIGRATIONS, { version: 990, name: 'half done', sql: 'CREATE TABLE half_done (x int); SELECT * FROM no_such_table' }];
+    await expect(openDatabase(url, { migrations: broken })).rejects.toThrow(/Migration 990 \(half done\) failed/);
+    const db = await open(url);
+    expect(await appliedMigrations(db)).toEqual(VERSIONS);
+    expect((await db.query("SELECT to_regclass('half_done') AS t")).rows).toEqual([{ t: null }]);
+  });
+
+  it('enforce foreign keys between credentials and agents', async () => {
+    const db = await open((await database()).url);
+    await expect(
+      db.query("INSERT INTO refresh_credentials (id, agent_id, token_hash, created_at, expires_at) VALUES ('c', 'missing', $1, now(), now())", ['0'.repeat(64)]),
+    ).rejects.toThrow(/foreign key/);
   });
 });
 
-describe('agent repository and seeding', () => {
-  it('keeps names unique regardless of case, and seeding is idempotent', async () => {
-    const storage = createSqliteStorage(openDatabase(path.join(files.dir, 'agents.db')));
-    try {
-      const seeds = [{ name: 'Jane', display_name: 'Jane', password: 'jane-secret-pw' }];
-      expect(await seedAgents(storage.agents, seeds)).toEqual(['Jane']);
-      const hash = (await storage.agents.findByName('jane'))?.password_hash;
-      expect(hash).toMatch(/^\$argon2id\$/);
-      // Second run creates nothing and leaves the stored password as it was.
-      expect(await seedAgents(storage.agents, [{ ...seeds[0]!, password: 'a-different-pw' }])).toEqual([]);
-      expect((await storage.agents.findByName('JANE'))?.password_hash).toBe(hash);
-      await expect(storage.agents.create({ name: 'JANE', display_name: 'x', password_hash: 'h' }, 'now')).rejects.toBeInstanceOf(DuplicateAgentError);
-      expect(await storage.agents.list()).toHaveLength(1);
-    } finally {
-      await storage.close();
-    }
+describe('agents', () => {
+  it('keep names unique regardless of case, and seeding is idempotent', async () => {
+    const storage = await freshStorage();
+    const seeds = [{ name: 'Jane', display_name: 'Jane', password: 'jane-secret-pw' }];
+    expect(await seedAgents(storage.agents, seeds)).toEqual(['Jane']);
+    const hash = (await storage.agents.findByName('jane'))?.password_hash;
+    expect(hash).toMatch(/^\$argon2id\$/);
+    // Second run creates nothing and leaves the stored password as it was.
+    expect(await seedAgents(storage.agents, [{ ...seeds[0]!, password: 'a-different-pw' }])).toEqual([]);
+    expect((await storage.agents.findByName('JANE'))?.password_hash).toBe(hash);
+    await expect(storage.agents.create({ name: 'JANE', display_name: 'x', password_hash: 'h' }, '2026-03-02T09:00:00.000Z')).rejects.toBeInstanceOf(DuplicateAgentError);
+    expect(await storage.agents.list()).toHaveLength(1);
   });
 
-  it('rejects an invalid seed', async () => {
-    const storage = openSqliteStorage(path.join(files.dir, 'bad-seed.db'));
-    try {
-      await expect(seedAgents(storage.agents, [{ name: 'bad name', display_name: 'x', password: 'long-enough' }])).rejects.toThrow();
-      expect(await storage.agents.list()).toHaveLength(0);
-    } finally {
-      await storage.close();
+  it('let only one of two instances create the same name at once', async () => {
+    const { url } = await database();
+    const [a, b] = [await storageOn(url), await storageOn(url)];
+    const results = await Promise.allSettled([
+      a.agents.create({ name: 'Ann', display_name: 'Ann', password_hash: 'h1' }, '2026-03-02T09:00:00.000Z'),
+      b.agents.create({ name: 'ANN', display_name: 'Ann', password_hash: 'h2' }, '2026-03-02T09:00:00.000Z'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.status === 'rejected' && refused.reason).toBeInstanceOf(DuplicateAgentError);
+  });
+
+  it('come back typed: boolean flags, ISO times in UTC, listed by name whatever the case', async () => {
+    const storage = await freshStorage();
+    await storage.agents.create({ name: 'joe', display_name: 'Joe', password_hash: 'h' }, '2026-03-02T10:00:00.000+01:00');
+    const ann = await storage.agents.create({ name: 'Ann', display_name: 'Ann', password_hash: 'h', disabled: true }, '2026-03-02T09:00:00.000Z');
+    await storage.agents.create({ name: 'Bob', display_name: 'Bob', password_hash: 'h' }, '2026-03-02T09:00:00.000Z');
+    expect(ann).toMatchObject({ name: 'Ann', disabled: true, created_at: '2026-03-02T09:00:00.000Z' });
+    const list = await storage.agents.list();
+    expect(list.map((a) => [a.name, a.disabled, a.created_at])).toEqual([
+      ['Ann', true, '2026-03-02T09:00:00.000Z'],
+      ['Bob', false, '2026-03-02T09:00:00.000Z'],
+      ['joe', false, '2026-03-02T09:00:00.000Z'],
+    ]);
+    await storage.agents.setDisabled(ann.id, false);
+    await storage.agents.setPasswordHash(ann.id, 'h2');
+    expect(await storage.agents.findById(ann.id)).toMatchObject({ disabled: false, password_hash: 'h2' });
+    expect(await storage.agents.findById('no-such-id')).toBeNull();
+  });
+
+  it('reject an invalid seed', async () => {
+    const storage = await freshStorage();
+    await expect(seedAgents(storage.agents, [{ name: 'bad name', display_name: 'x', password: 'long-enough' }])).rejects.toThrow();
+    expect(await storage.agents.list()).toHaveLength(0);
+  });
+});
+
+describe('refresh credentials', () => {
+  it('revoke once, count what they revoke and delete, and keep only 64-hex hashes', async () => {
+    const storage = await freshStorage();
+    const jane = await storage.agents.create({ name: 'Jane', display_name: 'Jane', password_hash: 'h' }, '2026-03-02T09:00:00.000Z');
+    const credential = (hash: string, expires: string) =>
+      storage.credentials.create({ agent_id: jane.id, token_hash: hash, created_at: '2026-03-02T09:00:00.000Z', expires_at: expires });
+    const live = await credential('a'.repeat(64), '2026-04-01T00:00:00.000Z');
+    await credential('b'.repeat(64), '2026-03-01T00:00:00.000Z');
+    await credential('c'.repeat(64), '2026-04-01T00:00:00.000Z');
+    expect(live).toMatchObject({ revoked_at: null, last_used_at: null, expires_at: '2026-04-01T00:00:00.000Z' });
+
+    await storage.credentials.markUsed(live.id, '2026-03-02T10:00:00.000Z');
+    await storage.credentials.revoke(live.id, '2026-03-02T11:00:00.000Z');
+    await storage.credentials.revoke(live.id, '2026-03-02T12:00:00.000Z');
+    expect(await storage.credentials.findByTokenHash('a'.repeat(64))).toMatchObject({ last_used_at: '2026-03-02T10:00:00.000Z', revoked_at: '2026-03-02T11:00:00.000Z' });
+    expect(await storage.credentials.revokeAllOfAgent(jane.id, '2026-03-02T12:00:00.000Z')).toBe(2);
+    expect(await storage.credentials.deleteExpired('2026-03-02T00:00:00.000Z')).toBe(1);
+    expect(await storage.credentials.findByTokenHash('b'.repeat(64))).toBeNull();
+    await expect(credential('short', '2026-04-01T00:00:00.000Z')).rejects.toThrow(/check constraint/);
+  });
+});
+
+describe('call log', () => {
+  const T0 = Date.parse('2026-03-02T12:00:00.000Z');
+  const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+  const status = (conversation: string, uuid: string, value: string, s: number, extra: Partial<NewCallEvent> = {}): NewCallEvent => ({
+    conversation_uuid: conversation,
+    uuid,
+    kind: 'status',
+    status: value,
+    agent: null,
+    direction: 'inbound',
+    from: '14155550100',
+    to: '14155550199',
+    timestamp: at(s),
+    raw: JSON.stringify({ status: value, uuid }),
+    received_at: at(s),
+    ...extra,
+  });
+
+  it('store the event and the call in one transaction: a failing summary stores neither', async () => {
+    const storage = await freshStorage();
+    await expect(
+      storage.calls.recordEvent(status('CON-1', 'leg', 'started', 0), () => {
+        throw new Error('summary failed');
+      }),
+    ).rejects.toThrow('summary failed');
+    expect(await storage.calls.counts()).toEqual({ events: 0, calls: 0 });
+
+    const { event, call } = await storage.calls.recordEvent(status('CON-1', 'leg', 'started', 0));
+    expect(event).toMatchObject({ id: expect.any(Number), kind: 'status', status: 'started', timestamp: at(0), from: '14155550100' });
+    expect(call).toMatchObject({ conversation_uuid: 'CON-1', status: 'started', started_at: at(0) });
+    expect(await storage.calls.counts()).toEqual({ events: 1, calls: 1 });
+  });
+
+  it('start a call only from a status event, and keep the payload exactly as received', async () => {
+    const storage = await freshStorage();
+    const raw = '{ "recording_url" : "https://x.example/r",  "b": 1, "a": 2 }';
+    const lone = await storage.calls.recordEvent({ ...status('CON-2', 'leg', 'started', 0), kind: 'record', status: null, uuid: null, raw });
+    expect(lone.call).toBeNull();
+    expect(await storage.calls.getCall('CON-2')).toBeNull();
+    await storage.calls.recordEvent(status('CON-2', 'leg', 'started', 1));
+    const call = await storage.calls.getCall('CON-2');
+    expect(call?.recording_url).toBe('https://x.example/r');
+    expect(call?.events.map((e) => [e.kind, e.raw])).toEqual([
+      ['record', raw],
+      ['status', JSON.stringify({ status: 'started', uuid: 'leg' })],
+    ]);
+  });
+
+  it('serialize concurrent events of one conversation from two instances, so the call sums up all of them', async () => {
+    const { url } = await database();
+    const [a, b] = [await storageOn(url), await storageOn(url)];
+    const events: NewCallEvent[] = [];
+    for (let leg = 0; leg < 6; leg += 1) {
+      events.push(status('CON-race', `leg-${leg}`, 'started', leg), status('CON-race', `leg-${leg}`, 'ringing', leg + 1), status('CON-race', `leg-${leg}`, 'answered', leg + 2));
     }
+    await Promise.all(events.map((event, i) => (i % 2 === 0 ? a : b).calls.recordEvent(event)));
+    const call = await a.calls.getCall('CON-race');
+    expect(call?.events).toHaveLength(events.length);
+    const { events: stored, ...row } = call!;
+    expect(row).toEqual(summarizeCall(null, stored));
+    expect(row.status).toBe('answered');
+  });
+
+  it('let a flow set its fields before any event, and keep them when events come', async () => {
+    const storage = await freshStorage();
+    const patched = await storage.calls.updateCallRecord('CON-3', { flow: 'queue', queue: 'Support', queued_at: at(0) }, at(0));
+    expect(patched).toMatchObject({ conversation_uuid: 'CON-3', status: 'started', flow: 'queue', queue: 'Support', started_at: at(0) });
+    await storage.calls.recordEvent(status('CON-3', 'leg', 'started', 1));
+    await storage.calls.recordEvent(status('CON-3', 'leg', 'answered', 1));
+    await storage.calls.recordEvent(status('CON-3', 'leg', 'completed', 30));
+    const call = await storage.calls.getCall('CON-3');
+    expect(call).toMatchObject({ flow: 'queue', queue: 'Support', status: 'completed', ended_at: at(30), outcome: 'abandoned' });
+    expect(await storage.calls.findCalls({ queue: 'support' }, { limit: 10, offset: 0 })).toMatchObject({ total: 1, items: [{ conversation_uuid: 'CON-3' }] });
+    expect(await storage.calls.queueStats({ from: at(-60), to: at(60) }, 20)).toEqual([
+      { queue: 'Support', offered: 1, answered: 0, abandoned: 1, voicemail: 0, average_wait_s: null, answered_within_threshold: 0 },
+    ]);
+  });
+
+  it("find an agent's calls whatever the case, and their live legs", async () => {
+    const storage = await freshStorage();
+    await storage.calls.recordEvent(status('CON-4', 'caller', 'answered', 0));
+    await storage.calls.recordEvent(status('CON-4', 'agent-leg', 'ringing', 1, { agent: 'Jane', direction: 'outbound', to: 'Jane' }));
+    expect((await storage.calls.callsOfAgent('JANE', { limit: 10, offset: 0 })).total).toBe(1);
+    expect(await storage.calls.liveAgentLegs(at(-60))).toEqual([{ agent: 'Jane', uuid: 'agent-leg', answered: false }]);
+    await storage.calls.recordEvent(status('CON-4', 'agent-leg', 'rejected', 5, { agent: 'Jane', direction: 'outbound', to: 'Jane' }));
+    expect(await storage.calls.liveAgentLegs(at(-60))).toEqual([]);
+    expect((await storage.calls.missedCallsOfAgent('jane', { limit: 10, offset: 0 })).items.map((c) => c.conversation_uuid)).toEqual(['CON-4']);
+    expect((await storage.calls.findCalls({ agent: 'jane', from: at(-1), to: at(1) }, { limit: 10, offset: 0 })).total).toBe(1);
+    expect((await storage.calls.findCalls({ agent: 'joe' }, { limit: 10, offset: 0 })).total).toBe(0);
+  });
+});
+
+describe('flows, queues and voicemail', () => {
+  it('key queues by name whatever the case, keeping the latest spelling', async () => {
+    const storage = await freshStorage();
+    await storage.queues.put({ name: 'support', settings: '{"a":1}', updated_at: '2026-03-02T09:00:00.000Z' });
+    await storage.queues.put({ name: 'Support', settings: '{"a":2}', updated_at: '2026-03-02T09:01:00.000Z' });
+    await storage.queues.put({ name: 'billing', settings: '{}', updated_at: '2026-03-02T09:02:00.000Z' });
+    expect(await storage.queues.list()).toEqual([
+      { name: 'billing', settings: '{}', updated_at: '2026-03-02T09:02:00.000Z' },
+      { name: 'Support', settings: '{"a":2}', updated_at: '2026-03-02T09:01:00.000Z' },
+    ]);
+    expect(await storage.queues.delete('SUPPORT')).toBe(true);
+    expect(await storage.queues.delete('support')).toBe(false);
+  });
+
+  it('replace a number configuration and delete it once', async () => {
+    const storage = await freshStorage();
+    await storage.numbers.put({ number: '14155550199', flow: 'inbound', settings: '{"flow":"inbound"}', updated_at: '2026-03-02T09:00:00.000Z' });
+    await storage.numbers.put({ number: '14155550199', flow: 'ivr', settings: '{"flow":"ivr"}', updated_at: '2026-03-02T09:01:00.000Z' });
+    expect(await storage.numbers.list()).toEqual([{ number: '14155550199', flow: 'ivr', settings: '{"flow":"ivr"}', updated_at: '2026-03-02T09:01:00.000Z' }]);
+    expect(await storage.numbers.delete('14155550199')).toBe(true);
+    expect(await storage.numbers.delete('14155550199')).toBe(false);
+  });
+
+  it('keep the first voicemail of a recording, even when two instances store it at once', async () => {
+    const { url } = await database();
+    const [a, b] = [await storageOn(url), await storageOn(url)];
+    const voicemail = {
+      conversation_uuid: 'CON-VM',
+      caller: '14155550100',
+      number: '14155550199',
+      queue: null,
+      recording_url: 'https://api.example/v1/files/rec-9',
+      recording_uuid: 'rec-9',
+      duration_s: 12,
+      size_bytes: 5_000_000_000,
+      created_at: '2026-03-02T09:00:00.000Z',
+    };
+    const [first, second] = await Promise.all([a.voicemails.create(voicemail), b.voicemails.create({ ...voicemail, caller: 'other' })]);
+    expect(second.id).toBe(first.id);
+    expect(await a.voicemails.list(10)).toEqual([first]);
+    expect(await a.voicemails.get(first.id)).toEqual({ ...voicemail, caller: first.caller, id: first.id });
+    // Without a recording uuid nothing is deduplicated.
+    await a.voicemails.create({ ...voicemail, recording_uuid: null, created_at: '2026-03-02T09:05:00.000Z' });
+    await a.voicemails.create({ ...voicemail, recording_uuid: null, created_at: '2026-03-02T09:06:00.000Z' });
+    expect((await a.voicemails.list(10)).map((v) => v.created_at)).toEqual(['2026-03-02T09:06:00.000Z', '2026-03-02T09:05:00.000Z', '2026-03-02T09:00:00.000Z']);
+  });
+});
+
+describe('presence', () => {
+  it('saves and replaces an agent entry', async () => {
+    const storage = await freshStorage();
+    const jane = await storage.agents.create({ name: 'Jane', display_name: 'Jane', password_hash: 'h' }, '2026-03-02T09:00:00.000Z');
+    const entry = { agent_id: jane.id, status: 'available' as const, since: '2026-03-02T09:00:00.000Z', idle_since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, resume_status: null, last_call_ended_at: null };
+    await storage.presence.save(entry);
+    await storage.presence.save({ ...entry, status: 'wrap-up', wrap_up_ends_at: '2026-03-02T09:10:30.000Z', resume_status: 'available' });
+    expect(await storage.presence.list()).toEqual([{ ...entry, status: 'wrap-up', wrap_up_ends_at: '2026-03-02T09:10:30.000Z', resume_status: 'available' }]);
+  });
+});
+
+describe('login failures', () => {
+  it('count per key after a time, know the oldest, reset and expire', async () => {
+    const storage = await freshStorage();
+    const failures = storage.loginFailures;
+    await failures.record('k1', '2026-03-02T09:00:00.000Z');
+    await failures.record('k1', '2026-03-02T09:01:00.000Z');
+    await failures.record('k2', '2026-03-02T09:02:00.000Z');
+    expect(await failures.count('k1', '2026-03-02T08:00:00.000Z')).toBe(2);
+    // Strictly after `since`.
+    expect(await failures.count('k1', '2026-03-02T09:00:00.000Z')).toBe(1);
+    expect(await failures.oldestSince('k1', '2026-03-02T08:00:00.000Z')).toBe('2026-03-02T09:00:00.000Z');
+    expect(await failures.oldestSince('k3', '2026-03-02T08:00:00.000Z')).toBeNull();
+    expect(await failures.deleteBefore('2026-03-02T09:00:00.000Z')).toBe(1);
+    await failures.reset('k1');
+    expect(await failures.count('k1', '2026-03-02T08:00:00.000Z')).toBe(0);
+    expect(await failures.count('k2', '2026-03-02T08:00:00.000Z')).toBe(1);
+  });
+});
+
+describe('webhook tokens', () => {
+  it('let exactly one of two instances claim a token id, and forget expired ones', async () => {
+    const { url } = await database();
+    const [a, b] = [await storageOn(url), await storageOn(url)];
+    const claims = await Promise.all([a.webhookTokens.claim('jti-1', '2026-03-02T09:05:00.000Z'), b.webhookTokens.claim('jti-1', '2026-03-02T09:05:00.000Z')]);
+    expect(claims.sort()).toEqual([false, true]);
+    expect(await a.webhookTokens.claim('jti-1', '2026-03-02T09:05:00.000Z')).toBe(false);
+    expect(await a.webhookTokens.claim('jti-2', '2026-03-02T09:10:00.000Z')).toBe(true);
+    expect(await a.webhookTokens.deleteExpired('2026-03-02T09:06:00.000Z')).toBe(1);
+    expect(await b.webhookTokens.claim('jti-1', '2026-03-02T09:15:00.000Z')).toBe(true);
+  });
+});
+
+describe('createPgStorage', () => {
+  it('closes the pool it is given unless told it is shared', async () => {
+    const { url } = await database();
+    const shared = await open(url);
+    await createPgStorage(shared, { closeDatabase: false }).close();
+    expect((await shared.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    const owned = await openDatabase(url);
+    await createPgStorage(owned).close();
+    await expect(owned.query('SELECT 1')).rejects.toThrow();
   });
 });
 
 describe('secrets at rest', () => {
-  it('keeps neither the refresh token nor the password in the database files', async () => {
-    const config = testConfig(files, { DATA_DIR: path.join(files.dir, 'secrets') });
+  it('keeps neither the refresh token nor the password in any table', async () => {
+    const { url } = await database();
+    const config = testConfig(files, { DATABASE_URL: url });
     const password = 'plaintext-password-marker-7f3a';
+    // No storage given: the server opens (and on close, closes) its own from DATABASE_URL.
     const app = await buildServer(config, {
       seedAgents: [{ name: 'Jane', display_name: 'Jane', password }],
       logStream: { write: () => undefined },
@@ -102,16 +394,17 @@ describe('secrets at rest', () => {
     expect(token).toHaveLength(43);
     await app.close();
 
-    const dbFile = path.join(config.dataDir, 'switchboard.db');
-    expect(fs.existsSync(dbFile)).toBe(true);
-    const bytes = Buffer.concat(
-      [dbFile, `${dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)),
-    );
-    expect(bytes.length).toBeGreaterThan(0);
+    const db = await open(url);
+    const tables = (await db.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")).rows;
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['agents', 'refresh_credentials', 'login_failures', 'webhook_tokens']));
+    let dump = '';
+    for (const { name } of tables) {
+      const { rows } = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${name.replace(/"/g, '""')}" t`);
+      dump += rows.map((r) => r.row).join('\n');
+    }
     // The hash of the token is there (proving we looked in the right place) but never the token.
-    const { hashToken } = await import('../../../server/auth/credentials');
-    expect(bytes.includes(Buffer.from(hashToken(token)))).toBe(true);
-    expect(bytes.includes(Buffer.from(token))).toBe(false);
-    expect(bytes.includes(Buffer.from(password))).toBe(false);
+    expect(dump).toContain(hashToken(token));
+    expect(dump).not.toContain(token);
+    expect(dump).not.toContain(password);
   });
 });

@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../../../common/backend-api';
 import { buildServer } from '../../../../server/app';
-import { openSqliteStorage } from '../../../../server/storage/sqlite';
+import { openPgStorage } from '../../../../server/storage/pg';
 import { createTestServer, json, type TestServer } from '../helpers';
 
 const ADMIN_TOKEN = 'admin-token-for-the-number-tests-0123456789';
@@ -120,7 +119,7 @@ describe('numbers admin API', () => {
 
   it('keeps numbers across a restart', async () => {
     expect((await put('14155550181', { flow: 'ivr', greeting: 'Welcome back.' })).statusCode).toBe(200);
-    const storage = openSqliteStorage(path.join(t.config.dataDir, 'switchboard.db'));
+    const storage = await openPgStorage(t.database.url);
     const again = await buildServer(t.config, { storage, logStream: { write: () => undefined } });
     try {
       const res = await again.inject({ method: 'GET', url: '/webhooks/answer?to=14155550181&uuid=r1' });

@@ -1,0 +1,234 @@
+/**
+ * The PostgreSQL schema, as numbered migrations (applied by `./migrate`).
+ *
+ * Append new migrations with the next number; never edit one that has shipped, because
+ * databases that already applied it will not run it again.
+ *
+ * Conventions: times are `timestamptz` (read back as ISO strings in UTC, see `./database`),
+ * flags `boolean`. Names agents and queues are known by compare case-insensitively, so
+ * their uniqueness is a unique index on `lower(name)` and lookups use `lower(…)` too (the
+ * indexes below serve them). `from` and `to` are SQL keywords: their columns are `from_addr`
+ * and `to_addr`. JSON documents (event payloads, flow settings) are `text`: they are kept
+ * exactly as written and never queried inside.
+ */
+import type { Migration } from './migrate';
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'agents, credentials, call log, presence, flows, voicemail, login failures, webhook tokens',
+    sql: `
+      CREATE TABLE agents (
+        id            text PRIMARY KEY,
+        name          text NOT NULL,
+        display_name  text NOT NULL,
+        password_hash text NOT NULL,
+        disabled      boolean NOT NULL DEFAULT false,
+        created_at    timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX agents_name_lower ON agents (lower(name));
+
+      -- Only the SHA-256 of a refresh token is stored, never the token.
+      CREATE TABLE refresh_credentials (
+        id           text PRIMARY KEY,
+        agent_id     text NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        token_hash   text NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+        created_at   timestamptz NOT NULL,
+        expires_at   timestamptz NOT NULL,
+        revoked_at   timestamptz,
+        last_used_at timestamptz
+      );
+      CREATE INDEX refresh_credentials_agent ON refresh_credentials (agent_id);
+      CREATE INDEX refresh_credentials_expiry ON refresh_credentials (expires_at);
+
+      -- Every event_url payload. Record, input, transfer and notify events may lack a status or a leg uuid.
+      CREATE TABLE call_events (
+        id                bigserial PRIMARY KEY,
+        conversation_uuid text,
+        uuid              text,
+        kind              text NOT NULL DEFAULT 'status',
+        status            text,
+        agent             text,
+        direction         text,
+        from_addr         text,
+        to_addr           text,
+        timestamp         timestamptz NOT NULL,
+        raw               text NOT NULL,
+        received_at       timestamptz NOT NULL
+      );
+      CREATE INDEX call_events_conversation ON call_events (conversation_uuid, timestamp, id);
+      -- An agent's legs (call history, missed calls, live legs at start-up).
+      CREATE INDEX call_events_agent ON call_events (lower(agent), timestamp) WHERE agent IS NOT NULL;
+      CREATE INDEX call_events_leg ON call_events (uuid, status);
+
+      -- One row per conversation, recomputed from its events and what flows set.
+      CREATE TABLE calls (
+        conversation_uuid text PRIMARY KEY,
+        direction         text,
+        from_addr         text,
+        to_addr           text,
+        agent             text,
+        status            text NOT NULL,
+        started_at        timestamptz NOT NULL,
+        answered_at       timestamptz,
+        ended_at          timestamptz,
+        duration_s        integer,
+        flow              text,
+        queue             text,
+        topic             text,
+        queued_at         timestamptz,
+        wait_s            integer,
+        talk_s            integer,
+        outcome           text,
+        flow_outcome      text,
+        recording_url     text,
+        voicemail_url     text,
+        updated_at        timestamptz NOT NULL
+      );
+      CREATE INDEX calls_started ON calls (started_at DESC, conversation_uuid DESC);
+      CREATE INDEX calls_agent ON calls (lower(agent), started_at DESC) WHERE agent IS NOT NULL;
+      CREATE INDEX calls_queue ON calls (lower(queue), started_at) WHERE queue IS NOT NULL;
+      CREATE INDEX calls_outcome ON calls (outcome, started_at);
+
+      CREATE TABLE agent_presence (
+        agent_id           text PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+        status             text NOT NULL CHECK (status IN ('available', 'busy', 'away', 'wrap-up', 'offline')),
+        since              timestamptz NOT NULL,
+        idle_since         timestamptz,
+        wrap_up_ends_at    timestamptz,
+        resume_status      text CHECK (resume_status IN ('available', 'away', 'offline')),
+        last_call_ended_at timestamptz,
+        updated_at         timestamptz NOT NULL
+      );
+
+      CREATE TABLE number_configs (
+        number     text PRIMARY KEY,
+        flow       text NOT NULL,
+        settings   text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+
+      -- The name's own case is kept; the unique index on lower(name) is the key.
+      CREATE TABLE queue_configs (
+        name       text NOT NULL,
+        settings   text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX queue_configs_name_lower ON queue_configs (lower(name));
+
+      CREATE TABLE voicemails (
+        id                text PRIMARY KEY,
+        conversation_uuid text,
+        caller            text,
+        number            text,
+        queue             text,
+        recording_url     text NOT NULL,
+        recording_uuid    text UNIQUE,
+        duration_s        integer,
+        size_bytes        bigint,
+        created_at        timestamptz NOT NULL
+      );
+      CREATE INDEX voicemails_created ON voicemails (created_at DESC, id DESC);
+
+      -- Failed logins per agent name and client address, shared by every backend instance.
+      CREATE TABLE login_failures (
+        key       text NOT NULL,
+        failed_at timestamptz NOT NULL
+      );
+      CREATE INDEX login_failures_key ON login_failures (key, failed_at);
+      CREATE INDEX login_failures_time ON login_failures (failed_at);
+
+      -- Signed-webhook token ids already accepted (replay protection), kept until they expire.
+      CREATE TABLE webhook_tokens (
+        jti        text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX webhook_tokens_expiry ON webhook_tokens (expires_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'presence in the database: legs, connections, reservations, timers',
+    sql: `
+      -- The whole of an agent's presence lives in its row, so any instance can apply the next
+      -- change (under SELECT … FOR UPDATE) and a restart loses nothing. version grows with
+      -- every write: instances' caches keep the newest row they have seen.
+      ALTER TABLE agent_presence
+        ADD COLUMN before_status          text CHECK (before_status IN ('available', 'busy', 'away', 'wrap-up', 'offline')),
+        ADD COLUMN before_idle_since      timestamptz,
+        ADD COLUMN before_wrap_up_ends_at timestamptz,
+        ADD COLUMN answered_while_busy    boolean NOT NULL DEFAULT false,
+        ADD COLUMN offline_after_call     boolean NOT NULL DEFAULT false,
+        ADD COLUMN grace_ends_at          timestamptz,
+        ADD COLUMN reserved_call          text,
+        ADD COLUMN reserved_at            timestamptz,
+        ADD COLUMN version                bigint NOT NULL DEFAULT 0;
+      CREATE INDEX agent_presence_reserved ON agent_presence (reserved_at) WHERE reserved_call IS NOT NULL;
+
+      -- An agent's legs: live ones (ended_at null) keep them busy; ended ones are kept a while
+      -- so a late event for a finished leg changes nothing.
+      CREATE TABLE agent_legs (
+        agent_id  text NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        leg_uuid  text NOT NULL,
+        answered  boolean NOT NULL DEFAULT false,
+        seen_at   timestamptz NOT NULL DEFAULT now(),
+        ended_at  timestamptz,
+        PRIMARY KEY (agent_id, leg_uuid)
+      );
+      CREATE INDEX agent_legs_ended ON agent_legs (ended_at) WHERE ended_at IS NOT NULL;
+      CREATE INDEX agent_legs_live ON agent_legs (seen_at) WHERE ended_at IS NULL;
+
+      -- Open live connections (the app's event stream), on whichever instance holds them;
+      -- seen_at is that instance's heartbeat, so a dead instance's rows stop counting.
+      CREATE TABLE agent_connections (
+        id          text PRIMARY KEY,
+        agent_id    text NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        instance_id text NOT NULL,
+        opened_at   timestamptz NOT NULL DEFAULT now(),
+        seen_at     timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX agent_connections_agent ON agent_connections (agent_id, seen_at);
+      CREATE INDEX agent_connections_instance ON agent_connections (instance_id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'durable call model: calls being put through, agent legs, queue lines, processed webhooks',
+    // Queried by server/calls/store.ts; a call's routing state is the flows' JSON (server/flows/runtime.ts).
+    sql: `
+    CREATE TABLE flow_calls (
+      id                text PRIMARY KEY,
+      conversation_uuid text,
+      state             jsonb NOT NULL,
+      ended             boolean NOT NULL DEFAULT false,
+      created_at        timestamptz NOT NULL DEFAULT now(),
+      updated_at        timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX flow_calls_open ON flow_calls (created_at) WHERE NOT ended;
+    CREATE INDEX flow_calls_conversation ON flow_calls (conversation_uuid);
+    CREATE TABLE flow_legs (
+      leg_uuid   text PRIMARY KEY,
+      call_id    text NOT NULL REFERENCES flow_calls(id) ON DELETE CASCADE,
+      agent      text,
+      context    jsonb,
+      created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX flow_legs_call ON flow_legs (call_id);
+    CREATE TABLE queue_entries (
+      call_id           text PRIMARY KEY REFERENCES flow_calls(id) ON DELETE CASCADE,
+      queue             text NOT NULL,
+      joined_at         timestamptz NOT NULL,
+      offering          text,
+      declined          jsonb NOT NULL DEFAULT '{}'::jsonb,
+      last_announced_at timestamptz NOT NULL
+    );
+    CREATE INDEX queue_entries_line ON queue_entries (lower(queue), joined_at);
+    CREATE TABLE processed_webhooks (
+      key        text PRIMARY KEY,
+      created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX processed_webhooks_age ON processed_webhooks (created_at);
+  `,
+  },
+];
