@@ -27,17 +27,21 @@ export const callListQuery = z.object({
 /**
  * Shape a stored call for the API.
  *
- * Events keep only leg, status and time; the raw payloads stay on the server.
+ * Events keep only leg, status and time; the raw payloads stay on the server. With `agent`,
+ * only the events an agent may see: the caller's side and their own legs, not another
+ * agent's who was offered the same call.
  */
-export function toCallLogEntry(call: CallWithEvents): CallLogEntry {
+export function toCallLogEntry(call: CallWithEvents, agent?: string): CallLogEntry {
   const { events, ...record } = call;
-  return { ...record, events: events.map((e) => ({ uuid: e.uuid, kind: e.kind, status: e.status, agent: e.agent, timestamp: e.timestamp })) };
+  const own = agent?.toLowerCase();
+  const visible = own === undefined ? events : events.filter((e) => e.agent === null || e.agent.toLowerCase() === own);
+  return { ...record, events: visible.map((e) => ({ uuid: e.uuid, kind: e.kind, status: e.status, agent: e.agent, timestamp: e.timestamp })) };
 }
 
 /**
  * Register `/api/config`, `/api/calls` and `/api/health`.
  *
- * Only the call log needs a login; configuration and health are public.
+ * Only the call log needs a login (and shows the agent's own calls); configuration and health are public.
  */
 export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/health', async (): Promise<HealthResponse> => ({ ok: true }));
@@ -47,10 +51,12 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     contact_number: ctx.config.contactNumber,
   }));
 
+  // An agent's own calls only (answered or offered); the operator reads them all through `/api/admin/calls`.
   app.get('/api/calls', async (request): Promise<CallLogEntry[]> => {
-    await authenticateAgent(ctx, request);
+    const { agent } = await authenticateAgent(ctx, request);
     const { limit } = parseWith(callListQuery, request.query, 'query');
-    const calls = await ctx.storage.calls.listCalls(limit);
-    return calls.map(toCallLogEntry);
+    const page = await ctx.storage.calls.callsOfAgent(agent.name, { limit, offset: 0 });
+    const calls = await Promise.all(page.items.map((call) => ctx.storage.calls.getCall(call.conversation_uuid)));
+    return calls.filter((call): call is CallWithEvents => call !== null).map((call) => toCallLogEntry(call, agent.name));
   });
 }

@@ -12,18 +12,43 @@ import { authenticateAgent } from '../auth/routes';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
 import { intParam } from '../http/query';
+import { readStoredSettings } from '../numbers/directory';
+import { queueSettings } from '../queues/schema';
+import type { QueueConfigRepository } from '../storage/flow-types';
 import type { VoiceApi } from '../vonage/voice-api';
 import type { VoicemailService, VoicemailView } from './service';
 
 const listQuery = z.object({ limit: intParam(1, 200, 50) });
 const idParams = z.object({ id: z.string().uuid('must be a voicemail id') });
 
+/** How many of the newest voicemails an agent's list is picked from: the repository lists them unfiltered. */
+export const AGENT_VOICEMAIL_WINDOW = 1000;
+
+/**
+ * Which voicemails `agent` may list and play, by the queue they were left in: a queue they
+ * serve (its `agents` name them, or name nobody, which means every agent), or no queue at
+ * all (the inbound and IVR flows' voicemail, the contact center's shared mailbox). A queue
+ * no longer configured is served by nobody: its voicemails are left to the operator.
+ *
+ * Read from storage (written before the directory's cache), so a change applies at once.
+ */
+export async function voicemailAccess(queues: Pick<QueueConfigRepository, 'list'>, agent: string): Promise<(queue: string | null) => boolean> {
+  const name = agent.toLowerCase();
+  const served = new Set<string>();
+  for (const row of await queues.list()) {
+    const settings = readStoredSettings(queueSettings, row.settings);
+    if (settings && (settings.agents.length === 0 || settings.agents.some((a) => a.toLowerCase() === name))) served.add(row.name.toLowerCase());
+  }
+  return (queue) => queue === null || served.has(queue.toLowerCase());
+}
+
 /** Register the agents' and the admin's voicemail routes. */
 export function registerVoicemailRoutes(app: FastifyInstance, ctx: AppContext, voicemail: VoicemailService, voice: Pick<VoiceApi, 'fetchFile'>): void {
-  const audio = async (request: FastifyRequest, reply: FastifyReply) => {
+  /** Stream a voicemail's audio; `allowed` (agents) hides one of another's queue as if it did not exist. */
+  const audio = async (request: FastifyRequest, reply: FastifyReply, allowed: (queue: string | null) => boolean = () => true) => {
     const { id } = parseWith(idParams, request.params, 'query');
     const record = await voicemail.get(id);
-    if (!record) throw new HttpError(404, 'not_found', 'No such voicemail', { field: 'id' });
+    if (!record || !allowed(record.queue)) throw new HttpError(404, 'not_found', 'No such voicemail', { field: 'id' });
     if (!voicemail.isPlatformUrl(record.recording_url)) throw new HttpError(404, 'not_found', 'The recording is not available', { field: 'id' });
     let upstream: Response;
     try {
@@ -41,14 +66,16 @@ export function registerVoicemailRoutes(app: FastifyInstance, ctx: AppContext, v
     return reply.send(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>));
   };
 
+  // Agents: the voicemails of their queues and the shared mailbox (see voicemailAccess); the operator's routes list all.
   app.get('/api/voicemails', async (request): Promise<VoicemailView[]> => {
-    await authenticateAgent(ctx, request);
+    const { agent } = await authenticateAgent(ctx, request);
     const { limit } = parseWith(listQuery, request.query, 'query');
-    return voicemail.list(limit, '/api/voicemails');
+    const allowed = await voicemailAccess(ctx.storage.queues, agent.name);
+    return (await voicemail.list(AGENT_VOICEMAIL_WINDOW, '/api/voicemails')).filter((v) => allowed(v.queue)).slice(0, limit);
   });
   app.get('/api/voicemails/:id/audio', async (request, reply) => {
-    await authenticateAgent(ctx, request);
-    return audio(request, reply);
+    const { agent } = await authenticateAgent(ctx, request);
+    return audio(request, reply, await voicemailAccess(ctx.storage.queues, agent.name));
   });
 
   void app.register(async (scope) => {
@@ -57,6 +84,6 @@ export function registerVoicemailRoutes(app: FastifyInstance, ctx: AppContext, v
       const { limit } = parseWith(listQuery, request.query, 'query');
       return voicemail.list(limit, '/api/admin/voicemails');
     });
-    scope.get('/api/admin/voicemails/:id/audio', audio);
+    scope.get('/api/admin/voicemails/:id/audio', async (request, reply) => audio(request, reply));
   });
 }

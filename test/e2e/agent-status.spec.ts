@@ -3,7 +3,7 @@
  * stream (available on connecting, away, busy while a leg rings, wrap-up with a countdown),
  * and the agent's own choice goes back to the backend.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
@@ -44,7 +44,7 @@ async function backendStatus(token: string): Promise<string> {
 async function legEvent(status: string, extra: Record<string, string> = {}): Promise<void> {
   const body = JSON.stringify({ status, uuid: 'e2e-jane-leg', conversation_uuid: 'CON-e2e-status', direction: 'outbound', from: '14155550100', to: 'Jane', ...extra });
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const claims = { iat: Math.floor(Date.now() / 1000), iss: 'Vonage', payload_hash: createHash('sha256').update(body).digest('hex') };
+  const claims = { iat: Math.floor(Date.now() / 1000), iss: 'Vonage', jti: randomUUID(), payload_hash: createHash('sha256').update(body).digest('hex') };
   const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
   const signature = createHmac('sha256', platform.platform.sandbox.store.account.signature_secret).update(unsigned).digest('base64url');
   const response = await fetch(`${platform.serverUrl}/webhooks/event`, {

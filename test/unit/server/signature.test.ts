@@ -16,7 +16,9 @@ function sign(claims: Record<string, unknown>, secret = SECRET, alg = 'HS256'): 
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const nowS = () => Math.floor(Date.now() / 1000);
+/** The test server's clock, which the signature check judges `iat` by. */
+const nowS = () => Math.floor(t.clock.nowMs / 1000);
+let jtis = 0;
 
 let t: TestServer;
 beforeAll(async () => {
@@ -27,7 +29,8 @@ afterAll(async () => {
 });
 
 const body = JSON.stringify({ status: 'started', uuid: 'sig-leg', conversation_uuid: 'CON-sig', from: '14155550100', to: '14155550199' });
-const claims = () => ({ iat: nowS(), jti: 'j1', iss: 'Vonage', payload_hash: sha256(body), api_key: 'abcd1234' });
+/** Vonage's claims for the body, issued now, each call with a token id of its own. */
+const claims = () => ({ iat: nowS(), jti: `j${++jtis}`, iss: 'Vonage', payload_hash: sha256(body), api_key: 'abcd1234' });
 const post = (authorization: string | undefined, payload = body, contentType = 'application/json') =>
   t.app.inject({
     method: 'POST',
@@ -54,8 +57,13 @@ describe('signed webhooks', () => {
     ['a token signed with another secret', () => `Bearer ${sign(claims(), 'another-secret-of-enough-length')}`],
     ['an unsigned token (alg none)', () => `Bearer ${sign(claims(), SECRET, 'none')}`],
     ['a tampered body', () => `Bearer ${sign(claims())}`, body.replace('started', 'answered')],
-    ['a token without payload_hash', () => `Bearer ${sign({ iat: nowS() })}`],
+    ['a token without payload_hash', () => `Bearer ${sign({ iat: nowS(), jti: 'no-hash' })}`],
     ['an expired token', () => `Bearer ${sign({ ...claims(), exp: nowS() - 60 })}`],
+    ['a token without iat', () => `Bearer ${sign({ ...claims(), iat: undefined })}`],
+    ['a token issued a year ago', () => `Bearer ${sign({ ...claims(), iat: nowS() - 365 * 24 * 3600 })}`],
+    ['a token issued over 5 minutes ago', () => `Bearer ${sign({ ...claims(), iat: nowS() - 301 })}`],
+    ['a token issued over a minute in the future', () => `Bearer ${sign({ ...claims(), iat: nowS() + 61 })}`],
+    ['a token without jti', () => `Bearer ${sign({ ...claims(), jti: undefined })}`],
     ['a token whose signature was altered', () => `Bearer ${sign(claims()).slice(0, -2)}xx`],
   ];
   it.each(refused)('refuses %s with 401 JSON and stores nothing', async (_label, header, payload) => {
@@ -71,7 +79,15 @@ describe('signed webhooks', () => {
     const app = Fastify();
     await app.register(async (scope) => {
       captureRawBodies(scope);
-      scope.get('/hook', { preHandler: requireVonageSignature({ signatureSecret: SECRET }) }, async () => ({ ok: true }));
+      const used = new Set<string>();
+      const guard = {
+        claim: async (jti: string) => {
+          if (used.has(jti)) return false;
+          used.add(jti);
+          return true;
+        },
+      };
+      scope.get('/hook', { preHandler: requireVonageSignature({ signatureSecret: SECRET }, guard, () => new Date(t.clock.nowMs)) }, async () => ({ ok: true }));
     });
     const query = 'to=14155550199&from=14155550100&uuid=u1';
     const good = sign({ ...claims(), payload_hash: sha256(JSON.stringify({ to: '14155550199', from: '14155550100', uuid: 'u1' })) });
@@ -81,6 +97,38 @@ describe('signed webhooks', () => {
     const empty = sign({ ...claims(), payload_hash: sha256('') });
     expect((await app.inject({ method: 'GET', url: `/hook?${query}`, headers: { authorization: `Bearer ${empty}` } })).statusCode).toBe(401);
     await app.close();
+  });
+
+  it('refuses a replayed signature: the same token a second time is a 401 and stores nothing', async () => {
+    const token = `Bearer ${sign(claims())}`;
+    expect((await post(token)).statusCode).toBe(204);
+    const before = await t.storage.calls.counts();
+    for (let i = 0; i < 2; i++) {
+      const replay = await post(token);
+      expect(replay.statusCode).toBe(401);
+      expect(json<ApiErrorBody>(replay).error).toEqual({ code: 'invalid_signature', message: 'The webhook signature has already been used' });
+    }
+    expect(await t.storage.calls.counts()).toEqual(before);
+  });
+
+  it('refuses a token replayed against another signed webhook', async () => {
+    const token = `Bearer ${sign(claims())}`;
+    expect((await post(token)).statusCode).toBe(204);
+    // The answer_url by POST hashes the same body; the token is spent all the same.
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/answer', headers: { 'content-type': 'application/json', authorization: token }, payload: body });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('judges iat by the server clock: a token accepted now is refused once it is over 5 minutes old', async () => {
+    const token = `Bearer ${sign(claims())}`;
+    t.clock.nowMs += 301_000;
+    try {
+      const res = await post(token);
+      expect(res.statusCode).toBe(401);
+      expect(json<ApiErrorBody>(res).error.message).toMatch(/too old/);
+    } finally {
+      t.clock.nowMs -= 301_000;
+    }
   });
 
   it('does not check signatures when no secret is configured', async () => {

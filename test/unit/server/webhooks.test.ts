@@ -205,7 +205,8 @@ describe('GET /api/calls', () => {
   });
 
   it('returns calls newest first with their events', async () => {
-    await post({ status: 'started', uuid: 'newest-leg', conversation_uuid: 'CON-newest', timestamp: '2026-03-03T00:00:00.000Z' });
+    // Jane's own call (her leg), as the list shows only the calls she answered or was offered.
+    await post({ status: 'started', uuid: 'newest-leg', conversation_uuid: 'CON-newest', to: 'Jane', timestamp: '2026-03-03T00:00:00.000Z' });
     const jane = AGENTS[0];
     const refresh = await loginDesktop(t.app, jane.name, jane.password);
     const res = await t.app.inject({ method: 'GET', url: '/api/calls', headers: { authorization: `Bearer ${refresh}` } });
@@ -227,6 +228,59 @@ describe('GET /api/calls', () => {
       expect(r.statusCode).toBe(400);
       expect(json<ApiErrorBody>(r).error.field).toBe('limit');
     }
+  });
+});
+
+describe('absurd webhook bodies', () => {
+  const deep = (levels: number) => `{"status":"started","uuid":"deep-leg","conversation_uuid":"CON-deep","x":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`;
+
+  it('answers an event nested 8,000 levels deep with a 400 naming the problem, and stores nothing', async () => {
+    const before = await t.storage.calls.counts();
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/event', headers: { 'content-type': 'application/json' }, payload: deep(8000) });
+    expect(res.statusCode).toBe(400);
+    expect(json<ApiErrorBody>(res).error.code).toBe('body_too_deep');
+    expect(json<ApiErrorBody>(res).error.message).toMatch(/nested more than 32 levels/);
+    expect(await t.storage.calls.counts()).toEqual(before);
+    expect(await t.storage.calls.getCall('CON-deep')).toBeNull();
+  });
+
+  it('refuses a form event whose field carries JSON nested too deep', async () => {
+    const before = await t.storage.calls.counts();
+    const form = new URLSearchParams({ status: 'started', uuid: 'deep-leg', conversation_uuid: 'CON-deep', custom: `${'['.repeat(5000)}${']'.repeat(5000)}` }).toString();
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/event', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    expect(res.statusCode).toBe(400);
+    expect(json<ApiErrorBody>(res).error.code).toBe('body_too_deep');
+    expect(await t.storage.calls.counts()).toEqual(before);
+  });
+
+  it('still stores an event with an ordinary nested field', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/event', headers: { 'content-type': 'application/json' }, payload: deep(5) });
+    expect(res.statusCode).toBe(204);
+    expect(await t.storage.calls.getCall('CON-deep')).not.toBeNull();
+  });
+
+  it.each([
+    ['JSON', 'application/json', JSON.stringify({ status: 'started', uuid: 'big-leg', conversation_uuid: 'CON-big', pad: 'x'.repeat(100 * 1024) })],
+    ['a form', 'application/x-www-form-urlencoded', `status=started&uuid=big-leg&conversation_uuid=CON-big&pad=${'x'.repeat(100 * 1024)}`],
+  ])('answers an oversized %s event with a 413 and stores nothing', async (_kind, contentType, payload) => {
+    const before = await t.storage.calls.counts();
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/event', headers: { 'content-type': contentType }, payload });
+    expect(res.statusCode).toBe(413);
+    expect(json<ApiErrorBody>(res).error.code).toBe('payload_too_large');
+    expect(await t.storage.calls.counts()).toEqual(before);
+  });
+
+  it('answers the JSON API the same way', async () => {
+    const deepLogin = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"name":"Jane","password":${'['.repeat(8000)}${']'.repeat(8000)}}`,
+    });
+    expect(deepLogin.statusCode).toBe(400);
+    expect(json<ApiErrorBody>(deepLogin).error.code).toBe('body_too_deep');
+    const big = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'Jane', password: 'x'.repeat(100 * 1024) } });
+    expect(big.statusCode).toBe(413);
   });
 });
 

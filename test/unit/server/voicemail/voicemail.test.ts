@@ -110,3 +110,71 @@ describe('voicemail', () => {
     expect(json<ApiErrorBody>(limit).error.field).toBe('limit');
   });
 });
+
+describe('which voicemails an agent may hear', () => {
+  const ids: Record<string, string> = {};
+  let jane: string;
+  let joe: string;
+  const list = async (token: string) =>
+    json<Array<{ id: string; queue: string | null; audio_url: string }>>(await t.app.inject({ method: 'GET', url: '/api/voicemails', headers: { authorization: `Bearer ${token}` } }));
+  const play = (token: string, id: string) => t.app.inject({ method: 'GET', url: `/api/voicemails/${id}/audio`, headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    // sales: Joe only. support: nobody named, so every agent. gone: a queue no longer configured.
+    expect((await t.app.inject({ method: 'PUT', url: '/api/admin/queues/sales', headers: admin, payload: { agents: ['Joe'] } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'PUT', url: '/api/admin/queues/support', headers: admin, payload: { agents: [] } })).statusCode).toBe(200);
+    for (const queue of ['sales', 'Support', 'gone', null]) {
+      const stored = await t.storage.voicemails.create({
+        conversation_uuid: null,
+        caller: '14155550100',
+        number: '14155550199',
+        queue,
+        recording_url: `${platformUrl}/v1/files/rec-1`,
+        recording_uuid: `rec-scope-${queue ?? 'none'}`,
+        duration_s: 3,
+        size_bytes: AUDIO.length,
+        created_at: '2026-03-02T09:05:00.000Z',
+      });
+      ids[queue ?? 'none'] = stored.id;
+    }
+    jane = await loginDesktop(t.app, 'Jane', 'jane-secret-pw');
+    joe = await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
+  });
+
+  it('lists to agent A only the voicemails of queues she serves and those left in no queue', async () => {
+    const janes = (await list(jane)).map((v) => v.id);
+    expect(janes).toContain(ids.Support);
+    expect(janes).toContain(ids.none);
+    expect(janes).not.toContain(ids.sales);
+    expect(janes).not.toContain(ids.gone);
+    const joes = (await list(joe)).map((v) => v.id);
+    expect(joes).toEqual(expect.arrayContaining([ids.sales, ids.Support, ids.none]));
+    expect(joes).not.toContain(ids.gone);
+  });
+
+  it('answers 404 when agent A asks for a voicemail of a queue she does not serve, and plays it to an agent who does', async () => {
+    const refused = await play(jane, ids.sales!);
+    expect(refused.statusCode).toBe(404);
+    expect(json<ApiErrorBody>(refused).error.code).toBe('not_found');
+    expect((await play(jane, ids.gone!)).statusCode).toBe(404);
+    expect((await play(jane, ids.Support!)).statusCode).toBe(200);
+    expect((await play(jane, ids.none!)).statusCode).toBe(200);
+    expect((await play(joe, ids.sales!)).rawPayload.equals(AUDIO)).toBe(true);
+  });
+
+  it('follows the queue settings at once: adding Jane to sales lets her hear it', async () => {
+    expect((await t.app.inject({ method: 'PUT', url: '/api/admin/queues/sales', headers: admin, payload: { agents: ['Joe', 'jane'] } })).statusCode).toBe(200);
+    expect((await list(jane)).map((v) => v.id)).toContain(ids.sales);
+    expect((await play(jane, ids.sales!)).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'PUT', url: '/api/admin/queues/sales', headers: admin, payload: { agents: ['Joe'] } })).statusCode).toBe(200);
+  });
+
+  it('lets the admin list and play every voicemail', async () => {
+    const all = json<Array<{ id: string; audio_url: string }>>(await t.app.inject({ method: 'GET', url: '/api/admin/voicemails', headers: admin }));
+    expect(all.map((v) => v.id)).toEqual(expect.arrayContaining(Object.values(ids)));
+    for (const id of [ids.sales!, ids.gone!]) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/admin/voicemails/${id}/audio`, headers: admin });
+      expect(res.statusCode).toBe(200);
+    }
+  });
+});
