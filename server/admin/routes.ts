@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { agentName, type AgentStatus, type CallLogRecord, type CallPage } from '../../common/backend-api';
+import { PresenceTransitionError } from '../agents/presence';
 import { hashPassword } from '../auth/passwords';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
@@ -48,6 +49,12 @@ export const createAgentRequest = z.object({
 
 /** `POST /api/admin/agents/:name/password`. */
 export const resetPasswordRequest = z.object({ password });
+
+/**
+ * `PUT /api/admin/agents/:name/status`: force an agent's status, from whatever it is (a busy
+ * agent whose call never ended, say). Busy and wrap-up are the calls' to decide.
+ */
+export const adminStatusRequest = z.object({ status: z.enum(['available', 'away', 'offline']) });
 
 const agentParams = z.object({ name: agentName });
 
@@ -119,7 +126,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     const endSessions = async (agent: AgentRecord, reason: string): Promise<number> => {
       const revoked = await ctx.storage.credentials.revokeAllOfAgent(agent.id, ctx.now().toISOString());
       ctx.agentStreams.closeAgent(agent.id, reason);
-      ctx.presence.set(agent.id, 'offline', reason);
+      await ctx.presence.set(agent.id, 'offline', reason);
       return revoked;
     };
 
@@ -137,7 +144,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
         if (error instanceof DuplicateAgentError) throw new HttpError(409, 'agent_exists', 'name is taken by another agent', { field: 'name' });
         throw error;
       }
-      ctx.presence.track(agent);
+      await ctx.presence.track(agent);
       request.log.info({ agent: agent.name }, 'admin created agent');
       return reply.code(201).send(view(agent));
     });
@@ -164,6 +171,22 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
       // A new password ends every session the old one opened.
       const revoked = await endSessions(agent, 'password-reset');
       request.log.info({ agent: agent.name, revoked }, 'admin reset agent password');
+      return view(agent);
+    });
+
+    scope.put('/api/admin/agents/:name/status', async (request): Promise<AdminAgentView> => {
+      // Addressed by name like every admin route; an agent's id is understood too.
+      const param = (request.params as { name?: unknown }).name;
+      const byId = typeof param === 'string' ? await ctx.storage.agents.findById(param) : null;
+      const agent = byId ?? (await agentNamed(request.params));
+      const { status } = parseWith(adminStatusRequest, request.body);
+      try {
+        await ctx.presence.set(agent.id, status, 'admin');
+      } catch (error) {
+        if (error instanceof PresenceTransitionError) throw new HttpError(409, 'status_conflict', error.message, { field: 'status' });
+        throw error;
+      }
+      request.log.info({ agent: agent.name, status }, 'admin set agent status');
       return view(agent);
     });
 

@@ -1,19 +1,41 @@
 /**
- * Agent presence: who can take a call right now, and since when.
+ * Agent presence on PostgreSQL: who can take a call right now, and since when — shared by
+ * every backend instance.
  *
- * Agents choose available or away themselves; calls make them busy and then wrap-up (after-call
- * work, {@link PresenceOptions.wrapUpS} long, which they may end early); losing their live
- * connection (the app's event stream) for longer than {@link PresenceOptions.graceS} makes them
- * offline, and so does logging out. Routing asks {@link Presence.availableLongestIdle}.
+ * The state is only in the database: each agent's row in `agent_presence`, their legs in
+ * `agent_legs` and their open app connections in `agent_connections`. Every change is one
+ * transaction that locks the agent's row, applies the rules of `./presence-rules`, writes,
+ * arms or cancels the agent's timers (wrap-up end, connection grace) as keyed jobs of the
+ * {@link JobQueue} and notifies channel `presence` with the agent's id. A restart therefore
+ * loses nothing, and any instance may apply the next change or run the next timer.
  *
- * State lives in memory (one backend instance decides) and every change is written through
- * the {@link PresenceRepository}; see {@link Presence.restore} for how a restart rebuilds it.
+ * Each instance LISTENs on `presence` with a connection of its own and keeps a cache of
+ * every agent's row, so reads ({@link PresenceService.get}, `list`, …) stay synchronous and
+ * {@link PresenceService.onChange} reports changes made by any instance.
+ *
+ * Routing reserves agents ({@link PresenceService.reserveNext}): an agent is offered one
+ * caller at a time across all instances, and stays "available" for everyone to see meanwhile.
  */
-import type { AgentStatus } from '../../common/backend-api';
-import type { AgentRecord, LiveAgentLeg, PresenceRecord, PresenceRepository } from '../storage/types';
-import { PROGRESS_STATUSES, TERMINAL_STATUSES } from '../webhooks/call-log';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DEFAULT_RESERVATION_TTL_S } from '../config';
+import type { Database, Sql } from '../db/database';
+import { installJobSchema, type JobQueue } from '../jobs/queue';
+import type { AgentRecord } from '../storage/types';
+import {
+  applyPresenceEvent,
+  PresenceTransitionError,
+  stateFields,
+  type AgentStatus,
+  type LegState,
+  type PresenceEvent,
+  type PresenceOutcome,
+  type PresenceState,
+  type ResumeStatus,
+} from './presence-rules';
 
 export type { AgentStatus } from '../../common/backend-api';
+export { PresenceTransitionError } from './presence-rules';
 
 /** One agent's presence, as routing, the admin API and the agent's event stream see it. */
 export interface PresenceEntry {
@@ -27,11 +49,14 @@ export interface PresenceEntry {
   idleSince: string | null;
   /** While in wrap-up: when it ends on its own. */
   wrapUpEndsAt: string | null;
+  /** The call the agent is reserved for (being offered), if any; they are offered no other meanwhile. */
+  reservedCall: string | null;
 }
 
-/** A call event about one of an agent's legs, as {@link Presence.noteCallEvent} takes it. */
+/** A call event about one of an agent's legs, as {@link PresenceService.noteCallEvent} takes it. */
 export interface AgentLegEvent {
-  agentId: string;
+  /** The agent's (app user) name, any case. */
+  agentName: string;
   /** The leg's uuid. */
   uuid: string;
   /** The event_url status (ringing, answered, completed, rejected, …). */
@@ -40,461 +65,760 @@ export interface AgentLegEvent {
   at?: string;
 }
 
-/** Thrown by {@link Presence.set} and {@link Presence.choose} for a change the current status does not allow. */
-export class PresenceTransitionError extends Error {
-  constructor(
-    readonly from: AgentStatus,
-    readonly to: AgentStatus,
-    message = `Cannot change status from ${from} to ${to}`,
-  ) {
-    super(message);
-    this.name = 'PresenceTransitionError';
-  }
+/** What {@link PresenceService.reserveNext} picks from. */
+export interface ReserveRequest {
+  /** The call the agent is reserved for (the caller's leg or conversation: the flows' choice). */
+  callId: string;
+  /** Agents not to offer it to (lower-case names): those who declined, those tried already. */
+  exclude: readonly string[];
+  /** The agents who may take it (lower-case names); empty: any agent. */
+  members: readonly string[];
+  /** An agent to take first if eligible (lower case or not), e.g. the number's fixed agent. */
+  prefer?: string | undefined;
 }
 
-/** Timers, injectable so tests can run a fake clock. */
-export interface PresenceTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Where presence reports changes and write failures; a pino logger fits. */
+/** Where presence reports changes and failures; a pino logger fits. */
 export interface PresenceLog {
   info(object: object, message: string): void;
+  warn?(object: object, message: string): void;
   error(object: object, message: string): void;
 }
 
-/** Options of {@link Presence}. */
+/** Options of {@link PresenceService}. */
 export interface PresenceOptions {
-  /** Where each change is saved. */
-  repository: PresenceRepository;
-  now: () => Date;
+  db: Database;
+  /** Where the wrap-up and grace timers and the periodic sweep run; the service registers its tasks on it. */
+  jobs: JobQueue;
+  /** Stamps the rows (since, idle since, wrap-up end); timers themselves run on the wall clock. */
+  now?: () => Date;
   /** Length of after-call work in seconds; 0 skips wrap-up. */
   wrapUpS: number;
-  /** How long a dropped live connection may stay away before the agent goes offline, in seconds. */
+  /** How long a lost live connection may stay away before the agent goes offline, in seconds. */
   graceS: number;
-  timers?: PresenceTimers;
+  /** A reservation older than this counts as free (ring time plus grace), in seconds; default 60. */
+  reservationTtlS?: number;
+  /** This instance's id in `agent_connections` (default: a new uuid per start). */
+  instanceId?: string;
+  /** How often this instance refreshes its connections' `seen_at` (default 15 s). */
+  heartbeatMs?: number;
+  /** Connections not refreshed for this long are gone (default 45 s). */
+  connectionTimeoutMs?: number;
+  /** How often the sweep (stale reservations, dead instances' connections, old legs) runs (default 15 s). */
+  sweepMs?: number;
+  /** First delay before reconnecting a lost listener, doubled up to 10 s (default 250 ms). */
+  reconnectMs?: number;
   log?: PresenceLog;
 }
 
-/** Which status may follow which; same-status changes are no-ops. */
-const TRANSITIONS: Readonly<Record<AgentStatus, readonly AgentStatus[]>> = {
-  offline: ['available', 'away', 'busy'],
-  available: ['away', 'busy', 'offline'],
-  away: ['available', 'busy', 'offline'],
-  busy: ['wrap-up', 'available', 'away', 'offline'],
-  'wrap-up': ['available', 'away', 'busy', 'offline'],
-};
+const TASK_WRAP_UP = 'presence:wrap-up';
+const TASK_GRACE = 'presence:grace';
+const TASK_SWEEP = 'presence:sweep';
+const SWEEP_KEY = 'presence:sweep';
 
-/** Ended leg uuids remembered per agent, so a late event for a finished leg changes nothing. */
-const ENDED_LEGS_KEPT = 32;
+/** Ended legs are kept this long, so late events for them change nothing. */
+const ENDED_LEG_KEPT_S = 3_600;
+/** A leg not heard of for this long is over whatever the call log says (twice Vonage's 2 h limit). */
+const LIVE_LEG_FORGET_S = 4 * 3_600;
+const MAX_RECONNECT_MS = 10_000;
 
-/** Where an agent stood before a call made them busy: a missed call returns them there. */
-interface Snapshot {
+/** The agent's row and name, as read from the database. */
+interface PresenceRow {
+  agent_id: string;
+  name: string;
   status: AgentStatus;
-  idleSince: string | null;
-  wrapUpEndsAt: string | null;
+  since: string;
+  idle_since: string | null;
+  wrap_up_ends_at: string | null;
+  before_status: AgentStatus | null;
+  before_idle_since: string | null;
+  before_wrap_up_ends_at: string | null;
+  resume_status: ResumeStatus | null;
+  last_call_ended_at: string | null;
+  answered_while_busy: boolean;
+  offline_after_call: boolean;
+  grace_ends_at: string | null;
+  reserved_call: string | null;
+  reserved_at: string | null;
+  version: number;
 }
 
-interface AgentState {
+const ROW_COLUMNS = `p.agent_id, a.name, p.status, p.since, p.idle_since, p.wrap_up_ends_at, p.before_status, p.before_idle_since,
+  p.before_wrap_up_ends_at, p.resume_status, p.last_call_ended_at, p.answered_while_busy, p.offline_after_call, p.grace_ends_at,
+  p.reserved_call, p.reserved_at, p.version`;
+
+/** A change committed or about to be: the row as written. */
+interface Applied {
+  row: PresenceRow;
   entry: PresenceEntry;
-  /** Live legs: uuid → answered. */
-  legs: Map<string, boolean>;
-  endedLegs: string[];
-  /** Whether any leg was answered since the agent became busy. */
-  answeredWhileBusy: boolean;
-  beforeCall: Snapshot | null;
-  lastCallEndedAt: string | null;
-  /** Open live connections (event streams). */
-  connections: number;
-  /** The connection was lost for longer than the grace period during a call: offline when it ends. */
-  offlineAfterCall: boolean;
-  wrapUpTimer: unknown;
-  graceTimer: unknown;
 }
 
-const realTimers: PresenceTimers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    // Presence timers must never keep a stopping backend alive.
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+function stateOf(row: PresenceRow): PresenceState {
+  return {
+    status: row.status,
+    since: row.since,
+    idleSince: row.idle_since,
+    wrapUpEndsAt: row.wrap_up_ends_at,
+    beforeCall: row.before_status ? { status: row.before_status, idleSince: row.before_idle_since, wrapUpEndsAt: row.before_wrap_up_ends_at } : null,
+    resumeStatus: row.resume_status,
+    lastCallEndedAt: row.last_call_ended_at,
+    answeredWhileBusy: row.answered_while_busy,
+    offlineAfterCall: row.offline_after_call,
+    graceEndsAt: row.grace_ends_at,
+    reservedCall: row.reserved_call,
+    reservedAt: row.reserved_at,
+  };
+}
 
-/**
- * The presence of every agent.
- *
- * Synchronous in memory; writes go to the repository in order, behind the scenes.
- */
-export class Presence {
-  private readonly agents = new Map<string, AgentState>();
-  private readonly listeners = new Set<(entry: PresenceEntry) => void>();
-  private readonly repository: PresenceRepository;
+function entryOf(row: PresenceRow): PresenceEntry {
+  return {
+    agentId: row.agent_id,
+    name: row.name,
+    status: row.status,
+    since: row.since,
+    idleSince: row.idle_since,
+    wrapUpEndsAt: row.wrap_up_ends_at,
+    reservedCall: row.reserved_call,
+  };
+}
+
+function sameEntry(a: PresenceEntry, b: PresenceEntry): boolean {
+  return (
+    a.name === b.name &&
+    a.status === b.status &&
+    a.since === b.since &&
+    a.idleSince === b.idleSince &&
+    a.wrapUpEndsAt === b.wrapUpEndsAt &&
+    a.reservedCall === b.reservedCall
+  );
+}
+
+const ENSURE_ROWS = `WITH inserted AS (
+    INSERT INTO agent_presence (agent_id, status, since, updated_at)
+    SELECT id, 'offline', $2, now() FROM agents WHERE $1::text IS NULL OR id = $1
+    ON CONFLICT (agent_id) DO NOTHING
+    RETURNING agent_id
+  )
+  SELECT pg_notify('presence', agent_id) FROM inserted`;
+
+/** Eligible for an offer: available (only), enabled, and not reserved for another call (or reserved too long ago). */
+const ELIGIBLE = `p.status = 'available' AND NOT a.disabled
+  AND (p.reserved_call IS NULL OR p.reserved_at < now() - make_interval(secs => $1))`;
+
+/** The presence of every agent, in the database, cached and kept current on each instance. */
+export class PresenceService {
+  private readonly db: Database;
+  private readonly jobs: JobQueue;
   private readonly now: () => Date;
-  private readonly wrapUpMs: number;
-  private readonly graceMs: number;
-  private readonly timers: PresenceTimers;
+  private readonly wrapUpS: number;
+  private readonly graceS: number;
+  private readonly reservationTtlS: number;
+  private readonly heartbeatMs: number;
+  private readonly connectionTimeoutS: number;
+  private readonly sweepMs: number;
+  private readonly reconnectMs: number;
   private readonly log: PresenceLog | undefined;
-  private writes: Promise<void> = Promise.resolve();
+  /** This instance, in `agent_connections`. */
+  readonly instanceId: string;
+
+  private readonly cache = new Map<string, { entry: PresenceEntry; version: number }>();
+  private readonly listeners = new Set<(entry: PresenceEntry, previous: PresenceEntry | undefined) => void>();
+  /** This instance's open connections: id → release. */
+  private readonly open = new Map<string, () => Promise<void>>();
+  /** Releases under way, which {@link close} waits for. */
+  private readonly releasing = new Set<Promise<void>>();
+  private listener: pg.Client | null = null;
+  private reconnectDelay: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly pendingReads = new Set<string>();
+  private reading: Promise<void> | null = null;
+  private started = false;
   private closed = false;
 
   constructor(options: PresenceOptions) {
-    this.repository = options.repository;
-    this.now = options.now;
-    this.wrapUpMs = options.wrapUpS * 1000;
-    this.graceMs = options.graceS * 1000;
-    this.timers = options.timers ?? realTimers;
+    this.db = options.db;
+    this.jobs = options.jobs;
+    this.now = options.now ?? (() => new Date());
+    this.wrapUpS = options.wrapUpS;
+    this.graceS = options.graceS;
+    this.reservationTtlS = options.reservationTtlS ?? DEFAULT_RESERVATION_TTL_S;
+    this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.connectionTimeoutS = (options.connectionTimeoutMs ?? 45_000) / 1000;
+    this.sweepMs = options.sweepMs ?? 15_000;
+    this.reconnectMs = options.reconnectMs ?? 250;
+    this.reconnectDelay = this.reconnectMs;
     this.log = options.log;
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.jobs.register(TASK_WRAP_UP, (payload) => this.timerFired(payload, 'wrap-up'));
+    this.jobs.register(TASK_GRACE, (payload) => this.timerFired(payload, 'grace'));
+    this.jobs.register(TASK_SWEEP, () => this.sweep());
   }
 
   /**
-   * Load these agents' presence from what was saved and the legs still live in the call log.
-   *
-   * Restart rules: an agent with a live leg is busy; a wrap-up that has not ended resumes with
-   * its timer; offline stays offline; anything else (available, away, or a busy/wrap-up that is
-   * over) resumes the agent's status from before the call. Nobody is connected after a restart,
-   * so every agent who is not offline gets the grace period to reconnect. Disabled agents are
-   * offline.
+   * Listen for changes, give every agent a row and load them all; then keep this instance's
+   * connections alive and the sweep scheduled. Nothing else is needed after a restart: the
+   * state and its timers are in the database.
    */
-  restore(agents: readonly AgentRecord[], saved: readonly PresenceRecord[], liveLegs: readonly LiveAgentLeg[] = []): void {
-    const savedById = new Map(saved.map((r) => [r.agent_id, r]));
-    const nowIso = this.nowIso();
-    for (const agent of agents) {
-      const record = savedById.get(agent.id);
-      const state = this.trackState(agent, record);
-      if (agent.disabled || !record) continue;
-      const legs = liveLegs.filter((l) => l.agent === agent.name);
-      if (legs.length > 0) {
-        for (const leg of legs) state.legs.set(leg.uuid, leg.answered);
-        state.answeredWhileBusy = legs.some((l) => l.answered);
-        state.beforeCall = record.status === 'busy' ? resumeOf(record, nowIso) : { status: record.status, idleSince: record.idle_since, wrapUpEndsAt: null };
-        if (record.status !== 'busy') this.enter(state, 'busy', nowIso, {});
-      } else if (record.status === 'wrap-up' && record.wrap_up_ends_at !== null && Date.parse(record.wrap_up_ends_at) > Date.parse(nowIso)) {
-        this.armWrapUp(state, record.wrap_up_ends_at);
-      } else if (record.status === 'busy' || record.status === 'wrap-up') {
-        const resume = resumeOf(record, nowIso);
-        this.enter(state, resume.status, nowIso, { idleSince: record.last_call_ended_at ?? nowIso });
-      }
-      if (state.entry.status !== 'offline') this.armGrace(state);
-      this.save(state);
-    }
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    // The timers are graphile-worker jobs: its schema must exist before the first is added.
+    await installJobSchema(this.db);
+    await this.db.query(ENSURE_ROWS, [null, this.nowIso()]);
+    // Listen before loading, so no change falls between the two.
+    await this.connectListener();
+    await this.reload(false);
+    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.heartbeat.unref();
+    await this.jobs.add(this.db, TASK_SWEEP, {}, { jobKey: SWEEP_KEY, runAt: new Date(Date.now() + this.sweepMs) });
   }
 
-  /** Start tracking an agent (a new one starts offline); an already tracked agent keeps its presence. */
-  track(agent: AgentRecord): PresenceEntry {
-    return { ...this.trackState(agent).entry };
+  /**
+   * Stop: release this instance's connections (their agents get the grace period, to come
+   * back through another instance), stop listening. Jobs are the {@link JobQueue}'s to stop.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.reconnectTimer);
+    await Promise.all([...this.open.values()].map((release) => release()));
+    await Promise.all([...this.releasing]);
+    await this.reading;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
   }
 
-  private trackState(agent: AgentRecord, record?: PresenceRecord): AgentState {
-    const known = this.agents.get(agent.id);
-    if (known) return known;
-    const usable = record && !agent.disabled ? record : undefined;
-    const state: AgentState = {
-      entry: {
-        agentId: agent.id,
-        name: agent.name,
-        status: usable?.status ?? 'offline',
-        since: usable?.since ?? this.nowIso(),
-        idleSince: usable?.status === 'available' ? usable.idle_since : null,
-        wrapUpEndsAt: usable?.status === 'wrap-up' ? usable.wrap_up_ends_at : null,
-      },
-      legs: new Map(),
-      endedLegs: [],
-      answeredWhileBusy: false,
-      beforeCall: usable?.resume_status ? { status: usable.resume_status, idleSince: usable.idle_since, wrapUpEndsAt: null } : null,
-      lastCallEndedAt: usable?.last_call_ended_at ?? null,
-      connections: 0,
-      offlineAfterCall: false,
-      wrapUpTimer: undefined,
-      graceTimer: undefined,
-    };
-    this.agents.set(agent.id, state);
-    if (!usable) this.save(state);
-    return state;
+  /** Whether this instance's listener is connected (for health and tests). */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  // ── reads (this instance's cache) ─────────────────────────────────────────────
+
+  /** An agent's presence, or undefined for an unknown id. */
+  get(agentId: string): PresenceEntry | undefined {
+    const known = this.cache.get(agentId);
+    return known ? { ...known.entry } : undefined;
   }
 
   /** The presence of the agent with this name (compared case-insensitively), or undefined. */
   byName(name: string): PresenceEntry | undefined {
     const lower = name.toLowerCase();
-    for (const state of this.agents.values()) if (state.entry.name.toLowerCase() === lower) return { ...state.entry };
+    for (const { entry } of this.cache.values()) if (entry.name.toLowerCase() === lower) return { ...entry };
     return undefined;
-  }
-
-  /** An agent's presence, or undefined for an unknown id. */
-  get(agentId: string): PresenceEntry | undefined {
-    const state = this.agents.get(agentId);
-    return state ? { ...state.entry } : undefined;
   }
 
   /** Every agent's presence, by name. */
   list(): PresenceEntry[] {
-    return [...this.agents.values()].map((s) => ({ ...s.entry })).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.cache.values()].map((c) => ({ ...c.entry })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
-   * Available agents, longest idle first (idle since their last call ended or since they became available).
+   * Available agents, longest idle first (idle since their last call ended or since they
+   * became available), for display; routing reserves with {@link reserveNext}.
    *
-   * `exclude` lists agent ids or names to leave out (e.g. agents who already declined this call).
+   * `exclude` lists agent ids or names to leave out.
    */
   availableLongestIdle(exclude: readonly string[] = []): PresenceEntry[] {
     const skip = new Set(exclude.map((e) => e.toLowerCase()));
-    return [...this.agents.values()]
-      .map((s) => s.entry)
+    return [...this.cache.values()]
+      .map((c) => c.entry)
       .filter((e) => e.status === 'available' && !skip.has(e.agentId.toLowerCase()) && !skip.has(e.name.toLowerCase()))
       .sort((a, b) => (a.idleSince ?? a.since).localeCompare(b.idleSince ?? b.since) || a.name.localeCompare(b.name))
       .map((e) => ({ ...e }));
   }
 
   /**
-   * Change an agent's status, checking that the current one allows it.
-   *
-   * `reason` is recorded for the log (agent, call, logout, disconnect, admin…). Setting the
-   * current status again changes nothing. Throws {@link PresenceTransitionError} for a change
-   * the table does not allow and for an unknown agent.
+   * Subscribe to every change any instance makes (reservations included); returns the
+   * unsubscribe function. `previous` is what this instance knew before (undefined for an
+   * agent it had not seen).
    */
-  set(agentId: string, status: AgentStatus, reason: string): PresenceEntry {
-    const state = this.require(agentId, status);
-    if (state.entry.status === status) return { ...state.entry };
-    if (!TRANSITIONS[state.entry.status].includes(status)) throw new PresenceTransitionError(state.entry.status, status);
-    const nowIso = this.nowIso();
-    if (status === 'wrap-up') {
-      state.beforeCall ??= { status: 'available', idleSince: null, wrapUpEndsAt: null };
-      this.armWrapUp(state, new Date(Date.parse(nowIso) + this.wrapUpMs).toISOString());
-      this.changed(state, reason);
-      return { ...state.entry };
-    }
-    if (status === 'busy') state.beforeCall = snapshotOf(state.entry);
-    this.enter(state, status, nowIso, { idleSince: status === 'available' ? this.idleStart(state, nowIso) : null });
-    this.changed(state, reason);
-    return { ...state.entry };
+  onChange(listener: (entry: PresenceEntry, previous: PresenceEntry | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  // ── agents' and admins' actions ──────────────────────────────────────────────
+
+  /** Make sure an agent has a row (a new one starts offline); an agent with one keeps it. */
+  async track(agent: Pick<AgentRecord, 'id'>): Promise<PresenceEntry> {
+    await this.db.query(ENSURE_ROWS, [agent.id, this.nowIso()]);
+    await this.refresh([agent.id]);
+    const entry = this.get(agent.id);
+    if (!entry) throw new Error(`agent ${agent.id} has no presence row`);
+    return entry;
   }
 
   /**
    * The agent's own choice (available or away), from the app.
    *
-   * Refused while busy (the call decides); in wrap-up it ends the after-call work early.
+   * Refused while busy (the call decides) with {@link PresenceTransitionError}; in wrap-up it
+   * ends the after-call work early.
    */
-  choose(agentId: string, status: 'available' | 'away'): PresenceEntry {
-    const state = this.require(agentId, status);
-    if (state.entry.status === 'busy') {
-      throw new PresenceTransitionError('busy', status, 'You are on a call; your status changes when it ends');
-    }
-    if (state.entry.status === 'wrap-up') state.beforeCall = null;
-    return this.set(agentId, status, 'agent');
+  async choose(agentId: string, status: 'available' | 'away'): Promise<PresenceEntry> {
+    return this.own(agentId, status, { type: 'choose', status });
   }
 
   /**
-   * Feed one of an agent's leg events.
-   *
-   * A leg ringing or answered makes the agent busy. When the agent's last live leg ends: after
-   * an answered call, wrap-up for the configured time and then back to the status from before
-   * the call; after a missed, declined or timed-out one, straight back to the status (and idle
-   * time) from before. Late events for a finished leg are ignored. Returns the entry, or
-   * undefined for an unknown agent.
+   * Change an agent's status for the backend or an admin: from any status, into wrap-up only
+   * from busy (same-status changes are no-ops). Taking an agent off a call (busy → available,
+   * say) also ends their live legs and their reservation: an admin can always unstick an agent.
+   * `reason` goes to the log (logout, disabled, admin…). Throws {@link PresenceTransitionError}
+   * for a refused change and for an unknown agent.
    */
-  noteCallEvent(event: AgentLegEvent): PresenceEntry | undefined {
-    const state = this.agents.get(event.agentId);
-    if (!state) return undefined;
-    if (state.endedLegs.includes(event.uuid)) return { ...state.entry };
+  async set(agentId: string, status: AgentStatus, reason: string): Promise<PresenceEntry> {
+    return this.own(agentId, status, { type: 'set', status, reason });
+  }
+
+  /**
+   * Count a live connection (the app's event stream) of an agent, held by this instance;
+   * returns its release.
+   *
+   * An offline agent who connects becomes available. When an agent's last connection on any
+   * instance goes, they have the grace period to come back before going offline (after the
+   * call, if on one). Connections are kept alive by this instance's heartbeat: those of an
+   * instance that died stop counting after {@link PresenceOptions.connectionTimeoutMs}.
+   */
+  async connect(agentId: string): Promise<() => Promise<void>> {
+    const id = randomUUID();
+    const applied = await this.db.tx((sql) =>
+      this.change(sql, agentId, async () => {
+        await sql.query('INSERT INTO agent_connections (id, agent_id, instance_id) VALUES ($1, $2, $3)', [id, agentId, this.instanceId]);
+        return { type: 'connected' };
+      }),
+    );
+    if (!applied) return async () => undefined;
+    this.committed(applied);
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> => {
+      if (released) return released;
+      const done = this.disconnect(id, agentId).finally(() => this.releasing.delete(done));
+      this.releasing.add(done);
+      released = done;
+      return done;
+    };
+    this.open.set(id, release);
+    return release;
+  }
+
+  private async disconnect(id: string, agentId: string): Promise<void> {
+    // No longer refreshed, whatever happens below: at worst the row goes stale and the sweep ends it.
+    this.open.delete(id);
+    try {
+      const applied = await this.db.tx((sql) =>
+        this.change(sql, agentId, async () => {
+          await sql.query('DELETE FROM agent_connections WHERE id = $1', [id]);
+          return (await this.liveConnections(sql, agentId)) === 0 ? { type: 'disconnected' } : null;
+        }),
+      );
+      if (applied) this.committed(applied);
+    } catch (error) {
+      this.log?.error({ err: error, agentId }, 'could not release a presence connection');
+    }
+  }
+
+  // ── call events and routing, inside the caller's transaction ────────────────
+
+  /**
+   * Feed one of an agent's leg events, as part of the caller's transaction `sql` (the event
+   * webhook's).
+   *
+   * A leg ringing or answered makes the agent busy. When the agent's last live leg ends:
+   * after an answered call, wrap-up and then back to the status from before the call; after a
+   * missed, declined or timed-out one, straight back to where they were. An answered or ended
+   * leg frees the agent's reservation. Late events for an ended leg are ignored. Returns the
+   * entry as it will be once committed, or undefined for an unknown agent. Other instances
+   * (and this one) hear of it through the notification; {@link refresh} reads it at once.
+   */
+  async noteCallEvent(sql: Sql, event: AgentLegEvent): Promise<PresenceEntry | undefined> {
+    const { rows } = await sql.query<{ id: string }>('SELECT id FROM agents WHERE lower(name) = lower($1)', [event.agentName]);
+    const agent = rows[0];
+    if (!agent) return undefined;
     const at = event.at ?? this.nowIso();
-    if (PROGRESS_STATUSES.has(event.status)) {
-      const answered = event.status === 'answered' || state.legs.get(event.uuid) === true;
-      state.legs.set(event.uuid, answered);
-      if (answered) state.answeredWhileBusy = true;
-      if (state.entry.status !== 'busy') {
-        state.beforeCall = snapshotOf(state.entry);
-        state.answeredWhileBusy = answered;
-        this.enter(state, 'busy', this.nowIso(), {});
-        this.changed(state, 'call');
-      }
-    } else if (TERMINAL_STATUSES.has(event.status)) {
-      state.legs.delete(event.uuid);
-      state.endedLegs.push(event.uuid);
-      if (state.endedLegs.length > ENDED_LEGS_KEPT) state.endedLegs.shift();
-      if (state.entry.status === 'busy' && state.legs.size === 0) this.callOver(state, at);
-    }
-    return { ...state.entry };
+    const applied = await this.change(sql, agent.id, () => ({ type: 'leg', uuid: event.uuid, status: event.status, at }));
+    return applied?.entry;
   }
 
   /**
-   * Count a live connection (the app's event stream) for an agent; returns its release.
-   *
-   * An offline agent who connects becomes available. When the last connection goes, the agent
-   * has the grace period to come back before going offline (after the call, if on one).
+   * Reserve the agent to offer call `callId` to, in the caller's transaction: available
+   * (never away, offline, wrap-up or busy), enabled, unreserved (or holding a reservation
+   * older than the TTL), a member when `members` is not empty, not excluded; `prefer` first
+   * if eligible, else the longest idle. Rows other transactions hold are skipped (SKIP
+   * LOCKED), so concurrent calls never get the same agent. Returns the agent's name, or null.
    */
-  connect(agentId: string): () => void {
-    const state = this.agents.get(agentId);
-    if (!state) return () => undefined;
-    state.connections += 1;
-    this.clearGrace(state);
-    state.offlineAfterCall = false;
-    if (state.entry.status === 'offline') this.set(agentId, 'available', 'connected');
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      state.connections -= 1;
-      if (state.connections === 0 && !this.closed) this.armGrace(state);
+  async reserveNext(sql: Sql, request: ReserveRequest): Promise<string | null> {
+    const exclude = request.exclude.map((n) => n.toLowerCase());
+    const members = request.members.map((n) => n.toLowerCase());
+    const { rows } = await sql.query<{ agent_id: string; name: string }>(
+      `SELECT p.agent_id, a.name FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+       WHERE ${ELIGIBLE}
+         AND NOT (lower(a.name) = ANY($2::text[]))
+         AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))
+       ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"
+       LIMIT 1
+       FOR UPDATE OF p SKIP LOCKED`,
+      [this.reservationTtlS, exclude, members, request.prefer ?? null],
+    );
+    const picked = rows[0];
+    if (!picked) return null;
+    await this.markReserved(sql, picked.agent_id, request.callId);
+    return picked.name;
+  }
+
+  /**
+   * Reserve one named agent for `callId` (same eligibility as {@link reserveNext}; an agent
+   * already reserved for this very call counts as reserved). Returns whether they are.
+   */
+  async reserveAgent(sql: Sql, name: string, callId: string): Promise<boolean> {
+    const { rows } = await sql.query<{ agent_id: string; reserved_call: string | null }>(
+      `SELECT p.agent_id, p.reserved_call FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+       WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled
+         AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))
+       FOR UPDATE OF p SKIP LOCKED`,
+      [this.reservationTtlS, name, callId],
+    );
+    const row = rows[0];
+    if (!row) return false;
+    if (row.reserved_call !== callId) await this.markReserved(sql, row.agent_id, callId);
+    return true;
+  }
+
+  /** Free an agent reserved for `callId` (a reservation for another call is left alone). */
+  async release(sql: Sql, name: string, callId: string): Promise<void> {
+    await sql.query(
+      `WITH freed AS (
+         UPDATE agent_presence p SET reserved_call = NULL, reserved_at = NULL, version = p.version + 1, updated_at = now()
+         FROM agents a
+         WHERE a.id = p.agent_id AND lower(a.name) = lower($1) AND p.reserved_call = $2
+         RETURNING p.agent_id
+       )
+       SELECT pg_notify('presence', agent_id) FROM freed`,
+      [name, callId],
+    );
+  }
+
+  private async markReserved(sql: Sql, agentId: string, callId: string): Promise<void> {
+    await sql.query(
+      `UPDATE agent_presence SET reserved_call = $2, reserved_at = now(), version = version + 1, updated_at = now() WHERE agent_id = $1`,
+      [agentId, callId],
+    );
+    await sql.query(`SELECT pg_notify('presence', $1)`, [agentId]);
+  }
+
+  /**
+   * Read these agents' rows now and report what changed, rather than waiting for the
+   * notification (after a transaction of the caller's that changed them has committed).
+   */
+  async refresh(agentIds: readonly string[]): Promise<void> {
+    const { rows } = await this.db.query<PresenceRow>(
+      `SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = ANY($1::text[])`,
+      [agentIds],
+    );
+    for (const row of rows) this.accept(row);
+  }
+
+  /** Re-read every row (at start, and after the listener was lost: notifications may have been missed). */
+  async reload(report = true): Promise<void> {
+    const { rows } = await this.db.query<PresenceRow>(`SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id`);
+    const seen = new Set<string>();
+    for (const row of rows) {
+      seen.add(row.agent_id);
+      this.accept(row, report);
+    }
+    for (const id of [...this.cache.keys()]) if (!seen.has(id)) this.cache.delete(id);
+  }
+
+  // ── the transaction of one change ────────────────────────────────────────────
+
+  /**
+   * Lock the agent's row (creating it for an agent that has none), let `prepare` do its part
+   * and name the event, apply the rules, write the row and legs, arm or cancel the timers and
+   * notify — all in `sql`'s transaction. Undefined for an unknown agent.
+   */
+  private async change(sql: Sql, agentId: string, prepare: () => PresenceEvent | null | Promise<PresenceEvent | null>): Promise<Applied | undefined> {
+    let row = await this.lock(sql, agentId);
+    if (!row) {
+      // An agent created behind the API's back: their row starts offline (ENSURE_ROWS notifies).
+      await sql.query(ENSURE_ROWS, [agentId, this.nowIso()]);
+      row = await this.lock(sql, agentId);
+      if (!row) return undefined;
+    }
+    const event = await prepare();
+    if (!event) return { row, entry: entryOf(row) };
+    const legs = await sql.query<LegState>(
+      'SELECT leg_uuid AS uuid, answered, ended_at IS NOT NULL AS ended FROM agent_legs WHERE agent_id = $1',
+      [agentId],
+    );
+    const now = this.nowIso();
+    const outcome = applyPresenceEvent(stateOf(row), legs.rows, event, { now, wrapUpS: this.wrapUpS, graceS: this.graceS });
+    await this.writeLegs(sql, agentId, outcome.legs);
+    if (!outcome.dirty) return { row, entry: entryOf(row) };
+    const written = await this.writeRow(sql, row, outcome);
+    for (const timer of outcome.timers) {
+      const task = timer.timer === 'wrap-up' ? TASK_WRAP_UP : TASK_GRACE;
+      const jobKey = `${timer.timer === 'wrap-up' ? 'wrapup' : 'grace'}:${agentId}`;
+      if (timer.at === null) await this.jobs.remove(sql, jobKey);
+      else await this.jobs.add(sql, task, { agentId, endsAt: timer.at }, { jobKey, runAt: this.wallClock(timer.at) });
+    }
+    await sql.query(`SELECT pg_notify('presence', $1)`, [agentId]);
+    if (outcome.reason) this.log?.info({ agent: row.name, status: written.status, reason: outcome.reason }, 'agent status');
+    return { row: written, entry: entryOf(written) };
+  }
+
+  private async lock(sql: Sql, agentId: string): Promise<PresenceRow | undefined> {
+    const { rows } = await sql.query<PresenceRow>(
+      `SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = $1 FOR UPDATE OF p`,
+      [agentId],
+    );
+    return rows[0];
+  }
+
+  private async writeLegs(sql: Sql, agentId: string, legs: readonly LegState[]): Promise<void> {
+    for (const leg of legs) {
+      await sql.query(
+        `INSERT INTO agent_legs (agent_id, leg_uuid, answered, ended_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
+         ON CONFLICT (agent_id, leg_uuid) DO UPDATE
+           SET answered = EXCLUDED.answered, seen_at = now(), ended_at = CASE WHEN $4 THEN coalesce(agent_legs.ended_at, now()) END`,
+        [agentId, leg.uuid, leg.answered, leg.ended],
+      );
+    }
+  }
+
+  private async writeRow(sql: Sql, row: PresenceRow, outcome: PresenceOutcome): Promise<PresenceRow> {
+    const s = outcome.state;
+    const { rows } = await sql.query<{ version: number }>(
+      `UPDATE agent_presence SET status = $2, since = $3, idle_since = $4, wrap_up_ends_at = $5, before_status = $6,
+         before_idle_since = $7, before_wrap_up_ends_at = $8, resume_status = $9, last_call_ended_at = $10,
+         answered_while_busy = $11, offline_after_call = $12, grace_ends_at = $13, reserved_call = $14, reserved_at = $15,
+         version = version + 1, updated_at = now()
+       WHERE agent_id = $1 RETURNING version`,
+      [row.agent_id, ...stateFields(s)],
+    );
+    return {
+      ...row,
+      status: s.status,
+      since: s.since,
+      idle_since: s.idleSince,
+      wrap_up_ends_at: s.wrapUpEndsAt,
+      before_status: s.beforeCall?.status ?? null,
+      before_idle_since: s.beforeCall?.idleSince ?? null,
+      before_wrap_up_ends_at: s.beforeCall?.wrapUpEndsAt ?? null,
+      resume_status: s.resumeStatus,
+      last_call_ended_at: s.lastCallEndedAt,
+      answered_while_busy: s.answeredWhileBusy,
+      offline_after_call: s.offlineAfterCall,
+      grace_ends_at: s.graceEndsAt,
+      reserved_call: s.reservedCall,
+      reserved_at: s.reservedAt,
+      version: Number(rows[0]?.version ?? row.version + 1),
     };
   }
 
-  /** Subscribe to every change; returns the unsubscribe function. */
-  onChange(listener: (entry: PresenceEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+  /** A change of this instance's own transaction, committed: into the cache at once. */
+  private committed(applied: Applied): void {
+    this.accept(applied.row);
   }
 
-  /** Stop timers and wait for pending writes (at shutdown). */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const state of this.agents.values()) {
-      this.clearGrace(state);
-      this.clearWrapUp(state);
+  private async own(agentId: string, status: AgentStatus, event: PresenceEvent): Promise<PresenceEntry> {
+    const applied = await this.db.tx((sql) => this.change(sql, agentId, () => event));
+    if (!applied) throw new PresenceTransitionError('offline', status, 'Unknown agent');
+    this.committed(applied);
+    return applied.entry;
+  }
+
+  private async liveConnections(sql: Sql, agentId: string): Promise<number> {
+    const { rows } = await sql.query<{ live: number }>(
+      'SELECT count(*)::int AS live FROM agent_connections WHERE agent_id = $1 AND seen_at > now() - make_interval(secs => $2)',
+      [agentId, this.connectionTimeoutS],
+    );
+    return rows[0]?.live ?? 0;
+  }
+
+  // ── timers and the sweep (jobs: any instance may run them, maybe twice) ──────
+
+  /** A wrap-up or grace timer fired: apply it if the row still expects it (the payload's `endsAt`). */
+  private async timerFired(payload: Record<string, unknown>, timer: 'wrap-up' | 'grace'): Promise<void> {
+    const agentId = typeof payload.agentId === 'string' ? payload.agentId : null;
+    const endsAt = typeof payload.endsAt === 'string' ? payload.endsAt : null;
+    if (!agentId || !endsAt) return;
+    const applied = await this.db.tx((sql) =>
+      this.change(sql, agentId, async () => {
+        if (timer === 'wrap-up') return { type: 'wrap-up-over', endsAt };
+        // Rows of instances that stopped refreshing them are gone.
+        await sql.query('DELETE FROM agent_connections WHERE agent_id = $1 AND seen_at <= now() - make_interval(secs => $2)', [agentId, this.connectionTimeoutS]);
+        return { type: 'grace-over', endsAt, connected: (await this.liveConnections(sql, agentId)) > 0 };
+      }),
+    );
+    if (applied) this.committed(applied);
+  }
+
+  /**
+   * The periodic sweep: frees reservations past their TTL, gives agents whose connections a
+   * dead instance left behind the grace period, forgets old ended legs and ends legs nothing
+   * was heard of for hours. Schedules its next run first, so a crash mid-sweep loses no run.
+   */
+  private async sweep(): Promise<void> {
+    await this.jobs.add(this.db, TASK_SWEEP, {}, { jobKey: SWEEP_KEY, runAt: new Date(Date.now() + this.sweepMs), maxAttempts: 25 });
+    await this.db.query(
+      `WITH freed AS (
+         UPDATE agent_presence SET reserved_call = NULL, reserved_at = NULL, version = version + 1, updated_at = now()
+         WHERE reserved_call IS NOT NULL AND reserved_at < now() - make_interval(secs => $1)
+         RETURNING agent_id
+       )
+       SELECT pg_notify('presence', agent_id) FROM freed`,
+      [this.reservationTtlS],
+    );
+    const stale = await this.db.query<{ agent_id: string }>(
+      'SELECT DISTINCT agent_id FROM agent_connections WHERE seen_at <= now() - make_interval(secs => $1)',
+      [this.connectionTimeoutS],
+    );
+    for (const { agent_id: agentId } of stale.rows) {
+      const applied = await this.db.tx((sql) =>
+        this.change(sql, agentId, async () => {
+          const gone = await sql.query('DELETE FROM agent_connections WHERE agent_id = $1 AND seen_at <= now() - make_interval(secs => $2)', [
+            agentId,
+            this.connectionTimeoutS,
+          ]);
+          if ((gone.rowCount ?? 0) === 0) return null; // another instance's sweep got there first
+          return (await this.liveConnections(sql, agentId)) === 0 ? { type: 'disconnected' } : null;
+        }),
+      );
+      if (applied) this.committed(applied);
     }
-    await this.writes;
-  }
-
-  private require(agentId: string, status: AgentStatus): AgentState {
-    const state = this.agents.get(agentId);
-    if (!state) throw new PresenceTransitionError('offline', status, 'Unknown agent');
-    return state;
-  }
-
-  private nowIso(): string {
-    return this.now().toISOString();
-  }
-
-  /** When an agent becoming available now counts as idle from. */
-  private idleStart(state: AgentState, nowIso: string): string {
-    // Fresh from their own call's wrap-up, they have been idle since that call ended.
-    if (state.entry.status === 'wrap-up' && state.lastCallEndedAt !== null) return state.lastCallEndedAt;
-    return nowIso;
-  }
-
-  private callOver(state: AgentState, at: string): void {
-    const nowIso = this.nowIso();
-    const before = state.beforeCall ?? { status: 'available', idleSince: null, wrapUpEndsAt: null };
-    if (state.offlineAfterCall) {
-      state.offlineAfterCall = false;
-      state.beforeCall = null;
-      this.enter(state, 'offline', nowIso, {});
-    } else if (state.answeredWhileBusy) {
-      state.lastCallEndedAt = at;
-      state.beforeCall = { status: resumeStatus(before.status), idleSince: null, wrapUpEndsAt: null };
-      if (this.wrapUpMs > 0) {
-        this.armWrapUp(state, new Date(Date.parse(nowIso) + this.wrapUpMs).toISOString());
-      } else {
-        state.beforeCall = null;
-        this.enter(state, resumeStatus(before.status), nowIso, { idleSince: at });
-      }
-    } else {
-      // Missed, declined or timed out: back exactly where they were, idle time included.
-      state.beforeCall = null;
-      if (before.status === 'wrap-up' && before.wrapUpEndsAt !== null && Date.parse(before.wrapUpEndsAt) > Date.parse(nowIso)) {
-        state.beforeCall = { status: 'available', idleSince: null, wrapUpEndsAt: null };
-        this.armWrapUp(state, before.wrapUpEndsAt);
-      } else {
-        const status = before.status === 'wrap-up' ? 'available' : before.status;
-        this.enter(state, status, nowIso, { idleSince: status === 'available' ? (before.idleSince ?? nowIso) : null });
-      }
+    await this.db.query('DELETE FROM agent_legs WHERE ended_at < now() - make_interval(secs => $1)', [ENDED_LEG_KEPT_S]);
+    const forgotten = await this.db.query<{ agent_id: string; leg_uuid: string }>(
+      'SELECT agent_id, leg_uuid FROM agent_legs WHERE ended_at IS NULL AND seen_at < now() - make_interval(secs => $1)',
+      [LIVE_LEG_FORGET_S],
+    );
+    for (const leg of forgotten.rows) {
+      const at = this.nowIso();
+      const applied = await this.db.tx((sql) => this.change(sql, leg.agent_id, () => ({ type: 'leg', uuid: leg.leg_uuid, status: 'failed', at })));
+      if (applied) this.committed(applied);
     }
-    state.answeredWhileBusy = false;
-    this.changed(state, 'call');
   }
 
-  private enter(state: AgentState, status: AgentStatus, nowIso: string, fields: { idleSince?: string | null }): void {
-    this.clearWrapUp(state);
-    if (status !== 'busy') {
-      // Leaving busy by any path forgets its legs, so a stale one can never hold a later call open.
-      state.legs.clear();
-      state.answeredWhileBusy = false;
+  /** Refresh this instance's connections so other instances keep counting them. */
+  private async beat(): Promise<void> {
+    if (this.open.size === 0) return;
+    try {
+      await this.db.query('UPDATE agent_connections SET seen_at = now() WHERE id = ANY($1::text[])', [[...this.open.keys()]]);
+    } catch (error) {
+      this.log?.error({ err: error }, 'could not refresh presence connections');
     }
-    state.entry = {
-      ...state.entry,
-      status,
-      since: nowIso,
-      idleSince: status === 'available' ? (fields.idleSince ?? nowIso) : null,
-      wrapUpEndsAt: null,
-    };
   }
 
-  private armWrapUp(state: AgentState, endsAt: string): void {
-    this.enter(state, 'wrap-up', this.nowIso(), {});
-    state.entry.wrapUpEndsAt = endsAt;
-    const delay = Math.max(0, Date.parse(endsAt) - this.now().getTime());
-    state.wrapUpTimer = this.timers.setTimeout(() => {
-      state.wrapUpTimer = undefined;
-      if (state.entry.status !== 'wrap-up') return;
-      const target = resumeStatus(state.beforeCall?.status ?? 'available');
-      state.beforeCall = null;
-      this.enter(state, target, this.nowIso(), { idleSince: state.lastCallEndedAt ?? this.nowIso() });
-      this.changed(state, 'wrap-up ended');
+  // ── the listener and the cache ───────────────────────────────────────────────
+
+  private async connectListener(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.db.url, application_name: `switchboard-presence-${this.instanceId}`.slice(0, 63) });
+    client.on('notification', (message) => {
+      if (message.channel === 'presence' && message.payload) this.queueRead(message.payload);
+    });
+    client.on('error', (error) => this.listenerLost(client, error));
+    client.on('end', () => this.listenerLost(client));
+    try {
+      await client.connect();
+      await client.query('LISTEN presence');
+    } catch (error) {
+      client.removeAllListeners('end');
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+  }
+
+  private listenerLost(client: pg.Client, error?: Error): void {
+    if (this.listener !== client) return;
+    this.listener = null;
+    client.on('error', () => undefined);
+    void client.end().catch(() => undefined);
+    if (this.closed) return;
+    this.log?.warn?.({ err: error }, 'presence listener lost its connection; reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
+    this.reconnectTimer = setTimeout(() => {
+      void (async () => {
+        if (this.closed) return;
+        try {
+          await this.connectListener();
+          // Notifications sent while we were away are lost: read everything again.
+          await this.reload();
+          this.reconnectDelay = this.reconnectMs;
+          this.log?.info({}, 'presence listener reconnected');
+        } catch (error) {
+          // Listening without having read everything would miss what changed meanwhile: start over.
+          const half = this.listener;
+          this.listener = null;
+          await half?.end().catch(() => undefined);
+          if (this.closed) return;
+          this.log?.warn?.({ err: error }, 'presence listener could not reconnect');
+          this.scheduleReconnect();
+        }
+      })();
     }, delay);
+    this.reconnectTimer.unref();
   }
 
-  private clearWrapUp(state: AgentState): void {
-    if (state.wrapUpTimer !== undefined) this.timers.clearTimeout(state.wrapUpTimer);
-    state.wrapUpTimer = undefined;
+  /** Read a notified agent's row; notifications arriving meanwhile are read together. */
+  private queueRead(agentId: string): void {
+    this.pendingReads.add(agentId);
+    this.reading ??= this.drainReads().finally(() => {
+      this.reading = null;
+    });
   }
 
-  private armGrace(state: AgentState): void {
-    this.clearGrace(state);
-    state.graceTimer = this.timers.setTimeout(() => {
-      state.graceTimer = undefined;
-      if (state.connections > 0 || state.entry.status === 'offline') return;
-      if (state.entry.status === 'busy') {
-        state.offlineAfterCall = true;
+  private async drainReads(): Promise<void> {
+    while (this.pendingReads.size > 0 && !this.closed) {
+      const ids = [...this.pendingReads];
+      this.pendingReads.clear();
+      try {
+        await this.refresh(ids);
+      } catch (error) {
+        this.log?.error({ err: error }, 'could not read presence after a notification');
+        // Try again shortly; if the database is gone, the listener's reconnection reloads everything.
+        const retry = setTimeout(() => {
+          if (!this.closed) for (const id of ids) this.queueRead(id);
+        }, 1_000);
+        retry.unref();
         return;
       }
-      this.set(state.entry.agentId, 'offline', 'disconnected');
-    }, this.graceMs);
+    }
   }
 
-  private clearGrace(state: AgentState): void {
-    if (state.graceTimer !== undefined) this.timers.clearTimeout(state.graceTimer);
-    state.graceTimer = undefined;
-  }
-
-  private changed(state: AgentState, reason: string): void {
-    this.save(state);
-    this.log?.info({ agent: state.entry.name, status: state.entry.status, reason }, 'agent status');
-    const entry = { ...state.entry };
+  /** Keep the newer of the cached and the read row; report a visible difference. */
+  private accept(row: PresenceRow, report = true): void {
+    const known = this.cache.get(row.agent_id);
+    const version = Number(row.version);
+    if (known && known.version >= version) return;
+    const entry = entryOf(row);
+    this.cache.set(row.agent_id, { entry, version });
+    if (!report || (known && sameEntry(known.entry, entry))) return;
     for (const listener of this.listeners) {
       try {
-        listener(entry);
+        listener({ ...entry }, known ? { ...known.entry } : undefined);
       } catch (error) {
         this.log?.error({ err: error }, 'presence listener failed');
       }
     }
   }
 
-  private save(state: AgentState): void {
-    const record: PresenceRecord = {
-      agent_id: state.entry.agentId,
-      status: state.entry.status,
-      since: state.entry.since,
-      idle_since: state.entry.idleSince,
-      wrap_up_ends_at: state.entry.wrapUpEndsAt,
-      resume_status: state.beforeCall ? resumeStatus(state.beforeCall.status) : null,
-      last_call_ended_at: state.lastCallEndedAt,
-    };
-    this.writes = this.writes
-      .then(() => this.repository.save(record))
-      .catch((error: unknown) => this.log?.error({ err: error, agent: record.agent_id }, 'could not save presence'));
+  private nowIso(): string {
+    return this.now().toISOString();
   }
-}
 
-function snapshotOf(entry: PresenceEntry): Snapshot {
-  return { status: entry.status, idleSince: entry.idleSince, wrapUpEndsAt: entry.wrapUpEndsAt };
-}
-
-/** The status to return to after a call: what the agent had chosen, available by default. */
-function resumeStatus(status: AgentStatus): 'available' | 'away' | 'offline' {
-  return status === 'away' || status === 'offline' ? status : 'available';
-}
-
-function resumeOf(record: PresenceRecord, nowIso: string): Snapshot {
-  return { status: resumeStatus(record.resume_status ?? 'available'), idleSince: record.last_call_ended_at ?? nowIso, wrapUpEndsAt: null };
+  /** When a timer due at `at` (by this service's clock) should run by the wall clock the job queue uses. */
+  private wallClock(at: string): Date {
+    return new Date(Date.now() + Math.max(0, Date.parse(at) - this.now().getTime()));
+  }
 }

@@ -24,27 +24,33 @@ export function statusInfo(entry: PresenceEntry): AgentStatusInfo {
   return { status: entry.status, since: entry.since, wrap_up_ends_at: entry.wrapUpEndsAt };
 }
 
-function presenceOf(ctx: AppContext, agentId: string): PresenceEntry {
-  const entry = ctx.presence.get(agentId);
-  // Every agent that can authenticate is tracked; a miss is a bug, not a client error.
-  if (!entry) throw new Error('agent has no presence entry');
-  return entry;
+/** The agent's presence from this instance's cache; an agent it has not seen yet (just created elsewhere) gets a row. */
+async function presenceOf(ctx: AppContext, agent: { id: string }): Promise<PresenceEntry> {
+  return ctx.presence.get(agent.id) ?? (await ctx.presence.track(agent));
+}
+
+function sameStatus(a: AgentStatusInfo, b: AgentStatusInfo): boolean {
+  return a.status === b.status && a.since === b.since && a.wrap_up_ends_at === b.wrap_up_ends_at;
 }
 
 /** Register `/api/agent/status`, `/api/agent/events`, `/api/agent/calls` and `/api/agent/calls/missed`. */
 export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void {
-  ctx.presence.onChange((entry) => ctx.agentStreams.send(entry.agentId, 'status', statusInfo(entry)));
+  // Changes by any instance arrive here; the agent hears only of those to their status (not reservations).
+  ctx.presence.onChange((entry, previous) => {
+    const info = statusInfo(entry);
+    if (!previous || !sameStatus(info, statusInfo(previous))) ctx.agentStreams.send(entry.agentId, 'status', info);
+  });
 
   app.get('/api/agent/status', async (request): Promise<AgentStatusInfo> => {
     const { agent } = await authenticateAgent(ctx, request);
-    return statusInfo(presenceOf(ctx, agent.id));
+    return statusInfo(await presenceOf(ctx, agent));
   });
 
   app.put('/api/agent/status', async (request): Promise<AgentStatusInfo> => {
     const { agent } = await authenticateAgent(ctx, request);
     const { status } = parseWith(agentStatusRequest, request.body);
     try {
-      return statusInfo(ctx.presence.choose(agent.id, status));
+      return statusInfo(await ctx.presence.choose(agent.id, status));
     } catch (error) {
       if (error instanceof PresenceTransitionError) throw new HttpError(409, 'status_conflict', error.message, { field: 'status' });
       throw error;
@@ -53,7 +59,10 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
 
   app.get('/api/agent/events', async (request, reply: FastifyReply) => {
     const { agent, credential } = await authenticateAgent(ctx, request);
-    const entry = presenceOf(ctx, agent.id);
+    const entry = await presenceOf(ctx, agent);
+    // Connect first, then listen: the first event is the status connecting gave (an offline agent becomes available).
+    // Before the reply is hijacked, so a database failure is still an error answer.
+    const release = await ctx.presence.connect(agent.id);
     reply.hijack();
     const res = reply.raw;
     // Hijacked replies skip the onSend hooks: carry the CORS headers set so far and the security ones by hand.
@@ -67,8 +76,6 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
       'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
     });
     res.write(`retry: ${RECONNECT_MS}\n\n`);
-    // Connect first, then listen: the first event is the status connecting gave (an offline agent becomes available).
-    const release = ctx.presence.connect(agent.id);
     const forget = ctx.agentStreams.add(agent.id, credential.id, {
       write: (chunk) => void res.write(chunk),
       end: () => res.end(),
@@ -77,12 +84,15 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     request.log.info({ agent: agent.name }, 'agent event stream opened');
-    res.on('close', () => {
+    const closed = () => {
       clearInterval(heartbeat);
       forget();
-      release();
+      void release();
       request.log.info({ agent: agent.name }, 'agent event stream closed');
-    });
+    };
+    // The client may have gone while we connected: then 'close' has been and gone.
+    if (res.destroyed) closed();
+    else res.on('close', closed);
   });
 
   app.get('/api/agent/calls', async (request): Promise<CallPage> => {

@@ -5,9 +5,11 @@ import type { AppContext } from '../context';
 
 /**
  * Sign a credential out of presence (after logout): close the streams it holds and, when the
- * agent has no other open stream, go offline at once — an explicit logout gets no grace period.
+ * agent has no other open stream here, go offline at once — an explicit logout gets no grace
+ * period. (Streams the agent holds through another instance are that instance's: when they
+ * close, the grace period applies there.)
  */
-export function signOutPresence(ctx: Pick<AppContext, 'agentStreams' | 'presence'>, agentId: string, credentialId: string): void {
+export async function signOutPresence(ctx: Pick<AppContext, 'agentStreams' | 'presence'>, agentId: string, credentialId: string): Promise<void> {
   ctx.agentStreams.closeCredential(credentialId, 'logged-out');
-  if (!ctx.agentStreams.hasAgent(agentId) && ctx.presence.get(agentId)) ctx.presence.set(agentId, 'offline', 'logout');
+  if (!ctx.agentStreams.hasAgent(agentId) && ctx.presence.get(agentId)) await ctx.presence.set(agentId, 'offline', 'logout');
 }

@@ -101,7 +101,7 @@ async function serveInWorker(dataDir: string): Promise<void> {
       { name: 'Joe', display_name: 'Joe', password: 'bench-password-joe' },
     ],
   });
-  for (const agent of context?.presence.list() ?? []) context?.presence.choose(agent.agentId, 'available');
+  for (const agent of context?.presence.list() ?? []) await context?.presence.choose(agent.agentId, 'available');
   parentPort?.on('message', (message) => {
     if (message === 'stop') void server.close().then(() => parentPort?.postMessage('stopped'));
   });

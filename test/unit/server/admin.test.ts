@@ -6,6 +6,7 @@ import { ADMIN_TOKEN_FILE, resolveAdminToken } from '../../../server/admin/crede
 import type { AdminAgentView } from '../../../server/admin/routes';
 import { buildServer } from '../../../server/app';
 import { hashToken } from '../../../server/auth/credentials';
+import { createTestDatabase } from '../../support/test-database';
 import { createTestFiles, createTestServer, json, loginDesktop, testConfig, type TestServer } from './helpers';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
@@ -42,8 +43,9 @@ describe('admin guard', () => {
 
   it('generates a token once under DATA_DIR with owner-only permissions when ADMIN_TOKEN is unset', async () => {
     const files = createTestFiles();
+    const database = await createTestDatabase();
     try {
-      const config = testConfig(files);
+      const config = testConfig(files, { DATABASE_URL: database.url });
       const first = resolveAdminToken(config);
       expect(first.source).toBe('generated');
       expect(first.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -55,6 +57,7 @@ describe('admin guard', () => {
       expect(res.statusCode).toBe(200);
       await app.close();
     } finally {
+      await database.drop();
       files.remove();
     }
   });
@@ -109,6 +112,36 @@ describe('admin agents', () => {
     // The old credential stays revoked; a fresh login works.
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/token', headers: { authorization: `Bearer ${refresh}` } })).statusCode).toBe(401);
     await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
+  });
+
+  it("forces an agent's status, even off a call that never ended; 404 for an unknown agent, 400 naming the field", async () => {
+    const { db, presence } = t.context;
+    const jane = await t.storage.agents.findByName('Jane');
+    await db.tx((sql) => presence.noteCallEvent(sql, { agentName: 'Jane', uuid: 'stuck-leg', status: 'answered' }));
+    await presence.refresh([jane?.id ?? '']);
+    expect(presence.get(jane?.id ?? '')?.status).toBe('busy');
+    const res = await t.app.inject({ method: 'PUT', url: '/api/admin/agents/jane/status', headers: admin, payload: { status: 'available' } });
+    expect(res.statusCode).toBe(200);
+    expect(json<AdminAgentView>(res)).toMatchObject({ name: 'Jane', status: 'available', wrap_up_ends_at: null });
+    // The stuck leg is over: its late events change nothing.
+    await db.tx((sql) => presence.noteCallEvent(sql, { agentName: 'Jane', uuid: 'stuck-leg', status: 'answered' }));
+    await presence.refresh([jane?.id ?? '']);
+    expect(presence.get(jane?.id ?? '')?.status).toBe('available');
+
+    // By id too.
+    const away = await t.app.inject({ method: 'PUT', url: `/api/admin/agents/${jane?.id ?? ''}/status`, headers: admin, payload: { status: 'away' } });
+    expect(json<AdminAgentView>(away)).toMatchObject({ name: 'Jane', status: 'away' });
+
+    const unknown = await t.app.inject({ method: 'PUT', url: '/api/admin/agents/nobody/status', headers: admin, payload: { status: 'away' } });
+    expect(unknown.statusCode).toBe(404);
+    expect(json<ApiErrorBody>(unknown).error).toMatchObject({ code: 'unknown_agent', field: 'name' });
+    for (const payload of [{}, { status: 'busy' }, { status: 'wrap-up' }, { status: 7 }]) {
+      const bad = await t.app.inject({ method: 'PUT', url: '/api/admin/agents/jane/status', headers: admin, payload });
+      expect(bad.statusCode).toBe(400);
+      expect(json<ApiErrorBody>(bad).error.field).toBe('status');
+    }
+    const unauthenticated = await t.app.inject({ method: 'PUT', url: '/api/admin/agents/jane/status', payload: { status: 'away' } });
+    expect(unauthenticated.statusCode).toBe(401);
   });
 
   it('resets a password: the old one and its sessions stop working', async () => {

@@ -11,9 +11,13 @@ afterAll(() => {
 });
 
 describe('configuration of the admin token, webhook signatures and presence', () => {
-  it('has defaults: generated admin token, unsigned webhooks, 30 s wrap-up and grace', () => {
-    expect(testConfig(files)).toMatchObject({ adminToken: null, signatureSecret: null, wrapUpS: 30, presenceGraceS: 30 });
-    expect(testConfig(files, { WRAP_UP_S: '0', PRESENCE_GRACE_S: '5' })).toMatchObject({ wrapUpS: 0, presenceGraceS: 5 });
+  it('has defaults: generated admin token, unsigned webhooks, 30 s wrap-up and grace, 60 s reservations', () => {
+    expect(testConfig(files)).toMatchObject({ adminToken: null, signatureSecret: null, wrapUpS: 30, presenceGraceS: 30, reservationTtlS: 60 });
+    expect(testConfig(files, { WRAP_UP_S: '0', PRESENCE_GRACE_S: '5', RESERVATION_TTL_S: '90' })).toMatchObject({
+      wrapUpS: 0,
+      presenceGraceS: 5,
+      reservationTtlS: 90,
+    });
   });
 
   const bad: Array<[string, string]> = [
@@ -24,6 +28,9 @@ describe('configuration of the admin token, webhook signatures and presence', ()
     ['WRAP_UP_S', '3601'],
     ['PRESENCE_GRACE_S', '0'],
     ['PRESENCE_GRACE_S', 'soon'],
+    ['RESERVATION_TTL_S', '4'],
+    ['RESERVATION_TTL_S', '3601'],
+    ['RESERVATION_TTL_S', 'a minute'],
   ];
   it.each(bad)('rejects %s=%s naming the variable', (variable, value) => {
     let error: unknown;
@@ -35,6 +42,6 @@ describe('configuration of the admin token, webhook signatures and presence', ()
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
     // A bad secret is never echoed back.
-    if (variable !== 'WRAP_UP_S' && variable !== 'PRESENCE_GRACE_S') expect((error as Error).message).not.toContain(value);
+    if (variable === 'ADMIN_TOKEN' || variable === 'VONAGE_SIGNATURE_SECRET') expect((error as Error).message).not.toContain(value);
   });
 });
