@@ -3,11 +3,10 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { AdminCredential, resolveAdminToken } from './admin/credential';
 import { registerAdminRoutes } from './admin/routes';
-import { Presence } from './agents/presence';
+import { PresenceService } from './agents/presence';
 import { registerAgentRoutes } from './agents/routes';
 import { AgentStreams } from './agents/streams';
 import { registerApiRoutes } from './api/routes';
@@ -16,11 +15,14 @@ import { registerAuthRoutes } from './auth/routes';
 import { seedAgents, type AgentSeed } from './auth/seed';
 import { ConfigError, type ServerConfig } from './config';
 import type { AppContext } from './context';
+import { openDatabase, type Database } from './db/database';
+import { installJsonBodyParser } from './http/body';
 import { errorBody, installErrorHandlers } from './http/errors';
 import { buildAppCsp, installCors, installSecurityHeaders } from './http/security';
 import { registerStaticApp } from './http/static';
 import { loggerOptions, type LogDestination } from './logging';
-import { DATABASE_FILE, openSqliteStorage } from './storage/sqlite';
+import { JobQueue } from './jobs/queue';
+import { createPgStorage } from './storage/pg';
 import type { Storage } from './storage/types';
 import { CallEvents } from './webhooks/call-events';
 import { registerWebhookRoutes } from './webhooks/routes';
@@ -34,13 +36,17 @@ import { registerCallFlows } from './flows/index';
 export interface ServerDeps {
   /** Storage to use; when given, the caller owns it and closing the server leaves it open. */
   storage?: Storage;
+  /** The database (presence, jobs, the call model); when given, the caller owns it. Otherwise `config.databaseUrl` is opened. */
+  db?: Database;
+  /** How often the job queue looks for due jobs (ms; default 1 s). Tests shorten it. */
+  jobPollIntervalMs?: number;
   /** Clock (defaults to the system clock). */
   now?: () => Date;
   /** PEM of the application private key, instead of reading `config.privateKeyPath`. */
   privateKey?: string;
   /** Where log lines go (defaults to stdout). */
   logStream?: LogDestination;
-  /** Failed-login limiter (defaults to 5 failures per name and address in 5 minutes). */
+  /** Failed-login limiter (defaults to 5 failures per name and address in 5 minutes, counted in the storage). */
   loginLimiter?: LoginRateLimiter;
   /** Agents to create when missing (see {@link seedAgents}); existing ones are left alone. */
   seedAgents?: readonly AgentSeed[];
@@ -58,9 +64,6 @@ interface FrameworkErrorReply {
   code(statusCode: number): FrameworkErrorReply;
   send(payload?: unknown): unknown;
 }
-
-/** How far back the call log is searched for agent legs still live at start-up: longer than any call. */
-const LIVE_LEG_WINDOW_MS = 4 * 60 * 60 * 1000;
 
 /** Largest request body accepted; webhooks and API bodies are a few hundred bytes. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -95,14 +98,19 @@ export function loadPrivateKey(config: Pick<ServerConfig, 'privateKeyPath'>, pem
  */
 export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): Promise<FastifyInstance> {
   const privateKey = loadPrivateKey(config, deps.privateKey);
-  const ownsStorage = deps.storage === undefined;
-  let storage: Storage;
-  if (deps.storage) {
-    storage = deps.storage;
+  const ownsDb = deps.db === undefined;
+  let db: Database;
+  if (deps.db) {
+    db = deps.db;
   } else {
-    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    storage = openSqliteStorage(path.join(config.dataDir, DATABASE_FILE));
+    if (config.databaseUrl === null) {
+      throw new ConfigError('DATABASE_URL', 'is required (the PostgreSQL database, e.g. postgres://user:password@127.0.0.1:5432/switchboard)');
+    }
+    db = await openDatabase(config.databaseUrl);
   }
+  const ownsStorage = deps.storage === undefined;
+  // Our own storage shares the pool; closing the server closes that once, below.
+  const storage: Storage = deps.storage ?? createPgStorage(db, { closeDatabase: false });
   const now = deps.now ?? (() => new Date());
 
   const app = Fastify({
@@ -117,6 +125,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     },
   });
 
+  // onClose hooks run last-added first: the database closes after everything that uses it.
+  if (ownsDb) app.addHook('onClose', async () => db.close());
   if (ownsStorage) app.addHook('onClose', async () => storage.close());
 
   if (process.env.DEBUG && /vonage/i.test(process.env.DEBUG)) {
@@ -128,36 +138,52 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   // The path only, never the token: the operator reads it from the owner-only file.
   if (adminToken.source === 'generated') app.log.warn({ file: adminToken.file }, 'generated the admin API token');
 
+  const jobs = new JobQueue(db, { log: app.log, ...(deps.jobPollIntervalMs !== undefined ? { pollIntervalMs: deps.jobPollIntervalMs } : {}) });
   const ctx: AppContext = {
     config,
     storage,
+    db,
+    jobs,
     now,
     privateKey,
-    loginLimiter: deps.loginLimiter ?? new LoginRateLimiter(),
+    loginLimiter: deps.loginLimiter ?? new LoginRateLimiter(storage.loginFailures),
     adminCredential: new AdminCredential(adminToken.token),
-    presence: new Presence({ repository: storage.presence, now, wrapUpS: config.wrapUpS, graceS: config.presenceGraceS, log: app.log }),
+    presence: new PresenceService({
+      db,
+      jobs,
+      now,
+      wrapUpS: config.wrapUpS,
+      graceS: config.presenceGraceS,
+      reservationTtlS: config.reservationTtlS,
+      log: app.log,
+    }),
     callEvents: new CallEvents(app.log),
     agentStreams: new AgentStreams(),
   };
   app.addHook('onClose', async () => {
     ctx.agentStreams.closeAll();
+    // Releases this instance's connections (their agents get the grace period) before the jobs stop.
     await ctx.presence.close();
+    await ctx.jobs.stop();
   });
 
   try {
     // Expired credentials can never be used again; drop them so the table stays small.
     await storage.credentials.deleteExpired(now().toISOString());
+    await storage.webhookTokens.deleteExpired(now().toISOString());
     if (deps.seedAgents && deps.seedAgents.length > 0) {
       const created = await seedAgents(storage.agents, deps.seedAgents, now);
       if (created.length > 0) app.log.info({ agents: created }, 'created agents');
     }
-    const liveSince = new Date(now().getTime() - LIVE_LEG_WINDOW_MS).toISOString();
-    ctx.presence.restore(await storage.agents.list(), await storage.presence.list(), await storage.calls.liveAgentLegs(liveSince));
+    // Presence, its timers and its legs are in the database: a restart only loads them.
+    await ctx.presence.start();
     deps.onContext?.(ctx);
 
     // JSON only: Fastify's default text/plain parser would let a cross-site <form> post to
     // the API without a CORS preflight.
     app.removeContentTypeParser('text/plain');
+    // JSON nested absurdly deep is a 400 before anything recurses over it.
+    installJsonBodyParser(app);
     installErrorHandlers(app);
     installSecurityHeaders(app);
     installCors(app, config.corsOrigins);
@@ -171,6 +197,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     if (config.rendererDir) {
       registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });
     }
+    // Every module has registered its job tasks by now.
+    await ctx.jobs.start();
 
     await app.ready();
   } catch (error) {

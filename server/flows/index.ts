@@ -10,6 +10,10 @@ import { registerNumberRoutes } from '../numbers/routes';
 import { QueueDirectory } from '../queues/directory';
 import { registerQueueRoutes } from '../queues/routes';
 import { VoiceApi } from '../vonage/voice-api';
+import { listen } from '../db/listen';
+import { registerReconciliation, reconcileSoon } from '../calls/reconcile';
+import { callEventPayload } from '../webhooks/call-log';
+import { applyCallEvent } from '../webhooks/routes';
 import { registerVoicemailRoutes } from '../voicemail/routes';
 import { VoicemailService } from '../voicemail/service';
 import { CallContexts } from './contexts';
@@ -24,14 +28,26 @@ import { FlowUrls } from './urls';
  * Returns the flows (tests drive them); they stop with the app.
  */
 export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): Promise<CallFlows> {
-  const now = () => ctx.now().getTime();
   const numbers = await NumberDirectory.load(ctx.storage.numbers, ctx.now, app.log);
   const queues = await QueueDirectory.load(ctx.storage.queues, ctx.now, app.log);
+  // Numbers and queues are cached per instance for the answer_url; a change on any instance
+  // notifies 'config' and every instance reloads both.
+  const announce = async () => {
+    await ctx.db.query("SELECT pg_notify('config', '')");
+  };
+  numbers.onWrite = announce;
+  queues.onWrite = announce;
+  const configListener = listen(ctx.db.url, 'config', () => {
+    Promise.all([numbers.reload(app.log), queues.reload(app.log)]).catch((error: unknown) => app.log.warn({ err: error }, 'could not reload numbers and queues'));
+  }, app.log);
+  app.addHook('onClose', async () => configListener.close());
   const voice = new VoiceApi({ baseUrl: ctx.config.sdk.apiUrl, applicationId: ctx.config.applicationId, privateKey: ctx.privateKey });
-  const contexts = new CallContexts(now);
+  const contexts = new CallContexts(ctx.db);
   const urls = new FlowUrls(ctx.config.publicUrl);
 
   const flows = new CallFlows({
+    db: ctx.db,
+    jobs: ctx.jobs,
     urls,
     contactNumber: ctx.config.contactNumber,
     numbers,
@@ -39,24 +55,37 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
     presence: ctx.presence,
     voice,
     calls: ctx.storage.calls,
-    contexts,
     log: app.log,
-    now,
+    now: () => ctx.now().getTime(),
   });
-  const unsubscribe = ctx.callEvents.subscribe(({ event }) => {
+  const unsubscribe = ctx.callEvents.subscribe(async ({ event }) => {
     if (event.kind !== 'status') return;
-    flows.handleEvent({ uuid: event.uuid, conversation_uuid: event.conversation_uuid, status: event.status, from: event.from, to: event.to });
+    await flows.handleEvent({ uuid: event.uuid, conversation_uuid: event.conversation_uuid, status: event.status, from: event.from, to: event.to, timestamp: event.timestamp });
   });
   app.addHook('onClose', async () => {
     unsubscribe();
     flows.close();
   });
 
+  // Calls whose end the backend missed are finished from the platform's word, at start and every minute.
+  registerReconciliation({
+    sql: ctx.db,
+    jobs: ctx.jobs,
+    getCall: (uuid) => voice.getCall(uuid),
+    apply: async (event) => {
+      await applyCallEvent(ctx, callEventPayload.parse(event), JSON.stringify(event));
+    },
+    now: ctx.now,
+    log: app.log,
+  });
+  // onReady runs once the job queue has started (server/app.ts starts it before app.ready()).
+  app.addHook('onReady', async () => reconcileSoon(ctx.jobs, ctx.db));
+
   const voicemail = new VoicemailService({
     repository: ctx.storage.voicemails,
     calls: ctx.storage.calls,
-    callOf: (uuid) => {
-      const session = flows.session(uuid);
+    callOf: async (uuid) => {
+      const session = await flows.session(uuid);
       return session ? { caller: session.caller, number: session.number, queue: session.queue, conversationUuid: session.conversationUuid } : undefined;
     },
     platformUrl: ctx.config.sdk.apiUrl,

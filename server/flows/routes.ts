@@ -111,9 +111,9 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: AppContext, deps: 
 
   void app.register(async (scope) => {
     captureRawBodies(scope);
-    const signed = { preHandler: requireVonageSignature(ctx.config) };
+    const signed = { preHandler: requireVonageSignature(ctx.config, ctx.storage.webhookTokens, ctx.now) };
 
-    const answer = (request: FastifyRequest, source: unknown, where: 'query' | 'body'): Ncco => {
+    const answer = async (request: FastifyRequest, source: unknown, where: 'query' | 'body'): Promise<Ncco> => {
       const params = parseWith(answerRequest, source ?? {}, where);
       const context: AnswerContext = {};
       if (params.to !== undefined) context.to = params.to;
@@ -122,7 +122,7 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: AppContext, deps: 
       if (params.conversation_uuid !== undefined) context.conversation_uuid = params.conversation_uuid;
       if (params.from_user !== undefined) context.from_user = params.from_user;
       if (params.custom_data !== undefined) context.custom_data = params.custom_data;
-      const ncco = flows.answer(context);
+      const ncco = await flows.answer(context);
       request.log.info({ conversation_uuid: context.conversation_uuid, uuid: context.uuid }, 'answered call');
       return ncco;
     };
@@ -133,7 +133,7 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: AppContext, deps: 
     scope.get(FLOW_PATHS.fallback, signed, async () => flows.fallbackAnswer());
     scope.post(FLOW_PATHS.fallback, signed, async () => flows.fallbackAnswer());
 
-    const dtmf = (source: unknown, query: unknown, where: 'query' | 'body'): Ncco => {
+    const dtmf = async (source: unknown, query: unknown, where: 'query' | 'body'): Promise<Ncco> => {
       // Our own parameters ride in the eventUrl's query; Vonage's payload in the body (POST) or query (GET).
       const merged = { ...(where === 'body' && source && typeof source === 'object' ? source : {}), ...(query as object) };
       const params = parseWith(dtmfRequest, merged, where);
@@ -149,7 +149,7 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: AppContext, deps: 
     scope.get(FLOW_PATHS.dtmf, signed, async (request) => dtmf(request.query, request.query, 'query'));
     scope.post(FLOW_PATHS.dtmf, signed, async (request) => dtmf(request.body, request.query, 'body'));
 
-    const agentAnswer = (source: unknown, where: 'query' | 'body'): Ncco => {
+    const agentAnswer = async (source: unknown, where: 'query' | 'body'): Promise<Ncco> => {
       const params = parseWith(agentAnswerRequest, source, where);
       return flows.agentAnswer({ conversation: params.conversation, call: params.call, topic: params.topic, queue: params.queue, uuid: params.uuid });
     };

@@ -1,23 +1,33 @@
 /**
- * The call flows at run time: which NCCO each call gets, and what happens next.
+ * The call flows at run time: which NCCO each call gets, and what happens next — with every
+ * call's state in PostgreSQL, so any backend instance can take any webhook and a restart
+ * loses nothing.
  *
  * The answer_url picks the flow from the number called (`server/numbers`), or the outbound
  * flow for a call an agent places from the app. Flows that put a caller through to agents
- * keep a small in-memory record of the call (a {@link CallSession}) and follow the agent legs'
- * status events (`ctx.callEvents`): an agent who declines or does not answer is followed by
- * the next available agent (longest idle first), then by the number's fallback. Two ways of
- * reaching an agent are used:
+ * keep the call's routing state (a {@link CallSession}) in `flow_calls` and follow the agent
+ * legs' status events: an agent who declines or does not answer is followed by the next
+ * available agent (longest idle first), then by the number's fallback. Two ways of reaching
+ * an agent are used:
  *
  * - connect (inbound, IVR): the caller's NCCO connects the agent's app; on failure the
  *   backend transfers the caller's leg (Voice API `PUT /v1/calls/{uuid}`) to a new NCCO;
  * - dial (whisper, queue): the caller waits in a named conversation and the backend calls the
  *   agent (Voice API `POST /v1/calls`) with an answer_url that joins that conversation.
  *
- * Answers are built from memory; the call record is updated without holding the answer up.
- * Live calls are not persisted: a restarted backend serves new calls, not ones in progress.
+ * Each webhook is one transaction that locks the call's row first ({@link CallFlows.withCall}),
+ * so two instances apply one call's webhooks one after the other. An agent is rung for one
+ * caller at a time across every instance: presence reserves them (`SELECT … FOR UPDATE SKIP
+ * LOCKED`). What must happen outside the database — Voice API requests, call-record updates,
+ * timers — is added as a job in the same transaction (`server/jobs/queue.ts`) and runs after
+ * it commits, on whichever instance takes it; every job re-reads the call and does nothing
+ * when the call has moved on, so running one twice is harmless.
  */
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../common/call-context';
+import { bindLeg, callOfLeg, callsRinging, firstDelivery, insertCall, lockCall, saveCall } from '../calls/store';
+import type { Database, Sql } from '../db/database';
+import type { JobQueue } from '../jobs/queue';
 import type { NumberDirectory } from '../numbers/directory';
 import { numberSettings, type InboundSettings, type NumberFlowName, type NumberSettings, type WhisperSettings } from '../numbers/schema';
 import type { QueueDirectory } from '../queues/directory';
@@ -26,7 +36,6 @@ import type { CallRecordPatch } from '../storage/types';
 import type { VoiceApi } from '../vonage/voice-api';
 import { TERMINAL_STATUSES } from '../webhooks/call-log';
 import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, voicemailNcco, type HoldSpot } from './actions';
-import type { CallContexts } from './contexts';
 import { inboundCallNcco, nextAgentNcco } from './inbound';
 import { ivrChoice, ivrConnectGreeting, ivrMenuNcco } from './ivr';
 import type { AnswerContext, Ncco } from './ncco';
@@ -37,23 +46,21 @@ import { whisperCallerNcco, whisperText } from './whisper';
 
 /** Redirects one call may take (queue → queue → …) before it is ended politely. */
 export const MAX_REDIRECTS = 5;
-/** Seconds past an agent's ring time after which they are free for other calls whatever happened. */
-const RING_GRACE_S = 15;
-/** How long a finished call is remembered, for late events and a voicemail's recording webhook. */
-const LINGER_MS = 10 * 60_000;
-/** A call whose end was never reported is forgotten after this long (twice Vonage's 2 h limit). */
-const FORGET_MS = 4 * 60 * 60_000;
 
 /** Said when the number called has a flow the backend no longer knows how to run. */
 const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
 
-/** What the flows need to know of agent presence (`server/agents/presence.ts`). */
+/** What the flows need of agent presence (`server/agents/presence.ts`). */
 export interface PresenceView {
-  /** Available agents, longest idle first, leaving out these names. */
-  availableLongestIdle(exclude?: readonly string[]): ReadonlyArray<{ name: string }>;
-  /** Every agent's status. */
+  /** Reserve the longest-idle available agent (or `prefer`) for this call, inside `sql`'s transaction. */
+  reserveNext(sql: Sql, request: { callId: string; exclude: string[]; members: string[]; prefer?: string | undefined }): Promise<string | null>;
+  /** Reserve this agent for this call if they are available and not reserved. */
+  reserveAgent(sql: Sql, name: string, callId: string): Promise<boolean>;
+  /** Free an agent reserved for this call. */
+  release(sql: Sql, name: string, callId: string): Promise<unknown>;
+  /** Every agent's status (this instance's copy, kept current by every instance's changes). */
   list(): ReadonlyArray<{ name: string; status: string; idleSince: string | null }>;
-  /** Called on every change; returns the unsubscribe function. */
+  /** Called on every change made by any instance; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
 }
 
@@ -62,7 +69,8 @@ export type VoicePort = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup' | 't
 
 /** Where the flows write what they decided about a call. */
 export interface CallRecordWriter {
-  updateCallRecord(conversationUuid: string, patch: CallRecordPatch): Promise<unknown>;
+  /** `within`: the flow's own transaction, so the record changes exactly when the decision commits. */
+  updateCallRecord(conversationUuid: string, patch: CallRecordPatch, at?: string, within?: Sql): Promise<unknown>;
 }
 
 /** A leg status event, as the event webhook stored it. */
@@ -72,12 +80,8 @@ export interface FlowEvent {
   status: string | null;
   from: string | null;
   to: string | null;
-}
-
-/** Timers, injectable so tests can drive time. */
-export interface FlowTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  /** The platform's timestamp, part of the key that tells a retried delivery from a new event. */
+  timestamp?: string | null;
 }
 
 /** Where the flows log; a pino logger fits. */
@@ -89,6 +93,8 @@ export interface FlowLog {
 
 /** Everything {@link CallFlows} works with. */
 export interface FlowDeps {
+  db: Database;
+  jobs: JobQueue;
   urls: FlowUrls;
   /** The contact center's number: outbound calls show it as their caller id. */
   contactNumber: string | null;
@@ -97,15 +103,14 @@ export interface FlowDeps {
   presence: PresenceView;
   voice: VoicePort;
   calls: CallRecordWriter;
-  /** Agent-leg contexts the agents' apps read (`GET /api/calls/:legUuid/context`). */
-  contexts: CallContexts;
   log: FlowLog;
   now?: () => number;
-  timers?: FlowTimers;
 }
 
 /** One try at putting a caller through to an agent (or an outside phone). */
 export interface Attempt {
+  /** Tells a job about this attempt from a later one. */
+  id: string;
   agent: string | null;
   phone: string | null;
   mode: 'connect' | 'dial';
@@ -114,18 +119,18 @@ export interface Attempt {
   answered: boolean;
 }
 
-/** A call the flows are putting through, keyed by the caller's leg. */
+/** A call the flows are putting through, keyed by the caller's leg; stored as JSON. */
 export interface CallSession {
-  readonly uuid: string;
+  uuid: string;
   /** When the flows first saw it (ms). */
-  readonly startedAt: number;
-  readonly conversationUuid: string | null;
+  startedAt: number;
+  conversationUuid: string | null;
   /** The number called (E.164 digits). */
-  readonly number: string;
-  readonly caller: string | null;
-  readonly flow: NumberFlowName;
-  readonly label: string | null;
-  readonly topic: string | null;
+  number: string;
+  caller: string | null;
+  flow: NumberFlowName;
+  label: string | null;
+  topic: string | null;
   /** The queue the caller waits in now. */
   queue: string | null;
   /** How agents are reached now. */
@@ -134,21 +139,22 @@ export interface CallSession {
   hold: HoldSpot;
   ringTimeoutS: number;
   maxAttempts: number;
-  /** Agents offered the call so far (lower case), and how many. */
-  tried: Set<string>;
+  /** Agents offered the call so far (lower case). */
+  tried: string[];
   attempts: number;
   attempt: Attempt | null;
   fallback: RouteTarget;
   fallbackUsed: boolean;
   redirects: number;
-  /** The number's default agent (inbound), rung when presence shows nobody available. */
+  /** The number's default agent (inbound), tried when no one else is available (and only if they are). */
   defaultAgent: string | null;
   /** Whisper: the agent or phone to call first. */
   fixed: { type: 'agent'; agent: string } | { type: 'phone'; number: string } | null;
-  /** Whisper: waiting for an agent to become available, until this time. */
+  /** Whisper: waiting for an agent to become available, until this time (ms). */
   waitUntil: number | null;
-  waitTimer: unknown;
   ended: boolean;
+  /** The first answer's NCCO, returned again should the platform retry the answer_url. */
+  firstNcco: Ncco | null;
 }
 
 /** What the agent-leg answer_url receives. */
@@ -171,46 +177,65 @@ export interface DtmfRequest {
   digits?: string | undefined;
 }
 
-const realTimers: FlowTimers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** One transaction's work on one call: its SQL connection. */
+export interface Turn {
+  sql: Sql;
+}
+
+/** Job tasks of the flows. */
+const TASK = {
+  dial: 'flow-dial',
+  offer: 'flow-offer',
+  whisperWait: 'flow-whisper-wait',
+  presence: 'flow-presence',
+  transfer: 'voice-transfer',
+  hangup: 'voice-hangup',
+  talk: 'voice-talk',
+} as const;
 
 /** The call flows. */
 export class CallFlows implements QueueHost {
-  private readonly sessions = new Map<string, CallSession>();
-  /** Agent legs by uuid → their call. */
-  private readonly legs = new Map<string, CallSession>();
-  /** Agents being rung right now (lower case) → the attempt, so two calls never ring one agent at once. */
-  private readonly ringing = new Map<string, Attempt>();
   private readonly queueManager: QueueManager;
   private readonly now: () => number;
-  private readonly timers: FlowTimers;
   private readonly unsubscribe: () => void;
   private readonly defaultInbound: InboundSettings;
 
   constructor(private readonly deps: FlowDeps) {
     this.now = deps.now ?? Date.now;
-    this.timers = deps.timers ?? realTimers;
     this.defaultInbound = numberSettings.parse({ flow: 'inbound' }) as InboundSettings;
-    this.queueManager = new QueueManager({ directory: deps.queues, presence: deps.presence, host: this, now: this.now, timers: this.timers, log: deps.log });
-    this.unsubscribe = deps.presence.onChange(() => this.presenceChanged());
+    this.queueManager = new QueueManager({ db: deps.db, jobs: deps.jobs, directory: deps.queues, presence: deps.presence, host: this, now: this.now, log: deps.log });
+    this.registerJobs();
+    // Any instance's presence change may free an agent for a waiting caller: one keyed job looks.
+    this.unsubscribe = deps.presence.onChange(() => {
+      deps.jobs.add(deps.db, TASK.presence, {}, { jobKey: TASK.presence }).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule routing after a presence change'));
+    });
   }
 
-  /** The queues' live state (supervisor view). */
+  /** The queues (supervisor view, dispatch). */
   get queues(): QueueManager {
     return this.queueManager;
   }
 
-  /** Stop timers and listeners (shutdown). */
+  /** Stop listening (shutdown); the jobs stop with the job queue. */
   close(): void {
     this.unsubscribe();
-    this.queueManager.close();
-    for (const session of this.sessions.values()) this.clearWait(session);
+  }
+
+  // ── transactions ──────────────────────────────────────────────────────────────
+
+  /**
+   * Run `work` on a call under its row lock, and save what it changed. Returns undefined
+   * when the call is unknown (finished long ago, or never ours).
+   */
+  async withCall<T>(callId: string, work: (turn: Turn, session: CallSession) => Promise<T>): Promise<T | undefined> {
+    return this.deps.db.tx(async (sql) => {
+      const row = await lockCall<CallSession>(sql, callId);
+      if (!row) return undefined;
+      const session = row.state;
+      const result = await work({ sql }, session);
+      await saveCall(sql, callId, session, session.ended);
+      return result;
+    });
   }
 
   // ── answer_url ────────────────────────────────────────────────────────────────
@@ -219,30 +244,45 @@ export class CallFlows implements QueueHost {
    * The NCCO for a leg the platform asks about: outbound when an app user placed it,
    * otherwise the flow of the number called (the inbound flow when it has none).
    */
-  answer(context: AnswerContext): Ncco {
+  async answer(context: AnswerContext): Promise<Ncco> {
     if (context.from_user) return this.outbound(context);
     const number = (context.to ?? '').replace(/^\+/, '');
     const config = this.deps.numbers.get(number);
     const uuid = context.uuid ?? randomUUID();
     const settings = config?.settings ?? this.defaultInbound;
-    switch (settings.flow) {
-      case 'inbound':
-        return this.startInbound(this.newSession(context, uuid, number, settings), settings);
-      case 'ivr':
-        this.newSession(context, uuid, number, settings);
-        this.record(context.conversation_uuid, { flow: 'ivr' });
-        return ivrMenuNcco(settings, this.deps.urls.dtmf(number, 1), 1);
-      case 'custom':
-        this.record(context.conversation_uuid, { flow: 'custom' });
-        return settings.ncco;
-      case 'whisper':
-        return this.startWhisper(this.newSession(context, uuid, number, settings), settings);
-      case 'queue': {
-        const session = this.newSession(context, uuid, number, settings);
-        this.record(context.conversation_uuid, { flow: 'queue' });
-        return this.queueManager.join(session, settings.queue);
-      }
+    if (settings.flow === 'custom') {
+      await this.record(this.deps.db, context.conversation_uuid, { flow: 'custom' });
+      return settings.ncco;
     }
+    return this.deps.db.tx(async (sql) => {
+      const turn: Turn = { sql };
+      const session = this.newSession(context, uuid, number, settings);
+      if (!(await insertCall(sql, uuid, session.conversationUuid, session))) {
+        // The platform asked again for a call we already answered: the same answer.
+        const known = await lockCall<CallSession>(sql, uuid);
+        return known?.state.firstNcco ?? goodbyeNcco(NOT_IN_SERVICE);
+      }
+      let ncco: Ncco;
+      switch (settings.flow) {
+        case 'inbound':
+          ncco = await this.startInbound(turn, session, settings);
+          break;
+        case 'ivr':
+          await this.record(sql, session.conversationUuid, { flow: 'ivr' });
+          ncco = ivrMenuNcco(settings, this.deps.urls.dtmf(number, 1), 1);
+          break;
+        case 'whisper':
+          ncco = await this.startWhisper(turn, session, settings);
+          break;
+        case 'queue':
+          await this.record(sql, session.conversationUuid, { flow: 'queue' });
+          ncco = await this.queueManager.join(turn, session, settings.queue);
+          break;
+      }
+      session.firstNcco = ncco;
+      await saveCall(sql, uuid, session, session.ended);
+      return ncco;
+    });
   }
 
   /** The NCCO for the fallback_answer_url: the answer_url failed, so apologise. */
@@ -250,8 +290,8 @@ export class CallFlows implements QueueHost {
     return goodbyeNcco('Sorry, we cannot take your call right now. Please try again later. Goodbye.');
   }
 
-  private outbound(context: AnswerContext): Ncco {
-    this.record(context.conversation_uuid, { flow: 'outbound', agent: context.from_user ?? null });
+  private async outbound(context: AnswerContext): Promise<Ncco> {
+    await this.record(this.deps.db, context.conversation_uuid, { flow: 'outbound', agent: context.from_user ?? null });
     return outboundCallNcco(dialledNumber(context), this.deps.contactNumber);
   }
 
@@ -260,8 +300,7 @@ export class CallFlows implements QueueHost {
       settings.flow === 'inbound' || settings.flow === 'ivr' || settings.flow === 'whisper'
         ? { ringTimeoutS: settings.ring_timeout_s, maxAttempts: settings.max_attempts, fallback: settings.fallback }
         : { ringTimeoutS: 20, maxAttempts: 3, fallback: { type: 'voicemail' } as RouteTarget };
-    this.forgetStale();
-    const session: CallSession = {
+    return {
       uuid,
       startedAt: this.now(),
       conversationUuid: context.conversation_uuid ?? null,
@@ -274,7 +313,7 @@ export class CallFlows implements QueueHost {
       mode: settings.flow === 'whisper' || settings.flow === 'queue' ? 'dial' : 'connect',
       hold: { conversation: holdConversationName(settings.flow === 'whisper' ? 'whisper' : 'hold', uuid), musicUrl: this.deps.urls.holdMusic() },
       ...routing,
-      tried: new Set(),
+      tried: [],
       attempts: 0,
       attempt: null,
       fallbackUsed: false,
@@ -282,66 +321,66 @@ export class CallFlows implements QueueHost {
       defaultAgent: settings.flow === 'inbound' ? settings.default_agent : null,
       fixed: settings.flow === 'whisper' ? settings.agent : null,
       waitUntil: null,
-      waitTimer: undefined,
       ended: false,
+      firstNcco: null,
     };
-    this.sessions.set(uuid, session);
-    return session;
   }
 
-  /** Drop calls whose end never arrived (lost events), so memory stays bounded. */
-  private forgetStale(): void {
-    const cutoff = this.now() - FORGET_MS;
-    for (const [uuid, session] of this.sessions) {
-      if (session.startedAt >= cutoff) break; // insertion order is time order
-      this.clearWait(session);
-      this.queueManager.leave(session);
-      this.sessions.delete(uuid);
-      for (const [leg, owner] of this.legs) if (owner === session) this.legs.delete(leg);
-    }
-  }
-
-  private startInbound(session: CallSession, settings: InboundSettings): Ncco {
-    this.record(session.conversationUuid, { flow: 'inbound' });
-    const agent = this.pickAgent(session);
+  private async startInbound(turn: Turn, session: CallSession, settings: InboundSettings): Promise<Ncco> {
+    await this.record(turn.sql, session.conversationUuid, { flow: 'inbound' });
+    const agent = await this.pickAgent(turn, session);
     if (!agent) {
       session.fallbackUsed = true;
-      return this.route(session, session.fallback, 'no-agents');
+      return this.route(turn, session, session.fallback, 'no-agents');
     }
     this.begin(session, { agent, phone: null, mode: 'connect' });
     return inboundCallNcco(settings, agent, session.hold.musicUrl);
   }
 
-  private startWhisper(session: CallSession, settings: WhisperSettings): Ncco {
-    this.record(session.conversationUuid, { flow: 'whisper', topic: settings.topic });
+  private async startWhisper(turn: Turn, session: CallSession, settings: WhisperSettings): Promise<Ncco> {
+    await this.record(turn.sql, session.conversationUuid, { flow: 'whisper', topic: settings.topic });
     session.waitUntil = this.now() + settings.max_wait_s * 1000;
-    session.waitTimer = this.timers.setTimeout(() => this.whisperWaitOver(session), settings.max_wait_s * 1000);
-    // Call the agent once the caller has their NCCO.
-    this.timers.setTimeout(() => this.offerNext(session), 0);
+    await this.deps.jobs.add(turn.sql, TASK.whisperWait, { call: session.uuid }, { runAt: new Date(session.waitUntil), jobKey: `whisper-wait:${session.uuid}` });
+    // Call the agent once the caller has their NCCO (the job runs after this answer commits).
+    await this.deps.jobs.add(turn.sql, TASK.offer, { call: session.uuid });
     return whisperCallerNcco(settings, session.hold);
   }
 
   // ── IVR input ─────────────────────────────────────────────────────────────────
 
   /** The NCCO that continues an IVR call after the caller pressed a key (or none). */
-  dtmf(request: DtmfRequest): Ncco {
+  async dtmf(request: DtmfRequest): Promise<Ncco> {
     const config = this.deps.numbers.get(request.number);
     if (!config || config.settings.flow !== 'ivr') return goodbyeNcco(NOT_IN_SERVICE);
     const settings = config.settings;
     const uuid = request.uuid ?? randomUUID();
-    const session =
-      this.sessions.get(uuid) ??
-      this.newSession({ uuid, to: request.number, ...(request.from ? { from: request.from } : {}), ...(request.conversation_uuid ? { conversation_uuid: request.conversation_uuid } : {}) }, uuid, request.number, settings);
-    const choice = ivrChoice(settings, request.digits, request.attempt);
-    switch (choice.kind) {
-      case 'repeat':
-        return ivrMenuNcco(settings, this.deps.urls.dtmf(request.number, choice.attempt), choice.attempt);
-      case 'option':
-        return this.route(session, choice.target, null);
-      case 'fallback':
-        session.fallbackUsed = true;
-        return this.route(session, choice.target, 'no-choice');
-    }
+    return this.deps.db.tx(async (sql) => {
+      const turn: Turn = { sql };
+      let session = (await lockCall<CallSession>(sql, uuid))?.state;
+      if (!session) {
+        const context: AnswerContext = { uuid, to: request.number };
+        if (request.from) context.from = request.from;
+        if (request.conversation_uuid) context.conversation_uuid = request.conversation_uuid;
+        session = this.newSession(context, uuid, request.number, settings);
+        await insertCall(sql, uuid, session.conversationUuid, session);
+      }
+      const choice = ivrChoice(settings, request.digits, request.attempt);
+      let ncco: Ncco;
+      switch (choice.kind) {
+        case 'repeat':
+          ncco = ivrMenuNcco(settings, this.deps.urls.dtmf(request.number, choice.attempt), choice.attempt);
+          break;
+        case 'option':
+          ncco = await this.route(turn, session, choice.target, null);
+          break;
+        case 'fallback':
+          session.fallbackUsed = true;
+          ncco = await this.route(turn, session, choice.target, 'no-choice');
+          break;
+      }
+      await saveCall(sql, uuid, session, session.ended);
+      return ncco;
+    });
   }
 
   // ── agent legs placed with the Voice API ──────────────────────────────────────
@@ -350,138 +389,154 @@ export class CallFlows implements QueueHost {
    * The NCCO of an agent leg the backend placed: a private whisper (the campaign topic, or
    * the queue's own words), then the caller's conversation.
    */
-  agentAnswer(request: AgentAnswerRequest): Ncco {
-    const session = this.sessions.get(request.call);
-    if (session?.ended) return goodbyeNcco('Sorry, the caller has hung up.');
-    const attempt = session?.attempt;
-    if (session && attempt && attempt.mode === 'dial' && (request.uuid === undefined || attempt.legUuid === null || attempt.legUuid === request.uuid)) {
-      if (request.uuid && attempt.legUuid === null) this.bindLeg(session, attempt, request.uuid);
-      this.answered(session, attempt);
-    }
-    const topic = session?.topic ?? request.topic ?? null;
-    const queue = session?.queue ?? request.queue ?? null;
+  async agentAnswer(request: AgentAnswerRequest): Promise<Ncco> {
+    const known = await this.withCall(request.call, async (turn, session) => {
+      if (session.ended) return { ended: true as const };
+      const attempt = session.attempt;
+      if (attempt && attempt.mode === 'dial' && (request.uuid === undefined || attempt.legUuid === null || attempt.legUuid === request.uuid)) {
+        if (request.uuid && attempt.legUuid === null) await this.bind(turn, session, attempt, request.uuid);
+        await this.answered(turn, session, attempt);
+      }
+      return { ended: false as const, topic: session.topic, queue: session.queue, conversation: session.hold.conversation };
+    });
+    if (known?.ended) return goodbyeNcco('Sorry, the caller has hung up.');
+    const topic = known?.topic ?? request.topic ?? null;
+    const queue = known?.queue ?? request.queue ?? null;
     const whisper = topic ? whisperText(topic) : queue ? (this.deps.queues.get(queue)?.settings.agent_whisper ?? null) : null;
-    return agentJoinNcco(session?.hold.conversation ?? request.conversation, whisper);
+    return agentJoinNcco(known?.conversation ?? request.conversation, whisper);
   }
 
   // ── events ────────────────────────────────────────────────────────────────────
 
-  /** Follow a stored leg status event. */
-  handleEvent(event: FlowEvent): void {
+  /**
+   * Follow a stored leg status event. A delivery the platform retries (same leg, status and
+   * time) is applied once.
+   */
+  async handleEvent(event: FlowEvent): Promise<void> {
     const { uuid, status } = event;
     if (!uuid || !status) return;
-    const caller = this.sessions.get(uuid);
-    if (caller) {
-      if (TERMINAL_STATUSES.has(status)) this.callerGone(caller);
-      return;
-    }
-    const session = this.legs.get(uuid) ?? this.claimLeg(event);
-    if (!session) return;
-    const attempt = session.attempt;
-    if (!attempt || attempt.legUuid !== uuid) {
-      // A leg the call has moved on from: make sure it stops ringing.
-      if (!TERMINAL_STATUSES.has(status) && status !== 'answered' && session.mode === 'dial') void this.hangupQuietly(uuid);
-      return;
-    }
-    if (status === 'answered') {
-      this.answered(session, attempt);
-      return;
-    }
-    if (!TERMINAL_STATUSES.has(status)) return;
-    if (attempt.answered) {
-      // The agent finished. In connect mode the caller's NCCO moved on to the music: end the call.
-      session.attempt = null;
-      if (attempt.mode === 'connect' && !session.ended) void this.hangupQuietly(session.uuid);
-      return;
-    }
-    this.attemptFailed(session, attempt, status);
+    const key = `${uuid}:${status}:${event.timestamp ?? ''}`;
+    // The caller's own leg?
+    const handled = await this.withCall(uuid, async (turn, session) => {
+      if (!(await firstDelivery(turn.sql, key))) return true;
+      if (TERMINAL_STATUSES.has(status)) await this.callerGone(turn, session);
+      return true;
+    });
+    if (handled) return;
+    let callId = await callOfLeg(this.deps.db, uuid);
+    if (!callId) callId = await this.claimLeg(event);
+    if (!callId) return;
+    await this.withCall(callId, async (turn, session) => {
+      if (!(await firstDelivery(turn.sql, key))) return;
+      let attempt = session.attempt;
+      if (attempt && attempt.legUuid === null && attempt.mode === 'connect' && (attempt.agent ?? attempt.phone ?? '').toLowerCase() === (event.to ?? '').toLowerCase()) {
+        await this.bind(turn, session, attempt, uuid);
+        attempt = session.attempt;
+      }
+      if (!attempt || attempt.legUuid !== uuid) {
+        // A leg the call has moved on from: make sure it stops ringing.
+        if (!TERMINAL_STATUSES.has(status) && status !== 'answered' && session.mode === 'dial') await this.hangupLater(turn, uuid);
+        return;
+      }
+      if (status === 'answered') {
+        await this.answered(turn, session, attempt);
+        return;
+      }
+      if (!TERMINAL_STATUSES.has(status)) return;
+      if (attempt.answered) {
+        // The agent finished: the caller must not be left alone in the music or the conversation.
+        session.attempt = null;
+        if (!session.ended) await this.hangupLater(turn, session.uuid);
+        return;
+      }
+      await this.attemptFailed(turn, session, attempt, status);
+    });
   }
 
   /**
-   * A first event of an agent leg whose uuid is not known yet: match it to the attempt ringing
-   * that agent (or phone). Should two calls ring the same agent (an explicit IVR choice), the
-   * one whose conversation the leg is in wins: a connect leg joins the caller's conversation.
+   * A first event of an agent leg whose uuid is not known yet: find the call whose attempt
+   * rings that agent (or phone). Should two calls ring the same target (an explicit IVR
+   * choice), the one whose conversation the leg is in wins: a connect leg joins the caller's.
    */
-  private claimLeg(event: FlowEvent): CallSession | undefined {
+  private async claimLeg(event: FlowEvent): Promise<string | null> {
     const to = event.to?.toLowerCase();
-    if (!to || !event.uuid) return undefined;
-    const candidates = [...this.sessions.values()].filter((session) => {
-      const attempt = session.attempt;
-      return attempt !== null && attempt.legUuid === null && !session.ended && (attempt.agent ?? attempt.phone ?? '').toLowerCase() === to;
-    });
-    const session = candidates.find((s) => s.attempt?.mode === 'connect' && s.conversationUuid === event.conversation_uuid) ?? candidates[0];
-    if (!session?.attempt) return undefined;
-    this.bindLeg(session, session.attempt, event.uuid);
-    return session;
+    if (!to) return null;
+    const candidates = await callsRinging(this.deps.db, to);
+    return (candidates.find((c) => c.conversation_uuid === event.conversation_uuid) ?? candidates[0])?.id ?? null;
   }
 
-  private bindLeg(session: CallSession, attempt: Attempt, legUuid: string): void {
+  private async bind(turn: Turn, session: CallSession, attempt: Attempt, legUuid: string): Promise<void> {
     attempt.legUuid = legUuid;
-    this.legs.set(legUuid, session);
-    if (!attempt.agent) return;
-    const context: CallContext = {
-      leg_uuid: legUuid,
-      call_uuid: session.uuid,
-      flow: session.flow,
-      number: session.number || null,
-      caller: session.caller,
-      topic: session.topic,
-      queue: session.queue,
-      label: session.label,
-    };
-    this.deps.contexts.set(attempt.agent, context);
+    const context: CallContext | null = attempt.agent
+      ? {
+          leg_uuid: legUuid,
+          call_uuid: session.uuid,
+          flow: session.flow,
+          number: session.number || null,
+          caller: session.caller,
+          topic: session.topic,
+          queue: session.queue,
+          label: session.label,
+        }
+      : null;
+    await bindLeg(turn.sql, legUuid, session.uuid, attempt.agent, context);
   }
 
-  private answered(session: CallSession, attempt: Attempt): void {
+  private async answered(turn: Turn, session: CallSession, attempt: Attempt): Promise<void> {
     if (attempt.answered) return;
     attempt.answered = true;
-    this.release(attempt);
-    this.clearWait(session);
-    this.record(session.conversationUuid, { agent: attempt.agent ?? attempt.phone });
-    if (session.queue) this.queueManager.answered(session);
+    await this.release(turn, session, attempt);
+    await this.clearWait(turn, session);
+    await this.record(turn.sql, session.conversationUuid, { agent: attempt.agent ?? attempt.phone });
+    if (session.queue) await this.queueManager.answered(turn, session);
     this.deps.log.info({ call: session.uuid, agent: attempt.agent, flow: session.flow }, 'agent answered');
   }
 
-  private attemptFailed(session: CallSession, attempt: Attempt, status: string): void {
+  private async attemptFailed(turn: Turn, session: CallSession, attempt: Attempt, status: string): Promise<void> {
     session.attempt = null;
-    this.release(attempt);
-    if (attempt.agent) session.tried.add(attempt.agent.toLowerCase());
+    await this.release(turn, session, attempt);
+    if (attempt.agent && !session.tried.includes(attempt.agent.toLowerCase())) session.tried.push(attempt.agent.toLowerCase());
     this.deps.log.info({ call: session.uuid, agent: attempt.agent, status }, 'agent did not take the call');
     if (session.ended) return;
     // The agent who declined stays on record until someone answers.
-    if (attempt.agent) this.record(session.conversationUuid, { agent: attempt.agent });
+    if (attempt.agent) await this.record(turn.sql, session.conversationUuid, { agent: attempt.agent });
     if (session.queue) {
-      this.queueManager.offerFailed(session, attempt.agent);
+      await this.queueManager.offerFailed(turn, session, attempt.agent);
       return;
     }
-    this.offerNext(session);
+    await this.offerNext(turn, session);
   }
 
-  /** The caller's leg ended: stop ringing agents, leave any queue, forget the call later. */
-  private callerGone(session: CallSession): void {
+  /** The caller's leg ended: stop ringing agents, leave any queue. */
+  private async callerGone(turn: Turn, session: CallSession): Promise<void> {
     if (session.ended) return;
     session.ended = true;
-    this.clearWait(session);
+    await this.clearWait(turn, session);
     const attempt = session.attempt;
     session.attempt = null;
     if (attempt) {
-      this.release(attempt);
+      await this.release(turn, session, attempt);
       // A dialled agent still ringing, or still hearing the whisper (not yet in the conversation
       // that would end with the caller), must not be left on the line.
-      if (attempt.mode === 'dial' && attempt.legUuid) void this.hangupQuietly(attempt.legUuid);
+      if (attempt.mode === 'dial' && attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
     }
-    this.queueManager.leave(session);
-    this.timers.setTimeout(() => {
-      this.sessions.delete(session.uuid);
-      for (const [leg, owner] of this.legs) if (owner === session) this.legs.delete(leg);
-    }, LINGER_MS);
+    await this.queueManager.leave(turn, session);
   }
 
-  private presenceChanged(): void {
-    for (const session of this.sessions.values()) {
-      if (!session.ended && session.flow === 'whisper' && !session.queue && !session.attempt && session.waitUntil !== null) this.offerNext(session);
+  /** Whisper callers waiting for an agent, and every queue: someone may be free now. */
+  private async presenceChanged(): Promise<void> {
+    const { rows } = await this.deps.db.query<{ id: string }>(
+      `SELECT id FROM flow_calls
+        WHERE NOT ended AND state->>'flow' = 'whisper' AND state->'queue' = 'null'::jsonb
+          AND state->'attempt' = 'null'::jsonb AND state->'waitUntil' <> 'null'::jsonb
+        ORDER BY created_at LIMIT 200`,
+    );
+    for (const { id } of rows) {
+      await this.withCall(id, async (turn, session) => {
+        if (!session.ended && !session.queue && !session.attempt && session.waitUntil !== null) await this.offerNext(turn, session);
+      });
     }
-    this.queueManager.dispatch();
+    await this.queueManager.requestDispatch(this.deps.db);
   }
 
   // ── routing ───────────────────────────────────────────────────────────────────
@@ -490,84 +545,97 @@ export class CallFlows implements QueueHost {
    * Offer the call to the next agent; when there is none (or enough were tried), wait for one
    * (whisper, within its wait) or take the fallback.
    */
-  private offerNext(session: CallSession): void {
+  private async offerNext(turn: Turn, session: CallSession): Promise<void> {
     if (session.ended || session.attempt) return;
     if (session.fixed?.type === 'phone') {
       if (session.attempts === 0) {
-        void this.dial(session, { agent: null, phone: session.fixed.number, mode: 'dial' });
+        await this.dial(turn, session, { agent: null, phone: session.fixed.number, mode: 'dial' });
         return;
       }
     } else if (session.attempts < session.maxAttempts) {
-      const agent = this.pickAgent(session);
+      const agent = await this.pickAgent(turn, session);
       if (agent) {
         if (session.mode === 'connect') {
           this.begin(session, { agent, phone: null, mode: 'connect' });
-          this.transfer(session, nextAgentNcco(session.ringTimeoutS, agent, session.hold.musicUrl));
+          await this.transfer(turn, session, nextAgentNcco(session.ringTimeoutS, agent, session.hold.musicUrl));
         } else {
-          void this.dial(session, { agent, phone: null, mode: 'dial' });
+          await this.dial(turn, session, { agent, phone: null, mode: 'dial' });
         }
         return;
       }
-      if (session.waitUntil !== null && this.now() < session.waitUntil) return; // presence will wake it
+      if (session.waitUntil !== null && this.now() < session.waitUntil) return; // a presence change will wake it
     }
-    this.takeFallback(session, 'no-answer');
+    await this.takeFallback(turn, session, 'no-answer');
   }
 
-  private takeFallback(session: CallSession, outcome: string): void {
-    this.clearWait(session);
+  private async takeFallback(turn: Turn, session: CallSession, outcome: string): Promise<void> {
+    await this.clearWait(turn, session);
     const target: RouteTarget = session.fallbackUsed ? { type: 'disconnect' } : session.fallback;
     session.fallbackUsed = true;
-    this.transfer(session, this.route(session, target, outcome));
+    await this.transfer(turn, session, await this.route(turn, session, target, outcome));
   }
 
-  private whisperWaitOver(session: CallSession): void {
-    session.waitTimer = undefined;
-    session.waitUntil = null;
-    if (session.ended || session.queue || session.attempt?.answered) return;
-    const attempt = session.attempt;
-    session.attempt = null;
-    if (attempt) {
-      this.release(attempt);
-      if (attempt.legUuid) void this.hangupQuietly(attempt.legUuid);
-    }
-    this.takeFallback(session, 'timeout');
+  private async whisperWaitOver(callId: string): Promise<void> {
+    await this.withCall(callId, async (turn, session) => {
+      session.waitUntil = null;
+      if (session.ended || session.queue || session.attempt?.answered) return;
+      const attempt = session.attempt;
+      session.attempt = null;
+      if (attempt) {
+        await this.release(turn, session, attempt);
+        if (attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
+      }
+      await this.takeFallback(turn, session, 'timeout');
+    });
   }
 
-  /** The agent to offer the call to next, or null. */
-  private pickAgent(session: CallSession): string | null {
-    const exclude = [...session.tried, ...this.ringing.keys()];
-    const fixed = session.fixed?.type === 'agent' ? session.fixed.agent : null;
-    const available = this.deps.presence.availableLongestIdle(exclude);
-    if (fixed && available.some((a) => a.name.toLowerCase() === fixed.toLowerCase())) return fixed;
-    const first = available[0]?.name;
-    if (first) return first;
+  /**
+   * Reserve the agent to offer the call to next, or null: the fixed agent (whisper) or the
+   * longest-idle available one, else the number's default agent — each only while available
+   * (never away, offline, in wrap-up or ringing for another caller) and not tried yet.
+   */
+  private async pickAgent(turn: Turn, session: CallSession): Promise<string | null> {
+    const fixed = session.fixed?.type === 'agent' ? session.fixed.agent : undefined;
+    const agent = await this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: session.tried, members: [], prefer: fixed });
+    if (agent) return agent;
     const fallbackAgent = session.defaultAgent;
-    if (fallbackAgent && !session.tried.has(fallbackAgent.toLowerCase()) && !this.ringing.has(fallbackAgent.toLowerCase())) return fallbackAgent;
+    if (fallbackAgent && !session.tried.includes(fallbackAgent.toLowerCase()) && (await this.deps.presence.reserveAgent(turn.sql, fallbackAgent, session.uuid))) return fallbackAgent;
     return null;
   }
 
   /**
    * The NCCO that sends the caller to a target.
    *
-   * Used for answers (synchronously) and for transfers. `outcome` is noted on the call record
-   * (why the flow redirected: no-agents, timeout, overflow, no-answer, no-choice).
+   * Used for answers and for transfers. `outcome` is noted on the call record (why the flow
+   * redirected: no-agents, timeout, overflow, no-answer, no-choice).
    */
-  route(session: CallSession, target: RouteTarget, outcome: string | null): Ncco {
+  async route(turn: Turn, session: CallSession, target: RouteTarget, outcome: string | null): Promise<Ncco> {
     session.redirects += 1;
-    if (outcome) this.record(session.conversationUuid, { flow_outcome: outcome });
+    if (outcome) await this.record(turn.sql, session.conversationUuid, { flow_outcome: outcome });
     if (session.redirects > MAX_REDIRECTS) {
-      this.record(session.conversationUuid, { flow_outcome: 'redirect-limit' });
+      await this.record(turn.sql, session.conversationUuid, { flow_outcome: 'redirect-limit' });
       return goodbyeNcco();
     }
     switch (target.type) {
-      case 'agent':
+      case 'agent': {
         session.mode = 'connect';
         session.queue = null;
+        // An explicit choice still honours presence: an agent who is away, offline, in
+        // wrap-up or ringing elsewhere is passed over for the number's fallback.
+        const reserved = !session.tried.includes(target.agent.toLowerCase()) && (await this.deps.presence.reserveAgent(turn.sql, target.agent, session.uuid));
+        if (!reserved) {
+          if (!session.fallbackUsed) {
+            session.fallbackUsed = true;
+            return this.route(turn, session, session.fallback, 'agent-unavailable');
+          }
+          return goodbyeNcco();
+        }
         this.begin(session, { agent: target.agent, phone: null, mode: 'connect' });
         return connectAgentNcco({ agent: target.agent, greeting: ivrConnectGreeting(target.agent), ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
+      }
       case 'queue':
-        this.record(session.conversationUuid, { flow_outcome: outcome ?? 'queued' });
-        return this.queueManager.join(session, target.queue);
+        await this.record(turn.sql, session.conversationUuid, { flow_outcome: outcome ?? 'queued' });
+        return this.queueManager.join(turn, session, target.queue);
       case 'phone':
         session.attempt = null;
         return connectPhoneNcco(target.number, session.number || this.deps.contactNumber || target.number, session.ringTimeoutS);
@@ -580,123 +648,154 @@ export class CallFlows implements QueueHost {
     }
   }
 
-  private begin(session: CallSession, attempt: Omit<Attempt, 'legUuid' | 'answered'>): Attempt {
-    const started: Attempt = { ...attempt, legUuid: null, answered: false };
+  /** Record a new attempt (its agent, if any, is reserved already). */
+  private begin(session: CallSession, attempt: Omit<Attempt, 'id' | 'legUuid' | 'answered'>): Attempt {
+    const started: Attempt = { ...attempt, id: randomUUID(), legUuid: null, answered: false };
     session.attempt = started;
     session.attempts += 1;
-    if (started.agent) {
-      this.ringing.set(started.agent.toLowerCase(), started);
-      // Should the leg's events never come, the agent must not stay reserved for this call.
-      this.timers.setTimeout(() => {
-        if (!started.answered) this.release(started);
-      }, (session.ringTimeoutS + RING_GRACE_S) * 1000);
-    }
     return started;
   }
 
-  private release(attempt: Attempt): void {
-    const key = attempt.agent?.toLowerCase();
-    if (key && this.ringing.get(key) === attempt) this.ringing.delete(key);
+  private async release(turn: Turn, session: CallSession, attempt: Attempt): Promise<void> {
+    if (attempt.agent) await this.deps.presence.release(turn.sql, attempt.agent, session.uuid);
   }
 
-  /** Place a Voice API call to an agent (or phone) that will join the caller's conversation. */
-  private async dial(session: CallSession, target: Omit<Attempt, 'legUuid' | 'answered'>): Promise<void> {
+  /** Call an agent (or phone) who will join the caller's conversation: a job places the call after commit. */
+  private async dial(turn: Turn, session: CallSession, target: Omit<Attempt, 'id' | 'legUuid' | 'answered'>): Promise<void> {
     const attempt = this.begin(session, target);
+    // Never retried: a second try could ring the agent twice.
+    await this.deps.jobs.add(turn.sql, TASK.dial, { call: session.uuid, attempt: attempt.id }, { maxAttempts: 1 });
+  }
+
+  /** The `flow-dial` job: place the Voice API call, then bind its leg (or hang it up if the call moved on). */
+  private async placeDial(callId: string, attemptId: string): Promise<void> {
+    const { rows } = await this.deps.db.query<{ state: CallSession }>('SELECT state FROM flow_calls WHERE id = $1', [callId]);
+    const session = rows[0]?.state;
+    const attempt = session?.attempt;
+    if (!session || session.ended || !attempt || attempt.id !== attemptId || attempt.legUuid !== null) return;
     const caller = session.caller && /^[0-9]{6,15}$/.test(session.caller.replace(/^\+/, '')) ? session.caller.replace(/^\+/, '') : session.number;
+    let created: { uuid: string };
     try {
-      const created = await this.deps.voice.createCall({
+      created = await this.deps.voice.createCall({
         to: [attempt.agent ? { type: 'app', user: attempt.agent } : { type: 'phone', number: attempt.phone ?? '' }],
         // An app sees the caller's number; a phone must be shown one of our numbers (seed 002: the campaign number).
         from: { type: 'phone', number: attempt.agent ? caller : session.number },
-        answer_url: [
-          this.deps.urls.agentAnswer({ conversation: session.hold.conversation, call: session.uuid, topic: session.topic, queue: session.queue }),
-        ],
+        answer_url: [this.deps.urls.agentAnswer({ conversation: session.hold.conversation, call: session.uuid, topic: session.topic, queue: session.queue })],
         answer_method: 'GET',
         event_url: [this.deps.urls.event()],
         event_method: 'POST',
         ringing_timer: session.ringTimeoutS,
       });
-      if (session.attempt !== attempt) {
-        // The call moved on (caller hung up, timeout) while the request was in flight.
-        if (!attempt.answered && attempt.legUuid === null) void this.hangupQuietly(created.uuid);
+    } catch (error) {
+      this.deps.log.warn({ call: callId, agent: attempt.agent, err: error }, 'could not call the agent');
+      await this.withCall(callId, async (turn, current) => {
+        if (current.attempt?.id === attemptId && !current.attempt.answered) await this.attemptFailed(turn, current, current.attempt, 'failed');
+      });
+      return;
+    }
+    await this.withCall(callId, async (turn, current) => {
+      const now = current.attempt;
+      if (now?.id === attemptId && !current.ended) {
+        if (now.legUuid === null) await this.bind(turn, current, now, created.uuid);
         return;
       }
-      if (attempt.legUuid === null) this.bindLeg(session, attempt, created.uuid);
-    } catch (error) {
-      this.deps.log.warn({ call: session.uuid, agent: attempt.agent, err: error }, 'could not call the agent');
-      if (session.attempt === attempt) this.attemptFailed(session, attempt, 'failed');
-    }
-  }
-
-  private transfer(session: CallSession, ncco: Ncco): void {
-    if (session.ended) return;
-    this.deps.voice.transfer(session.uuid, ncco).catch((error: unknown) => {
-      // A caller left in the music would wait forever: end the call instead.
-      this.deps.log.error({ call: session.uuid, err: error }, 'transfer failed; hanging up the caller');
-      void this.hangupQuietly(session.uuid);
+      // The call moved on (caller hung up, timeout) while the request was in flight.
+      if (!(now?.id === attemptId && now.answered)) await this.hangupLater(turn, created.uuid);
     });
   }
 
-  private async hangupQuietly(uuid: string): Promise<void> {
-    try {
-      await this.deps.voice.hangup(uuid);
-    } catch (error) {
-      // Usually the leg had ended already.
-      this.deps.log.info({ uuid, err: error }, 'hangup not applied');
-    }
+  private async transfer(turn: Turn, session: CallSession, ncco: Ncco): Promise<void> {
+    if (session.ended) return;
+    await this.deps.jobs.add(turn.sql, TASK.transfer, { uuid: session.uuid, ncco }, { maxAttempts: 1 });
   }
 
-  private clearWait(session: CallSession): void {
-    if (session.waitTimer !== undefined) this.timers.clearTimeout(session.waitTimer);
-    session.waitTimer = undefined;
+  private async hangupLater(turn: Turn, uuid: string): Promise<void> {
+    await this.deps.jobs.add(turn.sql, TASK.hangup, { uuid }, { maxAttempts: 3 });
+  }
+
+  private async clearWait(turn: Turn, session: CallSession): Promise<void> {
+    if (session.waitUntil === null) return;
     session.waitUntil = null;
+    await this.deps.jobs.remove(turn.sql, `whisper-wait:${session.uuid}`);
   }
 
-  private record(conversationUuid: string | null | undefined, patch: CallRecordPatch): void {
+  /**
+   * Note something on the call's record, in the same transaction as the decision (given the
+   * pool, in a transaction of its own).
+   */
+  private async record(sql: Sql, conversationUuid: string | null | undefined, patch: CallRecordPatch): Promise<void> {
     if (!conversationUuid) return;
-    this.deps.calls.updateCallRecord(conversationUuid, patch).catch((error: unknown) => {
-      this.deps.log.error({ conversation_uuid: conversationUuid, err: error }, 'could not update the call record');
+    if (sql === this.deps.db) await this.deps.calls.updateCallRecord(conversationUuid, patch, new Date(this.now()).toISOString());
+    else await this.deps.calls.updateCallRecord(conversationUuid, patch, new Date(this.now()).toISOString(), sql);
+  }
+
+  // ── jobs ──────────────────────────────────────────────────────────────────────
+
+  private registerJobs(): void {
+    const { jobs, voice, log } = this.deps;
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+    jobs.register(TASK.dial, (p) => this.placeDial(text(p.call), text(p.attempt)));
+    jobs.register(TASK.offer, async (p) => {
+      await this.withCall(text(p.call), (turn, session) => this.offerNext(turn, session));
+    });
+    jobs.register(TASK.whisperWait, (p) => this.whisperWaitOver(text(p.call)));
+    jobs.register(TASK.presence, () => this.presenceChanged());
+    jobs.register(TASK.transfer, async (p) => {
+      const uuid = text(p.uuid);
+      try {
+        await voice.transfer(uuid, p.ncco as Ncco);
+      } catch (error) {
+        // A caller left in the music would wait forever: end the call instead.
+        log.error({ call: uuid, err: error }, 'transfer failed; hanging up the caller');
+        await voice.hangup(uuid).catch(() => undefined);
+      }
+    });
+    jobs.register(TASK.hangup, async (p) => {
+      try {
+        await voice.hangup(text(p.uuid));
+      } catch (error) {
+        // Usually the leg had ended already.
+        log.info({ uuid: p.uuid, err: error }, 'hangup not applied');
+      }
+    });
+    jobs.register(TASK.talk, async (p) => {
+      await voice.talk(text(p.uuid), text(p.text)).catch((error: unknown) => log.info({ call: p.uuid, err: error }, 'announcement not played'));
     });
   }
 
   // ── QueueHost ─────────────────────────────────────────────────────────────────
 
   /** {@inheritDoc QueueHost.offer} */
-  offer(session: CallSession, agent: string): void {
-    void this.dial(session, { agent, phone: null, mode: 'dial' });
+  async offer(turn: Turn, session: CallSession, agent: string): Promise<void> {
+    await this.dial(turn, session, { agent, phone: null, mode: 'dial' });
   }
 
   /** {@inheritDoc QueueHost.redirect} */
-  redirect(session: CallSession, target: RouteTarget, outcome: string): void {
+  async redirect(turn: Turn, session: CallSession, target: RouteTarget, outcome: string): Promise<void> {
     if (session.ended) return;
     const attempt = session.attempt;
     session.attempt = null;
     if (attempt && !attempt.answered) {
-      this.release(attempt);
-      if (attempt.legUuid) void this.hangupQuietly(attempt.legUuid);
+      await this.release(turn, session, attempt);
+      if (attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
     }
     session.queue = null;
-    this.transfer(session, this.route(session, target, outcome));
+    await this.transfer(turn, session, await this.route(turn, session, target, outcome));
   }
 
   /** {@inheritDoc QueueHost.announce} */
-  announce(session: CallSession, text: string): void {
+  async announce(turn: Turn, session: CallSession, text: string): Promise<void> {
     if (session.ended) return;
-    this.deps.voice.talk(session.uuid, text).catch((error: unknown) => this.deps.log.info({ call: session.uuid, err: error }, 'announcement not played'));
-  }
-
-  /** {@inheritDoc QueueHost.ringingAgents} */
-  ringingAgents(): string[] {
-    return [...this.ringing.keys()];
+    await this.deps.jobs.add(turn.sql, TASK.talk, { uuid: session.uuid, text }, { maxAttempts: 1 });
   }
 
   /** {@inheritDoc QueueHost.noteQueued} */
-  noteQueued(session: CallSession, queue: string, hold: HoldSpot): void {
+  async noteQueued(turn: Turn, session: CallSession, queue: string, hold: HoldSpot): Promise<void> {
     session.queue = queue;
     session.mode = 'dial';
     session.hold = hold;
     session.ringTimeoutS = this.deps.queues.get(queue)?.settings.ring_timeout_s ?? session.ringTimeoutS;
-    this.record(session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
+    await this.record(turn.sql, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
   }
 
   /** {@inheritDoc QueueHost.holdMusicUrl} */
@@ -704,8 +803,9 @@ export class CallFlows implements QueueHost {
     return this.deps.urls.holdMusic();
   }
 
-  /** A call by its caller's leg (for the voicemail webhook), while remembered. */
-  session(uuid: string): CallSession | undefined {
-    return this.sessions.get(uuid);
+  /** A call by its caller's leg (for the voicemail webhook), while it is stored. */
+  async session(uuid: string): Promise<CallSession | undefined> {
+    const { rows } = await this.deps.db.query<{ state: CallSession }>('SELECT state FROM flow_calls WHERE id = $1', [uuid]);
+    return rows[0]?.state;
   }
 }

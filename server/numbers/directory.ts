@@ -38,6 +38,16 @@ export class NumberDirectory {
     private readonly now: () => Date,
   ) {}
 
+  /** Called after every write, so other instances can be told to reload (see `server/flows/index.ts`). */
+  onWrite: () => Promise<void> = async () => undefined;
+
+  /** Read every row again (another instance changed the configuration). */
+  async reload(log?: DirectoryLog): Promise<void> {
+    const fresh = await NumberDirectory.load(this.repository, this.now, log);
+    this.byNumber.clear();
+    for (const [key, value] of fresh.byNumber) this.byNumber.set(key, value);
+  }
+
   /**
    * Load every stored number.
    *
@@ -80,6 +90,7 @@ export class NumberDirectory {
     const config: NumberConfig = { number, settings, updated_at: this.now().toISOString() };
     await this.repository.put({ number, flow: settings.flow, settings: JSON.stringify(settings), updated_at: config.updated_at });
     this.byNumber.set(number, config);
+    await this.onWrite();
     return config;
   }
 
@@ -87,6 +98,7 @@ export class NumberDirectory {
   async delete(number: string): Promise<boolean> {
     const removed = await this.repository.delete(number);
     this.byNumber.delete(number);
+    await this.onWrite();
     return removed;
   }
 }

@@ -14,6 +14,16 @@ export class QueueDirectory {
     private readonly now: () => Date,
   ) {}
 
+  /** Called after every write, so other instances can be told to reload (see `server/flows/index.ts`). */
+  onWrite: () => Promise<void> = async () => undefined;
+
+  /** Read every row again (another instance changed the configuration). */
+  async reload(log?: DirectoryLog): Promise<void> {
+    const fresh = await QueueDirectory.load(this.repository, this.now, log);
+    this.byName.clear();
+    for (const [key, value] of fresh.byName) this.byName.set(key, value);
+  }
+
   /** Load every stored queue; an unreadable row is skipped and reported. */
   static async load(repository: QueueConfigRepository, now: () => Date, log?: DirectoryLog): Promise<QueueDirectory> {
     const directory = new QueueDirectory(repository, now);
@@ -43,6 +53,7 @@ export class QueueDirectory {
     const config: QueueConfig = { name, settings, updated_at: this.now().toISOString() };
     await this.repository.put({ name, settings: JSON.stringify(settings), updated_at: config.updated_at });
     this.byName.set(name.toLowerCase(), config);
+    await this.onWrite();
     return config;
   }
 
@@ -50,6 +61,7 @@ export class QueueDirectory {
   async delete(name: string): Promise<boolean> {
     const removed = await this.repository.delete(name);
     this.byName.delete(name.toLowerCase());
+    await this.onWrite();
     return removed;
   }
 }

@@ -1,66 +1,64 @@
 /**
- * Live queues (seed 003): who waits where, and which agent is offered whom.
+ * Live queues (seed 003): who waits where, and which agent is offered whom — in PostgreSQL
+ * (`queue_entries`), so every instance sees one line per queue.
  *
  * Callers wait in line in arrival order. Whenever an agent may have become free (a presence
- * change, a caller joining, an agent declining) the longest-waiting caller of any queue is
- * offered to the longest-idle available agent of that queue who is not ringing elsewhere and
- * has not just turned that caller down. Arrival checks the no-agents and overflow rules; a
- * timer per caller applies the timeout redirect; position announcements go out on a tick.
- * The flows (`server/flows/runtime.ts`) place the agent calls and transfer callers.
+ * change, a caller joining, an agent declining) a dispatch job offers the longest-waiting
+ * caller of any queue to the longest-idle available agent of that queue who is not ringing
+ * elsewhere and has not just turned that caller down. Dispatch jobs run one at a time across
+ * all instances (one named job queue). Arrival checks the no-agents and overflow rules; a
+ * keyed timer job per caller applies the timeout redirect, another the position
+ * announcements. The flows (`server/flows/runtime.ts`) place the agent calls and transfer callers.
  */
+import { dequeue, enqueue, queueEntry, queuedCallers, updateQueueEntry } from '../calls/store';
+import type { Database, Sql } from '../db/database';
 import { holdConversationName, type HoldSpot } from '../flows/actions';
 import type { Ncco } from '../flows/ncco';
 import { positionText, queueCallerNcco } from '../flows/queue';
-import type { CallSession, FlowLog, FlowTimers, PresenceView } from '../flows/runtime';
+import type { CallSession, FlowLog, PresenceView, Turn } from '../flows/runtime';
 import type { RouteTarget } from '../flows/targets';
+import type { JobQueue } from '../jobs/queue';
 import type { QueueDirectory } from './directory';
 import type { QueueConfig } from './schema';
 
 /** An agent who declined a caller is not offered that caller again for this long. */
 export const RETRY_AFTER_MS = 30_000;
-/** How often position announcements are considered. */
-const ANNOUNCE_TICK_MS = 5_000;
 /** Statuses in which an agent counts as serving a queue (for the no-agents rule). */
 const SERVING = new Set(['available', 'busy', 'wrap-up']);
 
+const TASK = {
+  dispatch: 'queue-dispatch',
+  timeout: 'queue-timeout',
+  announce: 'queue-announce',
+} as const;
+
 /** What the queues ask of the flows. */
 export interface QueueHost {
-  /** Call this agent for this waiting caller. */
-  offer(session: CallSession, agent: string): void;
+  /** Lock a call and work on it (see `CallFlows.withCall`). */
+  withCall<T>(callId: string, work: (turn: Turn, session: CallSession) => Promise<T>): Promise<T | undefined>;
+  /** Call this agent (reserved already) for this waiting caller. */
+  offer(turn: Turn, session: CallSession, agent: string): Promise<void>;
   /** Send a waiting caller elsewhere (timeout). */
-  redirect(session: CallSession, target: RouteTarget, outcome: string): void;
+  redirect(turn: Turn, session: CallSession, target: RouteTarget, outcome: string): Promise<void>;
   /** The NCCO that sends a caller to a target (overflow, no agents, unknown queue). */
-  route(session: CallSession, target: RouteTarget, outcome: string | null): Ncco;
+  route(turn: Turn, session: CallSession, target: RouteTarget, outcome: string | null): Promise<Ncco>;
   /** Say something to a waiting caller. */
-  announce(session: CallSession, text: string): void;
-  /** Agents being rung right now (lower case). */
-  ringingAgents(): string[];
+  announce(turn: Turn, session: CallSession, text: string): Promise<void>;
   /** The caller now waits in this queue, at this spot. */
-  noteQueued(session: CallSession, queue: string, hold: HoldSpot): void;
+  noteQueued(turn: Turn, session: CallSession, queue: string, hold: HoldSpot): Promise<void>;
   /** The backend's hold music. */
   holdMusicUrl(): string;
 }
 
 /** What {@link QueueManager} works with. */
 export interface QueueManagerDeps {
+  db: Database;
+  jobs: JobQueue;
   directory: QueueDirectory;
   presence: PresenceView;
   host: QueueHost;
   now: () => number;
-  timers: FlowTimers;
   log: FlowLog;
-}
-
-interface Waiting {
-  session: CallSession;
-  queue: string;
-  joinedAt: number;
-  /** The agent ringing for this caller now. */
-  offering: string | null;
-  /** Agents who turned this caller down (lower case) → when. */
-  declined: Map<string, number>;
-  lastAnnouncedAt: number;
-  timeout: unknown;
 }
 
 /** One caller in the supervisor's view. */
@@ -87,14 +85,11 @@ export interface QueueState {
 
 /** Every queue's line. */
 export class QueueManager {
-  private readonly lines = new Map<string, Waiting[]>();
-  private ticker: unknown;
-  private closed = false;
-  private dispatching = false;
-  private dispatchAgain = false;
-
   constructor(private readonly deps: QueueManagerDeps) {
-    this.scheduleTick();
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+    deps.jobs.register(TASK.dispatch, () => this.dispatch());
+    deps.jobs.register(TASK.timeout, (p) => this.timedOut(text(p.call)));
+    deps.jobs.register(TASK.announce, (p) => this.announce(text(p.call)));
   }
 
   /**
@@ -103,109 +98,111 @@ export class QueueManager {
    * An unknown queue ends the call politely; no agent serving the queue applies its
    * no-agents redirect, a full line its overflow redirect.
    */
-  join(session: CallSession, name: string): Ncco {
+  async join(turn: Turn, session: CallSession, name: string): Promise<Ncco> {
     const config = this.deps.directory.get(name);
     if (!config) {
       this.deps.log.error({ call: session.uuid, queue: name }, 'call sent to a queue that does not exist');
-      return this.deps.host.route(session, { type: 'disconnect' }, 'no-queue');
+      return this.deps.host.route(turn, session, { type: 'disconnect' }, 'no-queue');
     }
     const { settings } = config;
-    if (!this.anyoneServing(config)) return this.deps.host.route(session, settings.on_no_agents, 'no-agents');
-    const line = this.line(config.name);
-    if (line.length >= settings.max_length) return this.deps.host.route(session, settings.on_overflow, 'overflow');
+    if (!this.anyoneServing(config)) return this.deps.host.route(turn, session, settings.on_no_agents, 'no-agents');
+    // Lock the queue's line (an advisory lock per queue name) so two instances cannot both take its last place.
+    await turn.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`queue:${config.name.toLowerCase()}`]);
+    const waiting = await this.lineLength(turn.sql, config.name);
+    if (waiting >= settings.max_length) return this.deps.host.route(turn, session, settings.on_overflow, 'overflow');
 
     const hold: HoldSpot = { conversation: holdConversationName('queue', session.uuid), musicUrl: settings.music_on_hold_url ?? this.deps.host.holdMusicUrl() };
     const now = this.deps.now();
-    const waiting: Waiting = { session, queue: config.name, joinedAt: now, offering: null, declined: new Map(), lastAnnouncedAt: now, timeout: undefined };
-    waiting.timeout = this.deps.timers.setTimeout(() => this.timedOut(waiting), settings.max_wait_s * 1000);
-    line.push(waiting);
-    this.deps.host.noteQueued(session, config.name, hold);
-    // Offer the caller once they have their NCCO.
-    this.deps.timers.setTimeout(() => this.dispatch(), 0);
-    return queueCallerNcco(settings, line.length, hold);
+    await enqueue(turn.sql, session.uuid, config.name, new Date(now).toISOString());
+    await this.deps.jobs.add(turn.sql, TASK.timeout, { call: session.uuid }, { runAt: new Date(now + settings.max_wait_s * 1000), jobKey: `queue-timeout:${session.uuid}` });
+    if (settings.announce_position) {
+      await this.deps.jobs.add(turn.sql, TASK.announce, { call: session.uuid }, { runAt: new Date(now + settings.announce_every_s * 1000), jobKey: `queue-announce:${session.uuid}` });
+    }
+    await this.deps.host.noteQueued(turn, session, config.name, hold);
+    // Offer the caller once they have their NCCO (the job runs after this commits).
+    await this.requestDispatch(turn.sql);
+    return queueCallerNcco(settings, waiting + 1, hold);
   }
 
-  /** The caller left (hung up or was transferred): out of line. */
-  leave(session: CallSession): void {
-    const waiting = this.find(session);
-    if (!waiting) return;
-    this.remove(waiting);
-    this.dispatch();
+  /** The caller left (hung up or was transferred): out of line; someone else may be offered the agent. */
+  async leave(turn: Turn, session: CallSession): Promise<void> {
+    if (!(await this.remove(turn.sql, session.uuid))) return;
+    await this.requestDispatch(turn.sql);
   }
 
   /** An agent answered the caller: out of line. */
-  answered(session: CallSession): void {
-    const waiting = this.find(session);
-    if (waiting) this.remove(waiting);
+  async answered(turn: Turn, session: CallSession): Promise<void> {
+    await this.remove(turn.sql, session.uuid);
   }
 
   /** The agent offered this caller declined or did not answer: offer someone else. */
-  offerFailed(session: CallSession, agent: string | null): void {
-    const waiting = this.find(session);
-    if (!waiting) return;
-    waiting.offering = null;
+  async offerFailed(turn: Turn, session: CallSession, agent: string | null): Promise<void> {
+    const entry = await queueEntry(turn.sql, session.uuid);
+    if (!entry) return;
+    const declined = { ...entry.declined };
+    if (agent) declined[agent.toLowerCase()] = new Date(this.deps.now()).toISOString();
+    await updateQueueEntry(turn.sql, session.uuid, { offering: null, declined });
     if (agent) {
-      waiting.declined.set(agent.toLowerCase(), this.deps.now());
       // They may be offered this caller again once the pause is over.
-      this.deps.timers.setTimeout(() => this.dispatch(), RETRY_AFTER_MS + 10);
+      await this.deps.jobs.add(turn.sql, TASK.dispatch, {}, { runAt: new Date(this.deps.now() + RETRY_AFTER_MS + 10), jobKey: `queue-dispatch-later:${session.uuid}`, queueName: TASK.dispatch });
     }
-    this.dispatch();
+    await this.requestDispatch(turn.sql);
   }
 
-  /** Offer waiting callers (longest waiting first) to available agents (longest idle first). */
-  dispatch(): void {
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatching = true;
-    try {
-      do {
-        this.dispatchAgain = false;
-        this.dispatchOnce();
-      } while (this.dispatchAgain);
-    } finally {
-      this.dispatching = false;
-    }
+  /** Ask for a dispatch soon (one pending request stands for any number). */
+  async requestDispatch(sql: Sql): Promise<void> {
+    await this.deps.jobs.add(sql, TASK.dispatch, {}, { jobKey: TASK.dispatch, queueName: TASK.dispatch });
   }
 
-  private dispatchOnce(): void {
-    const waiting = [...this.lines.values()].flat().filter((w) => w.offering === null && !w.session.ended);
-    waiting.sort((a, b) => a.joinedAt - b.joinedAt);
-    const now = this.deps.now();
-    for (const entry of waiting) {
+  /**
+   * Offer waiting callers (longest waiting first) to available agents (longest idle first).
+   * Each offer is its own transaction under the caller's lock.
+   */
+  async dispatch(): Promise<void> {
+    const entries = (await queuedCallers(this.deps.db)).filter((e) => e.offering === null);
+    for (const entry of entries) {
       const config = this.deps.directory.get(entry.queue);
       if (!config) continue;
-      const recent = [...entry.declined].filter(([, at]) => now - at < RETRY_AFTER_MS).map(([name]) => name);
-      const members = new Set(config.settings.agents.map((a) => a.toLowerCase()));
-      const agent = this.deps.presence
-        .availableLongestIdle([...this.deps.host.ringingAgents(), ...recent])
-        .find((a) => members.size === 0 || members.has(a.name.toLowerCase()));
-      if (!agent) continue;
-      entry.offering = agent.name;
-      this.deps.host.offer(entry.session, agent.name);
+      await this.deps.host.withCall(entry.call_id, async (turn, session) => {
+        const current = await queueEntry(turn.sql, session.uuid);
+        if (!current || current.offering !== null || session.ended || session.attempt) return;
+        const now = this.deps.now();
+        const recent = Object.entries(current.declined)
+          .filter(([, at]) => now - Date.parse(at) < RETRY_AFTER_MS)
+          .map(([name]) => name);
+        const members = config.settings.agents.map((a) => a.toLowerCase());
+        const agent = await this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: recent, members });
+        if (!agent) return;
+        await updateQueueEntry(turn.sql, session.uuid, { offering: agent });
+        await this.deps.host.offer(turn, session, agent);
+      });
     }
   }
 
   /** The supervisor's view of every queue. */
-  snapshot(): QueueState[] {
+  async snapshot(): Promise<QueueState[]> {
     const now = this.deps.now();
     const presence = this.deps.presence.list();
+    const { rows } = await this.deps.db.query<{ call_id: string; queue: string; joined_at: string; offering: string | null; caller: string | null; number: string | null }>(
+      `SELECT e.call_id, e.queue, e.joined_at, e.offering, c.state->>'caller' AS caller, c.state->>'number' AS number
+         FROM queue_entries e JOIN flow_calls c ON c.id = e.call_id ORDER BY e.joined_at, e.call_id`,
+    );
     return this.deps.directory.list().map((config) => {
-      const line = this.lines.get(config.name.toLowerCase()) ?? [];
+      const line = rows.filter((r) => r.queue.toLowerCase() === config.name.toLowerCase());
       const members = new Set(config.settings.agents.map((a) => a.toLowerCase()));
+      const waitS = (joinedAt: string) => Math.max(0, Math.round((now - Date.parse(joinedAt)) / 1000));
       return {
         name: config.name,
         label: config.settings.label ?? null,
         waiting: line.map((w, index) => ({
-          call_uuid: w.session.uuid,
-          caller: w.session.caller,
-          number: w.session.number,
+          call_uuid: w.call_id,
+          caller: w.caller,
+          number: w.number ?? '',
           position: index + 1,
-          waiting_s: Math.max(0, Math.round((now - w.joinedAt) / 1000)),
+          waiting_s: waitS(w.joined_at),
           offered_to: w.offering,
         })),
-        longest_wait_s: line.length > 0 ? Math.max(0, Math.round((now - Math.min(...line.map((w) => w.joinedAt))) / 1000)) : 0,
+        longest_wait_s: line[0] ? waitS(line[0].joined_at) : 0,
         agents: presence
           .filter((p) => members.size === 0 || members.has(p.name.toLowerCase()))
           .map((p) => ({ name: p.name, status: p.status, idle_since: p.idleSince })),
@@ -214,68 +211,53 @@ export class QueueManager {
     });
   }
 
-  /** Stop the timers (shutdown). */
-  close(): void {
-    this.closed = true;
-    this.deps.timers.clearTimeout(this.ticker);
-    for (const line of this.lines.values()) for (const waiting of line) this.deps.timers.clearTimeout(waiting.timeout);
-    this.lines.clear();
-  }
-
   private anyoneServing(config: QueueConfig): boolean {
     const members = new Set(config.settings.agents.map((a) => a.toLowerCase()));
     return this.deps.presence.list().some((p) => SERVING.has(p.status) && (members.size === 0 || members.has(p.name.toLowerCase())));
   }
 
-  private timedOut(waiting: Waiting): void {
-    if (!this.find(waiting.session)) return;
-    this.remove(waiting);
-    const config = this.deps.directory.get(waiting.queue);
-    this.deps.host.redirect(waiting.session, config?.settings.on_timeout ?? { type: 'voicemail' }, 'timeout');
-    this.dispatch();
+  private async lineLength(sql: Sql, queue: string): Promise<number> {
+    const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM queue_entries WHERE lower(queue) = lower($1)', [queue]);
+    return rows[0]?.n ?? 0;
   }
 
-  private scheduleTick(): void {
-    if (this.closed) return;
-    this.ticker = this.deps.timers.setTimeout(() => {
-      this.announce();
-      this.scheduleTick();
-    }, ANNOUNCE_TICK_MS);
+  /** The `queue-timeout` job: a caller waited the queue's longest wait. */
+  private async timedOut(callId: string): Promise<void> {
+    await this.deps.host.withCall(callId, async (turn, session) => {
+      const entry = await queueEntry(turn.sql, callId);
+      if (!entry || session.ended) return;
+      await this.remove(turn.sql, callId);
+      const config = this.deps.directory.get(entry.queue);
+      await this.deps.host.redirect(turn, session, config?.settings.on_timeout ?? { type: 'voicemail' }, 'timeout');
+      await this.requestDispatch(turn.sql);
+    });
   }
 
-  private announce(): void {
-    const now = this.deps.now();
-    for (const [, line] of this.lines) {
-      line.forEach((waiting, index) => {
-        const settings = this.deps.directory.get(waiting.queue)?.settings;
-        if (!settings?.announce_position || waiting.offering !== null) return;
-        if (now - waiting.lastAnnouncedAt < settings.announce_every_s * 1000) return;
-        waiting.lastAnnouncedAt = now;
-        this.deps.host.announce(waiting.session, positionText(index + 1));
-      });
+  /** The `queue-announce` job: tell a waiting caller their place, and plan the next time. */
+  private async announce(callId: string): Promise<void> {
+    await this.deps.host.withCall(callId, async (turn, session) => {
+      const entry = await queueEntry(turn.sql, callId);
+      const settings = entry ? this.deps.directory.get(entry.queue)?.settings : undefined;
+      if (!entry || !settings?.announce_position || session.ended) return;
+      if (entry.offering === null) {
+        const { rows } = await turn.sql.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM queue_entries WHERE lower(queue) = lower($1) AND (joined_at, call_id) < ($2::timestamptz, $3)',
+          [entry.queue, entry.joined_at, callId],
+        );
+        await this.deps.host.announce(turn, session, positionText((rows[0]?.n ?? 0) + 1));
+        await updateQueueEntry(turn.sql, callId, { lastAnnouncedAt: new Date(this.deps.now()).toISOString() });
+      }
+      await this.deps.jobs.add(turn.sql, TASK.announce, { call: callId }, { runAt: new Date(this.deps.now() + settings.announce_every_s * 1000), jobKey: `queue-announce:${callId}` });
+    });
+  }
+
+  /** Out of line, with the caller's timers cancelled. */
+  private async remove(sql: Sql, callId: string): Promise<boolean> {
+    const removed = await dequeue(sql, callId);
+    if (removed) {
+      await this.deps.jobs.remove(sql, `queue-timeout:${callId}`);
+      await this.deps.jobs.remove(sql, `queue-announce:${callId}`);
     }
-  }
-
-  private line(name: string): Waiting[] {
-    const key = name.toLowerCase();
-    let line = this.lines.get(key);
-    if (!line) this.lines.set(key, (line = []));
-    return line;
-  }
-
-  private find(session: CallSession): Waiting | undefined {
-    for (const line of this.lines.values()) {
-      const found = line.find((w) => w.session === session);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
-  private remove(waiting: Waiting): void {
-    this.deps.timers.clearTimeout(waiting.timeout);
-    const line = this.lines.get(waiting.queue.toLowerCase());
-    if (!line) return;
-    const index = line.indexOf(waiting);
-    if (index >= 0) line.splice(index, 1);
+    return removed;
   }
 }

@@ -52,7 +52,7 @@ export function registerQueueRoutes(
   void app.register(async (scope) => {
     scope.addHook('preHandler', requireAdmin(ctx));
 
-    scope.get('/api/admin/queues', async (): Promise<QueuesView> => ({ queues: manager.snapshot(), agents: deps.agents() }));
+    scope.get('/api/admin/queues', async (): Promise<QueuesView> => ({ queues: await manager.snapshot(), agents: deps.agents() }));
 
     scope.get('/api/admin/queues/:name', async (request): Promise<QueueView> => {
       const { name } = parseLocated(queueParam, request.params);

@@ -51,7 +51,7 @@ export interface VoicemailDeps {
   repository: VoicemailRepository;
   calls: CallRecordWriter;
   /** The call (by the caller's leg) a recording belongs to, while the flows remember it. */
-  callOf: (uuid: string) => RecordedCall | undefined;
+  callOf: (uuid: string) => Promise<RecordedCall | undefined>;
   /** The platform's API base URL (VONAGE_API_URL): recordings must live there. */
   platformUrl: string;
   /** The backend's public base URL, for the link on the call record. */
@@ -96,7 +96,7 @@ export class VoicemailService {
       this.deps.log.warn({ call }, 'recording URL outside the voice platform refused');
       throw new HttpError(400, 'invalid_request', 'recording_url must be a URL of the voice platform', { field: 'recording_url' });
     }
-    const known = call ? this.deps.callOf(call) : undefined;
+    const known = call ? await this.deps.callOf(call) : undefined;
     const start = payload.start_time ? Date.parse(payload.start_time) : NaN;
     const end = payload.end_time ? Date.parse(payload.end_time) : NaN;
     const voicemail: NewVoicemail = {

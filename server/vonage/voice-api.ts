@@ -37,6 +37,16 @@ export interface CreatedCall {
   conversation_uuid?: string;
 }
 
+/** What `GET /v1/calls/{uuid}` tells of a leg (the fields reconciliation uses). */
+export interface CallInfo {
+  uuid: string;
+  /** started, ringing, answered, completed, busy, cancelled, … */
+  status: string;
+  conversation_uuid: string | null;
+  end_time: string | null;
+  duration: string | null;
+}
+
 /** A failed Voice API request: the HTTP status (0 when unreachable) and the platform's words. */
 export class VoiceApiError extends Error {
   constructor(
@@ -96,6 +106,28 @@ export class VoiceApi {
     await this.request('PUT', `/v1/calls/${encodeURIComponent(uuid)}`, { action: 'hangup' });
   }
 
+  /**
+   * `GET /v1/calls/{uuid}`: a leg's state as the platform knows it (reconciliation asks this
+   * for calls whose end the backend may have missed). Null when the platform has no such leg.
+   */
+  async getCall(uuid: string): Promise<CallInfo | null> {
+    try {
+      const body = await this.request('GET', `/v1/calls/${encodeURIComponent(uuid)}`, undefined);
+      const info = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+      if (typeof info.status !== 'string') throw new VoiceApiError(502, `GET /v1/calls/${uuid} answered without a status`);
+      return {
+        uuid,
+        status: info.status,
+        conversation_uuid: typeof info.conversation_uuid === 'string' ? info.conversation_uuid : null,
+        end_time: typeof info.end_time === 'string' ? info.end_time : null,
+        duration: info.duration === undefined || info.duration === null ? null : String(info.duration),
+      };
+    } catch (error) {
+      if (error instanceof VoiceApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   /** `PUT /v1/calls/{uuid}/talk`: speak text into a leg (queue position announcements). */
   async talk(uuid: string, text: string): Promise<void> {
     await this.request('PUT', `/v1/calls/${encodeURIComponent(uuid)}/talk`, { text });
@@ -129,13 +161,13 @@ export class VoiceApi {
     return token;
   }
 
-  private async request(method: 'POST' | 'PUT', path: string, body: unknown): Promise<unknown> {
+  private async request(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown): Promise<unknown> {
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token()}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
+        headers: { authorization: `Bearer ${this.token()}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

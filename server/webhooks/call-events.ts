@@ -19,7 +19,7 @@ export interface StoredCallEvent {
   agent: { id: string; name: string } | null;
 }
 
-/** A subscriber; it may be async, but the webhook does not wait for it. */
+/** A subscriber; the webhook waits for it before answering, so what it commits is never lost. */
 export type CallEventListener = (stored: StoredCallEvent) => void | Promise<void>;
 
 /** Where subscriber failures are reported; a pino logger fits. */
@@ -30,8 +30,8 @@ export interface CallEventsLog {
 /**
  * A typed publish/subscribe hub for stored call events.
  *
- * Listeners run synchronously in subscription order; one that throws or rejects is logged and
- * does not stop the others or fail the webhook.
+ * Listeners run in subscription order, one after the other; one that throws or rejects is
+ * logged and does not stop the others.
  */
 export class CallEvents {
   private readonly listeners = new Set<CallEventListener>();
@@ -44,16 +44,22 @@ export class CallEvents {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Deliver a stored event to every subscriber. */
-  emit(stored: StoredCallEvent): void {
+  /**
+   * Deliver a stored event to every subscriber and wait for them. A subscriber that fails is
+   * logged and the failure rethrown once all have run: the webhook then answers 500 and the
+   * platform retries it (subscribers apply a retried delivery once).
+   */
+  async emit(stored: StoredCallEvent): Promise<void> {
+    let failure: unknown;
     for (const listener of [...this.listeners]) {
       try {
-        const result = listener(stored);
-        if (result instanceof Promise) result.catch((error: unknown) => this.report(error, stored));
+        await listener(stored);
       } catch (error) {
         this.report(error, stored);
+        failure ??= error;
       }
     }
+    if (failure !== undefined) throw failure;
   }
 
   private report(error: unknown, stored: StoredCallEvent): void {

@@ -6,10 +6,11 @@ import { agentName } from '../../common/backend-api';
 import type { AppContext } from '../context';
 import { parseWith } from '../http/errors';
 import type { NewCallEvent } from '../storage/types';
-import { callEventPayload, eventKind } from './call-log';
+import { callEventPayload, eventKind, type CallEventPayload } from './call-log';
+import type { StoredCallEvent } from './call-events';
 import { captureRawBodies, requireVonageSignature } from './signature';
 
-/** The agent with this (app user) name, from presence, which tracks every agent in memory. */
+/** The agent with this (app user) name, from presence, whose cache holds every agent. */
 function agentLeg(ctx: AppContext, candidate: string | null): { id: string; name: string } | null {
   if (candidate === null || !agentName.safeParse(candidate).success) return null;
   const entry = ctx.presence.byName(candidate);
@@ -24,8 +25,46 @@ async function agentFromStore(ctx: AppContext, candidate: string | null): Promis
   if (candidate === null || /^\+?[0-9]+$/.test(candidate) || !agentName.safeParse(candidate).success) return null;
   const agent = await ctx.storage.agents.findByName(candidate);
   if (!agent) return null;
-  ctx.presence.track(agent);
+  await ctx.presence.track(agent);
   return { id: agent.id, name: agent.name };
+}
+
+/**
+ * Apply one event_url payload: store it with the call's record, move the agent's presence,
+ * and let routing follow it — all before the webhook is answered, so an acknowledged event is
+ * never lost (a failure answers 500 and the platform retries; each step applies a retried
+ * delivery once). Reconciliation (`server/calls/reconcile.ts`) feeds the events it finds
+ * missing through here too.
+ */
+export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload, raw: string): Promise<StoredCallEvent> {
+  const receivedAt = ctx.now().toISOString();
+  const kind = eventKind(payload);
+  // Attribute a leg to an agent when it rings one or comes from one (an app user's name).
+  const agent = kind === 'status' ? (agentLeg(ctx, payload.to) ?? (await agentFromStore(ctx, payload.to)) ?? agentLeg(ctx, payload.from) ?? (await agentFromStore(ctx, payload.from))) : null;
+  const event: NewCallEvent = {
+    conversation_uuid: payload.conversation_uuid ?? null,
+    uuid: payload.uuid ?? null,
+    kind,
+    status: payload.status ?? null,
+    agent: agent?.name ?? null,
+    direction: payload.direction ?? null,
+    from: payload.from,
+    to: payload.to,
+    timestamp: payload.timestamp ? new Date(payload.timestamp).toISOString() : receivedAt,
+    raw,
+    received_at: receivedAt,
+  };
+  const stored = await ctx.storage.calls.recordEvent(event);
+  if (agent && event.uuid !== null && event.status !== null) {
+    const leg = { agentName: agent.name, uuid: event.uuid, status: event.status, at: event.timestamp };
+    await ctx.db.tx((sql) => ctx.presence.noteCallEvent(sql, leg));
+    // Into this instance's cache before the event is published (routing reads presence);
+    // other instances hear of it through the notification.
+    await ctx.presence.refresh([agent.id]);
+  }
+  const published: StoredCallEvent = { event: stored.event, payload, call: stored.call, agent };
+  await ctx.callEvents.emit(published);
+  return published;
 }
 
 /**
@@ -38,33 +77,13 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext): vo
     // Webhooks can be configured to POST forms; the agent API stays JSON-only. Raw bodies are kept for signatures.
     captureRawBodies(scope);
 
-    scope.post('/webhooks/event', { preHandler: requireVonageSignature(ctx.config) }, async (request, reply) => {
+    // Token ids are claimed in the store the flows' webhooks share: a token is good for one request.
+    const signed = requireVonageSignature(ctx.config, ctx.storage.webhookTokens, ctx.now);
+    scope.post('/webhooks/event', { preHandler: signed }, async (request, reply) => {
       const payload = parseWith(callEventPayload, request.body);
-      const receivedAt = ctx.now().toISOString();
-      const kind = eventKind(payload);
-      // Attribute a leg to an agent when it rings one or comes from one (an app user's name).
-      const agent = kind === 'status' ? (agentLeg(ctx, payload.to) ?? (await agentFromStore(ctx, payload.to)) ?? agentLeg(ctx, payload.from) ?? (await agentFromStore(ctx, payload.from))) : null;
-      const event: NewCallEvent = {
-        conversation_uuid: payload.conversation_uuid ?? null,
-        uuid: payload.uuid ?? null,
-        kind,
-        status: payload.status ?? null,
-        agent: agent?.name ?? null,
-        direction: payload.direction ?? null,
-        from: payload.from,
-        to: payload.to,
-        timestamp: payload.timestamp ? new Date(payload.timestamp).toISOString() : receivedAt,
-        raw: JSON.stringify(request.body),
-        received_at: receivedAt,
-      };
-      // Stored (event and call row together) before we answer, so an acknowledged event is never lost.
-      const stored = await ctx.storage.calls.recordEvent(event);
-      if (agent && event.uuid !== null && event.status !== null) {
-        ctx.presence.noteCallEvent({ agentId: agent.id, uuid: event.uuid, status: event.status, at: event.timestamp });
-      }
-      ctx.callEvents.emit({ event: stored.event, payload, call: stored.call, agent });
+      const applied = await applyCallEvent(ctx, payload, JSON.stringify(request.body));
       request.log.info(
-        { conversation_uuid: event.conversation_uuid, uuid: event.uuid, kind, status: event.status, call_status: stored.call?.status },
+        { conversation_uuid: applied.event.conversation_uuid, uuid: applied.event.uuid, kind: applied.event.kind, status: applied.event.status, call_status: applied.call?.status },
         'call event',
       );
       return reply.code(204).send();
