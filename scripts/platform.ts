@@ -3,6 +3,10 @@
  * wired together on the embedded default. `npm run platform` runs it; tests and
  * `npm start` call `startPlatform` in-process.
  *
+ * The backend's PostgreSQL database is `DATABASE_URL` when set; otherwise an embedded server
+ * (`server/db/embedded.ts`) under `DATA_DIR/postgres`, started before the backend and
+ * stopped after it.
+ *
  * On first start it creates the Vonage-style application in the sandbox (key pair, voice
  * and rtc capabilities, webhooks at the backend), links the demo numbers with their call
  * flows (`scripts/setup.ts`) and seeds the demo agents. Later starts reuse them and point
@@ -16,7 +20,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { defaultDataDir, loadSandboxConfig } from '../sandbox/config';
 import { resolveAdminToken } from '../server/admin/credential';
-import { loadServerConfig } from '../server/config';
+import { checkDatabaseUrl, loadServerConfig } from '../server/config';
+import { embeddedDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../server/db/embedded';
 import { startServer, type RunningServer } from '../server/start';
 import { checkPlan, demoPlan, describeNumbers, runSetup, sandboxTarget } from './setup';
 
@@ -39,6 +44,11 @@ export interface PlatformOptions {
   verboseSandbox?: boolean;
   /** After-call work in seconds (`WRAP_UP_S`; the backend's default otherwise). */
   wrapUpS?: number;
+  /**
+   * The backend's PostgreSQL database (`DATABASE_URL`). Unset: an embedded server under
+   * `DATA_DIR/postgres`; null: the embedded server even when `DATABASE_URL` is set.
+   */
+  databaseUrl?: string | null;
 }
 
 /** A running platform. */
@@ -53,6 +63,10 @@ export interface RunningPlatform {
   /** Where the admin API's token is, and the token itself only on the start that generated it. */
   admin: { file: string | null; newToken: string | null };
   dataDir: string;
+  /** The backend's database; `embedded` when the platform started it (and stops it), with the cluster's folder. */
+  database: { url: string; embedded: boolean; dir: string | null };
+  /** The application's private key file (mode 600), for another backend instance. */
+  privateKeyPath: string;
   sandbox: RunningSandbox;
   server: RunningServer;
   stop(): Promise<void>;
@@ -97,12 +111,27 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   const dataDir = resolve(options.dataDir || env.DATA_DIR || defaultDataDir(env));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const contactNumber = options.contactNumber ?? env.CONTACT_NUMBER ?? '14155550199';
+  const givenDatabase = options.databaseUrl === null ? undefined : (options.databaseUrl ?? env.DATABASE_URL)?.trim() || undefined;
+  if (givenDatabase) checkDatabaseUrl(givenDatabase);
   const sandboxConfig = loadSandboxConfig({ ...env, DATA_DIR: dataDir });
-  const sandbox = await startSandbox({
-    ...sandboxConfig,
-    ...(options.sandboxPort !== undefined ? { port: options.sandboxPort } : {}),
-    ...(options.verboseSandbox !== undefined ? { verbose: options.verboseSandbox } : {}),
-  });
+  // Side by side: the embedded server's first start (initdb) takes about a second.
+  const [sandboxStart, databaseStart] = await Promise.allSettled([
+    startSandbox({
+      ...sandboxConfig,
+      ...(options.sandboxPort !== undefined ? { port: options.sandboxPort } : {}),
+      ...(options.verboseSandbox !== undefined ? { verbose: options.verboseSandbox } : {}),
+    }),
+    givenDatabase
+      ? Promise.resolve({ url: givenDatabase, embedded: null })
+      : startEmbeddedPostgres({ dir: embeddedDir(dataDir) }).then((server): { url: string; embedded: EmbeddedDatabase | null } => ({ url: server.url, embedded: server })),
+  ]);
+  if (sandboxStart.status === 'rejected' || databaseStart.status === 'rejected') {
+    if (sandboxStart.status === 'fulfilled') await sandboxStart.value.close();
+    if (databaseStart.status === 'fulfilled') await databaseStart.value.embedded?.stop();
+    throw sandboxStart.status === 'rejected' ? sandboxStart.reason : (databaseStart as PromiseRejectedResult).reason;
+  }
+  const sandbox = sandboxStart.value;
+  const { url: databaseUrl, embedded } = databaseStart.value;
   try {
     const requestedPort = options.serverPort ?? Number(env.SERVER_PORT || 3030);
     if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
@@ -118,6 +147,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       publicUrl: serverUrl,
       dataDir,
       plan,
+      databaseUrl,
       overwriteFlows: false,
     });
     const app = { id: setup.application.id, keyPath: setup.application.keyPath };
@@ -129,6 +159,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       SERVER_PORT: String(serverPort),
       SERVER_HOST: '127.0.0.1',
       DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
       PUBLIC_URL: serverUrl,
       VONAGE_APPLICATION_ID: app.id,
       VONAGE_PRIVATE_KEY_PATH: app.keyPath,
@@ -147,6 +178,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const server = await startServer(config, {
       seedAgents: DEMO_AGENTS.map((name) => ({ name, display_name: name, password: passwords[name] })),
     });
+    let stopping: Promise<void> | undefined;
     return {
       serverUrl: server.url,
       sandboxUrl: sandbox.url,
@@ -156,17 +188,74 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       agents: passwords,
       admin: { file: admin.file, newToken: admin.source === 'generated' ? admin.token : null },
       dataDir,
+      database: { url: databaseUrl, embedded: embedded !== null, dir: embedded?.dir ?? null },
+      privateKeyPath: app.keyPath,
       sandbox,
       server,
-      async stop() {
-        await sandbox.close();
-        await server.close();
-      },
+      // Once, however many callers (npm start stops on Ctrl-C and when the app exits).
+      stop: () =>
+        (stopping ??= (async () => {
+          await sandbox.close();
+          await server.close();
+          // Last: the backend may write until it has closed.
+          await embedded?.stop();
+        })()),
     };
   } catch (error) {
     await sandbox.close();
+    await embedded?.stop();
     throw error;
   }
+}
+
+/** A PostgreSQL URL fit to print: its password (in the user part or a `password` parameter) as `***`. */
+export function maskDatabaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '(not a URL)';
+  }
+  const user = url.username ? `${url.username}${url.password ? ':***' : ''}@` : url.password ? ':***@' : '';
+  const query = new URLSearchParams(url.search);
+  if (query.has('password')) query.set('password', '***');
+  const search = [...query].length > 0 ? `?${query.toString().replace(/%2A/g, '*')}` : '';
+  return `${url.protocol}//${user}${url.host}${url.pathname}${search}`;
+}
+
+/** Single-quoted for a POSIX shell. */
+const shellQuote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The command that starts one more backend instance on this platform's database, application
+ * and data folder (`npm run backend`, on the next port), one shell line per element. Secrets
+ * are read from their files when pasted (the embedded database's password, the sandbox's
+ * signature secret) and the private key is only named; a `DATABASE_URL` or `ADMIN_TOKEN` the
+ * platform was given is referred to by its variable.
+ */
+export function secondBackendCommand(p: RunningPlatform): string[] {
+  const port = Number(new URL(p.serverUrl).port) + 1;
+  let database: string;
+  if (p.database.embedded) {
+    const url = new URL(p.database.url);
+    const passwordFile = join(p.dataDir, 'postgres-password');
+    database = `"${url.protocol}//${url.username}:$(cat ${shellQuote(passwordFile)})@${url.host}${url.pathname}"`;
+  } else {
+    database = maskDatabaseUrl(p.database.url) === p.database.url ? shellQuote(p.database.url) : '"$DATABASE_URL"';
+  }
+  const stateFile = join(p.dataDir, 'sandbox', 'state.json');
+  const rendererDir = join(root, 'dist', 'renderer');
+  return [
+    `DATABASE_URL=${database}`,
+    `VONAGE_APPLICATION_ID=${p.applicationId} VONAGE_PRIVATE_KEY_PATH=${shellQuote(p.privateKeyPath)}`,
+    `VONAGE_API_URL=${p.sandboxUrl} VONAGE_WS_URL=${p.sandboxUrl}`,
+    `VONAGE_SIGNATURE_SECRET="$(node -p 'require(process.argv[1]).account.signature_secret' ${shellQuote(stateFile)})"`,
+    `DATA_DIR=${shellQuote(p.dataDir)} CONTACT_NUMBER=${p.contactNumber} PUBLIC_URL=${p.serverUrl}` +
+      // The admin token: from the data folder's file, or the variable this platform was given.
+      (p.admin.file ? '' : ' ADMIN_TOKEN="$ADMIN_TOKEN"') +
+      (existsSync(join(rendererDir, 'index.html')) ? ` RENDERER_DIR=${shellQuote(rendererDir)}` : ''),
+    `SERVER_PORT=${port} npm run backend`,
+  ];
 }
 
 /** The lines `npm run platform` prints. */
@@ -182,7 +271,10 @@ export function describePlatform(p: RunningPlatform): string {
     `  Demo agents:      ${DEMO_AGENTS.map((a) => `${a} / ${p.agents[a]}`).join('    ')}`,
     `  Admin token:      ${p.admin.newToken ? `${p.admin.newToken}   (new; kept in ${p.admin.file}, shown only now)` : p.admin.file ? `in ${p.admin.file}` : 'from ADMIN_TOKEN'}`,
     `  Data folder:      ${p.dataDir}`,
+    `  Database:         ${maskDatabaseUrl(p.database.url)}   (${p.database.dir ? `embedded PostgreSQL in ${p.database.dir}` : 'DATABASE_URL'})`,
     `  Call the number:  curl -X POST ${p.sandboxUrl}/sandbox/v1/phone/calls -H 'content-type: application/json' -d '{"from":"+14155550100","to":"+${p.contactNumber}"}'`,
+    '  Another backend:  (same database and application, from the repository folder)',
+    ...secondBackendCommand(p).map((line, i, all) => `    ${line}${i < all.length - 1 ? ' \\' : ''}`),
     'Press Ctrl-C to stop.',
   ].join('\n');
 }

@@ -9,8 +9,9 @@
  * https://rest.nexmo.com/number/update`). The application gets the voice capability
  * (answer_url GET, fallback_answer_url GET, event_url POST under `PUBLIC_URL`) and rtc. Its
  * private key is written to the data folder with mode 600 and never printed. Flows go into
- * the backend's database under `DATA_DIR` through the storage layer. `npm run platform` uses
- * the same functions to set up the demo.
+ * the backend's PostgreSQL database through the storage layer: `DATABASE_URL`, or when it is
+ * unset the embedded server of `DATA_DIR` (started for the run unless already running).
+ * `npm run platform` uses the same functions to set up the demo.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,8 +24,10 @@ import { NumberDirectory } from '../server/numbers/directory';
 import { numberSettings, type NumberSettingsInput } from '../server/numbers/schema';
 import { QueueDirectory } from '../server/queues/directory';
 import { queueSettings, type QueueSettingsInput } from '../server/queues/schema';
-import { defaultDataDir } from '../server/config';
-import { DATABASE_FILE, openSqliteStorage } from '../server/storage/sqlite';
+import { checkDatabaseUrl, defaultDataDir } from '../server/config';
+import { embeddedDir, startEmbeddedPostgres } from '../server/db/embedded';
+import { openPgStorage } from '../server/storage/pg';
+import type { Storage } from '../server/storage/types';
 
 /** The application's name unless the plan gives one. */
 export const APPLICATION_NAME = 'Switchboard contact center';
@@ -258,37 +261,32 @@ export interface FlowsWritten {
 }
 
 /**
- * Write the plan's queues and numbers into the backend's database under `dataDir`.
+ * Write the plan's queues and numbers into the backend's storage (the caller opens and
+ * closes it).
  *
  * With `overwrite` false, numbers and queues that already have a configuration keep it (the
  * demo must not undo an operator's changes on every start). A running backend reads the
  * database at start; change flows live with the admin API.
  */
-export async function writeFlows(dataDir: string, plan: CheckedPlan, overwrite: boolean): Promise<FlowsWritten> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
-  try {
-    const now = () => new Date();
-    const queues = await QueueDirectory.load(storage.queues, now);
-    const numbers = await NumberDirectory.load(storage.numbers, now);
-    const result: FlowsWritten = { written: [], kept: [] };
-    for (const queue of plan.queues) {
-      if (!overwrite && queues.get(queue.name)) continue;
-      await queues.put(queue.name, queue.settings);
-    }
-    for (const { number, settings } of plan.numbers) {
-      if (!overwrite && numbers.get(number)) {
-        result.kept.push(number);
-        continue;
-      }
-      if (settings.flow === 'queue' && !queues.get(settings.queue)) throw new Error(`numbers.${number}.queue names no queue "${settings.queue}"`);
-      await numbers.put(number, settings);
-      result.written.push(number);
-    }
-    return result;
-  } finally {
-    await storage.close();
+export async function writeFlows(storage: Storage, plan: CheckedPlan, overwrite: boolean): Promise<FlowsWritten> {
+  const now = () => new Date();
+  const queues = await QueueDirectory.load(storage.queues, now);
+  const numbers = await NumberDirectory.load(storage.numbers, now);
+  const result: FlowsWritten = { written: [], kept: [] };
+  for (const queue of plan.queues) {
+    if (!overwrite && queues.get(queue.name)) continue;
+    await queues.put(queue.name, queue.settings);
   }
+  for (const { number, settings } of plan.numbers) {
+    if (!overwrite && numbers.get(number)) {
+      result.kept.push(number);
+      continue;
+    }
+    if (settings.flow === 'queue' && !queues.get(settings.queue)) throw new Error(`numbers.${number}.queue names no queue "${settings.queue}"`);
+    await numbers.put(number, settings);
+    result.written.push(number);
+  }
+  return result;
 }
 
 /** Link every number of the plan to the application. */
@@ -319,6 +317,8 @@ export interface SetupOptions {
   publicUrl: string;
   dataDir: string;
   plan: CheckedPlan;
+  /** The backend's PostgreSQL database (`postgres://…`), where the flows are written. */
+  databaseUrl: string;
   /** Register this application instead of creating one. */
   existing?: { id: string; keyPath: string };
   /** Replace flows already configured (true for `npm run setup`, false for the demo). */
@@ -340,8 +340,13 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     ...(options.existing ? { existing: options.existing } : {}),
   });
   await linkNumbers(options.target, application.id, options.plan);
-  const flows = await writeFlows(options.dataDir, options.plan, options.overwriteFlows);
-  return { application, flows };
+  const storage = await openPgStorage(options.databaseUrl);
+  try {
+    const flows = await writeFlows(storage, options.plan, options.overwriteFlows);
+    return { application, flows };
+  } finally {
+    await storage.close();
+  }
 }
 
 /** Read the sandbox account's credentials from its state file under the data folder. */
@@ -358,9 +363,19 @@ export function sandboxAccount(dataDir: string): AccountCredentials {
   throw new Error(`No sandbox account found in ${file}: start the sandbox once with the same DATA_DIR, or set SANDBOX_API_KEY and SANDBOX_API_SECRET`);
 }
 
-/** Build the options of `npm run setup` from the environment and arguments. */
+/** The data folder of `npm run setup`: `DATA_DIR`, else the backend's default. */
+export function setupDataDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.DATA_DIR || defaultDataDir(env));
+}
+
+/**
+ * Build the options of `npm run setup` from the environment and arguments.
+ *
+ * `DATABASE_URL` is required here; the command line sets it to the embedded server's when
+ * the operator did not.
+ */
 export function setupFromEnv(env: NodeJS.ProcessEnv, argv: readonly string[]): SetupOptions {
-  const dataDir = resolve(env.DATA_DIR || defaultDataDir(env));
+  const dataDir = setupDataDir(env);
   const publicUrl = (env.PUBLIC_URL || `http://127.0.0.1:${env.SERVER_PORT || 3030}`).replace(/\/+$/, '');
   let url: URL;
   try {
@@ -401,7 +416,10 @@ export function setupFromEnv(env: NodeJS.ProcessEnv, argv: readonly string[]): S
   const existing =
     env.VONAGE_APPLICATION_ID && env.VONAGE_PRIVATE_KEY_PATH ? { id: env.VONAGE_APPLICATION_ID, keyPath: resolve(env.VONAGE_PRIVATE_KEY_PATH) } : undefined;
   if (existing && !existsSync(existing.keyPath)) throw new Error(`VONAGE_PRIVATE_KEY_PATH does not name a file: ${existing.keyPath}`);
-  return { target, publicUrl, dataDir, plan, ...(existing ? { existing } : {}), overwriteFlows: !argv.includes('--keep-existing-flows') };
+  const databaseRaw = env.DATABASE_URL?.trim();
+  if (!databaseRaw) throw new Error('DATABASE_URL is required (the backend\'s PostgreSQL database)');
+  const databaseUrl = checkDatabaseUrl(databaseRaw);
+  return { target, publicUrl, dataDir, plan, databaseUrl, ...(existing ? { existing } : {}), overwriteFlows: !argv.includes('--keep-existing-flows') };
 }
 
 /** The report `npm run setup` prints: ids, paths and numbers, never the key. */
@@ -422,12 +440,21 @@ export function describeSetup(options: SetupOptions, result: SetupResult): strin
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // Without DATABASE_URL, the data folder's embedded server (reused when the platform runs it; stopped after otherwise).
+  let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
   try {
-    const options = setupFromEnv(process.env, process.argv.slice(2));
+    let env = process.env;
+    if (!env.DATABASE_URL?.trim()) {
+      embedded = await startEmbeddedPostgres({ dir: embeddedDir(setupDataDir(env)) });
+      env = { ...env, DATABASE_URL: embedded.url };
+    }
+    const options = setupFromEnv(env, process.argv.slice(2));
     const result = await runSetup(options);
     console.log(describeSetup(options, result));
   } catch (error) {
     console.error(`Setup failed: ${(error as Error).message}`);
     process.exitCode = 1;
+  } finally {
+    await embedded?.stop();
   }
 }

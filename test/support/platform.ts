@@ -1,11 +1,12 @@
 /**
  * A whole platform (sandbox + backend) per test file, on free loopback ports, with its own
- * data folder, plus helpers to drive simulated phones and read the call log.
+ * data folder and database, plus helpers to drive simulated phones and read the call log.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPlatform, type RunningPlatform } from '../../scripts/platform';
+import { createPlatformDatabase } from './platform-database';
 
 /** What a simulated phone reports. */
 export interface PhoneCallState {
@@ -50,21 +51,32 @@ async function json<T>(response: Response): Promise<T> {
 /**
  * Starts a platform for a test; `stop()` ends it and deletes its data.
  *
- * After-call work defaults to 0 s here, so scenarios can call the same agent back to back;
- * a test about wrap-up asks for it.
+ * Its database is a fresh one on the Playwright run's PostgreSQL server
+ * (`./platform-database.ts`), or without one (the benchmarks) the embedded server in its
+ * temporary data folder; never `DATABASE_URL`. After-call work defaults to 0 s here, so
+ * scenarios can call the same agent back to back; a test about wrap-up asks for it.
  */
 export async function startTestPlatform(options: { wrapUpS?: number } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const agents = { Jane: 'jane-test-password', Joe: 'joe-test-password' };
-  const platform = await startPlatform({
-    dataDir,
-    serverPort: 0,
-    sandboxPort: 0,
-    agentPasswords: agents,
-    mobileApiKey: null,
-    logLevel: 'silent',
-    wrapUpS: options.wrapUpS ?? 0,
-  });
+  const database = await createPlatformDatabase();
+  let platform: RunningPlatform;
+  try {
+    platform = await startPlatform({
+      dataDir,
+      serverPort: 0,
+      sandboxPort: 0,
+      agentPasswords: agents,
+      mobileApiKey: null,
+      logLevel: 'silent',
+      wrapUpS: options.wrapUpS ?? 0,
+      databaseUrl: database?.url ?? null,
+    });
+  } catch (error) {
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const { sandboxUrl, serverUrl, contactNumber } = platform;
   return {
     serverUrl,
@@ -99,6 +111,7 @@ export async function startTestPlatform(options: { wrapUpS?: number } = {}): Pro
     },
     async stop() {
       await platform.stop();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/server';
 import { NumberDirectory } from '../../../server/numbers/directory';
-import { openSqliteStorage } from '../../../server/storage/sqlite';
+import { openPgStorage } from '../../../server/storage/pg';
 import {
   checkPlan,
   demoPlan,
@@ -23,24 +23,29 @@ import {
   vonageTarget,
   type SetupOptions,
 } from '../../../scripts/setup';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 const PUBLIC_URL = 'https://switchboard.example.com';
 let dataDir: string;
 let sandbox: RunningSandbox;
 let account: { apiKey: string; apiSecret: string };
+/** The backend's database the setup writes flows into. */
+let database: TestDatabase;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'switchboard-setup-'));
+  database = await createTestDatabase();
   sandbox = await startSandbox({ port: 0, host: '127.0.0.1', dataDir: join(dataDir, 'sandbox'), mediaAddress: '127.0.0.1', verbose: false });
   account = { apiKey: sandbox.store.account.api_key, apiSecret: sandbox.store.account.api_secret };
 });
 afterAll(async () => {
   await sandbox?.close();
+  await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function flowsIn(dir: string) {
-  const storage = openSqliteStorage(join(dir, 'switchboard.db'));
+async function flowsIn(url: string) {
+  const storage = await openPgStorage(url);
   try {
     return (await NumberDirectory.load(storage.numbers, () => new Date())).list();
   } finally {
@@ -53,7 +58,7 @@ describe('setup against the sandbox', () => {
   let firstId: string;
 
   it('creates the application with voice and rtc webhooks, keeps the key private, links the numbers and writes their flows', async () => {
-    options = { target: sandboxTarget(sandbox.url, account), publicUrl: PUBLIC_URL, dataDir, plan: checkPlan(demoPlan('14155550199')), overwriteFlows: true };
+    options = { target: sandboxTarget(sandbox.url, account), publicUrl: PUBLIC_URL, dataDir, databaseUrl: database.url, plan: checkPlan(demoPlan('14155550199')), overwriteFlows: true };
     const result = await runSetup(options);
     firstId = result.application.id;
     expect(result.application.created).toBe(true);
@@ -73,7 +78,7 @@ describe('setup against the sandbox', () => {
     for (const number of ['14155550199', '14155550188', '14155550177', '14155550166', '14155550155']) {
       expect(sandbox.store.number(number)?.application_id).toBe(firstId);
     }
-    const flows = await flowsIn(dataDir);
+    const flows = await flowsIn(database.url);
     expect(flows.map((f) => [f.number, f.settings.flow])).toEqual([
       ['14155550155', 'queue'],
       ['14155550166', 'whisper'],
@@ -95,11 +100,11 @@ describe('setup against the sandbox', () => {
     expect(kept.application).toMatchObject({ id: firstId, created: false });
     expect(kept.flows).toEqual({ written: [], kept: ['14155550177'] });
     expect(sandbox.store.application(firstId)?.capabilities.voice?.webhooks.answer_url?.address).toBe('https://moved.example.com/webhooks/answer');
-    expect((await flowsIn(dataDir)).find((f) => f.number === '14155550177')?.settings).toMatchObject({ topic: 'the summer offer' });
+    expect((await flowsIn(database.url)).find((f) => f.number === '14155550177')?.settings).toMatchObject({ topic: 'the summer offer' });
 
     const replaced = await runSetup({ ...options, plan: changed, overwriteFlows: true });
     expect(replaced.flows.written).toEqual(['14155550177']);
-    expect((await flowsIn(dataDir)).find((f) => f.number === '14155550177')?.settings).toMatchObject({ topic: 'the autumn offer' });
+    expect((await flowsIn(database.url)).find((f) => f.number === '14155550177')?.settings).toMatchObject({ topic: 'the autumn offer' });
   });
 
   it('creates a new application when the platform no longer has the remembered one', async () => {
@@ -128,7 +133,7 @@ describe('setup against the sandbox', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-setup-bad-'));
     try {
       await expect(
-        runSetup({ target: sandboxTarget(sandbox.url, { apiKey: 'wrong', apiSecret: 'wrong' }), publicUrl: PUBLIC_URL, dataDir: dir, plan: checkPlan(demoPlan('14155550199')), overwriteFlows: true }),
+        runSetup({ target: sandboxTarget(sandbox.url, { apiKey: 'wrong', apiSecret: 'wrong' }), publicUrl: PUBLIC_URL, dataDir: dir, databaseUrl: database.url, plan: checkPlan(demoPlan('14155550199')), overwriteFlows: true }),
       ).rejects.toThrow(/Could not create the application: HTTP 401/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -137,7 +142,7 @@ describe('setup against the sandbox', () => {
 
   it('runs as npm run setup, reading the sandbox account from the data folder and printing no secret', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/setup.ts'], {
-      env: { ...process.env, DATA_DIR: dataDir, SANDBOX_URL: sandbox.url, PUBLIC_URL, VONAGE_API_KEY: '', VONAGE_API_SECRET: '' },
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: database.url, SANDBOX_URL: sandbox.url, PUBLIC_URL, VONAGE_API_KEY: '', VONAGE_API_SECRET: '' },
       timeout: 60_000,
     });
     expect(stdout).toMatch(/^Application updated on the sandbox/);
@@ -163,6 +168,13 @@ describe('setup plans and settings', () => {
     expect(() => setupFromEnv({ DATA_DIR: dataDir, VONAGE_API_KEY: 'k' }, [])).toThrow(/both VONAGE_API_KEY and VONAGE_API_SECRET/);
     expect(() => setupFromEnv({ DATA_DIR: dataDir, PUBLIC_URL: 'ftp://x' }, [])).toThrow(/PUBLIC_URL must use http or https/);
     expect(() => setupFromEnv({ DATA_DIR: join(dataDir, 'nowhere') }, [])).toThrow(/No sandbox account found/);
+  });
+
+  it('needs DATABASE_URL, a PostgreSQL URL, and never repeats it', () => {
+    const env = { DATA_DIR: dataDir, SANDBOX_API_KEY: 'k', SANDBOX_API_SECRET: 's' };
+    expect(() => setupFromEnv(env, [])).toThrow(/^DATABASE_URL is required/);
+    expect(() => setupFromEnv({ ...env, DATABASE_URL: 'mysql://u:secret-pw@h/db' }, [])).toThrow(/^DATABASE_URL must use postgres or postgresql, got "mysql:"$/);
+    expect(setupFromEnv({ ...env, DATABASE_URL: database.url }, []).databaseUrl).toBe(database.url);
   });
 });
 
@@ -204,7 +216,7 @@ describe('setup against Vonage (a stand-in for its account APIs)', () => {
     try {
       const target = vonageTarget({ apiKey: 'key1', apiSecret: 'secret1' }, { applicationsUrl: base, numbersUrl: base });
       const plan = checkPlan({ numbers: { '+14155550177': { flow: 'whisper', topic: 'the summer offer' }, '442071838750': { flow: 'inbound' } } });
-      const result = await runSetup({ target, publicUrl: PUBLIC_URL, dataDir: dir, plan, overwriteFlows: true });
+      const result = await runSetup({ target, publicUrl: PUBLIC_URL, dataDir: dir, databaseUrl: database.url, plan, overwriteFlows: true });
       expect(result.application).toMatchObject({ id: 'vonage-app-1', created: true, keyPath: join(dir, 'vonage-private.key') });
       expect(statSync(result.application.keyPath).mode & 0o777).toBe(0o600);
       const expectedAuth = `Basic ${Buffer.from('key1:secret1').toString('base64')}`;
@@ -220,7 +232,7 @@ describe('setup against Vonage (a stand-in for its account APIs)', () => {
       expect(links.every((r) => !r.url.includes('secret1'))).toBe(true);
 
       numberAnswer = { 'error-code': '420', 'error-code-label': 'Number not owned by this account' };
-      await expect(runSetup({ target, publicUrl: PUBLIC_URL, dataDir: dir, plan, overwriteFlows: true })).rejects.toThrow(/Number not owned/);
+      await expect(runSetup({ target, publicUrl: PUBLIC_URL, dataDir: dir, databaseUrl: database.url, plan, overwriteFlows: true })).rejects.toThrow(/Number not owned/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../../../common/backend-api';
+import { waitFor } from '../../../support/wait';
 import { createTestServer, json, loginDesktop, type TestServer } from '../helpers';
 
 const ADMIN_TOKEN = 'admin-token-for-the-queue-tests-0123456789';
@@ -45,7 +46,8 @@ describe('queues admin API', () => {
     const support = view.queues.find((q) => q.name === 'support')!;
     expect(support.waiting).toEqual([{ call_uuid: 'q1', caller: '14155550100', number: '14155550155', position: 1, waiting_s: 0, offered_to: null }]);
     expect(view.agents).toContainEqual(expect.objectContaining({ name: 'Joe', status: 'busy' }));
-    expect((await t.storage.calls.getCall('CON-Q1'))).toMatchObject({ flow: 'queue', queue: 'support' });
+    // The flow writes the call's record after answering.
+    expect(await waitFor(() => t.storage.calls.getCall('CON-Q1'), (c) => c?.flow != null && c.queue != null)).toMatchObject({ flow: 'queue', queue: 'support' });
   });
 
   it.each<[string, string, unknown, string]>([
