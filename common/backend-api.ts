@@ -69,8 +69,13 @@ export interface ApiErrorBody {
   };
 }
 
-/** What became of a finished call (null while it is live). */
-export type CallOutcome = 'answered' | 'missed' | 'abandoned' | 'voicemail' | 'unanswered' | 'busy' | 'failed' | 'completed';
+/**
+ * What became of a finished call (null while it is live). A customer's call ends as one of
+ * answered, abandoned, missed, voicemail, overflow, timeout or failed; a call an agent places
+ * (outbound) as answered, busy, unanswered or failed. See `server/webhooks/call-log.ts`.
+ */
+export const CALL_OUTCOMES = ['answered', 'abandoned', 'missed', 'voicemail', 'overflow', 'timeout', 'failed', 'busy', 'unanswered'] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /** Kinds of event_url payload: leg status, recording done, input, transfer, notify, platform error. */
 export type CallEventKind = 'status' | 'record' | 'input' | 'transfer' | 'notify' | 'error';
@@ -109,6 +114,27 @@ export interface CallLogRecord {
   flow_outcome: string | null;
   recording_url: string | null;
   voicemail_url: string | null;
+}
+
+/**
+ * One leg of a call other than the caller's: an agent (or outside phone) offered the call.
+ * A transferred call has one per agent; talk time is the leg's, from its answer to its end.
+ */
+export interface CallSegment {
+  leg_uuid: string;
+  /** The agent whose leg it is; null for an outside phone. */
+  agent: string | null;
+  /** Who the leg rang (the agent's name, or the phone number). */
+  party: string | null;
+  offered_at: string;
+  answered_at: string | null;
+  /** When the leg ended; the call's end for a leg whose own end has not been reported yet. */
+  ended_at: string | null;
+  /** The leg's final status (completed, rejected, timeout, cancelled…); null while live or unreported. */
+  end_status: string | null;
+  talk_s: number | null;
+  /** Seconds on hold (not tracked yet: 0). */
+  hold_s: number;
 }
 
 /** One row of the call log as `GET /api/calls` returns it. */

@@ -5,13 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { agentName, type AgentStatus, type CallLogRecord, type CallPage } from '../../common/backend-api';
+import { CALL_OUTCOMES, agentName, type AgentStatus, type CallLogRecord, type CallPage } from '../../common/backend-api';
 import { PresenceTransitionError } from '../agents/presence';
 import { hashPassword } from '../auth/passwords';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
 import { intParam, pageQuery, timeParam } from '../http/query';
-import { DuplicateAgentError, type AgentRecord, type CallEventRecord, type QueueStatsRecord } from '../storage/types';
+import { DuplicateAgentError, type AgentRecord, type AgentSegmentRecord, type CallEventRecord, type QueueStatsRecord } from '../storage/types';
 import { requireAdmin } from './guard';
 
 /** An agent as the admin API shows it: never the password hash. */
@@ -30,6 +30,48 @@ export interface AdminAgentView {
 /** A call with its events, payloads included, for `GET /api/admin/calls/:uuid`. */
 export interface AdminCallView extends CallLogRecord {
   events: Array<Omit<CallEventRecord, 'raw' | 'conversation_uuid'> & { payload: unknown }>;
+}
+
+/** One segment of an agent's history in `GET /api/admin/agents/:name/history`. */
+export interface AgentHistorySegment extends AgentSegmentRecord {
+  /** Wrap-up after an answered segment: the configured wrap-up, cut short by the agent's next offer (an estimate). */
+  wrap_up_s: number;
+  /** talk + hold + wrap-up. */
+  handle_s: number;
+}
+
+/** `GET /api/admin/agents/:name/history`: an agent's segments over a period, and their totals. */
+export interface AgentHistoryView {
+  agent: string;
+  from: string;
+  to: string;
+  segments: AgentHistorySegment[];
+  totals: { offered: number; answered: number; talk_s: number; hold_s: number; wrap_up_s: number; handle_s: number };
+}
+
+/** Query of `GET /api/admin/agents/:name/history`: the period defaults to the last 24 hours. */
+export const agentHistoryQuery = z
+  .object({
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+  })
+  .superRefine(toAfterFrom);
+
+/**
+ * Handle time of each segment: talk + hold + wrap-up. Wrap-up follows an answered segment
+ * for `wrapUpS`, unless the agent was offered the next call sooner (they ended it early).
+ */
+export function withHandleTime(segments: readonly AgentSegmentRecord[], wrapUpS: number): AgentHistorySegment[] {
+  return segments.map((segment, i) => {
+    let wrapUp = 0;
+    if (segment.answered_at !== null && segment.ended_at !== null) {
+      const next = segments[i + 1];
+      const gap = next ? Math.max(0, Math.round((Date.parse(next.offered_at) - Date.parse(segment.ended_at)) / 1000)) : Infinity;
+      wrapUp = Math.min(wrapUpS, gap);
+    }
+    const talk = segment.talk_s ?? 0;
+    return { ...segment, wrap_up_s: wrapUp, handle_s: talk + segment.hold_s + wrapUp };
+  });
 }
 
 /** One queue's figures in `GET /api/admin/queue-stats`. */
@@ -58,7 +100,7 @@ export const adminStatusRequest = z.object({ status: z.enum(['available', 'away'
 
 const agentParams = z.object({ name: agentName });
 
-const outcome = z.enum(['answered', 'missed', 'abandoned', 'voicemail', 'unanswered', 'busy', 'failed', 'completed']);
+const outcome = z.enum(CALL_OUTCOMES);
 
 /** Rejects a period whose `to` is not after its `from`. */
 function toAfterFrom(q: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -188,6 +230,30 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
       }
       request.log.info({ agent: agent.name, status }, 'admin set agent status');
       return view(agent);
+    });
+
+    scope.get('/api/admin/agents/:name/history', async (request): Promise<AgentHistoryView> => {
+      const agent = await agentNamed(request.params);
+      const q = parseWith(agentHistoryQuery, request.query, 'query');
+      const to = q.to ?? ctx.now().toISOString();
+      const from = q.from ?? new Date(Date.parse(to) - 24 * 60 * 60 * 1000).toISOString();
+      if (from >= to) throw new HttpError(400, 'invalid_request', 'from must be before to', { field: 'from' });
+      const segments = withHandleTime(await ctx.storage.calls.segmentsOfAgent(agent.name, { from, to }), ctx.config.wrapUpS);
+      const sum = (pick: (s: AgentHistorySegment) => number) => segments.reduce((total, s) => total + pick(s), 0);
+      return {
+        agent: agent.name,
+        from,
+        to,
+        segments,
+        totals: {
+          offered: segments.length,
+          answered: segments.filter((s) => s.answered_at !== null).length,
+          talk_s: sum((s) => s.talk_s ?? 0),
+          hold_s: sum((s) => s.hold_s),
+          wrap_up_s: sum((s) => s.wrap_up_s),
+          handle_s: sum((s) => s.handle_s),
+        },
+      };
     });
 
     scope.get('/api/admin/calls', async (request): Promise<CallPage> => {

@@ -32,7 +32,8 @@ export const callListQuery = z.object({
  * agent's who was offered the same call.
  */
 export function toCallLogEntry(call: CallWithEvents, agent?: string): CallLogEntry {
-  const { events, ...record } = call;
+  // Segments name every agent offered the call: the admin API shows them, an agent's list does not.
+  const { events, segments: _segments, ...record } = call;
   const own = agent?.toLowerCase();
   const visible = own === undefined ? events : events.filter((e) => e.agent === null || e.agent.toLowerCase() === own);
   return { ...record, events: visible.map((e) => ({ uuid: e.uuid, kind: e.kind, status: e.status, agent: e.agent, timestamp: e.timestamp })) };

@@ -10,6 +10,7 @@
  */
 import type { CallContext } from '../../common/call-context';
 import type { Sql } from '../db/database';
+import { attachLeg } from '../storage/call-log-pg';
 
 /** Lock a call's row for the rest of the transaction and return its state, or null. */
 export async function lockCall<T>(sql: Sql, id: string): Promise<{ state: T; ended: boolean } | null> {
@@ -37,13 +38,23 @@ export async function callOfLeg(sql: Sql, legUuid: string): Promise<string | nul
   return rows[0]?.call_id ?? null;
 }
 
-/** Remember which call an agent leg belongs to, and what the agent's app shows for it. */
-export async function bindLeg(sql: Sql, legUuid: string, callId: string, agent: string | null, context: CallContext | null): Promise<void> {
-  await sql.query(
-    `INSERT INTO flow_legs (leg_uuid, call_id, agent, context) VALUES ($1, $2, $3, $4::jsonb)
-     ON CONFLICT (leg_uuid) DO UPDATE SET call_id = EXCLUDED.call_id, agent = EXCLUDED.agent, context = EXCLUDED.context`,
+/**
+ * Remember which call an agent leg belongs to, and what the agent's app shows for it; and
+ * file the leg with the customer's call in the call log (its events stored so far, under the
+ * leg's own conversation, move to the call's: see `attachLeg`). Inside the flow's
+ * transaction, which holds the call's row: the call log's locks come after it.
+ */
+export async function bindLeg(sql: Sql, legUuid: string, callId: string, agent: string | null, context: CallContext | null, at = new Date().toISOString()): Promise<void> {
+  const { rows } = await sql.query<{ conversation_uuid: string | null }>(
+    `WITH bound AS (
+       INSERT INTO flow_legs (leg_uuid, call_id, agent, context) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (leg_uuid) DO UPDATE SET call_id = EXCLUDED.call_id, agent = EXCLUDED.agent, context = EXCLUDED.context
+       RETURNING call_id)
+     SELECT c.conversation_uuid FROM bound JOIN flow_calls c ON c.id = bound.call_id`,
     [legUuid, callId, agent, context === null ? null : JSON.stringify(context)],
   );
+  const conversationUuid = rows[0]?.conversation_uuid;
+  if (conversationUuid) await attachLeg(sql, legUuid, conversationUuid, at);
 }
 
 /** The context of an agent's leg, if it is this agent's. */
@@ -65,6 +76,25 @@ export async function callsRinging(sql: Sql, target: string): Promise<Array<{ id
     [target],
   );
   return rows;
+}
+
+/**
+ * Lock the customer call a leg's event belongs to, if the flows hold one: the caller's own
+ * leg, a bound agent leg, or the call whose attempt rings the event's `to` (a connect leg's
+ * first event). Every transaction takes the call's row first, then presence, then the call
+ * log's locks — the event webhook calls this before anything else for that reason.
+ */
+export async function lockCallOfEvent(sql: Sql, event: { uuid: string; to: string | null; conversation_uuid: string | null }): Promise<string | null> {
+  const own = await sql.query<{ id: string }>('SELECT id FROM flow_calls WHERE id = $1 FOR UPDATE', [event.uuid]);
+  if (own.rows[0]) return own.rows[0].id;
+  let callId = await callOfLeg(sql, event.uuid);
+  if (!callId && event.to) {
+    const candidates = await callsRinging(sql, event.to.toLowerCase());
+    callId = (candidates.find((c) => c.conversation_uuid === event.conversation_uuid) ?? candidates[0])?.id ?? null;
+  }
+  if (!callId) return null;
+  const locked = await sql.query<{ id: string }>('SELECT id FROM flow_calls WHERE id = $1 FOR UPDATE', [callId]);
+  return locked.rows[0]?.id ?? null;
 }
 
 /**

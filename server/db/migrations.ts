@@ -231,4 +231,28 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX processed_webhooks_age ON processed_webhooks (created_at);
   `,
   },
+  {
+    version: 4,
+    name: 'call segments: each agent leg of a call, for agents\' handle time',
+    // Written by server/storage/call-log-pg.ts with each call's row (call-log.ts callSegments).
+    sql: `
+    CREATE TABLE call_segments (
+      conversation_uuid text NOT NULL,
+      leg_uuid          text NOT NULL,
+      agent             text,
+      party             text,
+      offered_at        timestamptz NOT NULL,
+      answered_at       timestamptz,
+      ended_at          timestamptz,
+      end_status        text,
+      talk_s            integer,
+      hold_s            integer NOT NULL DEFAULT 0,
+      PRIMARY KEY (conversation_uuid, leg_uuid)
+    );
+    -- An agent's history (handle time).
+    CREATE INDEX call_segments_agent ON call_segments (lower(agent), offered_at) WHERE agent IS NOT NULL;
+    -- Filing an agent leg's events with the customer's call when the flows bind it.
+    CREATE INDEX call_events_leg_first ON call_events (uuid, id) WHERE kind = 'status';
+  `,
+  },
 ];

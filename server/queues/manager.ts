@@ -46,6 +46,8 @@ export interface QueueHost {
   announce(turn: Turn, session: CallSession, text: string): Promise<void>;
   /** The caller now waits in this queue, at this spot. */
   noteQueued(turn: Turn, session: CallSession, queue: string, hold: HoldSpot): Promise<void>;
+  /** The caller reached this queue but was sent on at once (no agents, overflow): noted on the call record, so queue figures count it. */
+  noteTurnedAway(turn: Turn, session: CallSession, queue: string): Promise<void>;
   /** The backend's hold music. */
   holdMusicUrl(): string;
 }
@@ -105,11 +107,17 @@ export class QueueManager {
       return this.deps.host.route(turn, session, { type: 'disconnect' }, 'no-queue');
     }
     const { settings } = config;
-    if (!this.anyoneServing(config)) return this.deps.host.route(turn, session, settings.on_no_agents, 'no-agents');
+    if (!this.anyoneServing(config)) {
+      await this.deps.host.noteTurnedAway(turn, session, config.name);
+      return this.deps.host.route(turn, session, settings.on_no_agents, 'no-agents');
+    }
     // Lock the queue's line (an advisory lock per queue name) so two instances cannot both take its last place.
     await turn.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`queue:${config.name.toLowerCase()}`]);
     const waiting = await this.lineLength(turn.sql, config.name);
-    if (waiting >= settings.max_length) return this.deps.host.route(turn, session, settings.on_overflow, 'overflow');
+    if (waiting >= settings.max_length) {
+      await this.deps.host.noteTurnedAway(turn, session, config.name);
+      return this.deps.host.route(turn, session, settings.on_overflow, 'overflow');
+    }
 
     const hold: HoldSpot = { conversation: holdConversationName('queue', session.uuid), musicUrl: settings.music_on_hold_url ?? this.deps.host.holdMusicUrl() };
     const now = this.deps.now();

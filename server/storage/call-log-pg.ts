@@ -2,8 +2,10 @@
  * The PostgreSQL implementation of the call log and of saved agent presence.
  */
 import type { Database, Sql } from '../db/database';
-import { TERMINAL_STATUSES, summarizeCall } from '../webhooks/call-log';
+import type { CallSegment } from '../../common/backend-api';
+import { TERMINAL_STATUSES, callSegments, summarizeCall } from '../webhooks/call-log';
 import type {
+  AgentSegmentRecord,
   CallEventRecord,
   CallFilter,
   CallLogRepository,
@@ -71,17 +73,28 @@ const UPSERT_CALL = `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${pl
 
 const EVENTS_OF = 'SELECT * FROM call_events WHERE conversation_uuid = $1 ORDER BY timestamp, id';
 
+/** The most matches a page's `total` counts (see `Page` in ./types). */
+export const TOTAL_CAP = 10_000;
+
 /** Terminal statuses as an SQL list; they are fixed lower-case words, safe to inline. */
 const TERMINAL_SQL = [...TERMINAL_STATUSES].map((s) => `'${s}'`).join(', ');
 
-/** Calls where the agent (parameter `$n`) answered, or has any leg (offered, declined, missed). */
-const agentMatch = (n: number) => `(lower(c.agent) = lower($${n}) OR EXISTS (
-  SELECT 1 FROM call_events e WHERE e.conversation_uuid = c.conversation_uuid AND lower(e.agent) = lower($${n})))`;
+/**
+ * Calls where the agent (parameter `$n`) answered, or has any leg (offered, declined, missed).
+ *
+ * The conversations come from the agent's index entries (`calls_agent`, `call_events_agent`)
+ * rather than from an OR tested on every call: over a million calls that is the difference
+ * between reading one agent's few thousand rows and scanning the whole table.
+ */
+const agentMatch = (n: number) => `c.conversation_uuid IN (
+  SELECT a.conversation_uuid FROM calls a WHERE lower(a.agent) = lower($${n}) AND a.agent IS NOT NULL
+  UNION
+  SELECT e.conversation_uuid FROM call_events e WHERE lower(e.agent) = lower($${n}) AND e.agent IS NOT NULL AND e.conversation_uuid IS NOT NULL)`;
 
 /** Calls with a leg of the agent's (parameter `$n`) that ended without being answered. */
 const missedMatch = (n: number) => `c.conversation_uuid IN (
   SELECT e.conversation_uuid FROM call_events e
-  WHERE lower(e.agent) = lower($${n}) AND e.kind = 'status' AND e.status IN (${TERMINAL_SQL}) AND e.status <> 'completed'
+  WHERE lower(e.agent) = lower($${n}) AND e.agent IS NOT NULL AND e.kind = 'status' AND e.status IN (${TERMINAL_SQL}) AND e.status <> 'completed'
     AND NOT EXISTS (SELECT 1 FROM call_events a WHERE a.uuid = e.uuid AND a.status = 'answered'))`;
 
 /**
@@ -100,6 +113,39 @@ const CONVERSATION_LOCK_SPACE = 7_365_101;
  */
 async function lockConversation(sql: Sql, conversationUuid: string): Promise<void> {
   await sql.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CONVERSATION_LOCK_SPACE, conversationUuid]);
+}
+
+/** Key space of the per-leg advisory locks (see {@link lockLeg}). */
+const LEG_LOCK_SPACE = 7_365_102;
+
+/**
+ * Serialize filing a leg's events with binding the leg to a call, until the transaction ends.
+ *
+ * Lock order: a flow's transaction locks its `flow_calls` row, then (binding) the leg, then
+ * conversations; storing an event locks the leg, then one conversation. Neither takes a lock
+ * the other takes earlier, so they cannot deadlock.
+ */
+async function lockLeg(sql: Sql, legUuid: string): Promise<void> {
+  await sql.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LEG_LOCK_SPACE, legUuid]);
+}
+
+/**
+ * The conversation a leg's events are filed under: the customer call's, for a leg the flows
+ * bound to a call (an agent leg, placed in a conversation of its own and joined to the
+ * caller's named one) and for the caller's own leg (whose later events carry the named
+ * conversation's id); otherwise the conversation its first status event was filed under;
+ * null for a leg nobody knows yet.
+ */
+async function conversationOfLeg(sql: Sql, legUuid: string): Promise<string | null> {
+  const { rows } = await sql.query<{ conversation_uuid: string }>(
+    `SELECT conversation_uuid FROM (
+       SELECT c.conversation_uuid, 1 AS rank FROM flow_legs l JOIN flow_calls c ON c.id = l.call_id WHERE l.leg_uuid = $1
+       UNION ALL SELECT conversation_uuid, 2 FROM flow_calls WHERE id = $1
+       UNION ALL (SELECT conversation_uuid, 3 FROM call_events WHERE uuid = $1 AND kind = 'status' AND conversation_uuid IS NOT NULL ORDER BY id LIMIT 1)
+     ) known WHERE conversation_uuid IS NOT NULL ORDER BY rank LIMIT 1`,
+    [legUuid],
+  );
+  return rows[0]?.conversation_uuid ?? null;
 }
 
 async function lockedCall(sql: Sql, conversationUuid: string): Promise<CallRow | null> {
@@ -121,11 +167,77 @@ async function upsertCall(sql: Sql, call: CallRecord, updatedAt: string): Promis
   await sql.query(UPSERT_CALL, CALL_COLUMNS.map((c) => row[c]));
 }
 
+/** Replace a call's segments (`call_segments`) with those of its events. */
+async function writeSegments(sql: Sql, conversationUuid: string, segments: readonly CallSegment[]): Promise<void> {
+  await sql.query('DELETE FROM call_segments WHERE conversation_uuid = $1', [conversationUuid]);
+  for (const s of segments) {
+    await sql.query(
+      `INSERT INTO call_segments (conversation_uuid, leg_uuid, agent, party, offered_at, answered_at, ended_at, end_status, talk_s, hold_s)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [conversationUuid, s.leg_uuid, s.agent, s.party, s.offered_at, s.answered_at, s.ended_at, s.end_status, s.talk_s, s.hold_s],
+    );
+  }
+}
+
+const SEGMENT_COLUMNS = 'leg_uuid, agent, party, offered_at, answered_at, ended_at, end_status, talk_s, hold_s';
+
+async function segmentsOf(sql: Sql, conversationUuid: string): Promise<CallSegment[]> {
+  const { rows } = await sql.query<CallSegment>(`SELECT ${SEGMENT_COLUMNS} FROM call_segments WHERE conversation_uuid = $1 ORDER BY offered_at, leg_uuid`, [conversationUuid]);
+  return rows;
+}
+
+/** Recompute a call's row and segments from its events (the row must exist or events must hold a status). */
+async function resummarize(sql: Sql, conversationUuid: string, at: string): Promise<CallRecord | null> {
+  const previousRow = await lockedCall(sql, conversationUuid);
+  const events = await eventsOf(sql, conversationUuid);
+  if (!events.some((e) => e.kind === 'status')) {
+    // Nothing left that makes a call (only a leg moved away had status events): no row.
+    await sql.query('DELETE FROM call_segments WHERE conversation_uuid = $1', [conversationUuid]);
+    if (previousRow) await sql.query('DELETE FROM calls WHERE conversation_uuid = $1', [conversationUuid]);
+    return null;
+  }
+  const call = summarizeCall(previousRow ? toCall(previousRow) : null, events);
+  await upsertCall(sql, call, at);
+  await writeSegments(sql, conversationUuid, callSegments(events));
+  return call;
+}
+
+/**
+ * File a leg the flows just bound to a call (`server/calls/store.ts` `bindLeg`, inside the
+ * flow's transaction, which holds the call's row) with the customer's call: its events
+ * stored before (under the leg's own conversation: a dialled agent leg's first events can
+ * come before the Voice API answered) move to `conversationUuid`, the row only those events
+ * made goes, and both calls are summarised again. Nothing happens when they are there already.
+ */
+export async function attachLeg(sql: Sql, legUuid: string, conversationUuid: string, at: string): Promise<void> {
+  await lockLeg(sql, legUuid);
+  const { rows } = await sql.query<{ conversation_uuid: string }>(
+    'SELECT DISTINCT conversation_uuid FROM call_events WHERE uuid = $1 AND conversation_uuid IS NOT NULL AND conversation_uuid <> $2',
+    [legUuid, conversationUuid],
+  );
+  if (rows.length === 0) return;
+  await lockConversation(sql, conversationUuid);
+  const strays = rows.map((r) => r.conversation_uuid).sort();
+  for (const stray of strays) await lockConversation(sql, stray);
+  await sql.query('UPDATE call_events SET conversation_uuid = $2 WHERE uuid = $1 AND conversation_uuid <> $2', [legUuid, conversationUuid]);
+  for (const stray of strays) await resummarize(sql, stray, at);
+  await resummarize(sql, conversationUuid, at);
+}
+
 /** The call log over the `call_events` and `calls` tables. */
 export function createCallLogRepository(db: Database): CallLogRepository {
-  const withEvents = async (row: CallRow): Promise<CallWithEvents> => ({ ...toCall(row), events: await eventsOf(db, row.conversation_uuid) });
+  const withEvents = async (row: CallRow): Promise<CallWithEvents> => ({
+    ...toCall(row),
+    events: await eventsOf(db, row.conversation_uuid),
+    segments: await segmentsOf(db, row.conversation_uuid),
+  });
 
-  /** A page of calls matching `clauses` (which use `$1`…`$n` of `params`), newest first. */
+  /**
+   * A page of calls matching `clauses` (which use `$1`…`$n` of `params`), newest first.
+   *
+   * `total` counts at most {@link TOTAL_CAP} matches (see {@link Page}): counting a whole
+   * history of millions on every page would cost more than the page itself.
+   */
   const page = async (clauses: string[], params: unknown[], limit: number, offset: number): Promise<Page<CallRecord>> => {
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
     const n = params.length;
@@ -134,18 +246,27 @@ export function createCallLogRepository(db: Database): CallLogRepository {
         `SELECT c.* FROM calls c ${where} ORDER BY c.started_at DESC, c.conversation_uuid DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
         [...params, limit, offset],
       ),
-      db.query<{ n: number }>(`SELECT count(*) AS n FROM calls c ${where}`, params),
+      db.query<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM calls c ${where} LIMIT $${n + 1}) capped`, [...params, TOTAL_CAP]),
     ]);
     return { items: items.rows.map(toCall), total: count.rows[0]?.n ?? 0 };
   };
 
   return {
-    async recordEvent(event: NewCallEvent, summarize = summarizeCall) {
-      // One transaction: the event and the call's row are written together or not at all.
-      return db.tx(async (sql) => {
-        if (event.conversation_uuid !== null) await lockConversation(sql, event.conversation_uuid);
+    async recordEvent(event: NewCallEvent, summarize = summarizeCall, within?: Sql) {
+      // One transaction: the event and the call's row are written together or not at all
+      // (the caller's, when given: the event webhook applies routing in the same one).
+      const run = <T>(work: (sql: Sql) => Promise<T>): Promise<T> => (within ? work(within) : db.tx(work));
+      return run(async (sql) => {
+        // A leg's events are filed with its customer's call: a known agent leg's (whatever
+        // conversation the platform names) and the caller's leg's once it joined a named one.
+        let conversationUuid = event.conversation_uuid;
+        if (conversationUuid !== null && event.uuid !== null) {
+          await lockLeg(sql, event.uuid);
+          conversationUuid = (await conversationOfLeg(sql, event.uuid)) ?? conversationUuid;
+        }
+        if (conversationUuid !== null) await lockConversation(sql, conversationUuid);
         const inserted = await sql.query<EventRow>(INSERT_EVENT, [
-          event.conversation_uuid,
+          conversationUuid,
           event.uuid,
           event.kind,
           event.status,
@@ -161,14 +282,15 @@ export function createCallLogRepository(db: Database): CallLogRepository {
         if (!row) throw new Error('INSERT … RETURNING returned no row');
         // As stored (times in ISO UTC form), like every record read back later.
         const stored = toEvent(row);
-        if (event.conversation_uuid === null) return { event: stored, call: null };
-        const previousRow = await lockedCall(sql, event.conversation_uuid);
+        if (conversationUuid === null) return { event: stored, call: null };
+        const previousRow = await lockedCall(sql, conversationUuid);
         // Only a leg's status starts a call record; a lone record or notify event does not invent one.
         if (!previousRow && event.kind !== 'status') return { event: stored, call: null };
-        const events = await eventsOf(sql, event.conversation_uuid);
-        // A throw here (or in the upsert) rolls back the event insert too.
+        const events = await eventsOf(sql, conversationUuid);
+        // A throw here (or in the upserts) rolls back the event insert too.
         const call = summarize(previousRow ? toCall(previousRow) : null, events);
         await upsertCall(sql, call, event.received_at);
+        await writeSegments(sql, conversationUuid, callSegments(events));
         return { event: stored, call };
       });
     },
@@ -229,12 +351,25 @@ export function createCallLogRepository(db: Database): CallLogRepository {
            count(*) FILTER (WHERE outcome = 'answered') AS answered,
            count(*) FILTER (WHERE outcome IN ('abandoned', 'missed')) AS abandoned,
            count(*) FILTER (WHERE outcome = 'voicemail') AS voicemail,
+           count(*) FILTER (WHERE outcome = 'overflow') AS overflow,
+           count(*) FILTER (WHERE outcome = 'timeout') AS timeout,
            (avg(wait_s) FILTER (WHERE outcome = 'answered'))::float8 AS average_wait_s,
            count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= $3) AS answered_within_threshold
          FROM calls
          WHERE queue IS NOT NULL AND ended_at IS NOT NULL AND started_at >= $1 AND started_at < $2
          GROUP BY queue ORDER BY queue COLLATE "C"`,
         [range.from, range.to, serviceLevelS],
+      );
+      return rows;
+    },
+
+    async segmentsOfAgent(agent, range): Promise<AgentSegmentRecord[]> {
+      const { rows } = await db.query<AgentSegmentRecord>(
+        `SELECT s.conversation_uuid, ${SEGMENT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, c.queue, c.outcome
+         FROM call_segments s JOIN calls c ON c.conversation_uuid = s.conversation_uuid
+         WHERE lower(s.agent) = lower($1) AND s.offered_at >= $2 AND s.offered_at < $3
+         ORDER BY s.offered_at, s.leg_uuid`,
+        [agent, range.from, range.to],
       );
       return rows;
     },

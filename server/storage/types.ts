@@ -5,7 +5,7 @@
  * instances may share. Timestamps are ISO 8601 strings in UTC.
  */
 import type { Sql } from '../db/database';
-import type { AgentStatus, CallEventKind, CallLogRecord, CallOutcome } from '../../common/backend-api';
+import type { AgentStatus, CallEventKind, CallLogRecord, CallOutcome, CallSegment } from '../../common/backend-api';
 import type { NumberConfigRepository, QueueConfigRepository, VoicemailRepository } from './flow-types';
 
 /** An agent as stored. */
@@ -107,9 +107,17 @@ export type NewCallEvent = Omit<CallEventRecord, 'id'>;
 /** One call (conversation) as stored: the call log's row without its events. */
 export type CallRecord = CallLogRecord;
 
-/** A call with its events, oldest event first. */
+/** A call with its events, oldest event first, and its agents' segments, first offered first. */
 export interface CallWithEvents extends CallRecord {
   events: CallEventRecord[];
+  segments: CallSegment[];
+}
+
+/** An agent's segment of a call, with what the agent's history shows of the call. */
+export interface AgentSegmentRecord extends CallSegment {
+  conversation_uuid: string;
+  queue: string | null;
+  outcome: CallOutcome | null;
 }
 
 /**
@@ -134,7 +142,11 @@ export interface PageRequest {
   offset: number;
 }
 
-/** A page of rows and how many match in all. */
+/**
+ * A page of rows and how many match in all. Call lists (the call log's `findCalls`,
+ * `callsOfAgent`, `missedCallsOfAgent`) count at most 10,000 matches (`TOTAL_CAP` in
+ * ./call-log-pg): a `total` of 10,000 means "10,000 or more".
+ */
 export interface Page<T> {
   items: T[];
   total: number;
@@ -160,7 +172,12 @@ export interface QueueStatsRecord {
   answered: number;
   /** Ended without reaching an agent: the caller gave up (abandoned) or every agent offered missed it. */
   abandoned: number;
+  /** A message was left (sent to voicemail by the queue, or after it). */
   voicemail: number;
+  /** Sent on by the queue's overflow rule (a full line) and not answered or left a message after. */
+  overflow: number;
+  /** Sent on by the queue's longest wait and not answered or left a message after. */
+  timeout: number;
   /** Mean wait of answered calls, in seconds; null when none was answered. */
   average_wait_s: number | null;
   /** Answered within the service-level threshold. */
@@ -182,7 +199,7 @@ export interface CallLogRepository {
    * are written or neither. Only a status event creates a call's row; other kinds update
    * an existing one (and count when a later status event summarises the call).
    */
-  recordEvent(event: NewCallEvent, summarize?: CallSummarizer): Promise<{ event: CallEventRecord; call: CallRecord | null }>;
+  recordEvent(event: NewCallEvent, summarize?: CallSummarizer, within?: Sql): Promise<{ event: CallEventRecord; call: CallRecord | null }>;
   /**
    * Set flow-owned fields of a call's record (creating the record if no event came yet) and
    * recompute what depends on them (wait time, outcome), in one transaction. Returns the row.
@@ -200,6 +217,8 @@ export interface CallLogRepository {
   missedCallsOfAgent(agent: string, page: PageRequest): Promise<Page<CallRecord>>;
   /** Per-queue figures of calls started in [from, to). */
   queueStats(range: { from: string; to: string }, serviceLevelS: number): Promise<QueueStatsRecord[]>;
+  /** The agent's segments (legs of calls offered to them) offered in [from, to), oldest first. */
+  segmentsOfAgent(agent: string, range: { from: string; to: string }): Promise<AgentSegmentRecord[]>;
   /** Agent legs with events since `since` and no final status yet. */
   liveAgentLegs(since: string): Promise<LiveAgentLeg[]>;
   /** Number of stored events and calls (for health checks and tests). */

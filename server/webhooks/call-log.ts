@@ -5,7 +5,7 @@
  * transaction, with every event of the conversation, and stores what it returns.
  */
 import { z } from 'zod';
-import type { CallEventKind, CallOutcome } from '../../common/backend-api';
+import type { CallEventKind, CallOutcome, CallSegment } from '../../common/backend-api';
 import type { CallEventRecord, CallRecord } from '../storage/types';
 
 /** Statuses that move a leg forward (a leg with one of these is live on its phone). */
@@ -128,6 +128,8 @@ export function eventKind(payload: CallEventPayload): CallEventKind {
 
 interface Leg {
   uuid: string;
+  /** Its first event's time (when it was offered). */
+  startedAt: string;
   /** The agent whose leg it is (from the leg's events). */
   agent: string | null;
   from: string | null;
@@ -171,7 +173,7 @@ function legsOf(events: readonly CallEventRecord[]): Leg[] {
     if (event.kind !== 'status' || event.uuid === null || event.status === null) continue;
     let leg = legs.get(event.uuid);
     if (!leg) {
-      leg = { uuid: event.uuid, agent: null, from: event.from, to: event.to, direction: event.direction, status: null, answeredAt: null, endedAt: null, ended: false, duration: null };
+      leg = { uuid: event.uuid, startedAt: event.timestamp, agent: null, from: event.from, to: event.to, direction: event.direction, status: null, answeredAt: null, endedAt: null, ended: false, duration: null };
       legs.set(event.uuid, leg);
     }
     leg.agent ??= event.agent;
@@ -203,24 +205,66 @@ const EMPTY_FLOW_FIELDS = {
 } as const;
 
 /**
+ * Why a flow sent a caller on that means nobody was there to answer (`flow_outcome`): the
+ * call is missed when the caller leaves after it.
+ */
+const MISSED_REASONS: ReadonlySet<string> = new Set(['no-agents', 'no-answer', 'agent-unavailable', 'redirect-limit', 'no-queue']);
+
+function byAnswer(a: Leg, b: Leg): number {
+  return (a.answeredAt ?? '') < (b.answeredAt ?? '') ? -1 : (a.answeredAt ?? '') > (b.answeredAt ?? '') ? 1 : 0;
+}
+
+/** How the call's legs divide: the first (the caller's), who talked, and whether the call is over. */
+function shapeOf(legs: readonly Leg[]) {
+  const first = legs[0];
+  if (!first) throw new Error('shapeOf needs a leg');
+  const others = legs.slice(1);
+  const agentCalling = first.agent !== null && first.from !== null && first.from.toLowerCase() === first.agent.toLowerCase();
+  // A call the platform placed to an agent (the backend calling them) has the agent as its first leg.
+  const agentCalled = !agentCalling && first.agent !== null && first.direction === 'outbound';
+  const talkLegs = others.filter((l) => l.answeredAt !== null).sort(byAnswer);
+  if (talkLegs.length === 0 && agentCalled && first.answeredAt !== null) talkLegs.push(first);
+  // The call is over once the caller's leg is: a leg whose end was not reported yet ends with it.
+  const finished = first.ended;
+  const endedAt = finished ? legs.reduce((end, l) => (l.ended && l.endedAt !== null && l.endedAt > end ? l.endedAt : end), first.endedAt ?? '') : null;
+  return { first, others, agentCalling, agentCalled, talkLegs, finished, endedAt };
+}
+
+/** A leg's talk time: its reported duration, else from its answer to its end (or the call's). */
+function talkOf(leg: Leg, callEnd: string | null): number | null {
+  if (leg.answeredAt === null) return 0;
+  if (leg.ended) return leg.duration ?? (leg.endedAt ? seconds(leg.answeredAt, leg.endedAt) : 0);
+  return callEnd ? seconds(leg.answeredAt, callEnd) : null;
+}
+
+/**
  * Build a call's row from all of its events and the fields flows set on it.
  *
+ * One row per customer call: the agent legs the flows placed are stored with the caller's
+ * conversation (`server/storage/call-log-pg.ts`), so they are legs here, not calls of their own.
  * Legs are told apart by uuid; a leg belongs to an agent when its events name one.
  * - `direction`: `outbound` when the first leg is an agent calling out (or the backend
  *   calling), else the first leg's direction. `from`/`to`: the first leg's (the dialled
  *   number comes from the next leg when the first has none, as for an app's outbound call).
- * - `status`: while any leg is live, `answered` once any leg answered, else `ringing` if a
- *   leg rings, else `started`. When every leg has ended: `completed` if two legs were
- *   answered or a single leg completed; otherwise the last failure.
- * - `agent`: the agent whose leg answered; else the last agent offered the call; else what a
- *   flow set.
- * - The talk leg is the first answered leg after the caller's (an agent's on inbound calls,
- *   the dialled party's on outbound ones). `wait_s` runs from `queued_at` (or the start) to
- *   its answer, or to the end when nobody answered; `talk_s` is its duration.
- * - `outcome` once the call is over: voicemail (a voicemail was left), answered, and
- *   otherwise: outbound — busy, failed or unanswered; inbound — abandoned (the caller hung up
- *   while an agent's phone rang, or while queued), missed (agents were offered it and none
- *   answered), failed (the caller's leg never connected) or completed (no agent involved).
+ * - The call is over when the first leg (the caller's) has ended: an agent leg whose end is
+ *   not reported yet counts as ending with it (its own end, when it comes, refines the times).
+ *   `ended_at`: the latest reported end. `status`: while live, `answered` once any leg
+ *   answered, else `ringing` if a leg rings, else `started`; once over, `completed` if two
+ *   legs were answered or a single leg completed, otherwise the last failure.
+ * - `agent`: the agent whose leg answered last (after a transfer, the one the caller ended with); else the last agent offered the call; else
+ *   what a flow set.
+ * - Talk legs: the answered legs after the caller's (agents' on inbound calls, the dialled
+ *   party's on outbound ones). `wait_s` runs from `queued_at` (or the start) to the first
+ *   answer, or to the end when nobody answered; `talk_s` is the sum of their talk.
+ * - `outcome` once over. A customer's call: answered (a leg after the caller's answered),
+ *   voicemail (a message was left, or `flow_outcome` says so), overflow or timeout (the
+ *   flow's `flow_outcome`: a queue's or whisper's redirect), failed (the caller's leg never
+ *   connected), abandoned (the caller hung up before the call was answered: while queued,
+ *   while an agent's phone rang, in a menu), missed (agents were offered it and none took it,
+ *   or the flow found nobody: no-agents, no-answer, agent-unavailable, redirect-limit).
+ *   A call an agent places: answered, busy, failed or unanswered (the dialled party's leg
+ *   says why). The backend's own call to an agent that never joined a customer's call:
+ *   answered or missed. A custom NCCO's call nobody was offered: answered (the NCCO served it).
  * - `recording_url`: the latest record event's, else what a flow set.
  */
 export function summarizeCall(previous: CallRecord | null, events: readonly CallEventRecord[]): CallRecord {
@@ -242,8 +286,7 @@ export function summarizeCall(previous: CallRecord | null, events: readonly Call
   const recordingUrl = recorded[recorded.length - 1] ?? flowFields.recording_url;
 
   const legs = legsOf(sorted);
-  const first = legs[0];
-  if (!first) {
+  if (legs.length === 0) {
     // No status event yet (a record or notify came first, or only a flow's patch).
     const startedAt = previous?.started_at ?? sorted[0]?.timestamp;
     if (!startedAt) throw new Error('summarizeCall needs an event or a previous row');
@@ -266,21 +309,18 @@ export function summarizeCall(previous: CallRecord | null, events: readonly Call
     };
   }
 
+  const { first, others, agentCalling, agentCalled, talkLegs, finished, endedAt } = shapeOf(legs);
   const startedAt = sorted.find((e) => e.kind === 'status' && e.uuid !== null)?.timestamp ?? previous?.started_at ?? '';
   const answeredTimes = legs.map((l) => l.answeredAt).filter((t): t is string => t !== null).sort();
   const answeredAt = answeredTimes[0] ?? null;
-  const allEnded = legs.every((l) => l.ended);
-  const agentCalling = first.agent !== null && first.from !== null && first.from.toLowerCase() === first.agent.toLowerCase();
 
   let status: string;
-  let endedAt: string | null = null;
   let durationS: number | null = null;
-  if (allEnded) {
-    const byEnd = [...legs].sort((a, b) => ((a.endedAt ?? '') < (b.endedAt ?? '') ? -1 : 1));
-    endedAt = byEnd[byEnd.length - 1]?.endedAt ?? null;
+  if (finished) {
+    const ended = legs.filter((l) => l.ended).sort((a, b) => ((a.endedAt ?? '') < (b.endedAt ?? '') ? -1 : 1));
     const bridged = answeredTimes.length >= 2;
     const singleCompleted = legs.length === 1 && first.status === 'completed';
-    const lastFailure = byEnd.filter((l) => l.status !== 'completed').pop();
+    const lastFailure = ended.filter((l) => l.status !== 'completed').pop();
     status = bridged || singleCompleted || !lastFailure ? 'completed' : (lastFailure.status ?? 'completed');
     const durations = legs.map((l) => l.duration).filter((d): d is number => d !== null);
     if (durations.length > 0) durationS = Math.max(...durations);
@@ -294,40 +334,44 @@ export function summarizeCall(previous: CallRecord | null, events: readonly Call
     status = 'started';
   }
 
-  const others = legs.slice(1);
-  // A call the platform placed to an agent (the backend calling them) has the agent as its first leg.
-  const agentCalled = !agentCalling && first.agent !== null && first.direction === 'outbound';
-  const talkLeg =
-    others.filter((l) => l.answeredAt !== null).sort((a, b) => ((a.answeredAt ?? '') < (b.answeredAt ?? '') ? -1 : 1))[0] ??
-    (agentCalled && first.answeredAt !== null ? first : null);
   const agentLegs = legs.filter((l) => l.agent !== null);
-  const answeringAgentLeg = agentCalling ? first : (agentLegs.filter((l) => l.answeredAt !== null)[0] ?? null);
+  // After a transfer the call belongs to the agent who answered last; each one's part is a segment.
+  const answeringAgentLeg = agentCalling ? first : (agentLegs.filter((l) => l.answeredAt !== null).sort(byAnswer).pop() ?? null);
   const agent = answeringAgentLeg?.agent ?? agentLegs[agentLegs.length - 1]?.agent ?? previous?.agent ?? null;
 
   const waitFrom = flowFields.queued_at ?? startedAt;
   let waitS: number | null = null;
   let talkS: number | null = null;
-  if (talkLeg?.answeredAt) {
-    waitS = seconds(waitFrom, talkLeg.answeredAt);
-    if (talkLeg.ended) talkS = talkLeg.duration ?? (talkLeg.endedAt ? seconds(talkLeg.answeredAt, talkLeg.endedAt) : 0);
-  } else if (allEnded && endedAt) {
+  const firstTalk = talkLegs[0];
+  if (firstTalk?.answeredAt) {
+    waitS = seconds(waitFrom, firstTalk.answeredAt);
+    // Known once every talk leg has ended, or the call has (a late leg counts to the call's end).
+    const talks = talkLegs.map((l) => talkOf(l, endedAt));
+    if (talks.every((t): t is number => t !== null)) talkS = talks.reduce((sum, t) => sum + t, 0);
+  } else if (finished && endedAt) {
     waitS = seconds(waitFrom, endedAt);
     talkS = 0;
   }
 
   let outcome: CallOutcome | null = null;
-  if (allEnded) {
-    if (flowFields.voicemail_url !== null) outcome = 'voicemail';
-    else if (talkLeg) outcome = 'answered';
-    else if (agentCalled) outcome = 'missed';
-    else if (agentCalling || first.direction === 'outbound') {
+  if (finished) {
+    const reason = flowFields.flow_outcome;
+    if (agentCalled) outcome = talkLegs.length > 0 ? 'answered' : 'missed';
+    else if (agentCalling || flowFields.flow === 'outbound' || first.direction === 'outbound') {
       // An agent's call out: the dialled party's leg says why it did not connect.
       const failure = others[others.length - 1]?.status;
-      outcome = failure === 'busy' ? 'busy' : failure === 'failed' ? 'failed' : 'unanswered';
-    } else if (first.answeredAt === null) outcome = first.status === 'cancelled' ? 'abandoned' : 'failed';
-    else if (agentLegs.some((l) => l.status === 'cancelled')) outcome = 'abandoned';
-    else if (agentLegs.length > 0) outcome = 'missed';
-    else outcome = flowFields.queue !== null ? 'abandoned' : 'completed';
+      outcome = talkLegs.length > 0 ? 'answered' : failure === 'busy' ? 'busy' : failure === 'failed' ? 'failed' : 'unanswered';
+    } else if (talkLegs.length > 0) outcome = 'answered';
+    else if (flowFields.voicemail_url !== null || reason === 'voicemail') outcome = 'voicemail';
+    else if (reason === 'overflow') outcome = 'overflow';
+    else if (reason === 'timeout') outcome = 'timeout';
+    else if (first.answeredAt === null) outcome = first.status === 'cancelled' ? 'abandoned' : 'failed';
+    // The caller hung up while an agent's phone rang (its end, if reported, came with or after theirs).
+    else if (others.some((l) => !l.ended || l.status === 'cancelled' || (l.endedAt ?? '') >= (first.endedAt ?? ''))) outcome = 'abandoned';
+    else if (reason !== null && MISSED_REASONS.has(reason)) outcome = 'missed';
+    else if (flowFields.queue !== null) outcome = 'abandoned';
+    else if (others.length > 0) outcome = 'missed';
+    else outcome = flowFields.flow === 'custom' ? 'answered' : 'abandoned';
   }
 
   return {
@@ -347,4 +391,36 @@ export function summarizeCall(previous: CallRecord | null, events: readonly Call
     ...flowFields,
     recording_url: recordingUrl,
   };
+}
+
+/**
+ * The call's segments: one per leg after the caller's (each agent, or outside phone, offered
+ * it), in the order they were offered; for an agent's own call out, the agent's leg (talking
+ * from the dialled party's answer). A leg whose end was not reported when the call ended
+ * ends with the call.
+ */
+export function callSegments(events: readonly CallEventRecord[]): CallSegment[] {
+  const legs = legsOf([...events].sort(byTime));
+  if (legs.length === 0) return [];
+  const { first, others, agentCalling, agentCalled, endedAt } = shapeOf(legs);
+  const segment = (leg: Leg, answeredAt: string | null, talk: number | null): CallSegment => ({
+    leg_uuid: leg.uuid,
+    agent: leg.agent,
+    party: leg.agent ?? leg.to,
+    offered_at: leg.startedAt,
+    answered_at: answeredAt,
+    ended_at: leg.ended ? leg.endedAt : endedAt,
+    end_status: leg.ended ? leg.status : null,
+    talk_s: talk,
+    hold_s: 0,
+  });
+  if (agentCalling) {
+    const dialled = others.filter((l) => l.answeredAt !== null).sort(byAnswer)[0];
+    const answeredAt = dialled?.answeredAt ?? null;
+    const end = first.endedAt ?? endedAt;
+    const talk = answeredAt === null ? 0 : end ? (dialled?.duration ?? seconds(answeredAt, end)) : null;
+    return [segment(first, answeredAt, talk)];
+  }
+  const offered = agentCalled ? [first, ...others] : others;
+  return offered.map((leg) => segment(leg, leg.answeredAt, talkOf(leg, endedAt)));
 }

@@ -215,7 +215,7 @@ describe('admin calls and queue stats', () => {
     const res = await t.app.inject({ method: 'GET', url: `/api/admin/queue-stats?from=${at(0)}&to=${at(300)}&service_level_s=20`, headers: admin });
     expect(res.statusCode).toBe(200);
     expect(json<{ queues: unknown[] }>(res).queues).toEqual([
-      { queue: 'sales', offered: 3, answered: 2, abandoned: 1, voicemail: 0, average_wait_s: 25, service_level: 0.333 },
+      { queue: 'sales', offered: 3, answered: 2, abandoned: 1, voicemail: 0, overflow: 0, timeout: 0, average_wait_s: 25, service_level: 0.333 },
     ]);
   });
 

@@ -19,7 +19,7 @@ import {
   type NewCallEvent,
   type Storage,
 } from '../../../server/storage';
-import { summarizeCall } from '../../../server/webhooks/call-log';
+import { callSegments, summarizeCall } from '../../../server/webhooks/call-log';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { createTestFiles, json, testConfig, type TestFiles } from './helpers';
 
@@ -242,8 +242,9 @@ describe('call log', () => {
     await Promise.all(events.map((event, i) => (i % 2 === 0 ? a : b).calls.recordEvent(event)));
     const call = await a.calls.getCall('CON-race');
     expect(call?.events).toHaveLength(events.length);
-    const { events: stored, ...row } = call!;
+    const { events: stored, segments, ...row } = call!;
     expect(row).toEqual(summarizeCall(null, stored));
+    expect(segments).toEqual(callSegments(stored));
     expect(row.status).toBe('answered');
   });
 
@@ -258,7 +259,7 @@ describe('call log', () => {
     expect(call).toMatchObject({ flow: 'queue', queue: 'Support', status: 'completed', ended_at: at(30), outcome: 'abandoned' });
     expect(await storage.calls.findCalls({ queue: 'support' }, { limit: 10, offset: 0 })).toMatchObject({ total: 1, items: [{ conversation_uuid: 'CON-3' }] });
     expect(await storage.calls.queueStats({ from: at(-60), to: at(60) }, 20)).toEqual([
-      { queue: 'Support', offered: 1, answered: 0, abandoned: 1, voicemail: 0, average_wait_s: null, answered_within_threshold: 0 },
+      { queue: 'Support', offered: 1, answered: 0, abandoned: 1, voicemail: 0, overflow: 0, timeout: 0, average_wait_s: null, answered_within_threshold: 0 },
     ]);
   });
 
