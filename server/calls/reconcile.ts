@@ -19,8 +19,17 @@ import { TERMINAL_STATUSES } from '../webhooks/call-log';
 export const SETTLE_MS = 30_000;
 /** How often reconciliation runs. */
 export const RECONCILE_EVERY_MS = 60_000;
+
+/**
+ * The timing reconciliation uses: {@link SETTLE_MS} and {@link RECONCILE_EVERY_MS} unless
+ * changed. Only benchmarks change it (test/bench/recovery.ts shortens both to time a
+ * recovery without waiting minutes); the backend itself never does.
+ */
+export const reconcileTiming = { settleMs: SETTLE_MS, everyMs: RECONCILE_EVERY_MS };
 /** Finished calls' routing state (and processed-webhook keys) is kept this long, for late events. */
 const KEEP_FINISHED_MS = 24 * 60 * 60_000;
+/** A job locked this long was taken by an instance that died (ours take seconds). */
+const ABANDONED_JOB_S = 300;
 /** Legs asked about per run (the rest wait for the next minute). */
 const BATCH = 500;
 
@@ -89,7 +98,7 @@ export async function openLegs(sql: Sql, startedBefore: string, limit = BATCH): 
  * Returns how many legs were closed.
  */
 export async function reconcileOnce(deps: ReconcileDeps): Promise<number> {
-  const before = new Date(deps.now().getTime() - SETTLE_MS).toISOString();
+  const before = new Date(deps.now().getTime() - reconcileTiming.settleMs).toISOString();
   const legs = await openLegs(deps.sql, before);
   let closed = 0;
   for (const leg of legs) {
@@ -136,8 +145,10 @@ export function registerReconciliation(deps: ReconcileDeps): void {
       const now = deps.now().getTime();
       await pruneFinished(deps.sql, new Date(now - KEEP_FINISHED_MS).toISOString());
       await deps.sql.query('DELETE FROM webhook_tokens WHERE expires_at < $1', [new Date(now).toISOString()]);
+      const released = await deps.jobs.releaseAbandoned(deps.sql, ABANDONED_JOB_S);
+      if (released > 0) deps.log.warn({ workers: released }, 'released jobs that a stopped instance had taken');
     } finally {
-      await deps.jobs.add(deps.sql, TASK, {}, { jobKey: TASK, runAt: new Date(deps.now().getTime() + RECONCILE_EVERY_MS) });
+      await deps.jobs.add(deps.sql, TASK, {}, { jobKey: TASK, runAt: new Date(deps.now().getTime() + reconcileTiming.everyMs) });
     }
   });
 }

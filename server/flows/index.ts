@@ -12,6 +12,7 @@ import { registerQueueRoutes } from '../queues/routes';
 import { VoiceApi } from '../vonage/voice-api';
 import { listen } from '../db/listen';
 import { registerReconciliation, reconcileSoon } from '../calls/reconcile';
+import { registerCallControlRoutes } from '../calls/routes';
 import { callEventPayload } from '../webhooks/call-log';
 import { applyCallEvent } from '../webhooks/routes';
 import { registerVoicemailRoutes } from '../voicemail/routes';
@@ -37,9 +38,26 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
   };
   numbers.onWrite = announce;
   queues.onWrite = announce;
-  const configListener = listen(ctx.db.url, 'config', () => {
-    Promise.all([numbers.reload(app.log), queues.reload(app.log)]).catch((error: unknown) => app.log.warn({ err: error }, 'could not reload numbers and queues'));
-  }, app.log);
+  // One reload at a time; notifications during one ask for one more, so the last read is the newest.
+  let reloading: Promise<void> | null = null;
+  let again = false;
+  const reload = (): void => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = Promise.all([numbers.reload(app.log), queues.reload(app.log)])
+      .then(() => undefined)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'could not reload numbers and queues'))
+      .finally(() => {
+        reloading = null;
+        if (again) {
+          again = false;
+          reload();
+        }
+      });
+  };
+  const configListener = listen(ctx.db.url, 'config', reload, app.log);
   app.addHook('onClose', async () => configListener.close());
   const voice = new VoiceApi({ baseUrl: ctx.config.sdk.apiUrl, applicationId: ctx.config.applicationId, privateKey: ctx.privateKey });
   const contexts = new CallContexts(ctx.db);
@@ -58,9 +76,9 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
     log: app.log,
     now: () => ctx.now().getTime(),
   });
-  const unsubscribe = ctx.callEvents.subscribe(async ({ event }) => {
+  const unsubscribe = ctx.callEvents.subscribe(async ({ event }, sql) => {
     if (event.kind !== 'status') return;
-    await flows.handleEvent({ uuid: event.uuid, conversation_uuid: event.conversation_uuid, status: event.status, from: event.from, to: event.to, timestamp: event.timestamp });
+    await flows.handleEvent({ uuid: event.uuid, conversation_uuid: event.conversation_uuid, status: event.status, from: event.from, to: event.to, timestamp: event.timestamp }, sql);
   });
   app.addHook('onClose', async () => {
     unsubscribe();
@@ -103,5 +121,6 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
     agents: () => ctx.presence.list().map((p) => ({ name: p.name, status: p.status, idle_since: p.idleSince })),
   });
   registerVoicemailRoutes(app, ctx, voicemail, voice);
+  registerCallControlRoutes(app, ctx, flows);
   return flows;
 }

@@ -64,8 +64,33 @@ export interface PresenceView {
   onChange(listener: () => void): () => void;
 }
 
-/** The Voice API calls the flows make. */
-export type VoicePort = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup' | 'talk'>;
+/** The Voice API calls the flows make (hold needs the optional ones; a port without them refuses hold). */
+export type VoicePort = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup' | 'talk'> & Partial<Pick<VoiceApi, 'setMuted' | 'stream' | 'stopStream'>>;
+
+/** A call-control request the call's state does not allow; the route answers `status` with `code`. */
+export class CallControlError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'CallControlError';
+  }
+}
+
+/** Where an agent can send a caller (blind transfer). */
+export type TransferTarget = { type: 'agent'; agent: string } | { type: 'queue'; queue: string } | { type: 'phone'; number: string };
+
+/** What the agent's app is told of a call's hold state. */
+export interface HoldState {
+  held: boolean;
+  /** When the current hold began (ISO), or null. */
+  since: string | null;
+  /** Seconds held so far in this call, the current hold included. */
+  total_s: number;
+}
 
 /** Where the flows write what they decided about a call. */
 export interface CallRecordWriter {
@@ -155,6 +180,10 @@ export interface CallSession {
   ended: boolean;
   /** The first answer's NCCO, returned again should the platform retry the answer_url. */
   firstNcco: Ncco | null;
+  /** While the agent holds the caller: since when (ms). Absent in calls stored before hold existed. */
+  heldSince?: number | null;
+  /** Seconds the caller spent on hold, finished holds only. */
+  holdS?: number;
 }
 
 /** What the agent-leg answer_url receives. */
@@ -182,6 +211,11 @@ export interface Turn {
   sql: Sql;
 }
 
+/** What tells a retried delivery of a leg's status event from a new one. */
+export function eventKey(event: { uuid: string | null; status: string | null; timestamp?: string | null | undefined }): string {
+  return `${event.uuid ?? ''}:${event.status ?? ''}:${event.timestamp ?? ''}`;
+}
+
 /** Job tasks of the flows. */
 const TASK = {
   dial: 'flow-dial',
@@ -190,6 +224,7 @@ const TASK = {
   presence: 'flow-presence',
   transfer: 'voice-transfer',
   hangup: 'voice-hangup',
+  hold: 'voice-hold',
   talk: 'voice-talk',
 } as const;
 
@@ -227,15 +262,17 @@ export class CallFlows implements QueueHost {
    * Run `work` on a call under its row lock, and save what it changed. Returns undefined
    * when the call is unknown (finished long ago, or never ours).
    */
-  async withCall<T>(callId: string, work: (turn: Turn, session: CallSession) => Promise<T>): Promise<T | undefined> {
-    return this.deps.db.tx(async (sql) => {
+  async withCall<T>(callId: string, work: (turn: Turn, session: CallSession) => Promise<T>, within?: Sql): Promise<T | undefined> {
+    const run = async (sql: Sql): Promise<T | undefined> => {
       const row = await lockCall<CallSession>(sql, callId);
       if (!row) return undefined;
       const session = row.state;
       const result = await work({ sql }, session);
       await saveCall(sql, callId, session, session.ended);
       return result;
-    });
+    };
+    // Inside the caller's transaction when given one (the event webhook's), else a new one.
+    return within ? run(within) : this.deps.db.tx(run);
   }
 
   // ── answer_url ────────────────────────────────────────────────────────────────
@@ -412,24 +449,31 @@ export class CallFlows implements QueueHost {
    * Follow a stored leg status event. A delivery the platform retries (same leg, status and
    * time) is applied once.
    */
-  async handleEvent(event: FlowEvent): Promise<void> {
+  async handleEvent(event: FlowEvent, within?: Sql): Promise<void> {
     const { uuid, status } = event;
     if (!uuid || !status) return;
-    const key = `${uuid}:${status}:${event.timestamp ?? ''}`;
+    // Inside the event webhook's transaction, which applied the retry check already.
+    const first = async (sql: Sql): Promise<boolean> => within !== undefined || (await firstDelivery(sql, eventKey(event)));
     // The caller's own leg?
-    const handled = await this.withCall(uuid, async (turn, session) => {
-      if (!(await firstDelivery(turn.sql, key))) return true;
-      if (TERMINAL_STATUSES.has(status)) await this.callerGone(turn, session);
-      return true;
-    });
+    const handled = await this.withCall(
+      uuid,
+      async (turn, session) => {
+        if (!(await first(turn.sql))) return true;
+        if (TERMINAL_STATUSES.has(status)) await this.callerGone(turn, session);
+        return true;
+      },
+      within,
+    );
     if (handled) return;
-    let callId = await callOfLeg(this.deps.db, uuid);
-    if (!callId) callId = await this.claimLeg(event);
+    let callId = await callOfLeg(within ?? this.deps.db, uuid);
+    if (!callId) callId = await this.claimLeg(event, within);
     if (!callId) return;
     await this.withCall(callId, async (turn, session) => {
-      if (!(await firstDelivery(turn.sql, key))) return;
+      if (!(await first(turn.sql))) return;
       let attempt = session.attempt;
-      if (attempt && attempt.legUuid === null && attempt.mode === 'connect' && (attempt.agent ?? attempt.phone ?? '').toLowerCase() === (event.to ?? '').toLowerCase()) {
+      // Bind the leg to the attempt ringing its target: a connect leg is only known by its
+      // events, and a dialled leg's events may come before the Voice API has answered.
+      if (attempt && attempt.legUuid === null && (attempt.agent ?? attempt.phone ?? '').toLowerCase() === (event.to ?? '').toLowerCase()) {
         await this.bind(turn, session, attempt, uuid);
         attempt = session.attempt;
       }
@@ -450,7 +494,7 @@ export class CallFlows implements QueueHost {
         return;
       }
       await this.attemptFailed(turn, session, attempt, status);
-    });
+    }, within);
   }
 
   /**
@@ -458,10 +502,10 @@ export class CallFlows implements QueueHost {
    * rings that agent (or phone). Should two calls ring the same target (an explicit IVR
    * choice), the one whose conversation the leg is in wins: a connect leg joins the caller's.
    */
-  private async claimLeg(event: FlowEvent): Promise<string | null> {
+  private async claimLeg(event: FlowEvent, within?: Sql): Promise<string | null> {
     const to = event.to?.toLowerCase();
     if (!to) return null;
-    const candidates = await callsRinging(this.deps.db, to);
+    const candidates = await callsRinging(within ?? this.deps.db, to);
     return (candidates.find((c) => c.conversation_uuid === event.conversation_uuid) ?? candidates[0])?.id ?? null;
   }
 
@@ -479,7 +523,7 @@ export class CallFlows implements QueueHost {
           label: session.label,
         }
       : null;
-    await bindLeg(turn.sql, legUuid, session.uuid, attempt.agent, context);
+    await bindLeg(turn.sql, legUuid, session.uuid, attempt.agent, context, new Date(this.now()).toISOString());
   }
 
   private async answered(turn: Turn, session: CallSession, attempt: Attempt): Promise<void> {
@@ -577,6 +621,9 @@ export class CallFlows implements QueueHost {
 
   private async whisperWaitOver(callId: string): Promise<void> {
     await this.withCall(callId, async (turn, session) => {
+      // Whatever ended the wait (an answer, the fallback, the caller leaving) cleared it: this
+      // job ran late (taken just before it was cancelled) or twice, and must change nothing.
+      if (session.waitUntil === null) return;
       session.waitUntil = null;
       if (session.ended || session.queue || session.attempt?.answered) return;
       const attempt = session.attempt;
@@ -699,8 +746,13 @@ export class CallFlows implements QueueHost {
         if (now.legUuid === null) await this.bind(turn, current, now, created.uuid);
         return;
       }
-      // The call moved on (caller hung up, timeout) while the request was in flight.
-      if (!(now?.id === attemptId && now.answered)) await this.hangupLater(turn, created.uuid);
+      // The call moved on (caller hung up, timeout) while the request was in flight. A leg its
+      // own events bound already was dealt with by whatever moved the call on (it may be over).
+      if (!(now?.id === attemptId && now.answered) && (await callOfLeg(turn.sql, created.uuid)) === null) {
+        // Still a leg of this call: the call log files its events with the caller's, not as a call of its own.
+        await bindLeg(turn.sql, created.uuid, callId, attempt.agent, null, new Date(this.now()).toISOString());
+        await this.hangupLater(turn, created.uuid);
+      }
     });
   }
 
@@ -758,6 +810,15 @@ export class CallFlows implements QueueHost {
         log.info({ uuid: p.uuid, err: error }, 'hangup not applied');
       }
     });
+    jobs.register(TASK.hold, async (p) => {
+      // Mute both sides and play music to the caller (or undo it); the caller's leg is the one that hears it.
+      const held = p.held === true;
+      if (!voice.setMuted || !voice.stream || !voice.stopStream) throw new Error('this Voice API port cannot hold calls');
+      await voice.setMuted(text(p.caller), held);
+      await voice.setMuted(text(p.agent), held);
+      if (held) await voice.stream(text(p.caller), text(p.music), 0);
+      else await voice.stopStream(text(p.caller)).catch(() => undefined);
+    });
     jobs.register(TASK.talk, async (p) => {
       await voice.talk(text(p.uuid), text(p.text)).catch((error: unknown) => log.info({ call: p.uuid, err: error }, 'announcement not played'));
     });
@@ -798,9 +859,117 @@ export class CallFlows implements QueueHost {
     await this.record(turn.sql, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
   }
 
+  /** {@inheritDoc QueueHost.noteTurnedAway} */
+  async noteTurnedAway(turn: Turn, session: CallSession, queue: string): Promise<void> {
+    await this.record(turn.sql, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
+  }
+
   /** {@inheritDoc QueueHost.holdMusicUrl} */
   holdMusicUrl(): string {
     return this.deps.urls.holdMusic();
+  }
+
+  // ── call control (the agent's app) ────────────────────────────────────────────
+
+  /**
+   * Lock the call an agent's answered leg belongs to and run `work`, or throw a
+   * {@link CallControlError}: unknown leg (404), not this agent's current answered leg (409).
+   */
+  private async controlled<T>(agent: string, legUuid: string, work: (turn: Turn, session: CallSession, attempt: Attempt) => Promise<T>): Promise<T> {
+    const callId = await callOfLeg(this.deps.db, legUuid);
+    if (!callId) throw new CallControlError(404, 'not_found', 'No call of yours has this leg', 'legUuid');
+    const result = await this.withCall(callId, async (turn, session) => {
+      const attempt = session.attempt;
+      if (!attempt || attempt.legUuid !== legUuid || (attempt.agent ?? '').toLowerCase() !== agent.toLowerCase()) {
+        throw new CallControlError(404, 'not_found', 'No call of yours has this leg', 'legUuid');
+      }
+      if (session.ended) throw new CallControlError(409, 'call_ended', 'The caller has hung up');
+      if (!attempt.answered) throw new CallControlError(409, 'not_answered', 'The call has not been answered yet');
+      return { value: await work(turn, session, attempt) };
+    });
+    if (!result) throw new CallControlError(404, 'not_found', 'No call of yours has this leg', 'legUuid');
+    return result.value;
+  }
+
+  private holdState(session: CallSession): HoldState {
+    const since = session.heldSince ?? null;
+    const current = since === null ? 0 : Math.max(0, Math.round((this.now() - since) / 1000));
+    return { held: since !== null, since: since === null ? null : new Date(since).toISOString(), total_s: (session.holdS ?? 0) + current };
+  }
+
+  /** Put the caller on hold (music, neither side hears the other) or take them off; setting the current state again changes nothing. */
+  async holdCall(agent: string, legUuid: string, held: boolean): Promise<HoldState> {
+    return this.controlled(agent, legUuid, async (turn, session, attempt) => {
+      await this.setHeld(turn, session, attempt, held);
+      return this.holdState(session);
+    });
+  }
+
+  private async setHeld(turn: Turn, session: CallSession, attempt: Attempt, held: boolean): Promise<void> {
+    const isHeld = session.heldSince !== undefined && session.heldSince !== null;
+    if (held === isHeld || !attempt.legUuid) return;
+    if (held) {
+      session.heldSince = this.now();
+    } else {
+      session.holdS = (session.holdS ?? 0) + Math.max(0, Math.round((this.now() - (session.heldSince ?? this.now())) / 1000));
+      session.heldSince = null;
+    }
+    // One named job queue per call keeps hold and resume in the order they were asked for.
+    await this.deps.jobs.add(turn.sql, TASK.hold, { caller: session.uuid, agent: attempt.legUuid, held, music: session.hold.musicUrl }, { queueName: `control:${session.uuid}`, maxAttempts: 3 });
+    this.deps.log.info({ call: session.uuid, agent: attempt.agent, held }, held ? 'caller on hold' : 'caller off hold');
+  }
+
+  /**
+   * Blind transfer: send the caller to another agent (who must be available: otherwise a 409
+   * and nothing changes), a queue or an outside number; the transferring agent's leg is hung up.
+   */
+  async transferCall(agent: string, legUuid: string, target: TransferTarget): Promise<{ status: 'transferring'; target: TransferTarget }> {
+    return this.controlled(agent, legUuid, async (turn, session, attempt) => {
+      let ncco: Ncco;
+      if (target.type === 'agent') {
+        if (target.agent.toLowerCase() === agent.toLowerCase()) throw new CallControlError(400, 'invalid_request', 'You cannot transfer a call to yourself', 'target.agent');
+        if (!(await this.deps.presence.reserveAgent(turn.sql, target.agent, session.uuid))) {
+          throw new CallControlError(409, 'agent_unavailable', `${target.agent} is not available`, 'target.agent');
+        }
+        session.mode = 'connect';
+        session.queue = null;
+        // The new agent may decline: the caller then goes on to others, then the fallback, never dropped.
+        session.tried = [agent.toLowerCase()];
+        session.attempts = 0;
+        session.attempt = null;
+        await this.record(turn.sql, session.conversationUuid, { flow_outcome: 'transferred' });
+        this.begin(session, { agent: target.agent, phone: null, mode: 'connect' });
+        ncco = connectAgentNcco({ agent: target.agent, greeting: 'Please hold while we transfer your call.', ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
+      } else if (target.type === 'queue') {
+        if (!this.deps.queues.get(target.queue)) throw new CallControlError(400, 'invalid_request', `There is no queue named "${target.queue}"`, 'target.queue');
+        session.attempt = null;
+        ncco = await this.route(turn, session, { type: 'queue', queue: target.queue }, 'transferred');
+      } else {
+        session.attempt = null;
+        ncco = await this.route(turn, session, { type: 'phone', number: target.number }, 'transferred');
+      }
+      // The caller leaves hold with the transfer; their hold time stays on record.
+      if (session.heldSince !== undefined && session.heldSince !== null) {
+        session.holdS = (session.holdS ?? 0) + Math.max(0, Math.round((this.now() - session.heldSince) / 1000));
+        session.heldSince = null;
+        await this.deps.jobs.add(turn.sql, TASK.hold, { caller: session.uuid, agent: attempt.legUuid, held: false, music: session.hold.musicUrl }, { queueName: `control:${session.uuid}`, maxAttempts: 3 });
+      }
+      await this.deps.jobs.add(turn.sql, TASK.transfer, { uuid: session.uuid, ncco }, { queueName: `control:${session.uuid}`, maxAttempts: 1 });
+      if (attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
+      this.deps.log.info({ call: session.uuid, agent, target }, 'blind transfer');
+      return { status: 'transferring' as const, target };
+    });
+  }
+
+  /** Where an agent may transfer a call now: agents who are available, and every queue. */
+  transferTargets(agent: string): { agents: Array<{ name: string; status: string }>; queues: Array<{ name: string; label: string | null }> } {
+    return {
+      agents: this.deps.presence
+        .list()
+        .filter((p) => p.name.toLowerCase() !== agent.toLowerCase())
+        .map((p) => ({ name: p.name, status: p.status })),
+      queues: this.deps.queues.list().map((q) => ({ name: q.name, label: q.settings.label ?? null })),
+    };
   }
 
   /** A call by its caller's leg (for the voicemail webhook), while it is stored. */

@@ -92,19 +92,38 @@ export class JobQueue {
    */
   async add(sql: Sql, task: string, payload: Record<string, unknown>, options: AddJobOptions = {}): Promise<void> {
     const runAt = options.runAt === undefined ? null : typeof options.runAt === 'string' ? options.runAt : options.runAt.toISOString();
-    await sql.query('SELECT graphile_worker.add_job($1, $2::json, queue_name => $3, run_at => $4, max_attempts => $5, job_key => $6)', [
-      task,
-      JSON.stringify(payload),
-      options.queueName ?? null,
-      runAt,
-      options.maxAttempts ?? 5,
-      options.jobKey ?? null,
-    ]);
+    // A keyed add loses the race with a runner taking the job of that key at the same moment:
+    // add_job then adds nothing and returns no job (graphile/worker#580). Adding again sees the
+    // job locked, so it takes the key off it and adds a new one.
+    for (let attempt = 1; ; attempt += 1) {
+      const { rows } = await sql.query<{ id: string | number | null }>(
+        'SELECT id FROM graphile_worker.add_job($1, $2::json, queue_name => $3, run_at => $4, max_attempts => $5, job_key => $6)',
+        [task, JSON.stringify(payload), options.queueName ?? null, runAt, options.maxAttempts ?? 5, options.jobKey ?? null],
+      );
+      if (rows[0]?.id != null) return;
+      if (attempt >= 5) throw new Error(`job "${task}" (key ${options.jobKey ?? 'none'}) could not be added`);
+    }
   }
 
   /** Cancel a keyed job that has not started (part of the transaction `sql` belongs to). */
   async remove(sql: Sql, jobKey: string): Promise<void> {
     await sql.query('SELECT graphile_worker.remove_job($1)', [jobKey]);
+  }
+
+  /**
+   * Hand back jobs locked longer than `olderThanS`: their instance died while running them
+   * (graphile-worker would wait 4 hours). Our jobs take seconds and are safe to run twice.
+   * Reads graphile-worker's job table directly; `force_unlock_workers` is its own function.
+   */
+  async releaseAbandoned(sql: Sql, olderThanS: number): Promise<number> {
+    const { rows } = await sql.query<{ workers: string[] | null }>(
+      `SELECT array_agg(DISTINCT locked_by) AS workers FROM graphile_worker._private_jobs
+        WHERE locked_at IS NOT NULL AND locked_at < now() - make_interval(secs => $1)`,
+      [olderThanS],
+    );
+    const workers = rows[0]?.workers ?? [];
+    if (workers.length > 0) await sql.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [workers]);
+    return workers.length;
   }
 
   /** Start running jobs on this instance. */

@@ -41,11 +41,22 @@ export class NumberDirectory {
   /** Called after every write, so other instances can be told to reload (see `server/flows/index.ts`). */
   onWrite: () => Promise<void> = async () => undefined;
 
-  /** Read every row again (another instance changed the configuration). */
+  /** Local writes so far: a reload whose read began before one must not undo it. */
+  private writes = 0;
+
+  /**
+   * Read every row again (another instance changed the configuration). A read that a local
+   * write overtook is read again, so this instance never loses its own change to an older read.
+   */
   async reload(log?: DirectoryLog): Promise<void> {
-    const fresh = await NumberDirectory.load(this.repository, this.now, log);
-    this.byNumber.clear();
-    for (const [key, value] of fresh.byNumber) this.byNumber.set(key, value);
+    for (;;) {
+      const before = this.writes;
+      const fresh = await NumberDirectory.load(this.repository, this.now, log);
+      if (this.writes !== before) continue;
+      this.byNumber.clear();
+      for (const [key, value] of fresh.byNumber) this.byNumber.set(key, value);
+      return;
+    }
   }
 
   /**
@@ -90,6 +101,7 @@ export class NumberDirectory {
     const config: NumberConfig = { number, settings, updated_at: this.now().toISOString() };
     await this.repository.put({ number, flow: settings.flow, settings: JSON.stringify(settings), updated_at: config.updated_at });
     this.byNumber.set(number, config);
+    this.writes += 1;
     await this.onWrite();
     return config;
   }
@@ -98,6 +110,7 @@ export class NumberDirectory {
   async delete(number: string): Promise<boolean> {
     const removed = await this.repository.delete(number);
     this.byNumber.delete(number);
+    this.writes += 1;
     await this.onWrite();
     return removed;
   }

@@ -17,11 +17,22 @@ export class QueueDirectory {
   /** Called after every write, so other instances can be told to reload (see `server/flows/index.ts`). */
   onWrite: () => Promise<void> = async () => undefined;
 
-  /** Read every row again (another instance changed the configuration). */
+  /** Local writes so far: a reload whose read began before one must not undo it. */
+  private writes = 0;
+
+  /**
+   * Read every row again (another instance changed the configuration). A read that a local
+   * write overtook is read again, so this instance never loses its own change to an older read.
+   */
   async reload(log?: DirectoryLog): Promise<void> {
-    const fresh = await QueueDirectory.load(this.repository, this.now, log);
-    this.byName.clear();
-    for (const [key, value] of fresh.byName) this.byName.set(key, value);
+    for (;;) {
+      const before = this.writes;
+      const fresh = await QueueDirectory.load(this.repository, this.now, log);
+      if (this.writes !== before) continue;
+      this.byName.clear();
+      for (const [key, value] of fresh.byName) this.byName.set(key, value);
+      return;
+    }
   }
 
   /** Load every stored queue; an unreadable row is skipped and reported. */
@@ -53,6 +64,7 @@ export class QueueDirectory {
     const config: QueueConfig = { name, settings, updated_at: this.now().toISOString() };
     await this.repository.put({ name, settings: JSON.stringify(settings), updated_at: config.updated_at });
     this.byName.set(name.toLowerCase(), config);
+    this.writes += 1;
     await this.onWrite();
     return config;
   }
@@ -61,6 +73,7 @@ export class QueueDirectory {
   async delete(name: string): Promise<boolean> {
     const removed = await this.repository.delete(name);
     this.byName.delete(name.toLowerCase());
+    this.writes += 1;
     await this.onWrite();
     return removed;
   }

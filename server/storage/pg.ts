@@ -135,12 +135,17 @@ function createLoginFailureRepository(db: Sql): LoginFailureRepository {
   };
 }
 
-function createWebhookTokenRepository(db: Sql): WebhookTokenRepository {
+function createWebhookTokenRepository(db: Database): WebhookTokenRepository {
   return {
     async claim(jti, expiresAt) {
       // The primary key decides: of two instances given the same token at once, one inserts and the other finds it.
-      const result = await db.query('INSERT INTO webhook_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING', [jti, expiresAt]);
-      return affected(result) === 1;
+      // Committed without waiting for the disk: a crash can forget a few token ids of the last
+      // moment (a replay window of milliseconds), and every webhook saves a flush.
+      return db.tx(async (sql) => {
+        await sql.query('SET LOCAL synchronous_commit TO OFF');
+        const result = await sql.query('INSERT INTO webhook_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING', [jti, expiresAt]);
+        return affected(result) === 1;
+      });
     },
     async deleteExpired(before) {
       return affected(await db.query('DELETE FROM webhook_tokens WHERE expires_at < $1', [before]));

@@ -128,6 +128,21 @@ export class VoiceApi {
     }
   }
 
+  /** `PUT /v1/calls/{uuid}` mute / unmute: whether the others hear this leg. */
+  async setMuted(uuid: string, muted: boolean): Promise<void> {
+    await this.request('PUT', `/v1/calls/${encodeURIComponent(uuid)}`, { action: muted ? 'mute' : 'unmute' });
+  }
+
+  /** `PUT /v1/calls/{uuid}/stream`: play audio to this leg (hold music), looping `loop` times (0: forever). */
+  async stream(uuid: string, url: string, loop = 0): Promise<void> {
+    await this.request('PUT', `/v1/calls/${encodeURIComponent(uuid)}/stream`, { stream_url: [url], loop });
+  }
+
+  /** `DELETE /v1/calls/{uuid}/stream`: stop what {@link stream} plays. */
+  async stopStream(uuid: string): Promise<void> {
+    await this.request('DELETE', `/v1/calls/${encodeURIComponent(uuid)}/stream`, undefined);
+  }
+
   /** `PUT /v1/calls/{uuid}/talk`: speak text into a leg (queue position announcements). */
   async talk(uuid: string, text: string): Promise<void> {
     await this.request('PUT', `/v1/calls/${encodeURIComponent(uuid)}/talk`, { text });
@@ -161,7 +176,7 @@ export class VoiceApi {
     return token;
   }
 
-  private async request(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown): Promise<unknown> {
+  private async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: unknown): Promise<unknown> {
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {

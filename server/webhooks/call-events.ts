@@ -5,6 +5,7 @@
  * has seen it), so subscribers such as call routing ("the agent declined: offer the next
  * one") act only on events that are safely stored.
  */
+import type { Sql } from '../db/database';
 import type { CallEventRecord, CallRecord } from '../storage/types';
 import type { CallEventPayload } from './call-log';
 
@@ -19,8 +20,11 @@ export interface StoredCallEvent {
   agent: { id: string; name: string } | null;
 }
 
-/** A subscriber; the webhook waits for it before answering, so what it commits is never lost. */
-export type CallEventListener = (stored: StoredCallEvent) => void | Promise<void>;
+/**
+ * A subscriber. It runs inside the event webhook's transaction (`sql`), which commits only
+ * when every subscriber succeeded, before the webhook is answered.
+ */
+export type CallEventListener = (stored: StoredCallEvent, sql: Sql) => void | Promise<void>;
 
 /** Where subscriber failures are reported; a pino logger fits. */
 export interface CallEventsLog {
@@ -49,11 +53,11 @@ export class CallEvents {
    * logged and the failure rethrown once all have run: the webhook then answers 500 and the
    * platform retries it (subscribers apply a retried delivery once).
    */
-  async emit(stored: StoredCallEvent): Promise<void> {
+  async emit(stored: StoredCallEvent, sql: Sql): Promise<void> {
     let failure: unknown;
     for (const listener of [...this.listeners]) {
       try {
-        await listener(stored);
+        await listener(stored, sql);
       } catch (error) {
         this.report(error, stored);
         failure ??= error;

@@ -8,6 +8,8 @@ import { parseWith } from '../http/errors';
 import type { NewCallEvent } from '../storage/types';
 import { callEventPayload, eventKind, type CallEventPayload } from './call-log';
 import type { StoredCallEvent } from './call-events';
+import { firstDelivery, lockCallOfEvent } from '../calls/store';
+import { eventKey } from '../flows/runtime';
 import { captureRawBodies, requireVonageSignature } from './signature';
 
 /** The agent with this (app user) name, from presence, whose cache holds every agent. */
@@ -34,9 +36,9 @@ async function agentFromStore(ctx: AppContext, candidate: string | null): Promis
  * and let routing follow it — all before the webhook is answered, so an acknowledged event is
  * never lost (a failure answers 500 and the platform retries; each step applies a retried
  * delivery once). Reconciliation (`server/calls/reconcile.ts`) feeds the events it finds
- * missing through here too.
+ * missing through here too. Null for a retried delivery that was applied already.
  */
-export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload, raw: string): Promise<StoredCallEvent> {
+export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload, raw: string): Promise<StoredCallEvent | null> {
   const receivedAt = ctx.now().toISOString();
   const kind = eventKind(payload);
   // Attribute a leg to an agent when it rings one or comes from one (an app user's name).
@@ -54,16 +56,24 @@ export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload,
     raw,
     received_at: receivedAt,
   };
-  const stored = await ctx.storage.calls.recordEvent(event);
-  if (agent && event.uuid !== null && event.status !== null) {
-    const leg = { agentName: agent.name, uuid: event.uuid, status: event.status, at: event.timestamp };
-    await ctx.db.tx((sql) => ctx.presence.noteCallEvent(sql, leg));
-    // Into this instance's cache before the event is published (routing reads presence);
-    // other instances hear of it through the notification.
-    await ctx.presence.refresh([agent.id]);
-  }
-  const published: StoredCallEvent = { event: stored.event, payload, call: stored.call, agent };
-  await ctx.callEvents.emit(published);
+  // One transaction for the whole webhook, committed before it is answered. Locks in the
+  // order every transaction takes them: the customer call's row, then presence, then the log.
+  const published = await ctx.db.tx(async (sql): Promise<StoredCallEvent | null> => {
+    if (event.uuid !== null && event.status !== null) {
+      await lockCallOfEvent(sql, { uuid: event.uuid, to: event.to, conversation_uuid: event.conversation_uuid });
+      // Vonage retries a delivery it got no answer to: the retry changes nothing.
+      if (!(await firstDelivery(sql, eventKey(event)))) return null;
+    }
+    const stored = await ctx.storage.calls.recordEvent(event, undefined, sql);
+    if (agent && event.uuid !== null && event.status !== null) {
+      await ctx.presence.noteCallEvent(sql, { agentName: agent.name, uuid: event.uuid, status: event.status, at: event.timestamp });
+    }
+    const result: StoredCallEvent = { event: stored.event, payload, call: stored.call, agent };
+    await ctx.callEvents.emit(result, sql);
+    return result;
+  });
+  // Into this instance's cache at once (others hear of it through the notification).
+  if (agent) await ctx.presence.refresh([agent.id]);
   return published;
 }
 
@@ -83,7 +93,9 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext): vo
       const payload = parseWith(callEventPayload, request.body);
       const applied = await applyCallEvent(ctx, payload, JSON.stringify(request.body));
       request.log.info(
-        { conversation_uuid: applied.event.conversation_uuid, uuid: applied.event.uuid, kind: applied.event.kind, status: applied.event.status, call_status: applied.call?.status },
+        applied
+          ? { conversation_uuid: applied.event.conversation_uuid, uuid: applied.event.uuid, kind: applied.event.kind, status: applied.event.status, call_status: applied.call?.status }
+          : { uuid: payload.uuid, status: payload.status, retried: true },
         'call event',
       );
       return reply.code(204).send();

@@ -71,7 +71,8 @@ describe('updateCallRecord', () => {
     const conv = 'CON-vm';
     await post({ status: 'answered', uuid: 'vm-p', conversation_uuid: conv, direction: 'inbound', from: '14155550100', to: '14155550199', timestamp: at(0) });
     await post({ status: 'completed', uuid: 'vm-p', conversation_uuid: conv, direction: 'inbound', timestamp: at(40) });
-    expect((await t.storage.calls.getCall(conv))?.outcome).toBe('completed');
+    // No flow put the caller through to anyone: they hung up unanswered.
+    expect((await t.storage.calls.getCall(conv))?.outcome).toBe('abandoned');
     const after = await t.storage.calls.updateCallRecord(conv, { voicemail_url: 'https://api.example/v1/files/vm', flow_outcome: 'no-agents' });
     expect(after).toMatchObject({ outcome: 'voicemail', flow_outcome: 'no-agents', voicemail_url: 'https://api.example/v1/files/vm' });
   });
@@ -82,10 +83,12 @@ describe('ctx.callEvents', () => {
     const seen: StoredCallEvent[] = [];
     const jane = await t.storage.agents.findByName('Jane');
     let janeStatusWhenSeen: string | undefined;
-    const { callEvents, presence } = t.context;
-    const off = callEvents.subscribe((stored) => {
+    const { callEvents } = t.context;
+    const off = callEvents.subscribe(async (stored, sql) => {
       seen.push(stored);
-      janeStatusWhenSeen = presence.get(jane?.id ?? '')?.status;
+      // Subscribers run inside the webhook's transaction: presence has written its change there.
+      const { rows } = await sql.query<{ status: string }>('SELECT status FROM agent_presence WHERE agent_id = $1', [jane?.id ?? '']);
+      janeStatusWhenSeen = rows[0]?.status;
     });
     const failing = callEvents.subscribe(() => {
       throw new Error('subscriber bug');
