@@ -1,9 +1,12 @@
 /**
- * The flow webhooks over HTTP, on a real backend (SQLite, presence, the event webhook).
+ * The flow webhooks over HTTP, on a real backend (PostgreSQL, presence, the event webhook).
+ *
+ * Flows write the call's record asynchronously, after answering: tests wait for it.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../../../common/backend-api';
+import { waitFor } from '../../../support/wait';
 import { createTestServer, json, loginDesktop, type TestServer } from '../helpers';
 
 const ADMIN_TOKEN = 'admin-token-for-the-flow-tests-0123456789';
@@ -40,7 +43,7 @@ describe('answer webhook', () => {
     const ncco = JSON.parse(res.body) as unknown[];
     expect(ncco.slice(0, 2)).toStrictEqual(SEED_INBOUND_START);
     expect(ncco[2]).toMatchObject({ action: 'stream', loop: 0, streamUrl: [expect.stringMatching(/\/assets\/hold-music\.wav$/)] });
-    expect((await t.storage.calls.getCall('CON-A1'))?.flow).toBe('inbound');
+    expect((await waitFor(() => t.storage.calls.getCall('CON-A1'), (c) => c?.flow != null))?.flow).toBe('inbound');
     await endCall('leg-1', 'CON-A1');
   });
 
@@ -65,7 +68,7 @@ describe('answer webhook', () => {
       { action: 'talk', text: 'Please wait while we connect you.' },
       { action: 'connect', timeout: 20, from: '14155550199', endpoint: [{ type: 'phone', number: '14155550100' }] },
     ]);
-    const call = await t.storage.calls.getCall('CON-O1');
+    const call = await waitFor(() => t.storage.calls.getCall('CON-O1'), (c) => c?.flow != null && c.agent != null);
     expect(call).toMatchObject({ flow: 'outbound', agent: 'Jane' });
   });
 
@@ -103,7 +106,11 @@ describe('IVR over HTTP', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  // Changed: the chosen agent is connected only while available, so Joe signs in first.
   it('plays the menu, then connects the chosen agent from the DTMF webhook', async () => {
+    const joe = await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
+    const status = (value: string) => t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: { authorization: `Bearer ${joe}` }, payload: { status: value } });
+    expect((await status('available')).statusCode).toBe(200);
     const menu = JSON.parse((await t.app.inject({ method: 'GET', url: '/webhooks/answer?to=14155550188&from=14155550100&uuid=ivr-1&conversation_uuid=CON-I1' })).body) as Array<Record<string, unknown>>;
     const eventUrl = new URL((menu[2]!.eventUrl as string[])[0]!);
     expect(eventUrl.pathname).toBe('/webhooks/dtmf');
@@ -117,6 +124,21 @@ describe('IVR over HTTP', () => {
       { action: 'talk', text: 'Please wait while we connect you to Joe' },
       { action: 'connect', timeout: 20, endpoint: [{ type: 'app', user: 'Joe' }] },
     ]);
+    await endCall('ivr-1', 'CON-I1');
+    expect((await status('away')).statusCode).toBe(200);
+  });
+
+  it('sends the caller to the fallback when the chosen agent is not available', async () => {
+    await t.app.inject({ method: 'GET', url: '/webhooks/answer?to=14155550188&from=14155550100&uuid=ivr-3&conversation_uuid=CON-I3' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/dtmf?number=14155550188&attempt=1',
+      payload: { dtmf: { digits: '2', timed_out: false }, uuid: 'ivr-3', conversation_uuid: 'CON-I3', from: '14155550100', to: '14155550188' },
+    });
+    const ncco = JSON.parse(res.body) as Array<Record<string, unknown>>;
+    expect(ncco.some((a) => a.action === 'connect')).toBe(false);
+    expect(ncco.some((a) => a.action === 'record')).toBe(true);
+    await endCall('ivr-3', 'CON-I3');
   });
 
   it('repeats the menu on a timeout', async () => {
@@ -207,14 +229,14 @@ describe('signed webhooks', () => {
     const tampered = await signed.app.inject({
       method: 'POST',
       url: '/webhooks/recording?call=c',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${hs256(body, SECRET)}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${hs256(body, SECRET, signed.clock.nowMs, 'tampered')}` },
       payload: body.replace('elsewhere', 'other'),
     });
     expect(tampered.statusCode).toBe(401);
     const honest = await signed.app.inject({
       method: 'POST',
       url: '/webhooks/recording?call=c',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${hs256(body, SECRET)}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${hs256(body, SECRET, signed.clock.nowMs, 'honest')}` },
       payload: body,
     });
     // Signed, so it reaches validation, which refuses a recording outside the platform.
@@ -223,12 +245,15 @@ describe('signed webhooks', () => {
   });
 });
 
-/** An HS256 JWT as Vonage signs webhooks: `payload_hash` of the body, signed with the secret. */
-function hs256(body: string, secret: string): string {
+/**
+ * An HS256 JWT as Vonage signs webhooks: `payload_hash` of the body, signed with the secret,
+ * issued at `nowMs` (the test server's clock, which the server checks `iat` against).
+ */
+function hs256(body: string, secret: string, nowMs: number, jti: string): string {
   const enc = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(nowMs / 1000);
   const head = enc({ alg: 'HS256', typ: 'JWT' });
-  const claims = enc({ iat: now, exp: now + 300, jti: 'j', payload_hash: createHash('sha256').update(body).digest('hex') });
+  const claims = enc({ iat: now, exp: now + 300, jti, payload_hash: createHash('sha256').update(body).digest('hex') });
   const signature = createHmac('sha256', secret).update(`${head}.${claims}`).digest('base64url');
   return `${head}.${claims}.${signature}`;
 }
