@@ -305,7 +305,7 @@ export function describeNumbers(plan: CheckedPlan): string[] {
           : settings.flow === 'ivr'
             ? `IVR: ${settings.options.map((o) => `${o.digit} → ${o.target.type === 'agent' ? o.target.agent : o.target.type}`).join(', ')}`
             : settings.flow === 'inbound'
-              ? `inbound: longest-idle agent${settings.default_agent ? `, else ${settings.default_agent}` : ''}`
+              ? `inbound: ${settings.default_agent ? `${settings.default_agent} while available, else ` : ''}longest-idle agent`
               : 'custom NCCO';
     return `+${number}  ${settings.label ? `${settings.label}: ` : ''}${what}`;
   });

@@ -171,7 +171,7 @@ export interface CallSession {
   fallback: RouteTarget;
   fallbackUsed: boolean;
   redirects: number;
-  /** The number's default agent (inbound), tried when no one else is available (and only if they are). */
+  /** The number's default agent (inbound): offered the call first whenever available. */
   defaultAgent: string | null;
   /** Whisper: the agent or phone to call first. */
   fixed: { type: 'agent'; agent: string } | { type: 'phone'; number: string } | null;
@@ -637,17 +637,14 @@ export class CallFlows implements QueueHost {
   }
 
   /**
-   * Reserve the agent to offer the call to next, or null: the fixed agent (whisper) or the
-   * longest-idle available one, else the number's default agent — each only while available
-   * (never away, offline, in wrap-up or ringing for another caller) and not tried yet.
+   * Reserve the agent to offer the call to next, or null: the whisper's fixed agent or the
+   * number's default agent first (the seed's "calls go to Jane"), else the longest-idle
+   * available one — each only while available (never away, offline, in wrap-up or ringing for
+   * another caller) and not tried yet.
    */
   private async pickAgent(turn: Turn, session: CallSession): Promise<string | null> {
-    const fixed = session.fixed?.type === 'agent' ? session.fixed.agent : undefined;
-    const agent = await this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: session.tried, members: [], prefer: fixed });
-    if (agent) return agent;
-    const fallbackAgent = session.defaultAgent;
-    if (fallbackAgent && !session.tried.includes(fallbackAgent.toLowerCase()) && (await this.deps.presence.reserveAgent(turn.sql, fallbackAgent, session.uuid))) return fallbackAgent;
-    return null;
+    const preferred = session.fixed?.type === 'agent' ? session.fixed.agent : (session.defaultAgent ?? undefined);
+    return this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: session.tried, members: [], prefer: preferred });
   }
 
   /**

@@ -27,7 +27,7 @@ const inboundSettings = z.strictObject({
   label,
   /** Spoken first; `{agent}` becomes the agent's name. */
   greeting: spokenText.default('Thank you for calling {agent}'),
-  /** Rung when presence shows nobody available (the seed rings Jane); none: go to the fallback. */
+  /** Offered each call first while available (the seed's calls go to Jane); otherwise the longest-idle agent. */
   default_agent: agentName.nullable().default(null),
   ring_timeout_s: ringTimeout.default(20),
   max_attempts: maxAttempts.default(3),

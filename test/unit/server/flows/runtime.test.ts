@@ -91,6 +91,15 @@ describe('inbound flow at run time', () => {
     expect(rig.voice.transfers[0]?.ncco).toEqual([{ action: 'talk', text: 'Bye now.' }]);
   });
 
+  it('offers the default agent the call first while she is available, else the longest-idle agent', async () => {
+    rig.presence.set('Joe', 'available', '2026-03-02T07:00:00.000Z');
+    rig.presence.set('Jane', 'available', '2026-03-02T08:30:00.000Z');
+    expect((await rig.flows.answer(inbound('14155550192', 'caller-1', 'CON-1')))[1]).toMatchObject({ endpoint: [{ type: 'app', user: 'Jane' }] });
+    rig.presence.set('Ann', 'available', '2026-03-02T08:00:00.000Z');
+    // Jane now rings for caller-1: the next caller goes to the longest idle of the others.
+    expect((await rig.flows.answer(inbound('14155550192', 'caller-2', 'CON-2')))[1]).toMatchObject({ endpoint: [{ type: 'app', user: 'Joe' }] });
+  });
+
   it('does not ring a default agent who is away: the fallback (voicemail) instead', async () => {
     rig.presence.set('Jane', 'away');
     const ncco = await rig.flows.answer(inbound('14155550192'));
