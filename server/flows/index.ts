@@ -85,7 +85,7 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
     flows.close();
   });
 
-  // Calls whose end the backend missed are finished from the platform's word, at start and every minute.
+  // Calls whose end the backend missed are finished from the platform's word, at start and every 30 s.
   registerReconciliation({
     sql: ctx.db,
     jobs: ctx.jobs,
