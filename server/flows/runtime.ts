@@ -25,6 +25,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../common/call-context';
+import { legEventRule } from '../calls/rules';
 import { bindLeg, callOfLeg, callsRinging, firstDelivery, insertCall, lockCall, saveCall } from '../calls/store';
 import type { Database, Sql } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
@@ -34,7 +35,6 @@ import type { QueueDirectory } from '../queues/directory';
 import { QueueManager, type QueueHost } from '../queues/manager';
 import type { CallRecordPatch } from '../storage/types';
 import type { VoiceApi } from '../vonage/voice-api';
-import { TERMINAL_STATUSES } from '../webhooks/call-log';
 import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, voicemailNcco, type HoldSpot } from './actions';
 import { inboundCallNcco, nextAgentNcco } from './inbound';
 import { ivrChoice, ivrConnectGreeting, ivrMenuNcco } from './ivr';
@@ -459,7 +459,7 @@ export class CallFlows implements QueueHost {
       uuid,
       async (turn, session) => {
         if (!(await first(turn.sql))) return true;
-        if (TERMINAL_STATUSES.has(status)) await this.callerGone(turn, session);
+        if (legEventRule(session, { uuid, status, to: event.to }).action === 'caller-gone') await this.callerGone(turn, session);
         return true;
       },
       within,
@@ -468,33 +468,35 @@ export class CallFlows implements QueueHost {
     let callId = await callOfLeg(within ?? this.deps.db, uuid);
     if (!callId) callId = await this.claimLeg(event, within);
     if (!callId) return;
-    await this.withCall(callId, async (turn, session) => {
-      if (!(await first(turn.sql))) return;
-      let attempt = session.attempt;
-      // Bind the leg to the attempt ringing its target: a connect leg is only known by its
-      // events, and a dialled leg's events may come before the Voice API has answered.
-      if (attempt && attempt.legUuid === null && (attempt.agent ?? attempt.phone ?? '').toLowerCase() === (event.to ?? '').toLowerCase()) {
-        await this.bind(turn, session, attempt, uuid);
-        attempt = session.attempt;
-      }
-      if (!attempt || attempt.legUuid !== uuid) {
-        // A leg the call has moved on from: make sure it stops ringing.
-        if (!TERMINAL_STATUSES.has(status) && status !== 'answered' && session.mode === 'dial') await this.hangupLater(turn, uuid);
-        return;
-      }
-      if (status === 'answered') {
-        await this.answered(turn, session, attempt);
-        return;
-      }
-      if (!TERMINAL_STATUSES.has(status)) return;
-      if (attempt.answered) {
-        // The agent finished: the caller must not be left alone in the music or the conversation.
-        session.attempt = null;
-        if (!session.ended) await this.hangupLater(turn, session.uuid);
-        return;
-      }
-      await this.attemptFailed(turn, session, attempt, status);
-    }, within);
+    await this.withCall(
+      callId,
+      async (turn, session) => {
+        if (!(await first(turn.sql))) return;
+        const decision = legEventRule(session, { uuid, status, to: event.to });
+        if (decision.bind && session.attempt) await this.bind(turn, session, session.attempt, uuid);
+        const attempt = session.attempt;
+        switch (decision.action) {
+          case 'hangup-stale-leg':
+            await this.hangupLater(turn, uuid);
+            return;
+          case 'agent-answered':
+            if (attempt) await this.answered(turn, session, attempt);
+            return;
+          case 'agent-finished':
+            // The caller must not be left alone in the music or the conversation.
+            session.attempt = null;
+            if (!session.ended) await this.hangupLater(turn, session.uuid);
+            return;
+          case 'attempt-failed':
+            if (attempt) await this.attemptFailed(turn, session, attempt, status);
+            return;
+          case 'caller-gone':
+          case 'none':
+            return;
+        }
+      },
+      within,
+    );
   }
 
   /**
