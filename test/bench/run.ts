@@ -1,13 +1,17 @@
 /**
  * `npm run bench`: every benchmark, each printing its own table; asserts nothing.
  *
- * BENCH_ONLY=agent-app,ring,media,webhooks picks some; BENCH_CALLS sets the calls per
+ * BENCH_ONLY=agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery picks some; BENCH_CALLS sets the calls per
  * latency measure (default 20). Each module documents its method and runs alone with
  * `npx tsx test/bench/<name>.ts`.
  */
 import { runAgentAppBench } from './agent-app';
 import { runMediaBench } from './media-capacity';
 import { runRingBench } from './ring';
+import { runCallCpuBench } from './call-cpu';
+import { runRecoveryBench } from './recovery';
+import { runReportsBench } from './reports';
+import { runSignedWebhooksBench } from './signed-webhooks';
 import { runWebhooksBench } from './webhooks';
 
 const calls = Number(process.env.BENCH_CALLS ?? 20);
@@ -19,3 +23,7 @@ if (wanted('agent-app')) await runAgentAppBench(calls);
 if (wanted('ring')) await runRingBench(calls);
 if (wanted('media')) await runMediaBench();
 if (wanted('webhooks')) await runWebhooksBench();
+if (wanted('signed-webhooks')) await runSignedWebhooksBench();
+if (wanted('call-cpu')) await runCallCpuBench();
+if (wanted('reports')) await runReportsBench();
+if (wanted('recovery')) await runRecoveryBench();
