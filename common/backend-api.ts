@@ -162,8 +162,13 @@ export interface AgentStatusInfo {
 /** A page of calls (`GET /api/agent/calls`, `/api/agent/calls/missed`, `/api/admin/calls`). */
 export interface CallPage {
   calls: CallLogRecord[];
-  /** How many calls match in all. */
+  /** How many calls match in all, counted up to 10,000: 10,000 means "10,000 or more". */
   total: number;
   limit: number;
   offset: number;
+  /**
+   * Pass as `cursor` (with `offset` 0) for the next page: it continues after this page's last
+   * call, so calls arriving meanwhile neither repeat a row nor skip one. Null on the last page.
+   */
+  next_cursor: string | null;
 }

@@ -10,7 +10,7 @@ import { PresenceTransitionError } from '../agents/presence';
 import { hashPassword } from '../auth/passwords';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
-import { intParam, pageQuery, timeParam } from '../http/query';
+import { encodeCursor, intParam, pageQuery, timeParam } from '../http/query';
 import { DuplicateAgentError, type AgentRecord, type AgentSegmentRecord, type CallEventRecord, type QueueStatsRecord } from '../storage/types';
 import { requireAdmin } from './guard';
 
@@ -265,8 +265,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
         ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
         ...(q.queue !== undefined ? { queue: q.queue } : {}),
       };
-      const page = await ctx.storage.calls.findCalls(filter, { limit: q.limit, offset: q.offset });
-      return { calls: page.items, total: page.total, limit: q.limit, offset: q.offset };
+      const page = await ctx.storage.calls.findCalls(filter, { limit: q.limit, offset: q.offset, before: q.cursor });
+      return { calls: page.items, total: page.total, limit: q.limit, offset: q.offset, next_cursor: page.next ? encodeCursor(page.next) : null };
     });
 
     scope.get('/api/admin/calls/:uuid', async (request): Promise<AdminCallView> => {

@@ -9,7 +9,7 @@ import { agentStatusRequest, type AgentStatusInfo, type CallPage } from '../../c
 import { authenticateAgent } from '../auth/routes';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
-import { pageQuery } from '../http/query';
+import { encodeCursor, pageQuery } from '../http/query';
 import { PresenceTransitionError, type PresenceEntry } from './presence';
 import { formatEvent } from './streams';
 
@@ -97,15 +97,15 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
 
   app.get('/api/agent/calls', async (request): Promise<CallPage> => {
     const { agent } = await authenticateAgent(ctx, request);
-    const { limit, offset } = parseWith(pageQuery, request.query, 'query');
-    const page = await ctx.storage.calls.callsOfAgent(agent.name, { limit, offset });
-    return { calls: page.items, total: page.total, limit, offset };
+    const { limit, offset, cursor } = parseWith(pageQuery, request.query, 'query');
+    const page = await ctx.storage.calls.callsOfAgent(agent.name, { limit, offset, before: cursor });
+    return { calls: page.items, total: page.total, limit, offset, next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
   app.get('/api/agent/calls/missed', async (request): Promise<CallPage> => {
     const { agent } = await authenticateAgent(ctx, request);
-    const { limit, offset } = parseWith(pageQuery, request.query, 'query');
-    const page = await ctx.storage.calls.missedCallsOfAgent(agent.name, { limit, offset });
-    return { calls: page.items, total: page.total, limit, offset };
+    const { limit, offset, cursor } = parseWith(pageQuery, request.query, 'query');
+    const page = await ctx.storage.calls.missedCallsOfAgent(agent.name, { limit, offset, before: cursor });
+    return { calls: page.items, total: page.total, limit, offset, next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 }

@@ -255,4 +255,97 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX call_events_leg_first ON call_events (uuid, id) WHERE kind = 'status';
   `,
   },
+  {
+    version: 5,
+    name: 'report indexes: agent_calls, queue_stats_daily, call list orders',
+    // Read by server/storage/call-log-pg.ts (callsOfAgent, missedCallsOfAgent, findCalls, queueStats).
+    sql: `
+    -- Each call's agents, kept with the call's row (call-log-pg.ts refreshAgentCalls): an agent
+    -- answered it (calls.agent) or has an event in it; missed when one of the agent's legs
+    -- ended unanswered. started_at is the call's, so one index scan gives an agent's calls
+    -- newest first (history, missed calls, the admin search by agent) and an index-only count.
+    CREATE TABLE agent_calls (
+      conversation_uuid text NOT NULL REFERENCES calls(conversation_uuid) ON DELETE CASCADE,
+      agent_key         text NOT NULL,  -- lower(agent)
+      started_at        timestamptz NOT NULL,
+      missed            boolean NOT NULL,
+      PRIMARY KEY (conversation_uuid, agent_key)
+    );
+    CREATE INDEX agent_calls_history ON agent_calls (agent_key, started_at DESC, conversation_uuid DESC);
+    CREATE INDEX agent_calls_missed ON agent_calls (agent_key, started_at DESC, conversation_uuid DESC) WHERE missed;
+    INSERT INTO agent_calls (conversation_uuid, agent_key, started_at, missed)
+    SELECT x.conversation_uuid, lower(x.agent), c.started_at, bool_or(x.missed)
+    FROM (
+      SELECT conversation_uuid, agent, false AS missed FROM calls WHERE agent IS NOT NULL
+      UNION ALL
+      SELECT e.conversation_uuid, e.agent,
+             e.kind = 'status' AND e.status IN ('rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered')
+             AND NOT EXISTS (SELECT 1 FROM call_events a WHERE a.uuid = e.uuid AND a.status = 'answered')
+      FROM call_events e WHERE e.agent IS NOT NULL AND e.conversation_uuid IS NOT NULL
+    ) x JOIN calls c ON c.conversation_uuid = x.conversation_uuid
+    GROUP BY x.conversation_uuid, lower(x.agent), c.started_at;
+
+    -- Queue figures per UTC day of the calls' start, kept by a trigger on calls: finished calls
+    -- with a queue, counted by outcome ('' for none) and, for answered ones, wait (wait_key;
+    -- -1 otherwise or when unknown). queueStats reads whole days here and the partial days
+    -- at a period's ends from calls (calls_queue_stats).
+    CREATE TABLE queue_stats_daily (
+      day      date NOT NULL,
+      queue    text NOT NULL,
+      outcome  text NOT NULL,
+      wait_key integer NOT NULL,
+      calls    integer NOT NULL,
+      PRIMARY KEY (day, queue, outcome, wait_key)
+    );
+    CREATE FUNCTION queue_stats_daily_track() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    DECLARE
+      old_in boolean := TG_OP <> 'INSERT' AND OLD.queue IS NOT NULL AND OLD.ended_at IS NOT NULL;
+      new_in boolean := TG_OP <> 'DELETE' AND NEW.queue IS NOT NULL AND NEW.ended_at IS NOT NULL;
+      old_day date; old_outcome text; old_wait integer;
+      new_day date; new_outcome text; new_wait integer;
+    BEGIN
+      IF old_in THEN
+        old_day := (OLD.started_at AT TIME ZONE 'UTC')::date;
+        old_outcome := coalesce(OLD.outcome, '');
+        old_wait := CASE WHEN OLD.outcome = 'answered' THEN coalesce(OLD.wait_s, -1) ELSE -1 END;
+      END IF;
+      IF new_in THEN
+        new_day := (NEW.started_at AT TIME ZONE 'UTC')::date;
+        new_outcome := coalesce(NEW.outcome, '');
+        new_wait := CASE WHEN NEW.outcome = 'answered' THEN coalesce(NEW.wait_s, -1) ELSE -1 END;
+      END IF;
+      IF old_in AND new_in AND old_day = new_day AND OLD.queue = NEW.queue AND old_outcome = new_outcome AND old_wait = new_wait THEN
+        RETURN NULL;
+      END IF;
+      IF old_in THEN
+        UPDATE queue_stats_daily SET calls = calls - 1
+         WHERE day = old_day AND queue = OLD.queue AND outcome = old_outcome AND wait_key = old_wait;
+      END IF;
+      IF new_in THEN
+        INSERT INTO queue_stats_daily AS s (day, queue, outcome, wait_key, calls) VALUES (new_day, NEW.queue, new_outcome, new_wait, 1)
+        ON CONFLICT (day, queue, outcome, wait_key) DO UPDATE SET calls = s.calls + 1;
+      END IF;
+      RETURN NULL;
+    END
+    $fn$;
+    CREATE TRIGGER calls_queue_stats_daily AFTER INSERT OR UPDATE OR DELETE ON calls
+      FOR EACH ROW EXECUTE FUNCTION queue_stats_daily_track();
+    INSERT INTO queue_stats_daily (day, queue, outcome, wait_key, calls)
+    SELECT (started_at AT TIME ZONE 'UTC')::date, queue, coalesce(outcome, ''),
+           CASE WHEN outcome = 'answered' THEN coalesce(wait_s, -1) ELSE -1 END, count(*)
+    FROM calls WHERE queue IS NOT NULL AND ended_at IS NOT NULL
+    GROUP BY 1, 2, 3, 4;
+    -- The partial days at a period's ends, read from the index alone.
+    CREATE INDEX calls_queue_stats ON calls (started_at) INCLUDE (queue, outcome, wait_s) WHERE queue IS NOT NULL AND ended_at IS NOT NULL;
+
+    -- The admin search's filters in the list's order (newest first, ties by conversation),
+    -- replacing the two-column ones; calls_agent served the old agent match only.
+    DROP INDEX calls_agent;
+    DROP INDEX calls_queue;
+    DROP INDEX calls_outcome;
+    -- queue INCLUDEd: an index-only scan must be able to recompute lower(queue) (the capped count).
+    CREATE INDEX calls_queue_started ON calls (lower(queue), started_at DESC, conversation_uuid DESC) INCLUDE (queue) WHERE queue IS NOT NULL;
+    CREATE INDEX calls_outcome_started ON calls (outcome, started_at DESC, conversation_uuid DESC);
+  `,
+  },
 ];

@@ -15,6 +15,8 @@ import type {
   LiveAgentLeg,
   NewCallEvent,
   Page,
+  PageCursor,
+  PageRequest,
   PresenceRecord,
   PresenceRepository,
   QueueStatsRecord,
@@ -73,6 +75,9 @@ const UPSERT_CALL = `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${pl
 
 const EVENTS_OF = 'SELECT * FROM call_events WHERE conversation_uuid = $1 ORDER BY timestamp, id';
 
+/** A day in ms: queue stats read whole UTC days from their daily figures. */
+const DAY_MS = 86_400_000;
+
 /** The most matches a page's `total` counts (see `Page` in ./types). */
 export const TOTAL_CAP = 10_000;
 
@@ -80,22 +85,33 @@ export const TOTAL_CAP = 10_000;
 const TERMINAL_SQL = [...TERMINAL_STATUSES].map((s) => `'${s}'`).join(', ');
 
 /**
- * Calls where the agent (parameter `$n`) answered, or has any leg (offered, declined, missed).
- *
- * The conversations come from the agent's index entries (`calls_agent`, `call_events_agent`)
- * rather than from an OR tested on every call: over a million calls that is the difference
- * between reading one agent's few thousand rows and scanning the whole table.
+ * Refresh a call's rows in `agent_calls` (migration 5) after its row was written: one per
+ * agent (lower-cased) who answered it (`calls.agent`) or has an event in it, missed when one
+ * of that agent's legs ended unanswered (a final status other than completed, and the leg
+ * never answered). The rows carry the call's `started_at`, so an agent's history, missed
+ * calls and count are one index range. A row that did not change is not rewritten.
  */
-const agentMatch = (n: number) => `c.conversation_uuid IN (
-  SELECT a.conversation_uuid FROM calls a WHERE lower(a.agent) = lower($${n}) AND a.agent IS NOT NULL
-  UNION
-  SELECT e.conversation_uuid FROM call_events e WHERE lower(e.agent) = lower($${n}) AND e.agent IS NOT NULL AND e.conversation_uuid IS NOT NULL)`;
+const REFRESH_AGENT_CALLS = `
+WITH wanted AS (
+  SELECT lower(x.agent) AS agent_key, bool_or(x.missed) AS missed
+  FROM (
+    SELECT c.agent, false AS missed FROM calls c WHERE c.conversation_uuid = $1 AND c.agent IS NOT NULL
+    UNION ALL
+    SELECT e.agent, e.kind = 'status' AND e.status IN (${TERMINAL_SQL}) AND e.status <> 'completed'
+                    AND NOT EXISTS (SELECT 1 FROM call_events a WHERE a.uuid = e.uuid AND a.status = 'answered')
+    FROM call_events e WHERE e.conversation_uuid = $1 AND e.agent IS NOT NULL
+  ) x
+  GROUP BY 1
+), gone AS (
+  DELETE FROM agent_calls g WHERE g.conversation_uuid = $1 AND g.agent_key NOT IN (SELECT agent_key FROM wanted)
+)
+INSERT INTO agent_calls AS r (conversation_uuid, agent_key, started_at, missed)
+SELECT c.conversation_uuid, w.agent_key, c.started_at, w.missed FROM wanted w JOIN calls c ON c.conversation_uuid = $1
+ON CONFLICT (conversation_uuid, agent_key) DO UPDATE SET started_at = excluded.started_at, missed = excluded.missed
+WHERE r.started_at IS DISTINCT FROM excluded.started_at OR r.missed IS DISTINCT FROM excluded.missed`;
 
-/** Calls with a leg of the agent's (parameter `$n`) that ended without being answered. */
-const missedMatch = (n: number) => `c.conversation_uuid IN (
-  SELECT e.conversation_uuid FROM call_events e
-  WHERE lower(e.agent) = lower($${n}) AND e.agent IS NOT NULL AND e.kind = 'status' AND e.status IN (${TERMINAL_SQL}) AND e.status <> 'completed'
-    AND NOT EXISTS (SELECT 1 FROM call_events a WHERE a.uuid = e.uuid AND a.status = 'answered'))`;
+/** The exact stored time of a call list's row, for its cursor (the API's times stop at milliseconds). */
+const CURSOR_AT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
  * Key space of the per-conversation advisory locks (the first half of the two-int key; the
@@ -157,7 +173,11 @@ async function eventsOf(sql: Sql, conversationUuid: string): Promise<CallEventRe
   return (await sql.query<EventRow>(EVENTS_OF, [conversationUuid])).rows.map(toEvent);
 }
 
-async function upsertCall(sql: Sql, call: CallRecord, updatedAt: string): Promise<void> {
+/**
+ * Write a call's row; with `agents` (whenever what `agent_calls` derives from may have
+ * changed: the call's agent or start, or an event of an agent's leg) its agent rows too.
+ */
+async function upsertCall(sql: Sql, call: CallRecord, updatedAt: string, agents: boolean): Promise<void> {
   const row: Record<(typeof CALL_COLUMNS)[number], unknown> = {
     ...call,
     from_addr: call.from,
@@ -165,6 +185,12 @@ async function upsertCall(sql: Sql, call: CallRecord, updatedAt: string): Promis
     updated_at: updatedAt,
   };
   await sql.query(UPSERT_CALL, CALL_COLUMNS.map((c) => row[c]));
+  if (agents) await sql.query(REFRESH_AGENT_CALLS, [call.conversation_uuid]);
+}
+
+/** Whether a call's `agent_calls` rows may differ from those its previous row had. */
+function agentsMayChange(previous: CallRow | null, call: CallRecord): boolean {
+  return !previous || previous.agent !== call.agent || previous.started_at !== call.started_at;
 }
 
 /** Replace a call's segments (`call_segments`) with those of its events. */
@@ -197,7 +223,7 @@ async function resummarize(sql: Sql, conversationUuid: string, at: string): Prom
     return null;
   }
   const call = summarizeCall(previousRow ? toCall(previousRow) : null, events);
-  await upsertCall(sql, call, at);
+  await upsertCall(sql, call, at, true);
   await writeSegments(sql, conversationUuid, callSegments(events));
   return call;
 }
@@ -233,22 +259,44 @@ export function createCallLogRepository(db: Database): CallLogRepository {
   });
 
   /**
-   * A page of calls matching `clauses` (which use `$1`…`$n` of `params`), newest first.
+   * A page of calls, newest first (ties by conversation, descending), and their capped count.
    *
+   * `list` names the rows in order: `key` is the table whose `started_at` and
+   * `conversation_uuid` order the list (`calls c` itself, or an agent's `agent_calls a`, whose
+   * rows carry their call's start), `keyClauses` filter it alone (they make the count
+   * index-only) and `callClauses` need the call's row. The cursor continues after a row;
    * `total` counts at most {@link TOTAL_CAP} matches (see {@link Page}): counting a whole
    * history of millions on every page would cost more than the page itself.
    */
-  const page = async (clauses: string[], params: unknown[], limit: number, offset: number): Promise<Page<CallRecord>> => {
-    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const n = params.length;
-    const [items, count] = await Promise.all([
-      db.query<CallRow>(
-        `SELECT c.* FROM calls c ${where} ORDER BY c.started_at DESC, c.conversation_uuid DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...params, limit, offset],
-      ),
-      db.query<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM calls c ${where} LIMIT $${n + 1}) capped`, [...params, TOTAL_CAP]),
-    ]);
-    return { items: items.rows.map(toCall), total: count.rows[0]?.n ?? 0 };
+  const page = async (
+    list: { key: 'c' | 'a'; keyClauses: string[]; callClauses: string[]; params: unknown[] },
+    { limit, offset, before }: PageRequest,
+  ): Promise<Page<CallRecord>> => {
+    const { key, keyClauses, callClauses } = list;
+    const params = [...list.params];
+    const param = (value: unknown): number => params.push(value);
+    const source = key === 'c' ? 'calls c' : 'agent_calls a';
+    const joined = key === 'c' ? 'calls c' : 'agent_calls a JOIN calls c ON c.conversation_uuid = a.conversation_uuid';
+    const where = (clauses: string[]) => (clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '');
+    // Counted without the cursor: the whole list's size, the same on every page. In the list's
+    // order, so it walks the list's index alone (index-only) rather than whichever rows come first.
+    const countSql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${callClauses.length > 0 ? joined : source} ${where([...keyClauses, ...callClauses])}
+      ORDER BY ${key}.started_at DESC, ${key}.conversation_uuid DESC LIMIT $${params.length + 1}) capped`;
+    const countParams = [...params, TOTAL_CAP];
+    const pageClauses = [...keyClauses, ...callClauses];
+    if (before) pageClauses.push(`(${key}.started_at, ${key}.conversation_uuid) < ($${param(before.started_at)}::timestamptz, $${param(before.conversation_uuid)}::text)`);
+    // One row more than asked tells whether a next page exists. The rows skipped and the page
+    // are found on the index alone; only the page's calls are read.
+    const itemsSql = `SELECT c.*, ${CURSOR_AT('c.started_at')} AS cursor_at
+      FROM (SELECT ${key}.conversation_uuid AS id, ${key}.started_at AS at FROM ${callClauses.length > 0 ? joined : source} ${where(pageClauses)}
+            ORDER BY ${key}.started_at DESC, ${key}.conversation_uuid DESC LIMIT $${param(limit + 1)} OFFSET $${param(offset)}) p
+      JOIN calls c ON c.conversation_uuid = p.id
+      ORDER BY p.at DESC, p.id DESC`;
+    const [items, count] = await Promise.all([db.query<CallRow & { cursor_at: string }>(itemsSql, params), db.query<{ n: number }>(countSql, countParams)]);
+    const rows = items.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    const next: PageCursor | null = items.rows.length > limit && last ? { started_at: last.cursor_at, conversation_uuid: last.conversation_uuid } : null;
+    return { items: rows.map(({ cursor_at: _cursor, ...row }) => toCall(row)), total: count.rows[0]?.n ?? 0, next };
   };
 
   return {
@@ -289,7 +337,9 @@ export function createCallLogRepository(db: Database): CallLogRepository {
         const events = await eventsOf(sql, conversationUuid);
         // A throw here (or in the upserts) rolls back the event insert too.
         const call = summarize(previousRow ? toCall(previousRow) : null, events);
-        await upsertCall(sql, call, event.received_at);
+        // An event of an agent's leg can add the agent or mark the leg missed (or no longer).
+        const agentLeg = event.agent !== null || (event.uuid !== null && events.some((e) => e.uuid === event.uuid && e.agent !== null));
+        await upsertCall(sql, call, event.received_at, agentLeg || agentsMayChange(previousRow, call));
         await writeSegments(sql, conversationUuid, callSegments(events));
         return { event: stored, call };
       });
@@ -308,7 +358,7 @@ export function createCallLogRepository(db: Database): CallLogRepository {
         }
         const events = await eventsOf(sql, conversationUuid);
         const call = events.length > 0 ? summarizeCall(patched, events) : patched;
-        await upsertCall(sql, call, at);
+        await upsertCall(sql, call, at, agentsMayChange(previousRow, call));
         return call;
       });
     },
@@ -324,41 +374,69 @@ export function createCallLogRepository(db: Database): CallLogRepository {
       return row ? withEvents(row) : null;
     },
 
-    async findCalls(filter: CallFilter, { limit, offset }) {
-      const clauses: string[] = [];
+    async findCalls(filter: CallFilter, request) {
       const params: unknown[] = [];
       const param = (value: unknown): number => params.push(value);
-      if (filter.from !== undefined) clauses.push(`c.started_at >= $${param(filter.from)}`);
-      if (filter.to !== undefined) clauses.push(`c.started_at < $${param(filter.to)}`);
-      if (filter.agent !== undefined) clauses.push(agentMatch(param(filter.agent)));
-      if (filter.outcome !== undefined) clauses.push(`c.outcome = $${param(filter.outcome)}`);
-      if (filter.queue !== undefined) clauses.push(`lower(c.queue) = lower($${param(filter.queue)})`);
-      return page(clauses, params, limit, offset);
+      // With an agent, the agent's rows in agent_calls lead (they carry the call's start).
+      const key = filter.agent !== undefined ? 'a' : 'c';
+      const keyClauses: string[] = [];
+      const callClauses: string[] = [];
+      if (filter.agent !== undefined) keyClauses.push(`a.agent_key = lower($${param(filter.agent)})`);
+      if (filter.from !== undefined) keyClauses.push(`${key}.started_at >= $${param(filter.from)}`);
+      if (filter.to !== undefined) keyClauses.push(`${key}.started_at < $${param(filter.to)}`);
+      const calls = key === 'c' ? keyClauses : callClauses;
+      if (filter.outcome !== undefined) calls.push(`c.outcome = $${param(filter.outcome)}`);
+      if (filter.queue !== undefined) calls.push(`lower(c.queue) = lower($${param(filter.queue)})`);
+      return page({ key, keyClauses, callClauses, params }, request);
     },
 
-    async callsOfAgent(agent, { limit, offset }) {
-      return page([agentMatch(1)], [agent], limit, offset);
+    async callsOfAgent(agent, request) {
+      return page({ key: 'a', keyClauses: ['a.agent_key = lower($1)'], callClauses: [], params: [agent] }, request);
     },
 
-    async missedCallsOfAgent(agent, { limit, offset }) {
-      return page([missedMatch(1)], [agent], limit, offset);
+    async missedCallsOfAgent(agent, request) {
+      return page({ key: 'a', keyClauses: ['a.agent_key = lower($1)', 'a.missed'], callClauses: [], params: [agent] }, request);
     },
 
     async queueStats(range, serviceLevelS): Promise<QueueStatsRecord[]> {
+      // Whole UTC days inside the period come from the daily figures (queue_stats_daily, kept
+      // by a trigger on calls); the partial days at its ends from the calls themselves.
+      const from = Date.parse(range.from);
+      const to = Date.parse(range.to);
+      const firstDay = Math.ceil(from / DAY_MS) * DAY_MS;
+      const endDay = Math.floor(to / DAY_MS) * DAY_MS;
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const wholeDays = Number.isFinite(from) && Number.isFinite(to) && firstDay < endDay;
+      // [from, to) of calls read one by one: all of it, or the two ends around the whole days.
+      const partial: Array<[string, string]> = wholeDays
+        ? [[range.from, iso(firstDay)], [iso(endDay), range.to]]
+        : [[range.from, range.to]];
+      const params: unknown[] = [serviceLevelS];
+      const param = (value: unknown): number => params.push(value);
+      const parts = partial.map(
+        ([f, t]) => `SELECT queue, coalesce(outcome, '') AS outcome,
+           CASE WHEN outcome = 'answered' THEN coalesce(wait_s, -1) ELSE -1 END AS wait_key, count(*)::int AS calls
+         FROM calls WHERE queue IS NOT NULL AND ended_at IS NOT NULL AND started_at >= $${param(f)} AND started_at < $${param(t)}
+         GROUP BY 1, 2, 3`,
+      );
+      if (wholeDays) {
+        parts.push(`SELECT queue, outcome, wait_key, calls FROM queue_stats_daily
+          WHERE day >= $${param(iso(firstDay).slice(0, 10))}::date AND day < $${param(iso(endDay).slice(0, 10))}::date`);
+      }
       const { rows } = await db.query<QueueStatsRecord>(
         `SELECT queue,
-           count(*) AS offered,
-           count(*) FILTER (WHERE outcome = 'answered') AS answered,
-           count(*) FILTER (WHERE outcome IN ('abandoned', 'missed')) AS abandoned,
-           count(*) FILTER (WHERE outcome = 'voicemail') AS voicemail,
-           count(*) FILTER (WHERE outcome = 'overflow') AS overflow,
-           count(*) FILTER (WHERE outcome = 'timeout') AS timeout,
-           (avg(wait_s) FILTER (WHERE outcome = 'answered'))::float8 AS average_wait_s,
-           count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= $3) AS answered_within_threshold
-         FROM calls
-         WHERE queue IS NOT NULL AND ended_at IS NOT NULL AND started_at >= $1 AND started_at < $2
-         GROUP BY queue ORDER BY queue COLLATE "C"`,
-        [range.from, range.to, serviceLevelS],
+           sum(calls)::int AS offered,
+           coalesce(sum(calls) FILTER (WHERE outcome = 'answered'), 0)::int AS answered,
+           coalesce(sum(calls) FILTER (WHERE outcome IN ('abandoned', 'missed')), 0)::int AS abandoned,
+           coalesce(sum(calls) FILTER (WHERE outcome = 'voicemail'), 0)::int AS voicemail,
+           coalesce(sum(calls) FILTER (WHERE outcome = 'overflow'), 0)::int AS overflow,
+           coalesce(sum(calls) FILTER (WHERE outcome = 'timeout'), 0)::int AS timeout,
+           (sum(calls::numeric * wait_key) FILTER (WHERE outcome = 'answered' AND wait_key >= 0)
+             / nullif(sum(calls) FILTER (WHERE outcome = 'answered' AND wait_key >= 0), 0))::float8 AS average_wait_s,
+           coalesce(sum(calls) FILTER (WHERE outcome = 'answered' AND wait_key >= 0 AND wait_key <= $1), 0)::int AS answered_within_threshold
+         FROM (${parts.join('\n UNION ALL ')}) figures
+         GROUP BY queue HAVING sum(calls) > 0 ORDER BY queue COLLATE "C"`,
+        params,
       );
       return rows;
     },

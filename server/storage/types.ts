@@ -136,20 +136,39 @@ export type CallRecordPatch = Partial<
  */
 export type CallSummarizer = (previous: CallRecord | null, events: CallEventRecord[]) => CallRecord;
 
-/** A page request: at most `limit` rows after skipping `offset`. */
+/**
+ * Where a call list's next page starts: the last call of the page before, by its start
+ * (the stored time, to the microsecond) and conversation. The list goes on with the calls
+ * after it in the list's order (newest first, ties by conversation, descending).
+ */
+export interface PageCursor {
+  started_at: string;
+  conversation_uuid: string;
+}
+
+/**
+ * A page request: at most `limit` rows after skipping `offset`.
+ *
+ * Call lists also take `before`, a cursor (keyset paging): the page starts after that call,
+ * so calls arriving meanwhile neither repeat nor skip a row, and a deep page costs what the
+ * first one does. `offset` then counts from the cursor (normally 0).
+ */
 export interface PageRequest {
   limit: number;
   offset: number;
+  before?: PageCursor | undefined;
 }
 
 /**
  * A page of rows and how many match in all. Call lists (the call log's `findCalls`,
  * `callsOfAgent`, `missedCallsOfAgent`) count at most 10,000 matches (`TOTAL_CAP` in
- * ./call-log-pg): a `total` of 10,000 means "10,000 or more".
+ * ./call-log-pg): a `total` of 10,000 means "10,000 or more". Their `total` is of the whole
+ * list, whatever the cursor; `next` is the cursor of the page after this one, null on the last.
  */
 export interface Page<T> {
   items: T[];
   total: number;
+  next?: PageCursor | null;
 }
 
 /** Filters of the admin call list; all optional, combined with AND. */

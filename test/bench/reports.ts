@@ -19,7 +19,8 @@
  *   measure `RUNS` times, interleaved round-robin, each run with another agent / day / queue:
  *   - agent history: `callsOfAgent` first page (limit 20) and a deep page (offset 4,000 of ~5,000);
  *   - missed calls: `missedCallsOfAgent`, first page;
- *   - queue stats: `queueStats` for one day and for 30 days;
+ *   - queue stats: `queueStats` for one day and for 30 days (whole UTC days), and for 24 hours
+ *     and 30 days from 13:00 (partial days at both ends);
  *   - admin search: `findCalls` over 7 days with an agent, with an outcome, with a queue
  *     (limit 50), and with no filter at all (the whole history).
  * - Reported: p50, p99 and max in ms. Target p99 ≤ 50 ms.
@@ -38,6 +39,7 @@ const RUNS = Number(process.env.BENCH_REPORT_RUNS ?? 50);
 const TARGET_P99_MS = 50;
 const END = Date.parse('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const QUEUES = ['sales', 'support', 'billing', 'tech', 'vip'];
 /** The schema the fill writes (calls, call_events): migrations up to this one; the later ones run after it. */
 const FILLED_SCHEMA = 4;
@@ -127,6 +129,9 @@ export async function runReportsBench(): Promise<Array<{ name: string; p50: numb
         { name: 'missedCallsOfAgent, first page (20)', run: (i) => repo.missedCallsOfAgent(agent(i), { limit: 20, offset: 0 }), samples: [] },
         { name: 'queueStats, one day', run: (i) => repo.queueStats({ from: iso(day(i)), to: iso(day(i) + DAY) }, 20), samples: [] },
         { name: 'queueStats, 30 days', run: (i) => repo.queueStats({ from: iso(day(i) - 30 * DAY), to: iso(day(i)) }, 20), samples: [] },
+        // The API's default period, the last 24 hours: two partial days, read call by call.
+        { name: 'queueStats, 24 h from 13:00', run: (i) => repo.queueStats({ from: iso(day(i) + 13 * HOUR), to: iso(day(i) + DAY + 13 * HOUR) }, 20), samples: [] },
+        { name: 'queueStats, 30 days from 13:00', run: (i) => repo.queueStats({ from: iso(day(i) - 30 * DAY + 13 * HOUR), to: iso(day(i) + 13 * HOUR) }, 20), samples: [] },
         {
           name: 'findCalls, 7 days + agent (50)',
           run: (i) => repo.findCalls({ from: iso(day(i) - 7 * DAY), to: iso(day(i)), agent: agent(i) }, { limit: 50, offset: 0 }),

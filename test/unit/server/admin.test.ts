@@ -200,6 +200,11 @@ describe('admin calls and queue stats', () => {
     const paged = json<CallPage>(await t.app.inject({ method: 'GET', url: `/api/admin/calls?from=${at(0)}&to=${at(300)}&limit=1&offset=1`, headers: admin }));
     expect(paged).toMatchObject({ total: 3, limit: 1, offset: 1 });
     expect(paged.calls.map((c) => c.conversation_uuid)).toEqual(['CON-q2']);
+    const next = json<CallPage>(
+      await t.app.inject({ method: 'GET', url: `/api/admin/calls?from=${at(0)}&to=${at(300)}&limit=1&cursor=${paged.next_cursor}`, headers: admin }),
+    );
+    expect(next).toMatchObject({ total: 3, offset: 0, next_cursor: null });
+    expect(next.calls.map((c) => c.conversation_uuid)).toEqual(['CON-q1']);
 
     const answered = json<CallPage>(await t.app.inject({ method: 'GET', url: `/api/admin/calls?from=${at(0)}&outcome=answered&agent=jane`, headers: admin }));
     expect(answered.calls.map((c) => c.conversation_uuid).sort()).toEqual(['CON-q1', 'CON-q2']);

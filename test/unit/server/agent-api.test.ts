@@ -174,6 +174,22 @@ describe('my history and missed calls', () => {
     const joeMissed = json<CallPage>(await t.app.inject({ method: 'GET', url: '/api/agent/calls/missed', headers: bearer(joe) }));
     expect(joeMissed.calls.map((c) => c.conversation_uuid)).not.toContain('CON-h');
 
+    // Keyset paging: next_cursor continues after the page's last call.
+    expect(history.next_cursor).toBeNull();
+    const first = json<CallPage>(await t.app.inject({ method: 'GET', url: '/api/agent/calls?limit=1', headers: bearer(jane) }));
+    expect(first.calls.map((c) => c.conversation_uuid)).toEqual(['CON-h2']);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = json<CallPage>(
+      await t.app.inject({ method: 'GET', url: `/api/agent/calls?limit=1&cursor=${first.next_cursor}`, headers: bearer(jane) }),
+    );
+    expect(second).toMatchObject({ total: 2, next_cursor: null });
+    expect(second.calls.map((c) => c.conversation_uuid)).toEqual(['CON-h']);
+    for (const cursor of ['nope!', Buffer.from('["yesterday","CON-h"]').toString('base64url')]) {
+      const refused = await t.app.inject({ method: 'GET', url: `/api/agent/calls/missed?cursor=${cursor}`, headers: bearer(jane) });
+      expect(refused.statusCode).toBe(400);
+      expect(json<ApiErrorBody>(refused).error.field).toBe('cursor');
+    }
+
     const bad = await t.app.inject({ method: 'GET', url: '/api/agent/calls?limit=0', headers: bearer(jane) });
     expect(bad.statusCode).toBe(400);
     expect(json<ApiErrorBody>(bad).error.field).toBe('limit');

@@ -16,7 +16,10 @@ import {
   openDatabase,
   openPgStorage,
   type Database,
+  type CallRecord,
   type NewCallEvent,
+  type Page,
+  type PageRequest,
   type Storage,
 } from '../../../server/storage';
 import { callSegments, summarizeCall } from '../../../server/webhooks/call-log';
@@ -274,6 +277,122 @@ describe('call log', () => {
     expect((await storage.calls.missedCallsOfAgent('jane', { limit: 10, offset: 0 })).items.map((c) => c.conversation_uuid)).toEqual(['CON-4']);
     expect((await storage.calls.findCalls({ agent: 'jane', from: at(-1), to: at(1) }, { limit: 10, offset: 0 })).total).toBe(1);
     expect((await storage.calls.findCalls({ agent: 'joe' }, { limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('page call lists with a cursor: calls arriving between pages neither repeat a row nor skip one', async () => {
+    const storage = await freshStorage();
+    const offer = async (conversation: string, s: number, agent: string, end: 'answered' | 'timeout') => {
+      await storage.calls.recordEvent(status(conversation, `${conversation}-caller`, 'started', s));
+      const leg = { agent, direction: 'outbound', to: agent };
+      await storage.calls.recordEvent(status(conversation, `${conversation}-agent`, 'ringing', s + 1, leg));
+      await storage.calls.recordEvent(status(conversation, `${conversation}-agent`, end, s + 2, leg));
+    };
+    // Ties on the start time are ordered by conversation, descending.
+    const first = [['CON-a', 0], ['CON-b', 0], ['CON-c', 10], ['CON-d', 10], ['CON-e', 10], ['CON-f', 20], ['CON-g', 30]] as const;
+    for (const [conversation, s] of first) await offer(conversation, s, 'Jane', conversation < 'CON-d' ? 'timeout' : 'answered');
+    await offer('CON-joe', 15, 'Joe', 'answered');
+    const newestFirst = ['CON-g', 'CON-f', 'CON-e', 'CON-d', 'CON-c', 'CON-b', 'CON-a'];
+
+    type Lister = (page: PageRequest) => Promise<Page<CallRecord>>;
+    const walk = async (list: Lister, limit: number, between: () => Promise<void>) => {
+      const seen: string[] = [];
+      let page = await list({ limit, offset: 0 });
+      seen.push(...page.items.map((c) => c.conversation_uuid));
+      await between();
+      while (page.next) {
+        page = await list({ limit, offset: 0, before: page.next });
+        seen.push(...page.items.map((c) => c.conversation_uuid));
+      }
+      return { seen, total: page.total };
+    };
+
+    // New calls come in after the first page: a cursor goes on where that page stopped.
+    const history = await walk((p) => storage.calls.callsOfAgent('jane', p), 3, async () => {
+      await offer('CON-h', 40, 'Jane', 'answered');
+      await offer('CON-i', 50, 'JANE', 'timeout');
+    });
+    expect(history).toEqual({ seen: newestFirst, total: 9 });
+    // Offset paging still works (and would show CON-e again: the rows moved down).
+    expect((await storage.calls.callsOfAgent('jane', { limit: 3, offset: 3 })).items.map((c) => c.conversation_uuid)).toEqual(['CON-f', 'CON-e', 'CON-d']);
+    const lastPage = await storage.calls.callsOfAgent('jane', { limit: 9, offset: 0 });
+    expect(lastPage.next).toBeNull();
+    expect(lastPage.items).toHaveLength(9);
+
+    const missed = await walk((p) => storage.calls.missedCallsOfAgent('Jane', p), 1, () => offer('CON-j', 60, 'Jane', 'timeout'));
+    expect(missed).toEqual({ seen: ['CON-i', 'CON-c', 'CON-b', 'CON-a'], total: 5 });
+
+    const all = await walk((p) => storage.calls.findCalls({}, p), 4, () => offer('CON-k', 70, 'Joe', 'answered'));
+    expect(all.seen).toEqual(['CON-j', 'CON-i', 'CON-h', 'CON-g', 'CON-f', 'CON-joe', 'CON-e', 'CON-d', 'CON-c', 'CON-b', 'CON-a']);
+    expect(all.total).toBe(12);
+    const janes = await walk((p) => storage.calls.findCalls({ agent: 'jane', from: at(5), to: at(45) }, p), 2, () => offer('CON-l', 25, 'Jane', 'answered'));
+    // A call that arrived older than the cursor is still ahead, so it is listed (not skipped).
+    expect(janes.seen).toEqual(['CON-h', 'CON-g', 'CON-l', 'CON-f', 'CON-e', 'CON-d', 'CON-c']);
+    expect(janes.total).toBe(7);
+  });
+
+  it("keep the queue figures' daily totals with the calls: any period gives what the calls themselves give", async () => {
+    const { url } = await database();
+    const storage = await storageOn(url);
+    const db = await open(url);
+    const DAY = 86_400;
+    // Finished queued calls over three days: answered after various waits, or abandoned.
+    const calls: Array<[string, number, string, number | null]> = [
+      ['Q-1', -DAY - 600, 'Support', 5],
+      ['Q-2', -DAY + 300, 'Support', 40],
+      ['Q-3', -3600, 'sales', null],
+      ['Q-4', 0, 'Support', 15],
+      ['Q-5', 7200, 'Support', null],
+      ['Q-6', DAY - 100, 'sales', 20],
+      ['Q-7', DAY + 50, 'Support', 25],
+      ['Q-8', 2 * DAY + 10, 'Support', 3],
+    ];
+    for (const [conversation, s, queue, wait] of calls) {
+      await storage.calls.updateCallRecord(conversation, { flow: 'queue', queue, queued_at: at(s) }, at(s));
+      await storage.calls.recordEvent(status(conversation, `${conversation}-caller`, 'answered', s));
+      if (wait !== null) {
+        const leg = { agent: 'Jane', direction: 'outbound', to: 'Jane' };
+        await storage.calls.recordEvent(status(conversation, `${conversation}-agent`, 'ringing', s + 1, leg));
+        await storage.calls.recordEvent(status(conversation, `${conversation}-agent`, 'answered', s + wait, leg));
+        await storage.calls.recordEvent(status(conversation, `${conversation}-agent`, 'completed', s + wait + 60, leg));
+      }
+      await storage.calls.recordEvent(status(conversation, `${conversation}-caller`, 'completed', s + (wait ?? 30) + 60));
+    }
+    // The figures as the calls give them, read one by one.
+    const direct = async (from: string, to: string, threshold: number) =>
+      (
+        await db.query(
+          `SELECT queue, count(*) AS offered, count(*) FILTER (WHERE outcome = 'answered') AS answered,
+             count(*) FILTER (WHERE outcome IN ('abandoned', 'missed')) AS abandoned, count(*) FILTER (WHERE outcome = 'voicemail') AS voicemail,
+             count(*) FILTER (WHERE outcome = 'overflow') AS overflow, count(*) FILTER (WHERE outcome = 'timeout') AS timeout,
+             (avg(wait_s) FILTER (WHERE outcome = 'answered'))::float8 AS average_wait_s,
+             count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= $3) AS answered_within_threshold
+           FROM calls WHERE queue IS NOT NULL AND ended_at IS NOT NULL AND started_at >= $1 AND started_at < $2
+           GROUP BY queue ORDER BY queue COLLATE "C"`,
+          [from, to, threshold],
+        )
+      ).rows;
+    const midnight = Date.parse('2026-03-02T00:00:00.000Z');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const periods: Array<[string, string]> = [
+      [at(-2 * DAY), at(3 * DAY)],
+      [iso(midnight - 86_400_000), iso(midnight + 2 * 86_400_000)],
+      [iso(midnight), iso(midnight + 86_400_000)],
+      [at(-DAY), at(DAY)],
+      [at(-3600), at(3600)],
+      [at(-DAY + 301), at(DAY + 50)],
+    ];
+    const check = async () => {
+      for (const [from, to] of periods) {
+        for (const threshold of [10, 20]) expect(await storage.calls.queueStats({ from, to }, threshold)).toEqual(await direct(from, to, threshold));
+      }
+    };
+    await check();
+    expect((await storage.calls.queueStats({ from: at(-2 * DAY), to: at(3 * DAY) }, 20)).map((q) => [q.queue, q.offered])).toEqual([['Support', 6], ['sales', 2]]);
+    // A call changing queue after it ended, and a call removed, move the daily totals too.
+    await storage.calls.updateCallRecord('Q-4', { queue: 'sales' }, at(DAY));
+    await db.query("DELETE FROM calls WHERE conversation_uuid = 'Q-7'");
+    await check();
+    expect((await db.query("SELECT count(*) AS n FROM agent_calls WHERE conversation_uuid = 'Q-7'")).rows).toEqual([{ n: 0 }]);
   });
 });
 
