@@ -209,6 +209,8 @@ export interface DtmfRequest {
 /** One transaction's work on one call: its SQL connection. */
 export interface Turn {
   sql: Sql;
+  /** Call-record changes decided in this turn, merged per conversation and written once before it commits. */
+  patches?: Map<string, CallRecordPatch>;
 }
 
 /** What tells a retried delivery of a leg's status event from a new one. */
@@ -267,7 +269,9 @@ export class CallFlows implements QueueHost {
       const row = await lockCall<CallSession>(sql, callId);
       if (!row) return undefined;
       const session = row.state;
-      const result = await work({ sql }, session);
+      const turn: Turn = { sql };
+      const result = await work(turn, session);
+      await this.flushRecords(turn);
       await saveCall(sql, callId, session, session.ended);
       return result;
     };
@@ -305,18 +309,19 @@ export class CallFlows implements QueueHost {
           ncco = await this.startInbound(turn, session, settings);
           break;
         case 'ivr':
-          await this.record(sql, session.conversationUuid, { flow: 'ivr' });
+          await this.record(turn, session.conversationUuid, { flow: 'ivr' });
           ncco = ivrMenuNcco(settings, this.deps.urls.dtmf(number, 1), 1);
           break;
         case 'whisper':
           ncco = await this.startWhisper(turn, session, settings);
           break;
         case 'queue':
-          await this.record(sql, session.conversationUuid, { flow: 'queue' });
+          await this.record(turn, session.conversationUuid, { flow: 'queue' });
           ncco = await this.queueManager.join(turn, session, settings.queue);
           break;
       }
       session.firstNcco = ncco;
+      await this.flushRecords(turn);
       await saveCall(sql, uuid, session, session.ended);
       return ncco;
     });
@@ -364,7 +369,7 @@ export class CallFlows implements QueueHost {
   }
 
   private async startInbound(turn: Turn, session: CallSession, settings: InboundSettings): Promise<Ncco> {
-    await this.record(turn.sql, session.conversationUuid, { flow: 'inbound' });
+    await this.record(turn, session.conversationUuid, { flow: 'inbound' });
     const agent = await this.pickAgent(turn, session);
     if (!agent) {
       session.fallbackUsed = true;
@@ -375,7 +380,7 @@ export class CallFlows implements QueueHost {
   }
 
   private async startWhisper(turn: Turn, session: CallSession, settings: WhisperSettings): Promise<Ncco> {
-    await this.record(turn.sql, session.conversationUuid, { flow: 'whisper', topic: settings.topic });
+    await this.record(turn, session.conversationUuid, { flow: 'whisper', topic: settings.topic });
     session.waitUntil = this.now() + settings.max_wait_s * 1000;
     await this.deps.jobs.add(turn.sql, TASK.whisperWait, { call: session.uuid }, { runAt: new Date(session.waitUntil), jobKey: `whisper-wait:${session.uuid}` });
     // Call the agent once the caller has their NCCO (the job runs after this answer commits).
@@ -415,6 +420,7 @@ export class CallFlows implements QueueHost {
           ncco = await this.route(turn, session, choice.target, 'no-choice');
           break;
       }
+      await this.flushRecords(turn);
       await saveCall(sql, uuid, session, session.ended);
       return ncco;
     });
@@ -533,7 +539,7 @@ export class CallFlows implements QueueHost {
     attempt.answered = true;
     await this.release(turn, session, attempt);
     await this.clearWait(turn, session);
-    await this.record(turn.sql, session.conversationUuid, { agent: attempt.agent ?? attempt.phone });
+    await this.record(turn, session.conversationUuid, { agent: attempt.agent ?? attempt.phone });
     if (session.queue) await this.queueManager.answered(turn, session);
     this.deps.log.info({ call: session.uuid, agent: attempt.agent, flow: session.flow }, 'agent answered');
   }
@@ -545,7 +551,7 @@ export class CallFlows implements QueueHost {
     this.deps.log.info({ call: session.uuid, agent: attempt.agent, status }, 'agent did not take the call');
     if (session.ended) return;
     // The agent who declined stays on record until someone answers.
-    if (attempt.agent) await this.record(turn.sql, session.conversationUuid, { agent: attempt.agent });
+    if (attempt.agent) await this.record(turn, session.conversationUuid, { agent: attempt.agent });
     if (session.queue) {
       await this.queueManager.offerFailed(turn, session, attempt.agent);
       return;
@@ -657,9 +663,9 @@ export class CallFlows implements QueueHost {
    */
   async route(turn: Turn, session: CallSession, target: RouteTarget, outcome: string | null): Promise<Ncco> {
     session.redirects += 1;
-    if (outcome) await this.record(turn.sql, session.conversationUuid, { flow_outcome: outcome });
+    if (outcome) await this.record(turn, session.conversationUuid, { flow_outcome: outcome });
     if (session.redirects > MAX_REDIRECTS) {
-      await this.record(turn.sql, session.conversationUuid, { flow_outcome: 'redirect-limit' });
+      await this.record(turn, session.conversationUuid, { flow_outcome: 'redirect-limit' });
       return goodbyeNcco();
     }
     switch (target.type) {
@@ -680,7 +686,7 @@ export class CallFlows implements QueueHost {
         return connectAgentNcco({ agent: target.agent, greeting: ivrConnectGreeting(target.agent), ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
       }
       case 'queue':
-        await this.record(turn.sql, session.conversationUuid, { flow_outcome: outcome ?? 'queued' });
+        await this.record(turn, session.conversationUuid, { flow_outcome: outcome ?? 'queued' });
         return this.queueManager.join(turn, session, target.queue);
       case 'phone':
         session.attempt = null;
@@ -771,14 +777,28 @@ export class CallFlows implements QueueHost {
   }
 
   /**
-   * Note something on the call's record, in the same transaction as the decision (given the
-   * pool, in a transaction of its own).
+   * Note something on the call's record. Within a turn the changes are merged and written
+   * once, in the same transaction as the decision ({@link flushRecords}); given the pool, at once.
    */
-  private async record(sql: Sql, conversationUuid: string | null | undefined, patch: CallRecordPatch): Promise<void> {
+  private async record(target: Turn | Database, conversationUuid: string | null | undefined, patch: CallRecordPatch): Promise<void> {
     if (!conversationUuid) return;
-    if (sql === this.deps.db) await this.deps.calls.updateCallRecord(conversationUuid, patch, new Date(this.now()).toISOString());
-    else await this.deps.calls.updateCallRecord(conversationUuid, patch, new Date(this.now()).toISOString(), sql);
+    if ('pool' in target) {
+      await this.deps.calls.updateCallRecord(conversationUuid, patch, new Date(this.now()).toISOString());
+      return;
+    }
+    target.patches ??= new Map();
+    target.patches.set(conversationUuid, { ...target.patches.get(conversationUuid), ...patch });
   }
+
+  /** Write a turn's call-record changes (one update per conversation) before its transaction commits. */
+  private async flushRecords(turn: Turn): Promise<void> {
+    const patches = turn.patches;
+    if (!patches) return;
+    turn.patches = undefined;
+    const at = new Date(this.now()).toISOString();
+    for (const [conversationUuid, patch] of patches) await this.deps.calls.updateCallRecord(conversationUuid, patch, at, turn.sql);
+  }
+
 
   // ── jobs ──────────────────────────────────────────────────────────────────────
 
@@ -855,12 +875,12 @@ export class CallFlows implements QueueHost {
     session.mode = 'dial';
     session.hold = hold;
     session.ringTimeoutS = this.deps.queues.get(queue)?.settings.ring_timeout_s ?? session.ringTimeoutS;
-    await this.record(turn.sql, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
+    await this.record(turn, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
   }
 
   /** {@inheritDoc QueueHost.noteTurnedAway} */
   async noteTurnedAway(turn: Turn, session: CallSession, queue: string): Promise<void> {
-    await this.record(turn.sql, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
+    await this.record(turn, session.conversationUuid, { queue, queued_at: new Date(this.now()).toISOString() });
   }
 
   /** {@inheritDoc QueueHost.holdMusicUrl} */
@@ -936,7 +956,7 @@ export class CallFlows implements QueueHost {
         session.tried = [agent.toLowerCase()];
         session.attempts = 0;
         session.attempt = null;
-        await this.record(turn.sql, session.conversationUuid, { flow_outcome: 'transferred' });
+        await this.record(turn, session.conversationUuid, { flow_outcome: 'transferred' });
         this.begin(session, { agent: target.agent, phone: null, mode: 'connect' });
         ncco = connectAgentNcco({ agent: target.agent, greeting: 'Please hold while we transfer your call.', ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
       } else if (target.type === 'queue') {

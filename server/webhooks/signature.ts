@@ -149,7 +149,10 @@ export function checkVonageSignature(request: FastifyRequest, key: KeyObject, no
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw unsigned('The webhook signature carries no issue time (iat)');
   if (nowS - iat > MAX_TOKEN_AGE_S) throw unsigned('The webhook signature is too old');
   if (iat - nowS > MAX_CLOCK_SKEW_S) throw unsigned('The webhook signature was issued in the future');
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw unsigned('The webhook signature carries no token id (jti)');
+  // Printable characters only (Vonage sends a UUID): a control character is no token id we store.
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH || /[\u0000-\u001f\u007f]/.test(jti)) {
+    throw unsigned('The webhook signature carries no token id (jti)');
+  }
   return { jti, iat, expiresAt: new Date((iat + MAX_TOKEN_AGE_S) * 1000).toISOString() };
 }
 

@@ -195,6 +195,8 @@ export interface FlowRig {
   contexts: CallContexts;
   /** Every call-record patch, in the order the record jobs applied them (across restarts). */
   records: Array<{ conversation: string; patch: Record<string, unknown> }>;
+  /** What the flows noted on a call's record so far: its patches merged in order (a turn writes its changes as one). */
+  recordOf(conversation: string): Record<string, unknown>;
   /** Feed a leg status event (its timestamp, unless given, is unique: not a retried delivery). */
   event(event: Partial<FlowEvent> & { uuid: string; status: string }): Promise<void>;
   /** The context an agent's app is given for a leg. */
@@ -309,6 +311,7 @@ export async function flowRig(config: { numbers?: Record<string, NumberSettingsI
     queues: current.queues,
     contexts: new CallContexts(db),
     records,
+    recordOf: (conversation) => Object.assign({}, ...records.filter((r) => r.conversation === conversation).map((r) => r.patch)) as Record<string, unknown>,
     event: (event) => rig.flows.handleEvent({ conversation_uuid: null, from: null, to: null, timestamp: uniqueTimestamp(), ...event }),
     context: (leg, agent) => rig.contexts.get(leg, agent),
     session: (uuid) => rig.flows.session(uuid),

@@ -36,7 +36,7 @@ describe('inbound flow at run time', () => {
     expect(ncco[1]).toMatchObject({ action: 'connect', endpoint: [{ type: 'app', user: 'Joe' }] });
     expect(rig.presence.reservedFor('Joe')).toBe('caller-1');
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow: 'inbound' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow: 'inbound' });
   });
 
   it('treats a number with no flow as inbound', async () => {
@@ -67,7 +67,7 @@ describe('inbound flow at run time', () => {
     await rig.settle();
     expect(rig.voice.transfers).toHaveLength(2);
     expect(rig.voice.transfers[1]?.ncco[1]).toMatchObject({ action: 'record', eventUrl: [`${PUBLIC_URL}/webhooks/recording?call=caller-1`] });
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'no-answer' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'no-answer' });
     expect(rig.presence.reservedFor('Jane')).toBeNull();
   });
 
@@ -107,7 +107,7 @@ describe('inbound flow at run time', () => {
     expect(hasRecord(ncco)).toBe(true);
     expect(rig.presence.reservedFor('Jane')).toBeNull();
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'no-agents' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'no-agents' });
   });
 
   it('does not ring a default agent who is offline or unknown to presence', async () => {
@@ -131,7 +131,7 @@ describe('inbound flow at run time', () => {
     const ncco = await rig.flows.answer(inbound('14155550199'));
     expect(ncco[1]).toMatchObject({ action: 'record' });
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'no-agents' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'no-agents' });
   });
 
   it('hangs up the caller when the agent ends an answered call (the music must not follow)', async () => {
@@ -139,7 +139,7 @@ describe('inbound flow at run time', () => {
     await rig.flows.answer(inbound('14155550199'));
     await rig.event({ uuid: 'app-1', conversation_uuid: 'CON-1', status: 'answered', to: 'Jane' });
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { agent: 'Jane' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ agent: 'Jane' });
     expect(rig.presence.reservedFor('Jane')).toBeNull();
     await rig.event({ uuid: 'app-1', conversation_uuid: 'CON-1', status: 'completed', to: 'Jane' });
     await rig.settle();
@@ -248,7 +248,7 @@ describe('inbound flow at run time', () => {
     await rig.event({ uuid: 'app-2', conversation_uuid: 'CON-1', status: 'completed', to: 'Joe' });
     await rig.settle();
     expect(rig.voice.hangups).toEqual(['caller-1']);
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { agent: 'Joe' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ agent: 'Joe' });
   });
 });
 
@@ -261,7 +261,7 @@ describe('outbound and custom flows at run time', () => {
     const ncco = await rig.flows.answer({ from_user: 'Jane', to: '14155550100', uuid: 'leg-o', conversation_uuid: 'CON-O' });
     expect(ncco[1]).toEqual({ action: 'connect', timeout: 20, from: '14155550199', endpoint: [{ type: 'phone', number: '14155550100' }] });
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-O', patch: { flow: 'outbound', agent: 'Jane' } });
+    expect(rig.recordOf('CON-O')).toMatchObject({ flow: 'outbound', agent: 'Jane' });
   });
 
   it('speaks an error for an invalid number instead of failing', async () => {
@@ -272,7 +272,7 @@ describe('outbound and custom flows at run time', () => {
   it('returns a custom NCCO as saved', async () => {
     expect(await rig.flows.answer(inbound('14155550111'))).toEqual([{ action: 'talk', text: 'Closed today.' }]);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow: 'custom' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow: 'custom' });
   });
 });
 
@@ -311,7 +311,7 @@ describe('IVR flow at run time', () => {
     expect(ncco.some((a) => a.action === 'connect')).toBe(false);
     expect(hasRecord(ncco)).toBe(true);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'agent-unavailable' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'agent-unavailable' });
   });
 
   it('sends the caller to the fallback when the chosen agent rings for another caller', async () => {
@@ -321,7 +321,7 @@ describe('IVR flow at run time', () => {
     expect((await rig.flows.dtmf({ number: '14155550189', attempt: 1, uuid: 'caller-1', digits: '1' }))[1]).toMatchObject({ endpoint: [{ type: 'app', user: 'Jane' }] });
     expect(hasRecord(await rig.flows.dtmf({ number: '14155550189', attempt: 1, uuid: 'caller-2', digits: '1' }))).toBe(true);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-2', patch: { flow_outcome: 'agent-unavailable' } });
+    expect(rig.recordOf('CON-2')).toMatchObject({ flow_outcome: 'agent-unavailable' });
   });
 
   it('repeats the menu once, then sends the caller to the fallback queue', async () => {
@@ -332,7 +332,7 @@ describe('IVR flow at run time', () => {
     const fallback = await rig.flows.dtmf({ number: '14155550188', attempt: 2, uuid: 'caller-1' });
     expect(fallback.at(-1)).toMatchObject({ action: 'conversation', name: 'queue-caller-1', startOnEnter: false });
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'no-choice' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'no-choice' });
   });
 
   it('offers the next available agent when the chosen one declines', async () => {
@@ -365,7 +365,7 @@ describe('call whisper at run time', () => {
     const ncco = await rig.flows.answer(inbound('14155550177'));
     expect(ncco[1]).toMatchObject({ action: 'conversation', name: 'whisper-caller-1', startOnEnter: false, musicOnHoldUrl: [MUSIC] });
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow: 'whisper', topic: 'the summer offer' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow: 'whisper', topic: 'the summer offer' });
     const call = rig.voice.created[0]!;
     expect(call.to).toEqual([{ type: 'app', user: 'Jane' }]);
     expect(call.from).toEqual({ type: 'phone', number: CALLER });
@@ -384,7 +384,7 @@ describe('call whisper at run time', () => {
       { action: 'conversation', name: 'whisper-caller-1', startOnEnter: true, endOnExit: true },
     ]);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { agent: 'Jane' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ agent: 'Jane' });
     // Answered: the wait is over, and no timer takes the caller away from Jane.
     await rig.advance(60_000);
     expect(rig.voice.transfers).toEqual([]);
@@ -426,7 +426,7 @@ describe('call whisper at run time', () => {
     await rig.advance(1_000);
     expect(rig.voice.transfers).toHaveLength(1);
     expect(hasRecord(rig.voice.transfers[0]?.ncco)).toBe(true);
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'timeout' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'timeout' });
   });
 
   it('changes nothing when a whisper-wait job runs after the call moved on', async () => {
@@ -607,7 +607,7 @@ describe('queues at run time', () => {
     rig.presence.set('Jane', 'away');
     expect(await rig.flows.answer(inbound('14155550155'))).toEqual([{ action: 'talk', text: 'Nobody is here.' }]);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'no-agents' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'no-agents' });
   });
 
   it("counts only the queue's own agents as serving", async () => {
@@ -625,7 +625,7 @@ describe('queues at run time', () => {
       { action: 'conversation', name: 'queue-c1', startOnEnter: false, musicOnHoldUrl: [MUSIC], endOnExit: true },
     ]);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { queue: 'support', queued_at: '2026-03-02T09:00:00.000Z' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ queue: 'support', queued_at: '2026-03-02T09:00:00.000Z' });
     await rig.advance(1000);
     const second = await rig.flows.answer(inbound('14155550155', 'c2', 'CON-2'));
     expect(second[1]).toEqual({ action: 'talk', text: 'You are number 2 in line.' });
@@ -652,7 +652,7 @@ describe('queues at run time', () => {
       { action: 'conversation', name: 'queue-c1', startOnEnter: true, endOnExit: true },
     ]);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { agent: 'Ann' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ agent: 'Ann' });
     expect((await support()).waiting.map((w) => w.call_uuid)).toEqual(['c2']);
   });
 
@@ -686,7 +686,7 @@ describe('queues at run time', () => {
     expect(third[0]).toEqual({ action: 'talk', text: 'All lines are busy.' });
     expect(third.at(-1)).toMatchObject({ name: 'queue-c3' });
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-3', patch: { flow_outcome: 'overflow' } });
+    expect(rig.recordOf('CON-3')).toMatchObject({ flow_outcome: 'overflow' });
     expect((await rig.flows.queues.snapshot()).find((q) => q.name === 'overflow')?.waiting.map((w) => w.call_uuid)).toEqual(['c3']);
   });
 
@@ -703,7 +703,7 @@ describe('queues at run time', () => {
     expect(rig.voice.hangups).toEqual(['agent-leg-1']);
     expect(rig.voice.transfers[0]).toMatchObject({ uuid: 'c1' });
     expect(rig.voice.transfers[0]?.ncco[1]).toMatchObject({ action: 'record' });
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'timeout' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'timeout' });
     expect((await support()).waiting).toEqual([]);
     expect(rig.presence.reservedFor('Joe')).toBeNull();
   });
@@ -770,7 +770,7 @@ describe('queues at run time', () => {
     await rig.advance(10_000);
     expect(rig.voice.transfers).toHaveLength(1);
     expect(hasRecord(rig.voice.transfers[0]?.ncco)).toBe(true);
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'agent-unavailable' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'agent-unavailable' });
   });
 
   it('ends a call that bounces between queues too often', async () => {
@@ -783,7 +783,7 @@ describe('queues at run time', () => {
     });
     expect(ncco).toEqual([{ action: 'talk', text: expect.stringContaining('Goodbye') }]);
     await rig.settle();
-    expect(rig.records).toContainEqual({ conversation: 'CON-1', patch: { flow_outcome: 'redirect-limit' } });
+    expect(rig.recordOf('CON-1')).toMatchObject({ flow_outcome: 'redirect-limit' });
   });
 
   it('lets a restarted backend go on offering a queued caller', async () => {
