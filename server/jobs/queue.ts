@@ -12,8 +12,21 @@
  * Handlers must be safe to run twice (a process can die between doing the work and marking
  * the job done): they re-read the state they act on and do nothing when it has moved on.
  */
-import { run, runMigrations, type Runner, type Task, Logger } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import { run, runMigrations, type Runner, type Task, type WorkerEvents, Logger } from 'graphile-worker';
 import type { Database, Sql } from '../db/database';
+
+/**
+ * Advisory-lock class of the worker pools' liveness locks: each instance holds
+ * `(POOL_LOCK_CLASS, hashtext(its pool id))` on a connection of its own while it runs, so
+ * PostgreSQL drops it the moment the instance dies, and a lock anyone can take again means
+ * the pool that locked a job is gone.
+ */
+const POOL_LOCK_CLASS = 0x53574a51;
+
+/** A job locked this long was taken by an instance that died, whatever its liveness lock says (ours take seconds). */
+const ABANDONED_JOB_S = 300;
 
 /** What a handler is given besides its payload. */
 export interface JobHelpers {
@@ -74,6 +87,8 @@ function quietLogger(log?: JobLog): Logger {
 export class JobQueue {
   private readonly handlers = new Map<string, JobHandler>();
   private runner: Runner | null = null;
+  /** The connection holding this instance's liveness lock while the runner runs. */
+  private liveness: pg.PoolClient | null = null;
 
   constructor(
     private readonly db: Database,
@@ -111,15 +126,23 @@ export class JobQueue {
   }
 
   /**
-   * Hand back jobs locked longer than `olderThanS`: their instance died while running them
-   * (graphile-worker would wait 4 hours). Our jobs take seconds and are safe to run twice.
-   * Reads graphile-worker's job table directly; `force_unlock_workers` is its own function.
+   * Hand back jobs whose instance died while running them (graphile-worker would wait 4
+   * hours): those of a worker pool whose liveness lock is free (its instance is gone), and any
+   * locked longer than `olderThanS` (an instance older than the lock, or a database
+   * connection lost without the process). A job in a named queue also holds the queue: until
+   * it is handed back, nothing else in that queue runs. Our jobs take seconds and are safe to
+   * run twice. Reads graphile-worker's tables directly; `force_unlock_workers` is its own function.
    */
   async releaseAbandoned(sql: Sql, olderThanS: number): Promise<number> {
+    // The try-lock is a transaction lock: released when the statement's transaction ends.
     const { rows } = await sql.query<{ workers: string[] | null }>(
-      `SELECT array_agg(DISTINCT locked_by) AS workers FROM graphile_worker._private_jobs
-        WHERE locked_at IS NOT NULL AND locked_at < now() - make_interval(secs => $1)`,
-      [olderThanS],
+      `SELECT array_agg(DISTINCT locked_by) AS workers FROM (
+         SELECT locked_by, locked_at FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL
+         UNION ALL
+         SELECT locked_by, locked_at FROM graphile_worker._private_job_queues WHERE locked_by IS NOT NULL
+       ) locked
+       WHERE locked_at < now() - make_interval(secs => $1) OR pg_try_advisory_xact_lock($2, hashtext(locked_by))`,
+      [olderThanS, POOL_LOCK_CLASS],
     );
     const workers = rows[0]?.workers ?? [];
     if (workers.length > 0) await sql.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [workers]);
@@ -142,14 +165,40 @@ export class JobQueue {
         }
       };
     }
-    this.runner = await run({
-      pgPool: this.db.pool,
-      taskList,
-      concurrency: this.options.concurrency ?? 8,
-      pollInterval: this.options.pollIntervalMs ?? 1000,
-      noHandleSignals: true,
-      logger: quietLogger(this.options.log),
+    // This instance's liveness lock (see POOL_LOCK_CLASS), held by a connection of its own.
+    const liveness = await this.db.pool.connect();
+    liveness.on('error', (error) => this.options.log.warn({ err: error }, 'job queue: the liveness connection failed'));
+    let locked: Promise<unknown> | null = null;
+    const events = new EventEmitter() as WorkerEvents;
+    events.on('pool:create', ({ workerPool }) => {
+      // Sent as the pool is created, as its workers start looking for jobs (an instance that
+      // hands back a job in between only makes it run twice, which every handler allows).
+      locked ??= liveness.query('SELECT pg_advisory_lock($1, hashtext($2))', [POOL_LOCK_CLASS, workerPool.id]);
+      // Awaited below; until then a failure is not unhandled.
+      locked.catch(() => undefined);
     });
+    try {
+      this.runner = await run({
+        pgPool: this.db.pool,
+        taskList,
+        concurrency: this.options.concurrency ?? 8,
+        pollInterval: this.options.pollIntervalMs ?? 1000,
+        noHandleSignals: true,
+        logger: quietLogger(this.options.log),
+        events,
+      });
+      if (locked === null) throw new Error('graphile-worker started no worker pool');
+      await locked;
+    } catch (error) {
+      await this.runner?.stop().catch(() => undefined);
+      this.runner = null;
+      liveness.release(true);
+      throw error;
+    }
+    this.liveness = liveness;
+    // A killed instance's jobs (and the named queues they hold) are handed back at once.
+    const released = await this.releaseAbandoned(this.db, ABANDONED_JOB_S);
+    if (released > 0) this.options.log.warn({ workers: released }, 'released jobs that a stopped instance had taken');
   }
 
   /** Stop taking jobs and wait for running ones to finish. */
@@ -157,5 +206,8 @@ export class JobQueue {
     const runner = this.runner;
     this.runner = null;
     if (runner) await runner.stop();
+    // Closing the connection drops the liveness lock.
+    this.liveness?.release(true);
+    this.liveness = null;
   }
 }
