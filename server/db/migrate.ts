@@ -3,7 +3,7 @@
  * backend instances can start at once: the first applies what is missing, the others wait
  * for it and find nothing left to do.
  */
-import type { Database } from './database';
+import type pg from 'pg';
 
 /** One schema change. Shipped migrations never change; add a new one instead. */
 export interface Migration {
@@ -17,8 +17,8 @@ export interface Migration {
 const MIGRATION_LOCK = 7_365_100_901;
 
 /** Versions recorded in `schema_migrations`, ascending. */
-export async function appliedMigrations(db: Pick<Database, 'query'>): Promise<number[]> {
-  const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+export async function appliedMigrations(db: { query(text: string): Promise<{ rows: Array<Record<string, unknown>> }> }): Promise<number[]> {
+  const { rows } = await db.query('SELECT version FROM schema_migrations ORDER BY version');
   return rows.map((r) => Number(r.version));
 }
 
@@ -26,7 +26,7 @@ export async function appliedMigrations(db: Pick<Database, 'query'>): Promise<nu
  * Apply pending migrations, each in its own transaction. Throws when the database was
  * written by a newer backend (it has versions this one does not know).
  */
-export async function migrate(db: Database, migrations: readonly Migration[]): Promise<void> {
+export async function migrate(db: { pool: pg.Pool }, migrations: readonly Migration[]): Promise<void> {
   const client = await db.pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

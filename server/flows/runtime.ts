@@ -25,12 +25,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../common/call-context';
+import type { Attempt, CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
 import { legEventRule } from '../calls/rules';
 import { bindLeg, callOfLeg, callsRinging, firstDelivery, insertCall, lockCall, saveCall } from '../calls/store';
 import type { Database, Sql } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
 import type { NumberDirectory } from '../numbers/directory';
-import { numberSettings, type InboundSettings, type NumberFlowName, type NumberSettings, type WhisperSettings } from '../numbers/schema';
+import { numberSettings, type InboundSettings, type NumberSettings, type WhisperSettings } from '../numbers/schema';
 import type { QueueDirectory } from '../queues/directory';
 import { QueueManager, type QueueHost } from '../queues/manager';
 import type { CallRecordPatch } from '../storage/types';
@@ -50,19 +51,6 @@ export const MAX_REDIRECTS = 5;
 /** Said when the number called has a flow the backend no longer knows how to run. */
 const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
 
-/** What the flows need of agent presence (`server/agents/presence.ts`). */
-export interface PresenceView {
-  /** Reserve the longest-idle available agent (or `prefer`) for this call, inside `sql`'s transaction. */
-  reserveNext(sql: Sql, request: { callId: string; exclude: string[]; members: string[]; prefer?: string | undefined }): Promise<string | null>;
-  /** Reserve this agent for this call if they are available and not reserved. */
-  reserveAgent(sql: Sql, name: string, callId: string): Promise<boolean>;
-  /** Free an agent reserved for this call. */
-  release(sql: Sql, name: string, callId: string): Promise<unknown>;
-  /** Every agent's status (this instance's copy, kept current by every instance's changes). */
-  list(): ReadonlyArray<{ name: string; status: string; idleSince: string | null }>;
-  /** Called on every change made by any instance; returns the unsubscribe function. */
-  onChange(listener: () => void): () => void;
-}
 
 /** The Voice API calls the flows make (hold needs the optional ones; a port without them refuses hold). */
 export type VoicePort = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup' | 'talk'> & Partial<Pick<VoiceApi, 'setMuted' | 'stream' | 'stopStream'>>;
@@ -109,12 +97,6 @@ export interface FlowEvent {
   timestamp?: string | null;
 }
 
-/** Where the flows log; a pino logger fits. */
-export interface FlowLog {
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-  error(object: object, message: string): void;
-}
 
 /** Everything {@link CallFlows} works with. */
 export interface FlowDeps {
@@ -132,59 +114,7 @@ export interface FlowDeps {
   now?: () => number;
 }
 
-/** One try at putting a caller through to an agent (or an outside phone). */
-export interface Attempt {
-  /** Tells a job about this attempt from a later one. */
-  id: string;
-  agent: string | null;
-  phone: string | null;
-  mode: 'connect' | 'dial';
-  /** The agent's leg, once known. */
-  legUuid: string | null;
-  answered: boolean;
-}
 
-/** A call the flows are putting through, keyed by the caller's leg; stored as JSON. */
-export interface CallSession {
-  uuid: string;
-  /** When the flows first saw it (ms). */
-  startedAt: number;
-  conversationUuid: string | null;
-  /** The number called (E.164 digits). */
-  number: string;
-  caller: string | null;
-  flow: NumberFlowName;
-  label: string | null;
-  topic: string | null;
-  /** The queue the caller waits in now. */
-  queue: string | null;
-  /** How agents are reached now. */
-  mode: 'connect' | 'dial';
-  /** Where the caller waits in dial mode. */
-  hold: HoldSpot;
-  ringTimeoutS: number;
-  maxAttempts: number;
-  /** Agents offered the call so far (lower case). */
-  tried: string[];
-  attempts: number;
-  attempt: Attempt | null;
-  fallback: RouteTarget;
-  fallbackUsed: boolean;
-  redirects: number;
-  /** The number's default agent (inbound): offered the call first whenever available. */
-  defaultAgent: string | null;
-  /** Whisper: the agent or phone to call first. */
-  fixed: { type: 'agent'; agent: string } | { type: 'phone'; number: string } | null;
-  /** Whisper: waiting for an agent to become available, until this time (ms). */
-  waitUntil: number | null;
-  ended: boolean;
-  /** The first answer's NCCO, returned again should the platform retry the answer_url. */
-  firstNcco: Ncco | null;
-  /** While the agent holds the caller: since when (ms). Absent in calls stored before hold existed. */
-  heldSince?: number | null;
-  /** Seconds the caller spent on hold, finished holds only. */
-  holdS?: number;
-}
 
 /** What the agent-leg answer_url receives. */
 export interface AgentAnswerRequest {
@@ -206,17 +136,13 @@ export interface DtmfRequest {
   digits?: string | undefined;
 }
 
-/** One transaction's work on one call: its SQL connection. */
-export interface Turn {
-  sql: Sql;
-  /** Call-record changes decided in this turn, merged per conversation and written once before it commits. */
-  patches?: Map<string, CallRecordPatch>;
-}
 
 /** What tells a retried delivery of a leg's status event from a new one. */
 export function eventKey(event: { uuid: string | null; status: string | null; timestamp?: string | null | undefined }): string {
   return `${event.uuid ?? ''}:${event.status ?? ''}:${event.timestamp ?? ''}`;
 }
+
+export type { Attempt, CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
 
 /** Job tasks of the flows. */
 const TASK = {

@@ -15,7 +15,7 @@ import type { Database, Sql } from '../db/database';
 import { holdConversationName, type HoldSpot } from '../flows/actions';
 import type { Ncco } from '../flows/ncco';
 import { positionText, queueCallerNcco } from '../flows/queue';
-import type { CallSession, FlowLog, PresenceView, Turn } from '../flows/runtime';
+import type { CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
 import type { RouteTarget } from '../flows/targets';
 import type { JobQueue } from '../jobs/queue';
 import type { QueueDirectory } from './directory';
