@@ -17,10 +17,10 @@
  * caller at a time across all instances, and stays "available" for everyone to see meanwhile.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { DEFAULT_RESERVATION_TTL_S } from '../config';
 import type { Database, Sql } from '../db/database';
-import { installJobSchema, type JobQueue } from '../jobs/queue';
+import { listen, type Listener } from '../db/listen';
+import type { JobQueue } from '../jobs/queue';
 import type { AgentRecord } from '../storage/types';
 import {
   applyPresenceEvent,
@@ -119,7 +119,6 @@ const SWEEP_KEY = 'presence:sweep';
 const ENDED_LEG_KEPT_S = 3_600;
 /** A leg not heard of for this long is over whatever the call log says (twice Vonage's 2 h limit). */
 const LIVE_LEG_FORGET_S = 4 * 3_600;
-const MAX_RECONNECT_MS = 10_000;
 
 /** The agent's row and name, as read from the database. */
 interface PresenceRow {
@@ -226,9 +225,7 @@ export class PresenceService {
   private readonly open = new Map<string, () => Promise<void>>();
   /** Releases under way, which {@link close} waits for. */
   private readonly releasing = new Set<Promise<void>>();
-  private listener: pg.Client | null = null;
-  private reconnectDelay: number;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private listener: Listener | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly pendingReads = new Set<string>();
   private reading: Promise<void> | null = null;
@@ -246,7 +243,6 @@ export class PresenceService {
     this.connectionTimeoutS = (options.connectionTimeoutMs ?? 45_000) / 1000;
     this.sweepMs = options.sweepMs ?? 15_000;
     this.reconnectMs = options.reconnectMs ?? 250;
-    this.reconnectDelay = this.reconnectMs;
     this.log = options.log;
     this.instanceId = options.instanceId ?? randomUUID();
     this.jobs.register(TASK_WRAP_UP, (payload) => this.timerFired(payload, 'wrap-up'));
@@ -263,11 +259,16 @@ export class PresenceService {
     if (this.started) return;
     this.started = true;
     // The timers are graphile-worker jobs: its schema must exist before the first is added.
-    await installJobSchema(this.db);
+    await this.jobs.installSchema();
     await this.db.query(ENSURE_ROWS, [null, this.nowIso()]);
-    // Listen before loading, so no change falls between the two.
-    await this.connectListener();
-    await this.reload(false);
+    // Listen before loading, so no change falls between the two; after a lost connection,
+    // notifications may have been missed: read everything again.
+    this.listener = await listen(
+      this.db.url,
+      'presence',
+      { onNotify: (agentId) => agentId && this.queueRead(agentId), onConnect: (first) => this.reload(!first) },
+      { log: { warn: (o, m) => this.log?.warn?.(o, m), info: (o, m) => this.log?.info(o, m) }, applicationName: `switchboard-presence-${this.instanceId}`, reconnectMs: this.reconnectMs },
+    );
     this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
     await this.jobs.add(this.db, TASK_SWEEP, {}, { jobKey: SWEEP_KEY, runAt: new Date(Date.now() + this.sweepMs) });
@@ -281,18 +282,17 @@ export class PresenceService {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    clearTimeout(this.reconnectTimer);
     await Promise.all([...this.open.values()].map((release) => release()));
     await Promise.all([...this.releasing]);
     await this.reading;
     const listener = this.listener;
     this.listener = null;
-    await listener?.end().catch(() => undefined);
+    await listener?.close();
   }
 
   /** Whether this instance's listener is connected (for health and tests). */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener?.listening ?? false;
   }
 
   // ── reads (this instance's cache) ─────────────────────────────────────────────
@@ -710,65 +710,6 @@ export class PresenceService {
   }
 
   // ── the listener and the cache ───────────────────────────────────────────────
-
-  private async connectListener(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.db.url, application_name: `switchboard-presence-${this.instanceId}`.slice(0, 63) });
-    client.on('notification', (message) => {
-      if (message.channel === 'presence' && message.payload) this.queueRead(message.payload);
-    });
-    client.on('error', (error) => this.listenerLost(client, error));
-    client.on('end', () => this.listenerLost(client));
-    try {
-      await client.connect();
-      await client.query('LISTEN presence');
-    } catch (error) {
-      client.removeAllListeners('end');
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.listener = client;
-  }
-
-  private listenerLost(client: pg.Client, error?: Error): void {
-    if (this.listener !== client) return;
-    this.listener = null;
-    client.on('error', () => undefined);
-    void client.end().catch(() => undefined);
-    if (this.closed) return;
-    this.log?.warn?.({ err: error }, 'presence listener lost its connection; reconnecting');
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
-    this.reconnectTimer = setTimeout(() => {
-      void (async () => {
-        if (this.closed) return;
-        try {
-          await this.connectListener();
-          // Notifications sent while we were away are lost: read everything again.
-          await this.reload();
-          this.reconnectDelay = this.reconnectMs;
-          this.log?.info({}, 'presence listener reconnected');
-        } catch (error) {
-          // Listening without having read everything would miss what changed meanwhile: start over.
-          const half = this.listener;
-          this.listener = null;
-          await half?.end().catch(() => undefined);
-          if (this.closed) return;
-          this.log?.warn?.({ err: error }, 'presence listener could not reconnect');
-          this.scheduleReconnect();
-        }
-      })();
-    }, delay);
-    this.reconnectTimer.unref();
-  }
 
   /** Read a notified agent's row; notifications arriving meanwhile are read together. */
   private queueRead(agentId: string): void {

@@ -18,6 +18,12 @@ export async function lockCall<T>(sql: Sql, id: string): Promise<{ state: T; end
   return rows[0] ?? null;
 }
 
+/** A call's state as committed, without a lock (a job deciding whether to act, a lookup). */
+export async function readCall<T>(sql: Sql, id: string): Promise<T | undefined> {
+  const { rows } = await sql.query<{ state: T }>('SELECT state FROM flow_calls WHERE id = $1', [id]);
+  return rows[0]?.state;
+}
+
 /** Create a call; false when it exists already (a retried answer webhook). */
 export async function insertCall(sql: Sql, id: string, conversationUuid: string | null, state: unknown): Promise<boolean> {
   const { rowCount } = await sql.query(

@@ -57,7 +57,8 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
         }
       });
   };
-  const configListener = listen(ctx.db.url, 'config', reload, app.log);
+  // Loaded just above; after a lost connection a change may have been missed, so reload then.
+  const configListener = await listen(ctx.db.url, 'config', { onNotify: reload, onConnect: (first) => (first ? undefined : reload()) }, { log: app.log });
   app.addHook('onClose', async () => configListener.close());
   const voice = new VoiceApi({ baseUrl: ctx.config.sdk.apiUrl, applicationId: ctx.config.applicationId, privateKey: ctx.privateKey });
   const contexts = new CallContexts(ctx.db);
@@ -76,9 +77,9 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
     log: app.log,
     now: () => ctx.now().getTime(),
   });
-  const unsubscribe = ctx.callEvents.subscribe(async ({ event }, sql) => {
+  const unsubscribe = ctx.callEvents.subscribe(async ({ event, flowCall }, sql) => {
     if (event.kind !== 'status') return;
-    await flows.handleEvent({ uuid: event.uuid, conversation_uuid: event.conversation_uuid, status: event.status, from: event.from, to: event.to, timestamp: event.timestamp }, sql);
+    await flows.handleEvent({ uuid: event.uuid, conversation_uuid: event.conversation_uuid, status: event.status, from: event.from, to: event.to, timestamp: event.timestamp }, sql, flowCall);
   });
   app.addHook('onClose', async () => {
     unsubscribe();

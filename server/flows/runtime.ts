@@ -27,7 +27,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../common/call-context';
 import type { Attempt, CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
 import { legEventRule } from '../calls/rules';
-import { bindLeg, callOfLeg, callsRinging, firstDelivery, insertCall, lockCall, saveCall } from '../calls/store';
+import { bindLeg, callOfLeg, firstDelivery, insertCall, lockCall, lockCallOfEvent, readCall, saveCall } from '../calls/store';
 import type { Database, Sql } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
 import type { NumberDirectory } from '../numbers/directory';
@@ -378,69 +378,48 @@ export class CallFlows implements QueueHost {
   // ── events ────────────────────────────────────────────────────────────────────
 
   /**
-   * Follow a stored leg status event. A delivery the platform retries (same leg, status and
-   * time) is applied once.
+   * Follow a stored leg status event. On its own it is one transaction that finds and locks
+   * the call (`lockCallOfEvent`) and applies a retried delivery once. Inside the event
+   * webhook's transaction (`within`), the webhook did both and passes the call it locked.
    */
-  async handleEvent(event: FlowEvent, within?: Sql): Promise<void> {
+  async handleEvent(event: FlowEvent, within?: Sql, lockedCall?: string | null): Promise<void> {
     const { uuid, status } = event;
     if (!uuid || !status) return;
-    // Inside the event webhook's transaction, which applied the retry check already.
-    const first = async (sql: Sql): Promise<boolean> => within !== undefined || (await firstDelivery(sql, eventKey(event)));
-    // The caller's own leg?
-    const handled = await this.withCall(
-      uuid,
-      async (turn, session) => {
-        if (!(await first(turn.sql))) return true;
-        if (legEventRule(session, { uuid, status, to: event.to }).action === 'caller-gone') await this.callerGone(turn, session);
-        return true;
-      },
-      within,
-    );
-    if (handled) return;
-    let callId = await callOfLeg(within ?? this.deps.db, uuid);
-    if (!callId) callId = await this.claimLeg(event, within);
-    if (!callId) return;
-    await this.withCall(
-      callId,
-      async (turn, session) => {
-        if (!(await first(turn.sql))) return;
-        const decision = legEventRule(session, { uuid, status, to: event.to });
-        if (decision.bind && session.attempt) await this.bind(turn, session, session.attempt, uuid);
-        const attempt = session.attempt;
-        switch (decision.action) {
-          case 'hangup-stale-leg':
-            await this.hangupLater(turn, uuid);
-            return;
-          case 'agent-answered':
-            if (attempt) await this.answered(turn, session, attempt);
-            return;
-          case 'agent-finished':
-            // The caller must not be left alone in the music or the conversation.
-            session.attempt = null;
-            if (!session.ended) await this.hangupLater(turn, session.uuid);
-            return;
-          case 'attempt-failed':
-            if (attempt) await this.attemptFailed(turn, session, attempt, status);
-            return;
-          case 'caller-gone':
-          case 'none':
-            return;
-        }
-      },
-      within,
-    );
+    const apply = async (sql: Sql): Promise<void> => {
+      const callId = lockedCall !== undefined ? lockedCall : await lockCallOfEvent(sql, { uuid, to: event.to, conversation_uuid: event.conversation_uuid });
+      if (!callId) return;
+      if (within === undefined && !(await firstDelivery(sql, eventKey(event)))) return;
+      await this.withCall(callId, (turn, session) => this.applyLegEvent(turn, session, uuid, status, event.to), sql);
+    };
+    await (within ? apply(within) : this.deps.db.tx(apply));
   }
 
-  /**
-   * A first event of an agent leg whose uuid is not known yet: find the call whose attempt
-   * rings that agent (or phone). Should two calls ring the same target (an explicit IVR
-   * choice), the one whose conversation the leg is in wins: a connect leg joins the caller's.
-   */
-  private async claimLeg(event: FlowEvent, within?: Sql): Promise<string | null> {
-    const to = event.to?.toLowerCase();
-    if (!to) return null;
-    const candidates = await callsRinging(within ?? this.deps.db, to);
-    return (candidates.find((c) => c.conversation_uuid === event.conversation_uuid) ?? candidates[0])?.id ?? null;
+  /** Carry out what {@link legEventRule} decides for a leg's status event, under the call's lock. */
+  private async applyLegEvent(turn: Turn, session: CallSession, uuid: string, status: string, to: string | null): Promise<void> {
+    const decision = legEventRule(session, { uuid, status, to });
+    if (decision.bind && session.attempt) await this.bind(turn, session, session.attempt, uuid);
+    const attempt = session.attempt;
+    switch (decision.action) {
+      case 'caller-gone':
+        await this.callerGone(turn, session);
+        return;
+      case 'hangup-stale-leg':
+        await this.hangupLater(turn, uuid);
+        return;
+      case 'agent-answered':
+        if (attempt) await this.answered(turn, session, attempt);
+        return;
+      case 'agent-finished':
+        // The caller must not be left alone in the music or the conversation.
+        session.attempt = null;
+        if (!session.ended) await this.hangupLater(turn, session.uuid);
+        return;
+      case 'attempt-failed':
+        if (attempt) await this.attemptFailed(turn, session, attempt, status);
+        return;
+      case 'none':
+        return;
+    }
   }
 
   private async bind(turn: Turn, session: CallSession, attempt: Attempt, legUuid: string): Promise<void> {
@@ -647,8 +626,7 @@ export class CallFlows implements QueueHost {
 
   /** The `flow-dial` job: place the Voice API call, then bind its leg (or hang it up if the call moved on). */
   private async placeDial(callId: string, attemptId: string): Promise<void> {
-    const { rows } = await this.deps.db.query<{ state: CallSession }>('SELECT state FROM flow_calls WHERE id = $1', [callId]);
-    const session = rows[0]?.state;
+    const session = await readCall<CallSession>(this.deps.db, callId);
     const attempt = session?.attempt;
     if (!session || session.ended || !attempt || attempt.id !== attemptId || attempt.legUuid !== null) return;
     const caller = session.caller && /^[0-9]{6,15}$/.test(session.caller.replace(/^\+/, '')) ? session.caller.replace(/^\+/, '') : session.number;
@@ -919,7 +897,6 @@ export class CallFlows implements QueueHost {
 
   /** A call by its caller's leg (for the voicemail webhook), while it is stored. */
   async session(uuid: string): Promise<CallSession | undefined> {
-    const { rows } = await this.deps.db.query<{ state: CallSession }>('SELECT state FROM flow_calls WHERE id = $1', [uuid]);
-    return rows[0]?.state;
+    return readCall<CallSession>(this.deps.db, uuid);
   }
 }

@@ -149,10 +149,21 @@ export class JobQueue {
     return workers.length;
   }
 
+  private schema: Promise<void> | null = null;
+
+  /** Install graphile-worker's schema once per instance (presence adds jobs before the runner starts). */
+  installSchema(): Promise<void> {
+    this.schema ??= installJobSchema(this.db).catch((error: unknown) => {
+      this.schema = null;
+      throw error;
+    });
+    return this.schema;
+  }
+
   /** Start running jobs on this instance. */
   async start(): Promise<void> {
     if (this.runner) return;
-    await installJobSchema(this.db);
+    await this.installSchema();
     const taskList: Record<string, Task> = {};
     for (const [name, handler] of this.handlers) {
       taskList[name] = async (payload, helpers) => {

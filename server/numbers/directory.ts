@@ -29,6 +29,22 @@ export function readStoredSettings<T>(schema: { safeParse(data: unknown): { succ
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Replace a directory's cache with a fresh read (another instance changed the configuration).
+ * A read that a local write overtook (`writes()` moved) is read again, so an instance never
+ * loses its own change to an older read.
+ */
+export async function reloadCache<V>(cache: Map<string, V>, writes: () => number, read: () => Promise<Map<string, V>>): Promise<void> {
+  for (;;) {
+    const before = writes();
+    const fresh = await read();
+    if (writes() !== before) continue;
+    cache.clear();
+    for (const [key, value] of fresh) cache.set(key, value);
+    return;
+  }
+}
+
 /** Every configured number, cached. */
 export class NumberDirectory {
   private readonly byNumber = new Map<string, NumberConfig>();
@@ -44,19 +60,9 @@ export class NumberDirectory {
   /** Local writes so far: a reload whose read began before one must not undo it. */
   private writes = 0;
 
-  /**
-   * Read every row again (another instance changed the configuration). A read that a local
-   * write overtook is read again, so this instance never loses its own change to an older read.
-   */
+  /** Read every row again (see {@link reloadCache}). */
   async reload(log?: DirectoryLog): Promise<void> {
-    for (;;) {
-      const before = this.writes;
-      const fresh = await NumberDirectory.load(this.repository, this.now, log);
-      if (this.writes !== before) continue;
-      this.byNumber.clear();
-      for (const [key, value] of fresh.byNumber) this.byNumber.set(key, value);
-      return;
-    }
+    await reloadCache(this.byNumber, () => this.writes, async () => (await NumberDirectory.load(this.repository, this.now, log)).byNumber);
   }
 
   /**

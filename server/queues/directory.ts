@@ -1,7 +1,7 @@
 /**
  * The queues' settings, held in memory like the numbers (see `server/numbers/directory.ts`).
  */
-import { readStoredSettings, type DirectoryLog } from '../numbers/directory';
+import { readStoredSettings, reloadCache, type DirectoryLog } from '../numbers/directory';
 import type { QueueConfigRepository } from '../storage/flow-types';
 import { queueSettings, type QueueConfig, type QueueSettings } from './schema';
 
@@ -20,19 +20,9 @@ export class QueueDirectory {
   /** Local writes so far: a reload whose read began before one must not undo it. */
   private writes = 0;
 
-  /**
-   * Read every row again (another instance changed the configuration). A read that a local
-   * write overtook is read again, so this instance never loses its own change to an older read.
-   */
+  /** Read every row again (see {@link reloadCache}). */
   async reload(log?: DirectoryLog): Promise<void> {
-    for (;;) {
-      const before = this.writes;
-      const fresh = await QueueDirectory.load(this.repository, this.now, log);
-      if (this.writes !== before) continue;
-      this.byName.clear();
-      for (const [key, value] of fresh.byName) this.byName.set(key, value);
-      return;
-    }
+    await reloadCache(this.byName, () => this.writes, async () => (await QueueDirectory.load(this.repository, this.now, log)).byName);
   }
 
   /** Load every stored queue; an unreadable row is skipped and reported. */

@@ -18,6 +18,8 @@ export interface StoredCallEvent {
   call: CallRecord | null;
   /** The agent whose leg this is, or null. */
   agent: { id: string; name: string } | null;
+  /** The flows' call the event's leg belongs to, which the webhook locked first; null when none, absent when not looked up. */
+  flowCall?: string | null;
 }
 
 /**

@@ -59,8 +59,9 @@ export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload,
   // One transaction for the whole webhook, committed before it is answered. Locks in the
   // order every transaction takes them: the customer call's row, then presence, then the log.
   const published = await ctx.db.tx(async (sql): Promise<StoredCallEvent | null> => {
+    let flowCall: string | null | undefined;
     if (event.uuid !== null && event.status !== null) {
-      await lockCallOfEvent(sql, { uuid: event.uuid, to: event.to, conversation_uuid: event.conversation_uuid });
+      flowCall = await lockCallOfEvent(sql, { uuid: event.uuid, to: event.to, conversation_uuid: event.conversation_uuid });
       // Vonage retries a delivery it got no answer to: the retry changes nothing.
       if (!(await firstDelivery(sql, eventKey(event)))) return null;
     }
@@ -68,7 +69,7 @@ export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload,
     if (agent && event.uuid !== null && event.status !== null) {
       await ctx.presence.noteCallEvent(sql, { agentName: agent.name, uuid: event.uuid, status: event.status, at: event.timestamp });
     }
-    const result: StoredCallEvent = { event: stored.event, payload, call: stored.call, agent };
+    const result: StoredCallEvent = { event: stored.event, payload, call: stored.call, agent, ...(flowCall !== undefined ? { flowCall } : {}) };
     await ctx.callEvents.emit(result, sql);
     return result;
   });
