@@ -5,9 +5,8 @@
  * available). The app has no buttons for call control yet: the page calls the backend's API
  * with its own session, as the app will.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { AgentDesk } from '../support/agent-desk';
 import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -15,13 +14,12 @@ const QUEUE = '14155550155';
 
 let platform: TestPlatform;
 let browser: Browser;
-let adminToken: string;
-const pages: Page[] = [];
+let desk: AgentDesk;
 
 test.beforeAll(async () => {
   platform = await startTestPlatform();
   browser = await launchChromium();
-  adminToken = readFileSync(join(platform.platform.dataDir, 'admin-token'), 'utf8').trim();
+  desk = new AgentDesk(platform, browser);
 });
 
 test.afterAll(async () => {
@@ -30,39 +28,16 @@ test.afterAll(async () => {
 });
 
 test.afterEach(async () => {
-  for (const page of pages.splice(0)) {
-    await page.getByRole('button', { name: 'Sign out' }).click({ timeout: 5_000 }).catch(() => undefined);
-    await page.close();
-  }
+  await desk.signOutAll();
 });
 
-async function agent(name: 'Jane' | 'Joe'): Promise<Page> {
-  const page = await browser.newPage();
-  pages.push(page);
-  await page.goto(`${platform.serverUrl}/app/`);
-  await page.getByTestId('login-name').fill(name);
-  await page.getByTestId('login-password').fill(platform.agents[name]);
-  await page.getByTestId('login-submit').click();
-  await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
-  return page;
-}
-
-async function admin<T>(path: string): Promise<T> {
-  const response = await fetch(`${platform.serverUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-interface RecordView {
-  agent: string | null;
-  ended_at: string | null;
-  outcome: string | null;
-  events: Array<{ uuid: string | null; status: string | null; agent: string | null }>;
-}
+const agent = (name: 'Jane' | 'Joe') => desk.agent(name);
+const record = (conversation: string) => desk.callRecord(conversation);
+const heard = (uuid: string) => desk.heard(uuid);
 
 /** The agent's answered leg of a call, from the call log. */
 async function answeredLeg(conversation: string, name: string): Promise<string> {
-  const find = async () => (await admin<RecordView>(`/api/admin/calls/${conversation}`)).events.find((e) => e.agent === name && e.status === 'answered')?.uuid;
+  const find = async () => (await record(conversation)).events.find((e) => e.agent === name && e.status === 'answered')?.uuid;
   await expect.poll(find).toBeTruthy();
   return (await find())!;
 }
@@ -78,10 +53,6 @@ async function agentApi(page: Page, method: string, path: string, body?: unknown
   );
 }
 
-async function heard(uuid: string): Promise<string[]> {
-  return (await platform.phone.get(uuid)).heard.map((h) => h.text ?? h.type);
-}
-
 test('queue: when the agent who answered hangs up, the caller is hung up too and the call closes as answered', async () => {
   const jane = await agent('Jane');
   const call = await platform.phone.call('+14155550121', `+${QUEUE}`);
@@ -91,8 +62,8 @@ test('queue: when the agent who answered hangs up, the caller is hung up too and
   await jane.getByTestId('hangup-button').click();
   // Before, the caller stayed in the queue's music and was offered to Jane again.
   await expect.poll(async () => (await platform.phone.get(call.uuid)).status).toBe('completed');
-  await expect.poll(async () => (await admin<RecordView>(`/api/admin/calls/${call.conversation_uuid}`)).ended_at).toBeTruthy();
-  expect(await admin<RecordView>(`/api/admin/calls/${call.conversation_uuid}`)).toMatchObject({ agent: 'Jane', outcome: 'answered' });
+  await expect.poll(async () => (await record(call.conversation_uuid)).ended_at).toBeTruthy();
+  expect(await record(call.conversation_uuid)).toMatchObject({ agent: 'Jane', outcome: 'answered' });
   await expect(jane.getByTestId('incoming-call')).toHaveCount(0);
 });
 
@@ -140,7 +111,7 @@ test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free an
   await joe.getByTestId('answer-button').click();
   await expect(joe.getByTestId('in-call')).toBeVisible();
   expect((await platform.phone.get(call.uuid)).status).toBe('answered');
-  await expect.poll(async () => (await admin<RecordView>(`/api/admin/calls/${call.conversation_uuid}`)).agent).toBe('Joe');
+  await expect.poll(async () => (await record(call.conversation_uuid)).agent).toBe('Joe');
   await platform.phone.hangup(call.uuid);
   await expect(joe.getByTestId('call-ended')).toBeVisible();
 });

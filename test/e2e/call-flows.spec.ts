@@ -5,10 +5,9 @@
  * 14155550199 inbound, 14155550188 IVR, 14155550177 whisper "the summer offer",
  * 14155550155 the support queue.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
+import { AgentDesk } from '../support/agent-desk';
 import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type PhoneCallState, type TestPlatform } from '../support/platform';
 
@@ -18,13 +17,12 @@ const QUEUE = '14155550155';
 
 let platform: TestPlatform;
 let browser: Browser;
-let adminToken: string;
-const pages: Page[] = [];
+let desk: AgentDesk;
 
 test.beforeAll(async () => {
   platform = await startTestPlatform();
   browser = await launchChromium();
-  adminToken = readFileSync(join(platform.platform.dataDir, 'admin-token'), 'utf8').trim();
+  desk = new AgentDesk(platform, browser);
 });
 
 test.afterAll(async () => {
@@ -34,24 +32,13 @@ test.afterAll(async () => {
 
 test.afterEach(async () => {
   // Sign every agent out, so the next scenario starts with nobody available.
-  for (const page of pages.splice(0)) {
-    await page.getByRole('button', { name: 'Sign out' }).click({ timeout: 5_000 }).catch(() => undefined);
-    await page.close();
-  }
+  await desk.signOutAll();
 });
 
-/** An agent signed in to the web app and available. */
-async function agent(name: 'Jane' | 'Joe'): Promise<Page> {
-  const page = await browser.newPage();
-  pages.push(page);
-  await page.goto(`${platform.serverUrl}/app/`);
-  await page.getByTestId('login-name').fill(name);
-  await page.getByTestId('login-password').fill(platform.agents[name]);
-  await page.getByTestId('login-submit').click();
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
-  await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
-  return page;
-}
+const agent = (name: 'Jane' | 'Joe') => desk.agent(name);
+const heard = (uuid: string) => desk.heard(uuid);
+const admin = <T>(path: string, init?: RequestInit) => desk.admin<T>(path, init);
+const callRecord = (conversation: string) => desk.callRecord(conversation);
 
 async function sandbox<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(`${platform.sandboxUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) } });
@@ -64,25 +51,6 @@ async function ringingPhone(number: string): Promise<PhoneCallState & { from: st
   const find = async () => (await sandbox<{ calls: Array<PhoneCallState & { from: string }> }>(`/sandbox/v1/phone/calls?number=${number}&status=ringing`)).calls[0];
   await expect.poll(async () => (await find())?.uuid).toBeTruthy();
   return (await find())!;
-}
-
-/** What the phone heard, as text (talk) and kinds (music, stream). */
-async function heard(uuid: string): Promise<string[]> {
-  const state = await platform.phone.get(uuid);
-  return state.heard.map((h) => h.text ?? h.type);
-}
-
-async function admin<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${platform.serverUrl}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init?.headers ?? {}) },
-  });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-async function callRecord(conversation: string): Promise<Record<string, unknown>> {
-  return admin<Record<string, unknown>>(`/api/admin/calls/${conversation}`);
 }
 
 test('outbound: the agent dials a number from the app; a bad number is refused in place', async () => {

@@ -8,14 +8,13 @@
  * is left Busy and the next call is served.
  *
  * The backend's own timing applies (nothing is shortened): a leg whose end was missed is
- * looked up by reconciliation once it is older than 30 s, at start and then every minute, so
+ * looked up by reconciliation once it is older than 25 s, at start and then every 30 s, so
  * the waits for that are bounded accordingly.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { SETTLE_MS, RECONCILE_EVERY_MS } from '../../server/calls/reconcile';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
+import { AgentDesk } from '../support/agent-desk';
 import { launchChromium } from '../support/chromium';
 import { startProcessPlatform, type ProcessPlatform } from '../support/backend-process';
 
@@ -25,13 +24,12 @@ const RECONCILED_WITHIN_MS = SETTLE_MS + RECONCILE_EVERY_MS + 15_000;
 
 let platform: ProcessPlatform;
 let browser: Browser;
-let adminToken: string;
-const pages: Page[] = [];
+let desk: AgentDesk;
 
 test.beforeAll(async () => {
   platform = await startProcessPlatform();
   browser = await launchChromium();
-  adminToken = readFileSync(join(platform.platform.dataDir, 'admin-token'), 'utf8').trim();
+  desk = new AgentDesk(platform, browser);
 });
 
 test.afterAll(async () => {
@@ -45,62 +43,16 @@ test.afterEach(async ({}, testInfo) => {
     console.error(`backend process output:\n${output}`);
     await testInfo.attach('backend-output.txt', { body: output, contentType: 'text/plain' });
   }
-  for (const page of pages.splice(0)) {
-    await page.getByRole('button', { name: 'Sign out' }).click({ timeout: 5_000 }).catch(() => undefined);
-    await page.close();
-  }
+  await desk.signOutAll();
   // A scenario that failed with the backend down leaves it down: the next one needs it.
   if (platform && platform.backendPid() === null) await platform.startBackend();
 });
 
-/** An agent signed in to the web app and available. */
-async function agent(name: 'Jane' | 'Joe'): Promise<Page> {
-  const page = await browser.newPage();
-  pages.push(page);
-  await page.goto(`${platform.serverUrl}/app/`);
-  await page.getByTestId('login-name').fill(name);
-  await page.getByTestId('login-password').fill(platform.agents[name]);
-  await page.getByTestId('login-submit').click();
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
-  await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
-  return page;
-}
-
-async function admin<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${platform.serverUrl}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init?.headers ?? {}) },
-  });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-interface CallView {
-  agent: string | null;
-  ended_at: string | null;
-  outcome: string | null;
-  flow_outcome: string | null;
-  status: string;
-}
-
-async function callRecord(conversation: string): Promise<CallView> {
-  return admin<CallView>(`/api/admin/calls/${conversation}`);
-}
-
-/** Every agent's status, by name (what the backend holds, any instance's changes included). */
-async function statuses(): Promise<Record<string, string>> {
-  const agents = await admin<Array<{ name: string; status: string }>>('/api/admin/agents');
-  return Object.fromEntries(agents.map((a) => [a.name, a.status]));
-}
-
-async function waiting(queue: string): Promise<string[]> {
-  const view = await admin<{ queues: Array<{ name: string; waiting: Array<{ call_uuid: string }> }> }>('/api/admin/queues');
-  return (view.queues.find((q) => q.name === queue)?.waiting ?? []).map((w) => w.call_uuid);
-}
-
-async function heard(uuid: string): Promise<string[]> {
-  return (await platform.phone.get(uuid)).heard.map((h) => h.text ?? h.type);
-}
+const agent = (name: 'Jane' | 'Joe') => desk.agent(name);
+const callRecord = (conversation: string) => desk.callRecord(conversation);
+const statuses = () => desk.statuses();
+const waiting = (queue: string) => desk.waiting(queue);
+const heard = (uuid: string) => desk.heard(uuid);
 
 test('killed mid-call: the caller hangs up while the backend is down; after the restart the call ends, Jane is free and the next call rings her', async () => {
   test.setTimeout(RECONCILED_WITHIN_MS + 60_000);

@@ -11,14 +11,13 @@
  * webhooks' Authorization included — and body) and pipes the answer back; a request an
  * instance refuses to connect goes to the other one, as a load balancer would.
  */
-import { readFileSync } from 'node:fs';
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { SETTLE_MS, RECONCILE_EVERY_MS } from '../../server/calls/reconcile';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
 import { AppLeg } from '../../sandbox/voice/legs';
+import { AgentDesk } from '../support/agent-desk';
 import { launchChromium } from '../support/chromium';
 import { backendChild, type BackendChild } from '../support/backend-process';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -118,8 +117,7 @@ let platform: TestPlatform;
 let backends: BackendChild[] = [];
 let proxy: Proxy | null = null;
 let browser: Browser;
-let adminToken: string;
-const pages: Page[] = [];
+let desk: AgentDesk;
 
 test.beforeAll(async () => {
   platform = await startTestPlatform();
@@ -134,7 +132,7 @@ test.beforeAll(async () => {
   for (const backend of backends) await backend.start();
   proxy = await startProxy(Number(new URL(platform.serverUrl).port), backends.map((b) => b.url));
   browser = await launchChromium();
-  adminToken = readFileSync(join(p.dataDir, 'admin-token'), 'utf8').trim();
+  desk = new AgentDesk(platform, browser);
 });
 
 test.afterAll(async () => {
@@ -153,61 +151,16 @@ test.afterEach(async ({}, testInfo) => {
     console.error(`backend processes' output:\n${output}`);
     await testInfo.attach('backend-output.txt', { body: output, contentType: 'text/plain' });
   }
-  for (const page of pages.splice(0)) {
-    await page.getByRole('button', { name: 'Sign out' }).click({ timeout: 5_000 }).catch(() => undefined);
-    await page.close();
-  }
+  await desk.signOutAll();
   // A killed instance comes back for the next scenario.
   for (const backend of backends) if (backend.pid() === null) await backend.start();
 });
 
-/** An agent signed in to the web app (through the proxy) and available. */
-async function agent(name: 'Jane' | 'Joe'): Promise<Page> {
-  const page = await browser.newPage();
-  pages.push(page);
-  await page.goto(`${platform.serverUrl}/app/`);
-  await page.getByTestId('login-name').fill(name);
-  await page.getByTestId('login-password').fill(platform.agents[name]);
-  await page.getByTestId('login-submit').click();
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
-  await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
-  return page;
-}
-
-async function admin<T>(path: string): Promise<T> {
-  const response = await fetch(`${platform.serverUrl}${path}`, {
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-interface CallView {
-  agent: string | null;
-  ended_at: string | null;
-  outcome: string | null;
-  flow_outcome: string | null;
-  status: string;
-}
-
-async function callRecord(conversation: string): Promise<CallView> {
-  return admin<CallView>(`/api/admin/calls/${conversation}`);
-}
-
-async function statuses(): Promise<Record<string, string>> {
-  const agents = await admin<Array<{ name: string; status: string }>>('/api/admin/agents');
-  return Object.fromEntries(agents.map((a) => [a.name, a.status]));
-}
-
-async function waiting(queue: string): Promise<string[]> {
-  const view = await admin<{ queues: Array<{ name: string; waiting: Array<{ call_uuid: string }> }> }>('/api/admin/queues');
-  return (view.queues.find((q) => q.name === queue)?.waiting ?? []).map((w) => w.call_uuid);
-}
-
-async function heard(uuid: string): Promise<string[]> {
-  return (await platform.phone.get(uuid)).heard.map((h) => h.text ?? h.type);
-}
+const agent = (name: 'Jane' | 'Joe') => desk.agent(name);
+const callRecord = (conversation: string) => desk.callRecord(conversation);
+const statuses = () => desk.statuses();
+const waiting = (queue: string) => desk.waiting(queue);
+const heard = (uuid: string) => desk.heard(uuid);
 
 /** Live legs the platform has to each Client SDK user (calls ringing or answered on the agent's app). */
 function liveAgentLegs(): Map<string, string[]> {

@@ -1,0 +1,88 @@
+/**
+ * What the end-to-end call specs share around a running platform: agents signed in to the
+ * web app in Chromium, the admin API with the platform's token, and what a simulated phone
+ * heard. One `AgentDesk` per spec file; `signOutAll()` after each scenario leaves nobody
+ * available for the next.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Browser, type Page } from '@playwright/test';
+import type { TestPlatform } from './platform';
+
+/** A call's record as the admin API shows it (the fields the specs read). */
+export interface CallView {
+  agent: string | null;
+  ended_at: string | null;
+  outcome: string | null;
+  flow_outcome: string | null;
+  status: string;
+  events: Array<{ uuid: string | null; status: string | null; agent: string | null }>;
+  [field: string]: unknown;
+}
+
+/** Agents, the admin API and the phones of one platform. */
+export class AgentDesk {
+  private readonly pages: Page[] = [];
+  private readonly adminToken: string;
+
+  constructor(
+    private readonly platform: TestPlatform,
+    private readonly browser: Browser,
+  ) {
+    this.adminToken = readFileSync(join(platform.platform.dataDir, 'admin-token'), 'utf8').trim();
+  }
+
+  /** An agent signed in to the web app and available. */
+  async agent(name: 'Jane' | 'Joe'): Promise<Page> {
+    const page = await this.browser.newPage();
+    this.pages.push(page);
+    await page.goto(`${this.platform.serverUrl}/app/`);
+    await page.getByTestId('login-name').fill(name);
+    await page.getByTestId('login-password').fill(this.platform.agents[name]);
+    await page.getByTestId('login-submit').click();
+    await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
+    await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
+    return page;
+  }
+
+  /** Sign every agent out and close their pages. */
+  async signOutAll(): Promise<void> {
+    for (const page of this.pages.splice(0)) {
+      await page.getByRole('button', { name: 'Sign out' }).click({ timeout: 5_000 }).catch(() => undefined);
+      await page.close();
+    }
+  }
+
+  /** An admin API request; 204 answers undefined, anything not 2xx throws with the body. */
+  async admin<T>(path: string, init?: RequestInit): Promise<T> {
+    const response = await fetch(`${this.platform.serverUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${this.adminToken}`, 'content-type': 'application/json', ...(init?.headers ?? {}) },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  /** One call's record with its events. */
+  callRecord(conversation: string): Promise<CallView> {
+    return this.admin<CallView>(`/api/admin/calls/${conversation}`);
+  }
+
+  /** Every agent's status, by name. */
+  async statuses(): Promise<Record<string, string>> {
+    const agents = await this.admin<Array<{ name: string; status: string }>>('/api/admin/agents');
+    return Object.fromEntries(agents.map((a) => [a.name, a.status]));
+  }
+
+  /** The calls waiting in a queue, oldest first. */
+  async waiting(queue: string): Promise<string[]> {
+    const view = await this.admin<{ queues: Array<{ name: string; waiting: Array<{ call_uuid: string }> }> }>('/api/admin/queues');
+    return (view.queues.find((q) => q.name === queue)?.waiting ?? []).map((w) => w.call_uuid);
+  }
+
+  /** What a phone heard, as text (talk) and kinds (music, stream). */
+  async heard(uuid: string): Promise<string[]> {
+    return (await this.platform.phone.get(uuid)).heard.map((h) => h.text ?? h.type);
+  }
+}
