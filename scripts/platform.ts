@@ -14,7 +14,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
@@ -24,6 +23,7 @@ import { checkDatabaseUrl, loadServerConfig } from '../server/config';
 import { embeddedDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../server/db/embedded';
 import { startServer, type RunningServer } from '../server/start';
 import { checkPlan, demoPlan, describeNumbers, runSetup, sandboxTarget } from './setup';
+import { freePort } from '../server/free-port';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,17 +70,6 @@ export interface RunningPlatform {
   sandbox: RunningSandbox;
   server: RunningServer;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function readJson<T>(file: string): T | null {

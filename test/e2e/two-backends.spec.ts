@@ -12,7 +12,6 @@
  * instance refuses to connect goes to the other one, as a load balancer would.
  */
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { SETTLE_MS, RECONCILE_EVERY_MS } from '../../server/calls/reconcile';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
@@ -21,6 +20,7 @@ import { AgentDesk } from '../support/agent-desk';
 import { launchChromium } from '../support/chromium';
 import { backendChild, type BackendChild } from '../support/backend-process';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { freePort } from '../../server/free-port';
 
 const QUEUE = '14155550155';
 /** Longest a missed end can take to be reconciled: settle, one period, and some slack. */
@@ -33,14 +33,6 @@ interface Proxy {
   /** What went wrong (connection errors, retries), for a failing test to print. */
   log: string[];
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 /** Connection errors: the instance is not there (killed), so the other one gets the request. */
@@ -308,16 +300,7 @@ test('one instance SIGKILLed mid-call: the other one finishes the call, Jane is 
   await expect.poll(async () => (await statuses()).Jane, { timeout: RECONCILED_WITHIN_MS, intervals: [1_000] }).toBe('available');
   await expect(jane.getByTestId('agent-status-label')).toHaveText('Available', { timeout: 15_000 });
 
-  const next = await platform.phone.call('+14155550132');
-  await expect(jane.getByTestId('incoming-call')).toBeVisible();
-  await jane.getByTestId('answer-button').click();
-  await expect(jane.getByTestId('in-call')).toBeVisible();
-  await expect.poll(async () => Number(await jane.getByTestId('audio-stats').getAttribute('data-packets-received'))).toBeGreaterThan(20);
-  await platform.phone.hangup(next.uuid);
-  await expect(jane.getByTestId('call-ended')).toBeVisible();
-  await expect.poll(async () => (await callRecord(next.conversation_uuid)).ended_at).toBeTruthy();
-  expect(await callRecord(next.conversation_uuid)).toMatchObject({ agent: 'Jane', outcome: 'answered' });
-  await expect.poll(async () => (await statuses()).Jane).toBe('available');
+  await desk.takeCall(jane, 'Jane', '+14155550132');
   expect(backends[0]!.pid(), 'instance A stayed down').toBeNull();
   // The proxy did meet the dead instance, and sent those requests to B.
   expect(proxy!.log.filter((line) => line.includes('retried on the other instance')).length).toBeGreaterThan(0);

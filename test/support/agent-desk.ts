@@ -81,6 +81,23 @@ export class AgentDesk {
     return (view.queues.find((q) => q.name === queue)?.waiting ?? []).map((w) => w.call_uuid);
   }
 
+  /**
+   * A new call from `from` rings the agent on `page`, who answers it, hears the caller's audio
+   * and hangs up: the record ends answered by them and they are available again.
+   */
+  async takeCall(page: Page, name: 'Jane' | 'Joe', from: string): Promise<void> {
+    const call = await this.platform.phone.call(from);
+    await expect(page.getByTestId('incoming-call')).toBeVisible();
+    await page.getByTestId('answer-button').click();
+    await expect(page.getByTestId('in-call')).toBeVisible();
+    await expect.poll(async () => Number(await page.getByTestId('audio-stats').getAttribute('data-packets-received'))).toBeGreaterThan(20);
+    await this.platform.phone.hangup(call.uuid);
+    await expect(page.getByTestId('call-ended')).toBeVisible();
+    await expect.poll(async () => (await this.callRecord(call.conversation_uuid)).ended_at).toBeTruthy();
+    expect(await this.callRecord(call.conversation_uuid)).toMatchObject({ agent: name, outcome: 'answered' });
+    await expect.poll(async () => (await this.statuses())[name]).toBe('available');
+  }
+
   /** What a phone heard, as text (talk) and kinds (music, stream). */
   async heard(uuid: string): Promise<string[]> {
     return (await this.platform.phone.get(uuid)).heard.map((h) => h.text ?? h.type);

@@ -7,8 +7,6 @@
  * events in the order the sandbox sends them: the agent leg's first events come under its
  * own conversation, before the flows bind it.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallLogRecord, CallSegment } from '../../../common/backend-api';
 import type { AgentHistoryView } from '../../../server/admin/routes';
@@ -17,74 +15,18 @@ import type { CallEventRecord, CallRecord } from '../../../server/storage/types'
 import { callSegments, summarizeCall } from '../../../server/webhooks/call-log';
 import { waitFor } from '../../support/wait';
 import { createTestServer, json, type TestServer } from './helpers';
+import { startFakeVoiceApi, type FakeVoiceApi } from '../../support/fake-voice-api';
 
 const ADMIN_TOKEN = 'admin-token-for-call-record-tests-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const QUEUE_NUMBER = '14155550155';
 const CALLER = '14155550100';
 
-// ── a fake Voice API whose POST /v1/calls answers only when the test lets it ─────
-
-interface FakeVoiceApi {
-  url: string;
-  requests: Array<{ method: string; path: string; body: Record<string, unknown> | undefined }>;
-  /** Answer the calls placed so far (and from now on at once). */
-  release(): void;
-  close(): Promise<void>;
-}
-
-async function startFakeVoiceApi(): Promise<FakeVoiceApi> {
-  const requests: FakeVoiceApi['requests'] = [];
-  let held: Array<() => void> = [];
-  let holding = true;
-  let placed = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      const method = req.method ?? 'GET';
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      requests.push({ method, path, body });
-      if (method === 'POST' && path === '/v1/calls') {
-        placed += 1;
-        const n = placed;
-        const answer = () => {
-          res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ uuid: `agent-leg-${n}`, status: 'started', direction: 'outbound', conversation_uuid: `CON-agent-${n}` }));
-        };
-        if (holding) held.push(answer);
-        else answer();
-        return;
-      }
-      res.writeHead(method === 'PUT' ? 204 : 404);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    release: () => {
-      holding = false;
-      for (const answer of held) answer();
-      held = [];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 let voice: FakeVoiceApi;
 let t: TestServer;
 
 beforeAll(async () => {
-  voice = await startFakeVoiceApi();
+  voice = await startFakeVoiceApi({ holdCalls: true });
   t = await createTestServer({ ADMIN_TOKEN, WRAP_UP_S: '30', VONAGE_API_URL: voice.url }, { jobPollIntervalMs: 50 });
   // Jobs are due by the database's clock: keep the backend's near it.
   t.clock.nowMs = Date.now();

@@ -7,8 +7,6 @@
  * the test. Webhooks are injected into A or B in turn; each scenario asserts something that
  * could only hold if calls, presence, queues and timers are shared through the database.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallLogRecord } from '../../../common/backend-api';
 import type { AppContext } from '../../../server/context';
@@ -19,6 +17,7 @@ import { openPgStorage } from '../../../server/storage/pg';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
 import { createTestServer, json, type TestServer } from './helpers';
+import { startFakeVoiceApi, type FakeVoiceApi, type VoiceRequest } from '../../support/fake-voice-api';
 
 const ADMIN_TOKEN = 'admin-token-for-the-multi-instance-tests-0123';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -31,81 +30,6 @@ const QUEUE_NUMBER = '14155550155';
 const QUICK_NUMBER = '14155550156';
 const TIMEOUT_PHONE = '14155550123';
 const CALLER = '14155550100';
-
-// ── the fake Voice API ──────────────────────────────────────────────────────────
-
-interface VoiceRequest {
-  method: string;
-  path: string;
-  body: Record<string, unknown> | undefined;
-}
-
-interface FakeVoiceApi {
-  url: string;
-  requests: VoiceRequest[];
-  /** What `GET /v1/calls/:uuid` answers; unknown legs are 404. */
-  legs: Map<string, Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-async function startFakeVoiceApi(): Promise<FakeVoiceApi> {
-  const requests: VoiceRequest[] = [];
-  const legs = new Map<string, Record<string, unknown>>();
-  let placed = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      } catch {
-        body = { unparsed: text };
-      }
-      const method = req.method ?? 'GET';
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      requests.push({ method, path, body });
-      const send = (status: number, payload?: unknown) => {
-        if (payload === undefined) {
-          res.writeHead(status);
-          res.end();
-          return;
-        }
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
-      const leg = /^\/v1\/calls\/([^/]+)$/.exec(path);
-      const talk = /^\/v1\/calls\/([^/]+)\/talk$/.exec(path);
-      if (method === 'POST' && path === '/v1/calls') {
-        placed += 1;
-        send(201, { uuid: `agent-leg-${placed}`, status: 'started', direction: 'outbound', conversation_uuid: `CON-agent-${placed}` });
-      } else if (method === 'PUT' && talk) {
-        send(200, { message: 'Talk started', uuid: decodeURIComponent(talk[1] ?? '') });
-      } else if (method === 'PUT' && leg) {
-        send(204);
-      } else if (method === 'GET' && leg) {
-        const info = legs.get(decodeURIComponent(leg[1] ?? ''));
-        if (info) send(200, info);
-        else send(404, { title: 'Not Found', detail: 'no such call' });
-      } else {
-        send(404, { title: 'Not Found' });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    legs,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 // ── the two instances ───────────────────────────────────────────────────────────
 
