@@ -77,8 +77,8 @@ export interface ApiErrorBody {
 export const CALL_OUTCOMES = ['answered', 'abandoned', 'missed', 'voicemail', 'overflow', 'timeout', 'failed', 'busy', 'unanswered'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
-/** Kinds of event_url payload: leg status, recording done, input, transfer, notify, platform error. */
-export type CallEventKind = 'status' | 'record' | 'input' | 'transfer' | 'notify' | 'error';
+/** Kinds of call event: the event_url's (leg status, recording done, input, transfer, notify, platform error) and the backend's own `control` (an agent's hold, consult, conference, transfer; its `status` names the action). */
+export type CallEventKind = 'status' | 'record' | 'input' | 'transfer' | 'notify' | 'error' | 'control';
 
 /** One call (conversation) of the call log, without its events. */
 export interface CallLogRecord {

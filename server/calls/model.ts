@@ -84,6 +84,26 @@ export interface CallSession {
   heldSince?: number | null;
   /** Seconds the caller spent on hold, finished holds only. */
   holdS?: number;
+  /** A warm transfer or conference under way (absent in calls stored before it existed). */
+  consult?: Consult | null;
+  /** The named conversation the caller was moved into (a consult's), or null while in their first one. */
+  room?: string | null;
+  /** Consult conversations opened so far (names them). */
+  rooms?: number;
+}
+
+/**
+ * A second party the owning agent called about a call (warm transfer): ringing, talking to
+ * the agent while the caller holds, or — once the caller is brought in — a three-way conference.
+ */
+export interface Consult extends Attempt {
+  state: 'consulting' | 'conference';
+  /** The named conversation of the consult: the agent's and the party's, the caller's once merged. */
+  room: string;
+  /** The agent who started it. */
+  by: string;
+  /** The owning agent left (or completed) before the party answered: the caller goes to them on answer. */
+  handOff: boolean;
 }
 
 /** One transaction's work on one call: its SQL connection. */

@@ -76,8 +76,12 @@ export async function legContext(sql: Sql, legUuid: string, agent: string): Prom
 export async function callsRinging(sql: Sql, target: string): Promise<Array<{ id: string; conversation_uuid: string | null }>> {
   const { rows } = await sql.query<{ id: string; conversation_uuid: string | null }>(
     `SELECT id, conversation_uuid FROM flow_calls
-      WHERE NOT ended AND state->'attempt' IS NOT NULL AND state->'attempt'->>'legUuid' IS NULL
-        AND lower(coalesce(state->'attempt'->>'agent', state->'attempt'->>'phone')) = $1
+      WHERE NOT ended AND (
+        (state->'attempt' IS NOT NULL AND state->'attempt'->>'legUuid' IS NULL
+          AND lower(coalesce(state->'attempt'->>'agent', state->'attempt'->>'phone')) = $1)
+        -- A consulted party's leg (warm transfer) is found the same way.
+        OR (state->'consult' IS NOT NULL AND state->'consult'->>'legUuid' IS NULL
+          AND lower(coalesce(state->'consult'->>'agent', state->'consult'->>'phone')) = $1))
       ORDER BY created_at`,
     [target],
   );

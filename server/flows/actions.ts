@@ -2,6 +2,7 @@
  * NCCO building blocks the flows share: connect an agent with a place to wait should they
  * not answer, join an agent to a waiting caller, voicemail, an outside number, goodbye.
  */
+import type { CreateCallRequest } from '../vonage/voice-api';
 import type { ConversationAction, Ncco } from './ncco';
 
 /** Said before recording a voicemail. */
@@ -63,12 +64,14 @@ export function connectAgentNcco({ agent, greeting, ringTimeoutS, musicUrl }: Ag
 
 /**
  * The NCCO of an agent leg the backend placed: an optional private whisper, then joining
- * the caller's conversation, which starts it (the music stops) and ends it when the agent leaves.
+ * the caller's conversation, which starts it (the music stops). Not `endOnExit`: the agent's
+ * leg may move on (a consult) and leave the caller behind on hold; when the agent hangs up,
+ * the flows hang the caller up (as they do for a connected agent).
  */
 export function agentJoinNcco(conversation: string, whisper: string | null): Ncco {
   const ncco: Ncco = [];
   if (whisper) ncco.push({ action: 'talk', text: whisper });
-  ncco.push({ action: 'conversation', name: conversation, startOnEnter: true, endOnExit: true });
+  ncco.push({ action: 'conversation', name: conversation, startOnEnter: true });
   return ncco;
 }
 
@@ -92,4 +95,26 @@ export function connectPhoneNcco(number: string, from: string, timeoutS: number)
 /** Say goodbye; the call ends with the NCCO. */
 export function goodbyeNcco(message: string = GOODBYE): Ncco {
   return [{ action: 'talk', text: message }];
+}
+
+/**
+ * The Voice API request that calls a party about a caller's call: an agent's app (shown the
+ * caller's number) or an outside phone (shown the number the caller called: one of ours).
+ */
+export function partyCallRequest(
+  party: { agent: string | null; phone: string | null },
+  call: { caller: string | null; number: string; ringTimeoutS: number },
+  urls: { answer: string; event: string },
+): CreateCallRequest {
+  const callerDigits = call.caller?.replace(/^\+/, '') ?? '';
+  const caller = /^[0-9]{6,15}$/.test(callerDigits) ? callerDigits : call.number;
+  return {
+    to: [party.agent ? { type: 'app', user: party.agent } : { type: 'phone', number: party.phone ?? '' }],
+    from: { type: 'phone', number: party.agent ? caller : call.number },
+    answer_url: [urls.answer],
+    answer_method: 'GET',
+    event_url: [urls.event],
+    event_method: 'POST',
+    ringing_timer: call.ringTimeoutS,
+  };
 }

@@ -122,6 +122,6 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
     agents: () => ctx.presence.list().map((p) => ({ name: p.name, status: p.status, idle_since: p.idleSince })),
   });
   registerVoicemailRoutes(app, ctx, voicemail, voice);
-  registerCallControlRoutes(app, ctx, flows);
+  registerCallControlRoutes(app, ctx, flows.control);
   return flows;
 }

@@ -66,10 +66,11 @@ export const dtmfRequest = z.looseObject({
 
 /** Schema of the agent-leg answer_url (our own query plus Vonage's answer parameters). */
 export const agentAnswerRequest = z.looseObject({
-  conversation: z.string().regex(/^(whisper|queue|hold)-[A-Za-z0-9-]{1,100}$/, 'must name a call conversation'),
+  conversation: z.string().regex(/^(whisper|queue|hold|consult)-[A-Za-z0-9-]{1,140}$/, 'must name a call conversation'),
   call: z.string().min(1, 'is required').max(128, 'is at most 128 characters'),
   topic: z.string().max(200, 'is at most 200 characters').optional(),
   queue: queueName.optional(),
+  consult: z.string().uuid('must be a consult id').optional(),
   uuid: field,
 });
 
@@ -151,7 +152,7 @@ export function registerFlowRoutes(app: FastifyInstance, ctx: AppContext, deps: 
 
     const agentAnswer = async (source: unknown, where: 'query' | 'body'): Promise<Ncco> => {
       const params = parseWith(agentAnswerRequest, source, where);
-      return flows.agentAnswer({ conversation: params.conversation, call: params.call, topic: params.topic, queue: params.queue, uuid: params.uuid });
+      return flows.agentAnswer({ conversation: params.conversation, call: params.call, topic: params.topic, queue: params.queue, consult: params.consult, uuid: params.uuid });
     };
     scope.get(FLOW_PATHS.agentAnswer, signed, async (request) => agentAnswer(request.query, 'query'));
     scope.post(FLOW_PATHS.agentAnswer, signed, async (request) => agentAnswer({ ...(request.body as object), ...(request.query as object) }, 'body'));

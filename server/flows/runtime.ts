@@ -34,9 +34,10 @@ import type { NumberDirectory } from '../numbers/directory';
 import { numberSettings, type InboundSettings, type NumberSettings, type WhisperSettings } from '../numbers/schema';
 import type { QueueDirectory } from '../queues/directory';
 import { QueueManager, type QueueHost } from '../queues/manager';
-import type { CallRecordPatch } from '../storage/types';
+import type { CallRecordPatch, NewCallEvent } from '../storage/types';
+import { CallControl } from './control';
 import type { VoiceApi } from '../vonage/voice-api';
-import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, voicemailNcco, type HoldSpot } from './actions';
+import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, partyCallRequest, voicemailNcco, type HoldSpot } from './actions';
 import { inboundCallNcco, nextAgentNcco } from './inbound';
 import { ivrChoice, ivrConnectGreeting, ivrMenuNcco } from './ivr';
 import type { AnswerContext, Ncco } from './ncco';
@@ -55,35 +56,14 @@ const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
 /** The Voice API calls the flows make (hold needs the optional ones; a port without them refuses hold). */
 export type VoicePort = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup' | 'talk'> & Partial<Pick<VoiceApi, 'setMuted' | 'stream' | 'stopStream'>>;
 
-/** A call-control request the call's state does not allow; the route answers `status` with `code`. */
-export class CallControlError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'CallControlError';
-  }
-}
-
-/** Where an agent can send a caller (blind transfer). */
-export type TransferTarget = { type: 'agent'; agent: string } | { type: 'queue'; queue: string } | { type: 'phone'; number: string };
-
-/** What the agent's app is told of a call's hold state. */
-export interface HoldState {
-  held: boolean;
-  /** When the current hold began (ISO), or null. */
-  since: string | null;
-  /** Seconds held so far in this call, the current hold included. */
-  total_s: number;
-}
+export { CallControlError, type ConsultTarget, type ControlState, type HoldState, type TransferTarget } from './control';
 
 /** Where the flows write what they decided about a call. */
 export interface CallRecordWriter {
   /** `within`: the flow's own transaction, so the record changes exactly when the decision commits. */
   updateCallRecord(conversationUuid: string, patch: CallRecordPatch, at?: string, within?: Sql): Promise<unknown>;
+  /** Store an event of the call (call control's `control` events), in the flow's transaction. */
+  recordEvent(event: NewCallEvent, summarize: undefined, within: Sql): Promise<unknown>;
 }
 
 /** A leg status event, as the event webhook stored it. */
@@ -124,6 +104,8 @@ export interface AgentAnswerRequest {
   queue?: string | undefined;
   /** The agent's leg. */
   uuid?: string | undefined;
+  /** A consult's id: the leg is a party an agent called about the call. */
+  consult?: string | undefined;
 }
 
 /** What the IVR's input eventUrl receives. */
@@ -152,7 +134,6 @@ const TASK = {
   presence: 'flow-presence',
   transfer: 'voice-transfer',
   hangup: 'voice-hangup',
-  hold: 'voice-hold',
   talk: 'voice-talk',
 } as const;
 
@@ -162,12 +143,40 @@ export class CallFlows implements QueueHost {
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
   private readonly defaultInbound: InboundSettings;
+  /** The agent's call control (hold, transfers, consult, conference): `server/flows/control.ts`. */
+  readonly control: CallControl;
 
   constructor(private readonly deps: FlowDeps) {
     this.now = deps.now ?? Date.now;
     this.defaultInbound = numberSettings.parse({ flow: 'inbound' }) as InboundSettings;
     this.queueManager = new QueueManager({ db: deps.db, jobs: deps.jobs, directory: deps.queues, presence: deps.presence, host: this, now: this.now, log: deps.log });
     this.registerJobs();
+    this.control = new CallControl({
+      db: deps.db,
+      jobs: deps.jobs,
+      presence: deps.presence,
+      queues: deps.queues,
+      urls: deps.urls,
+      voice: deps.voice,
+      log: deps.log,
+      now: () => this.now(),
+      withCall: (callId, work) => this.withCall(callId, work),
+      readCall: (callId) => readCall<CallSession>(deps.db, callId),
+      callOfLeg: (legUuid) => callOfLeg(deps.db, legUuid),
+      record: (turn, conversationUuid, patch) => this.record(turn, conversationUuid, patch),
+      recordControl: async (turn, event) => {
+        await deps.calls.recordEvent(event, undefined, turn.sql);
+      },
+      route: (turn, session, target, outcome) => this.route(turn, session, target, outcome),
+      begin: (session, attempt) => this.begin(session, attempt),
+      release: (turn, session, party) => this.release(turn, session, party),
+      bind: (turn, session, party, legUuid) => this.bind(turn, session, party, legUuid),
+      bindStray: async (turn, session, legUuid, agent) => {
+        await bindLeg(turn.sql, legUuid, session.uuid, agent, null, new Date(this.now()).toISOString());
+      },
+      hangupLater: (turn, uuid) => this.hangupLater(turn, uuid),
+      takeFallback: (turn, session, outcome) => this.takeFallback(turn, session, outcome),
+    });
     // Any instance's presence change may free an agent for a waiting caller: one keyed job looks.
     this.unsubscribe = deps.presence.onChange(() => {
       deps.jobs.add(deps.db, TASK.presence, {}, { jobKey: TASK.presence }).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule routing after a presence change'));
@@ -359,6 +368,7 @@ export class CallFlows implements QueueHost {
    * the queue's own words), then the caller's conversation.
    */
   async agentAnswer(request: AgentAnswerRequest): Promise<Ncco> {
+    if (request.consult) return this.control.consultAnswer(request.call, request.consult, request.uuid);
     const known = await this.withCall(request.call, async (turn, session) => {
       if (session.ended) return { ended: true as const };
       const attempt = session.attempt;
@@ -398,6 +408,7 @@ export class CallFlows implements QueueHost {
   private async applyLegEvent(turn: Turn, session: CallSession, uuid: string, status: string, to: string | null): Promise<void> {
     const decision = legEventRule(session, { uuid, status, to });
     if (decision.bind && session.attempt) await this.bind(turn, session, session.attempt, uuid);
+    if (decision.bindConsult && session.consult) await this.bind(turn, session, session.consult, uuid);
     const attempt = session.attempt;
     switch (decision.action) {
       case 'caller-gone':
@@ -414,8 +425,20 @@ export class CallFlows implements QueueHost {
         session.attempt = null;
         if (!session.ended) await this.hangupLater(turn, session.uuid);
         return;
+      case 'owner-left-to-consult':
+        await this.control.ownerLeft(turn, session);
+        return;
       case 'attempt-failed':
         if (attempt) await this.attemptFailed(turn, session, attempt, status);
+        return;
+      case 'consult-answered':
+        await this.control.consultAnswered(turn, session);
+        return;
+      case 'consult-failed':
+        await this.control.consultFailed(turn, session);
+        return;
+      case 'consult-left':
+        await this.control.consultLeft(turn, session);
         return;
       case 'none':
         return;
@@ -477,6 +500,7 @@ export class CallFlows implements QueueHost {
       // that would end with the caller), must not be left on the line.
       if (attempt.mode === 'dial' && attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
     }
+    await this.control.callerGone(turn, session, attempt);
     await this.queueManager.leave(turn, session);
   }
 
@@ -629,19 +653,15 @@ export class CallFlows implements QueueHost {
     const session = await readCall<CallSession>(this.deps.db, callId);
     const attempt = session?.attempt;
     if (!session || session.ended || !attempt || attempt.id !== attemptId || attempt.legUuid !== null) return;
-    const caller = session.caller && /^[0-9]{6,15}$/.test(session.caller.replace(/^\+/, '')) ? session.caller.replace(/^\+/, '') : session.number;
     let created: { uuid: string };
     try {
-      created = await this.deps.voice.createCall({
-        to: [attempt.agent ? { type: 'app', user: attempt.agent } : { type: 'phone', number: attempt.phone ?? '' }],
-        // An app sees the caller's number; a phone must be shown one of our numbers (seed 002: the campaign number).
-        from: { type: 'phone', number: attempt.agent ? caller : session.number },
-        answer_url: [this.deps.urls.agentAnswer({ conversation: session.hold.conversation, call: session.uuid, topic: session.topic, queue: session.queue })],
-        answer_method: 'GET',
-        event_url: [this.deps.urls.event()],
-        event_method: 'POST',
-        ringing_timer: session.ringTimeoutS,
-      });
+      // Seed 002: a phone is shown the campaign number.
+      created = await this.deps.voice.createCall(
+        partyCallRequest(attempt, session, {
+          answer: this.deps.urls.agentAnswer({ conversation: session.hold.conversation, call: session.uuid, topic: session.topic, queue: session.queue }),
+          event: this.deps.urls.event(),
+        }),
+      );
     } catch (error) {
       this.deps.log.warn({ call: callId, agent: attempt.agent, err: error }, 'could not call the agent');
       await this.withCall(callId, async (turn, current) => {
@@ -733,15 +753,6 @@ export class CallFlows implements QueueHost {
         log.info({ uuid: p.uuid, err: error }, 'hangup not applied');
       }
     });
-    jobs.register(TASK.hold, async (p) => {
-      // Mute both sides and play music to the caller (or undo it); the caller's leg is the one that hears it.
-      const held = p.held === true;
-      if (!voice.setMuted || !voice.stream || !voice.stopStream) throw new Error('this Voice API port cannot hold calls');
-      await voice.setMuted(text(p.caller), held);
-      await voice.setMuted(text(p.agent), held);
-      if (held) await voice.stream(text(p.caller), text(p.music), 0);
-      else await voice.stopStream(text(p.caller)).catch(() => undefined);
-    });
     jobs.register(TASK.talk, async (p) => {
       await voice.talk(text(p.uuid), text(p.text)).catch((error: unknown) => log.info({ call: p.uuid, err: error }, 'announcement not played'));
     });
@@ -790,109 +801,6 @@ export class CallFlows implements QueueHost {
   /** {@inheritDoc QueueHost.holdMusicUrl} */
   holdMusicUrl(): string {
     return this.deps.urls.holdMusic();
-  }
-
-  // ── call control (the agent's app) ────────────────────────────────────────────
-
-  /**
-   * Lock the call an agent's answered leg belongs to and run `work`, or throw a
-   * {@link CallControlError}: unknown leg (404), not this agent's current answered leg (409).
-   */
-  private async controlled<T>(agent: string, legUuid: string, work: (turn: Turn, session: CallSession, attempt: Attempt) => Promise<T>): Promise<T> {
-    const callId = await callOfLeg(this.deps.db, legUuid);
-    if (!callId) throw new CallControlError(404, 'not_found', 'No call of yours has this leg', 'legUuid');
-    const result = await this.withCall(callId, async (turn, session) => {
-      const attempt = session.attempt;
-      if (!attempt || attempt.legUuid !== legUuid || (attempt.agent ?? '').toLowerCase() !== agent.toLowerCase()) {
-        throw new CallControlError(404, 'not_found', 'No call of yours has this leg', 'legUuid');
-      }
-      if (session.ended) throw new CallControlError(409, 'call_ended', 'The caller has hung up');
-      if (!attempt.answered) throw new CallControlError(409, 'not_answered', 'The call has not been answered yet');
-      return { value: await work(turn, session, attempt) };
-    });
-    if (!result) throw new CallControlError(404, 'not_found', 'No call of yours has this leg', 'legUuid');
-    return result.value;
-  }
-
-  private holdState(session: CallSession): HoldState {
-    const since = session.heldSince ?? null;
-    const current = since === null ? 0 : Math.max(0, Math.round((this.now() - since) / 1000));
-    return { held: since !== null, since: since === null ? null : new Date(since).toISOString(), total_s: (session.holdS ?? 0) + current };
-  }
-
-  /** Put the caller on hold (music, neither side hears the other) or take them off; setting the current state again changes nothing. */
-  async holdCall(agent: string, legUuid: string, held: boolean): Promise<HoldState> {
-    return this.controlled(agent, legUuid, async (turn, session, attempt) => {
-      await this.setHeld(turn, session, attempt, held);
-      return this.holdState(session);
-    });
-  }
-
-  private async setHeld(turn: Turn, session: CallSession, attempt: Attempt, held: boolean): Promise<void> {
-    const isHeld = session.heldSince !== undefined && session.heldSince !== null;
-    if (held === isHeld || !attempt.legUuid) return;
-    if (held) {
-      session.heldSince = this.now();
-    } else {
-      session.holdS = (session.holdS ?? 0) + Math.max(0, Math.round((this.now() - (session.heldSince ?? this.now())) / 1000));
-      session.heldSince = null;
-    }
-    // One named job queue per call keeps hold and resume in the order they were asked for.
-    await this.deps.jobs.add(turn.sql, TASK.hold, { caller: session.uuid, agent: attempt.legUuid, held, music: session.hold.musicUrl }, { queueName: `control:${session.uuid}`, maxAttempts: 3 });
-    this.deps.log.info({ call: session.uuid, agent: attempt.agent, held }, held ? 'caller on hold' : 'caller off hold');
-  }
-
-  /**
-   * Blind transfer: send the caller to another agent (who must be available: otherwise a 409
-   * and nothing changes), a queue or an outside number; the transferring agent's leg is hung up.
-   */
-  async transferCall(agent: string, legUuid: string, target: TransferTarget): Promise<{ status: 'transferring'; target: TransferTarget }> {
-    return this.controlled(agent, legUuid, async (turn, session, attempt) => {
-      let ncco: Ncco;
-      if (target.type === 'agent') {
-        if (target.agent.toLowerCase() === agent.toLowerCase()) throw new CallControlError(400, 'invalid_request', 'You cannot transfer a call to yourself', 'target.agent');
-        if (!(await this.deps.presence.reserveAgent(turn.sql, target.agent, session.uuid))) {
-          throw new CallControlError(409, 'agent_unavailable', `${target.agent} is not available`, 'target.agent');
-        }
-        session.mode = 'connect';
-        session.queue = null;
-        // The new agent may decline: the caller then goes on to others, then the fallback, never dropped.
-        session.tried = [agent.toLowerCase()];
-        session.attempts = 0;
-        session.attempt = null;
-        await this.record(turn, session.conversationUuid, { flow_outcome: 'transferred' });
-        this.begin(session, { agent: target.agent, phone: null, mode: 'connect' });
-        ncco = connectAgentNcco({ agent: target.agent, greeting: 'Please hold while we transfer your call.', ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
-      } else if (target.type === 'queue') {
-        if (!this.deps.queues.get(target.queue)) throw new CallControlError(400, 'invalid_request', `There is no queue named "${target.queue}"`, 'target.queue');
-        session.attempt = null;
-        ncco = await this.route(turn, session, { type: 'queue', queue: target.queue }, 'transferred');
-      } else {
-        session.attempt = null;
-        ncco = await this.route(turn, session, { type: 'phone', number: target.number }, 'transferred');
-      }
-      // The caller leaves hold with the transfer; their hold time stays on record.
-      if (session.heldSince !== undefined && session.heldSince !== null) {
-        session.holdS = (session.holdS ?? 0) + Math.max(0, Math.round((this.now() - session.heldSince) / 1000));
-        session.heldSince = null;
-        await this.deps.jobs.add(turn.sql, TASK.hold, { caller: session.uuid, agent: attempt.legUuid, held: false, music: session.hold.musicUrl }, { queueName: `control:${session.uuid}`, maxAttempts: 3 });
-      }
-      await this.deps.jobs.add(turn.sql, TASK.transfer, { uuid: session.uuid, ncco }, { queueName: `control:${session.uuid}`, maxAttempts: 1 });
-      if (attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
-      this.deps.log.info({ call: session.uuid, agent, target }, 'blind transfer');
-      return { status: 'transferring' as const, target };
-    });
-  }
-
-  /** Where an agent may transfer a call now: agents who are available, and every queue. */
-  transferTargets(agent: string): { agents: Array<{ name: string; status: string }>; queues: Array<{ name: string; label: string | null }> } {
-    return {
-      agents: this.deps.presence
-        .list()
-        .filter((p) => p.name.toLowerCase() !== agent.toLowerCase())
-        .map((p) => ({ name: p.name, status: p.status })),
-      queues: this.deps.queues.list().map((q) => ({ name: q.name, label: q.settings.label ?? null })),
-    };
   }
 
   /** A call by its caller's leg (for the voicemail webhook), while it is stored. */

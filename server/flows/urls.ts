@@ -26,6 +26,8 @@ export interface AgentAnswerParams {
   topic?: string | null;
   /** Queue whose call this is, for the queue's own agent whisper. */
   queue?: string | null;
+  /** A consult's id: the leg is a party the agent called about the call (warm transfer). */
+  consult?: string | null;
 }
 
 /** Builds absolute URLs under the public base URL. */
@@ -56,6 +58,7 @@ export class FlowUrls {
     const query: Record<string, string> = { conversation: params.conversation, call: params.call };
     if (params.topic) query.topic = params.topic;
     if (params.queue) query.queue = params.queue;
+    if (params.consult) query.consult = params.consult;
     return this.with(FLOW_PATHS.agentAnswer, query);
   }
 

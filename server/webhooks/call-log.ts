@@ -231,6 +231,36 @@ function shapeOf(legs: readonly Leg[]) {
 }
 
 /** A leg's talk time: its reported duration, else from its answer to its end (or the call's). */
+/** Control events that put the caller on hold (the agent's hold, or a consult while the caller holds). */
+const HOLD_STARTS = new Set(['hold', 'consult']);
+/** Control events that end the caller's hold (resumed, brought back or into a conference, transferred). */
+const HOLD_ENDS = new Set(['resume', 'consult-cancelled', 'consult-failed', 'consult-ended', 'conference', 'transfer-completed', 'transfer']);
+
+/**
+ * Seconds the caller held, per agent leg that owned the call when the hold began (from the
+ * backend's `control` events); a hold still open ends with that leg, or the call.
+ */
+function holdSeconds(sorted: readonly CallEventRecord[], legs: readonly Leg[], callEnd: string | null): Map<string, number> {
+  const totals = new Map<string, number>();
+  let open: { leg: string; since: string } | null = null;
+  const close = (at: string | null) => {
+    if (!open || at === null) return;
+    totals.set(open.leg, (totals.get(open.leg) ?? 0) + seconds(open.since, at));
+    open = null;
+  };
+  for (const event of sorted) {
+    if (event.kind !== 'control' || event.status === null) continue;
+    if (HOLD_ENDS.has(event.status)) close(event.timestamp);
+    else if (HOLD_STARTS.has(event.status) && open === null && event.uuid) open = { leg: event.uuid, since: event.timestamp };
+  }
+  if (open !== null) {
+    const still: { leg: string } = open;
+    const leg = legs.find((l) => l.uuid === still.leg);
+    close(leg?.ended && leg.endedAt ? leg.endedAt : callEnd);
+  }
+  return totals;
+}
+
 function talkOf(leg: Leg, callEnd: string | null): number | null {
   if (leg.answeredAt === null) return 0;
   if (leg.ended) return leg.duration ?? (leg.endedAt ? seconds(leg.answeredAt, leg.endedAt) : 0);
@@ -400,20 +430,26 @@ export function summarizeCall(previous: CallRecord | null, events: readonly Call
  * ends with the call.
  */
 export function callSegments(events: readonly CallEventRecord[]): CallSegment[] {
-  const legs = legsOf([...events].sort(byTime));
+  const sorted = [...events].sort(byTime);
+  const legs = legsOf(sorted);
   if (legs.length === 0) return [];
   const { first, others, agentCalling, agentCalled, endedAt } = shapeOf(legs);
-  const segment = (leg: Leg, answeredAt: string | null, talk: number | null): CallSegment => ({
-    leg_uuid: leg.uuid,
-    agent: leg.agent,
-    party: leg.agent ?? leg.to,
-    offered_at: leg.startedAt,
-    answered_at: answeredAt,
-    ended_at: leg.ended ? leg.endedAt : endedAt,
-    end_status: leg.ended ? leg.status : null,
-    talk_s: talk,
-    hold_s: 0,
-  });
+  const holds = holdSeconds(sorted, legs, endedAt);
+  const segment = (leg: Leg, answeredAt: string | null, talk: number | null): CallSegment => {
+    const hold = holds.get(leg.uuid) ?? 0;
+    return {
+      leg_uuid: leg.uuid,
+      agent: leg.agent,
+      party: leg.agent ?? leg.to,
+      offered_at: leg.startedAt,
+      answered_at: answeredAt,
+      ended_at: leg.ended ? leg.endedAt : endedAt,
+      end_status: leg.ended ? leg.status : null,
+      // Talk is the connected time less the caller's hold.
+      talk_s: talk === null ? null : Math.max(0, talk - hold),
+      hold_s: hold,
+    };
+  };
   if (agentCalling) {
     const dialled = others.filter((l) => l.answeredAt !== null).sort(byAnswer)[0];
     const answeredAt = dialled?.answeredAt ?? null;

@@ -2,8 +2,8 @@
  * The durable call model end to end, with real Client SDK agents in Chromium, simulated
  * phones and the sandbox: the queue caller who used to be stranded in the hold music, and the
  * agent's call control (hold / resume, blind transfer, a transfer to an agent who is not
- * available). The app has no buttons for call control yet: the page calls the backend's API
- * with its own session, as the app will.
+ * available), warm transfer and the three-way conference. The app has no buttons for call
+ * control yet: the page calls the backend's API with its own session, as the app will.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { AgentDesk } from '../support/agent-desk';
@@ -114,4 +114,114 @@ test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free an
   await expect.poll(async () => (await record(call.conversation_uuid)).agent).toBe('Joe');
   await platform.phone.hangup(call.uuid);
   await expect(joe.getByTestId('call-ended')).toBeVisible();
+});
+
+/** A simulated phone's call to `number` placed by the platform (the consulted party), once it exists. */
+async function phoneCallTo(number: string): Promise<{ uuid: string }> {
+  const find = async () => {
+    const list = (await (await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls`)).json()) as { calls: Array<{ uuid: string; to: string }> };
+    return list.calls.find((c) => c.to === number);
+  };
+  await expect.poll(find).toBeTruthy();
+  return (await find())!;
+}
+
+const audible = async (uuid: string): Promise<number> => ((await platform.phone.get(uuid)) as { media: { audible_frames_received: number } }).media.audible_frames_received;
+
+test('warm transfer to an outside phone: the caller holds with music while Jane consults, then talks to the phone once she completes', async () => {
+  const consulted = '14155550177';
+  const rule = await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/rules/${consulted}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'answer' }) });
+  expect(rule.ok).toBe(true);
+  const jane = await agent('Jane');
+  const call = await platform.phone.call('+14155550124');
+  await expect(jane.getByTestId('incoming-call')).toBeVisible();
+  await jane.getByTestId('answer-button').click();
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+  const leg = await answeredLeg(call.conversation_uuid, 'Jane');
+
+  const consult = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/consult`, { target: { type: 'phone', number: consulted } });
+  expect(consult).toMatchObject({ status: 202, body: { held: true, consult: { state: 'ringing', target: { type: 'phone', number: consulted } } } });
+  await expect.poll(() => heard(call.uuid)).toContain('stream');
+  const party = await phoneCallTo(consulted);
+  // The phone answered and hears Jane (Chromium's fake microphone), who is still on her call.
+  await expect.poll(() => audible(party.uuid)).toBeGreaterThan(20);
+  await expect.poll(async () => (await agentApi(jane, 'GET', `/api/agent/calls/${leg}/control`)).body).toMatchObject({ held: true, consult: { state: 'talking' } });
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+
+  const completed = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/consult/complete`);
+  expect(completed.status).toBe(202);
+  await expect(jane.getByTestId('call-ended')).toBeVisible();
+  // Jane gone and the caller silent, the phone hears nothing; when the caller speaks, it hears the caller.
+  const play = async (body: object) => {
+    const res = await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls/${call.uuid}/play`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.ok, await res.text()).toBe(true);
+  };
+  await play({ silence: true });
+  let settled = await audible(party.uuid);
+  await expect
+    .poll(
+      async () => {
+        const now = await audible(party.uuid);
+        const still = now === settled;
+        settled = now;
+        return still;
+      },
+      { intervals: [500] },
+    )
+    .toBe(true);
+  await play({ tone: true });
+  await expect.poll(() => audible(party.uuid)).toBeGreaterThan(settled + 20);
+  expect((await platform.phone.get(call.uuid)).status).toBe('answered');
+
+  // The record names the last agent (a phone is no agent) and the transfer.
+  await expect.poll(async () => (await record(call.conversation_uuid)).flow_outcome).toBe('transferred');
+  expect((await record(call.conversation_uuid)).agent).toBe('Jane');
+  const controls = (await record(call.conversation_uuid)).events.filter((e) => e.kind === 'control').map((e) => e.status);
+  expect(controls).toEqual(['consult', 'transfer-completed']);
+  // The caller hanging up ends the phone's leg too.
+  await platform.phone.hangup(call.uuid);
+  await expect.poll(async () => (await platform.phone.get(party.uuid)).status).toBe('completed');
+  await expect.poll(async () => (await record(call.conversation_uuid)).ended_at).toBeTruthy();
+  await expect.poll(async () => (await desk.statuses()).Jane).toBe('available');
+});
+
+test('three-way conference: Jane brings Joe in, then leaves; Joe stays with the caller until the caller hangs up', async () => {
+  const jane = await agent('Jane');
+  const joe = await agent('Joe');
+  const call = await platform.phone.call('+14155550125');
+  await expect(jane.getByTestId('incoming-call')).toBeVisible();
+  await jane.getByTestId('answer-button').click();
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+  const leg = await answeredLeg(call.conversation_uuid, 'Jane');
+
+  const consult = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/consult`, { target: { type: 'agent', agent: 'Joe' } });
+  expect(consult.status).toBe(202);
+  await expect(joe.getByTestId('incoming-call')).toBeVisible();
+  // Joe sees whose call it is.
+  await expect(joe.getByTestId('incoming-call')).toContainText('+1 415 555 0125');
+  const early = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/conference`);
+  expect(early).toMatchObject({ status: 409, body: { error: { code: 'not_answered' } } });
+  await joe.getByTestId('answer-button').click();
+  await expect(joe.getByTestId('in-call')).toBeVisible();
+  await expect.poll(async () => (await agentApi(jane, 'GET', `/api/agent/calls/${leg}/control`)).body).toMatchObject({ consult: { state: 'talking' } });
+
+  const conference = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/conference`);
+  expect(conference).toMatchObject({ status: 200, body: { held: false, consult: { state: 'conference', by: 'Jane' } } });
+  // The caller hears the agents (their fake microphones), no longer the music.
+  const before = await audible(call.uuid);
+  await expect.poll(() => audible(call.uuid)).toBeGreaterThan(before + 20);
+
+  const left = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/leave`);
+  expect(left).toMatchObject({ status: 202, body: { status: 'left' } });
+  await expect(jane.getByTestId('call-ended')).toBeVisible();
+  await expect(joe.getByTestId('in-call')).toBeVisible();
+  const joePackets = Number(await joe.getByTestId('audio-stats').getAttribute('data-packets-received'));
+  await expect.poll(async () => Number(await joe.getByTestId('audio-stats').getAttribute('data-packets-received'))).toBeGreaterThan(joePackets + 20);
+  expect((await platform.phone.get(call.uuid)).status).toBe('answered');
+  await expect.poll(async () => (await record(call.conversation_uuid)).events.filter((e) => e.kind === 'control').map((e) => e.status)).toEqual(['consult', 'conference', 'left-conference']);
+
+  await platform.phone.hangup(call.uuid);
+  await expect(joe.getByTestId('call-ended')).toBeVisible();
+  await expect.poll(async () => (await record(call.conversation_uuid)).ended_at).toBeTruthy();
+  expect(await record(call.conversation_uuid)).toMatchObject({ outcome: 'answered' });
 });

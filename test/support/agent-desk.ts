@@ -16,7 +16,7 @@ export interface CallView {
   outcome: string | null;
   flow_outcome: string | null;
   status: string;
-  events: Array<{ uuid: string | null; status: string | null; agent: string | null }>;
+  events: Array<{ uuid: string | null; kind: string; status: string | null; agent: string | null }>;
   [field: string]: unknown;
 }
 

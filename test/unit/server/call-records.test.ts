@@ -14,7 +14,7 @@ import { bindLeg, insertCall } from '../../../server/calls/store';
 import type { CallEventRecord, CallRecord } from '../../../server/storage/types';
 import { callSegments, summarizeCall } from '../../../server/webhooks/call-log';
 import { waitFor } from '../../support/wait';
-import { createTestServer, json, type TestServer } from './helpers';
+import { createTestServer, json, postEvent, type TestServer } from './helpers';
 import { startFakeVoiceApi, type FakeVoiceApi } from '../../support/fake-voice-api';
 
 const ADMIN_TOKEN = 'admin-token-for-call-record-tests-0123456789';
@@ -44,11 +44,7 @@ afterAll(async () => {
   await voice.close();
 });
 
-/** Post an event, `s` seconds after `base`. */
-async function post(payload: Record<string, unknown>): Promise<void> {
-  const res = await t.app.inject({ method: 'POST', url: '/webhooks/event', payload });
-  expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(204);
-}
+const post = (payload: Record<string, unknown>): Promise<void> => postEvent(t.app, payload);
 
 async function record(conversation: string): Promise<(CallLogRecord & { segments: CallSegment[] }) | null> {
   const res = await t.app.inject({ method: 'GET', url: `/api/admin/calls/${conversation}`, headers: admin });
@@ -348,6 +344,30 @@ describe('summarizeCall outcomes', () => {
     const segments = callSegments([jane('answered', 0), far('answered', 3), far('completed', 20), jane('completed', 20)]);
     expect(segments).toMatchObject([{ leg_uuid: 'a', agent: 'Jane', answered_at: at(3), ended_at: at(20), talk_s: 17 }]);
   });
+  it('hold: each hold and consult counts against the leg that owned the call, and talk is the rest', () => {
+    const control = (uuid: string, action: string, s: number, agent = 'Jane') => ev(uuid, action, s, { kind: 'control', agent, direction: null, from: null, to: null });
+    const events = [
+      ev('p', 'answered', 0),
+      agentEv('a', 'answered', 2),
+      control('a', 'hold', 10),
+      control('a', 'resume', 25),
+      control('a', 'consult', 40),
+      agentEv('b', 'answered', 45, 'Joe'),
+      control('a', 'transfer-completed', 50),
+      agentEv('a', 'completed', 51),
+      control('b', 'hold', 60, 'Joe'),
+      ev('p', 'completed', 70),
+    ];
+    const segments = callSegments(events).map((s) => [s.agent, s.talk_s, s.hold_s]);
+    // Jane: connected 49 s, held 15 + 10; Joe: connected 25 s (to the call's end), held the last 10 (still on hold when it ended).
+    expect(segments).toEqual([
+      ['Jane', 24, 25],
+      ['Joe', 15, 10],
+    ]);
+    // A control event is no leg of its own and changes no outcome.
+    expect(summarizeCall(null, events).outcome).toBe('answered');
+  });
+
   it('a custom NCCO\'s call nobody was offered is answered (the NCCO served it)', () => {
     expect(outcome([ev('p', 'answered', 0), ev('p', 'completed', 9)], flow({ flow: 'custom' }))).toBe('answered');
   });

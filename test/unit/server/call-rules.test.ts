@@ -65,3 +65,40 @@ describe('legEventRule: legs the call moved on from', () => {
     expect(legEventRule({ ...ringing('connect'), attempt: null }, { uuid: 'x', status: 'completed', to: 'Jane' })).toEqual({ bind: false, action: 'none' });
   });
 });
+
+describe('legEventRule: a consulted party (warm transfer, conference)', () => {
+  const consulting = (mode: 'connect' | 'dial', over: Partial<NonNullable<RuleCall['consult']>> = {}): RuleCall => ({
+    ...ringing(mode, { answered: true }),
+    consult: { agent: 'Joe', phone: null, legUuid: 'leg-2', answered: false, state: 'consulting', ...over },
+  });
+
+  it('binds the party\'s first event by whom it rings, in either mode, never as a stale leg', () => {
+    for (const mode of ['connect', 'dial'] as const) {
+      expect(legEventRule(consulting(mode, { legUuid: null }), { uuid: 'new', status: 'ringing', to: 'joe' })).toEqual({ bind: false, bindConsult: true, action: 'none' });
+      expect(legEventRule(consulting(mode, { legUuid: null }), { uuid: 'new', status: 'answered', to: 'Joe' })).toEqual({ bind: false, bindConsult: true, action: 'consult-answered' });
+    }
+    // A phone party is found by its number.
+    expect(legEventRule(consulting('dial', { agent: null, phone: '14155550177', legUuid: null }), { uuid: 'p', status: 'timeout', to: '14155550177' }).action).toBe('consult-failed');
+  });
+
+  it('answered, then the end: answered once, failed before the answer, left after it', () => {
+    expect(legEventRule(consulting('dial'), { uuid: 'leg-2', status: 'answered', to: 'Joe' }).action).toBe('consult-answered');
+    expect(legEventRule(consulting('dial', { answered: true }), { uuid: 'leg-2', status: 'answered', to: 'Joe' }).action).toBe('none');
+    for (const status of ['rejected', 'timeout', 'busy', 'failed', 'cancelled', 'unanswered']) {
+      expect(legEventRule(consulting('connect'), { uuid: 'leg-2', status, to: 'Joe' }).action).toBe('consult-failed');
+    }
+    expect(legEventRule(consulting('connect', { answered: true }), { uuid: 'leg-2', status: 'completed', to: 'Joe' }).action).toBe('consult-left');
+    expect(legEventRule(consulting('connect', { answered: true, state: 'conference' }), { uuid: 'leg-2', status: 'completed', to: 'Joe' }).action).toBe('consult-left');
+    expect(legEventRule(consulting('dial'), { uuid: 'leg-2', status: 'ringing', to: 'Joe' }).action).toBe('none');
+  });
+
+  it('the owner hanging up hands the caller to the party instead of hanging the caller up', () => {
+    expect(legEventRule(consulting('connect'), { uuid: 'leg-1', status: 'completed', to: 'Jane' }).action).toBe('owner-left-to-consult');
+    expect(legEventRule(consulting('dial', { answered: true, state: 'conference' }), { uuid: 'leg-1', status: 'completed', to: 'Jane' }).action).toBe('owner-left-to-consult');
+    expect(legEventRule({ ...consulting('dial'), consult: null }, { uuid: 'leg-1', status: 'completed', to: 'Jane' }).action).toBe('agent-finished');
+  });
+
+  it('the caller hanging up is still the caller leaving', () => {
+    expect(legEventRule(consulting('connect'), { uuid: 'caller', status: 'completed', to: null }).action).toBe('caller-gone');
+  });
+});

@@ -148,6 +148,12 @@ export function json<T = unknown>(response: LightMyRequestResponse): T {
   return JSON.parse(response.body) as T;
 }
 
+/** Post an (unsigned) event_url payload and expect the 204 the platform needs. */
+export async function postEvent(app: FastifyInstance, payload: Record<string, unknown>): Promise<void> {
+  const res = await app.inject({ method: 'POST', url: '/webhooks/event', payload });
+  if (res.statusCode !== 204) throw new Error(`${JSON.stringify(payload)}: HTTP ${res.statusCode} ${res.body}`);
+}
+
 /** Log in as a desktop client and return the refresh token. */
 export async function loginDesktop(app: FastifyInstance, name: string, password: string): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { name, password, client: 'desktop' } });

@@ -289,7 +289,7 @@ describe('two backend instances on one database', () => {
     answerUrl.searchParams.set('conversation_uuid', 'CON-agent-1');
     const joined = await b.server.app.inject({ method: 'GET', url: `${answerUrl.pathname}${answerUrl.search}` });
     expect(joined.statusCode, joined.body).toBe(200);
-    expect((JSON.parse(joined.body) as NccoAction[]).at(-1)).toEqual({ action: 'conversation', name: 'queue-q1', startOnEnter: true, endOnExit: true });
+    expect((JSON.parse(joined.body) as NccoAction[]).at(-1)).toEqual({ action: 'conversation', name: 'queue-q1', startOnEnter: true });
     await event(b, agentEvent('Jane', 'agent-leg-1', 'CON-agent-1', 'answered'));
     expect(await waitFor(() => statusOn(a, 'Jane'), (s) => s === 'busy')).toBe('busy');
     // Out of the line.

@@ -123,6 +123,8 @@ export class FakeVoice implements VoicePort {
   readonly transfers: Array<{ uuid: string; ncco: Ncco }> = [];
   readonly hangups: string[] = [];
   readonly talks: Array<{ uuid: string; text: string }> = [];
+  /** Every request in order, as one line each (`transfer caller-1 conversation:consult-…`), for call-control steps. */
+  readonly log: string[] = [];
   failCreate = false;
 
   /** `next`: legs created so far (a second instance continues the numbering). */
@@ -130,15 +132,28 @@ export class FakeVoice implements VoicePort {
 
   async createCall(request: CreateCallRequest): Promise<CreatedCall> {
     this.created.push(request);
+    this.log.push(`create ${request.to.map((t) => ('user' in t ? t.user : t.number)).join(',')}`);
     if (this.failCreate) throw new Error('platform says no');
     this.next += 1;
     return { uuid: `agent-leg-${this.next}`, status: 'started', direction: 'outbound', conversation_uuid: `CON-agent-${this.next}` };
   }
   async transfer(uuid: string, ncco: Ncco): Promise<void> {
     this.transfers.push({ uuid, ncco });
+    const last = ncco[ncco.length - 1] as { action: string; name?: string } | undefined;
+    this.log.push(`transfer ${uuid} ${last?.action === 'conversation' ? `conversation:${last.name}` : (last?.action ?? '')}`);
   }
   async hangup(uuid: string): Promise<void> {
     this.hangups.push(uuid);
+    this.log.push(`hangup ${uuid}`);
+  }
+  async setMuted(uuid: string, muted: boolean): Promise<void> {
+    this.log.push(`${muted ? 'mute' : 'unmute'} ${uuid}`);
+  }
+  async stream(uuid: string, url: string): Promise<void> {
+    this.log.push(`stream ${uuid} ${url}`);
+  }
+  async stopStream(uuid: string): Promise<void> {
+    this.log.push(`stop-stream ${uuid}`);
   }
   async talk(uuid: string, text: string): Promise<void> {
     this.talks.push({ uuid, text });
@@ -195,6 +210,8 @@ export interface FlowRig {
   contexts: CallContexts;
   /** Every call-record patch, in the order the record jobs applied them (across restarts). */
   records: Array<{ conversation: string; patch: Record<string, unknown> }>;
+  /** Call-control events the flows wrote to call records (`hold`, `consult`, …), in order. */
+  controls: Array<{ conversation: string | null; leg: string | null; agent: string | null; action: string | null; raw: Record<string, unknown> }>;
   /** What the flows noted on a call's record so far: its patches merged in order (a turn writes its changes as one). */
   recordOf(conversation: string): Record<string, unknown>;
   /** Feed a leg status event (its timestamp, unless given, is unique: not a retried delivery). */
@@ -227,6 +244,7 @@ export async function flowRig(config: { numbers?: Record<string, NumberSettingsI
   const dateNow = () => new Date(time.nowMs);
   const presence = new FakePresence();
   const records: FlowRig['records'] = [];
+  const controls: FlowRig['controls'] = [];
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const jobLog: JobLog = {
     info: () => undefined,
@@ -252,6 +270,10 @@ export async function flowRig(config: { numbers?: Record<string, NumberSettingsI
       calls: {
         updateCallRecord: async (conversation, patch) => {
           records.push({ conversation, patch: { ...patch } });
+          return undefined;
+        },
+        recordEvent: async (event) => {
+          controls.push({ conversation: event.conversation_uuid, leg: event.uuid, agent: event.agent, action: event.status, raw: JSON.parse(event.raw) as Record<string, unknown> });
           return undefined;
         },
       },
@@ -311,6 +333,7 @@ export async function flowRig(config: { numbers?: Record<string, NumberSettingsI
     queues: current.queues,
     contexts: new CallContexts(db),
     records,
+    controls,
     recordOf: (conversation) => Object.assign({}, ...records.filter((r) => r.conversation === conversation).map((r) => r.patch)) as Record<string, unknown>,
     event: (event) => rig.flows.handleEvent({ conversation_uuid: null, from: null, to: null, timestamp: uniqueTimestamp(), ...event }),
     context: (leg, agent) => rig.contexts.get(leg, agent),

@@ -27,7 +27,7 @@ describe('queue flow NCCOs (seed 003)', () => {
   });
 
   it("joins an agent to the caller's conversation, with the queue's whisper when set", () => {
-    expect(agentJoinNcco('queue-leg-9', null)).toEqual([{ action: 'conversation', name: 'queue-leg-9', startOnEnter: true, endOnExit: true }]);
+    expect(agentJoinNcco('queue-leg-9', null)).toEqual([{ action: 'conversation', name: 'queue-leg-9', startOnEnter: true }]);
     expect(agentJoinNcco('queue-leg-9', 'Call from the support queue')[0]).toEqual({ action: 'talk', text: 'Call from the support queue' });
   });
 });

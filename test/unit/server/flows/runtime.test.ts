@@ -381,7 +381,7 @@ describe('call whisper at run time', () => {
     const agentNcco = await rig.flows.agentAnswer({ conversation: 'whisper-caller-1', call: 'caller-1', topic: 'the summer offer', uuid: 'agent-leg-1' });
     expect(agentNcco).toEqual([
       { action: 'talk', text: 'Incoming call regarding the summer offer' },
-      { action: 'conversation', name: 'whisper-caller-1', startOnEnter: true, endOnExit: true },
+      { action: 'conversation', name: 'whisper-caller-1', startOnEnter: true },
     ]);
     await rig.settle();
     expect(rig.recordOf('CON-1')).toMatchObject({ agent: 'Jane' });
@@ -649,7 +649,7 @@ describe('queues at run time', () => {
     // Ann answers c1: the queue's whisper, then the caller's conversation.
     expect(await rig.flows.agentAnswer({ conversation: 'queue-c1', call: 'c1', queue: 'support', uuid: 'agent-leg-1' })).toEqual([
       { action: 'talk', text: 'Call from the support queue' },
-      { action: 'conversation', name: 'queue-c1', startOnEnter: true, endOnExit: true },
+      { action: 'conversation', name: 'queue-c1', startOnEnter: true },
     ]);
     await rig.settle();
     expect(rig.recordOf('CON-1')).toMatchObject({ agent: 'Ann' });

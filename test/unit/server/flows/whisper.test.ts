@@ -23,7 +23,7 @@ describe('call whisper NCCOs (seed 002)', () => {
     const ncco = whisperAgentNcco(conversation, 'the summer offer');
     expect(ncco).toEqual([
       { action: 'talk', text: 'Incoming call regarding the summer offer' },
-      { action: 'conversation', name: 'whisper-leg-123', startOnEnter: true, endOnExit: true },
+      { action: 'conversation', name: 'whisper-leg-123', startOnEnter: true },
     ]);
     expect(validateNcco(ncco).ok).toBe(true);
     expect(whisperText('the winter offer')).toBe('Incoming call regarding the winter offer');
