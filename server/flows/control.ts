@@ -227,8 +227,9 @@ export class CallControl {
         ...(wasHeld ? [{ op: 'mute', uuid: owner.legUuid, muted: false } as const] : [{ op: 'stream', uuid: session.uuid, url: session.hold.musicUrl } as const]),
         { op: 'transfer', uuid: owner.legUuid, ncco: [{ action: 'conversation', name: consult.room, startOnEnter: true }] },
       ]);
+      // After the steps above (the same job queue), so the agent is in the conversation first.
       // Never retried: a second try could ring the party twice.
-      await this.host.jobs.add(turn.sql, TASK.consultDial, { call: session.uuid, consult: consult.id }, { maxAttempts: 1 });
+      await this.host.jobs.add(turn.sql, TASK.consultDial, { call: session.uuid, consult: consult.id }, { queueName: `control:${session.uuid}`, maxAttempts: 1 });
       await this.note(turn, session, owner, 'consult', { target });
       this.host.log.info({ call: session.uuid, agent, target }, 'consult');
       return this.stateOf(session);

@@ -26,6 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../common/call-context';
 import type { Attempt, CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
+import { afterReservation, fallbackTarget, mayOfferAgent, offerPlan, preferredAgent, redirectAllowed } from '../calls/routing';
 import { legEventRule } from '../calls/rules';
 import { bindLeg, callOfLeg, firstDelivery, insertCall, lockCall, lockCallOfEvent, readCall, saveCall } from '../calls/store';
 import type { Database, Sql } from '../db/database';
@@ -46,8 +47,7 @@ import type { RouteTarget } from './targets';
 import type { FlowUrls } from './urls';
 import { whisperCallerNcco, whisperText } from './whisper';
 
-/** Redirects one call may take (queue → queue → …) before it is ended politely. */
-export const MAX_REDIRECTS = 5;
+export { MAX_REDIRECTS } from '../calls/routing';
 
 /** Said when the number called has a flow the backend no longer knows how to run. */
 const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
@@ -527,31 +527,41 @@ export class CallFlows implements QueueHost {
    * (whisper, within its wait) or take the fallback.
    */
   private async offerNext(turn: Turn, session: CallSession): Promise<void> {
-    if (session.ended || session.attempt) return;
-    if (session.fixed?.type === 'phone') {
-      if (session.attempts === 0) {
-        await this.dial(turn, session, { agent: null, phone: session.fixed.number, mode: 'dial' });
+    const call = { ...session, ringing: session.attempt !== null };
+    const plan = offerPlan(call);
+    switch (plan.kind) {
+      case 'none':
         return;
-      }
-    } else if (session.attempts < session.maxAttempts) {
-      const agent = await this.pickAgent(turn, session);
-      if (agent) {
-        if (session.mode === 'connect') {
-          this.begin(session, { agent, phone: null, mode: 'connect' });
-          await this.transfer(turn, session, nextAgentNcco(session.ringTimeoutS, agent, session.hold.musicUrl));
-        } else {
-          await this.dial(turn, session, { agent, phone: null, mode: 'dial' });
-        }
+      case 'dial-phone':
+        await this.dial(turn, session, { agent: null, phone: plan.number, mode: 'dial' });
         return;
-      }
-      if (session.waitUntil !== null && this.now() < session.waitUntil) return; // a presence change will wake it
+      case 'fallback':
+        await this.takeFallback(turn, session, plan.outcome);
+        return;
+      case 'reserve':
+        break;
     }
-    await this.takeFallback(turn, session, 'no-answer');
+    const agent = await this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: [...plan.exclude], members: [], prefer: plan.prefer });
+    const step = afterReservation(session, agent, this.now());
+    switch (step.kind) {
+      case 'connect':
+        this.begin(session, { agent: step.agent, phone: null, mode: 'connect' });
+        await this.transfer(turn, session, nextAgentNcco(session.ringTimeoutS, step.agent, session.hold.musicUrl));
+        return;
+      case 'dial':
+        await this.dial(turn, session, { agent: step.agent, phone: null, mode: 'dial' });
+        return;
+      case 'wait':
+        return; // a presence change will wake it
+      case 'fallback':
+        await this.takeFallback(turn, session, step.outcome);
+        return;
+    }
   }
 
   private async takeFallback(turn: Turn, session: CallSession, outcome: string): Promise<void> {
     await this.clearWait(turn, session);
-    const target: RouteTarget = session.fallbackUsed ? { type: 'disconnect' } : session.fallback;
+    const target = fallbackTarget(session);
     session.fallbackUsed = true;
     await this.transfer(turn, session, await this.route(turn, session, target, outcome));
   }
@@ -575,13 +585,11 @@ export class CallFlows implements QueueHost {
 
   /**
    * Reserve the agent to offer the call to next, or null: the whisper's fixed agent or the
-   * number's default agent first (the seed's "calls go to Jane"), else the longest-idle
-   * available one — each only while available (never away, offline, in wrap-up or ringing for
-   * another caller) and not tried yet.
+   * number's default agent first, else the longest-idle available one — each only while
+   * available (never away, offline, in wrap-up or ringing for another caller) and not tried yet.
    */
   private async pickAgent(turn: Turn, session: CallSession): Promise<string | null> {
-    const preferred = session.fixed?.type === 'agent' ? session.fixed.agent : (session.defaultAgent ?? undefined);
-    return this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: session.tried, members: [], prefer: preferred });
+    return this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: session.tried, members: [], prefer: preferredAgent(session) });
   }
 
   /**
@@ -593,7 +601,7 @@ export class CallFlows implements QueueHost {
   async route(turn: Turn, session: CallSession, target: RouteTarget, outcome: string | null): Promise<Ncco> {
     session.redirects += 1;
     if (outcome) await this.record(turn, session.conversationUuid, { flow_outcome: outcome });
-    if (session.redirects > MAX_REDIRECTS) {
+    if (!redirectAllowed(session.redirects)) {
       await this.record(turn, session.conversationUuid, { flow_outcome: 'redirect-limit' });
       return goodbyeNcco();
     }
@@ -603,13 +611,11 @@ export class CallFlows implements QueueHost {
         session.queue = null;
         // An explicit choice still honours presence: an agent who is away, offline, in
         // wrap-up or ringing elsewhere is passed over for the number's fallback.
-        const reserved = !session.tried.includes(target.agent.toLowerCase()) && (await this.deps.presence.reserveAgent(turn.sql, target.agent, session.uuid));
+        const reserved = mayOfferAgent(session, target.agent) && (await this.deps.presence.reserveAgent(turn.sql, target.agent, session.uuid));
         if (!reserved) {
-          if (!session.fallbackUsed) {
-            session.fallbackUsed = true;
-            return this.route(turn, session, session.fallback, 'agent-unavailable');
-          }
-          return goodbyeNcco();
+          if (session.fallbackUsed) return goodbyeNcco();
+          session.fallbackUsed = true;
+          return this.route(turn, session, session.fallback, 'agent-unavailable');
         }
         this.begin(session, { agent: target.agent, phone: null, mode: 'connect' });
         return connectAgentNcco({ agent: target.agent, greeting: ivrConnectGreeting(target.agent), ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });

@@ -10,6 +10,7 @@
  * keyed timer job per caller applies the timeout redirect, another the position
  * announcements. The flows (`server/flows/runtime.ts`) place the agent calls and transfer callers.
  */
+import { dispatchRequest, queueArrival, RETRY_AFTER_MS, servingCount } from '../calls/routing';
 import { dequeue, enqueue, queueEntry, queuedCallers, updateQueueEntry } from '../calls/store';
 import type { Database, Sql } from '../db/database';
 import { holdConversationName, type HoldSpot } from '../flows/actions';
@@ -21,10 +22,7 @@ import type { JobQueue } from '../jobs/queue';
 import type { QueueDirectory } from './directory';
 import type { QueueConfig } from './schema';
 
-/** An agent who declined a caller is not offered that caller again for this long. */
-export const RETRY_AFTER_MS = 30_000;
-/** Statuses in which an agent counts as serving a queue (for the no-agents rule). */
-const SERVING = new Set(['available', 'busy', 'wrap-up']);
+export { RETRY_AFTER_MS } from '../calls/routing';
 
 const TASK = {
   dispatch: 'queue-dispatch',
@@ -107,16 +105,13 @@ export class QueueManager {
       return this.deps.host.route(turn, session, { type: 'disconnect' }, 'no-queue');
     }
     const { settings } = config;
-    if (!this.anyoneServing(config)) {
-      await this.deps.host.noteTurnedAway(turn, session, config.name);
-      return this.deps.host.route(turn, session, settings.on_no_agents, 'no-agents');
-    }
+    const serving = servingCount(this.deps.presence.list(), settings.agents);
     // Lock the queue's line (an advisory lock per queue name) so two instances cannot both take its last place.
-    await turn.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`queue:${config.name.toLowerCase()}`]);
-    const waiting = await this.lineLength(turn.sql, config.name);
-    if (waiting >= settings.max_length) {
+    if (serving > 0) await turn.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`queue:${config.name.toLowerCase()}`]);
+    const arrival = queueArrival(settings, { serving, waiting: serving > 0 ? await this.lineLength(turn.sql, config.name) : 0 });
+    if (arrival.kind !== 'enqueue') {
       await this.deps.host.noteTurnedAway(turn, session, config.name);
-      return this.deps.host.route(turn, session, settings.on_overflow, 'overflow');
+      return this.deps.host.route(turn, session, arrival.target, arrival.kind);
     }
 
     const hold: HoldSpot = { conversation: holdConversationName('queue', session.uuid), musicUrl: settings.music_on_hold_url ?? this.deps.host.holdMusicUrl() };
@@ -129,7 +124,7 @@ export class QueueManager {
     await this.deps.host.noteQueued(turn, session, config.name, hold);
     // Offer the caller once they have their NCCO (the job runs after this commits).
     await this.requestDispatch(turn.sql);
-    return queueCallerNcco(settings, waiting + 1, hold);
+    return queueCallerNcco(settings, arrival.position, hold);
   }
 
   /** The caller left (hung up or was transferred): out of line; someone else may be offered the agent. */
@@ -174,12 +169,7 @@ export class QueueManager {
       await this.deps.host.withCall(entry.call_id, async (turn, session) => {
         const current = await queueEntry(turn.sql, session.uuid);
         if (!current || current.offering !== null || session.ended || session.attempt) return;
-        const now = this.deps.now();
-        const recent = Object.entries(current.declined)
-          .filter(([, at]) => now - Date.parse(at) < RETRY_AFTER_MS)
-          .map(([name]) => name);
-        const members = config.settings.agents.map((a) => a.toLowerCase());
-        const agent = await this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, exclude: recent, members });
+        const agent = await this.deps.presence.reserveNext(turn.sql, { callId: session.uuid, ...dispatchRequest(current, config.settings.agents, this.deps.now()) });
         if (!agent) return;
         await updateQueueEntry(turn.sql, session.uuid, { offering: agent });
         await this.deps.host.offer(turn, session, agent);
@@ -219,10 +209,6 @@ export class QueueManager {
     });
   }
 
-  private anyoneServing(config: QueueConfig): boolean {
-    const members = new Set(config.settings.agents.map((a) => a.toLowerCase()));
-    return this.deps.presence.list().some((p) => SERVING.has(p.status) && (members.size === 0 || members.has(p.name.toLowerCase())));
-  }
 
   private async lineLength(sql: Sql, queue: string): Promise<number> {
     const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM queue_entries WHERE lower(queue) = lower($1)', [queue]);
