@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_RESERVATION_TTL_S } from '../config';
-import type { Database, Sql } from '../db/database';
+import { prepared, type Database, type Sql } from '../db/database';
 import { listen, type Listener } from '../db/listen';
 import type { JobQueue } from '../jobs/queue';
 import type { AgentRecord } from '../storage/types';
@@ -57,6 +57,8 @@ export interface PresenceEntry {
 export interface AgentLegEvent {
   /** The agent's (app user) name, any case. */
   agentName: string;
+  /** The agent's id, when the caller knows it already (else it is looked up by name). */
+  agentId?: string;
   /** The leg's uuid. */
   uuid: string;
   /** The event_url status (ringing, answered, completed, rejected, …). */
@@ -202,6 +204,40 @@ const ENSURE_ROWS = `WITH inserted AS (
 /** Eligible for an offer: available (only), enabled, and not reserved for another call (or reserved too long ago). */
 const ELIGIBLE = `p.status = 'available' AND NOT a.disabled
   AND (p.reserved_call IS NULL OR p.reserved_at < now() - make_interval(secs => $1))`;
+
+// The statements of call events and routing (each webhook's hot path), prepared once per connection.
+const AGENT_BY_NAME = prepared('SELECT id FROM agents WHERE lower(name) = lower($1)');
+const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+  WHERE ${ELIGIBLE}
+    AND NOT (lower(a.name) = ANY($2::text[]))
+    AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))
+  ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"
+  LIMIT 1
+  FOR UPDATE OF p SKIP LOCKED`);
+const RESERVE_AGENT = prepared(`SELECT p.agent_id, p.reserved_call FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+  WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled
+    AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))
+  FOR UPDATE OF p SKIP LOCKED`);
+const RELEASE = prepared(`WITH freed AS (
+    UPDATE agent_presence p SET reserved_call = NULL, reserved_at = NULL, version = p.version + 1, updated_at = now()
+    FROM agents a
+    WHERE a.id = p.agent_id AND lower(a.name) = lower($1) AND p.reserved_call = $2
+    RETURNING p.agent_id
+  )
+  SELECT pg_notify('presence', agent_id) FROM freed`);
+const MARK_RESERVED = prepared('UPDATE agent_presence SET reserved_call = $2, reserved_at = now(), version = version + 1, updated_at = now() WHERE agent_id = $1');
+const NOTIFY = prepared(`SELECT pg_notify('presence', $1)`);
+const LOCK_ROW = prepared(`SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = $1 FOR UPDATE OF p`);
+const READ_ROWS = prepared(`SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = ANY($1::text[])`);
+const LEGS_OF = prepared('SELECT leg_uuid AS uuid, answered, ended_at IS NOT NULL AS ended FROM agent_legs WHERE agent_id = $1');
+const WRITE_LEG = prepared(`INSERT INTO agent_legs (agent_id, leg_uuid, answered, ended_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
+  ON CONFLICT (agent_id, leg_uuid) DO UPDATE
+    SET answered = EXCLUDED.answered, seen_at = now(), ended_at = CASE WHEN $4 THEN coalesce(agent_legs.ended_at, now()) END`);
+const WRITE_ROW = prepared(`UPDATE agent_presence SET status = $2, since = $3, idle_since = $4, wrap_up_ends_at = $5, before_status = $6,
+    before_idle_since = $7, before_wrap_up_ends_at = $8, resume_status = $9, last_call_ended_at = $10,
+    answered_while_busy = $11, offline_after_call = $12, grace_ends_at = $13, reserved_call = $14, reserved_at = $15,
+    version = version + 1, updated_at = now()
+  WHERE agent_id = $1 RETURNING version`);
 
 /** The presence of every agent, in the database, cached and kept current on each instance. */
 export class PresenceService {
@@ -433,11 +469,10 @@ export class PresenceService {
    * (and this one) hear of it through the notification; {@link refresh} reads it at once.
    */
   async noteCallEvent(sql: Sql, event: AgentLegEvent): Promise<PresenceEntry | undefined> {
-    const { rows } = await sql.query<{ id: string }>('SELECT id FROM agents WHERE lower(name) = lower($1)', [event.agentName]);
-    const agent = rows[0];
-    if (!agent) return undefined;
+    const agentId = event.agentId ?? (await sql.query<{ id: string }>(AGENT_BY_NAME, [event.agentName])).rows[0]?.id;
+    if (agentId === undefined) return undefined;
     const at = event.at ?? this.nowIso();
-    const applied = await this.change(sql, agent.id, () => ({ type: 'leg', uuid: event.uuid, status: event.status, at }));
+    const applied = await this.change(sql, agentId, () => ({ type: 'leg', uuid: event.uuid, status: event.status, at }));
     return applied?.entry;
   }
 
@@ -451,16 +486,7 @@ export class PresenceService {
   async reserveNext(sql: Sql, request: ReserveRequest): Promise<string | null> {
     const exclude = request.exclude.map((n) => n.toLowerCase());
     const members = request.members.map((n) => n.toLowerCase());
-    const { rows } = await sql.query<{ agent_id: string; name: string }>(
-      `SELECT p.agent_id, a.name FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-       WHERE ${ELIGIBLE}
-         AND NOT (lower(a.name) = ANY($2::text[]))
-         AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))
-       ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"
-       LIMIT 1
-       FOR UPDATE OF p SKIP LOCKED`,
-      [this.reservationTtlS, exclude, members, request.prefer ?? null],
-    );
+    const { rows } = await sql.query<{ agent_id: string; name: string }>(RESERVE_NEXT, [this.reservationTtlS, exclude, members, request.prefer ?? null]);
     const picked = rows[0];
     if (!picked) return null;
     await this.markReserved(sql, picked.agent_id, request.callId);
@@ -472,13 +498,7 @@ export class PresenceService {
    * already reserved for this very call counts as reserved). Returns whether they are.
    */
   async reserveAgent(sql: Sql, name: string, callId: string): Promise<boolean> {
-    const { rows } = await sql.query<{ agent_id: string; reserved_call: string | null }>(
-      `SELECT p.agent_id, p.reserved_call FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-       WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled
-         AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))
-       FOR UPDATE OF p SKIP LOCKED`,
-      [this.reservationTtlS, name, callId],
-    );
+    const { rows } = await sql.query<{ agent_id: string; reserved_call: string | null }>(RESERVE_AGENT, [this.reservationTtlS, name, callId]);
     const row = rows[0];
     if (!row) return false;
     if (row.reserved_call !== callId) await this.markReserved(sql, row.agent_id, callId);
@@ -487,24 +507,11 @@ export class PresenceService {
 
   /** Free an agent reserved for `callId` (a reservation for another call is left alone). */
   async release(sql: Sql, name: string, callId: string): Promise<void> {
-    await sql.query(
-      `WITH freed AS (
-         UPDATE agent_presence p SET reserved_call = NULL, reserved_at = NULL, version = p.version + 1, updated_at = now()
-         FROM agents a
-         WHERE a.id = p.agent_id AND lower(a.name) = lower($1) AND p.reserved_call = $2
-         RETURNING p.agent_id
-       )
-       SELECT pg_notify('presence', agent_id) FROM freed`,
-      [name, callId],
-    );
+    await sql.query(RELEASE, [name, callId]);
   }
 
   private async markReserved(sql: Sql, agentId: string, callId: string): Promise<void> {
-    await sql.query(
-      `UPDATE agent_presence SET reserved_call = $2, reserved_at = now(), version = version + 1, updated_at = now() WHERE agent_id = $1`,
-      [agentId, callId],
-    );
-    await sql.query(`SELECT pg_notify('presence', $1)`, [agentId]);
+    await Promise.all([sql.query(MARK_RESERVED, [agentId, callId]), sql.query(NOTIFY, [agentId])]);
   }
 
   /**
@@ -512,10 +519,7 @@ export class PresenceService {
    * notification (after a transaction of the caller's that changed them has committed).
    */
   async refresh(agentIds: readonly string[]): Promise<void> {
-    const { rows } = await this.db.query<PresenceRow>(
-      `SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = ANY($1::text[])`,
-      [agentIds],
-    );
+    const { rows } = await this.db.query<PresenceRow>(READ_ROWS, [agentIds]);
     for (const row of rows) this.accept(row);
   }
 
@@ -538,64 +542,50 @@ export class PresenceService {
    * notify — all in `sql`'s transaction. Undefined for an unknown agent.
    */
   private async change(sql: Sql, agentId: string, prepare: () => PresenceEvent | null | Promise<PresenceEvent | null>): Promise<Applied | undefined> {
-    let row = await this.lock(sql, agentId);
+    let [row, legs] = await this.lock(sql, agentId);
     if (!row) {
       // An agent created behind the API's back: their row starts offline (ENSURE_ROWS notifies).
       await sql.query(ENSURE_ROWS, [agentId, this.nowIso()]);
-      row = await this.lock(sql, agentId);
+      [row, legs] = await this.lock(sql, agentId);
       if (!row) return undefined;
     }
     const event = await prepare();
     if (!event) return { row, entry: entryOf(row) };
-    const legs = await sql.query<LegState>(
-      'SELECT leg_uuid AS uuid, answered, ended_at IS NOT NULL AS ended FROM agent_legs WHERE agent_id = $1',
-      [agentId],
-    );
     const now = this.nowIso();
-    const outcome = applyPresenceEvent(stateOf(row), legs.rows, event, { now, wrapUpS: this.wrapUpS, graceS: this.graceS });
-    await this.writeLegs(sql, agentId, outcome.legs);
-    if (!outcome.dirty) return { row, entry: entryOf(row) };
-    const written = await this.writeRow(sql, row, outcome);
-    for (const timer of outcome.timers) {
-      const task = timer.timer === 'wrap-up' ? TASK_WRAP_UP : TASK_GRACE;
-      const jobKey = `${timer.timer === 'wrap-up' ? 'wrapup' : 'grace'}:${agentId}`;
-      if (timer.at === null) await this.jobs.remove(sql, jobKey);
-      else await this.jobs.add(sql, task, { agentId, endsAt: timer.at }, { jobKey, runAt: this.wallClock(timer.at) });
+    const outcome = applyPresenceEvent(stateOf(row), legs, event, { now, wrapUpS: this.wrapUpS, graceS: this.graceS });
+    if (!outcome.dirty) {
+      await this.writeLegs(sql, agentId, outcome.legs);
+      return { row, entry: entryOf(row) };
     }
-    await sql.query(`SELECT pg_notify('presence', $1)`, [agentId]);
+    // Every write at once (they run in this order): the legs, the row, its timers, the notification.
+    const [, written] = await Promise.all([
+      this.writeLegs(sql, agentId, outcome.legs),
+      this.writeRow(sql, row, outcome),
+      ...outcome.timers.map((timer) => {
+        const jobKey = `${timer.timer === 'wrap-up' ? 'wrapup' : 'grace'}:${agentId}`;
+        if (timer.at === null) return this.jobs.remove(sql, jobKey);
+        return this.jobs.add(sql, timer.timer === 'wrap-up' ? TASK_WRAP_UP : TASK_GRACE, { agentId, endsAt: timer.at }, { jobKey, runAt: this.wallClock(timer.at) });
+      }),
+      sql.query(NOTIFY, [agentId]),
+    ]);
     if (outcome.reason) this.log?.info({ agent: row.name, status: written.status, reason: outcome.reason }, 'agent status');
     return { row: written, entry: entryOf(written) };
   }
 
-  private async lock(sql: Sql, agentId: string): Promise<PresenceRow | undefined> {
-    const { rows } = await sql.query<PresenceRow>(
-      `SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = $1 FOR UPDATE OF p`,
-      [agentId],
-    );
-    return rows[0];
+  /** Lock the agent's row, then read the legs it guards (sent together, run in that order). */
+  private async lock(sql: Sql, agentId: string): Promise<[PresenceRow | undefined, LegState[]]> {
+    const [locked, legs] = await Promise.all([sql.query<PresenceRow>(LOCK_ROW, [agentId]), sql.query<LegState>(LEGS_OF, [agentId])]);
+    return [locked.rows[0], legs.rows];
   }
 
-  private async writeLegs(sql: Sql, agentId: string, legs: readonly LegState[]): Promise<void> {
-    for (const leg of legs) {
-      await sql.query(
-        `INSERT INTO agent_legs (agent_id, leg_uuid, answered, ended_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
-         ON CONFLICT (agent_id, leg_uuid) DO UPDATE
-           SET answered = EXCLUDED.answered, seen_at = now(), ended_at = CASE WHEN $4 THEN coalesce(agent_legs.ended_at, now()) END`,
-        [agentId, leg.uuid, leg.answered, leg.ended],
-      );
-    }
+  /** Write the agent's legs, all in one round trip (in the change's transaction). */
+  private writeLegs(sql: Sql, agentId: string, legs: readonly LegState[]): Promise<unknown> {
+    return Promise.all(legs.map((leg) => sql.query(WRITE_LEG, [agentId, leg.uuid, leg.answered, leg.ended])));
   }
 
   private async writeRow(sql: Sql, row: PresenceRow, outcome: PresenceOutcome): Promise<PresenceRow> {
     const s = outcome.state;
-    const { rows } = await sql.query<{ version: number }>(
-      `UPDATE agent_presence SET status = $2, since = $3, idle_since = $4, wrap_up_ends_at = $5, before_status = $6,
-         before_idle_since = $7, before_wrap_up_ends_at = $8, resume_status = $9, last_call_ended_at = $10,
-         answered_while_busy = $11, offline_after_call = $12, grace_ends_at = $13, reserved_call = $14, reserved_at = $15,
-         version = version + 1, updated_at = now()
-       WHERE agent_id = $1 RETURNING version`,
-      [row.agent_id, ...stateFields(s)],
-    );
+    const { rows } = await sql.query<{ version: number }>(WRITE_ROW, [row.agent_id, ...stateFields(s)]);
     return {
       ...row,
       status: s.status,

@@ -21,8 +21,8 @@ export interface PresenceView {
   release(sql: Sql, name: string, callId: string): Promise<unknown>;
   /** Every agent's status (this instance's copy, kept current by every instance's changes). */
   list(): ReadonlyArray<{ name: string; status: string; idleSince: string | null }>;
-  /** Called on every change made by any instance; returns the unsubscribe function. */
-  onChange(listener: () => void): () => void;
+  /** Called with the agent's new presence on every change made by any instance; returns the unsubscribe function. */
+  onChange(listener: (entry: { status: string; reservedCall: string | null }) => void): () => void;
 }
 
 /** Where the flows log; a pino logger fits. */

@@ -9,38 +9,51 @@
  * migration 3 in `server/db/migrations.ts`.
  */
 import type { CallContext } from '../../common/call-context';
-import type { Sql } from '../db/database';
+import { prepared, type Sql } from '../db/database';
 import { attachLeg } from '../storage/call-log-pg';
+
+/** A call's row as this transaction locked it: its id and state. */
+export interface LockedCall<T = unknown> {
+  id: string;
+  state: T;
+}
+
+const LOCK_CALL = prepared('SELECT state, ended FROM flow_calls WHERE id = $1 FOR UPDATE');
 
 /** Lock a call's row for the rest of the transaction and return its state, or null. */
 export async function lockCall<T>(sql: Sql, id: string): Promise<{ state: T; ended: boolean } | null> {
-  const { rows } = await sql.query<{ state: T; ended: boolean }>('SELECT state, ended FROM flow_calls WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await sql.query<{ state: T; ended: boolean }>(LOCK_CALL, [id]);
   return rows[0] ?? null;
 }
 
+const READ_CALL = prepared('SELECT state FROM flow_calls WHERE id = $1');
+
 /** A call's state as committed, without a lock (a job deciding whether to act, a lookup). */
 export async function readCall<T>(sql: Sql, id: string): Promise<T | undefined> {
-  const { rows } = await sql.query<{ state: T }>('SELECT state FROM flow_calls WHERE id = $1', [id]);
+  const { rows } = await sql.query<{ state: T }>(READ_CALL, [id]);
   return rows[0]?.state;
 }
 
+const INSERT_CALL = prepared('INSERT INTO flow_calls (id, conversation_uuid, state) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING');
+
 /** Create a call; false when it exists already (a retried answer webhook). */
 export async function insertCall(sql: Sql, id: string, conversationUuid: string | null, state: unknown): Promise<boolean> {
-  const { rowCount } = await sql.query(
-    'INSERT INTO flow_calls (id, conversation_uuid, state) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING',
-    [id, conversationUuid, JSON.stringify(state)],
-  );
+  const { rowCount } = await sql.query(INSERT_CALL, [id, conversationUuid, JSON.stringify(state)]);
   return (rowCount ?? 0) > 0;
 }
 
+const SAVE_CALL = prepared('UPDATE flow_calls SET state = $2::jsonb, ended = $3, updated_at = now() WHERE id = $1');
+
 /** Write a call's state back. */
 export async function saveCall(sql: Sql, id: string, state: unknown, ended: boolean): Promise<void> {
-  await sql.query('UPDATE flow_calls SET state = $2::jsonb, ended = $3, updated_at = now() WHERE id = $1', [id, JSON.stringify(state), ended]);
+  await sql.query(SAVE_CALL, [id, JSON.stringify(state), ended]);
 }
+
+const CALL_OF_LEG = prepared('SELECT call_id FROM flow_legs WHERE leg_uuid = $1');
 
 /** The call an agent leg belongs to. */
 export async function callOfLeg(sql: Sql, legUuid: string): Promise<string | null> {
-  const { rows } = await sql.query<{ call_id: string }>('SELECT call_id FROM flow_legs WHERE leg_uuid = $1', [legUuid]);
+  const { rows } = await sql.query<{ call_id: string }>(CALL_OF_LEG, [legUuid]);
   return rows[0]?.call_id ?? null;
 }
 
@@ -88,31 +101,37 @@ export async function callsRinging(sql: Sql, target: string): Promise<Array<{ id
   return rows;
 }
 
+/** The call of a leg, the caller's own (the call's id) before a bound agent leg's, locked. */
+const LOCK_CALL_OF_LEG = prepared(`SELECT id, state FROM flow_calls
+  WHERE id IN ($1, (SELECT call_id FROM flow_legs WHERE leg_uuid = $1))
+  ORDER BY id = $1 DESC LIMIT 1 FOR UPDATE`);
+
 /**
  * Lock the customer call a leg's event belongs to, if the flows hold one: the caller's own
  * leg, a bound agent leg, or the call whose attempt rings the event's `to` (a connect leg's
  * first event). Every transaction takes the call's row first, then presence, then the call
- * log's locks — the event webhook calls this before anything else for that reason.
+ * log's locks — the event webhook calls this before anything else for that reason. The
+ * state comes with the lock, so the flows need not read it again.
  */
-export async function lockCallOfEvent(sql: Sql, event: { uuid: string; to: string | null; conversation_uuid: string | null }): Promise<string | null> {
-  const own = await sql.query<{ id: string }>('SELECT id FROM flow_calls WHERE id = $1 FOR UPDATE', [event.uuid]);
-  if (own.rows[0]) return own.rows[0].id;
-  let callId = await callOfLeg(sql, event.uuid);
-  if (!callId && event.to) {
-    const candidates = await callsRinging(sql, event.to.toLowerCase());
-    callId = (candidates.find((c) => c.conversation_uuid === event.conversation_uuid) ?? candidates[0])?.id ?? null;
-  }
-  if (!callId) return null;
-  const locked = await sql.query<{ id: string }>('SELECT id FROM flow_calls WHERE id = $1 FOR UPDATE', [callId]);
-  return locked.rows[0]?.id ?? null;
+export async function lockCallOfEvent(sql: Sql, event: { uuid: string; to: string | null; conversation_uuid: string | null }): Promise<LockedCall | null> {
+  const known = await sql.query<LockedCall>(LOCK_CALL_OF_LEG, [event.uuid]);
+  if (known.rows[0]) return known.rows[0];
+  if (!event.to) return null;
+  const candidates = await callsRinging(sql, event.to.toLowerCase());
+  const callId = (candidates.find((c) => c.conversation_uuid === event.conversation_uuid) ?? candidates[0])?.id;
+  if (callId === undefined) return null;
+  const locked = await lockCall(sql, callId);
+  return locked ? { id: callId, state: locked.state } : null;
 }
+
+const FIRST_DELIVERY = prepared('INSERT INTO processed_webhooks (key) VALUES ($1) ON CONFLICT DO NOTHING');
 
 /**
  * Mark a webhook as applied; false when it was already (Vonage retries a delivery it got no
  * answer to, and the retry must change nothing).
  */
 export async function firstDelivery(sql: Sql, key: string): Promise<boolean> {
-  const { rowCount } = await sql.query('INSERT INTO processed_webhooks (key) VALUES ($1) ON CONFLICT DO NOTHING', [key]);
+  const { rowCount } = await sql.query(FIRST_DELIVERY, [key]);
   return (rowCount ?? 0) > 0;
 }
 

@@ -5,13 +5,41 @@
  * through a {@link Database}. Timestamps come back as ISO 8601 strings in UTC (not `Date`),
  * the form the rest of the backend and its API use; `bigint` counts come back as numbers.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { migrate, type Migration } from './migrate';
 import { MIGRATIONS } from "./migrations";
 
-/** Something that runs SQL: the pool or a transaction's client. */
+/**
+ * A statement each connection prepares once and then only executes: PostgreSQL parses and
+ * plans it once per connection (or keeps a generic plan) rather than on every call. For the
+ * fixed statements of the webhooks' hot paths; made with {@link prepared}.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * A {@link PreparedStatement} for fixed SQL text, named after the text (so two modules
+ * preparing the same text share it). Its result columns must be listed, never `*`: a
+ * prepared `SELECT *` fails ("cached plan must not change result type") once a migration of
+ * another instance adds a column.
+ */
+export function prepared(text: string): PreparedStatement {
+  return { name: `sb_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
+}
+
+/**
+ * Something that runs SQL: the pool or a transaction's client.
+ *
+ * A transaction's client pipelines: statements issued without waiting for the previous
+ * one's answer (`Promise.all`) are sent at once and run in order, one after the other, as
+ * if each had been awaited — only the waits between them are saved. (The pool, by contrast,
+ * would run them at once on different connections.)
+ */
 export interface Sql {
-  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends object = Record<string, unknown>>(text: string | PreparedStatement, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 /** A pool with transactions. */
@@ -22,6 +50,8 @@ export interface Database extends Sql {
   /**
    * Run `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws.
    * Serialization failures and deadlocks are retried (up to 5 times) with the whole of `work`.
+   * `work` need not wait for a write whose answer it does not use: the transaction waits for
+   * every statement before it commits, and fails as `work` would have if one failed.
    */
   tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -65,22 +95,86 @@ export interface OpenOptions {
   applicationName?: string;
 }
 
-/** Wrap an existing pool. */
+/**
+ * Leave writes of a transaction (statements of a `tx`'s {@link Sql}) to it: the transaction
+ * waits for them before it commits and fails if one failed, so they need not be awaited, and
+ * its COMMIT goes out in the same round trip. Never for the pool's statements, which nothing
+ * would wait for.
+ */
+export function leaveToTransaction(writes: Promise<unknown>): void {
+  // Their failure is the transaction's to report; this promise's own rejection is not news.
+  writes.catch(() => undefined);
+}
+
+/** A statement as pg takes it. */
+function queryConfig(text: string | PreparedStatement, params: readonly unknown[] | undefined): pg.QueryConfig {
+  return typeof text === 'string' ? { text, values: params as unknown[] } : { name: text.name, text: text.text, values: params as unknown[] };
+}
+
+/** A transaction's {@link Sql}, which knows the statements it is still waiting on. */
+interface TransactionSql extends Sql {
+  /** The statements sent and not answered yet. */
+  unanswered(): Array<Promise<unknown>>;
+}
+
+/**
+ * A transaction's statements, sent on its connection. Those issued together (in one
+ * `Promise.all`) leave in one write: the socket is corked until the current tick ends. Each
+ * write is a system call that also wakes the server, and on a small machine costs more CPU
+ * than the statement itself; pg writes each statement on its own, hence this hot path.
+ */
+function transactionSql(client: pg.PoolClient): TransactionSql {
+  const socket = (client as unknown as pg.Client).connection.stream;
+  const pending = new Set<Promise<unknown>>();
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  return {
+    query: (text, params) => {
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+      const answer = client.query(queryConfig(text, params));
+      pending.add(answer);
+      // Handled here, so a write nobody awaits never rejects unhandled: `tx` awaits it before it commits.
+      answer.then(
+        () => pending.delete(answer),
+        () => pending.delete(answer),
+      );
+      return answer as never;
+    },
+    unanswered: () => [...pending],
+  };
+}
+
+/**
+ * Wrap an existing pool. Its clients must pipeline (`pipeline: true`, as {@link openDatabase}
+ * makes them): transactions send BEGIN with their first statement, and callers may issue
+ * statements of one transaction without awaiting each (see {@link Sql}).
+ */
 export function databaseOf(pool: pg.Pool, url: string): Database {
   let closing: Promise<void> | undefined;
   return {
     pool,
     url,
-    query: (text, params) => pool.query(text, params as unknown[]) as never,
+    query: (text, params) => pool.query(queryConfig(text, params)) as never,
     async tx(work) {
       for (let attempt = 1; ; attempt += 1) {
         const client = await pool.connect();
         // A connection that cannot even roll back is broken: destroy it rather than pool it.
         let broken = false;
         try {
-          await client.query('BEGIN');
-          const result = await work({ query: (text, params) => client.query(text, params as unknown[]) as never });
-          await client.query('COMMIT');
+          const sql = transactionSql(client);
+          // BEGIN goes out with the work's first statement, unawaited: the server runs it first.
+          const [, result] = await Promise.all([sql.query('BEGIN'), work(sql)]);
+          // COMMIT goes out behind the writes the work did not wait for (see `Database.tx`), and
+          // is reported only once they all succeeded (after a failed one it only rolls back).
+          const writes = sql.unanswered();
+          await Promise.all([...writes, sql.query('COMMIT')]);
           return result;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => {
@@ -105,6 +199,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     max: options.max ?? 10,
     types,
     application_name: options.applicationName ?? 'switchboard',
+    // pg's pipeline mode: a webhook's statements that need no answer in between share one round trip.
+    pipeline: true,
   });
   // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

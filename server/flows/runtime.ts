@@ -28,8 +28,8 @@ import type { CallContext } from '../../common/call-context';
 import type { Attempt, CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
 import { afterReservation, fallbackTarget, mayOfferAgent, offerPlan, preferredAgent, redirectAllowed } from '../calls/routing';
 import { legEventRule } from '../calls/rules';
-import { bindLeg, callOfLeg, firstDelivery, insertCall, lockCall, lockCallOfEvent, readCall, saveCall } from '../calls/store';
-import type { Database, Sql } from '../db/database';
+import { bindLeg, callOfLeg, firstDelivery, insertCall, lockCall, lockCallOfEvent, readCall, saveCall, type LockedCall } from '../calls/store';
+import { leaveToTransaction, type Database, type Sql } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
 import type { NumberDirectory } from '../numbers/directory';
 import { numberSettings, type InboundSettings, type NumberSettings, type WhisperSettings } from '../numbers/schema';
@@ -177,8 +177,11 @@ export class CallFlows implements QueueHost {
       hangupLater: (turn, uuid) => this.hangupLater(turn, uuid),
       takeFallback: (turn, session, outcome) => this.takeFallback(turn, session, outcome),
     });
-    // Any instance's presence change may free an agent for a waiting caller: one keyed job looks.
-    this.unsubscribe = deps.presence.onChange(() => {
+    // Any instance's presence change that leaves an agent free (available, reserved for no
+    // call) may let a waiting caller be offered: one keyed job looks. A change to anything
+    // else (reserved, busy, wrap-up, away, offline) frees no one.
+    this.unsubscribe = deps.presence.onChange((entry) => {
+      if (entry.status !== 'available' || entry.reservedCall !== null) return;
       deps.jobs.add(deps.db, TASK.presence, {}, { jobKey: TASK.presence }).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule routing after a presence change'));
     });
   }
@@ -197,17 +200,18 @@ export class CallFlows implements QueueHost {
 
   /**
    * Run `work` on a call under its row lock, and save what it changed. Returns undefined
-   * when the call is unknown (finished long ago, or never ours).
+   * when the call is unknown (finished long ago, or never ours). `call` is its id, or its row
+   * as `within` locked it already.
    */
-  async withCall<T>(callId: string, work: (turn: Turn, session: CallSession) => Promise<T>, within?: Sql): Promise<T | undefined> {
+  async withCall<T>(call: string | LockedCall, work: (turn: Turn, session: CallSession) => Promise<T>, within?: Sql): Promise<T | undefined> {
+    const callId = typeof call === 'string' ? call : call.id;
     const run = async (sql: Sql): Promise<T | undefined> => {
-      const row = await lockCall<CallSession>(sql, callId);
+      const row = typeof call === 'string' ? await lockCall<CallSession>(sql, callId) : (call as LockedCall<CallSession>);
       if (!row) return undefined;
       const session = row.state;
       const turn: Turn = { sql };
       const result = await work(turn, session);
-      await this.flushRecords(turn);
-      await saveCall(sql, callId, session, session.ended);
+      await this.commitTurn(turn, callId, session);
       return result;
     };
     // Inside the caller's transaction when given one (the event webhook's), else a new one.
@@ -256,8 +260,7 @@ export class CallFlows implements QueueHost {
           break;
       }
       session.firstNcco = ncco;
-      await this.flushRecords(turn);
-      await saveCall(sql, uuid, session, session.ended);
+      await this.commitTurn(turn, uuid, session);
       return ncco;
     });
   }
@@ -355,8 +358,7 @@ export class CallFlows implements QueueHost {
           ncco = await this.route(turn, session, choice.target, 'no-choice');
           break;
       }
-      await this.flushRecords(turn);
-      await saveCall(sql, uuid, session, session.ended);
+      await this.commitTurn(turn, uuid, session);
       return ncco;
     });
   }
@@ -392,14 +394,14 @@ export class CallFlows implements QueueHost {
    * the call (`lockCallOfEvent`) and applies a retried delivery once. Inside the event
    * webhook's transaction (`within`), the webhook did both and passes the call it locked.
    */
-  async handleEvent(event: FlowEvent, within?: Sql, lockedCall?: string | null): Promise<void> {
+  async handleEvent(event: FlowEvent, within?: Sql, lockedCall?: LockedCall | null): Promise<void> {
     const { uuid, status } = event;
     if (!uuid || !status) return;
     const apply = async (sql: Sql): Promise<void> => {
-      const callId = lockedCall !== undefined ? lockedCall : await lockCallOfEvent(sql, { uuid, to: event.to, conversation_uuid: event.conversation_uuid });
-      if (!callId) return;
+      const call = lockedCall !== undefined ? lockedCall : await lockCallOfEvent(sql, { uuid, to: event.to, conversation_uuid: event.conversation_uuid });
+      if (!call) return;
       if (within === undefined && !(await firstDelivery(sql, eventKey(event)))) return;
-      await this.withCall(callId, (turn, session) => this.applyLegEvent(turn, session, uuid, status, event.to), sql);
+      await this.withCall(call, (turn, session) => this.applyLegEvent(turn, session, uuid, status, event.to), sql);
     };
     await (within ? apply(within) : this.deps.db.tx(apply));
   }
@@ -718,6 +720,16 @@ export class CallFlows implements QueueHost {
     }
     target.patches ??= new Map();
     target.patches.set(conversationUuid, { ...target.patches.get(conversationUuid), ...patch });
+  }
+
+  /**
+   * End a turn on a call: write the call's state and its call-record changes. The state is
+   * final: its write goes out at once, with the record's first statements, and is left to the
+   * transaction, whose COMMIT follows it.
+   */
+  private async commitTurn(turn: Turn, callId: string, session: CallSession): Promise<void> {
+    leaveToTransaction(saveCall(turn.sql, callId, session, session.ended));
+    await this.flushRecords(turn);
   }
 
   /** Write a turn's call-record changes (one update per conversation) before its transaction commits. */

@@ -15,7 +15,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { run, runMigrations, type Runner, type Task, type WorkerEvents, Logger } from 'graphile-worker';
-import type { Database, Sql } from '../db/database';
+import { prepared, type Database, type Sql } from '../db/database';
 
 /**
  * Advisory-lock class of the worker pools' liveness locks: each instance holds
@@ -27,6 +27,9 @@ const POOL_LOCK_CLASS = 0x53574a51;
 
 /** A job locked this long was taken by an instance that died, whatever its liveness lock says (ours take seconds). */
 const ABANDONED_JOB_S = 300;
+
+const ADD_JOB = prepared('SELECT id FROM graphile_worker.add_job($1, $2::json, queue_name => $3, run_at => $4, max_attempts => $5, job_key => $6)');
+const REMOVE_JOB = prepared('SELECT graphile_worker.remove_job($1)');
 
 /** What a handler is given besides its payload. */
 export interface JobHelpers {
@@ -111,10 +114,14 @@ export class JobQueue {
     // add_job then adds nothing and returns no job (graphile/worker#580). Adding again sees the
     // job locked, so it takes the key off it and adds a new one.
     for (let attempt = 1; ; attempt += 1) {
-      const { rows } = await sql.query<{ id: string | number | null }>(
-        'SELECT id FROM graphile_worker.add_job($1, $2::json, queue_name => $3, run_at => $4, max_attempts => $5, job_key => $6)',
-        [task, JSON.stringify(payload), options.queueName ?? null, runAt, options.maxAttempts ?? 5, options.jobKey ?? null],
-      );
+      const { rows } = await sql.query<{ id: string | number | null }>(ADD_JOB, [
+        task,
+        JSON.stringify(payload),
+        options.queueName ?? null,
+        runAt,
+        options.maxAttempts ?? 5,
+        options.jobKey ?? null,
+      ]);
       if (rows[0]?.id != null) return;
       if (attempt >= 5) throw new Error(`job "${task}" (key ${options.jobKey ?? 'none'}) could not be added`);
     }
@@ -122,7 +129,7 @@ export class JobQueue {
 
   /** Cancel a keyed job that has not started (part of the transaction `sql` belongs to). */
   async remove(sql: Sql, jobKey: string): Promise<void> {
-    await sql.query('SELECT graphile_worker.remove_job($1)', [jobKey]);
+    await sql.query(REMOVE_JOB, [jobKey]);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL implementation of the call log and of saved agent presence.
  */
-import type { Database, Sql } from '../db/database';
+import { leaveToTransaction, prepared, type Database, type Sql } from '../db/database';
 import type { CallSegment } from '../../common/backend-api';
 import { TERMINAL_STATUSES, callSegments, summarizeCall } from '../webhooks/call-log';
 import type {
@@ -67,13 +67,18 @@ const CALL_COLUMNS = [
 
 const placeholders = (n: number, from = 1): string => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
 
-const INSERT_EVENT = `INSERT INTO call_events (${EVENT_COLUMNS.join(', ')}) VALUES (${placeholders(EVENT_COLUMNS.length)}) RETURNING *`;
+/** An event row's columns, as `SELECT *` gives them. */
+const EVENT_ROW = ['id', ...EVENT_COLUMNS].join(', ');
 
-const UPSERT_CALL = `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${placeholders(CALL_COLUMNS.length)})
+const INSERT_EVENT = prepared(`INSERT INTO call_events (${EVENT_COLUMNS.join(', ')}) VALUES (${placeholders(EVENT_COLUMNS.length)}) RETURNING ${EVENT_ROW}`);
+
+const UPSERT_CALL = prepared(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${placeholders(CALL_COLUMNS.length)})
   ON CONFLICT (conversation_uuid) DO UPDATE SET
-  ${CALL_COLUMNS.filter((c) => c !== 'conversation_uuid').map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  ${CALL_COLUMNS.filter((c) => c !== 'conversation_uuid').map((c) => `${c} = excluded.${c}`).join(', ')}`);
 
-const EVENTS_OF = 'SELECT * FROM call_events WHERE conversation_uuid = $1 ORDER BY timestamp, id';
+const EVENTS_OF = prepared(`SELECT ${EVENT_ROW} FROM call_events WHERE conversation_uuid = $1 ORDER BY timestamp, id`);
+
+const LOCKED_CALL = prepared(`SELECT ${CALL_COLUMNS.join(', ')} FROM calls WHERE conversation_uuid = $1 FOR UPDATE`);
 
 /** A day in ms: queue stats read whole UTC days from their daily figures. */
 const DAY_MS = 86_400_000;
@@ -91,7 +96,7 @@ const TERMINAL_SQL = [...TERMINAL_STATUSES].map((s) => `'${s}'`).join(', ');
  * never answered). The rows carry the call's `started_at`, so an agent's history, missed
  * calls and count are one index range. A row that did not change is not rewritten.
  */
-const REFRESH_AGENT_CALLS = `
+const REFRESH_AGENT_CALLS = prepared(`
 WITH wanted AS (
   SELECT lower(x.agent) AS agent_key, bool_or(x.missed) AS missed
   FROM (
@@ -108,7 +113,7 @@ WITH wanted AS (
 INSERT INTO agent_calls AS r (conversation_uuid, agent_key, started_at, missed)
 SELECT c.conversation_uuid, w.agent_key, c.started_at, w.missed FROM wanted w JOIN calls c ON c.conversation_uuid = $1
 ON CONFLICT (conversation_uuid, agent_key) DO UPDATE SET started_at = excluded.started_at, missed = excluded.missed
-WHERE r.started_at IS DISTINCT FROM excluded.started_at OR r.missed IS DISTINCT FROM excluded.missed`;
+WHERE r.started_at IS DISTINCT FROM excluded.started_at OR r.missed IS DISTINCT FROM excluded.missed`);
 
 /** The exact stored time of a call list's row, for its cursor (the API's times stop at milliseconds). */
 const CURSOR_AT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -119,6 +124,9 @@ const CURSOR_AT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YY
  */
 const CONVERSATION_LOCK_SPACE = 7_365_101;
 
+/** A transaction-scoped advisory lock in a key space, on the hash of a text. */
+const ADVISORY_LOCK = prepared('SELECT pg_advisory_xact_lock($1, hashtext($2))');
+
 /**
  * Serialize writers of one conversation until the transaction ends.
  *
@@ -127,8 +135,8 @@ const CONVERSATION_LOCK_SPACE = 7_365_101;
  * without the other's event. A transaction-scoped advisory lock on the conversation covers
  * that case too; hash collisions only make two conversations wait for each other.
  */
-async function lockConversation(sql: Sql, conversationUuid: string): Promise<void> {
-  await sql.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CONVERSATION_LOCK_SPACE, conversationUuid]);
+function lockConversation(sql: Sql, conversationUuid: string): Promise<unknown> {
+  return sql.query(ADVISORY_LOCK, [CONVERSATION_LOCK_SPACE, conversationUuid]);
 }
 
 /** Key space of the per-leg advisory locks (see {@link lockLeg}). */
@@ -141,8 +149,8 @@ const LEG_LOCK_SPACE = 7_365_102;
  * conversations; storing an event locks the leg, then one conversation. Neither takes a lock
  * the other takes earlier, so they cannot deadlock.
  */
-async function lockLeg(sql: Sql, legUuid: string): Promise<void> {
-  await sql.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LEG_LOCK_SPACE, legUuid]);
+function lockLeg(sql: Sql, legUuid: string): Promise<unknown> {
+  return sql.query(ADVISORY_LOCK, [LEG_LOCK_SPACE, legUuid]);
 }
 
 /**
@@ -152,20 +160,19 @@ async function lockLeg(sql: Sql, legUuid: string): Promise<void> {
  * conversation's id); otherwise the conversation its first status event was filed under;
  * null for a leg nobody knows yet.
  */
+const CONVERSATION_OF_LEG = prepared(`SELECT conversation_uuid FROM (
+    SELECT c.conversation_uuid, 1 AS rank FROM flow_legs l JOIN flow_calls c ON c.id = l.call_id WHERE l.leg_uuid = $1
+    UNION ALL SELECT conversation_uuid, 2 FROM flow_calls WHERE id = $1
+    UNION ALL (SELECT conversation_uuid, 3 FROM call_events WHERE uuid = $1 AND kind = 'status' AND conversation_uuid IS NOT NULL ORDER BY id LIMIT 1)
+  ) known WHERE conversation_uuid IS NOT NULL ORDER BY rank LIMIT 1`);
+
 async function conversationOfLeg(sql: Sql, legUuid: string): Promise<string | null> {
-  const { rows } = await sql.query<{ conversation_uuid: string }>(
-    `SELECT conversation_uuid FROM (
-       SELECT c.conversation_uuid, 1 AS rank FROM flow_legs l JOIN flow_calls c ON c.id = l.call_id WHERE l.leg_uuid = $1
-       UNION ALL SELECT conversation_uuid, 2 FROM flow_calls WHERE id = $1
-       UNION ALL (SELECT conversation_uuid, 3 FROM call_events WHERE uuid = $1 AND kind = 'status' AND conversation_uuid IS NOT NULL ORDER BY id LIMIT 1)
-     ) known WHERE conversation_uuid IS NOT NULL ORDER BY rank LIMIT 1`,
-    [legUuid],
-  );
+  const { rows } = await sql.query<{ conversation_uuid: string }>(CONVERSATION_OF_LEG, [legUuid]);
   return rows[0]?.conversation_uuid ?? null;
 }
 
 async function lockedCall(sql: Sql, conversationUuid: string): Promise<CallRow | null> {
-  const { rows } = await sql.query<CallRow>('SELECT * FROM calls WHERE conversation_uuid = $1 FOR UPDATE', [conversationUuid]);
+  const { rows } = await sql.query<CallRow>(LOCKED_CALL, [conversationUuid]);
   return rows[0] ?? null;
 }
 
@@ -176,33 +183,42 @@ async function eventsOf(sql: Sql, conversationUuid: string): Promise<CallEventRe
 /**
  * Write a call's row; with `agents` (whenever what `agent_calls` derives from may have
  * changed: the call's agent or start, or an event of an agent's leg) its agent rows too.
+ * In a transaction: both statements go out at once and run in order.
  */
-async function upsertCall(sql: Sql, call: CallRecord, updatedAt: string, agents: boolean): Promise<void> {
+function upsertCall(sql: Sql, call: CallRecord, updatedAt: string, agents: boolean): Promise<unknown> {
   const row: Record<(typeof CALL_COLUMNS)[number], unknown> = {
     ...call,
     from_addr: call.from,
     to_addr: call.to,
     updated_at: updatedAt,
   };
-  await sql.query(UPSERT_CALL, CALL_COLUMNS.map((c) => row[c]));
-  if (agents) await sql.query(REFRESH_AGENT_CALLS, [call.conversation_uuid]);
+  const upserted = sql.query(UPSERT_CALL, CALL_COLUMNS.map((c) => row[c]));
+  return agents ? Promise.all([upserted, sql.query(REFRESH_AGENT_CALLS, [call.conversation_uuid])]) : upserted;
 }
 
-/** Whether a call's `agent_calls` rows may differ from those its previous row had. */
-function agentsMayChange(previous: CallRow | null, call: CallRecord): boolean {
+/**
+ * Whether a call's `agent_calls` rows may differ from those its previous row had. A call no
+ * agent ever had a part in (no agent on its row, before or now, nor on any of its events)
+ * has none, and gets none.
+ */
+function agentsMayChange(previous: CallRow | null, call: CallRecord, events: readonly CallEventRecord[]): boolean {
+  if (call.agent === null && (previous?.agent ?? null) === null && !events.some((e) => e.agent !== null)) return false;
   return !previous || previous.agent !== call.agent || previous.started_at !== call.started_at;
 }
 
-/** Replace a call's segments (`call_segments`) with those of its events. */
-async function writeSegments(sql: Sql, conversationUuid: string, segments: readonly CallSegment[]): Promise<void> {
-  await sql.query('DELETE FROM call_segments WHERE conversation_uuid = $1', [conversationUuid]);
-  for (const s of segments) {
-    await sql.query(
-      `INSERT INTO call_segments (conversation_uuid, leg_uuid, agent, party, offered_at, answered_at, ended_at, end_status, talk_s, hold_s)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [conversationUuid, s.leg_uuid, s.agent, s.party, s.offered_at, s.answered_at, s.ended_at, s.end_status, s.talk_s, s.hold_s],
-    );
-  }
+const DELETE_SEGMENTS = prepared('DELETE FROM call_segments WHERE conversation_uuid = $1');
+
+const INSERT_SEGMENT = prepared(`INSERT INTO call_segments (conversation_uuid, leg_uuid, agent, party, offered_at, answered_at, ended_at, end_status, talk_s, hold_s)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`);
+
+/** Replace a call's segments (`call_segments`) with those of its events; in a transaction, in one round trip. */
+function writeSegments(sql: Sql, conversationUuid: string, segments: readonly CallSegment[]): Promise<unknown> {
+  return Promise.all([
+    sql.query(DELETE_SEGMENTS, [conversationUuid]),
+    ...segments.map((s) =>
+      sql.query(INSERT_SEGMENT, [conversationUuid, s.leg_uuid, s.agent, s.party, s.offered_at, s.answered_at, s.ended_at, s.end_status, s.talk_s, s.hold_s]),
+    ),
+  ]);
 }
 
 const SEGMENT_COLUMNS = 'leg_uuid, agent, party, offered_at, answered_at, ended_at, end_status, talk_s, hold_s';
@@ -214,8 +230,7 @@ async function segmentsOf(sql: Sql, conversationUuid: string): Promise<CallSegme
 
 /** Recompute a call's row and segments from its events (the row must exist or events must hold a status). */
 async function resummarize(sql: Sql, conversationUuid: string, at: string): Promise<CallRecord | null> {
-  const previousRow = await lockedCall(sql, conversationUuid);
-  const events = await eventsOf(sql, conversationUuid);
+  const [previousRow, events] = await Promise.all([lockedCall(sql, conversationUuid), eventsOf(sql, conversationUuid)]);
   if (!events.some((e) => e.kind === 'status')) {
     // Nothing left that makes a call (only a leg moved away had status events): no row.
     await sql.query('DELETE FROM call_segments WHERE conversation_uuid = $1', [conversationUuid]);
@@ -223,8 +238,7 @@ async function resummarize(sql: Sql, conversationUuid: string, at: string): Prom
     return null;
   }
   const call = summarizeCall(previousRow ? toCall(previousRow) : null, events);
-  await upsertCall(sql, call, at, true);
-  await writeSegments(sql, conversationUuid, callSegments(events));
+  await Promise.all([upsertCall(sql, call, at, true), writeSegments(sql, conversationUuid, callSegments(events))]);
   return call;
 }
 
@@ -307,40 +321,55 @@ export function createCallLogRepository(db: Database): CallLogRepository {
       return run(async (sql) => {
         // A leg's events are filed with its customer's call: a known agent leg's (whatever
         // conversation the platform names) and the caller's leg's once it joined a named one.
+        // Statements awaited together go out at once and run in order (see `Sql`).
         let conversationUuid = event.conversation_uuid;
         if (conversationUuid !== null && event.uuid !== null) {
-          await lockLeg(sql, event.uuid);
-          conversationUuid = (await conversationOfLeg(sql, event.uuid)) ?? conversationUuid;
+          const [, filed] = await Promise.all([lockLeg(sql, event.uuid), conversationOfLeg(sql, event.uuid)]);
+          conversationUuid = filed ?? conversationUuid;
         }
-        if (conversationUuid !== null) await lockConversation(sql, conversationUuid);
-        const inserted = await sql.query<EventRow>(INSERT_EVENT, [
-          conversationUuid,
-          event.uuid,
-          event.kind,
-          event.status,
-          event.agent,
-          event.direction,
-          event.from,
-          event.to,
-          event.timestamp,
-          event.raw,
-          event.received_at,
-        ]);
-        const row = inserted.rows[0];
-        if (!row) throw new Error('INSERT … RETURNING returned no row');
+        const insert = (): Promise<{ rows: EventRow[] }> =>
+          sql.query<EventRow>(INSERT_EVENT, [
+            conversationUuid,
+            event.uuid,
+            event.kind,
+            event.status,
+            event.agent,
+            event.direction,
+            event.from,
+            event.to,
+            event.timestamp,
+            event.raw,
+            event.received_at,
+          ]);
         // As stored (times in ISO UTC form), like every record read back later.
-        const stored = toEvent(row);
-        if (conversationUuid === null) return { event: stored, call: null };
-        const previousRow = await lockedCall(sql, conversationUuid);
+        const storedOf = ({ rows }: { rows: EventRow[] }): CallEventRecord => {
+          if (!rows[0]) throw new Error('INSERT … RETURNING returned no row');
+          return toEvent(rows[0]);
+        };
+        if (conversationUuid === null) return { event: storedOf(await insert()), call: null };
+        // Under the conversation's lock: the event, then the call's row and every event of it (this one too).
+        const [, inserted, previousRow, events] = await Promise.all([
+          lockConversation(sql, conversationUuid),
+          insert(),
+          lockedCall(sql, conversationUuid),
+          eventsOf(sql, conversationUuid),
+        ]);
+        const stored = storedOf(inserted);
         // Only a leg's status starts a call record; a lone record or notify event does not invent one.
         if (!previousRow && event.kind !== 'status') return { event: stored, call: null };
-        const events = await eventsOf(sql, conversationUuid);
         // A throw here (or in the upserts) rolls back the event insert too.
         const call = summarize(previousRow ? toCall(previousRow) : null, events);
         // An event of an agent's leg can add the agent or mark the leg missed (or no longer).
         const agentLeg = event.agent !== null || (event.uuid !== null && events.some((e) => e.uuid === event.uuid && e.agent !== null));
-        await upsertCall(sql, call, event.received_at, agentLeg || agentsMayChange(previousRow, call));
-        await writeSegments(sql, conversationUuid, callSegments(events));
+        const segments = callSegments(events);
+        // A call with no segments before this event nor after it (only the caller's leg) has none to rewrite.
+        const segmentsChange = segments.length > 0 || callSegments(events.filter((e) => e.id !== stored.id)).length > 0;
+        leaveToTransaction(
+          Promise.all([
+            upsertCall(sql, call, event.received_at, agentLeg || agentsMayChange(previousRow, call, events)),
+            segmentsChange ? writeSegments(sql, conversationUuid, segments) : null,
+          ]),
+        );
         return { event: stored, call };
       });
     },
@@ -349,16 +378,15 @@ export function createCallLogRepository(db: Database): CallLogRepository {
       // Inside the caller's transaction when given one (the flows record a decision together with it).
       const run = <T>(work: (sql: Sql) => Promise<T>): Promise<T> => (within ? work(within) : db.tx(work));
       return run(async (sql) => {
-        await lockConversation(sql, conversationUuid);
-        const previousRow = await lockedCall(sql, conversationUuid);
+        // The conversation's lock, then its row and events: sent at once, run in order.
+        const [, previousRow, events] = await Promise.all([lockConversation(sql, conversationUuid), lockedCall(sql, conversationUuid), eventsOf(sql, conversationUuid)]);
         const base: CallRecord = previousRow ? toCall(previousRow) : emptyCall(conversationUuid, at);
         const patched: CallRecord = { ...base };
         for (const [key, value] of Object.entries(patch) as Array<[keyof CallRecordPatch, string | null | undefined]>) {
           if (value !== undefined) patched[key] = value;
         }
-        const events = await eventsOf(sql, conversationUuid);
         const call = events.length > 0 ? summarizeCall(patched, events) : patched;
-        await upsertCall(sql, call, at, agentsMayChange(previousRow, call));
+        leaveToTransaction(upsertCall(sql, call, at, agentsMayChange(previousRow, call, events)));
         return call;
       });
     },

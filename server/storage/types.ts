@@ -216,12 +216,14 @@ export interface CallLogRepository {
    * Store an event and, when it belongs to a conversation, upsert that call's row from
    * `summarize` (default: the call log's own summary), all in one transaction: either both
    * are written or neither. Only a status event creates a call's row; other kinds update
-   * an existing one (and count when a later status event summarises the call).
+   * an existing one (and count when a later status event summarises the call). Within the
+   * caller's transaction (`within`), the row's write is left to it (see `Database.tx`).
    */
   recordEvent(event: NewCallEvent, summarize?: CallSummarizer, within?: Sql): Promise<{ event: CallEventRecord; call: CallRecord | null }>;
   /**
    * Set flow-owned fields of a call's record (creating the record if no event came yet) and
-   * recompute what depends on them (wait time, outcome), in one transaction. Returns the row.
+   * recompute what depends on them (wait time, outcome), in one transaction. Returns the row;
+   * within the caller's transaction (`within`), its write is left to it (see `Database.tx`).
    */
   updateCallRecord(conversationUuid: string, patch: CallRecordPatch, at?: string, within?: Sql): Promise<CallRecord>;
   /** Calls newest first, each with its events. */

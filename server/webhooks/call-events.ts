@@ -5,6 +5,7 @@
  * has seen it), so subscribers such as call routing ("the agent declined: offer the next
  * one") act only on events that are safely stored.
  */
+import type { LockedCall } from '../calls/store';
 import type { Sql } from '../db/database';
 import type { CallEventRecord, CallRecord } from '../storage/types';
 import type { CallEventPayload } from './call-log';
@@ -18,8 +19,8 @@ export interface StoredCallEvent {
   call: CallRecord | null;
   /** The agent whose leg this is, or null. */
   agent: { id: string; name: string } | null;
-  /** The flows' call the event's leg belongs to, which the webhook locked first; null when none, absent when not looked up. */
-  flowCall?: string | null;
+  /** The flows' call the event's leg belongs to, as the webhook locked it first; null when none, absent when not looked up. */
+  flowCall?: LockedCall | null;
 }
 
 /**

@@ -8,7 +8,7 @@ import { parseWith } from '../http/errors';
 import type { NewCallEvent } from '../storage/types';
 import { callEventPayload, eventKind, type CallEventPayload } from './call-log';
 import type { StoredCallEvent } from './call-events';
-import { firstDelivery, lockCallOfEvent } from '../calls/store';
+import { firstDelivery, lockCallOfEvent, type LockedCall } from '../calls/store';
 import { eventKey } from '../flows/runtime';
 import { captureRawBodies, requireVonageSignature } from './signature';
 
@@ -59,7 +59,7 @@ export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload,
   // One transaction for the whole webhook, committed before it is answered. Locks in the
   // order every transaction takes them: the customer call's row, then presence, then the log.
   const published = await ctx.db.tx(async (sql): Promise<StoredCallEvent | null> => {
-    let flowCall: string | null | undefined;
+    let flowCall: LockedCall | null | undefined;
     if (event.uuid !== null && event.status !== null) {
       flowCall = await lockCallOfEvent(sql, { uuid: event.uuid, to: event.to, conversation_uuid: event.conversation_uuid });
       // Vonage retries a delivery it got no answer to: the retry changes nothing.
@@ -67,7 +67,7 @@ export async function applyCallEvent(ctx: AppContext, payload: CallEventPayload,
     }
     const stored = await ctx.storage.calls.recordEvent(event, undefined, sql);
     if (agent && event.uuid !== null && event.status !== null) {
-      await ctx.presence.noteCallEvent(sql, { agentName: agent.name, uuid: event.uuid, status: event.status, at: event.timestamp });
+      await ctx.presence.noteCallEvent(sql, { agentName: agent.name, agentId: agent.id, uuid: event.uuid, status: event.status, at: event.timestamp });
     }
     const result: StoredCallEvent = { event: stored.event, payload, call: stored.call, agent, ...(flowCall !== undefined ? { flowCall } : {}) };
     await ctx.callEvents.emit(result, sql);

@@ -40,20 +40,21 @@ const SETTLE_MS = 10_000;
  * Like `server/agents/presence.ts`: only an `available` agent is reservable, an agent
  * reserved for one call is not reserved for another until released, `reserveNext` takes
  * `prefer` first, then the longest idle. Every change (a status set, a reservation, a
- * release) is reported to `onChange` listeners, as the real presence reports every
- * instance's changes. Reservations are not part of the caller's transaction (a transaction
- * rolled back keeps them): tests that roll transactions back must not rely on them.
+ * release) is reported to `onChange` listeners with the agent's status and reservation, as
+ * the real presence reports every instance's changes. Reservations are not part of the
+ * caller's transaction (a transaction rolled back keeps them): tests that roll transactions
+ * back must not rely on them.
  */
 export class FakePresence implements PresenceView {
   private readonly agents = new Map<string, { name: string; status: string; idleSince: string | null }>();
   /** Lower-case name → the call the agent is reserved for. */
   private readonly reservations = new Map<string, string>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(entry: { status: string; reservedCall: string | null }) => void>();
 
   /** Set an agent's status (available agents are idle since 08:00 unless told). */
   set(name: string, status: string, idleSince: string | null = status === 'available' ? '2026-03-02T08:00:00.000Z' : null): void {
     this.agents.set(name.toLowerCase(), { name, status, idleSince });
-    this.changed();
+    this.changed(name);
   }
 
   /** The call an agent is reserved for, or null. */
@@ -76,7 +77,7 @@ export class FakePresence implements PresenceView {
       )[0];
     if (!picked) return null;
     this.reservations.set(picked.name.toLowerCase(), request.callId);
-    this.changed();
+    this.changed(picked.name);
     return picked.name;
   }
 
@@ -87,7 +88,7 @@ export class FakePresence implements PresenceView {
     if (holder === callId) return true;
     if (holder !== undefined) return false;
     this.reservations.set(key, callId);
-    this.changed();
+    this.changed(key);
     return true;
   }
 
@@ -95,14 +96,14 @@ export class FakePresence implements PresenceView {
     const key = name.toLowerCase();
     if (this.reservations.get(key) !== callId) return;
     this.reservations.delete(key);
-    this.changed();
+    this.changed(key);
   }
 
   list() {
     return [...this.agents.values()];
   }
 
-  onChange(listener: () => void): () => void {
+  onChange(listener: (entry: { status: string; reservedCall: string | null }) => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   }
@@ -112,8 +113,10 @@ export class FakePresence implements PresenceView {
     return this.agents.get(key)?.status === 'available' && !this.reservations.has(key);
   }
 
-  private changed(): void {
-    for (const listener of [...this.listeners]) listener();
+  private changed(name: string): void {
+    const key = name.toLowerCase();
+    const entry = { status: this.agents.get(key)?.status ?? 'offline', reservedCall: this.reservations.get(key) ?? null };
+    for (const listener of [...this.listeners]) listener(entry);
   }
 }
 
