@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark, each printing its own table; asserts nothing.
  *
- * BENCH_ONLY=agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery picks some; BENCH_CALLS sets the calls per
+ * BENCH_ONLY=bundle-size,agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery picks some; BENCH_CALLS sets the calls per
  * latency measure (default 20). Each module documents its method and runs alone with
  * `npx tsx test/bench/<name>.ts`.
  */
 import { runAgentAppBench } from './agent-app';
+import { runBundleSizeBench } from './bundle-size';
 import { runMediaBench } from './media-capacity';
 import { runRingBench } from './ring';
 import { runCallCpuBench } from './call-cpu';
@@ -19,6 +20,7 @@ const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (name: string) => only.size === 0 || only.has(name);
 
 console.log(`Switchboard benchmarks, ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores`);
+if (wanted('bundle-size')) await runBundleSizeBench();
 if (wanted('agent-app')) await runAgentAppBench(calls);
 if (wanted('ring')) await runRingBench(calls);
 if (wanted('media')) await runMediaBench();

@@ -1,11 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../../../common/backend-api';
+import { precompress } from '../../../scripts/web-delivery';
 import { AGENTS, MOBILE_API_KEY, createTestServer, json, type TestServer } from './helpers';
 
 let t: TestServer;
 let renderer: string;
+/** A bundle big enough to compress, with a source map beside it (as a debugging build leaves one). */
+const BUNDLE = 'assets/index-Cv54j5pI.js';
+const BUNDLE_TEXT = Array.from({ length: 2000 }, (_, i) => `export const value${i} = "switchboard ${i % 7}";`).join('\n');
 
 beforeAll(async () => {
   // A stand-in for the built web UI, next to a secret the handler must never serve.
@@ -18,6 +23,10 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(renderer, 'ring.wav'), 'RIFF');
   fs.writeFileSync(path.join(renderer, 'font.woff2'), 'wOF2');
   fs.writeFileSync(path.join(renderer, 'logo.svg'), '<svg/>');
+  fs.writeFileSync(path.join(renderer, BUNDLE), BUNDLE_TEXT);
+  fs.writeFileSync(path.join(renderer, `${BUNDLE}.map`), '{"version":3,"sources":["secret-source.ts"]}');
+  // The build's last step: .br and .gz copies beside the files (scripts/web-delivery.ts).
+  precompress(renderer);
   fs.writeFileSync(path.join(renderer, '.env'), 'SECRET=1');
   fs.writeFileSync(path.join(base, 'secret.txt'), 'TOP-SECRET');
   fs.symlinkSync(path.join(base, 'secret.txt'), path.join(renderer, 'link.txt'));
@@ -181,6 +190,129 @@ describe('static web UI', () => {
       expect(res.body).not.toContain('SECRET=1');
     },
   );
+});
+
+describe('static web UI delivery', () => {
+  const get = (url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') => t.app.inject({ method, url, headers });
+
+  it('sends the brotli copy to a client that accepts br, decompressing to the file', async () => {
+    const res = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+    expect(res.rawPayload.length).toBeLessThan(BUNDLE_TEXT.length / 5);
+    expect(zlib.brotliDecompressSync(res.rawPayload).toString()).toBe(BUNDLE_TEXT);
+  });
+
+  it('sends the gzip copy to a client that accepts gzip only, or prefers it', async () => {
+    for (const accept of ['gzip, deflate', 'br;q=0.5, gzip', 'GZIP']) {
+      const res = await get(`/app/${BUNDLE}`, { 'accept-encoding': accept });
+      expect(res.headers['content-encoding'], accept).toBe('gzip');
+      expect(zlib.gunzipSync(res.rawPayload).toString()).toBe(BUNDLE_TEXT);
+    }
+  });
+
+  it('sends the file itself without Accept-Encoding, or when no copy is acceptable', async () => {
+    const cases: Record<string, string>[] = [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'deflate, br;q=0, gzip;q=0' }, { 'accept-encoding': 'gzip;q=x' }];
+    for (const headers of cases) {
+      const res = await get(`/app/${BUNDLE}`, headers);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(res.body).toBe(BUNDLE_TEXT);
+      expect(res.headers['content-length']).toBe(String(BUNDLE_TEXT.length));
+    }
+  });
+
+  it('takes * as any coding', async () => {
+    expect((await get(`/app/${BUNDLE}`, { 'accept-encoding': '*' })).headers['content-encoding']).toBe('br');
+    expect((await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br;q=0, *' })).headers['content-encoding']).toBe('gzip');
+  });
+
+  it('compresses index.html too, keeping its CSP, no-cache and the security headers', async () => {
+    for (const url of ['/app/', '/app/history']) {
+      const res = await get(url, { 'accept-encoding': 'br' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-encoding']).toBe('br');
+      expect(zlib.brotliDecompressSync(res.rawPayload).toString()).toContain('<title>Switchboard</title>');
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(String(res.headers['content-security-policy'])).toContain("script-src 'self'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    }
+  });
+
+  it('keeps the security headers and marks hashed assets immutable for a year', async () => {
+    const res = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br' });
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Files outside assets/ are not content-hashed: revalidated like the HTML.
+    expect((await get('/app/logo.svg')).headers['cache-control']).toBe('no-cache');
+  });
+
+  it('keeps the CORS Vary field beside Accept-Encoding', async () => {
+    const res = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br', origin: 'https://agents.example.com' });
+    expect(res.headers['access-control-allow-origin']).toBe('https://agents.example.com');
+    expect(res.headers.vary).toBe('Origin, Accept-Encoding');
+  });
+
+  it('answers HEAD with the headers of the GET and no body', async () => {
+    const get200 = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br' });
+    const head = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br' }, 'HEAD');
+    expect(head.statusCode).toBe(200);
+    expect(head.rawPayload.length).toBe(0);
+    for (const name of ['content-encoding', 'content-length', 'content-type', 'etag', 'cache-control', 'vary']) expect(head.headers[name], name).toBe(get200.headers[name]);
+  });
+
+  it('answers a matching If-None-Match with 304, per representation', async () => {
+    const br = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br' });
+    const gz = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'gzip' });
+    const plain = await get(`/app/${BUNDLE}`);
+    const tags = [br, gz, plain].map((r) => String(r.headers.etag));
+    for (const tag of tags) expect(tag).toMatch(/^"[^"]+"$/);
+    expect(new Set(tags).size).toBe(3);
+
+    for (const match of [tags[0] as string, `W/${tags[0]}`, `"nope", ${tags[0]}`, '*']) {
+      const res = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'br', 'if-none-match': match });
+      expect(res.statusCode, match).toBe(304);
+      expect(res.rawPayload.length).toBe(0);
+      expect(res.headers.etag).toBe(tags[0]);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.vary).toBe('Accept-Encoding');
+    }
+    // brotli's validator does not validate the gzip representation.
+    const other = await get(`/app/${BUNDLE}`, { 'accept-encoding': 'gzip', 'if-none-match': tags[0] as string });
+    expect(other.statusCode).toBe(200);
+    expect(zlib.gunzipSync(other.rawPayload).toString()).toBe(BUNDLE_TEXT);
+
+    const html = await get('/app/', { 'accept-encoding': 'br' });
+    const revalidated = await get('/app/', { 'accept-encoding': 'br', 'if-none-match': String(html.headers.etag) });
+    expect(revalidated.statusCode).toBe(304);
+    expect(revalidated.headers['cache-control']).toBe('no-cache');
+    expect(String(revalidated.headers['content-security-policy'])).toContain("script-src 'self'");
+  });
+
+  it.each([`/app/${BUNDLE}.map`, `/app/${BUNDLE}.MAP`, `/app/${BUNDLE}.br`, `/app/${BUNDLE}.gz`, '/app/index.html.br'])('404s %s, though the file is there', async (url) => {
+    for (const accept of ['br, gzip', '']) {
+      const res = await get(url, accept ? { 'accept-encoding': accept } : {});
+      expect(res.statusCode).toBe(404);
+      expect(json<ApiErrorBody>(res).error.code).toBe('not_found');
+      expect(res.body).not.toContain('secret-source');
+    }
+  });
+
+  it('sends a file without compressed copies as it is, with no Vary', async () => {
+    const res = await get('/app/ring.wav', { 'accept-encoding': 'br, gzip' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.headers.vary).toBeUndefined();
+    expect(res.body).toBe('RIFF');
+  });
 });
 
 describe('logging', () => {
