@@ -5,13 +5,15 @@ import Fastify from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
-import type { SandboxConfig } from './config';
+import { DEFAULT_NUMBER_POOL, type SandboxConfig } from './config';
 import { createLogger } from './log';
 import { MediaClock } from './media/clock';
 import { SessionRegistry } from './rtc/sessions';
 import { SandboxStore } from './state/store';
+import { NumberPool } from './state/number-pool';
 import { CallEngine } from './voice/engine';
 import { registerApplicationRoutes } from './http/applications';
+import { registerNumberRoutes } from './http/numbers';
 import { registerPhoneRoutes } from './http/phones';
 import { registerCallerRoutes } from './http/caller';
 import { registerClientApiRoutes } from './http/client-api';
@@ -51,7 +53,8 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
   // The Client SDK calls from the agent app's origin (file:// in Electron, the backend's
   // /app/ page): its paths answer CORS. They are bearer-authenticated and use no cookies.
   // The account and phone-control APIs answer no CORS at all, so a web page cannot drive
-  // them; and only JSON bodies are parsed, so no "simple" cross-site form reaches them.
+  // them; and only JSON bodies are parsed, so no "simple" cross-site form reaches them (the
+  // Numbers API alone also parses forms, as Vonage's does, behind the account's secret).
   app.addHook('onRequest', async (request, reply) => {
     if (!isClientSdkPath(request.url)) return;
     reply.header('access-control-allow-origin', request.headers.origin ?? '*');
@@ -88,6 +91,7 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     media_late_ticks: clock.lateTicks,
   }));
   registerApplicationRoutes(app, store);
+  registerNumberRoutes(app, { store, pool: new NumberPool(config.numberPool ?? DEFAULT_NUMBER_POOL) });
   registerPhoneRoutes(app, engine);
   registerCallerRoutes(app, engine);
   registerClientApiRoutes(app, { store, sessions, engine });

@@ -1,11 +1,18 @@
 /**
- * Applications API v2 subset and number linking: what an operator (or `npm run platform`)
- * uses to set the account up. Basic auth with the account's API key and secret.
+ * Applications API v2 and number linking: what an operator (or `npm run platform`) uses to
+ * set the account up. Basic auth with the account's API key and secret.
+ *
+ * Every capability an application is given is kept and returned as sent (after checking the
+ * documented fields of voice, rtc, messages, verify and vbc); only voice and rtc change what
+ * the sandbox does. The list pages as the specification says (`page_size` 1-100, default 10;
+ * `page` from 1) and links its pages HAL-style (`_links.next` is what the server SDK's
+ * `listAllApplications` follows).
  */
-import { generateKeyPairSync, randomUUID, timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApplicationRecord, SandboxStore } from '../state/store';
+import { basicAuthOk } from './account-auth';
 import { sendError, sendValidationError } from './errors';
 import { phoneNumber } from './schemas';
 
@@ -15,25 +22,56 @@ const webhook = z.object({
   connect_timeout: z.number().int().positive().optional(),
   socket_timeout: z.number().int().positive().optional(),
 });
+/** Messages and Verify send their webhooks with POST only (the specification's enum). */
+const postWebhook = webhook.extend({ http_method: z.literal('POST').default('POST') });
+
+const capabilities = z
+  .object({
+    voice: z
+      .object({
+        webhooks: z.object({
+          answer_url: webhook.optional(),
+          event_url: webhook.optional(),
+          fallback_answer_url: webhook.optional(),
+        }),
+        signed_callbacks: z.boolean().optional(),
+        conversations_ttl: z.number().int().min(1).max(9000).optional(),
+        leg_persistence_time: z.number().int().min(1).max(31).optional(),
+        region: z.enum(['na-east', 'na-west', 'eu-east', 'eu-west', 'apac-sng', 'apac-australia']).optional(),
+      })
+      .loose()
+      .optional(),
+    rtc: z
+      .object({ webhooks: z.object({ event_url: webhook.optional() }), signed_callbacks: z.boolean().optional() })
+      .loose()
+      .optional(),
+    messages: z
+      .object({
+        version: z.string().optional(),
+        webhooks: z.object({ inbound_url: postWebhook.optional(), status_url: postWebhook.optional() }).loose().optional(),
+        authenticate_inbound_media: z.boolean().optional(),
+      })
+      .loose()
+      .optional(),
+    verify: z
+      .object({ version: z.string().optional(), webhooks: z.object({ status_url: postWebhook.optional() }).loose().optional() })
+      .loose()
+      .optional(),
+    // "This must be an empty object."
+    vbc: z.strictObject({}).optional(),
+  })
+  // Any other capability (video, meetings, network_apis, …) is kept as sent; it must be an object.
+  .catchall(z.record(z.string(), z.unknown()));
 
 const applicationBody = z.object({
   name: z.string().min(1).max(100),
-  capabilities: z
-    .object({
-      voice: z
-        .object({
-          webhooks: z.object({
-            answer_url: webhook.optional(),
-            event_url: webhook.optional(),
-            fallback_answer_url: webhook.optional(),
-          }),
-          signed_callbacks: z.boolean().optional(),
-        })
-        .optional(),
-      rtc: z.object({ webhooks: z.object({ event_url: webhook.optional() }) }).optional(),
-    })
-    .default({}),
+  capabilities: capabilities.default({}),
   keys: z.object({ public_key: z.string().min(1) }).optional(),
+});
+
+const listQuery = z.object({
+  page_size: z.coerce.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100').default(10),
+  page: z.coerce.number().int('must be a whole number').min(1, 'must be 1 or more').default(1),
 });
 
 const numberBody = z.object({
@@ -41,19 +79,6 @@ const numberBody = z.object({
   application_id: z.string().min(1).nullable(),
   country: z.string().length(2).default('US'),
 });
-
-function same(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
-
-function basicAuthOk(store: SandboxStore, request: FastifyRequest): boolean {
-  const match = /^basic\s+(.+)$/i.exec(request.headers.authorization ?? '');
-  if (!match) return false;
-  const [key, secret] = Buffer.from(match[1]!, 'base64').toString('utf8').split(':');
-  return same(key ?? '', store.account.api_key) && same(secret ?? '', store.account.api_secret);
-}
 
 function present(app: ApplicationRecord, privateKey?: string) {
   return {
@@ -99,9 +124,27 @@ export function registerApplicationRoutes(root: FastifyInstance, store: SandboxS
       return reply.code(201).send(present(record, privateKey));
     });
 
-    app.get('/v2/applications', async () => {
-      const list = store.applications().map((a) => present(a));
-      return { total_items: list.length, _embedded: { applications: list } };
+    app.get('/v2/applications', async (request, reply) => {
+      const parsed = listQuery.safeParse(request.query ?? {});
+      if (!parsed.success) return sendValidationError(reply, parsed.error);
+      const { page_size: pageSize, page } = parsed.data;
+      const all = store.applications();
+      const totalPages = Math.ceil(all.length / pageSize);
+      const href = (n: number) => ({ href: `/v2/applications?page_size=${pageSize}&page=${n}` });
+      return {
+        page_size: pageSize,
+        page,
+        total_items: all.length,
+        total_pages: totalPages,
+        _embedded: { applications: all.slice((page - 1) * pageSize, page * pageSize).map((a) => present(a)) },
+        _links: {
+          self: href(page),
+          first: href(1),
+          last: href(Math.max(totalPages, 1)),
+          ...(page > 1 ? { prev: href(Math.min(page - 1, Math.max(totalPages, 1))) } : {}),
+          ...(page < totalPages ? { next: href(page + 1) } : {}),
+        },
+      };
     });
 
     app.get<{ Params: { id: string } }>('/v2/applications/:id', async (request, reply) => {

@@ -163,7 +163,8 @@ export function registerClientApiRoutes(
     const check = verifyToken(store, bearer(request.headers.authorization));
     if (!check.ok || !check.claims.sub) {
       const reason = check.ok ? 'invalid' : check.reason === 'expired' ? 'expired' : 'invalid';
-      return sendError(reply, 401, `system:error:${reason}-token`, reason === 'expired' ? 'The token has expired' : 'A valid user token is required');
+      const detail = check.ok ? 'the token names no user (sub)' : check.detail;
+      return sendError(reply, 401, `system:error:${reason}-token`, reason === 'expired' ? 'The token has expired' : `A valid user token is required; this one: ${detail}`);
     }
     request.rtcCaller = { applicationId: check.applicationId, userName: check.claims.sub, exp: check.claims.exp };
   };

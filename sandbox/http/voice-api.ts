@@ -14,7 +14,7 @@ import { bearer, verifyApplicationToken } from '../rtc/tokens';
 import type { ApplicationRecord, SandboxStore, Webhook } from '../state/store';
 import { PlatformError, type CallEngine, type OutboundCallSpec } from '../voice/engine';
 import type { Leg } from '../voice/legs';
-import { nccoProblem } from '../voice/ncco-schema';
+import { parseNcco, type NccoAction } from '../voice/ncco-schema';
 import { loadAudio } from '../media/decode';
 import { synthesize, UnsupportedLanguageError } from '../media/speech';
 import { sendError, sendValidationError } from './errors';
@@ -115,8 +115,8 @@ export function requireApplicationToken(store: SandboxStore) {
     const app = check.ok ? store.application(check.applicationId) : undefined;
     if (!app) {
       reply.header('www-authenticate', 'Bearer');
-      const why = check.ok ? 'invalid' : check.reason;
-      return sendError(reply, 401, 'unauthorized', `A valid application JWT is required (Authorization: Bearer); this one is ${why}`);
+      const why = check.ok ? 'its application does not exist' : check.detail;
+      return sendError(reply, 401, 'unauthorized', `A valid application JWT is required (Authorization: Bearer); this one: ${why}`);
     }
     request.voiceApplication = app;
   };
@@ -193,9 +193,11 @@ export function registerVoiceApiRoutes(root: FastifyInstance, deps: { store: San
       if (!parsed.success) return sendValidationError(reply, parsed.error);
       const body = parsed.data;
       const application = request.voiceApplication!;
+      let ncco: NccoAction[] | undefined;
       if (body.ncco !== undefined) {
-        const problem = nccoProblem(body.ncco);
-        if (problem) return invalid(reply, 'ncco', problem);
+        const parsed = parseNcco(body.ncco);
+        if (!parsed.ok) return invalid(reply, 'ncco', parsed.problem);
+        ncco = parsed.ncco;
       }
       let from = body.from?.number;
       if (!from) {
@@ -207,7 +209,7 @@ export function registerVoiceApiRoutes(root: FastifyInstance, deps: { store: San
       const spec: OutboundCallSpec = {
         to: to.type === 'phone' ? { type: 'phone', number: to.number } : { type: 'app', user: to.user },
         from,
-        ...(body.ncco !== undefined ? { ncco: body.ncco } : {}),
+        ...(ncco !== undefined ? { ncco } : {}),
         ...(body.answer_url ? { answerHook: { address: body.answer_url[0]!, http_method: body.answer_method } satisfies Webhook } : {}),
         ...(body.event_url ? { eventHook: { address: body.event_url[0]!, http_method: body.event_method } satisfies Webhook } : {}),
         ...(body.ringing_timer !== undefined ? { ringingTimerS: body.ringing_timer } : {}),
@@ -274,12 +276,14 @@ export function registerVoiceApiRoutes(root: FastifyInstance, deps: { store: San
         case 'transfer': {
           if (leg.status !== 'answered') return sendError(reply, 400, 'invalid_state', `Call ${leg.uuid} has not been answered yet`);
           const destination = body.destination!;
+          let ncco: NccoAction[] | undefined;
           if (destination.ncco) {
-            const problem = nccoProblem(destination.ncco);
-            if (problem) return invalid(reply, 'destination.ncco', problem);
+            const parsed = parseNcco(destination.ncco);
+            if (!parsed.ok) return invalid(reply, 'destination.ncco', parsed.problem);
+            ncco = parsed.ncco;
           }
           try {
-            await engine.transfer(leg, destination.url ? { url: { address: destination.url[0]!, http_method: 'GET' } } : { ncco: destination.ncco });
+            await engine.transfer(leg, destination.url ? { url: { address: destination.url[0]!, http_method: 'GET' } } : { ncco });
           } catch (error) {
             if (!(error instanceof PlatformError)) throw error;
             if (leg.isOver) return sendError(reply, 404, 'not_found', `Call ${leg.uuid} is no longer active (${leg.status})`);

@@ -134,7 +134,7 @@ export class SessionRegistry {
       const check = verifyToken(this.store, token);
       if (!check.ok || !check.claims.sub) {
         const reason = check.ok ? 'invalid' : check.reason;
-        this.log.info(`session refused: ${reason} token`);
+        this.log.info(`session refused: ${check.ok ? 'the token names no user (sub)' : check.detail}`);
         socket.emit(reason === 'expired' ? 'system:error:expired-token' : 'system:error:invalid-token', { body: {} });
         setTimeout(() => socket.disconnect(true), 100);
         return;

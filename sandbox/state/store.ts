@@ -26,18 +26,35 @@ export interface ApplicationRecord {
       webhooks: { answer_url?: Webhook; event_url?: Webhook; fallback_answer_url?: Webhook };
       /** Whether voice webhooks carry a signed JWT; Vonage signs them unless this is false. */
       signed_callbacks?: boolean;
+      /** Other documented voice settings (conversations_ttl, region, …): kept and returned. */
+      [setting: string]: unknown;
     };
-    rtc?: { webhooks: { event_url?: Webhook } };
+    rtc?: { webhooks: { event_url?: Webhook }; [setting: string]: unknown };
+    /** Every other capability the application was given (messages, vbc, verify, …), as sent. */
+    [capability: string]: unknown;
   };
   created_at: string;
 }
 
-/** A virtual number, linked to at most one application. */
+/** The kinds of number Vonage sells. */
+export type NumberType = 'landline' | 'mobile-lvn' | 'landline-toll-free';
+
+/**
+ * A virtual number the account owns, linked to at most one application. The optional
+ * fields are the Numbers API's settings (`POST /number/update`), kept as given.
+ */
 export interface NumberRecord {
   msisdn: string;
   country: string;
-  type: 'landline' | 'mobile-lvn';
+  type: NumberType;
   application_id: string | null;
+  /** `SMS`, `VOICE`, `MMS`; numbers registered without the Numbers API have none listed. */
+  features?: string[];
+  voiceCallbackType?: string;
+  voiceCallbackValue?: string;
+  voiceStatusCallback?: string;
+  moHttpUrl?: string;
+  moSmppSysType?: string;
 }
 
 /**
@@ -101,6 +118,14 @@ export class SandboxStore {
   saveNumber(record: NumberRecord): void {
     this.state.numbers[record.msisdn] = record;
     this.persist();
+  }
+
+  /** Releases a number the account owns (Numbers API cancel); false when it owns none such. */
+  deleteNumber(msisdn: string): boolean {
+    if (!this.number(msisdn)) return false;
+    delete this.state.numbers[msisdn];
+    this.persist();
+    return true;
   }
 
   private load(): StateFile {

@@ -2,31 +2,45 @@
  * What an NCCO may contain, as the sandbox accepts it: every action Vonage documents, with
  * the field types and ranges of `@vonage/voice` and the Voice API reference. An NCCO that
  * fails is reported with the path of the first problem (`[2].endpoint[0].user: ...`).
+ *
+ * With the leniency Vonage shows: its own published NCCOs write booleans and numbers as
+ * strings (`record` with `"beepStart": "true"`, `"endOnSilence": "3"`), and the platform
+ * runs them. So wherever the documented type is a boolean, `"true"` and `"false"` are taken
+ * as that boolean, and wherever it is a number, a decimal numeral string is taken as that
+ * number; then the usual rules apply (`"1"` is still below `endOnSilence`'s minimum of 3).
+ * Nothing else is coerced: `"yes"`, `""`, `" 3"`, `"0x10"` and strings in any other field
+ * are refused as before. {@link parseNcco} gives the NCCO to run, values coerced.
  */
 import { z } from 'zod';
 
 const url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');
 const urls = z.array(url).min(1, 'must hold at least one URL');
 const method = z.enum(['GET', 'POST', 'get', 'post']);
-const level = z.number().min(-1).max(1);
+
+/** A documented boolean: also the strings "true" and "false". */
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+/** A documented number: also a decimal numeral string ("3", "-0.5", "2.5"). */
+const numeral = <T extends z.ZodNumber>(schema: T) => z.preprocess((v) => (typeof v === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : v), schema);
+
+const level = numeral(z.number().min(-1).max(1));
 
 const talk = z.object({
   action: z.literal('talk'),
   text: z.string().min(1).max(1500),
-  bargeIn: z.boolean().optional(),
-  loop: z.number().int().min(0).max(100).optional(),
+  bargeIn: flag.optional(),
+  loop: numeral(z.number().int().min(0).max(100)).optional(),
   level: level.optional(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language code such as en-US').optional(),
-  style: z.number().int().min(0).optional(),
-  premium: z.boolean().optional(),
+  style: numeral(z.number().int().min(0)).optional(),
+  premium: flag.optional(),
 });
 
 const stream = z.object({
   action: z.literal('stream'),
   streamUrl: urls,
   level: level.optional(),
-  bargeIn: z.boolean().optional(),
-  loop: z.number().int().min(0).max(100).optional(),
+  bargeIn: flag.optional(),
+  loop: numeral(z.number().int().min(0).max(100)).optional(),
 });
 
 const input = z.object({
@@ -34,9 +48,9 @@ const input = z.object({
   type: z.array(z.enum(['dtmf', 'speech'])).min(1),
   dtmf: z
     .object({
-      timeOut: z.number().min(0).max(10).optional(),
-      maxDigits: z.number().int().min(1).max(20).optional(),
-      submitOnHash: z.boolean().optional(),
+      timeOut: numeral(z.number().min(0).max(10)).optional(),
+      maxDigits: numeral(z.number().int().min(1).max(20)).optional(),
+      submitOnHash: flag.optional(),
     })
     .optional(),
   speech: z.record(z.string(), z.unknown()).optional(),
@@ -62,10 +76,10 @@ const connect = z.object({
   action: z.literal('connect'),
   endpoint: z.array(endpoint).length(1, 'must hold exactly one endpoint'),
   from: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number').optional(),
-  randomFromNumber: z.boolean().optional(),
+  randomFromNumber: flag.optional(),
   eventType: z.literal('synchronous').optional(),
-  timeout: z.number().int().min(3).max(7200).optional(),
-  limit: z.number().int().min(1).max(7200).optional(),
+  timeout: numeral(z.number().int().min(3).max(7200)).optional(),
+  limit: numeral(z.number().int().min(1).max(7200)).optional(),
   machineDetection: z.enum(['continue', 'hangup']).optional(),
   eventUrl: urls.optional(),
   eventMethod: method.optional(),
@@ -76,12 +90,12 @@ const conversation = z.object({
   action: z.literal('conversation'),
   name: z.string().min(1).max(200),
   musicOnHoldUrl: urls.optional(),
-  startOnEnter: z.boolean().optional(),
-  endOnExit: z.boolean().optional(),
-  record: z.boolean().optional(),
+  startOnEnter: flag.optional(),
+  endOnExit: flag.optional(),
+  record: flag.optional(),
   canSpeak: z.array(z.string().min(1)).optional(),
   canHear: z.array(z.string().min(1)).optional(),
-  mute: z.boolean().optional(),
+  mute: flag.optional(),
   eventUrl: urls.optional(),
   eventMethod: method.optional(),
 });
@@ -90,11 +104,11 @@ const record = z.object({
   action: z.literal('record'),
   format: z.enum(['mp3', 'wav', 'ogg']).optional(),
   split: z.literal('conversation').optional(),
-  channels: z.number().int().min(1).max(32).optional(),
-  endOnSilence: z.number().min(3).max(10).optional(),
+  channels: numeral(z.number().int().min(1).max(32)).optional(),
+  endOnSilence: numeral(z.number().min(3).max(10)).optional(),
   endOnKey: z.string().regex(/^[0-9*#]$/, 'must be one key: 0-9, * or #').optional(),
-  timeOut: z.number().int().min(3).max(7200).optional(),
-  beepStart: z.boolean().optional(),
+  timeOut: numeral(z.number().int().min(3).max(7200)).optional(),
+  beepStart: flag.optional(),
   eventUrl: urls.optional(),
   eventMethod: method.optional(),
 });
@@ -106,14 +120,14 @@ const notify = z.object({
   eventMethod: method.optional(),
 });
 
-const wait = z.object({ action: z.literal('wait'), timeout: z.number().min(0.1).max(7200).optional() });
+const wait = z.object({ action: z.literal('wait'), timeout: numeral(z.number().min(0.1).max(7200)).optional() });
 
 const transfer = z.object({
   action: z.literal('transfer'),
   conversation_id: z.string().min(1),
   canHear: z.array(z.string()).optional(),
   canSpeak: z.array(z.string()).optional(),
-  mute: z.boolean().optional(),
+  mute: flag.optional(),
 });
 
 /** One NCCO action. */
@@ -132,11 +146,20 @@ export type TransferAction = z.infer<typeof transfer>;
 /** An NCCO: a non-empty list of actions. */
 export const nccoSchema = z.array(nccoAction).min(1, 'must hold at least one action').max(100);
 
-/** Checks an NCCO; returns null when valid, else the first problem with its path. */
-export function nccoProblem(ncco: unknown): string | null {
+/** An NCCO checked: the actions to run (lenient values coerced), or the first problem with its path. */
+export type ParsedNcco = { ok: true; ncco: NccoAction[] } | { ok: false; problem: string };
+
+/** Checks an NCCO and gives what to run: always run the result, never the raw value. */
+export function parseNcco(ncco: unknown): ParsedNcco {
   const result = nccoSchema.safeParse(ncco);
-  if (result.success) return null;
+  if (result.success) return { ok: true, ncco: result.data };
   const issue = result.error.issues[0]!;
   const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-  return `${path || '(root)'}: ${issue.message}`;
+  return { ok: false, problem: `${path || '(root)'}: ${issue.message}` };
+}
+
+/** Checks an NCCO; returns null when valid, else the first problem with its path. */
+export function nccoProblem(ncco: unknown): string | null {
+  const parsed = parseNcco(ncco);
+  return parsed.ok ? null : parsed.problem;
 }

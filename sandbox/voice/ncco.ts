@@ -3,7 +3,8 @@
  *
  * Each action awaits what it must (a talk finishing, keys, a connected party hanging up)
  * and gives up at once when the leg ends or a transfer replaces its NCCO. An action that
- * returns an NCCO (input, a synchronous connect) replaces the rest of the list, as Vonage does.
+ * returns an NCCO (input, a synchronous connect, notify) replaces the rest of the list, as
+ * Vonage does.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -108,7 +109,7 @@ export class NccoRunner {
         case 'record':
           return await this.record(leg, action, run);
         case 'notify':
-          return await this.notify(leg, action);
+          return await this.notify(leg, action, run);
         case 'wait':
           await this.until(leg, run, sleep((action.timeout ?? DEFAULT_WAIT_S) * 1000));
           return undefined;
@@ -430,11 +431,14 @@ export class NccoRunner {
     };
   }
 
-  /** Sends the payload and carries on. */
-  private async notify(leg: Leg, action: NotifyAction): Promise<undefined> {
-    const hook = hookFrom(action.eventUrl, action.eventMethod)!;
-    this.engine.webhooks.event(leg.conversation.id, hook, { ...action.payload }, leg.app);
-    return undefined;
+  /**
+   * Sends the payload to the eventUrl and waits for its answer: an NCCO replaces the rest of
+   * the call's NCCO, as Vonage does; no body, a JSON object or a failure lets the call carry
+   * on with the next action. Like every URL that may answer with an NCCO, a failure is retried
+   * once and then tried at the fallback_answer_url.
+   */
+  private async notify(leg: Leg, action: NotifyAction, run: number): Promise<NccoAction[] | undefined> {
+    return this.nccoFrom(leg, run, hookFrom(action.eventUrl, action.eventMethod), { ...action.payload });
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Outgoing webhooks: answer_url (fetch the NCCO), NCCO-returning event URLs (input,
+ * Outgoing webhooks: answer_url (fetch the NCCO), NCCO-returning event URLs (input, notify,
  * synchronous connect, onAnswer, a transfer's URL) and event_url (call status), as Vonage
  * sends them.
  *
@@ -31,9 +31,9 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { request as httpsRequest } from 'node:https';
 import type { ApplicationRecord, SandboxStore, Webhook } from '../state/store';
 import type { Logger } from '../log';
-import { nccoProblem } from './ncco-schema';
+import { parseNcco } from './ncco-schema';
 
-/** Answers the call engine gets from a URL that should return an NCCO. */
+/** Answers the call engine gets from a URL that should return an NCCO (an array is the parsed NCCO, ready to run). */
 export type AnswerResult = { ok: true; ncco: unknown } | { ok: false; reason: string };
 
 /** Vonage's default time to open a webhook's connection. */
@@ -175,8 +175,8 @@ function readNcco(hook: Webhook, outcome: Outcome, required: boolean): AnswerRes
     return { ok: false, reason: `${where} did not return JSON` };
   }
   if (Array.isArray(ncco)) {
-    const problem = nccoProblem(ncco);
-    return problem ? { ok: false, reason: `${where} returned an invalid NCCO: ${problem}` } : { ok: true, ncco };
+    const parsed = parseNcco(ncco);
+    return parsed.ok ? { ok: true, ncco: parsed.ncco } : { ok: false, reason: `${where} returned an invalid NCCO: ${parsed.problem}` };
   }
   return required ? { ok: false, reason: `${where} did not return an NCCO (a JSON array)` } : { ok: true, ncco };
 }
@@ -203,8 +203,8 @@ export class Webhooks {
   }
 
   /**
-   * An NCCO from a URL during a call (input eventUrl, synchronous connect, onAnswer, a
-   * transfer's URL), else from the fallback_answer_url. `ncco` may be null or an object:
+   * An NCCO from a URL during a call (input or notify eventUrl, synchronous connect, onAnswer,
+   * a transfer's URL), else from the fallback_answer_url. `ncco` may be null or an object:
    * the URL chose not to change the call.
    */
   async nccoDuringCall(app: ApplicationRecord, hook: Webhook, params: Record<string, unknown>): Promise<AnswerResult> {
