@@ -16,8 +16,81 @@ const phoneOrUser = z.string().max(128);
 export const callSummarySchema = z.discriminatedUnion('phase', [
   z.object({ phase: z.literal('idle') }),
   z.object({ phase: z.literal('ringing'), callId, from: phoneOrUser }),
-  z.object({ phase: z.literal('active'), callId, from: phoneOrUser, since: z.number().int().nonnegative() }),
+  z.object({
+    phase: z.literal('active'),
+    callId,
+    from: phoneOrUser,
+    since: z.number().int().nonnegative(),
+    /** What the agent's call is doing; absent, main offers only Hang up. */
+    state: z.enum(['calling', 'talking', 'held', 'consulting', 'conference', 'transferring']).optional(),
+    muted: z.boolean().optional(),
+    /** A second call ringing while the agent is on this one (call waiting). */
+    waiting: z.object({ callId, from: phoneOrUser }).optional(),
+  }),
 ]);
+
+const agentTarget = z.strictObject({ type: z.literal('agent'), agent: agentName });
+const queueTarget = z.strictObject({ type: z.literal('queue'), queue: z.string().min(1).max(40) });
+/** E.164 digits without the plus, as Vonage and the backend write numbers (the renderer checks and converts what the agent typed). */
+const phoneTarget = z.strictObject({ type: z.literal('phone'), number: z.string().regex(/^[1-9][0-9]{6,14}$/) });
+
+/** Where a caller can be sent (blind transfer). */
+export const transferTargetSchema = z.discriminatedUnion('type', [agentTarget, queueTarget, phoneTarget]);
+export type TransferTarget = z.infer<typeof transferTargetSchema>;
+
+/** Whom an agent can call in (warm transfer, conference). */
+export const consultTargetSchema = z.discriminatedUnion('type', [agentTarget, phoneTarget]);
+export type ConsultTarget = z.infer<typeof consultTargetSchema>;
+
+/** A call-control request the renderer makes for one of its calls (`callId`: the agent's leg). */
+export const callControlRequestSchema = z.discriminatedUnion('action', [
+  /** Read the call's control state (hold, consult, conference). */
+  z.strictObject({ action: z.literal('state'), callId }),
+  z.strictObject({ action: z.literal('hold'), callId, held: z.boolean() }),
+  z.strictObject({ action: z.literal('transfer'), callId, target: transferTargetSchema }),
+  z.strictObject({ action: z.literal('consult'), callId, target: consultTargetSchema }),
+  z.strictObject({ action: z.literal('complete'), callId }),
+  z.strictObject({ action: z.literal('cancel'), callId }),
+  z.strictObject({ action: z.literal('conference'), callId }),
+  z.strictObject({ action: z.literal('leave'), callId }),
+]);
+export type CallControlRequest = z.infer<typeof callControlRequestSchema>;
+
+/** The backend's control state of a call (`GET /api/agent/calls/{leg}/control`). */
+export const callControlStateSchema = z.object({
+  held: z.boolean(),
+  /** When the current hold began (ISO), or null. */
+  since: z.string().max(64).nullable(),
+  total_s: z.number().nonnegative(),
+  consult: z
+    .object({
+      target: z.discriminatedUnion('type', [
+        z.object({ type: z.literal('agent'), agent: z.string().max(64) }),
+        z.object({ type: z.literal('phone'), number: z.string().max(32) }),
+      ]),
+      state: z.enum(['ringing', 'talking', 'conference']),
+      by: z.string().max(64),
+    })
+    .nullable(),
+});
+export type CallControlState = z.infer<typeof callControlStateSchema>;
+
+/**
+ * What became of a call-control request: the call's control state (null after a transfer or
+ * leaving, when the agent's leg is going away), or the backend's refusal with its message.
+ */
+export const callControlResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), control: callControlStateSchema.nullable() }),
+  z.object({ ok: z.literal(false), code: z.string().max(64), message: z.string().max(500) }),
+]);
+export type CallControlResult = z.infer<typeof callControlResultSchema>;
+
+/** Where the agent may send or consult: other agents with their status, and the queues. */
+export const transferTargetsSchema = z.object({
+  agents: z.array(z.object({ name: z.string().max(64), status: agentStatus })).max(1000),
+  queues: z.array(z.object({ name: z.string().max(40), label: z.string().max(100).nullable() })).max(1000),
+});
+export type TransferTargets = z.infer<typeof transferTargetsSchema>;
 
 const agentProfileSchema = z.object({ name: z.string(), display_name: z.string() });
 const sdkEndpointsSchema = z.object({ apiUrl: z.string(), websocketUrl: z.string() });
@@ -44,7 +117,8 @@ export const shortcutStatusSchema = z.object({ answer: shortcutStateSchema, hang
 export type ShortcutStatus = z.infer<typeof shortcutStatusSchema>;
 
 export const callCommandSchema = z.object({
-  action: z.enum(['answer', 'decline', 'hangup']),
+  /** answer / decline act on the ringing or waiting call; the others on the call in progress. */
+  action: z.enum(['answer', 'decline', 'hangup', 'mute', 'unmute', 'hold', 'resume']),
   callId,
   source: z.enum(['shortcut', 'notification', 'tray']),
 });
@@ -76,6 +150,10 @@ export const invokeChannels = {
   'status:set': { request: agentStatusRequest, response: agentStatusInfoSchema },
   /** Why an incoming call rings the agent (flow, number dialled, campaign topic); null when the backend has nothing. */
   'call:context': { request: z.object({ callId }), response: callContextSchema.nullable() },
+  /** Hold, transfer, consult, complete, cancel, conference, leave, or read the state (main calls the backend's call-control API). */
+  'call:control': { request: callControlRequestSchema, response: callControlResultSchema },
+  /** Agents (with their status) and queues the agent may transfer to. */
+  'call:transfer-targets': { request: none, response: transferTargetsSchema },
 } as const;
 
 /** Renderer → main, no answer. */

@@ -18,6 +18,7 @@ import { IncomingCallNotifier } from './notifications';
 import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
 import { CallContextService } from './call-context';
+import { CallControlService } from './call-control';
 import { AgentStatusService, SessionService } from './session';
 import { StatusStream } from './status-stream';
 import { ShortcutManager } from './shortcuts';
@@ -152,6 +153,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       answer: () => callController.answer('tray'),
       decline: () => callController.decline('tray'),
       hangup: () => callController.hangup('tray'),
+      control: (action) => callController.control(action, 'tray'),
       quit: requestQuit,
     });
     tray = trayController;
@@ -192,6 +194,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     statusStreamRef = statusStream;
     const agentStatus = new AgentStatusService({ backend, credential });
     const callContexts = new CallContextService({ backend, credential });
+    const callControl = new CallControlService({ backend, credential });
 
     ipc.handle('session:restore', async () => {
       const restored = await session.restore();
@@ -208,6 +211,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('status:get', () => agentStatus.get());
     ipc.handle('status:set', ({ status }) => agentStatus.set(status));
     ipc.handle('call:context', ({ callId }) => callContexts.get(callId));
+    ipc.handle('call:control', (request) => callControl.run(request));
+    ipc.handle('call:transfer-targets', () => callControl.targets());
     ipc.handle('shortcuts:status', () => shortcutManager.status());
     ipc.on('call:state', (summary) => callController.update(summary));
 

@@ -5,6 +5,7 @@
  * credential is sent in the Authorization header only, never in a URL or a log line.
  */
 import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
+import { TRANSFER_TARGETS_PATH, type ControlHttpRequest } from '../common/call-control';
 
 /** What the agent reads when the backend refuses the stored credential (revoked or expired). */
 export const SESSION_ENDED_MESSAGE = 'Your session has ended. Please sign in again.';
@@ -161,10 +162,30 @@ export class BackendClient {
     }
   }
 
+  /**
+   * One request of the agent's call-control API (`/api/agent/calls/{leg}/…`, built by
+   * `common/call-control.ts`). A refusal (404 not your call, 409 not now) throws `rejected`
+   * with the backend's message and code.
+   */
+  async callControl(refreshToken: string, request: ControlHttpRequest): Promise<unknown> {
+    return this.request<unknown>(request.method, request.path, {
+      ...(request.body !== undefined ? { json: request.body } : {}),
+      bearer: refreshToken,
+      unauthorized: SESSION_ENDED_MESSAGE,
+      // "Joe is not available" reads better on a call than "target.agent: Joe is not available".
+      plainMessage: true,
+    });
+  }
+
+  /** `GET /api/agent/transfer-targets`: other agents with their status, and the queues. */
+  async getTransferTargets(refreshToken: string): Promise<unknown> {
+    return this.request<unknown>('GET', TRANSFER_TARGETS_PATH, { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
+  }
+
   private async request<T>(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean },
+    options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean; plainMessage?: boolean },
   ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.json !== undefined) headers['content-type'] = 'application/json';
@@ -195,7 +216,8 @@ export class BackendClient {
     if (response.status >= 500) {
       throw new BackendError('server', `The Switchboard server had a problem (HTTP ${response.status}). Try again in a moment.`, response.status, code);
     }
-    const field = typeof apiError?.field === 'string' && serverMessage && !serverMessage.includes(apiError.field) ? `${apiError.field}: ` : '';
+    const field =
+      !options.plainMessage && typeof apiError?.field === 'string' && serverMessage && !serverMessage.includes(apiError.field) ? `${apiError.field}: ` : '';
     throw new BackendError(
       'rejected',
       serverMessage ? `${field}${serverMessage}` : `The Switchboard server refused the request (HTTP ${response.status}).`,

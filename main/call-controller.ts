@@ -11,10 +11,40 @@ import { createLogger, type Logger } from './log';
 /** Where a request came from. */
 export type CommandSource = CallCommand['source'];
 
+/** What the tray can do to the call in progress. */
+export type InCallAction = Extract<CallCommand['action'], 'mute' | 'unmute' | 'hold' | 'resume'>;
+
+type ActiveSummary = Extract<CallSummary, { phase: 'active' }>;
+
+/** Whether the call's state (as the renderer summarised it) lets the action apply. */
+function allows(summary: ActiveSummary, action: InCallAction): boolean {
+  const state = summary.state;
+  switch (action) {
+    case 'mute':
+    case 'unmute':
+      return (state === 'talking' || state === 'held' || state === 'consulting' || state === 'conference') && (action === 'mute') !== (summary.muted === true);
+    case 'hold':
+      return state === 'talking';
+    case 'resume':
+      return state === 'held';
+  }
+}
+
+/** The tray's view of the call in progress: only what the summary says (an older summary without a state shows as before). */
+function inCallTrayState(summary: ActiveSummary): TrayState {
+  return {
+    kind: 'in-call',
+    from: summary.from,
+    ...(summary.state ? { state: summary.state } : {}),
+    ...(summary.muted ? { muted: true as const } : {}),
+    ...(summary.waiting ? { waiting: summary.waiting.from } : {}),
+  };
+}
+
 /** What the controller drives. */
 export interface CallControllerDeps {
   tray: { setState(state: TrayState): void };
-  notifier: { ring(callId: string, from: string): void; dismiss(): void };
+  notifier: { ring(callId: string, from: string, options?: { waiting?: boolean }): void; dismiss(): void };
   ringer: { start(): void; stop(): void };
   /** Delivers a command to the renderer (queued until it is ready). */
   sendCommand(command: CallCommand): void;
@@ -51,11 +81,19 @@ export class CallController {
           this.deps.ringer.start();
         }
         return;
-      case 'active':
-        this.handledCallId = null;
-        this.stopAlerts();
-        this.deps.tray.setState({ kind: 'in-call', from: summary.from });
+      case 'active': {
+        // Nothing rings loudly during a call: a call waiting gets the notification (and the tray) only.
+        this.deps.ringer.stop();
+        const waiting = summary.waiting;
+        if (waiting && this.handledCallId !== waiting.callId) {
+          this.deps.notifier.ring(waiting.callId, waiting.from, { waiting: true });
+        } else {
+          if (!waiting) this.handledCallId = null;
+          this.deps.notifier.dismiss();
+        }
+        this.deps.tray.setState(inCallTrayState(summary));
         return;
+      }
       case 'idle':
         this.handledCallId = null;
         this.stopAlerts();
@@ -64,7 +102,7 @@ export class CallController {
     }
   }
 
-  /** Answers the ringing call (and brings the window forward for the call controls). */
+  /** Answers the ringing call, or the call waiting (the renderer holds the current one first), and brings the window forward. */
   answer(source: CommandSource, callId?: string): boolean {
     const ringing = this.ringingCall(callId);
     if (!ringing) return this.ignored('answer', source);
@@ -75,7 +113,7 @@ export class CallController {
     return true;
   }
 
-  /** Declines the ringing call. */
+  /** Declines the ringing call, or the call waiting. */
   decline(source: CommandSource, callId?: string): boolean {
     const ringing = this.ringingCall(callId);
     if (!ringing) return this.ignored('decline', source);
@@ -92,6 +130,17 @@ export class CallController {
     return true;
   }
 
+  /**
+   * Mute, unmute, hold or resume the call in progress (tray menu), when the summary says the
+   * call can: mute while unmuted, hold while talking, resume while held.
+   */
+  control(action: InCallAction, source: CommandSource): boolean {
+    const summary = this.summary;
+    if (summary.phase !== 'active' || !allows(summary, action)) return this.ignored(action, source);
+    this.deps.sendCommand({ action, callId: summary.callId, source });
+    return true;
+  }
+
   /** The hang-up shortcut: declines while ringing, hangs up during a call, else nothing. */
   hangupOrDecline(source: CommandSource): boolean {
     if (this.summary.phase === 'ringing') return this.decline(source);
@@ -104,9 +153,10 @@ export class CallController {
   }
 
   private ringingCall(callId?: string): string | null {
-    if (this.summary.phase !== 'ringing') return null;
-    if (callId !== undefined && callId !== this.summary.callId) return null;
-    return this.summary.callId;
+    const summary = this.summary;
+    const ringing = summary.phase === 'ringing' ? summary.callId : summary.phase === 'active' ? (summary.waiting?.callId ?? null) : null;
+    if (ringing === null || (callId !== undefined && callId !== ringing)) return null;
+    return ringing;
   }
 
   private stopAlerts(): void {

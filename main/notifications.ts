@@ -37,8 +37,8 @@ export class IncomingCallNotifier {
     return this.current?.callId ?? null;
   }
 
-  /** Shows the notification for a ringing call (once per call). */
-  ring(callId: string, from: string): void {
+  /** Shows the notification for a ringing call, or a call waiting while the agent is on another (once per call). */
+  ring(callId: string, from: string, options: { waiting?: boolean } = {}): void {
     if (this.current?.callId === callId) return;
     this.dismiss();
     if (!this.Notification.isSupported()) {
@@ -46,8 +46,8 @@ export class IncomingCallNotifier {
       return;
     }
     const notification = new this.Notification({
-      title: 'Incoming call',
-      body: `From ${from}`,
+      title: options.waiting ? 'Call waiting' : 'Incoming call',
+      body: options.waiting ? `From ${from}. Answering puts your current call on hold.` : `From ${from}`,
       actions: NOTIFICATION_ACTIONS.map((text) => ({ type: 'button' as const, text })),
       urgency: 'critical',
       timeoutType: 'never',

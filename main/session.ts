@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log';
 import type { TokenVault } from './vault';
 
 /** What the agent reads when main holds no credential. */
-const SIGNED_OUT_MESSAGE = 'You are signed out. Please sign in.';
+export const SIGNED_OUT_MESSAGE = 'You are signed out. Please sign in.';
 
 /** What the session service needs from around it. */
 export interface SessionServiceDeps {

@@ -2,6 +2,7 @@
  * The tray icon: what the app is doing at a glance, and a menu to act on it.
  */
 import type { MenuItemConstructorOptions } from 'electron';
+import type { CallSummary } from '../common/call-state';
 import type { MenuModule, NativeImageModule, TrayApi, TrayConstructor } from './electron-api';
 import { trayIconDataUrl } from './icons';
 import { createLogger, type Logger } from './log';
@@ -10,16 +11,37 @@ import { createLogger, type Logger } from './log';
 export const APP_NAME = 'Switchboard';
 
 /** What the tray shows. */
-export type TrayState = { kind: 'idle' } | { kind: 'ringing'; from: string } | { kind: 'in-call'; from: string };
+export type TrayState =
+  | { kind: 'idle' }
+  | { kind: 'ringing'; from: string }
+  | {
+      kind: 'in-call';
+      from: string;
+      /** What the call is doing, as the renderer summarised it; without it the menu offers Hang up only. */
+      state?: NonNullable<Extract<CallSummary, { phase: 'active' }>['state']>;
+      muted?: true;
+      /** Who the call waiting is from. */
+      waiting?: string;
+    };
 
 /** What the tray menu can ask for. */
 export interface TrayActions {
   show(): void;
+  /** Answer the ringing call, or the call waiting. */
   answer(): void;
   decline(): void;
   hangup(): void;
+  /** Mute, unmute, hold or resume the call in progress. */
+  control(action: 'mute' | 'unmute' | 'hold' | 'resume'): void;
   quit(): void;
 }
+
+const STATE_NOTES: Partial<Record<NonNullable<Extract<TrayState, { kind: 'in-call' }>['state']>, string>> = {
+  held: ' (on hold)',
+  consulting: ' (consulting)',
+  conference: ' (conference)',
+  transferring: ' (transferring)',
+};
 
 /** The Electron modules the tray uses. */
 export interface TrayElectron {
@@ -36,8 +58,29 @@ export function trayToolTip(state: TrayState): string {
     case 'ringing':
       return `${APP_NAME} — Incoming call from ${state.from}`;
     case 'in-call':
-      return `${APP_NAME} — On a call with ${state.from}`;
+      return (
+        `${APP_NAME} — On a call with ${state.from}${(state.state && STATE_NOTES[state.state]) ?? ''}${state.muted ? ' (muted)' : ''}` +
+        (state.waiting ? ` — call waiting from ${state.waiting}` : '')
+      );
   }
+}
+
+/** The in-call items: the call waiting's Answer/Decline, Mute/Unmute and Hold/Resume where they apply, Hang up. */
+function inCallItems(state: Extract<TrayState, { kind: 'in-call' }>, actions: TrayActions): MenuItemConstructorOptions[] {
+  const items: MenuItemConstructorOptions[] = [];
+  if (state.waiting) {
+    items.push(
+      { label: 'Answer call waiting', click: () => actions.answer() },
+      { label: 'Decline call waiting', click: () => actions.decline() },
+      { type: 'separator' },
+    );
+  }
+  const talking = state.state === 'talking' || state.state === 'held' || state.state === 'consulting' || state.state === 'conference';
+  if (talking) items.push(state.muted ? { label: 'Unmute', click: () => actions.control('unmute') } : { label: 'Mute', click: () => actions.control('mute') });
+  if (state.state === 'talking') items.push({ label: 'Hold', click: () => actions.control('hold') });
+  if (state.state === 'held') items.push({ label: 'Resume', click: () => actions.control('resume') });
+  items.push({ label: 'Hang up', click: () => actions.hangup() });
+  return items;
 }
 
 /** The context menu for a state. */
@@ -49,7 +92,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
           { label: 'Decline', click: () => actions.decline() },
         ]
       : state.kind === 'in-call'
-        ? [{ label: 'Hang up', click: () => actions.hangup() }]
+        ? inCallItems(state, actions)
         : [];
   return [
     { label: `Show ${APP_NAME}`, click: () => actions.show() },

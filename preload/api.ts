@@ -58,6 +58,10 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     onStatusChanged: (callback: (status: EventPayload<'status:changed'>) => void) => on('status:changed', callback),
     /** Why a call rings: flow, number dialled, campaign topic (null when unknown). */
     getCallContext: (callId: string) => invoke('call:context', { callId }),
+    /** Hold, transfer, consult, complete, cancel, conference, leave, or read a call's control state; a refusal comes back with the backend's message. */
+    callControl: (request: InvokeRequest<'call:control'>) => invoke('call:control', request),
+    /** Agents (with their status) and queues the agent may transfer to. */
+    getTransferTargets: () => invoke('call:transfer-targets'),
   };
 }
 

@@ -122,6 +122,47 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expectIdle(app);
   });
 
+  test('(2c) in-call controls: mute and hold from the app and the tray, through main; the transfer panel reads its targets through main', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    const pageRequests: string[] = [];
+    page.on('request', (request) => pageRequests.push(request.url()));
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const call = await platform.phone.call(CALLER);
+    await expectIncomingCall(page);
+    await page.getByTestId('answer-button').click();
+    await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
+    await expect.poll(() => app.tray().menuLabels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
+
+    // Mute in the app: the tray says so; Unmute from the tray reaches the app.
+    await page.getByTestId('mute-button').click();
+    await expect(page.getByTestId('muted-indicator')).toBeVisible();
+    await expect.poll(() => app.tray().toolTip).toContain('(muted)');
+    app.tray().clickMenuItem('Unmute');
+    await expect(page.getByTestId('muted-indicator')).toHaveCount(0);
+    await expect.poll(() => app.tray().toolTip).not.toContain('(muted)');
+
+    // Hold from the tray: main's call to the backend, music for the caller; resume with the app's key.
+    app.tray().clickMenuItem('Hold');
+    await expect(page.getByTestId('in-call')).toHaveAttribute('data-state', 'held', { timeout: SDK_TIMEOUT });
+    await expect.poll(() => app.tray().toolTip).toContain('(on hold)');
+    await expect.poll(async () => (await platform.phone.get(call.uuid)).heard.map((h) => h.type)).toContain('stream');
+    await page.getByTestId('hold-button').focus();
+    await page.keyboard.press('h');
+    await expect(page.getByTestId('in-call')).toHaveAttribute('data-state', 'active');
+    await expect.poll(() => app.tray().toolTip).not.toContain('(on hold)');
+
+    await page.keyboard.press('t');
+    await expect(page.getByTestId('transfer-panel')).toBeVisible();
+    await expect(page.getByTestId('transfer-agent-Joe')).toBeVisible();
+    // The page itself never called the backend's agent API: main did, with the credential it holds.
+    expect(pageRequests.filter((url) => url.includes('/api/agent/'))).toEqual([]);
+
+    expect(app.electron.globalShortcut.press(app.shortcuts.hangup)).toBe(true);
+    await expect(page.getByTestId('in-call')).toBeHidden({ timeout: SDK_TIMEOUT });
+    await expectIdle(app);
+  });
+
   test('(3) vault: after a restart Jane is signed in without a password; no secret is on disk in plaintext', async ({}, testInfo) => {
     const userDataDir = testInfo.outputPath('user-data');
     let app = await launch(userDataDir);

@@ -91,6 +91,22 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
         internal_secret_field: 'must-not-reach-the-renderer',
       });
     }
+    // Call control, for the IPC tests: a hold answers a state; Joe is never available.
+    const control = /^\/api\/agent\/calls\/([^/]+)\/(control|hold|transfer)$/.exec(path);
+    if (control) {
+      const refresh = bearer(authorization);
+      if (!refresh || !validRefreshTokens.has(refresh)) return error(res, 401, 'session_ended', 'Session ended');
+      const [, , action] = control;
+      if (method === 'PUT' && action === 'hold') {
+        const held = input.held === true;
+        return send(res, 200, { held, since: held ? new Date().toISOString() : null, total_s: 0, consult: null, internal: 'must-not-reach-the-renderer' });
+      }
+      if (method === 'GET' && action === 'control') return send(res, 200, { held: false, since: null, total_s: 0, consult: null });
+      if (method === 'POST' && action === 'transfer') return error(res, 409, 'agent_unavailable', 'Joe is not available', 'target.agent');
+    }
+    if (method === 'GET' && path === '/api/agent/transfer-targets') {
+      return send(res, 200, { agents: [{ name: 'Joe', status: 'away' }], queues: [{ name: 'support', label: 'Support' }] });
+    }
     return error(res, 404, 'not_found', `No route ${method} ${path}`);
   }
 

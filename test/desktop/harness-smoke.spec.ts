@@ -54,6 +54,11 @@ function received(page: Page) {
   return page.evaluate(() => (window as unknown as { __received: Array<{ channel: string; payload: unknown }> }).__received);
 }
 
+/** The page reports a call summary to main, as the renderer does (`call:state`). */
+function reportCallState(page: Page, summary: unknown) {
+  return page.evaluate((s) => (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState(s), summary);
+}
+
 const api = (page: Page) => page.evaluate(() => Object.keys((window as unknown as { switchboard: object }).switchboard).sort());
 
 test('opens the renderer in a secure window with the preload API bridged', async ({}, testInfo) => {
@@ -75,7 +80,9 @@ test('opens the renderer in a secure window with the preload API bridged', async
   expect(window.isVisible()).toBe(true); // shown on ready-to-show
   expect(await api(page)).toEqual(
     [
+      'callControl',
       'getCallContext',
+      'getTransferTargets',
       'getSdkToken',
       'getShortcutStatus',
       'getStatus',
@@ -211,6 +218,85 @@ test('invoke round-trips through validated IPC; bad calls are rejected', async (
     ),
   );
   expect(fromForeignPage).toContain('Request rejected');
+});
+
+test('call:control and call:transfer-targets go through main with the stored credential; bad requests never reach the backend', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  type Api = { switchboard: { login(n: string, p: string): Promise<unknown>; callControl(r: unknown): Promise<unknown>; getTransferTargets(): Promise<unknown> } };
+  await page.evaluate(([name, password]) => (window as unknown as Api).switchboard.login(name, password), [JANE.name, JANE.password] as const);
+  const refresh = backend.issuedRefreshTokens.at(-1)!;
+
+  const held = await page.evaluate(() => (window as unknown as Api).switchboard.callControl({ action: 'hold', callId: 'leg-7', held: true }));
+  // The contract drops what it does not promise (the fake adds an internal field).
+  expect(held).toEqual({ ok: true, control: { held: true, since: expect.any(String), total_s: 0, consult: null } });
+  expect(backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/api/agent/calls/leg-7/hold', body: { held: true }, authorization: `Bearer ${refresh}` });
+
+  // The backend's refusal is an answer with its message, for the app to show.
+  const refused = await page.evaluate(() => (window as unknown as Api).switchboard.callControl({ action: 'transfer', callId: 'leg-7', target: { type: 'agent', agent: 'Joe' } }));
+  expect(refused).toEqual({ ok: false, code: 'agent_unavailable', message: 'Joe is not available' });
+  expect(await page.evaluate(() => (window as unknown as Api).switchboard.getTransferTargets())).toEqual({
+    agents: [{ name: 'Joe', status: 'away' }],
+    queues: [{ name: 'support', label: 'Support' }],
+  });
+
+  // Payloads the contract refuses: rejected in main, never sent to the backend.
+  const count = backend.requests.length;
+  const bad = await page.evaluate(async () => {
+    const api = (window as unknown as Api).switchboard;
+    const outcome = (p: Promise<unknown>) => p.then(() => 'resolved', (error: Error) => error.message);
+    return Promise.all([
+      outcome(api.callControl({ action: 'explode', callId: 'leg-7' })),
+      outcome(api.callControl({ action: 'hold', callId: 'leg-7', held: 'yes' })),
+      outcome(api.callControl({ action: 'transfer', callId: 'leg-7', target: { type: 'agent', agent: '../admin' } })),
+      outcome(api.callControl({ action: 'consult', callId: 'leg-7', target: { type: 'queue', queue: 'support' } })),
+      outcome(api.callControl({ action: 'complete', callId: 'leg-7', extra: true })),
+      outcome(api.callControl({ action: 'state', callId: '' })),
+    ]);
+  });
+  expect(bad).toEqual(Array(6).fill("Error invoking remote method 'call:control': Error: Request rejected"));
+  const extra = await page.evaluate(() =>
+    (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke('call:transfer-targets', [{ all: true }]).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(extra).toContain('Request rejected');
+  expect(backend.requests.length).toBe(count);
+});
+
+test('the tray offers Mute/Hold for the call in progress and the call waiting; its items reach the renderer as commands', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  const report = (summary: unknown) => reportCallState(page, summary);
+  const tray = app.tray();
+
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'talking', muted: false });
+  await expect.poll(() => tray.menuLabels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
+  tray.clickMenuItem('Mute');
+  tray.clickMenuItem('Hold');
+  await expect.poll(() => received(page)).toEqual(
+    expect.arrayContaining([
+      { channel: 'call:command', payload: { action: 'mute', callId: 'call-5', source: 'tray' } },
+      { channel: 'call:command', payload: { action: 'hold', callId: 'call-5', source: 'tray' } },
+    ]),
+  );
+
+  // A call waiting: notification (no ring window), tray, and the answer shortcut answers it.
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'held', muted: true, waiting: { callId: 'call-6', from: '+14155550122' } });
+  await expect.poll(() => tray.toolTip).toBe(`Switchboard — On a call with ${CALLER} (on hold) (muted) — call waiting from +14155550122`);
+  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up', 'Quit']);
+  await expect.poll(() => app.activeNotifications().map((n) => n.title)).toEqual(['Call waiting']);
+  expect(app.app.isRinging()).toBe(false);
+  expect(app.electron.globalShortcut.press(app.shortcuts.answer)).toBe(true);
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'answer', callId: 'call-6', source: 'shortcut' } });
+  expect(app.activeNotifications()).toEqual([]);
+
+  // A summary the contract refuses changes nothing.
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'dancing' });
+  await app.electron.settle();
+  expect(app.app.trayState()).toMatchObject({ kind: 'in-call', state: 'held', waiting: '+14155550122' });
 });
 
 test('events queued before app:ready arrive after it, in order', async ({}, testInfo) => {

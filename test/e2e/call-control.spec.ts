@@ -2,45 +2,21 @@
  * The durable call model end to end, with real Client SDK agents in Chromium, simulated
  * phones and the sandbox: the queue caller who used to be stranded in the hold music, and the
  * agent's call control (hold / resume, blind transfer, a transfer to an agent who is not
- * available), warm transfer and the three-way conference. The app has no buttons for call
- * control yet: the page calls the backend's API with its own session, as the app will.
+ * available), warm transfer and the three-way conference. Here the page calls the backend's
+ * API with its own session, as the app does; test/e2e/in-call-controls.spec.ts drives the
+ * app's buttons.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { AgentDesk } from '../support/agent-desk';
-import { launchChromium } from '../support/chromium';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { expect, test, type Page } from '@playwright/test';
+import { agentDeskPerFile } from '../support/agent-desk';
 
 const QUEUE = '14155550155';
 
-let platform: TestPlatform;
-let browser: Browser;
-let desk: AgentDesk;
+const env = agentDeskPerFile();
+const agent = (name: 'Jane' | 'Joe') => env.desk.agent(name);
+const record = (conversation: string) => env.desk.callRecord(conversation);
+const heard = (uuid: string) => env.desk.heard(uuid);
 
-test.beforeAll(async () => {
-  platform = await startTestPlatform();
-  browser = await launchChromium();
-  desk = new AgentDesk(platform, browser);
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await platform?.stop();
-});
-
-test.afterEach(async () => {
-  await desk.signOutAll();
-});
-
-const agent = (name: 'Jane' | 'Joe') => desk.agent(name);
-const record = (conversation: string) => desk.callRecord(conversation);
-const heard = (uuid: string) => desk.heard(uuid);
-
-/** The agent's answered leg of a call, from the call log. */
-async function answeredLeg(conversation: string, name: string): Promise<string> {
-  const find = async () => (await record(conversation)).events.find((e) => e.agent === name && e.status === 'answered')?.uuid;
-  await expect.poll(find).toBeTruthy();
-  return (await find())!;
-}
+const answeredLeg = (conversation: string, name: string) => env.desk.answeredLeg(conversation, name);
 
 /** Call the agent API from the page, with the page's own session (as the app does). */
 async function agentApi(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -55,13 +31,13 @@ async function agentApi(page: Page, method: string, path: string, body?: unknown
 
 test('queue: when the agent who answered hangs up, the caller is hung up too and the call closes as answered', async () => {
   const jane = await agent('Jane');
-  const call = await platform.phone.call('+14155550121', `+${QUEUE}`);
+  const call = await env.platform.phone.call('+14155550121', `+${QUEUE}`);
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
   await jane.getByTestId('hangup-button').click();
   // Before, the caller stayed in the queue's music and was offered to Jane again.
-  await expect.poll(async () => (await platform.phone.get(call.uuid)).status).toBe('completed');
+  await expect.poll(async () => (await env.platform.phone.get(call.uuid)).status).toBe('completed');
   await expect.poll(async () => (await record(call.conversation_uuid)).ended_at).toBeTruthy();
   expect(await record(call.conversation_uuid)).toMatchObject({ agent: 'Jane', outcome: 'answered' });
   await expect(jane.getByTestId('incoming-call')).toHaveCount(0);
@@ -69,7 +45,7 @@ test('queue: when the agent who answered hangs up, the caller is hung up too and
 
 test('hold plays music to the caller and resume takes it away; a transfer to an agent who is not available is refused and the caller stays with the agent', async () => {
   const jane = await agent('Jane');
-  const call = await platform.phone.call('+14155550122');
+  const call = await env.platform.phone.call('+14155550122');
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
@@ -86,15 +62,15 @@ test('hold plays music to the caller and resume takes it away; a transfer to an 
   expect(refused).toMatchObject({ status: 409, body: { error: { code: 'agent_unavailable', field: 'target.agent' } } });
   const bad = await agentApi(jane, 'PUT', `/api/agent/calls/${leg}/hold`, { held: 'yes' });
   expect(bad.status).toBe(400);
-  expect((await platform.phone.get(call.uuid)).status).toBe('answered');
+  expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');
   await expect(jane.getByTestId('in-call')).toBeVisible();
-  await platform.phone.hangup(call.uuid);
+  await env.platform.phone.hangup(call.uuid);
   await expect(jane.getByTestId('call-ended')).toBeVisible();
 });
 
 test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free and the record names Joe', async () => {
   const jane = await agent('Jane');
-  const call = await platform.phone.call('+14155550123');
+  const call = await env.platform.phone.call('+14155550123');
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
@@ -110,30 +86,30 @@ test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free an
   await expect(joe.getByTestId('incoming-call')).toBeVisible();
   await joe.getByTestId('answer-button').click();
   await expect(joe.getByTestId('in-call')).toBeVisible();
-  expect((await platform.phone.get(call.uuid)).status).toBe('answered');
+  expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');
   await expect.poll(async () => (await record(call.conversation_uuid)).agent).toBe('Joe');
-  await platform.phone.hangup(call.uuid);
+  await env.platform.phone.hangup(call.uuid);
   await expect(joe.getByTestId('call-ended')).toBeVisible();
 });
 
 /** A simulated phone's call to `number` placed by the platform (the consulted party), once it exists. */
 async function phoneCallTo(number: string): Promise<{ uuid: string }> {
   const find = async () => {
-    const list = (await (await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls`)).json()) as { calls: Array<{ uuid: string; to: string }> };
+    const list = (await (await fetch(`${env.platform.sandboxUrl}/sandbox/v1/phone/calls`)).json()) as { calls: Array<{ uuid: string; to: string }> };
     return list.calls.find((c) => c.to === number);
   };
   await expect.poll(find).toBeTruthy();
   return (await find())!;
 }
 
-const audible = async (uuid: string): Promise<number> => ((await platform.phone.get(uuid)) as { media: { audible_frames_received: number } }).media.audible_frames_received;
+const audible = (uuid: string) => env.desk.audible(uuid);
 
 test('warm transfer to an outside phone: the caller holds with music while Jane consults, then talks to the phone once she completes', async () => {
   const consulted = '14155550177';
-  const rule = await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/rules/${consulted}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'answer' }) });
+  const rule = await fetch(`${env.platform.sandboxUrl}/sandbox/v1/phone/rules/${consulted}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'answer' }) });
   expect(rule.ok).toBe(true);
   const jane = await agent('Jane');
-  const call = await platform.phone.call('+14155550124');
+  const call = await env.platform.phone.call('+14155550124');
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
@@ -153,7 +129,7 @@ test('warm transfer to an outside phone: the caller holds with music while Jane 
   await expect(jane.getByTestId('call-ended')).toBeVisible();
   // Jane gone and the caller silent, the phone hears nothing; when the caller speaks, it hears the caller.
   const play = async (body: object) => {
-    const res = await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls/${call.uuid}/play`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${env.platform.sandboxUrl}/sandbox/v1/phone/calls/${call.uuid}/play`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.ok, await res.text()).toBe(true);
   };
   await play({ silence: true });
@@ -171,7 +147,7 @@ test('warm transfer to an outside phone: the caller holds with music while Jane 
     .toBe(true);
   await play({ tone: true });
   await expect.poll(() => audible(party.uuid)).toBeGreaterThan(settled + 20);
-  expect((await platform.phone.get(call.uuid)).status).toBe('answered');
+  expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');
 
   // The record names the last agent (a phone is no agent) and the transfer.
   await expect.poll(async () => (await record(call.conversation_uuid)).flow_outcome).toBe('transferred');
@@ -179,16 +155,16 @@ test('warm transfer to an outside phone: the caller holds with music while Jane 
   const controls = (await record(call.conversation_uuid)).events.filter((e) => e.kind === 'control').map((e) => e.status);
   expect(controls).toEqual(['consult', 'transfer-completed']);
   // The caller hanging up ends the phone's leg too.
-  await platform.phone.hangup(call.uuid);
-  await expect.poll(async () => (await platform.phone.get(party.uuid)).status).toBe('completed');
+  await env.platform.phone.hangup(call.uuid);
+  await expect.poll(async () => (await env.platform.phone.get(party.uuid)).status).toBe('completed');
   await expect.poll(async () => (await record(call.conversation_uuid)).ended_at).toBeTruthy();
-  await expect.poll(async () => (await desk.statuses()).Jane).toBe('available');
+  await expect.poll(async () => (await env.desk.statuses()).Jane).toBe('available');
 });
 
 test('three-way conference: Jane brings Joe in, then leaves; Joe stays with the caller until the caller hangs up', async () => {
   const jane = await agent('Jane');
   const joe = await agent('Joe');
-  const call = await platform.phone.call('+14155550125');
+  const call = await env.platform.phone.call('+14155550125');
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
@@ -217,10 +193,10 @@ test('three-way conference: Jane brings Joe in, then leaves; Joe stays with the 
   await expect(joe.getByTestId('in-call')).toBeVisible();
   const joePackets = Number(await joe.getByTestId('audio-stats').getAttribute('data-packets-received'));
   await expect.poll(async () => Number(await joe.getByTestId('audio-stats').getAttribute('data-packets-received'))).toBeGreaterThan(joePackets + 20);
-  expect((await platform.phone.get(call.uuid)).status).toBe('answered');
+  expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');
   await expect.poll(async () => (await record(call.conversation_uuid)).events.filter((e) => e.kind === 'control').map((e) => e.status)).toEqual(['consult', 'conference', 'left-conference']);
 
-  await platform.phone.hangup(call.uuid);
+  await env.platform.phone.hangup(call.uuid);
   await expect(joe.getByTestId('call-ended')).toBeVisible();
   await expect.poll(async () => (await record(call.conversation_uuid)).ended_at).toBeTruthy();
   expect(await record(call.conversation_uuid)).toMatchObject({ outcome: 'answered' });

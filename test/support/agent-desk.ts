@@ -6,8 +6,44 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Browser, type Page } from '@playwright/test';
-import type { TestPlatform } from './platform';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { launchChromium } from './chromium';
+import { startTestPlatform, type TestPlatform } from './platform';
+
+/**
+ * For a spec file's top level: a platform, a Chromium and an `AgentDesk` started before the
+ * file's tests and stopped after them, every agent signed out after each test. Read the
+ * fields inside tests and hooks (they are set by the file's `beforeAll`).
+ */
+export function agentDeskPerFile(): { readonly platform: TestPlatform; readonly desk: AgentDesk } {
+  let platform: TestPlatform | undefined;
+  let browser: Browser | undefined;
+  let desk: AgentDesk | undefined;
+  test.beforeAll(async () => {
+    platform = await startTestPlatform();
+    browser = await launchChromium();
+    desk = new AgentDesk(platform, browser);
+  });
+  test.afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+  test.afterEach(async () => {
+    await desk?.signOutAll();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('agentDeskPerFile: read inside a test, after beforeAll');
+    return value;
+  };
+  return {
+    get platform() {
+      return started(platform);
+    },
+    get desk() {
+      return started(desk);
+    },
+  };
+}
 
 /** A call's record as the admin API shows it (the fields the specs read). */
 export interface CallView {
@@ -96,6 +132,18 @@ export class AgentDesk {
     await expect.poll(async () => (await this.callRecord(call.conversation_uuid)).ended_at).toBeTruthy();
     expect(await this.callRecord(call.conversation_uuid)).toMatchObject({ agent: name, outcome: 'answered' });
     await expect.poll(async () => (await this.statuses())[name]).toBe('available');
+  }
+
+  /** The agent's answered leg of a call (the SDK's call id in their app), once the call log has it. */
+  async answeredLeg(conversation: string, name: string): Promise<string> {
+    const find = async () => (await this.callRecord(conversation)).events.find((e) => e.agent === name && e.status === 'answered')?.uuid;
+    await expect.poll(find).toBeTruthy();
+    return (await find())!;
+  }
+
+  /** How many audible (not silent) frames a phone has received. */
+  async audible(uuid: string): Promise<number> {
+    return (await this.platform.phone.get(uuid)).media.audible_frames_received;
   }
 
   /** What a phone heard, as text (talk) and kinds (music, stream). */

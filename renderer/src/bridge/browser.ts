@@ -7,15 +7,20 @@
  */
 import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
 import type { CallContext } from '../../../common/call-context';
-import type { AgentStatusInfoPayload, LoginOutcome, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
+import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
+import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
 import type { Bridge } from './index';
 
 async function errorMessage(response: Response): Promise<string> {
+  return (await errorOf(response)).message;
+}
+
+async function errorOf(response: Response): Promise<{ code: string; message: string }> {
   try {
     const body = (await response.json()) as ApiErrorBody;
-    return body.error.message;
+    return { code: body.error.code, message: body.error.message };
   } catch {
-    return `The server answered HTTP ${response.status}`;
+    return { code: `http_${response.status}`, message: `The server answered HTTP ${response.status}` };
   }
 }
 
@@ -95,6 +100,21 @@ export function createBrowserBridge(origin: string): Bridge {
       } catch {
         return null;
       }
+    },
+    async callControl(request): Promise<CallControlResult> {
+      const http = controlHttpRequest(request);
+      try {
+        const response = await api(http.path, { method: http.method, ...(http.body !== undefined ? { body: JSON.stringify(http.body) } : {}) });
+        if (response.ok) return controlSuccess(request, await response.json().catch(() => null));
+        return { ok: false, ...(await errorOf(response)) };
+      } catch {
+        return { ok: false, code: 'network', message: `Cannot reach the Switchboard server at ${origin}` };
+      }
+    },
+    async getTransferTargets(): Promise<TransferTargets> {
+      const response = await api(TRANSFER_TARGETS_PATH);
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as TransferTargets;
     },
   };
 }

@@ -1,14 +1,32 @@
 /**
  * The softphone: the real Vonage Client SDK behind a small, observable model.
  *
- * It owns one `VonageClient`, turns SDK events into call-state events (the pure reducer in
- * common/ decides), refreshes the SDK token before it expires, and samples the call's
- * audio counters from the peer connection (telemetry to Vonage is off).
+ * It owns one `VonageClient`, turns SDK events, the agent's intents and the backend's
+ * call-control answers into call-state events (the pure reducer in common/ decides),
+ * refreshes the SDK token before it expires, and samples the audio counters of the call on
+ * screen from its peer connection (telemetry to Vonage is off).
+ *
+ * In-call controls: mute and the keypad are the SDK's (`mute`/`unmute`, `sendDTMF`); hold,
+ * transfer, consult, conference and leave are the backend's call-control API, reached through
+ * the bridge (main in the desktop app, the session cookie in the web app). The backend does
+ * not push control changes, so the state of a call is read again every second while a
+ * consult or conference goes on, and every 15 s otherwise.
  */
 import { VonageClient } from '@vonage/client-sdk';
 import type { CallContext } from '../../../common/call-context';
-import { currentCallId, idle, reduceCall, summarize, type CallEvent, type CallState } from '../../../common/call-state';
-import type { SessionInfo } from '../../../common/ipc-contract';
+import {
+  callList,
+  focusedCall,
+  isAnswered,
+  isLive,
+  noCalls,
+  reduceCalls,
+  summarize,
+  type Call,
+  type CallEvent,
+  type CallsState,
+} from '../../../common/call-state';
+import type { CallControlRequest, CallControlResult, ConsultTarget, SessionInfo, TransferTarget } from '../../../common/ipc-contract';
 import { checkPhoneNumber } from '../../../common/phone-number';
 import type { Bridge } from '../bridge';
 
@@ -19,24 +37,35 @@ export type Connection =
   | { kind: 'reconnecting' }
   | { kind: 'failed'; message: string };
 
-/** Packet counters of the active call, read from WebRTC stats. */
+/** Packet counters of the call on screen, read from WebRTC stats. */
 export interface AudioStats {
   packetsReceived: number;
   packetsSent: number;
+  /** `totalAudioEnergy` of what the agent hears: it grows only while there is sound, not with silence. */
+  energyReceived: number;
+}
+
+/** A call-control action that failed, in the words the agent should read (the backend's, where it gave one). */
+export interface ControlError {
+  callId: string | null;
+  message: string;
 }
 
 /** Everything the UI renders. */
 export interface SoftphoneView {
   connection: Connection;
-  call: CallState;
-  /** Why the current call rings (topic, number dialled), once the backend told us. */
-  context: CallContext | null;
+  calls: CallsState;
+  /** Why each call rings (topic, number dialled), by call id, once the backend told us. */
+  contexts: Readonly<Record<string, CallContext>>;
   audio: AudioStats | null;
   notice: string | null;
+  error: ControlError | null;
 }
 
-/** The outcome of {@link Softphone.dial}: refused numbers come back with a message to show. */
-export type DialOutcome = { ok: true } | { ok: false; message: string };
+/** The outcome of an action the agent can be told about: refused ones come back with a message to show. */
+export type ActionOutcome = { ok: true } | { ok: false; message: string };
+/** The outcome of {@link Softphone.dial}. */
+export type DialOutcome = ActionOutcome;
 
 /** Refresh the SDK token when this share of its life is left. */
 const REFRESH_AT_REMAINING = 0.2;
@@ -48,19 +77,39 @@ const ENDED_DISPLAY_MS = 2500;
  * "on a call" the platform has ended; a change of the agent's status checks at once.
  */
 const CALL_CHECK_INTERVAL_MS = 15_000;
+/** Control state reads: every second while a consult or conference goes on, else every 15 s; a call the backend does not control, once a minute. */
+const CONTROL_TICK_MS = 1000;
+const CONTROL_SLOW_MS = 15_000;
+const CONTROL_UNKNOWN_MS = 60_000;
+/** The first read after an answer waits this long: the backend learns the agent's leg from the platform's events. */
+const CONTROL_FIRST_MS = 800;
 /** Leg statuses after which the call is over (`GET /v0.3/legs/{id}` through `getLeg`). */
 const FINAL_LEG_STATUSES = new Set(['completed', 'failed', 'rejected', 'busy', 'cancelled', 'timeout', 'unanswered']);
+/** Keys the far end can receive. */
+const DTMF_DIGITS = /^[0-9*#]+$/;
 
 /** Runs one agent's SDK session. */
 export class Softphone {
   private client: VonageClient | null = null;
-  private view: SoftphoneView = { connection: { kind: 'connecting' }, call: idle, context: null, audio: null, notice: null };
+  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, notice: null, error: null };
   private readonly listeners = new Set<(view: SoftphoneView) => void>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
-  private dismissTimer: ReturnType<typeof setTimeout> | null = null;
+  private statsCallId: string | null = null;
+  private readonly dismissTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private checkTimer: ReturnType<typeof setInterval> | null = null;
+  private controlTimer: ReturnType<typeof setInterval> | null = null;
+  /** When each answered call's control state is read next, and whether a read is under way. */
+  private readonly controlDue = new Map<string, number>();
+  private readonly controlReading = new Set<string>();
+  /** Bumped by every control action, so a read begun before it cannot overwrite its answer. */
+  private readonly controlSeq = new Map<string, number>();
+  /** Calls this agent was called into by another (a consult): read often, the other agent decides. */
+  private readonly partyCalls = new Set<string>();
+  /** Calls the agent asked to transfer or leave: their hang-up may come before the backend's answer. */
+  private readonly expectedEnds = new Map<string, 'transferred' | 'left'>();
   private offStatus: (() => void) | null = null;
+  private dialCount = 0;
   private stopped = false;
 
   constructor(private readonly bridge: Bridge, private readonly session: SessionInfo) {}
@@ -101,18 +150,18 @@ export class Softphone {
         at: Date.now(),
       }),
     );
-    client.on('callHangup', (callId) => this.dispatch({ type: 'hung-up', callId, at: Date.now() }));
+    client.on('callHangup', (callId) => this.hungUp(callId));
     client.on('sessionError', (reason) => {
       this.update({ connection: { kind: 'failed', message: describeSessionError(String(reason)) } });
     });
     client.on('reconnecting', () => this.update({ connection: { kind: 'reconnecting' } }));
     client.on('reconnection', () => {
       this.update({ connection: { kind: 'ready' } });
-      void this.checkCallStillUp();
+      void this.checkCallsStillUp();
     });
     // The backend moves the agent out of "busy" when their call ends: make sure it has here too.
     this.offStatus = this.bridge.onStatusChanged((status) => {
-      if (status.status !== 'busy') void this.checkCallStillUp();
+      if (status.status !== 'busy') void this.checkCallsStillUp();
     });
     try {
       const token = await this.bridge.getSdkToken();
@@ -129,21 +178,40 @@ export class Softphone {
     }
   }
 
-  /** Answers the ringing call. */
-  async answer(callId: string): Promise<void> {
-    if (this.view.call.kind !== 'ringing' || this.view.call.callId !== callId || !this.client) return;
+  /** One call by id. */
+  call(callId: string): Call | undefined {
+    return this.view.calls.calls[callId];
+  }
+
+  /**
+   * Answers a ringing call, or a waiting one: the agent's other calls are put on hold first
+   * (the backend's hold: the caller hears music), and the waiting call is answered only once
+   * they are.
+   */
+  async answer(callId: string): Promise<ActionOutcome> {
+    const call = this.call(callId);
+    if (!this.client || (call?.kind !== 'ringing' && call?.kind !== 'waiting')) return { ok: false, message: 'This call is no longer ringing.' };
+    if (call.kind === 'waiting') {
+      const held = await this.holdOthers(callId);
+      if (!held.ok) return held;
+      if (this.call(callId)?.kind !== 'waiting' && this.call(callId)?.kind !== 'ringing') return { ok: false, message: 'This call is no longer ringing.' };
+    }
     this.dispatch({ type: 'answer-requested', callId });
     try {
       await this.client.answer(callId);
       this.dispatch({ type: 'answered', callId, at: Date.now() });
+      return { ok: true };
     } catch (error) {
-      this.dispatch({ type: 'answer-failed', callId, message: `Could not answer: ${messageOf(error)}` });
+      const message = `Could not answer: ${messageOf(error)}`;
+      this.dispatch({ type: 'answer-failed', callId, message, at: Date.now() });
+      return { ok: false, message };
     }
   }
 
-  /** Declines the ringing call. */
+  /** Declines a ringing or waiting call. */
   async decline(callId: string): Promise<void> {
-    if (this.view.call.kind !== 'ringing' || this.view.call.callId !== callId || !this.client) return;
+    const call = this.call(callId);
+    if ((call?.kind !== 'ringing' && call?.kind !== 'waiting') || !this.client) return;
     this.dispatch({ type: 'decline-requested', callId });
     try {
       await this.client.reject(callId);
@@ -162,34 +230,139 @@ export class Softphone {
   async dial(input: string): Promise<DialOutcome> {
     const checked = checkPhoneNumber(input);
     if (!checked.ok) return { ok: false, message: checked.message };
-    const call = this.view.call;
     if (!this.client || this.view.connection.kind !== 'ready') return { ok: false, message: 'Not connected to the voice platform yet.' };
-    if (call.kind !== 'idle' && call.kind !== 'ended') return { ok: false, message: 'Finish the current call first.' };
-    this.dispatch({ type: 'dial-requested', to: checked.e164, at: Date.now() });
+    if (callList(this.view.calls).some(isLive)) return { ok: false, message: 'Finish the current call first.' };
+    const ref = `dial-${++this.dialCount}`;
+    this.dispatch({ type: 'dial-requested', ref, to: checked.e164, at: Date.now() });
     try {
       const callId = await this.client.serverCall({ to: checked.digits });
-      this.dispatch({ type: 'dial-started', callId, at: Date.now() });
+      this.dispatch({ type: 'dial-started', ref, callId, at: Date.now() });
     } catch (error) {
-      this.dispatch({ type: 'dial-failed', message: `Could not place the call: ${messageOf(error)}`, at: Date.now() });
+      this.dispatch({ type: 'dial-failed', ref, message: `Could not place the call: ${messageOf(error)}`, at: Date.now() });
     }
     return { ok: true };
   }
 
-  /** Hangs up the active call, or cancels one being placed. */
+  /** Hangs up an answered call, or cancels one being placed. */
   async hangup(callId: string): Promise<void> {
-    const call = this.view.call;
-    if ((call.kind !== 'active' && call.kind !== 'outgoing') || call.callId !== callId || !this.client) return;
+    const call = this.call(callId);
+    if (!call || (!isAnswered(call) && call.kind !== 'outgoing') || !this.client) return;
     this.dispatch({ type: 'hangup-requested', callId });
     try {
       await this.client.hangup(callId);
       // callHangup normally follows; should it be lost (socket reconnecting), the call must
       // not stay "ending" and shut out the next invite. A duplicate is ignored.
-      this.dispatch({ type: 'hung-up', callId, at: Date.now() });
+      this.hungUp(callId);
     } catch (error) {
       // A call the platform had already ended is simply over, not a failure to show.
       const over = await this.legIsOver(callId);
-      this.dispatch({ type: 'hung-up', callId, at: Date.now(), ...(over ? {} : { failed: `Hang-up failed: ${messageOf(error)}` }) });
+      this.hungUp(callId, over ? undefined : `Hang-up failed: ${messageOf(error)}`);
     }
+  }
+
+  /** Mutes or unmutes the agent's microphone on a call (the SDK's mute). */
+  async setMuted(callId: string, muted: boolean): Promise<ActionOutcome> {
+    const call = this.call(callId);
+    if (!this.client || !call || !isAnswered(call)) return this.fail(callId, 'There is no call to mute.');
+    this.clearError();
+    try {
+      if (muted) await this.client.mute(callId);
+      else await this.client.unmute(callId);
+      this.dispatch({ type: 'mute-changed', callId, muted });
+      return { ok: true };
+    } catch (error) {
+      return this.fail(callId, `Could not ${muted ? 'mute' : 'unmute'}: ${messageOf(error)}`);
+    }
+  }
+
+  /** Sends keys to the far end (the SDK's DTMF). */
+  async sendDigits(callId: string, digits: string): Promise<ActionOutcome> {
+    const call = this.call(callId);
+    if (!DTMF_DIGITS.test(digits)) return this.fail(callId, 'Only 0-9, * and # can be sent.');
+    if (!this.client || !call || !isAnswered(call)) return this.fail(callId, 'There is no call to send keys to.');
+    try {
+      await this.client.sendDTMF(callId, digits);
+      return { ok: true };
+    } catch (error) {
+      return this.fail(callId, `Could not send ${digits}: ${messageOf(error)}`);
+    }
+  }
+
+  /**
+   * Puts a call on hold or takes it off. Taking one off hold while another call is in
+   * progress holds that one first (the agent swaps between calls).
+   */
+  async setHold(callId: string, held: boolean): Promise<ActionOutcome> {
+    const call = this.call(callId);
+    if (!call || !isAnswered(call)) return this.fail(callId, 'There is no call to hold.');
+    if (!held) {
+      const others = await this.holdOthers(callId);
+      if (!others.ok) return others;
+    }
+    const outcome = await this.control({ action: 'hold', callId, held });
+    if (outcome.ok && !held && this.call(callId)?.kind === 'active') {
+      // Off hold, the platform unmutes the agent's leg: a microphone the agent muted stays muted.
+      const again = this.call(callId);
+      if (again && isAnswered(again) && again.muted) await this.client?.mute(callId).catch(() => undefined);
+    }
+    return outcome;
+  }
+
+  /** Blind transfer: the caller goes to an agent, a queue or a number; this agent's leg is hung up. */
+  async transfer(callId: string, target: TransferTarget): Promise<ActionOutcome> {
+    const outcome = await this.expectingEnd(callId, 'transferred', () => this.control({ action: 'transfer', callId, target }));
+    if (outcome.ok) this.dispatch({ type: 'transfer-sent', callId, target, mode: 'blind' });
+    return outcome;
+  }
+
+  /** Warm transfer, first step: the caller holds while the agent calls `target` in. */
+  consult(callId: string, target: ConsultTarget): Promise<ActionOutcome> {
+    return this.control({ action: 'consult', callId, target });
+  }
+
+  /** Warm transfer done: the caller joins the consulted party and this agent leaves. */
+  async completeConsult(callId: string): Promise<ActionOutcome> {
+    const call = this.call(callId);
+    const target = call?.kind === 'consulting' ? call.target : null;
+    const outcome = await this.expectingEnd(callId, 'transferred', () => this.control({ action: 'complete', callId }));
+    if (outcome.ok && target) this.dispatch({ type: 'transfer-sent', callId, target, mode: 'warm' });
+    return outcome;
+  }
+
+  /** Warm transfer abandoned: the consulted party is hung up and the caller is back. */
+  cancelConsult(callId: string): Promise<ActionOutcome> {
+    return this.control({ action: 'cancel', callId });
+  }
+
+  /** Three-way conference: the caller joins the agent and the consulted party. */
+  conference(callId: string): Promise<ActionOutcome> {
+    return this.control({ action: 'conference', callId });
+  }
+
+  /** Leaves a three-way conference; the other two go on. */
+  async leaveConference(callId: string): Promise<ActionOutcome> {
+    const outcome = await this.expectingEnd(callId, 'left', () => this.control({ action: 'leave', callId }));
+    if (outcome.ok) this.dispatch({ type: 'leave-requested', callId });
+    return outcome;
+  }
+
+  /** Runs a request after which the agent's leg is hung up: a hang-up meanwhile ends the call the way the agent asked. */
+  private async expectingEnd(callId: string, end: 'transferred' | 'left', work: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
+    this.expectedEnds.set(callId, end);
+    const outcome = await work();
+    if (!outcome.ok) this.expectedEnds.delete(callId);
+    return outcome;
+  }
+
+  /** The platform ended the agent's leg. */
+  private hungUp(callId: string, failed?: string): void {
+    const expected = this.expectedEnds.get(callId);
+    this.dispatch({ type: 'hung-up', callId, at: Date.now(), ...(failed ? { failed } : {}), ...(expected ? { expected } : {}) });
+  }
+
+  /** Forgets the last control error (the agent dismissed it, or moved on). */
+  clearError(): void {
+    if (this.view.error) this.update({ error: null });
   }
 
   /** Ends the SDK session (logout or window closing). */
@@ -203,46 +376,173 @@ export class Softphone {
     await client?.deleteSession().catch(() => undefined);
   }
 
-  /** Asks the backend why this call rings; shown once it arrives, if the call is still this one. */
+  /** Holds every other call the agent is talking on (before answering or resuming this one). */
+  private async holdOthers(callId: string): Promise<ActionOutcome> {
+    for (const other of callList(this.view.calls)) {
+      if (other.callId === callId) continue;
+      if (other.kind === 'outgoing' || other.kind === 'dialing') return this.fail(callId, 'Finish the call you are placing first.');
+      if (!isAnswered(other) || other.kind === 'held') continue;
+      const held = await this.control({ action: 'hold', callId: other.callId, held: true });
+      if (!held.ok) return this.fail(callId, `Could not hold your current call: ${held.message}`);
+    }
+    return { ok: true };
+  }
+
+  /** Runs a call-control request through the bridge and applies the backend's answer. */
+  private async control(request: CallControlRequest): Promise<ActionOutcome> {
+    this.clearError();
+    this.controlSeq.set(request.callId, (this.controlSeq.get(request.callId) ?? 0) + 1);
+    let result: CallControlResult;
+    try {
+      result = await this.bridge.callControl(request);
+    } catch (error) {
+      return this.fail(request.callId, bridgeMessage(error));
+    }
+    if (!result.ok) return this.fail(request.callId, result.message);
+    if (result.control) this.applyControl(request.callId, result.control);
+    return { ok: true };
+  }
+
+  private applyControl(callId: string, control: NonNullable<Extract<CallControlResult, { ok: true }>['control']>): void {
+    const self = this.session.agent.name;
+    if (control.consult && control.consult.by.toLowerCase() !== self.toLowerCase()) this.partyCalls.add(callId);
+    else this.partyCalls.delete(callId);
+    this.dispatch({ type: 'control', callId, control, self, at: Date.now() });
+    this.controlDue.set(callId, Date.now() + this.controlInterval(callId));
+  }
+
+  private fail(callId: string | null, message: string): ActionOutcome {
+    this.update({ error: { callId, message } });
+    return { ok: false, message };
+  }
+
+  /** Asks the backend why this call rings; shown once it arrives, if the call is still there. */
   private async loadContext(callId: string): Promise<void> {
     const context = await this.bridge.getCallContext(callId).catch(() => null);
-    if (context && currentCallId(this.view.call) === callId) this.update({ context });
+    if (context && this.call(callId)) this.update({ contexts: { ...this.view.contexts, [callId]: context } });
   }
 
   private dispatch(event: CallEvent): void {
     if (this.stopped) return;
-    const before = this.view.call;
-    const call = reduceCall(before, event);
-    if (call === before) return;
-    const beforeId = currentCallId(before);
-    this.update(beforeId !== null && beforeId === currentCallId(call) ? { call } : { call, context: null });
-    const summaryBefore = summarize(before);
-    const summaryAfter = summarize(call);
-    if (JSON.stringify(summaryBefore) !== JSON.stringify(summaryAfter)) this.bridge.reportCallState(summaryAfter);
-    if (call.kind === 'active' && before.kind !== 'active') {
-      this.startStats(call.callId);
-      this.startCallChecks();
+    const before = this.view.calls;
+    const calls = reduceCalls(before, event);
+    if (calls === before) return;
+    const patch: Partial<SoftphoneView> = { calls };
+    // Forget what belonged to calls that are gone.
+    const gone = before.order.filter((id) => !calls.calls[id]);
+    if (gone.length > 0) {
+      const contexts = { ...this.view.contexts };
+      for (const id of gone) {
+        delete contexts[id];
+        this.forgetCall(id);
+      }
+      patch.contexts = contexts;
+      if (this.view.error?.callId && gone.includes(this.view.error.callId)) patch.error = null;
     }
-    if (call.kind !== 'active') this.stopStats();
-    if (call.kind === 'ended') {
-      if (this.dismissTimer) clearTimeout(this.dismissTimer);
-      this.dismissTimer = setTimeout(() => this.dispatch({ type: 'dismiss' }), ENDED_DISPLAY_MS);
+    this.update(patch);
+    const summaryBefore = summarize(before);
+    const summaryAfter = summarize(calls);
+    if (JSON.stringify(summaryBefore) !== JSON.stringify(summaryAfter)) this.bridge.reportCallState(summaryAfter);
+    for (const call of callList(calls)) {
+      const previous = before.calls[call.callId];
+      if (isAnswered(call) && !(previous && isAnswered(previous))) this.controlDue.set(call.callId, Date.now() + CONTROL_FIRST_MS);
+      if (call.kind === 'ended' && previous?.kind !== 'ended') this.scheduleDismiss(call.callId);
+    }
+    this.followCalls();
+  }
+
+  private scheduleDismiss(callId: string): void {
+    const existing = this.dismissTimers.get(callId);
+    if (existing) clearTimeout(existing);
+    this.dismissTimers.set(
+      callId,
+      setTimeout(() => {
+        this.dismissTimers.delete(callId);
+        this.dispatch({ type: 'dismiss', callId });
+      }, ENDED_DISPLAY_MS),
+    );
+  }
+
+  private forgetCall(callId: string): void {
+    this.controlDue.delete(callId);
+    this.controlSeq.delete(callId);
+    this.controlReading.delete(callId);
+    this.partyCalls.delete(callId);
+    this.expectedEnds.delete(callId);
+    const timer = this.dismissTimers.get(callId);
+    if (timer) clearTimeout(timer);
+    this.dismissTimers.delete(callId);
+  }
+
+  /** Starts or stops the timers that follow answered calls: stats of the call on screen, checks, control reads. */
+  private followCalls(): void {
+    const answered = callList(this.view.calls).filter(isAnswered);
+    const focused = focusedCall(this.view.calls);
+    const statsFor = focused && isAnswered(focused) ? focused.callId : (answered[0]?.callId ?? null);
+    if (statsFor !== this.statsCallId) {
+      this.stopStats();
+      if (statsFor) this.startStats(statsFor);
+    }
+    if (answered.length > 0) {
+      this.checkTimer ??= setInterval(() => void this.checkCallsStillUp(), CALL_CHECK_INTERVAL_MS);
+      this.controlTimer ??= setInterval(() => this.readControls(), CONTROL_TICK_MS);
+    } else {
+      if (this.checkTimer) clearInterval(this.checkTimer);
+      if (this.controlTimer) clearInterval(this.controlTimer);
+      this.checkTimer = null;
+      this.controlTimer = null;
+    }
+  }
+
+  private controlInterval(callId: string): number {
+    const call = this.call(callId);
+    const busy = call?.kind === 'consulting' || call?.kind === 'conferenced' || this.partyCalls.has(callId);
+    return busy ? CONTROL_TICK_MS : CONTROL_SLOW_MS;
+  }
+
+  /** Reads the control state of every answered call that is due. */
+  private readControls(): void {
+    const now = Date.now();
+    for (const call of callList(this.view.calls)) {
+      if (!isAnswered(call) || call.kind === 'transferring' || this.controlReading.has(call.callId)) continue;
+      if ((this.controlDue.get(call.callId) ?? 0) > now) continue;
+      void this.readControl(call.callId);
+    }
+  }
+
+  private async readControl(callId: string): Promise<void> {
+    const seq = this.controlSeq.get(callId) ?? 0;
+    this.controlReading.add(callId);
+    try {
+      const result = await this.bridge.callControl({ action: 'state', callId });
+      if (!this.controlReading.has(callId) || (this.controlSeq.get(callId) ?? 0) !== seq) return;
+      if (result.ok && result.control) this.applyControl(callId, result.control);
+      // Not a call the backend controls (another flow), or not now: ask again later.
+      else this.controlDue.set(callId, Date.now() + CONTROL_UNKNOWN_MS);
+    } catch {
+      this.controlDue.set(callId, Date.now() + CONTROL_SLOW_MS);
+    } finally {
+      this.controlReading.delete(callId);
     }
   }
 
   private startStats(callId: string): void {
-    this.stopStats();
+    this.statsCallId = callId;
     const sample = async () => {
       const pc = this.client?.getPeerConnection(callId);
       if (!pc) return;
       const report = await pc.getStats();
       let packetsReceived = 0;
       let packetsSent = 0;
-      report.forEach((entry: { type: string; kind?: string; packetsReceived?: number; packetsSent?: number }) => {
-        if (entry.type === 'inbound-rtp' && entry.kind === 'audio') packetsReceived += entry.packetsReceived ?? 0;
+      let energyReceived = 0;
+      report.forEach((entry: { type: string; kind?: string; packetsReceived?: number; packetsSent?: number; totalAudioEnergy?: number }) => {
+        if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
+          packetsReceived += entry.packetsReceived ?? 0;
+          energyReceived += entry.totalAudioEnergy ?? 0;
+        }
         if (entry.type === 'outbound-rtp' && entry.kind === 'audio') packetsSent += entry.packetsSent ?? 0;
       });
-      if (this.view.call.kind === 'active') this.update({ audio: { packetsReceived, packetsSent } });
+      if (this.statsCallId === callId) this.update({ audio: { packetsReceived, packetsSent, energyReceived } });
     };
     void sample().catch(() => undefined);
     this.statsTimer = setInterval(() => void sample().catch(() => undefined), STATS_INTERVAL_MS);
@@ -251,21 +551,16 @@ export class Softphone {
   private stopStats(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
-    if (this.checkTimer) clearInterval(this.checkTimer);
-    this.checkTimer = null;
+    this.statsCallId = null;
     if (this.view.audio) this.update({ audio: null });
   }
 
-  private startCallChecks(): void {
-    if (this.checkTimer) clearInterval(this.checkTimer);
-    this.checkTimer = setInterval(() => void this.checkCallStillUp(), CALL_CHECK_INTERVAL_MS);
-  }
-
-  /** Ends the answered call here if the platform says its leg is over (the SDK missed the hang-up). */
-  private async checkCallStillUp(): Promise<void> {
-    const call = this.view.call;
-    if (call.kind !== 'active') return;
-    if (await this.legIsOver(call.callId)) this.dispatch({ type: 'hung-up', callId: call.callId, at: Date.now() });
+  /** Ends answered calls here whose leg the platform says is over (the SDK missed the hang-up). */
+  private async checkCallsStillUp(): Promise<void> {
+    for (const call of callList(this.view.calls)) {
+      if (!isAnswered(call)) continue;
+      if (await this.legIsOver(call.callId)) this.hungUp(call.callId);
+    }
   }
 
   /** True only when the platform answers that the leg has ended; unknown (an error) is false. */
@@ -293,7 +588,12 @@ export class Softphone {
   }
 
   private clearTimers(): void {
-    for (const timer of [this.refreshTimer, this.dismissTimer]) if (timer) clearTimeout(timer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const timer of this.dismissTimers.values()) clearTimeout(timer);
+    this.dismissTimers.clear();
+    for (const timer of [this.checkTimer, this.controlTimer]) if (timer) clearInterval(timer);
+    this.checkTimer = null;
+    this.controlTimer = null;
     this.stopStats();
   }
 
@@ -307,6 +607,11 @@ function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
   return String(error);
+}
+
+/** An IPC rejection reads "Error invoking remote method 'x': Error: …": the agent reads only the end. */
+function bridgeMessage(error: unknown): string {
+  return messageOf(error).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
 }
 
 function describeSessionError(reason: string): string {

@@ -4,8 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { DialOutcome } from '../softphone/softphone';
-
-const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '0', '#'] as const;
+import { DIAL_KEYS, Keypad } from './Keypad';
 
 /** The dial pad shown while no call is in progress. */
 export function Dialer({ ready, onDial }: { ready: boolean; onDial: (number: string) => Promise<DialOutcome> }) {
@@ -43,13 +42,7 @@ export function Dialer({ ready, onDial }: { ready: boolean; onDial: (number: str
           }}
         />
       </label>
-      <div className="keypad" role="group" aria-label="Keypad">
-        {KEYS.map((key) => (
-          <button type="button" key={key} className="key" data-testid={`dial-key-${key === '#' ? 'hash' : key === '+' ? 'plus' : key}`} onClick={() => setNumber((n) => n + key)}>
-            {key}
-          </button>
-        ))}
-      </div>
+      <Keypad keys={DIAL_KEYS} label="Keypad" testIdPrefix="dial-key" onKey={(key) => setNumber((n) => n + key)} />
       {error && (
         <p className="error" id="dial-error" data-testid="dial-error" role="alert">
           {error}

@@ -1,14 +1,41 @@
 /**
- * The phone: connection status, the incoming call, the call in progress.
+ * The phone: connection status, incoming and waiting calls, the call in progress with its
+ * controls, calls on hold, and the notice of a call that just ended.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
+import { callList, focusedCall, isAnswered, type Call } from '../../../common/call-state';
+import type { CallCommand, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
 import { Dialer } from './Dialer';
-import { formatCaller, formatDuration } from './format';
+import { formatCaller } from './format';
+import { Elapsed, InCall } from './InCall';
+import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
+
+/** Carries out a command from outside the renderer (shortcut, notification, tray). */
+function runCommand(softphone: Softphone, command: CallCommand): void {
+  switch (command.action) {
+    case 'answer':
+      void softphone.answer(command.callId);
+      return;
+    case 'decline':
+      void softphone.decline(command.callId);
+      return;
+    case 'hangup':
+      void softphone.hangup(command.callId);
+      return;
+    case 'mute':
+    case 'unmute':
+      void softphone.setMuted(command.callId, command.action === 'mute');
+      return;
+    case 'hold':
+    case 'resume':
+      void softphone.setHold(command.callId, command.action === 'hold');
+      return;
+  }
+}
 
 /** Signed-in view of one agent. */
 export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session: SessionInfo; onSignOut: () => void }) {
@@ -17,15 +44,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
 
   useEffect(() => {
-    const off = [
-      softphone.subscribe(setView),
-      bridge.onCallCommand((command) => {
-        if (command.action === 'answer') void softphone.answer(command.callId);
-        else if (command.action === 'decline') void softphone.decline(command.callId);
-        else void softphone.hangup(command.callId);
-      }),
-      bridge.onShortcutStatus(setShortcuts),
-    ];
+    const off = [softphone.subscribe(setView), bridge.onCallCommand((command) => runCommand(softphone, command)), bridge.onShortcutStatus(setShortcuts)];
     void bridge.getShortcutStatus().then(setShortcuts).catch(() => undefined);
     void softphone.start();
     // Main queues commands (an incoming call's answer!) until this point.
@@ -44,15 +63,16 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const failedShortcuts = shortcuts
     ? (['answer', 'hangup'] as const).filter((k) => !shortcuts[k].registered && shortcuts[k].accelerator)
     : [];
+  const onCall = callList(view.calls).some(isAnswered);
 
   return (
     <div className="phone">
       <header className="bar">
         <div>
           <strong>{session.agent.display_name}</strong>
-          <ConnectionBadge view={view} />
+          <ConnectionBadge view={view} onCall={onCall} />
         </div>
-        <button className="link" onClick={() => void signOut()} disabled={view.call.kind === 'active'}>
+        <button className="link" onClick={() => void signOut()} disabled={onCall}>
           Sign out
         </button>
       </header>
@@ -66,16 +86,27 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
         </p>
       )}
       {view.notice && <p className="notice">{view.notice}</p>}
-      <CallPanel view={view} softphone={softphone} shortcuts={shortcuts} />
+      {/* Present from the start, so that a screen reader announces what appears in it. */}
+      <div className="call-error" data-testid="call-error" role="alert">
+        {view.error && (
+          <>
+            <span data-testid="call-error-message">{view.error.message}</span>
+            <button type="button" className="link" onClick={() => softphone.clearError()}>
+              Dismiss
+            </button>
+          </>
+        )}
+      </div>
+      <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />
     </div>
   );
 }
 
-function ConnectionBadge({ view }: { view: SoftphoneView }) {
+function ConnectionBadge({ view, onCall }: { view: SoftphoneView; onCall: boolean }) {
   const c = view.connection;
   const text =
     c.kind === 'ready'
-      ? view.call.kind === 'active'
+      ? onCall
         ? 'On a call'
         : 'Ready to receive calls'
       : c.kind === 'connecting'
@@ -90,16 +121,54 @@ function ConnectionBadge({ view }: { view: SoftphoneView }) {
   );
 }
 
-function CallPanel({ view, softphone, shortcuts }: { view: SoftphoneView; softphone: Softphone; shortcuts: ShortcutStatus | null }) {
-  const call = view.call;
+/** Every call of the agent's: waiting calls, the call on screen, calls on hold, calls just ended. */
+function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
+  const calls = callList(view.calls);
+  const focused = focusedCall(view.calls);
+  if (!focused) {
+    return (
+      <>
+        <p className="muted center idle">{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
+        <Dialer ready={view.connection.kind === 'ready'} onDial={(number) => softphone.dial(number)} />
+      </>
+    );
+  }
+  const waiting = calls.filter((call): call is Extract<Call, { kind: 'waiting' }> => call.kind === 'waiting' && call !== focused);
+  const held = calls.filter((call): call is Extract<Call, { kind: 'held' }> => call.kind === 'held' && call !== focused);
+  // The notice of the call that ended last, under the call going on (one notice at a time).
+  const ended = focused.kind === 'ended' ? [] : calls.filter((call): call is Extract<Call, { kind: 'ended' }> => call.kind === 'ended').slice(-1);
+  return (
+    <>
+      {waiting.map((call, index) => (
+        <WaitingCard key={call.callId} call={call} softphone={softphone} focused={focused} keys={index === 0} />
+      ))}
+      <FocusedCall call={focused} view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />
+      {held.length > 0 && (
+        <section className="card held-calls" aria-label="Calls on hold">
+          <p className="label">On hold</p>
+          <ul>
+            {held.map((call) => (
+              <li key={call.callId} className="held-call" data-testid="held-call">
+                <span className="caller-small">{formatCaller(call.from)}</span>
+                <Elapsed since={call.heldSince} testId="held-call-timer" className="hold-timer" />
+                <button type="button" className="small" data-testid="held-call-resume" onClick={() => void softphone.setHold(call.callId, false)}>
+                  Resume<span className="visually-hidden"> the call with {formatCaller(call.from)}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {ended.map((call) => (
+        <EndedCard key={call.callId} call={call} />
+      ))}
+    </>
+  );
+}
+
+function FocusedCall({ call, view, softphone, bridge, shortcuts }: { call: Call; view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
+  const context = view.contexts[call.callId] ?? null;
   switch (call.kind) {
-    case 'idle':
-      return (
-        <>
-          <p className="muted center idle">{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
-          <Dialer ready={view.connection.kind === 'ready'} onDial={(number) => softphone.dial(number)} />
-        </>
-      );
     case 'dialing':
     case 'outgoing':
       return (
@@ -118,61 +187,114 @@ function CallPanel({ view, softphone, shortcuts }: { view: SoftphoneView; softph
         </section>
       );
     case 'ringing':
+    case 'waiting':
     case 'answering':
-      return (
-        <section className="card incoming" data-testid="incoming-call" aria-live="assertive">
-          <p className="label">Incoming call</p>
-          <p className="caller" data-testid="incoming-from">
-            {formatCaller(call.from)}
-          </p>
-          <CallContextLines context={view.context} />
-          <div className="actions">
-            <button className="answer" data-testid="answer-button" disabled={call.kind === 'answering'} onClick={() => void softphone.answer(call.callId)}>
-              {call.kind === 'answering' ? 'Answering…' : 'Answer'}
-            </button>
-            <button className="decline" data-testid="decline-button" disabled={call.kind === 'answering'} onClick={() => void softphone.decline(call.callId)}>
-              Decline
-            </button>
-          </div>
-          {shortcuts?.answer.registered && <p className="hint">Press {shortcuts.answer.accelerator} to answer</p>}
-        </section>
-      );
+      return <IncomingCard call={call} context={context} softphone={softphone} shortcuts={shortcuts} />;
     case 'active':
+    case 'held':
+    case 'transferring':
+    case 'consulting':
+    case 'conferenced':
       return (
-        <section className="card in-call" data-testid="in-call">
-          <p className="label">On a call with</p>
-          <p className="caller" data-testid="in-call-with">
-            {formatCaller(call.from)}
-          </p>
-          <CallContextLines context={view.context} />
-          <Timer since={call.answeredAt} />
-          <p
-            className="stats"
-            data-testid="audio-stats"
-            data-packets-received={view.audio?.packetsReceived ?? 0}
-            data-packets-sent={view.audio?.packetsSent ?? 0}
-          >
-            Audio ↓ {view.audio?.packetsReceived ?? 0} · ↑ {view.audio?.packetsSent ?? 0} packets
-          </p>
-          <div className="actions">
-            <button className="decline" data-testid="hangup-button" onClick={() => void softphone.hangup(call.callId)}>
-              Hang up
-            </button>
-          </div>
-          {shortcuts?.hangup.registered && <p className="hint">Press {shortcuts.hangup.accelerator} to hang up</p>}
-        </section>
+        <InCall
+          key={call.callId}
+          call={call}
+          context={context}
+          audio={view.audio}
+          softphone={softphone}
+          bridge={bridge}
+          hangupHint={shortcuts?.hangup.registered ? `Press ${shortcuts.hangup.accelerator} to hang up` : null}
+        />
       );
     case 'ending':
-      return <p className="muted center">Ending call…</p>;
+      return <p className="muted center">{call.declining ? 'Declining…' : 'Ending call…'}</p>;
     case 'ended':
-      return (
-        <section className="card ended" data-testid="call-ended">
-          <p className="label">{endedText(call.reason)}</p>
-          <p className="caller">{formatCaller(call.from)}</p>
-          {call.message && <p className="error">{call.message}</p>}
-        </section>
-      );
+      return <EndedCard call={call} />;
   }
+}
+
+function IncomingCard({
+  call,
+  context,
+  softphone,
+  shortcuts,
+}: {
+  call: Extract<Call, { kind: 'ringing' | 'waiting' | 'answering' }>;
+  context: SoftphoneView['contexts'][string] | null;
+  softphone: Softphone;
+  shortcuts: ShortcutStatus | null;
+}) {
+  const answering = call.kind === 'answering';
+  useAnswerKeys(
+    !answering,
+    () => void softphone.answer(call.callId),
+    () => void softphone.decline(call.callId),
+  );
+  return (
+    <section className="card incoming" data-testid="incoming-call" aria-live="assertive">
+      <p className="label">Incoming call</p>
+      <p className="caller" data-testid="incoming-from">
+        {formatCaller(call.from)}
+      </p>
+      <CallContextLines context={context} />
+      <div className="actions">
+        <button className="answer" data-testid="answer-button" aria-keyshortcuts="A" disabled={answering} onClick={() => void softphone.answer(call.callId)}>
+          {answering ? 'Answering…' : 'Answer'} {!answering && <KeyHint shortcut="A" />}
+        </button>
+        <button className="decline" data-testid="decline-button" aria-keyshortcuts="D" disabled={answering} onClick={() => void softphone.decline(call.callId)}>
+          Decline {!answering && <KeyHint shortcut="D" />}
+        </button>
+      </div>
+      {shortcuts?.answer.registered && <p className="hint">Press {shortcuts.answer.accelerator} to answer</p>}
+    </section>
+  );
+}
+
+/** A second call ringing while the agent is on one: answering holds the current call first. */
+function WaitingCard({ call, softphone, focused, keys }: { call: Extract<Call, { kind: 'waiting' }>; softphone: Softphone; focused: Call; keys: boolean }) {
+  const [busy, setBusy] = useState(false);
+  const answer = async () => {
+    if (busy) return;
+    setBusy(true);
+    try {
+      await softphone.answer(call.callId);
+    } finally {
+      setBusy(false);
+    }
+  };
+  useAnswerKeys(
+    keys,
+    () => void answer(),
+    () => void softphone.decline(call.callId),
+  );
+  const current = focused.kind === 'held' ? 'The current call stays on hold.' : 'Answering puts the current call on hold.';
+  return (
+    <section className="card waiting" data-testid="call-waiting" aria-label="Call waiting">
+      <p className="label">Call waiting</p>
+      <p className="caller-small" data-testid="call-waiting-from">
+        {formatCaller(call.from)}
+      </p>
+      <p className="hint">{current}</p>
+      <div className="actions">
+        <button className="answer" data-testid="waiting-answer-button" aria-keyshortcuts={keys ? 'A' : undefined} disabled={busy} onClick={() => void answer()}>
+          {busy ? 'Answering…' : 'Answer'} {keys && !busy && <KeyHint shortcut="A" />}
+        </button>
+        <button className="decline" data-testid="waiting-decline-button" aria-keyshortcuts={keys ? 'D' : undefined} disabled={busy} onClick={() => void softphone.decline(call.callId)}>
+          Decline {keys && <KeyHint shortcut="D" />}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function EndedCard({ call }: { call: Extract<Call, { kind: 'ended' }> }) {
+  return (
+    <section className="card ended" data-testid="call-ended" data-reason={call.reason}>
+      <p className="label">{endedText(call.reason)}</p>
+      <p className="caller">{formatCaller(call.from)}</p>
+      {call.message && <p className="error">{call.message}</p>}
+    </section>
+  );
 }
 
 function endedText(reason: string): string {
@@ -189,20 +311,11 @@ function endedText(reason: string): string {
       return 'Call cancelled';
     case 'no-answer':
       return 'No answer';
+    case 'transferred':
+      return 'Call transferred';
+    case 'left':
+      return 'You left the conference';
     default:
       return 'Call failed';
   }
-}
-
-function Timer({ since }: { since: number }) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(timer);
-  }, []);
-  return (
-    <p className="timer" data-testid="call-timer">
-      {formatDuration((now - since) / 1000)}
-    </p>
-  );
 }

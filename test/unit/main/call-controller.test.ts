@@ -61,4 +61,46 @@ describe('CallController', () => {
     expect(deps.ringer.stop).toHaveBeenCalled();
     expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'idle' });
   });
+
+  it('a call waiting: notification (no ring), tray, answer and decline reach the waiting call', () => {
+    const { deps, calls } = setup();
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false, waiting: { callId: 'c2', from: '+2' } });
+    expect(deps.notifier.ring).toHaveBeenCalledWith('c2', '+2', { waiting: true });
+    expect(deps.ringer.start).not.toHaveBeenCalled();
+    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'talking', waiting: '+2' });
+    expect(calls.answer('notification', 'c1')).toBe(false);
+    expect(calls.answer('shortcut')).toBe(true);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'answer', callId: 'c2', source: 'shortcut' });
+    // While the renderer holds the first call and answers, the notification does not come back.
+    deps.notifier.ring.mockClear();
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'held', muted: false, waiting: { callId: 'c2', from: '+2' } });
+    expect(deps.notifier.ring).not.toHaveBeenCalled();
+    // The hang-up shortcut still hangs up the call in progress.
+    expect(calls.hangupOrDecline('shortcut')).toBe(true);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'hangup', callId: 'c1', source: 'shortcut' });
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false, waiting: { callId: 'c3', from: '+3' } });
+    expect(calls.decline('tray')).toBe(true);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'decline', callId: 'c3', source: 'tray' });
+  });
+
+  it('mute, unmute, hold and resume go to the call in progress only when its state allows', () => {
+    const { deps, calls } = setup();
+    expect(calls.control('mute', 'tray')).toBe(false);
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1 });
+    // A summary without a state: main does not know what applies.
+    expect(calls.control('hold', 'tray')).toBe(false);
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false });
+    expect(calls.control('unmute', 'tray')).toBe(false);
+    expect(calls.control('resume', 'tray')).toBe(false);
+    expect(calls.control('mute', 'tray')).toBe(true);
+    expect(calls.control('hold', 'tray')).toBe(true);
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'held', muted: true });
+    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'held', muted: true });
+    expect(calls.control('unmute', 'tray')).toBe(true);
+    expect(calls.control('resume', 'tray')).toBe(true);
+    expect(calls.control('hold', 'tray')).toBe(false);
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'calling', muted: false });
+    expect(calls.control('mute', 'tray')).toBe(false);
+    expect(deps.sendCommand.mock.calls.map(([command]) => command.action)).toEqual(['mute', 'hold', 'unmute', 'resume']);
+  });
 });

@@ -35,6 +35,15 @@ describe('IncomingCallNotifier', () => {
     expect(notifier.showing()).toBe('call-1');
   });
 
+  it('a call waiting says so, with the same actions', () => {
+    const { notifier, actions } = setup();
+    notifier.ring('call-2', '+14155550122', { waiting: true });
+    const notification = FakeNotification.instances[0]!;
+    expect(notification.options).toMatchObject({ title: 'Call waiting', body: 'From +14155550122. Answering puts your current call on hold.' });
+    notification.emit('action', { actionIndex: 0 });
+    expect(actions.answer).toHaveBeenCalledWith('call-2');
+  });
+
   it('turns action 0 into answer and action 1 into decline, for that call', () => {
     const { notifier, actions } = setup();
     notifier.ring('call-1', '+1');

@@ -7,7 +7,7 @@ import { fakeMenu, fakeNativeImage, FakeTray } from './fakes';
 
 function setup() {
   FakeTray.instances = [];
-  const actions: TrayActions = { show: vi.fn(), answer: vi.fn(), decline: vi.fn(), hangup: vi.fn(), quit: vi.fn() };
+  const actions: TrayActions = { show: vi.fn(), answer: vi.fn(), decline: vi.fn(), hangup: vi.fn(), control: vi.fn(), quit: vi.fn() };
   const controller = new TrayController({ Tray: FakeTray, Menu: fakeMenu, nativeImage: fakeNativeImage }, actions, createRecordingLogger());
   const tray = FakeTray.instances[0]!;
   return { actions, controller, tray };
@@ -48,6 +48,30 @@ describe('TrayController', () => {
     expect(tray.toolTip).toBe('Switchboard — Ready');
     expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Quit']);
     expect(controller.state()).toEqual({ kind: 'idle' });
+  });
+
+  it('in a call it tells the state, offers Mute/Hold where they apply, and the call waiting', () => {
+    const { controller, tray, actions } = setup();
+    controller.setState({ kind: 'in-call', from: '+1', state: 'talking' });
+    expect(tray.toolTip).toBe('Switchboard — On a call with +1');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
+    tray.menu?.click('Mute');
+    tray.menu?.click('Hold');
+    controller.setState({ kind: 'in-call', from: '+1', state: 'held', muted: true, waiting: '+2' });
+    expect(tray.toolTip).toBe('Switchboard — On a call with +1 (on hold) (muted) — call waiting from +2');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up', 'Quit']);
+    tray.menu?.click('Unmute');
+    tray.menu?.click('Resume');
+    tray.menu?.click('Answer call waiting');
+    tray.menu?.click('Decline call waiting');
+    expect((actions.control as ReturnType<typeof vi.fn>).mock.calls.map(([action]) => action)).toEqual(['mute', 'hold', 'unmute', 'resume']);
+    expect(actions.answer).toHaveBeenCalledTimes(1);
+    expect(actions.decline).toHaveBeenCalledTimes(1);
+    controller.setState({ kind: 'in-call', from: '+1', state: 'consulting' });
+    expect(tray.toolTip).toBe('Switchboard — On a call with +1 (consulting)');
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Mute', 'Hang up', 'Quit']);
+    controller.setState({ kind: 'in-call', from: '+1', state: 'transferring' });
+    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
   });
 
   it('Show, Quit and a click on the icon reach their actions', () => {
