@@ -266,7 +266,7 @@ test('a hang-up the agent\'s SDK never hears still ends the call in the app (it 
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
   await expect(jane.getByTestId('agent-status-label')).toHaveText('Busy');
-  // A test double in the env.platform loses its word of the hang-up on the way to Jane's SDK.
+  // A test double in the platform loses its word of the hang-up on the way to Jane's SDK.
   const engine = env.platform.platform.sandbox.engine;
   const push = engine.push.bind(engine);
   const lost: string[] = [];
