@@ -16,7 +16,7 @@ import { dtmfTones } from '../media/tones';
 import type { Logger } from '../log';
 import { Webhooks } from './webhooks';
 import { NccoRunner } from './ncco';
-import { AppLeg, Conversation, FINAL_STATUSES, PhoneLeg, type AppInvite, type Heard, type Leg, type LegStatus, type RingOutcome } from './legs';
+import { AppLeg, Conversation, FINAL_STATUSES, PhoneLeg, WebSocketLeg, type AppInvite, type Heard, type Leg, type LegStatus, type RingOutcome } from './legs';
 
 /** Raised to REST handlers; carries the HTTP status and the SDK's error shape. */
 export class PlatformError extends Error {
@@ -458,6 +458,8 @@ export class CallEngine {
       for (const digit of digits) {
         this.push(leg.answeredBy.session, leg, 'audio:dtmf', { digit, channel: { id: leg.uuid, type: 'app' } }, { from: leg.memberId });
       }
+    } else if (leg instanceof WebSocketLeg) {
+      for (const digit of digits) leg.endpoint?.sendDtmf(digit);
     }
   }
 

@@ -12,6 +12,7 @@
  * are refused as before. {@link parseNcco} gives the NCCO to run, values coerced.
  */
 import { z } from 'zod';
+import { WEBSOCKET_CONTENT_TYPES } from '../media/websocket-endpoint';
 
 const url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');
 const urls = z.array(url).min(1, 'must hold at least one URL');
@@ -64,11 +65,24 @@ const phoneEndpoint = z.object({
   dtmfAnswer: z.string().regex(/^[0-9*#p]+$/).optional(),
   onAnswer: z.object({ url, ringbackTone: url.optional() }).optional(),
 });
+/**
+ * Vonage names the audio format `content-type`; `@vonage/voice`'s type calls it `contentType`,
+ * so either is taken. Headers are metadata the first message carries.
+ */
+const websocketEndpoint = z
+  .object({
+    type: z.literal('websocket'),
+    uri: z.string().regex(/^wss?:\/\/\S+$/i, 'must be a ws:// or wss:// URL'),
+    'content-type': z.enum(WEBSOCKET_CONTENT_TYPES).optional(),
+    contentType: z.enum(WEBSOCKET_CONTENT_TYPES).optional(),
+    headers: z.record(z.string(), z.unknown()).optional(),
+  })
+  .transform(({ contentType, ...rest }) => ({ ...rest, 'content-type': rest['content-type'] ?? contentType ?? ('audio/l16;rate=8000' as const) }));
 const endpoint = z.discriminatedUnion('type', [
   phoneEndpoint,
   z.object({ type: z.literal('app'), user: z.string().min(1).max(200) }),
   z.object({ type: z.literal('sip'), uri: z.string().min(1) }).loose(),
-  z.object({ type: z.literal('websocket'), uri: z.string().min(1) }).loose(),
+  websocketEndpoint,
   z.object({ type: z.literal('vbc'), extension: z.string().min(1) }).loose(),
 ]);
 
@@ -142,6 +156,7 @@ export type RecordAction = z.infer<typeof record>;
 export type NotifyAction = z.infer<typeof notify>;
 export type WaitAction = z.infer<typeof wait>;
 export type TransferAction = z.infer<typeof transfer>;
+export type WebSocketTarget = z.infer<typeof websocketEndpoint>;
 
 /** An NCCO: a non-empty list of actions. */
 export const nccoSchema = z.array(nccoAction).min(1, 'must hold at least one action').max(100);

@@ -18,7 +18,8 @@ import { WavWriter } from '../media/wav';
 import type { Webhook } from '../state/store';
 import type { CallEngine } from './engine';
 import { DEFAULT_RING_TIMEOUT_S, msisdn } from './engine';
-import { AppLeg, Conversation, PhoneLeg, type Leg, type RingOutcome } from './legs';
+import { AppLeg, Conversation, PhoneLeg, WebSocketLeg, type Leg, type RingOutcome } from './legs';
+import { WebSocketEndpoint } from '../media/websocket-endpoint';
 import {
   nccoProblem,
   type ConnectAction,
@@ -30,6 +31,7 @@ import {
   type StreamAction,
   type TalkAction,
   type TransferAction,
+  type WebSocketTarget,
 } from './ncco-schema';
 import { hookFrom } from './webhooks';
 
@@ -44,6 +46,8 @@ const SILENCE_RMS = 100;
 const DEFAULT_RECORD_TIMEOUT_S = 7200;
 const DEFAULT_WAIT_S = 10;
 const DEFAULT_CONNECT_LIMIT_S = 7200;
+/** How long a websocket may take to open when the connect sets no `timeout`. */
+const DEFAULT_WEBSOCKET_CONNECT_S = 10;
 
 /** Executes NCCOs for the engine. */
 export class NccoRunner {
@@ -236,6 +240,7 @@ export class NccoRunner {
     const engine = this.engine;
     const hook = hookFrom(action.eventUrl, action.eventMethod);
     const synchronous = action.eventType === 'synchronous';
+    if (endpoint.type === 'websocket') return this.connectWebSocket(leg, action, endpoint, run);
     if (endpoint.type !== 'app' && endpoint.type !== 'phone') {
       const reason = `connect to a ${endpoint.type} endpoint is not supported by the sandbox`;
       engine.log.warn(`call ${leg.uuid}: ${reason}`);
@@ -296,6 +301,68 @@ export class NccoRunner {
     clearTimeout(limit);
     if (woken.kind === 'ended') engine.hangup(callee);
     return undefined;
+  }
+
+  /**
+   * Connects the call to the application's websocket: a leg whose status events go to the
+   * connect's eventUrl (else the application's event_url) — started, ringing, then answered
+   * once the socket is open, or failed when it cannot be opened. The caller's NCCO waits while
+   * the socket lives. When the caller's leg ends the platform closes the socket (code 1000).
+   * When the application closes it, Vonage sends `disconnected` to the event URL and runs
+   * the NCCO it answers with, if any, in place of the rest of the caller's NCCO; otherwise
+   * the caller's NCCO goes on with its next action.
+   */
+  private async connectWebSocket(leg: Leg, action: ConnectAction, endpoint: WebSocketTarget, run: number): Promise<NccoAction[] | undefined> {
+    const engine = this.engine;
+    const hook = hookFrom(action.eventUrl, action.eventMethod);
+    const callee = new WebSocketLeg(leg.app, leg.conversation, 'outbound', leg.from, endpoint.uri);
+    callee.eventHook = hook;
+    engine.register(callee);
+    engine.setStatus(callee, 'started');
+    engine.setStatus(callee, 'ringing');
+    let media: WebSocketEndpoint;
+    try {
+      media = await WebSocketEndpoint.open(callee.uuid, engine.deps.clock, {
+        uri: endpoint.uri,
+        contentType: endpoint['content-type'],
+        headers: endpoint.headers ?? {},
+        connectTimeoutMs: (action.timeout ?? DEFAULT_WEBSOCKET_CONNECT_S) * 1000,
+      });
+    } catch (error) {
+      const reason = `the websocket ${endpoint.uri} could not be opened: ${(error as Error).message}`;
+      engine.log.warn(`call ${leg.uuid}: ${reason}`);
+      engine.endLeg(callee, 'failed', false);
+      const failed = { ...engine.eventBase(callee), status: 'failed', direction: 'outbound', reason };
+      if (action.eventType === 'synchronous' && hook && !leg.isOver) return this.nccoFrom(leg, run, hook, failed);
+      engine.sendLegEvent(callee, failed, hook ?? engine.eventHook(callee));
+      return undefined;
+    }
+    if (leg.isOver || leg.nccoRun !== run) {
+      media.close();
+      engine.endLeg(callee, 'cancelled');
+      return undefined;
+    }
+    callee.endpoint = media;
+    engine.setStatus(callee, 'answered');
+    engine.attach(callee, leg.conversation);
+    const limit = setTimeout(() => engine.hangup(callee), (action.limit ?? DEFAULT_CONNECT_LIMIT_S) * 1000);
+    const woken = await this.until(leg, run, media.closed);
+    clearTimeout(limit);
+    if (woken.kind !== 'done' || woken.value.by === 'platform') {
+      engine.hangup(callee);
+      return undefined;
+    }
+    // The application closed the socket: Vonage asks the event URL what to do next.
+    const { code, reason } = woken.value;
+    const next = await this.nccoFrom(leg, run, hook ?? engine.eventHook(callee), {
+      ...engine.eventBase(callee),
+      status: 'disconnected',
+      direction: 'outbound',
+      code,
+      ...(reason ? { reason } : {}),
+    });
+    engine.endLeg(callee, 'completed');
+    return next;
   }
 
   /** Moves the leg into a named conversation and stays there until it leaves or the conversation ends. */
