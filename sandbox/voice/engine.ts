@@ -469,6 +469,10 @@ export class CallEngine {
    */
   pressDigits(leg: Leg, digits: string): void {
     for (const digit of digits) {
+      // Each key on its own, as it arrives: an asynchronous input, a DTMF subscription.
+      for (const hook of new Set([leg.asyncInput, leg.dtmfSubscription])) {
+        if (hook) this.sendLegEvent(leg, { dtmf: { digits: digit, timed_out: false } }, hook);
+      }
       if (leg.bargeIn) {
         leg.bargeIn.stop();
         leg.bargeIn = null;

@@ -100,6 +100,10 @@ export abstract class Leg {
   eventHook: Webhook | undefined;
   muted = false;
   earmuffed = false;
+  /** Where each key pressed on this leg is sent as it arrives (Voice API `PUT .../input/dtmf`). */
+  dtmfSubscription: Webhook | undefined;
+  /** Where each key is sent by a running asynchronous `input` (`mode: "asynchronous"`). */
+  asyncInput: Webhook | undefined;
   /** Listens for keys pressed on this leg (an `input` action waiting). */
   onDigit: ((digit: string) => void) | null = null;
   /** A `bargeIn` talk or stream that a key press stops. */

@@ -47,6 +47,8 @@ const stream = z.object({
 const input = z.object({
   action: z.literal('input'),
   type: z.array(z.enum(['dtmf', 'speech'])).min(1),
+  /** `asynchronous`: each key goes to the eventUrl as it arrives and the NCCO carries on (dtmf only, no dtmf settings). */
+  mode: z.enum(['default', 'asynchronous']).optional(),
   dtmf: z
     .object({
       timeOut: numeral(z.number().min(0).max(10)).optional(),
@@ -144,8 +146,17 @@ const transfer = z.object({
   mute: flag.optional(),
 });
 
+/** Vonage: asynchronous input is for DTMF only and takes no dtmf settings. */
+function asyncInputRule<T extends typeof input>(schema: T) {
+  return schema.superRefine((value, context) => {
+    if (value.mode !== 'asynchronous') return;
+    if (value.type.includes('speech')) context.addIssue({ code: 'custom', path: ['type'], message: 'asynchronous input takes only dtmf' });
+    if (value.dtmf) context.addIssue({ code: 'custom', path: ['dtmf'], message: 'must be left out in asynchronous mode' });
+  });
+}
+
 /** One NCCO action. */
-export const nccoAction = z.discriminatedUnion('action', [talk, stream, input, connect, conversation, record, notify, wait, transfer]);
+export const nccoAction = z.discriminatedUnion('action', [talk, stream, asyncInputRule(input), connect, conversation, record, notify, wait, transfer]);
 export type NccoAction = z.infer<typeof nccoAction>;
 export type TalkAction = z.infer<typeof talk>;
 export type StreamAction = z.infer<typeof stream>;

@@ -46,6 +46,8 @@ const SILENCE_RMS = 100;
 const DEFAULT_RECORD_TIMEOUT_S = 7200;
 const DEFAULT_WAIT_S = 10;
 const DEFAULT_CONNECT_LIMIT_S = 7200;
+/** A `p` in `dtmfAnswer` (Vonage: 500 ms). */
+const DTMF_PAUSE_MS = 500;
 /** How long a websocket may take to open when the connect sets no `timeout`. */
 const DEFAULT_WEBSOCKET_CONNECT_S = 10;
 
@@ -170,6 +172,8 @@ export class NccoRunner {
 
   /** Collects keys, then asks the eventUrl what to do next. */
   private async input(leg: Leg, action: InputAction, run: number): Promise<NccoAction[] | undefined> {
+    if (action.mode === 'asynchronous') return this.asynchronousInput(leg, action);
+    leg.asyncInput = undefined;
     const wantsDtmf = action.type.includes('dtmf');
     const payload: Record<string, unknown> = {};
     if (wantsDtmf) {
@@ -186,6 +190,17 @@ export class NccoRunner {
     }
     const hook = hookFrom(action.eventUrl, action.eventMethod) ?? this.engine.eventHook(leg);
     return this.nccoFrom(leg, run, hook, { ...this.engine.eventBase(leg), ...payload });
+  }
+
+  /**
+   * `mode: "asynchronous"`: the NCCO goes on at once, and each key pressed from now on is sent
+   * to the eventUrl as it arrives (`dtmf.digits` holding that one key), until the call ends or
+   * another input takes over. What the eventUrl answers does not change the call.
+   */
+  private asynchronousInput(leg: Leg, action: InputAction): undefined {
+    leg.bargeIn?.stop();
+    leg.asyncInput = hookFrom(action.eventUrl, action.eventMethod) ?? this.engine.eventHook(leg);
+    return undefined;
   }
 
   private collectDigits(leg: Leg, run: number, action: InputAction): Promise<{ digits: string; timedOut: boolean }> {
@@ -296,11 +311,21 @@ export class NccoRunner {
       return undefined;
     }
     engine.attach(callee, conversation);
+    if (endpoint.type === 'phone' && endpoint.dtmfAnswer) void this.sendDtmfAnswer(callee, endpoint.dtmfAnswer);
     const limit = setTimeout(() => engine.hangup(callee), (action.limit ?? DEFAULT_CONNECT_LIMIT_S) * 1000);
     const woken = await this.until(leg, run, callee.ended);
     clearTimeout(limit);
     if (woken.kind === 'ended') engine.hangup(callee);
     return undefined;
+  }
+
+  /** `dtmfAnswer`: the keys go to the callee once it answers; each `p` is a pause of half a second. */
+  private async sendDtmfAnswer(callee: Leg, keys: string): Promise<void> {
+    for (const part of keys.split(/(p)/)) {
+      if (callee.isOver) return;
+      if (part === 'p') await sleep(DTMF_PAUSE_MS);
+      else if (part) this.engine.sendDtmf(callee, part);
+    }
   }
 
   /**
