@@ -18,6 +18,9 @@ import { Webhooks } from './webhooks';
 import { NccoRunner } from './ncco';
 import { AppLeg, Conversation, FINAL_STATUSES, PhoneLeg, WebSocketLeg, type AppInvite, type Heard, type Leg, type LegStatus, type RingOutcome } from './legs';
 
+/** The formats the sandbox records in (Vonage also offers ogg, which the sandbox cannot encode). */
+export type RecordingFormat = 'mp3' | 'wav';
+
 /** Raised to REST handlers; carries the HTTP status and the SDK's error shape. */
 export class PlatformError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -112,9 +115,12 @@ export class CallEngine {
     return n;
   }
 
-  /** Where a recording with this id is (or would be) stored. */
-  recordingPath(id: string): string {
-    return join(this.deps.recordingsDir, `${id}.wav`);
+  /**
+   * Where a recording is (or would be) stored: in its application's folder, so only that
+   * application's token finds it.
+   */
+  recordingPath(applicationId: string, id: string, format: RecordingFormat): string {
+    return join(this.deps.recordingsDir, applicationId || 'no-application', `${id}.${format}`);
   }
 
   // ---------------------------------------------------------------- creating calls

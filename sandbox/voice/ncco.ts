@@ -14,10 +14,11 @@ import type { AudioSource, MemberOptions, Playback } from '../media/mixer';
 import { synthesize } from '../media/speech';
 import { beep, ringback } from '../media/tones';
 import { rms } from '../media/analysis';
+import { Mp3Writer } from '../media/mp3';
 import { WavWriter } from '../media/wav';
 import type { Webhook } from '../state/store';
 import type { CallEngine } from './engine';
-import { DEFAULT_RING_TIMEOUT_S, msisdn } from './engine';
+import { DEFAULT_RING_TIMEOUT_S, msisdn, type RecordingFormat } from './engine';
 import { AppLeg, Conversation, PhoneLeg, WebSocketLeg, type Leg, type RingOutcome } from './legs';
 import { WebSocketEndpoint } from '../media/websocket-endpoint';
 import {
@@ -44,6 +45,8 @@ type Woken<T> = { kind: 'done'; value: T } | { kind: 'ended' } | { kind: 'interr
 /** Frames whose level is under this count as silence for `endOnSilence` (about -50 dBFS). */
 const SILENCE_RMS = 100;
 const DEFAULT_RECORD_TIMEOUT_S = 7200;
+/** Vonage records in mp3 unless the NCCO says otherwise. */
+const DEFAULT_RECORDING_FORMAT = 'mp3';
 const DEFAULT_WAIT_S = 10;
 const DEFAULT_CONNECT_LIMIT_S = 7200;
 /** A `p` in `dtmfAnswer` (Vonage: 500 ms). */
@@ -441,7 +444,7 @@ export class NccoRunner {
   /** Records a conversation's mix from now until every leg has left it. */
   private recordConversation(leg: Leg, conversation: Conversation, action: ConversationAction): void {
     const hook = hookFrom(action.eventUrl, action.eventMethod) ?? this.engine.eventHook(leg);
-    const session = this.startRecording(conversation, () => undefined);
+    const session = this.startRecording(conversation, DEFAULT_RECORDING_FORMAT, () => undefined);
     conversation.stopRecording = async () => {
       conversation.stopRecording = null;
       const result = await session.stop();
@@ -453,6 +456,11 @@ export class NccoRunner {
   private async record(leg: Leg, action: RecordAction, run: number): Promise<undefined> {
     const engine = this.engine;
     const hook = hookFrom(action.eventUrl, action.eventMethod) ?? engine.eventHook(leg);
+    const format = action.format ?? DEFAULT_RECORDING_FORMAT;
+    if (format === 'ogg') {
+      // Reported, not silently recorded in another format: the call goes on without a recording.
+      throw new Error('format ogg is not supported by the sandbox (it has no Ogg encoder); use mp3 or wav');
+    }
     if (action.beepStart) {
       const playback = engine.play(leg, beep(), {});
       await this.until(leg, run, playback.done);
@@ -462,7 +470,7 @@ export class NccoRunner {
     const stopped = new Promise<string>((resolve) => (stopWith = resolve));
     let heardSound = false;
     let silentMs = 0;
-    const session = this.startRecording(leg.conversation, (mix) => {
+    const session = this.startRecording(leg.conversation, format, (mix) => {
       if (!action.endOnSilence) return;
       if (rms(mix) < SILENCE_RMS) silentMs += 20;
       else {
@@ -494,12 +502,12 @@ export class NccoRunner {
     return undefined;
   }
 
-  /** Taps a conversation's mix into a WAV file under the recordings folder. */
-  private startRecording(conversation: Conversation, onMix: (mix: Int16Array) => void): { stop(): Promise<Record<string, unknown>> } {
+  /** Taps a conversation's mix into an MP3 or WAV file in its application's recordings folder. */
+  private startRecording(conversation: Conversation, format: RecordingFormat, onMix: (mix: Int16Array) => void): { stop(): Promise<Record<string, unknown>> } {
     const id = randomUUID();
-    const path = this.engine.recordingPath(id);
+    const path = this.engine.recordingPath(conversation.app.id, id, format);
     mkdirSync(dirname(path), { recursive: true });
-    const writer = new WavWriter(path);
+    const writer = format === 'mp3' ? new Mp3Writer(path) : new WavWriter(path);
     const startedAt = new Date();
     const untap = conversation.mixer.tap((mix) => {
       writer.write(mix);
@@ -517,7 +525,7 @@ export class NccoRunner {
             recording_url: `${this.engine.baseUrl}/v1/files/${id}`,
             recording_uuid: id,
             size: bytes,
-            format: 'wav',
+            format,
           };
         })()),
     };
