@@ -34,26 +34,22 @@ export interface RunningPeer {
 
 const FRAME_MS = 20;
 
-/** 8 kHz samples as 16-bit little-endian PCM at `rate` (8 or 16 kHz; 16 kHz by linear interpolation). */
+/** 8 kHz samples as 16-bit little-endian PCM at `rate` (8, 16 or 24 kHz; higher rates by linear interpolation). */
 export function pcmAt(samples: Int16Array, rate: number): Buffer {
   const step = rate / 8000;
   const out = Buffer.alloc(samples.length * step * 2);
   for (let i = 0; i < samples.length; i++) {
     const a = samples[i]!;
-    if (step === 1) out.writeInt16LE(a, i * 2);
-    else {
-      const b = i + 1 < samples.length ? samples[i + 1]! : a;
-      out.writeInt16LE(a, i * 4);
-      out.writeInt16LE((a + b) >> 1, i * 4 + 2);
-    }
+    const b = i + 1 < samples.length ? samples[i + 1]! : a;
+    for (let k = 0; k < step; k++) out.writeInt16LE(Math.round(a + ((b - a) * k) / step), (i * step + k) * 2);
   }
   return out;
 }
 
-/** The rate a first message's `content-type` names (Vonage: audio/l16;rate=8000 or 16000). */
+/** The rate a first message's `content-type` names (Vonage: audio/l16;rate=8000, 16000 or 24000). */
 function rateOf(message: Record<string, unknown>): number {
-  const match = /rate=(\d+)/.exec(String(message['content-type'] ?? ''));
-  return match && match[1] === '16000' ? 16000 : 8000;
+  const rate = Number(/rate=(\d+)/.exec(String(message['content-type'] ?? ''))?.[1]);
+  return rate === 16000 || rate === 24000 ? rate : 8000;
 }
 
 /** One connected call. */

@@ -5,14 +5,14 @@
  * JSON: `event: "websocket:connected"`, the audio format in `content-type` and every header
  * of the NCCO's endpoint as top-level fields. Then audio flows both ways as binary messages
  * of 16-bit linear PCM, little-endian, mono, in 20 ms frames: 320 bytes at 8 kHz, 640 bytes
- * at 16 kHz. What the application sends is played into the call at the media clock's pace
+ * at 16 kHz, 960 at 24 kHz. What the application sends is played into the call at the media clock's pace
  * (it may send faster than real time: the rest waits in a buffer, as on Vonage); messages
  * need not be whole frames. Keys pressed in the call reach the socket as text messages
  * `{"event": "websocket:dtmf", "digit", "duration"}`, and the application may send
  * `{"action": "clear"}` to drop what it sent but has not been played yet.
  *
- * The call's media inside the sandbox is 8 kHz µ-law; 16 kHz is made by linear
- * interpolation going out and by averaging pairs coming in.
+ * The call's media inside the sandbox is 8 kHz µ-law; higher rates are made by linear
+ * interpolation going out and by averaging coming in.
  */
 import WebSocket from 'ws';
 import type { MediaClock } from './clock';
@@ -20,12 +20,12 @@ import type { MediaCounters, MediaEndpoint } from './endpoint';
 import { FRAME_SAMPLES, MULAW_TO_LINEAR, mulawEncode } from './g711';
 
 /** The audio formats a websocket endpoint takes (Vonage's `content-type`). */
-export const WEBSOCKET_CONTENT_TYPES = ['audio/l16;rate=8000', 'audio/l16;rate=16000'] as const;
+export const WEBSOCKET_CONTENT_TYPES = ['audio/l16;rate=8000', 'audio/l16;rate=16000', 'audio/l16;rate=24000'] as const;
 export type WebSocketContentType = (typeof WEBSOCKET_CONTENT_TYPES)[number];
 
 /** The sample rate a content type names. */
-export function websocketRate(contentType: WebSocketContentType): 8000 | 16000 {
-  return contentType === 'audio/l16;rate=16000' ? 16000 : 8000;
+export function websocketRate(contentType: WebSocketContentType): number {
+  return Number(contentType.slice('audio/l16;rate='.length));
 }
 
 /** Audio the application may queue ahead of playback (60 s at 16 kHz); older audio is dropped beyond it. */
@@ -48,7 +48,9 @@ export class WebSocketEndpoint implements MediaEndpoint {
   private listener: ((frame: Buffer) => void) | null = null;
   private readonly stats: MediaCounters = { packets_sent: 0, packets_received: 0 };
   private removeTick: (() => void) | null = null;
-  private readonly rate: 8000 | 16000;
+  private readonly rate: number;
+  /** Samples at the socket's rate per sample of the call's 8 kHz (1, 2 or 3). */
+  private readonly step: number;
   private readonly frameBytes: number;
   private queued: Buffer[] = [];
   private queuedBytes = 0;
@@ -65,6 +67,7 @@ export class WebSocketEndpoint implements MediaEndpoint {
     contentType: WebSocketContentType,
   ) {
     this.rate = websocketRate(contentType);
+    this.step = this.rate / 8000;
     this.frameBytes = (this.rate / 50) * 2;
   }
 
@@ -97,18 +100,13 @@ export class WebSocketEndpoint implements MediaEndpoint {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     const out = Buffer.allocUnsafe(this.frameBytes);
     const n = Math.min(frame.length, FRAME_SAMPLES);
-    if (this.rate === 8000) {
-      for (let i = 0; i < n; i++) out.writeInt16LE(MULAW_TO_LINEAR[frame[i]!]!, i * 2);
-      out.fill(0, n * 2);
-    } else {
-      for (let i = 0; i < n; i++) {
-        const a = MULAW_TO_LINEAR[frame[i]!]!;
-        const b = i + 1 < n ? MULAW_TO_LINEAR[frame[i + 1]!]! : a;
-        out.writeInt16LE(a, i * 4);
-        out.writeInt16LE((a + b) >> 1, i * 4 + 2);
-      }
-      out.fill(0, n * 4);
+    const step = this.step;
+    for (let i = 0; i < n; i++) {
+      const a = MULAW_TO_LINEAR[frame[i]!]!;
+      const b = i + 1 < n ? MULAW_TO_LINEAR[frame[i + 1]!]! : a;
+      for (let k = 0; k < step; k++) out.writeInt16LE(Math.round(a + ((b - a) * k) / step), (i * step + k) * 2);
     }
+    out.fill(0, n * step * 2);
     this.stats.packets_sent++;
     this.socket.send(out, { binary: true });
   }
@@ -183,10 +181,11 @@ export class WebSocketEndpoint implements MediaEndpoint {
   private tick(): void {
     const frame = this.takeFrame();
     if (!frame || !this.listener) return;
-    const step = this.rate / 8000;
+    const step = this.step;
     for (let i = 0; i < FRAME_SAMPLES; i++) {
-      if (step === 1) this.samples8k[i] = frame.readInt16LE(i * 2);
-      else this.samples8k[i] = (frame.readInt16LE(i * 4) + frame.readInt16LE(i * 4 + 2)) >> 1;
+      let sum = 0;
+      for (let k = 0; k < step; k++) sum += frame.readInt16LE((i * step + k) * 2);
+      this.samples8k[i] = Math.round(sum / step);
     }
     this.listener(mulawEncode(this.samples8k));
   }

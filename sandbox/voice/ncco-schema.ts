@@ -48,7 +48,7 @@ const input = z.object({
   action: z.literal('input'),
   type: z.array(z.enum(['dtmf', 'speech'])).min(1),
   /** `asynchronous`: each key goes to the eventUrl as it arrives and the NCCO carries on (dtmf only, no dtmf settings). */
-  mode: z.enum(['default', 'asynchronous']).optional(),
+  mode: z.enum(['synchronous', 'asynchronous']).optional(),
   dtmf: z
     .object({
       timeOut: numeral(z.number().min(0).max(10)).optional(),

@@ -138,6 +138,17 @@ describe('connect to a websocket', () => {
     await vonage.voice.hangupCall(uuid);
   });
 
+  it('carries 24 kHz as 960-byte frames, and the echo still reaches the phone', async () => {
+    const uuid = await answeredCall([{ action: 'connect', endpoint: [{ type: 'websocket', uri: `${wsUrl}/echo24`, 'content-type': 'audio/l16;rate=24000' }] }]);
+    const s = await session('/echo24');
+    await waitFor(() => s.frames.length, (n) => n >= 25);
+    expect(new Set(s.frames.map((f) => f.length))).toEqual(new Set([960]));
+    expect(goertzel(pcm(s.frames.slice(-20)), 425, 24000)).toBeGreaterThan(2000);
+    await waitFor(() => phoneAudio(uuid), (audio) => goertzel(audio.subarray(-4000), 425) > 2000);
+    expect(goertzel((await phoneAudio(uuid)).subarray(-4000), 425)).toBeGreaterThan(2000);
+    await vonage.voice.hangupCall(uuid);
+  });
+
   it('asks the event URL when the application closes the socket and runs the NCCO it returns', async () => {
     account.respond('/after-bot', [{ action: 'talk', text: 'The assistant has finished; goodbye' }]);
     const uuid = await answeredCall([
