@@ -65,7 +65,12 @@ async function answeredCall(ncco: unknown): Promise<string> {
   return uuid;
 }
 
-const session = (path: string) => waitFor(() => sessions.find((s) => s.path === path), (s) => s !== undefined);
+/** The server's connection at `path`, once the platform has opened it. */
+async function session(path: string): Promise<Session> {
+  const found = await waitFor(() => sessions.find((s) => s.path === path), (s) => s !== undefined);
+  expect(found, `the platform never connected to ${path}`).toBeDefined();
+  return found!;
+}
 const statusesTo = (hookPath: string, to: string) =>
   account.hooks.filter((h) => h.path === hookPath && h.body?.to === to).map((h) => h.body?.status);
 
