@@ -126,6 +126,7 @@ export function requireApplicationToken(store: SandboxStore) {
 /** A leg as a Voice API endpoint: phone numbers are digits, app users names. */
 function endpointOf(leg: Leg, side: 'from' | 'to'): Record<string, string> {
   const value = leg[side];
+  if (leg.type === 'websocket' && side === 'to') return { type: 'websocket', uri: value };
   const appSide = leg.type === 'app' && (side === 'to') === (leg.direction === 'outbound');
   return appSide || (value !== '' && !/^[0-9]+$/.test(value)) ? { type: 'app', user: value } : { type: 'phone', number: value };
 }

@@ -117,6 +117,11 @@ describe('connect to a websocket', () => {
     await waitFor(() => phoneAudio(uuid), (audio) => goertzel(audio.subarray(-4000), 425) > 2000);
     expect(goertzel((await phoneAudio(uuid)).subarray(-4000), 425)).toBeGreaterThan(2000);
 
+    // The Voice API shows the websocket leg with its URI.
+    const answered = account.hooks.find((h) => h.path === '/ws-events' && h.body?.status === 'answered');
+    const wsLeg = await vonage.voice.getCall(String(answered?.body?.uuid));
+    expect(wsLeg.to).toMatchObject({ type: 'websocket', uri: `${wsUrl}/echo16` });
+
     await fetch(phoneUrl(uuid), { method: 'DELETE' });
     await waitFor(() => s.closed, (c) => c !== null);
     expect(s.closed).toEqual({ code: 1000 });
