@@ -2,8 +2,8 @@
  * Webhook throughput and latency: `POST /webhooks/event` and `GET /webhooks/answer` on loopback.
  *
  * Method:
- * - The backend runs as deployed (`startServer`: real SQLite file in WAL mode under a temporary
- *   DATA_DIR, pino at `silent`, agents Jane and Joe seeded and available, wrap-up 0 s, the
+ * - The backend runs as deployed (`startServer` on an embedded PostgreSQL cluster in a
+ *   temporary folder, DATA_DIR temporary too, pino at `silent`, agents Jane and Joe seeded and available, wrap-up 0 s, the
  *   contact number's default flow) in a worker thread, so the load generator on the main
  *   thread and the server each have an event loop. They share the machine's cores (and the
  *   machine is shared with other work, which shows in the numbers).
@@ -42,6 +42,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import type { AppContext } from '../../server/context';
+import { startBenchCluster } from './harness';
 import { percentile } from './table';
 
 const CONTACT = '14155550199';
@@ -78,7 +79,7 @@ export interface WebhookBenchRow {
 }
 
 /** Worker side: start the backend on 127.0.0.1:0, make the agents available, report the URL. */
-async function serveInWorker(dataDir: string): Promise<void> {
+async function serveInWorker(dataDir: string, databaseUrl: string): Promise<void> {
   const { loadServerConfig } = await import('../../server/config');
   const { startServer } = await import('../../server/start');
   const { privateKey } = generateKeyPairSync('rsa', {
@@ -92,6 +93,7 @@ async function serveInWorker(dataDir: string): Promise<void> {
     SERVER_PORT: '0',
     SERVER_HOST: '127.0.0.1',
     DATA_DIR: join(dataDir, 'data'),
+    DATABASE_URL: databaseUrl,
     VONAGE_APPLICATION_ID: 'bench-application',
     VONAGE_PRIVATE_KEY_PATH: keyPath,
     CONTACT_NUMBER: CONTACT,
@@ -289,7 +291,8 @@ export async function runWebhooksBench(): Promise<WebhookBenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-webhooks-'));
   // The worker registers tsx, then loads this file (the worker branch at the bottom).
   const loader = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const worker = new Worker(loader, { eval: true, workerData: { dataDir: dir } });
+  const cluster = await startBenchCluster('webhooks');
+  const worker = new Worker(loader, { eval: true, workerData: { dataDir: dir, databaseUrl: cluster.url } });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       worker.once('message', (message: { url: string }) => resolve(message.url));
@@ -298,6 +301,7 @@ export async function runWebhooksBench(): Promise<WebhookBenchRow[]> {
     const rows: WebhookBenchRow[] = [];
     const counters = ENDPOINTS.map(() => ({ n: 0 }));
     const measureAll = async (when: string) => {
+      const first = rows.length;
       for (const [i, endpoint] of ENDPOINTS.entries()) {
         const counter = counters[i]!;
         const tagged = (row: WebhookBenchRow) => ({ ...row, load: `${row.load}, ${when}` });
@@ -307,6 +311,7 @@ export async function runWebhooksBench(): Promise<WebhookBenchRow[]> {
         rows.push(tagged(maximum));
         rows.push(tagged(await sustainable(url, endpoint, counter, maximum.rate)));
       }
+      printRows(rows.slice(first));
     };
     await measureAll('fresh server');
     // A server in service has history: its tables and indexes hold past calls, its caches and
@@ -317,7 +322,6 @@ export async function runWebhooksBench(): Promise<WebhookBenchRow[]> {
       await measured(url, endpoint, counters[i]!, () => preload(url, endpoint, counters[i]!, requests));
     }
     await measureAll(`after ${history.toLocaleString('en-US')} calls of history`);
-    printRows(rows);
     return rows;
   } finally {
     worker.postMessage('stop');
@@ -326,12 +330,14 @@ export async function runWebhooksBench(): Promise<WebhookBenchRow[]> {
       worker.once('exit', resolve);
     });
     await worker.terminate();
+    await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 if (!isMainThread) {
-  void serveInWorker((workerData as { dataDir: string }).dataDir);
+  const { dataDir, databaseUrl } = workerData as { dataDir: string; databaseUrl: string };
+  void serveInWorker(dataDir, databaseUrl);
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await runWebhooksBench();
 }
