@@ -88,6 +88,7 @@ export class NccoRunner {
   async transfer(leg: Leg, ncco: unknown[]): Promise<void> {
     leg.interrupt();
     leg.onDigit = null;
+    leg.asyncInput = undefined; // the new NCCO has its own inputs (a DTMF subscription stays)
     leg.bargeIn?.stop();
     leg.bargeIn = null;
     const end = await this.run(leg, ncco);
