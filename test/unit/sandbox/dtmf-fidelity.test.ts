@@ -67,6 +67,21 @@ describe('asynchronous input', () => {
     await vonage.voice.hangupCall(uuid);
   });
 
+  it('stops sending keys once a transfer replaces the NCCO that started it', async () => {
+    const uuid = await answeredCall([
+      { action: 'input', type: ['dtmf'], mode: 'asynchronous', eventUrl: [`${account.hookUrl}/async-before`] },
+      { action: 'wait', timeout: 20 },
+    ]);
+    await press(uuid, '1');
+    await waitFor(() => digitsAt('/async-before'), (d) => d.length === 1);
+    await vonage.voice.transferCallWithNCCO(uuid, [{ action: 'talk', text: 'Transferred' }, { action: 'wait', timeout: 20 }] as never);
+    await waitFor(() => phone(uuid), (s) => s.heard.some((h) => h.text === 'Transferred'));
+    await press(uuid, '2');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(digitsAt('/async-before')).toEqual(['1']);
+    await vonage.voice.hangupCall(uuid);
+  });
+
   it('refuses dtmf settings or speech in asynchronous mode, naming the field', async () => {
     for (const [input, field] of [
       [{ action: 'input', type: ['dtmf'], mode: 'asynchronous', dtmf: { maxDigits: 2 } }, 'dtmf'],
