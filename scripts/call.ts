@@ -5,17 +5,29 @@
  * hangs up that many seconds after the call is answered. Exits when the call ends: 0 when
  * it completed, 1 for any other final status, 2 for bad arguments, 3 when the sandbox cannot
  * be reached or refuses the call.
+ *
+ * `--websocket echo|speak` also runs a simulated voice bot: a websocket server the platform's
+ * `connect` to a websocket endpoint reaches (see websocket-peer.ts). Alone it serves until
+ * Ctrl-C; with `--to` it serves while the call lasts.
  */
 import { parseArgs } from 'node:util';
 import { FINAL_STATUSES, type Heard, type LegStatus } from '../sandbox/voice/legs';
+import { startWebSocketPeer, type PeerMode } from './websocket-peer';
 
 const USAGE = `Usage: npm run call -- --to <number> [--from <number>] [--digits <keys>] [--hangup-after <seconds>] [--sandbox <url>]
+       npm run call -- --websocket echo|speak [--say <text>] [--port <port>] [--to <number> ...]
 
   --to            the number to call, e.g. +14155550199 (the contact center)
   --from          the calling phone's number (default +14155550100)
   --digits        keys to press after the first prompt, e.g. 1 or 12# (0-9, *, #)
   --hangup-after  hang up this many seconds after the call is answered
-  --sandbox       the sandbox's URL (default http://127.0.0.1:$SANDBOX_PORT, port 3040)`;
+  --sandbox       the sandbox's URL (default http://127.0.0.1:$SANDBOX_PORT, port 3040)
+  --websocket     also be a voice bot at ws://127.0.0.1:<port>/ for an NCCO's connect to a websocket:
+                  echo sends the caller's audio back, speak says --say and then each key pressed
+  --say           what speak says when a call connects
+  --port          the voice bot's port (default 8090; 0 picks a free one)`;
+
+const DEFAULT_SAY = 'Hello, this is the sandbox voice bot. Press a key and I will tell you which one.';
 
 const NUMBER = /^\+?[1-9][0-9]{5,14}$/;
 const DIGITS = /^[0-9*#]{1,20}$/;
@@ -35,6 +47,7 @@ interface CallOptions {
   digits: string | null;
   hangupAfterS: number | null;
   sandbox: string;
+  websocket: { mode: PeerMode; text: string; port: number } | null;
 }
 
 interface PhoneCall {
@@ -63,6 +76,9 @@ function parseOptions(argv: string[]): CallOptions {
         digits: { type: 'string' },
         'hangup-after': { type: 'string' },
         sandbox: { type: 'string', default: `http://127.0.0.1:${process.env.SANDBOX_PORT || 3040}` },
+        websocket: { type: 'string' },
+        say: { type: 'string', default: DEFAULT_SAY },
+        port: { type: 'string', default: '8090' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -70,8 +86,16 @@ function parseOptions(argv: string[]): CallOptions {
     throw new Failure(`${(error as Error).message}\n\n${USAGE}`, EXIT.usage);
   }
   if (values.help) throw new Failure(USAGE, 0);
-  if (!values.to) throw new Failure(`--to is required\n\n${USAGE}`, EXIT.usage);
-  if (!NUMBER.test(values.to)) throw new Failure(`--to must be a phone number in E.164 form, like +14155550199 (got "${values.to}")`, EXIT.usage);
+  let websocket: CallOptions['websocket'] = null;
+  if (values.websocket !== undefined) {
+    if (values.websocket !== 'echo' && values.websocket !== 'speak') throw new Failure(`--websocket must be echo or speak (got "${values.websocket}")`, EXIT.usage);
+    const port = Number(values.port);
+    if (!/^[0-9]{1,5}$/.test(values.port) || port > 65_535) throw new Failure(`--port must be a port number, 0 to 65535 (got "${values.port}")`, EXIT.usage);
+    if (values.say.trim() === '') throw new Failure('--say must not be empty', EXIT.usage);
+    websocket = { mode: values.websocket, text: values.say, port };
+  }
+  if (!values.to && !websocket) throw new Failure(`--to is required\n\n${USAGE}`, EXIT.usage);
+  if (values.to !== undefined && !NUMBER.test(values.to)) throw new Failure(`--to must be a phone number in E.164 form, like +14155550199 (got "${values.to}")`, EXIT.usage);
   if (!NUMBER.test(values.from)) throw new Failure(`--from must be a phone number in E.164 form, like +14155550100 (got "${values.from}")`, EXIT.usage);
   if (values.digits !== undefined && !DIGITS.test(values.digits)) {
     throw new Failure(`--digits must be 1 to 20 of 0-9, * and # (got "${values.digits}")`, EXIT.usage);
@@ -90,7 +114,7 @@ function parseOptions(argv: string[]): CallOptions {
     throw new Failure(`--sandbox must be a URL like http://127.0.0.1:3040 (got "${values.sandbox}")`, EXIT.usage);
   }
   if (sandbox.protocol !== 'http:' && sandbox.protocol !== 'https:') throw new Failure(`--sandbox must be an http(s) URL (got "${values.sandbox}")`, EXIT.usage);
-  return { to: values.to, from: values.from, digits: values.digits ?? null, hangupAfterS, sandbox: sandbox.origin };
+  return { to: values.to ?? '', from: values.from, digits: values.digits ?? null, hangupAfterS, sandbox: sandbox.origin, websocket };
 }
 
 /** The sandbox's phone API. */
@@ -184,6 +208,8 @@ async function follow(options: CallOptions): Promise<number> {
     if (state.media.audible_frames_received !== audible) {
       audible = state.media.audible_frames_received;
       lastSoundAt = now;
+      // Audio with no talk or stream behind it (a voice bot on a websocket) is a prompt too.
+      promptAt ??= now;
     }
     const promptOver = promptAt !== null && lastSoundAt >= promptAt && now - lastSoundAt >= QUIET_MS;
     if (digitsLeft && promptAt !== null && (promptOver || now - promptAt >= PROMPT_CAP_MS)) {
@@ -199,8 +225,30 @@ async function follow(options: CallOptions): Promise<number> {
   }
 }
 
+/** Runs the voice bot (until Ctrl-C, or while the call lasts) and the call, as asked. */
+async function main(options: CallOptions): Promise<number> {
+  if (!options.websocket) return follow(options);
+  const peer = await startWebSocketPeer({
+    ...options.websocket,
+    log: (line) => process.stdout.write(`voice bot: ${line}\n`),
+  }).catch((error: Error) => {
+    throw new Failure(`The voice bot cannot listen on port ${options.websocket!.port}: ${error.message}`, EXIT.usage);
+  });
+  process.stdout.write(
+    `voice bot (${options.websocket.mode}) listening at ${peer.uri}\n` +
+      `connect a call to it with: {"action":"connect","endpoint":[{"type":"websocket","uri":"${peer.uri}","content-type":"audio/l16;rate=16000"}]}\n`,
+  );
+  try {
+    if (options.to) return await follow(options);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    return EXIT.completed;
+  } finally {
+    await peer.close();
+  }
+}
+
 try {
-  process.exitCode = await follow(parseOptions(process.argv.slice(2)));
+  process.exitCode = await main(parseOptions(process.argv.slice(2)));
 } catch (error) {
   if (!(error instanceof Failure)) throw error;
   (error.code === 0 ? process.stdout : process.stderr).write(`${error.message}\n`);

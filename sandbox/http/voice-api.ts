@@ -98,6 +98,7 @@ const talkBody = z.object({
 });
 
 const streamBody = z.object({ stream_url: urls, loop: loop.optional(), level: level.optional() });
+const dtmfSubscriptionBody = z.object({ event_url: urls });
 const dtmfBody = z.object({ digits: z.string().regex(/^[0-9*#p]{1,50}$/, 'must be 1 to 50 of 0-9, *, # and p (a pause)') });
 
 /** Sends 400 naming one field. */
@@ -125,6 +126,7 @@ export function requireApplicationToken(store: SandboxStore) {
 /** A leg as a Voice API endpoint: phone numbers are digits, app users names. */
 function endpointOf(leg: Leg, side: 'from' | 'to'): Record<string, string> {
   const value = leg[side];
+  if (leg.type === 'websocket' && side === 'to') return { type: 'websocket', uri: value };
   const appSide = leg.type === 'app' && (side === 'to') === (leg.direction === 'outbound');
   return appSide || (value !== '' && !/^[0-9]+$/.test(value)) ? { type: 'app', user: value } : { type: 'phone', number: value };
 }
@@ -356,6 +358,24 @@ export function registerVoiceApiRoutes(root: FastifyInstance, deps: { store: San
       if (!leg) return reply;
       engine.sendDtmf(leg, parsed.data.digits);
       return { message: 'DTMF sent', uuid: leg.uuid };
+    });
+
+    // The server SDK's subscribeDTMF / unsubscribeDTMF: every key pressed on the leg goes to
+    // the event_url as it arrives, while the NCCO runs undisturbed.
+    app.put<{ Params: { uuid: string } }>('/v1/calls/:uuid/input/dtmf', async (request, reply) => {
+      const parsed = dtmfSubscriptionBody.safeParse(request.body);
+      if (!parsed.success) return sendValidationError(reply, parsed.error);
+      const leg = answeredCallOf(request, reply);
+      if (!leg) return reply;
+      leg.dtmfSubscription = { address: parsed.data.event_url[0]!, http_method: 'POST' };
+      return { message: 'DTMF subscribed', uuid: leg.uuid };
+    });
+
+    app.delete<{ Params: { uuid: string } }>('/v1/calls/:uuid/input/dtmf', async (request, reply) => {
+      const leg = answeredCallOf(request, reply);
+      if (!leg) return reply;
+      leg.dtmfSubscription = undefined;
+      return { message: 'DTMF unsubscribed', uuid: leg.uuid };
     });
   });
 }

@@ -16,7 +16,10 @@ import { dtmfTones } from '../media/tones';
 import type { Logger } from '../log';
 import { Webhooks } from './webhooks';
 import { NccoRunner } from './ncco';
-import { AppLeg, Conversation, FINAL_STATUSES, PhoneLeg, type AppInvite, type Heard, type Leg, type LegStatus, type RingOutcome } from './legs';
+import { AppLeg, Conversation, FINAL_STATUSES, PhoneLeg, WebSocketLeg, type AppInvite, type Heard, type Leg, type LegStatus, type RingOutcome } from './legs';
+
+/** The formats the sandbox records in (Vonage also offers ogg, which the sandbox cannot encode). */
+export type RecordingFormat = 'mp3' | 'wav';
 
 /** Raised to REST handlers; carries the HTTP status and the SDK's error shape. */
 export class PlatformError extends Error {
@@ -112,9 +115,12 @@ export class CallEngine {
     return n;
   }
 
-  /** Where a recording with this id is (or would be) stored. */
-  recordingPath(id: string): string {
-    return join(this.deps.recordingsDir, `${id}.wav`);
+  /**
+   * Where a recording is (or would be) stored: in its application's folder, so only that
+   * application's token finds it.
+   */
+  recordingPath(applicationId: string, id: string, format: RecordingFormat): string {
+    return join(this.deps.recordingsDir, applicationId || 'no-application', `${id}.${format}`);
   }
 
   // ---------------------------------------------------------------- creating calls
@@ -458,6 +464,8 @@ export class CallEngine {
       for (const digit of digits) {
         this.push(leg.answeredBy.session, leg, 'audio:dtmf', { digit, channel: { id: leg.uuid, type: 'app' } }, { from: leg.memberId });
       }
+    } else if (leg instanceof WebSocketLeg) {
+      for (const digit of digits) leg.endpoint?.sendDtmf(digit);
     }
   }
 
@@ -467,6 +475,10 @@ export class CallEngine {
    */
   pressDigits(leg: Leg, digits: string): void {
     for (const digit of digits) {
+      // Each key on its own, as it arrives: an asynchronous input, a DTMF subscription.
+      for (const hook of new Set([leg.asyncInput, leg.dtmfSubscription])) {
+        if (hook) this.sendLegEvent(leg, { dtmf: { digits: digit, timed_out: false } }, hook);
+      }
       if (leg.bargeIn) {
         leg.bargeIn.stop();
         leg.bargeIn = null;

@@ -11,6 +11,7 @@ import type { MediaEndpoint } from '../media/endpoint';
 import type { Mixer, Playback } from '../media/mixer';
 import type { PhoneEndpoint } from '../media/phone-endpoint';
 import type { WebRtcEndpoint } from '../media/webrtc-endpoint';
+import type { WebSocketEndpoint } from '../media/websocket-endpoint';
 import type { RtcSession } from '../rtc/sessions';
 
 /** Statuses a leg reports to event_url, in Vonage's words. */
@@ -99,6 +100,10 @@ export abstract class Leg {
   eventHook: Webhook | undefined;
   muted = false;
   earmuffed = false;
+  /** Where each key pressed on this leg is sent as it arrives (Voice API `PUT .../input/dtmf`). */
+  dtmfSubscription: Webhook | undefined;
+  /** Where each key is sent by a running asynchronous `input` (`mode: "asynchronous"`). */
+  asyncInput: Webhook | undefined;
   /** Listens for keys pressed on this leg (an `input` action waiting). */
   onDigit: ((digit: string) => void) | null = null;
   /** A `bargeIn` talk or stream that a key press stops. */
@@ -114,7 +119,7 @@ export abstract class Leg {
   /** Resolves when the leg reaches a final status. */
   readonly ended = new Promise<void>((resolve) => (this.endResolve = resolve));
 
-  abstract readonly type: 'phone' | 'app';
+  abstract readonly type: 'phone' | 'app' | 'websocket';
 
   constructor(
     readonly app: ApplicationRecord,
@@ -227,4 +232,10 @@ export class AppLeg extends Leg {
   get ringing(): boolean {
     return !this.ringSettled;
   }
+}
+
+/** A `connect` to a websocket endpoint: the application's server is the party, `to` its URI. */
+export class WebSocketLeg extends Leg {
+  readonly type = 'websocket' as const;
+  declare endpoint: WebSocketEndpoint | null;
 }

@@ -12,6 +12,7 @@
  * are refused as before. {@link parseNcco} gives the NCCO to run, values coerced.
  */
 import { z } from 'zod';
+import { WEBSOCKET_CONTENT_TYPES } from '../media/websocket-endpoint';
 
 const url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');
 const urls = z.array(url).min(1, 'must hold at least one URL');
@@ -46,6 +47,8 @@ const stream = z.object({
 const input = z.object({
   action: z.literal('input'),
   type: z.array(z.enum(['dtmf', 'speech'])).min(1),
+  /** `asynchronous`: each key goes to the eventUrl as it arrives and the NCCO carries on (dtmf only, no dtmf settings). */
+  mode: z.enum(['synchronous', 'asynchronous']).optional(),
   dtmf: z
     .object({
       timeOut: numeral(z.number().min(0).max(10)).optional(),
@@ -64,11 +67,24 @@ const phoneEndpoint = z.object({
   dtmfAnswer: z.string().regex(/^[0-9*#p]+$/).optional(),
   onAnswer: z.object({ url, ringbackTone: url.optional() }).optional(),
 });
+/**
+ * Vonage names the audio format `content-type`; `@vonage/voice`'s type calls it `contentType`,
+ * so either is taken. Headers are metadata the first message carries.
+ */
+const websocketEndpoint = z
+  .object({
+    type: z.literal('websocket'),
+    uri: z.string().regex(/^wss?:\/\/\S+$/i, 'must be a ws:// or wss:// URL'),
+    'content-type': z.enum(WEBSOCKET_CONTENT_TYPES).optional(),
+    contentType: z.enum(WEBSOCKET_CONTENT_TYPES).optional(),
+    headers: z.record(z.string(), z.unknown()).optional(),
+  })
+  .transform(({ contentType, ...rest }) => ({ ...rest, 'content-type': rest['content-type'] ?? contentType ?? ('audio/l16;rate=8000' as const) }));
 const endpoint = z.discriminatedUnion('type', [
   phoneEndpoint,
   z.object({ type: z.literal('app'), user: z.string().min(1).max(200) }),
   z.object({ type: z.literal('sip'), uri: z.string().min(1) }).loose(),
-  z.object({ type: z.literal('websocket'), uri: z.string().min(1) }).loose(),
+  websocketEndpoint,
   z.object({ type: z.literal('vbc'), extension: z.string().min(1) }).loose(),
 ]);
 
@@ -130,8 +146,17 @@ const transfer = z.object({
   mute: flag.optional(),
 });
 
+/** Vonage: asynchronous input is for DTMF only and takes no dtmf settings. */
+function asyncInputRule<T extends typeof input>(schema: T) {
+  return schema.superRefine((value, context) => {
+    if (value.mode !== 'asynchronous') return;
+    if (value.type.includes('speech')) context.addIssue({ code: 'custom', path: ['type'], message: 'asynchronous input takes only dtmf' });
+    if (value.dtmf) context.addIssue({ code: 'custom', path: ['dtmf'], message: 'must be left out in asynchronous mode' });
+  });
+}
+
 /** One NCCO action. */
-export const nccoAction = z.discriminatedUnion('action', [talk, stream, input, connect, conversation, record, notify, wait, transfer]);
+export const nccoAction = z.discriminatedUnion('action', [talk, stream, asyncInputRule(input), connect, conversation, record, notify, wait, transfer]);
 export type NccoAction = z.infer<typeof nccoAction>;
 export type TalkAction = z.infer<typeof talk>;
 export type StreamAction = z.infer<typeof stream>;
@@ -142,6 +167,7 @@ export type RecordAction = z.infer<typeof record>;
 export type NotifyAction = z.infer<typeof notify>;
 export type WaitAction = z.infer<typeof wait>;
 export type TransferAction = z.infer<typeof transfer>;
+export type WebSocketTarget = z.infer<typeof websocketEndpoint>;
 
 /** An NCCO: a non-empty list of actions. */
 export const nccoSchema = z.array(nccoAction).min(1, 'must hold at least one action').max(100);

@@ -14,11 +14,13 @@ import type { AudioSource, MemberOptions, Playback } from '../media/mixer';
 import { synthesize } from '../media/speech';
 import { beep, ringback } from '../media/tones';
 import { rms } from '../media/analysis';
+import { Mp3Writer } from '../media/mp3';
 import { WavWriter } from '../media/wav';
 import type { Webhook } from '../state/store';
 import type { CallEngine } from './engine';
-import { DEFAULT_RING_TIMEOUT_S, msisdn } from './engine';
-import { AppLeg, Conversation, PhoneLeg, type Leg, type RingOutcome } from './legs';
+import { DEFAULT_RING_TIMEOUT_S, msisdn, type RecordingFormat } from './engine';
+import { AppLeg, Conversation, PhoneLeg, WebSocketLeg, type Leg, type RingOutcome } from './legs';
+import { WebSocketEndpoint } from '../media/websocket-endpoint';
 import {
   nccoProblem,
   type ConnectAction,
@@ -30,6 +32,7 @@ import {
   type StreamAction,
   type TalkAction,
   type TransferAction,
+  type WebSocketTarget,
 } from './ncco-schema';
 import { hookFrom } from './webhooks';
 
@@ -42,8 +45,14 @@ type Woken<T> = { kind: 'done'; value: T } | { kind: 'ended' } | { kind: 'interr
 /** Frames whose level is under this count as silence for `endOnSilence` (about -50 dBFS). */
 const SILENCE_RMS = 100;
 const DEFAULT_RECORD_TIMEOUT_S = 7200;
+/** Vonage records in mp3 unless the NCCO says otherwise. */
+const DEFAULT_RECORDING_FORMAT = 'mp3';
 const DEFAULT_WAIT_S = 10;
 const DEFAULT_CONNECT_LIMIT_S = 7200;
+/** A `p` in `dtmfAnswer` (Vonage: 500 ms). */
+const DTMF_PAUSE_MS = 500;
+/** How long a websocket may take to open when the connect sets no `timeout`. */
+const DEFAULT_WEBSOCKET_CONNECT_S = 10;
 
 /** Executes NCCOs for the engine. */
 export class NccoRunner {
@@ -79,6 +88,7 @@ export class NccoRunner {
   async transfer(leg: Leg, ncco: unknown[]): Promise<void> {
     leg.interrupt();
     leg.onDigit = null;
+    leg.asyncInput = undefined; // the new NCCO has its own inputs (a DTMF subscription stays)
     leg.bargeIn?.stop();
     leg.bargeIn = null;
     const end = await this.run(leg, ncco);
@@ -166,6 +176,8 @@ export class NccoRunner {
 
   /** Collects keys, then asks the eventUrl what to do next. */
   private async input(leg: Leg, action: InputAction, run: number): Promise<NccoAction[] | undefined> {
+    if (action.mode === 'asynchronous') return this.asynchronousInput(leg, action);
+    leg.asyncInput = undefined;
     const wantsDtmf = action.type.includes('dtmf');
     const payload: Record<string, unknown> = {};
     if (wantsDtmf) {
@@ -182,6 +194,17 @@ export class NccoRunner {
     }
     const hook = hookFrom(action.eventUrl, action.eventMethod) ?? this.engine.eventHook(leg);
     return this.nccoFrom(leg, run, hook, { ...this.engine.eventBase(leg), ...payload });
+  }
+
+  /**
+   * `mode: "asynchronous"`: the NCCO goes on at once, and each key pressed from now on is sent
+   * to the eventUrl as it arrives (`dtmf.digits` holding that one key), until the call ends or
+   * another input takes over. What the eventUrl answers does not change the call.
+   */
+  private asynchronousInput(leg: Leg, action: InputAction): undefined {
+    leg.bargeIn?.stop();
+    leg.asyncInput = hookFrom(action.eventUrl, action.eventMethod) ?? this.engine.eventHook(leg);
+    return undefined;
   }
 
   private collectDigits(leg: Leg, run: number, action: InputAction): Promise<{ digits: string; timedOut: boolean }> {
@@ -236,6 +259,7 @@ export class NccoRunner {
     const engine = this.engine;
     const hook = hookFrom(action.eventUrl, action.eventMethod);
     const synchronous = action.eventType === 'synchronous';
+    if (endpoint.type === 'websocket') return this.connectWebSocket(leg, action, endpoint, run);
     if (endpoint.type !== 'app' && endpoint.type !== 'phone') {
       const reason = `connect to a ${endpoint.type} endpoint is not supported by the sandbox`;
       engine.log.warn(`call ${leg.uuid}: ${reason}`);
@@ -291,11 +315,83 @@ export class NccoRunner {
       return undefined;
     }
     engine.attach(callee, conversation);
+    if (endpoint.type === 'phone' && endpoint.dtmfAnswer) void this.sendDtmfAnswer(callee, endpoint.dtmfAnswer);
     const limit = setTimeout(() => engine.hangup(callee), (action.limit ?? DEFAULT_CONNECT_LIMIT_S) * 1000);
     const woken = await this.until(leg, run, callee.ended);
     clearTimeout(limit);
     if (woken.kind === 'ended') engine.hangup(callee);
     return undefined;
+  }
+
+  /** `dtmfAnswer`: the keys go to the callee once it answers; each `p` is a pause of half a second. */
+  private async sendDtmfAnswer(callee: Leg, keys: string): Promise<void> {
+    for (const part of keys.split(/(p)/)) {
+      if (callee.isOver) return;
+      if (part === 'p') await sleep(DTMF_PAUSE_MS);
+      else if (part) this.engine.sendDtmf(callee, part);
+    }
+  }
+
+  /**
+   * Connects the call to the application's websocket: a leg whose status events go to the
+   * connect's eventUrl (else the application's event_url) — started, ringing, then answered
+   * once the socket is open, or failed when it cannot be opened. The caller's NCCO waits while
+   * the socket lives. When the caller's leg ends the platform closes the socket (code 1000).
+   * When the application closes it, Vonage sends `disconnected` to the event URL and runs
+   * the NCCO it answers with, if any, in place of the rest of the caller's NCCO; otherwise
+   * the caller's NCCO goes on with its next action.
+   */
+  private async connectWebSocket(leg: Leg, action: ConnectAction, endpoint: WebSocketTarget, run: number): Promise<NccoAction[] | undefined> {
+    const engine = this.engine;
+    const hook = hookFrom(action.eventUrl, action.eventMethod);
+    const callee = new WebSocketLeg(leg.app, leg.conversation, 'outbound', leg.from, endpoint.uri);
+    callee.eventHook = hook;
+    engine.register(callee);
+    engine.setStatus(callee, 'started');
+    engine.setStatus(callee, 'ringing');
+    let media: WebSocketEndpoint;
+    try {
+      media = await WebSocketEndpoint.open(callee.uuid, engine.deps.clock, {
+        uri: endpoint.uri,
+        contentType: endpoint['content-type'],
+        headers: endpoint.headers ?? {},
+        connectTimeoutMs: (action.timeout ?? DEFAULT_WEBSOCKET_CONNECT_S) * 1000,
+      });
+    } catch (error) {
+      const reason = `the websocket ${endpoint.uri} could not be opened: ${(error as Error).message}`;
+      engine.log.warn(`call ${leg.uuid}: ${reason}`);
+      engine.endLeg(callee, 'failed', false);
+      const failed = { ...engine.eventBase(callee), status: 'failed', direction: 'outbound', reason };
+      if (action.eventType === 'synchronous' && hook && !leg.isOver) return this.nccoFrom(leg, run, hook, failed);
+      engine.sendLegEvent(callee, failed, hook ?? engine.eventHook(callee));
+      return undefined;
+    }
+    if (leg.isOver || leg.nccoRun !== run) {
+      media.close();
+      engine.endLeg(callee, 'cancelled');
+      return undefined;
+    }
+    callee.endpoint = media;
+    engine.setStatus(callee, 'answered');
+    engine.attach(callee, leg.conversation);
+    const limit = setTimeout(() => engine.hangup(callee), (action.limit ?? DEFAULT_CONNECT_LIMIT_S) * 1000);
+    const woken = await this.until(leg, run, media.closed);
+    clearTimeout(limit);
+    if (woken.kind !== 'done' || woken.value.by === 'platform') {
+      engine.hangup(callee);
+      return undefined;
+    }
+    // The application closed the socket: Vonage asks the event URL what to do next.
+    const { code, reason } = woken.value;
+    const next = await this.nccoFrom(leg, run, hook ?? engine.eventHook(callee), {
+      ...engine.eventBase(callee),
+      status: 'disconnected',
+      direction: 'outbound',
+      code,
+      ...(reason ? { reason } : {}),
+    });
+    engine.endLeg(callee, 'completed');
+    return next;
   }
 
   /** Moves the leg into a named conversation and stays there until it leaves or the conversation ends. */
@@ -349,7 +445,7 @@ export class NccoRunner {
   /** Records a conversation's mix from now until every leg has left it. */
   private recordConversation(leg: Leg, conversation: Conversation, action: ConversationAction): void {
     const hook = hookFrom(action.eventUrl, action.eventMethod) ?? this.engine.eventHook(leg);
-    const session = this.startRecording(conversation, () => undefined);
+    const session = this.startRecording(conversation, DEFAULT_RECORDING_FORMAT, () => undefined);
     conversation.stopRecording = async () => {
       conversation.stopRecording = null;
       const result = await session.stop();
@@ -361,6 +457,11 @@ export class NccoRunner {
   private async record(leg: Leg, action: RecordAction, run: number): Promise<undefined> {
     const engine = this.engine;
     const hook = hookFrom(action.eventUrl, action.eventMethod) ?? engine.eventHook(leg);
+    const format = action.format ?? DEFAULT_RECORDING_FORMAT;
+    if (format === 'ogg') {
+      // Reported, not silently recorded in another format: the call goes on without a recording.
+      throw new Error('format ogg is not supported by the sandbox (it has no Ogg encoder); use mp3 or wav');
+    }
     if (action.beepStart) {
       const playback = engine.play(leg, beep(), {});
       await this.until(leg, run, playback.done);
@@ -370,7 +471,7 @@ export class NccoRunner {
     const stopped = new Promise<string>((resolve) => (stopWith = resolve));
     let heardSound = false;
     let silentMs = 0;
-    const session = this.startRecording(leg.conversation, (mix) => {
+    const session = this.startRecording(leg.conversation, format, (mix) => {
       if (!action.endOnSilence) return;
       if (rms(mix) < SILENCE_RMS) silentMs += 20;
       else {
@@ -402,12 +503,12 @@ export class NccoRunner {
     return undefined;
   }
 
-  /** Taps a conversation's mix into a WAV file under the recordings folder. */
-  private startRecording(conversation: Conversation, onMix: (mix: Int16Array) => void): { stop(): Promise<Record<string, unknown>> } {
+  /** Taps a conversation's mix into an MP3 or WAV file in its application's recordings folder. */
+  private startRecording(conversation: Conversation, format: RecordingFormat, onMix: (mix: Int16Array) => void): { stop(): Promise<Record<string, unknown>> } {
     const id = randomUUID();
-    const path = this.engine.recordingPath(id);
+    const path = this.engine.recordingPath(conversation.app.id, id, format);
     mkdirSync(dirname(path), { recursive: true });
-    const writer = new WavWriter(path);
+    const writer = format === 'mp3' ? new Mp3Writer(path) : new WavWriter(path);
     const startedAt = new Date();
     const untap = conversation.mixer.tap((mix) => {
       writer.write(mix);
@@ -425,7 +526,7 @@ export class NccoRunner {
             recording_url: `${this.engine.baseUrl}/v1/files/${id}`,
             recording_uuid: id,
             size: bytes,
-            format: 'wav',
+            format,
           };
         })()),
     };

@@ -6,12 +6,16 @@
  * Vonage's rules, as its documentation and support articles state them:
  * - timeouts per webhook: `connect_timeout` (default 1 s) to open the connection and
  *   `socket_timeout` (default 5 s) for the whole response once connected;
- * - one retry (two attempts) when the connection or socket times out, is refused, closed or
- *   reset, or the server answers 429, 503 or 504; no retry for other HTTP errors or a bad
- *   NCCO. Events follow the same rule; they have no fallback;
- * - a URL that should return an NCCO and fails (after its retry, for any reason: offline,
+ * - a URL that should return an NCCO (answer_url, an input or notify eventUrl...) is tried
+ *   three times — the first attempt and two retries — when the connection or socket times
+ *   out, is refused, closed or reset, or the server answers 429, 503 or 504 (Vonage's Voice
+ *   API troubleshooting guide: "it will retry the request twice"); no retry for other HTTP
+ *   errors or a bad NCCO;
+ * - events get one retry (two attempts) on the same failures (the Applications API's
+ *   `connect_timeout` / `socket_timeout`: "one additional attempt"); they have no fallback;
+ * - a URL that should return an NCCO and fails (after its retries, for any reason: offline,
  *   timeout, HTTP error, not JSON, invalid NCCO) is replaced by the application's
- *   `fallback_answer_url`, tried the same way (two attempts) with the original parameters
+ *   `fallback_answer_url`, tried twice ("two further attempts") with the original parameters
  *   plus `reason` and `original_request {url, type}`. What a failure means for the call is
  *   the engine's: a new call ends, a call in progress goes on;
  * - every request is signed (unless the application sets `signed_callbacks: false`):
@@ -40,8 +44,11 @@ export type AnswerResult = { ok: true; ncco: unknown } | { ok: false; reason: st
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 /** Vonage's default time for a webhook's response once connected. */
 export const DEFAULT_SOCKET_TIMEOUT_MS = 5_000;
-/** Attempts at one URL: the first and one retry after a transient failure. */
-const ATTEMPTS = 2;
+/** Attempts at a URL that should return an NCCO: the first and two retries after a transient failure. */
+const NCCO_ATTEMPTS = 3;
+/** Attempts at the fallback_answer_url, and at an event_url. */
+const FALLBACK_ATTEMPTS = 2;
+const EVENT_ATTEMPTS = 2;
 /** Statuses Vonage retries (rate limited, unavailable, gateway timeout). */
 const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
 /** Network errors worth one retry: the far end was down or dropped the connection. */
@@ -212,8 +219,8 @@ export class Webhooks {
   }
 
   /** Fetches an NCCO from one URL with Vonage's retry, no fallback; `required` as in {@link readNcco}. */
-  private async fetchNcco(hook: Webhook, params: Record<string, unknown>, app: ApplicationRecord, required: boolean): Promise<AnswerResult> {
-    return readNcco(hook, await this.exchange(hook, params, app), required);
+  private async fetchNcco(hook: Webhook, params: Record<string, unknown>, app: ApplicationRecord, required: boolean, attempts: number): Promise<AnswerResult> {
+    return readNcco(hook, await this.exchange(hook, params, app, attempts), required);
   }
 
   /** Queues one event for a call (delivered in order per call), signed for `app`. */
@@ -241,21 +248,21 @@ export class Webhooks {
     type: 'answer' | 'event',
     required: boolean,
   ): Promise<AnswerResult> {
-    const first = await this.fetchNcco(hook, params, app, required);
+    const first = await this.fetchNcco(hook, params, app, required, NCCO_ATTEMPTS);
     const fallback = app.capabilities.voice?.webhooks.fallback_answer_url;
     if (first.ok || !fallback) return first;
     this.log.warn(`${first.reason}; trying the fallback_answer_url`);
-    const second = await this.fetchNcco(fallback, { ...params, reason: first.reason, original_request: { url: hook.address, type } }, app, required);
+    const second = await this.fetchNcco(fallback, { ...params, reason: first.reason, original_request: { url: hook.address, type } }, app, required, FALLBACK_ATTEMPTS);
     return second.ok ? second : { ok: false, reason: `${first.reason}; then the fallback_answer_url: ${second.reason}` };
   }
 
-  /** Sends a payload to a webhook, retrying once as Vonage does. */
-  private async exchange(hook: Webhook, payload: Record<string, unknown>, app: ApplicationRecord): Promise<Outcome> {
+  /** Sends a payload to a webhook, retrying transient failures up to `attempts` tries in all. */
+  private async exchange(hook: Webhook, payload: Record<string, unknown>, app: ApplicationRecord, attempts: number): Promise<Outcome> {
     const prepared = prepare(hook, payload);
     const connectMs = hook.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const socketMs = hook.socket_timeout ?? DEFAULT_SOCKET_TIMEOUT_MS;
     let outcome: Outcome | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       outcome = await send(prepared, this.headers(prepared, app), connectMs, socketMs);
       if (!worthRetrying(outcome)) break;
     }
@@ -277,7 +284,7 @@ export class Webhooks {
 
   private async deliver(hook: Webhook, payload: Record<string, unknown>, app: ApplicationRecord): Promise<void> {
     const what = String(payload.status ?? payload.type ?? 'event');
-    const outcome = await this.exchange(hook, payload, app);
+    const outcome = await this.exchange(hook, payload, app, EVENT_ATTEMPTS);
     if (outcome.kind === 'error') this.log.warn(`event_url ${hook.address} failed for ${what}: ${outcome.message}`);
     else if (outcome.status < 200 || outcome.status > 299) this.log.warn(`event_url ${hook.address} answered HTTP ${outcome.status} to ${what}`);
   }

@@ -7,7 +7,10 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyAudio, goertzel } from '../../../sandbox/media/analysis';
+import { startWebSocketPeer } from '../../../scripts/websocket-peer';
 import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-account';
+import { waitFor } from '../../support/wait';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 let account: SandboxAccount;
@@ -63,6 +66,9 @@ describe('npm run call', () => {
       [['--to', '+14155550188', '--hangup-after', 'soon'], /--hangup-after must be a number of seconds/],
       [['--to', '+14155550188', '--sandbox', 'ftp://example.com'], /--sandbox must be an http\(s\) URL/],
       [['--to', '+14155550188', '--bogus'], /Unknown option '--bogus'/],
+      [['--websocket', 'sing'], /--websocket must be echo or speak/],
+      [['--websocket', 'echo', '--port', 'http'], /--port must be a port number/],
+      [['--websocket', 'speak', '--say', ' '], /--say must not be empty/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);
@@ -127,5 +133,44 @@ describe('npm run call', () => {
     const run = await runCli(['--to', account.number], { SANDBOX_PORT: new URL(account.sandbox.url).port });
     expect(run.code).toBe(0);
     expect(lines(run.stdout)).toEqual(expect.arrayContaining(['heard: "Goodbye"', 'completed']));
+  });
+
+  it('acts as a speaking voice bot the call is connected to: the caller hears its speech and its answer to a key', async () => {
+    const port = await closedPort();
+    const uri = `ws://127.0.0.1:${port}/`;
+    account.setNcco([{ action: 'connect', endpoint: [{ type: 'websocket', uri, 'content-type': 'audio/l16;rate=16000', headers: { flow: 'cli' } }] }]);
+    const run = await runCli(['--to', account.number, '--websocket', 'speak', '--say', 'Hello from the bot', '--port', String(port), '--digits', '5', '--hangup-after', '6', '--sandbox', account.sandbox.url]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = lines(run.stdout);
+    expect(out[0]).toBe(`voice bot (speak) listening at ${uri}`);
+    expect(out).toContain('voice bot: call connected: audio/l16;rate=16000, headers {"flow":"cli"}');
+    expect(out).toContain('voice bot: saying "Hello from the bot"');
+    expect(out).toContain('pressed 5');
+    expect(out.indexOf('voice bot: saying "You pressed 5"')).toBeGreaterThan(out.indexOf('voice bot: caller pressed 5'));
+    expect(out.indexOf('voice bot: caller pressed 5')).toBeGreaterThan(out.indexOf('voice bot: saying "Hello from the bot"'));
+    expect(out.at(-1)).toBe('completed');
+    // What the phone heard is the bot's speech.
+    const uuid = /\(call ([0-9a-f-]{36})\)/.exec(run.stdout)![1]!;
+    const wav = Buffer.from(await (await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}/audio`)).arrayBuffer());
+    const samples = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length));
+    expect(classifyAudio(samples).kind).toBe('speech');
+  });
+
+  it('echoes the caller back as a voice bot', async () => {
+    const peer = await startWebSocketPeer({ mode: 'echo', text: '', port: 0 });
+    try {
+      account.setNcco([{ action: 'connect', endpoint: [{ type: 'websocket', uri: peer.uri, 'content-type': 'audio/l16;rate=8000' }] }]);
+      const placed = (await (await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: '+14155550102', to: account.number }) })).json()) as { uuid: string };
+      const heardTone = async () => {
+        const wav = Buffer.from(await (await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${placed.uuid}/audio`)).arrayBuffer());
+        return goertzel(new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length)).slice(-4000), 425);
+      };
+      // The phone's voice is a 425 Hz tone; it comes back through the bot.
+      expect(await waitFor(heardTone, (level) => level > 2000)).toBeGreaterThan(2000);
+      await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${placed.uuid}`, { method: 'DELETE' });
+    } finally {
+      await peer.close();
+    }
   });
 });

@@ -165,7 +165,7 @@ describe('connect to a phone', () => {
     expect(caller.heard).not.toContainEqual({ type: 'talk', text: 'not this one' });
   });
 
-  it('reports sip and websocket endpoints as unsupported and carries on', async () => {
+  it('reports a sip endpoint as unsupported and carries on', async () => {
     const caller = await call([
       { action: 'connect', endpoint: [{ type: 'sip', uri: 'sip:agent@example.com' }] },
       { action: 'talk', text: 'After the sip attempt' },
@@ -228,7 +228,7 @@ describe('conversation', () => {
 });
 
 describe('record', () => {
-  it('beeps, records until the end key, and posts a recording_url whose file is a WAV', async () => {
+  it('beeps, records until the end key, and posts a recording_url whose file is an MP3 (the default format)', async () => {
     const leg = await call([
       { action: 'talk', text: 'Leave a message' },
       { action: 'record', beepStart: true, endOnKey: '#', eventUrl: [url('/recording')] },
@@ -241,9 +241,9 @@ describe('record', () => {
     const event = await waitFor(() => hooksAt('/recording')[0], Boolean);
     expect(event!.body).toMatchObject({ recording_url: expect.stringMatching(/\/v1\/files\/[0-9a-f-]{36}$/), conversation_uuid: leg.conversation.id });
     const id = String(event!.body!.recording_uuid);
-    const wav = readFileSync(account.sandbox.engine.recordingPath(id));
-    expect(wav.subarray(0, 4).toString()).toBe('RIFF');
-    expect(wav.length).toBeGreaterThan(44 + 8000); // more than half a second of 16-bit audio
+    const mp3 = readFileSync(account.sandbox.engine.recordingPath(leg.app.id, id, 'mp3'));
+    expect(mp3[0]).toBe(0xff); // an MPEG frame sync
+    expect(mp3.length).toBeGreaterThan(2000); // more than half a second at 32 kbit/s
     expect(leg.heard).toContainEqual({ type: 'talk', text: 'Thank you' });
   });
 });

@@ -282,7 +282,7 @@ describe('GET /v1/files/:id', () => {
   it('serves a recording as WAV to the application token, and 401 without one', async () => {
     const id = randomUUID();
     const wav = encodeWav(new Int16Array(800).fill(1000));
-    const path = account.sandbox.engine.recordingPath(id);
+    const path = account.sandbox.engine.recordingPath(account.applicationId, id, 'wav');
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, wav);
     const response = await api('GET', `/v1/files/${id}`);

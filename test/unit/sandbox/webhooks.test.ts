@@ -176,6 +176,13 @@ describe('event_url', () => {
     expect(statusesOf(uuid)).toEqual(['started', 'started', 'ringing', 'answered', 'completed']);
   });
 
+  it('gives an event one retry only: after two 503s it is dropped and the next events follow', async () => {
+    account.misbehave('/event', { status: 503, times: 2 });
+    const uuid = await call();
+    await waitFor(() => statusesOf(uuid), (s) => s.includes('completed'));
+    expect(statusesOf(uuid)).toEqual(['started', 'started', 'ringing', 'answered', 'completed']);
+  });
+
   it('does not retry an event that event_url answers 500', async () => {
     account.misbehave('/event', { status: 500, times: 1 });
     const uuid = await call();
@@ -209,12 +216,12 @@ describe('fallback_answer_url', () => {
     expect(verifySignature(tokenOf(fallback[0]!)!, account.signatureSecret)).toBe(true);
   });
 
-  it('tries an answer_url that drops the connection twice, then the fallback', async () => {
+  it('tries an answer_url that drops the connection three times (two retries), then the fallback', async () => {
     account.misbehave('/answer', { destroy: true });
     const uuid = await call();
     const state = await waitFor(() => phone(uuid), ended);
     expect(state.heard).toContainEqual({ type: 'talk', text: 'From the fallback' });
-    expect(requestsTo('/answer', uuid)).toHaveLength(2);
+    expect(requestsTo('/answer', uuid)).toHaveLength(3);
     expect(requestsTo('/fallback', uuid)).toHaveLength(1);
   });
 
@@ -236,7 +243,7 @@ describe('fallback_answer_url', () => {
     expect(requestsTo('/fallback', uuid)[0]!.body!.reason).toMatch(/ECONNREFUSED/);
   });
 
-  it('gives up on an answer_url slower than its socket_timeout after two attempts, then asks the fallback', async () => {
+  it('gives up on an answer_url slower than its socket_timeout after three attempts, then asks the fallback', async () => {
     await configureVoice({
       answer_url: { ...answerHook(), socket_timeout: 1000 },
       event_url: eventHook(),
@@ -246,17 +253,17 @@ describe('fallback_answer_url', () => {
     const uuid = await call();
     const state = await waitFor(() => phone(uuid), ended, 15_000);
     expect(state.heard).toContainEqual({ type: 'talk', text: 'From the fallback' });
-    expect(requestsTo('/answer', uuid)).toHaveLength(2);
+    expect(requestsTo('/answer', uuid)).toHaveLength(3);
     expect(requestsTo('/fallback', uuid)[0]!.body!.reason).toMatch(/socket_timeout/);
   });
 
-  it('retries an answer_url that answers 503 once, and uses its NCCO when the retry succeeds', async () => {
-    account.misbehave('/answer', { status: 503, times: 1 });
-    account.setNcco([{ action: 'talk', text: 'Second time lucky' }]);
+  it('retries an answer_url that answers 503 twice, and uses its NCCO when the second retry succeeds', async () => {
+    account.misbehave('/answer', { status: 503, times: 2 });
+    account.setNcco([{ action: 'talk', text: 'Third time lucky' }]);
     const uuid = await call();
     const state = await waitFor(() => phone(uuid), ended);
-    expect(state.heard).toContainEqual({ type: 'talk', text: 'Second time lucky' });
-    expect(requestsTo('/answer', uuid)).toHaveLength(2);
+    expect(state.heard).toContainEqual({ type: 'talk', text: 'Third time lucky' });
+    expect(requestsTo('/answer', uuid)).toHaveLength(3);
     expect(requestsTo('/fallback', uuid)).toHaveLength(0);
   });
 
