@@ -54,7 +54,7 @@ const unseen = async (token: string) => json<MissedBadge>(await t.app.inject({ m
 const seen = (token: string, payload: unknown) => t.app.inject({ method: 'PUT', url: '/api/agent/calls/seen', headers: as(token), payload: payload as object });
 const wrapUp = (token: string, conversation: string, payload: unknown) =>
   t.app.inject({ method: 'PUT', url: `/api/agent/wrap-ups/${conversation}`, headers: as(token), payload: payload as object });
-const fieldOf = (res: { body: string }) => json<ApiErrorBody>(res).error.field;
+const fieldOf = (res: { body: string }) => (JSON.parse(res.body) as ApiErrorBody).error.field;
 
 describe('the history as the agent sees it', () => {
   it('marks the calls the agent missed, whoever else answered them', async () => {
