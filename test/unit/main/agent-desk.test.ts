@@ -12,7 +12,7 @@ import { PublicError } from '../../../main/ipc';
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function backendAnswering(status: number, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const fetchMock = vi.fn(async () => new Response(body instanceof Uint8Array ? body : body === undefined ? '' : JSON.stringify(body), { status, headers }));
+  const fetchMock = vi.fn(async () => new Response(body instanceof Uint8Array ? Buffer.from(body) : body === undefined ? '' : JSON.stringify(body), { status, headers }));
   const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
   return { fetchMock, service: new AgentDeskService({ backend, credential: () => 'rt_1', log: quiet }) };
 }
