@@ -49,7 +49,11 @@ async function missCall(jane: Page, from: string): Promise<void> {
 test('a missed call: the card stays until dismissed, the badge until Recent calls is opened, and stays gone after a reload', async () => {
   const jane = await env.desk.agent('Jane');
   await expect(jane.getByTestId('missed-badge')).toHaveCount(0);
+  // Looking at the (empty) history when the call rings: the phone comes forward, and stays.
+  await jane.getByTestId('tab-recent').click();
+  await expect(jane.getByTestId('recent-calls-empty')).toBeVisible();
   await missCall(jane, '+14155550141');
+  await expect(jane.getByTestId('tab-phone')).toHaveAttribute('aria-pressed', 'true');
 
   // Longer than the 2.5 s other notices last.
   await jane.waitForTimeout(3500);

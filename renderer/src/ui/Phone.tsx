@@ -72,6 +72,10 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const [tab, setTab] = useState<DeskTab>('phone');
   const live = callList(view.calls).some((call) => call.kind !== 'ended');
   const shownTab: DeskTab = live ? 'phone' : tab;
+  // And the phone stays shown after that call (its card, the missed-call card, wrap-up).
+  useEffect(() => {
+    if (live) setTab('phone');
+  }, [live]);
   const missed = useMissedBadge(bridge, callList(view.calls).filter((call) => call.kind === 'ended').map((call) => call.callId).join());
   const agentStatus = useAgentStatus(bridge);
   const callBack = async (number: string) => {
