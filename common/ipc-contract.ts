@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { agentName, agentStatus, agentStatusRequest } from './backend-api';
 import { callContextSchema } from './call-context';
+import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './agent-desk';
 
 const callId = z.string().min(1).max(128);
 const phoneOrUser = z.string().max(128);
@@ -154,6 +155,10 @@ export const invokeChannels = {
   'call:control': { request: callControlRequestSchema, response: callControlResultSchema },
   /** Agents (with their status) and queues the agent may transfer to. */
   'call:transfer-targets': { request: none, response: transferTargetsSchema },
+  /** History, missed-call badge, voicemail inbox, dispositions and after-call work (`common/agent-desk.ts`; main checks the answer against the action's schema too). */
+  'desk:request': { request: deskRequestSchema, response: z.union(Object.values(deskAnswerSchemas)) },
+  /** A voicemail's audio (main fetches it with the stored credential; the renderer plays it from a blob URL). */
+  'voicemail:audio': { request: z.object({ id: z.string().uuid() }), response: voicemailAudioSchema },
 } as const;
 
 /** Renderer → main, no answer. */

@@ -19,6 +19,7 @@ import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
 import { CallContextService } from './call-context';
 import { CallControlService } from './call-control';
+import { AgentDeskService } from './agent-desk';
 import { AgentStatusService, SessionService } from './session';
 import { StatusStream } from './status-stream';
 import { ShortcutManager } from './shortcuts';
@@ -195,6 +196,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     const agentStatus = new AgentStatusService({ backend, credential });
     const callContexts = new CallContextService({ backend, credential });
     const callControl = new CallControlService({ backend, credential });
+    const agentDesk = new AgentDeskService({ backend, credential });
 
     ipc.handle('session:restore', async () => {
       const restored = await session.restore();
@@ -213,6 +215,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('call:context', ({ callId }) => callContexts.get(callId));
     ipc.handle('call:control', (request) => callControl.run(request));
     ipc.handle('call:transfer-targets', () => callControl.targets());
+    ipc.handle('desk:request', (request) => agentDesk.run(request));
+    ipc.handle('voicemail:audio', ({ id }) => agentDesk.voicemailAudio(id));
     ipc.handle('shortcuts:status', () => shortcutManager.status());
     ipc.on('call:state', (summary) => callController.update(summary));
 

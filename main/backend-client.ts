@@ -6,6 +6,7 @@
  */
 import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
 import { TRANSFER_TARGETS_PATH, type ControlHttpRequest } from '../common/call-control';
+import type { DeskHttpRequest } from '../common/agent-desk';
 
 /** What the agent reads when the backend refuses the stored credential (revoked or expired). */
 export const SESSION_ENDED_MESSAGE = 'Your session has ended. Please sign in again.';
@@ -180,6 +181,37 @@ export class BackendClient {
   /** `GET /api/agent/transfer-targets`: other agents with their status, and the queues. */
   async getTransferTargets(refreshToken: string): Promise<unknown> {
     return this.request<unknown>('GET', TRANSFER_TARGETS_PATH, { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
+  }
+
+  /** One request of the agent desk's API (history, badge, voicemails, dispositions, wrap-up; `common/agent-desk.ts`). */
+  async desk(refreshToken: string, request: DeskHttpRequest): Promise<unknown> {
+    return this.request<unknown>(request.method, request.path, {
+      ...(request.body !== undefined ? { json: request.body } : {}),
+      bearer: refreshToken,
+      unauthorized: SESSION_ENDED_MESSAGE,
+    });
+  }
+
+  /** `GET /api/voicemails/{id}/audio`: the recording's bytes and type (at most `maxBytes`). */
+  async voicemailAudio(refreshToken: string, path: string, maxBytes: number): Promise<{ contentType: string; bytes: Uint8Array }> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        headers: { authorization: `Bearer ${refreshToken}` },
+        signal: AbortSignal.timeout(this.timeoutMs * 3),
+      });
+    } catch {
+      throw new BackendError('network', `Cannot reach the Switchboard server at ${this.baseUrl}. Check your connection and try again.`);
+    }
+    if (response.status === 401) throw new BackendError('unauthorized', SESSION_ENDED_MESSAGE, 401);
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      const message = response.status === 404 ? 'This voicemail is not available.' : `The recording could not be loaded (HTTP ${response.status}).`;
+      throw new BackendError(response.status >= 500 ? 'server' : 'rejected', message, response.status);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > maxBytes) throw new BackendError('protocol', 'The recording is too large to play.');
+    return { contentType: response.headers.get('content-type') ?? 'application/octet-stream', bytes };
   }
 
   private async request<T>(

@@ -15,6 +15,7 @@ import type {
   SendPayload,
 } from '../common/ipc-contract';
 import type { CallSummary } from '../common/call-state';
+import type { DeskAnswer, DeskRequest } from '../common/agent-desk';
 
 /** The part of Electron's `ipcRenderer` the API uses (typed loosely, narrowed here). */
 export interface IpcRendererLike {
@@ -62,6 +63,10 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     callControl: (request: InvokeRequest<'call:control'>) => invoke('call:control', request),
     /** Agents (with their status) and queues the agent may transfer to. */
     getTransferTargets: () => invoke('call:transfer-targets'),
+    /** History, missed-call badge, voicemails, dispositions, after-call work; rejects with a message for the agent. */
+    desk: <R extends DeskRequest>(request: R) => invoke('desk:request', request) as Promise<DeskAnswer<R['action']>>,
+    /** A voicemail's recording, to play from a blob URL. */
+    getVoicemailAudio: (id: string) => invoke('voicemail:audio', { id }),
   };
 }
 

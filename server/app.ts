@@ -8,6 +8,7 @@ import { AdminCredential, resolveAdminToken } from './admin/credential';
 import { registerAdminRoutes } from './admin/routes';
 import { PresenceService } from './agents/presence';
 import { registerAgentRoutes } from './agents/routes';
+import { registerDeskRoutes } from './desk/routes';
 import { AgentStreams } from './agents/streams';
 import { registerApiRoutes } from './api/routes';
 import { LoginRateLimiter } from './auth/rate-limit';
@@ -193,6 +194,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     registerWebhookRoutes(app, ctx);
     await registerCallFlows(app, ctx);
     registerAgentRoutes(app, ctx);
+    registerDeskRoutes(app, ctx);
     registerAdminRoutes(app, ctx);
     if (config.rendererDir) {
       registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { agentStatusRequest, type AgentStatusInfo, type CallPage } from '../../common/backend-api';
 import { authenticateAgent } from '../auth/routes';
 import type { AppContext } from '../context';
+import { DeskStore } from '../desk/store';
 import { HttpError, parseWith } from '../http/errors';
 import { encodeCursor, pageQuery } from '../http/query';
 import { PresenceTransitionError, type PresenceEntry } from './presence';
@@ -35,6 +36,8 @@ function sameStatus(a: AgentStatusInfo, b: AgentStatusInfo): boolean {
 
 /** Register `/api/agent/status`, `/api/agent/events`, `/api/agent/calls` and `/api/agent/calls/missed`. */
 export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void {
+  // The history as the agent sees it: missed by them or not, and their own after-call work.
+  const desk = new DeskStore(ctx.db);
   // Changes by any instance arrive here; the agent hears only of those to their status (not reservations).
   ctx.presence.onChange((entry, previous) => {
     const info = statusInfo(entry);
@@ -99,13 +102,13 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
     const { agent } = await authenticateAgent(ctx, request);
     const { limit, offset, cursor } = parseWith(pageQuery, request.query, 'query');
     const page = await ctx.storage.calls.callsOfAgent(agent.name, { limit, offset, before: cursor });
-    return { calls: page.items, total: page.total, limit, offset, next_cursor: page.next ? encodeCursor(page.next) : null };
+    return { calls: await desk.enrich(agent.name, page.items), total: page.total, limit, offset, next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
   app.get('/api/agent/calls/missed', async (request): Promise<CallPage> => {
     const { agent } = await authenticateAgent(ctx, request);
     const { limit, offset, cursor } = parseWith(pageQuery, request.query, 'query');
     const page = await ctx.storage.calls.missedCallsOfAgent(agent.name, { limit, offset, before: cursor });
-    return { calls: page.items, total: page.total, limit, offset, next_cursor: page.next ? encodeCursor(page.next) : null };
+    return { calls: await desk.enrich(agent.name, page.items), total: page.total, limit, offset, next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 }

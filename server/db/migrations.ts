@@ -348,4 +348,42 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX calls_outcome_started ON calls (outcome, started_at DESC, conversation_uuid DESC);
   `,
   },
+  {
+    version: 110,
+    name: 'agent desk: missed calls seen, voicemail handling, dispositions, after-call work',
+    // Read and written by server/desk/store.ts and the voicemail repository (storage/flow-pg.ts).
+    sql: `
+    -- How far each agent has looked at their missed calls: the badge counts those started later.
+    CREATE TABLE agent_history_seen (
+      agent_key  text PRIMARY KEY,  -- lower(agent)
+      seen_up_to timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL
+    );
+
+    -- Who marked a voicemail handled, and when (null: not handled).
+    ALTER TABLE voicemails ADD COLUMN handled_by text, ADD COLUMN handled_at timestamptz;
+
+    -- The operator's list of dispositions an agent picks from after a call, in order.
+    CREATE TABLE dispositions (
+      code     text PRIMARY KEY,
+      label    text NOT NULL,
+      position integer NOT NULL
+    );
+    INSERT INTO dispositions (code, label, position) VALUES
+      ('resolved', 'Resolved', 0), ('follow-up', 'Follow-up needed', 1), ('escalated', 'Escalated', 2), ('wrong-number', 'Wrong number', 3);
+
+    -- An agent's after-call work on a call: one row per call and agent, so agents never see another's notes.
+    -- The disposition is kept as its code and label at the time (the list may change later).
+    CREATE TABLE call_wrapups (
+      conversation_uuid text NOT NULL REFERENCES calls(conversation_uuid) ON DELETE CASCADE,
+      agent_key         text NOT NULL,
+      agent             text NOT NULL,
+      disposition       text,
+      disposition_label text,
+      notes             text NOT NULL DEFAULT '',
+      updated_at        timestamptz NOT NULL,
+      PRIMARY KEY (conversation_uuid, agent_key)
+    );
+  `,
+  },
 ];

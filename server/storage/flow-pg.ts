@@ -56,6 +56,8 @@ export function createQueueConfigRepository(db: Sql): QueueConfigRepository {
 }
 
 const VOICEMAIL_COLUMNS = 'id, conversation_uuid, caller, number, queue, recording_url, recording_uuid, duration_s, size_bytes, created_at';
+/** What is read back: the stored fields and who handled the message (migration 110). */
+const VOICEMAIL_READ = `${VOICEMAIL_COLUMNS}, handled_by, handled_at`;
 
 /** Voicemail over the `voicemails` table. */
 export function createVoicemailRepository(db: Sql): VoicemailRepository {
@@ -64,7 +66,7 @@ export function createVoicemailRepository(db: Sql): VoicemailRepository {
       const { rows } = await db.query<VoicemailRecord>(
         `INSERT INTO voicemails (${VOICEMAIL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (recording_uuid) DO NOTHING
-         RETURNING ${VOICEMAIL_COLUMNS}`,
+         RETURNING ${VOICEMAIL_READ}`,
         [
           randomUUID(),
           voicemail.conversation_uuid,
@@ -81,17 +83,24 @@ export function createVoicemailRepository(db: Sql): VoicemailRepository {
       const created = rows[0];
       if (created) return created;
       // The platform retried the webhook (here or at another instance): keep the first copy.
-      const existing = await db.query<VoicemailRecord>(`SELECT ${VOICEMAIL_COLUMNS} FROM voicemails WHERE recording_uuid = $1`, [voicemail.recording_uuid]);
+      const existing = await db.query<VoicemailRecord>(`SELECT ${VOICEMAIL_READ} FROM voicemails WHERE recording_uuid = $1`, [voicemail.recording_uuid]);
       const first = existing.rows[0];
       if (!first) throw new Error('A voicemail with this recording_uuid conflicted but cannot be found');
       return first;
     },
     async list(limit) {
-      const { rows } = await db.query<VoicemailRecord>(`SELECT ${VOICEMAIL_COLUMNS} FROM voicemails ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+      const { rows } = await db.query<VoicemailRecord>(`SELECT ${VOICEMAIL_READ} FROM voicemails ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
       return rows;
     },
     async get(id) {
-      const { rows } = await db.query<VoicemailRecord>(`SELECT ${VOICEMAIL_COLUMNS} FROM voicemails WHERE id = $1`, [id]);
+      const { rows } = await db.query<VoicemailRecord>(`SELECT ${VOICEMAIL_READ} FROM voicemails WHERE id = $1`, [id]);
+      return rows[0] ?? null;
+    },
+    async setHandled(id, handledBy, at) {
+      const { rows } = await db.query<VoicemailRecord>(
+        `UPDATE voicemails SET handled_by = $2, handled_at = $3 WHERE id = $1 RETURNING ${VOICEMAIL_READ}`,
+        [id, handledBy, handledBy === null ? null : at],
+      );
       return rows[0] ?? null;
     },
   };

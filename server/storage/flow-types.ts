@@ -62,10 +62,13 @@ export interface VoicemailRecord {
   duration_s: number | null;
   size_bytes: number | null;
   created_at: string;
+  /** The agent who marked it handled, and when; null while nobody has. */
+  handled_by: string | null;
+  handled_at: string | null;
 }
 
 /** Fields of a new voicemail. */
-export type NewVoicemail = Omit<VoicemailRecord, 'id'>;
+export type NewVoicemail = Omit<VoicemailRecord, 'id' | 'handled_by' | 'handled_at'>;
 
 /** Voicemail. */
 export interface VoicemailRepository {
@@ -75,4 +78,6 @@ export interface VoicemailRepository {
   list(limit: number): Promise<VoicemailRecord[]>;
   /** One voicemail, or null. */
   get(id: string): Promise<VoicemailRecord | null>;
+  /** Mark handled by `handledBy` at `at`, or not handled (`handledBy` null); the record after, or null when there is none. */
+  setHandled(id: string, handledBy: string | null, at: string): Promise<VoicemailRecord | null>;
 }

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { handledRequest } from '../../common/agent-desk';
 import { requireAdmin } from '../admin/guard';
 import { authenticateAgent } from '../auth/routes';
 import type { AppContext } from '../context';
@@ -16,7 +17,7 @@ import { readStoredSettings } from '../numbers/directory';
 import { queueSettings } from '../queues/schema';
 import type { QueueConfigRepository } from '../storage/flow-types';
 import type { VoiceApi } from '../vonage/voice-api';
-import type { VoicemailService, VoicemailView } from './service';
+import { view, type VoicemailService, type VoicemailView } from './service';
 
 const listQuery = z.object({ limit: intParam(1, 200, 50) });
 const idParams = z.object({ id: z.string().uuid('must be a voicemail id') });
@@ -76,6 +77,19 @@ export function registerVoicemailRoutes(app: FastifyInstance, ctx: AppContext, v
   app.get('/api/voicemails/:id/audio', async (request, reply) => {
     const { agent } = await authenticateAgent(ctx, request);
     return audio(request, reply, await voicemailAccess(ctx.storage.queues, agent.name));
+  });
+
+  // Handled (by whom, when) or back to not handled; only a voicemail the agent may list (404 otherwise, as for the audio).
+  app.put('/api/voicemails/:id/handled', async (request): Promise<VoicemailView> => {
+    const { agent } = await authenticateAgent(ctx, request);
+    const { id } = parseWith(idParams, request.params, 'query');
+    const { handled } = parseWith(handledRequest, request.body);
+    const record = await voicemail.get(id);
+    const allowed = await voicemailAccess(ctx.storage.queues, agent.name);
+    if (!record || !allowed(record.queue)) throw new HttpError(404, 'not_found', 'No such voicemail', { field: 'id' });
+    const updated = await voicemail.setHandled(id, handled ? agent.name : null);
+    if (!updated) throw new HttpError(404, 'not_found', 'No such voicemail', { field: 'id' });
+    return view(updated, '/api/voicemails');
   });
 
   void app.register(async (scope) => {

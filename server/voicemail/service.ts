@@ -34,6 +34,9 @@ export interface VoicemailView {
   queue: string | null;
   duration_s: number | null;
   created_at: string;
+  /** The agent who marked it handled, and when; null while nobody has. */
+  handled_by: string | null;
+  handled_at: string | null;
   /** Path of the audio on this backend (agents: `/api/voicemails/:id/audio`). */
   audio_url: string;
 }
@@ -125,6 +128,11 @@ export class VoicemailService {
     return (await this.deps.repository.list(limit)).map((v) => view(v, audioBase));
   }
 
+  /** Mark a voicemail handled by `agent` now, or not handled (`agent` null); the record after, or null when there is none. */
+  async setHandled(id: string, agent: string | null): Promise<VoicemailRecord | null> {
+    return this.deps.repository.setHandled(id, agent, this.deps.now().toISOString());
+  }
+
   /** One voicemail as stored, or null. */
   async get(id: string): Promise<VoicemailRecord | null> {
     return this.deps.repository.get(id);
@@ -140,6 +148,8 @@ export function view(voicemail: VoicemailRecord, audioBase: string): VoicemailVi
     queue: voicemail.queue,
     duration_s: voicemail.duration_s,
     created_at: voicemail.created_at,
+    handled_by: voicemail.handled_by,
+    handled_at: voicemail.handled_at,
     audio_url: `${audioBase}/${voicemail.id}/audio`,
   };
 }

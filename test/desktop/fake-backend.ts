@@ -104,6 +104,21 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
       if (method === 'GET' && action === 'control') return send(res, 200, { held: false, since: null, total_s: 0, consult: null });
       if (method === 'POST' && action === 'transfer') return error(res, 409, 'agent_unavailable', 'Joe is not available', 'target.agent');
     }
+    // The agent desk, for the IPC tests: the badge, a wrap-up (one disposition known), a recording.
+    if (path === '/api/agent/calls/unseen' || path.startsWith('/api/agent/wrap-ups/') || path.startsWith('/api/voicemails/')) {
+      const refresh = bearer(authorization);
+      if (!refresh || !validRefreshTokens.has(refresh)) return error(res, 401, 'session_ended', 'Session ended');
+      if (method === 'GET' && path === '/api/agent/calls/unseen') return send(res, 200, { missed: 3, seen_up_to: null, internal: 'must-not-reach-the-renderer' });
+      if (method === 'PUT' && path.startsWith('/api/agent/wrap-ups/')) {
+        if (input.disposition !== 'sale' && input.disposition !== null) return error(res, 400, 'invalid_request', `disposition ${String(input.disposition)} is not on the list`, 'disposition');
+        return send(res, 200, { conversation_uuid: decodeURIComponent(path.split('/').at(-1)!), disposition: input.disposition, disposition_label: 'Sale', notes: input.notes, updated_at: new Date().toISOString() });
+      }
+      if (method === 'GET' && path.endsWith('/audio')) {
+        res.writeHead(200, { 'content-type': 'audio/wav' });
+        res.end(Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40)]));
+        return;
+      }
+    }
     if (method === 'GET' && path === '/api/agent/transfer-targets') {
       return send(res, 200, { agents: [{ name: 'Joe', status: 'away' }], queues: [{ name: 'support', label: 'Support' }] });
     }

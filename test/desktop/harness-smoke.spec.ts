@@ -81,7 +81,9 @@ test('opens the renderer in a secure window with the preload API bridged', async
   expect(await api(page)).toEqual(
     [
       'callControl',
+      'desk',
       'getCallContext',
+      'getVoicemailAudio',
       'getTransferTargets',
       'getSdkToken',
       'getShortcutStatus',
@@ -262,6 +264,47 @@ test('call:control and call:transfer-targets go through main with the stored cre
     ),
   );
   expect(extra).toContain('Request rejected');
+  expect(backend.requests.length).toBe(count);
+});
+
+test('desk:request and voicemail:audio go through main with the stored credential; refusals are messages; bad requests never reach the backend', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'));
+  const page = await app.mainPage();
+  type Api = { switchboard: { login(n: string, p: string): Promise<unknown>; desk(r: unknown): Promise<unknown>; getVoicemailAudio(id: string): Promise<{ contentType: string; base64: string }> } };
+  await page.evaluate(([name, password]) => (window as unknown as Api).switchboard.login(name, password), [JANE.name, JANE.password] as const);
+  const refresh = backend.issuedRefreshTokens.at(-1)!;
+
+  // The contract drops what it does not promise (the fake adds an internal field).
+  expect(await page.evaluate(() => (window as unknown as Api).switchboard.desk({ action: 'unseen' }))).toEqual({ missed: 3, seen_up_to: null });
+  expect(backend.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/agent/calls/unseen', authorization: `Bearer ${refresh}` });
+  const saved = await page.evaluate(() => (window as unknown as Api).switchboard.desk({ action: 'wrap-up', conversationUuid: 'CON-1', disposition: 'sale', notes: 'n' }));
+  expect(saved).toEqual({ conversation_uuid: 'CON-1', disposition: 'sale', disposition_label: 'Sale', notes: 'n', updated_at: expect.any(String) });
+  expect(backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/api/agent/wrap-ups/CON-1', body: { disposition: 'sale', notes: 'n' } });
+  // The backend's refusal reaches the page as its message.
+  const refused = await page.evaluate(() =>
+    (window as unknown as Api).switchboard.desk({ action: 'wrap-up', conversationUuid: 'CON-1', disposition: 'nope', notes: '' }).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    ),
+  );
+  expect(refused).toContain('disposition nope is not on the list');
+
+  const audio = await page.evaluate(() => (window as unknown as Api).switchboard.getVoicemailAudio('0f9d1f8e-1c1b-4c1e-9f1a-2b3c4d5e6f70'));
+  expect(audio.contentType).toBe('audio/wav');
+  expect(Buffer.from(audio.base64, 'base64').subarray(0, 4).toString('latin1')).toBe('RIFF');
+
+  const count = backend.requests.length;
+  const bad = await page.evaluate(async () => {
+    const api = (window as unknown as Api).switchboard;
+    const outcome = (p: Promise<unknown>) => p.then(() => 'resolved', (error: Error) => error.message);
+    return Promise.all([
+      outcome(api.desk({ action: 'drop-tables' })),
+      outcome(api.desk({ action: 'handled', id: '../../admin', handled: true })),
+      outcome(api.desk({ action: 'wrap-up', conversationUuid: 'CON-1', disposition: null, notes: 'x'.repeat(2001) })),
+      outcome(api.getVoicemailAudio('not-a-uuid')),
+    ]);
+  });
+  expect(bad.every((message) => message.includes('Request rejected'))).toBe(true);
   expect(backend.requests.length).toBe(count);
 });
 

@@ -15,12 +15,12 @@ import { startTestPlatform, type TestPlatform } from './platform';
  * file's tests and stopped after them, every agent signed out after each test. Read the
  * fields inside tests and hooks (they are set by the file's `beforeAll`).
  */
-export function agentDeskPerFile(): { readonly platform: TestPlatform; readonly desk: AgentDesk } {
+export function agentDeskPerFile(options: { wrapUpS?: number } = {}): { readonly platform: TestPlatform; readonly desk: AgentDesk } {
   let platform: TestPlatform | undefined;
   let browser: Browser | undefined;
   let desk: AgentDesk | undefined;
   test.beforeAll(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform(options);
     browser = await launchChromium();
     desk = new AgentDesk(platform, browser);
   });

@@ -7,6 +7,7 @@
  */
 import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
 import type { CallContext } from '../../../common/call-context';
+import { deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest } from '../../../common/agent-desk';
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
 import type { Bridge } from './index';
@@ -116,6 +117,24 @@ export function createBrowserBridge(origin: string): Bridge {
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await response.json()) as TransferTargets;
     },
+    // The backend checks these; the page trusts its own origin's answers as it does for the status.
+    async desk<R extends DeskRequest>(request: R): Promise<DeskAnswer<R['action']>> {
+      const http = deskHttpRequest(request);
+      let response: Response;
+      try {
+        response = await api(http.path, { method: http.method, ...(http.body !== undefined ? { body: JSON.stringify(http.body) } : {}) });
+      } catch {
+        throw new Error(`Cannot reach the Switchboard server at ${origin}`);
+      }
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as DeskAnswer<R['action']>;
+    },
+    async getVoicemailAudio(id) {
+      const response = await fetch(`${origin}${voicemailAudioPath(id)}`, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(response.status === 404 ? 'This voicemail is not available.' : await errorMessage(response));
+      const type = response.headers.get('content-type') ?? '';
+      return { contentType: /^audio\//i.test(type) ? type : 'audio/wav', base64: toBase64(new Uint8Array(await response.arrayBuffer())) };
+    },
   };
 }
 
@@ -157,6 +176,13 @@ function isStatusInfo(value: unknown): value is AgentStatusInfoPayload {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.status === 'string' && STATUSES.has(v.status) && typeof v.since === 'string' && (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string');
+}
+
+/** Base64 of bytes, in slices (a recording is megabytes: one `String.fromCharCode` call would overflow the stack). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 function parseJson(text: string): unknown {

@@ -360,6 +360,11 @@ export class Softphone {
     this.dispatch({ type: 'hung-up', callId, at: Date.now(), ...(failed ? { failed } : {}), ...(expected ? { expected } : {}) });
   }
 
+  /** Forgets an ended call (the agent dismissed its card). */
+  dismiss(callId: string): void {
+    if (this.view.calls.calls[callId]?.kind === 'ended') this.dispatch({ type: 'dismiss', callId });
+  }
+
   /** Forgets the last control error (the agent dismissed it, or moved on). */
   clearError(): void {
     if (this.view.error) this.update({ error: null });
@@ -446,7 +451,8 @@ export class Softphone {
     for (const call of callList(calls)) {
       const previous = before.calls[call.callId];
       if (isAnswered(call) && !(previous && isAnswered(previous))) this.controlDue.set(call.callId, Date.now() + CONTROL_FIRST_MS);
-      if (call.kind === 'ended' && previous?.kind !== 'ended') this.scheduleDismiss(call.callId);
+      // A missed call's card stays until the agent dismisses it (dismiss()); other ends go by themselves.
+      if (call.kind === 'ended' && previous?.kind !== 'ended' && call.reason !== 'missed') this.scheduleDismiss(call.callId);
     }
     this.followCalls();
   }

@@ -13,6 +13,10 @@ import { formatCaller } from './format';
 import { Elapsed, InCall } from './InCall';
 import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
+import { DeskTabs, type DeskTab } from './DeskTabs';
+import { RecentCalls, useMissedBadge } from './RecentCalls';
+import { VoicemailInbox } from './VoicemailInbox';
+import { useAgentStatus, WrapUpPanel } from './WrapUp';
 
 /** Carries out a command from outside the renderer (shortcut, notification, tray). */
 function runCommand(softphone: Softphone, command: CallCommand): void {
@@ -64,6 +68,22 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
     ? (['answer', 'hangup'] as const).filter((k) => !shortcuts[k].registered && shortcuts[k].accelerator)
     : [];
   const onCall = callList(view.calls).some(isAnswered);
+  // Recent calls and voicemail: a call ringing or going on always brings the phone back.
+  const [tab, setTab] = useState<DeskTab>('phone');
+  const live = callList(view.calls).some((call) => call.kind !== 'ended');
+  const shownTab: DeskTab = live ? 'phone' : tab;
+  // And the phone stays shown after that call (its card, the missed-call card, wrap-up).
+  useEffect(() => {
+    if (live) setTab('phone');
+  }, [live]);
+  const missed = useMissedBadge(bridge, callList(view.calls).filter((call) => call.kind === 'ended').map((call) => call.callId).join());
+  const agentStatus = useAgentStatus(bridge);
+  const callBack = async (number: string) => {
+    const outcome = await softphone.dial(number);
+    if (outcome.ok) setTab('phone');
+    return outcome;
+  };
+  const canCall = view.connection.kind === 'ready' && !live;
 
   return (
     <div className="phone">
@@ -97,7 +117,11 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
           </>
         )}
       </div>
-      <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />
+      <DeskTabs tab={shownTab} onTab={setTab} missed={missed.badge?.missed ?? 0} locked={live} />
+      {shownTab === 'phone' && <WrapUpPanel bridge={bridge} status={agentStatus} />}
+      {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />}
+      {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} />}
+      {shownTab === 'voicemail' && <VoicemailInbox bridge={bridge} canCall={canCall} onCallBack={callBack} />}
     </div>
   );
 }
@@ -125,10 +149,15 @@ function ConnectionBadge({ view, onCall }: { view: SoftphoneView; onCall: boolea
 function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
   const calls = callList(view.calls);
   const focused = focusedCall(view.calls);
-  if (!focused) {
+  // Missed calls stay on screen until dismissed: with nothing else going on, above the dial pad.
+  const missedCards = calls.filter((call): call is Extract<Call, { kind: 'ended' }> => call.kind === 'ended' && call.reason === 'missed');
+  if (!focused || (focused.kind === 'ended' && focused.reason === 'missed')) {
     return (
       <>
-        <p className="muted center idle">{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
+        {missedCards.map((call) => (
+          <EndedCard key={call.callId} call={call} softphone={softphone} />
+        ))}
+        <p className={`muted center${missedCards.length > 0 ? '' : ' idle'}`}>{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
         <Dialer ready={view.connection.kind === 'ready'} onDial={(number) => softphone.dial(number)} />
       </>
     );
@@ -136,7 +165,7 @@ function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; so
   const waiting = calls.filter((call): call is Extract<Call, { kind: 'waiting' }> => call.kind === 'waiting' && call !== focused);
   const held = calls.filter((call): call is Extract<Call, { kind: 'held' }> => call.kind === 'held' && call !== focused);
   // The notice of the call that ended last, under the call going on (one notice at a time).
-  const ended = focused.kind === 'ended' ? [] : calls.filter((call): call is Extract<Call, { kind: 'ended' }> => call.kind === 'ended').slice(-1);
+  const ended = focused.kind === 'ended' ? [] : calls.filter((call): call is Extract<Call, { kind: 'ended' }> => call.kind === 'ended' && call.reason !== 'missed').slice(-1);
   return (
     <>
       {waiting.map((call, index) => (
@@ -159,8 +188,8 @@ function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; so
           </ul>
         </section>
       )}
-      {ended.map((call) => (
-        <EndedCard key={call.callId} call={call} />
+      {[...missedCards.filter((call) => call !== focused), ...ended].map((call) => (
+        <EndedCard key={call.callId} call={call} softphone={softphone} />
       ))}
     </>
   );
@@ -209,7 +238,7 @@ function FocusedCall({ call, view, softphone, bridge, shortcuts }: { call: Call;
     case 'ending':
       return <p className="muted center">{call.declining ? 'Declining…' : 'Ending call…'}</p>;
     case 'ended':
-      return <EndedCard call={call} />;
+      return <EndedCard call={call} softphone={softphone} />;
   }
 }
 
@@ -287,12 +316,19 @@ function WaitingCard({ call, softphone, focused, keys }: { call: Extract<Call, {
   );
 }
 
-function EndedCard({ call }: { call: Extract<Call, { kind: 'ended' }> }) {
+function EndedCard({ call, softphone }: { call: Extract<Call, { kind: 'ended' }>; softphone: Softphone }) {
   return (
     <section className="card ended" data-testid="call-ended" data-reason={call.reason}>
       <p className="label">{endedText(call.reason)}</p>
       <p className="caller">{formatCaller(call.from)}</p>
       {call.message && <p className="error">{call.message}</p>}
+      {call.reason === 'missed' && (
+        <div className="actions">
+          <button type="button" className="small secondary" data-testid="missed-dismiss" onClick={() => softphone.dismiss(call.callId)}>
+            Dismiss<span className="visually-hidden"> the missed call from {formatCaller(call.from)}</span>
+          </button>
+        </div>
+      )}
     </section>
   );
 }

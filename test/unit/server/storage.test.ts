@@ -436,7 +436,7 @@ describe('flows, queues and voicemail', () => {
     const [first, second] = await Promise.all([a.voicemails.create(voicemail), b.voicemails.create({ ...voicemail, caller: 'other' })]);
     expect(second.id).toBe(first.id);
     expect(await a.voicemails.list(10)).toEqual([first]);
-    expect(await a.voicemails.get(first.id)).toEqual({ ...voicemail, caller: first.caller, id: first.id });
+    expect(await a.voicemails.get(first.id)).toEqual({ ...voicemail, caller: first.caller, id: first.id, handled_by: null, handled_at: null });
     // Without a recording uuid nothing is deduplicated.
     await a.voicemails.create({ ...voicemail, recording_uuid: null, created_at: '2026-03-02T09:05:00.000Z' });
     await a.voicemails.create({ ...voicemail, recording_uuid: null, created_at: '2026-03-02T09:06:00.000Z' });

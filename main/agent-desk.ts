@@ -1,0 +1,68 @@
+/**
+ * `desk:request` and `voicemail:audio`: the agent's history, missed-call badge, voicemail inbox,
+ * dispositions and after-call work, asked of the backend with the stored credential (the
+ * renderer never holds it). Each answer is checked against its action's schema before it
+ * crosses to the renderer; a refusal becomes a {@link PublicError} carrying the backend's
+ * message ("disposition x is not on the list"), which the app shows.
+ */
+import { deskAnswerSchemas, deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest, type VoicemailAudio } from '../common/agent-desk';
+import { BackendError, type BackendClient } from './backend-client';
+import { PublicError } from './ipc';
+import { createLogger, type Logger } from './log';
+import { SIGNED_OUT_MESSAGE } from './session';
+
+/** Longest recording main passes on (120 s of 16-bit 48 kHz WAV is 11.5 MB). */
+export const VOICEMAIL_MAX_BYTES = 20 * 1024 * 1024;
+
+/** What {@link AgentDeskService} needs. */
+export interface AgentDeskServiceDeps {
+  backend: Pick<BackendClient, 'desk' | 'voicemailAudio'>;
+  /** The stored refresh credential, or null when signed out. */
+  credential(): string | null;
+  log?: Logger;
+}
+
+/** Runs the renderer's desk requests against the backend. */
+export class AgentDeskService {
+  private readonly log: Logger;
+
+  constructor(private readonly deps: AgentDeskServiceDeps) {
+    this.log = deps.log ?? createLogger('agent-desk');
+  }
+
+  /** One request; its answer as the contract promises it. */
+  async run<R extends DeskRequest>(request: R): Promise<DeskAnswer<R['action']>> {
+    const token = this.token();
+    const body = await this.backendCall(request.action, () => this.deps.backend.desk(token, deskHttpRequest(request)));
+    const parsed = deskAnswerSchemas[request.action].safeParse(body);
+    if (!parsed.success) {
+      this.log.warn('Desk answer outside the contract', { action: request.action });
+      throw new PublicError('The Switchboard server sent an unreadable answer.');
+    }
+    return parsed.data as DeskAnswer<R['action']>;
+  }
+
+  /** A voicemail's recording, as base64 for the renderer's blob URL. */
+  async voicemailAudio(id: string): Promise<VoicemailAudio> {
+    const token = this.token();
+    const { contentType, bytes } = await this.backendCall('voicemail-audio', () => this.deps.backend.voicemailAudio(token, voicemailAudioPath(id), VOICEMAIL_MAX_BYTES));
+    const type = /^audio\/[a-z0-9.+-]+$/i.test(contentType) ? contentType.toLowerCase() : 'audio/wav';
+    return { contentType: type, base64: Buffer.from(bytes).toString('base64') };
+  }
+
+  private token(): string {
+    const token = this.deps.credential();
+    if (!token) throw new PublicError(SIGNED_OUT_MESSAGE);
+    return token;
+  }
+
+  private async backendCall<T>(action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof BackendError)) throw error;
+      this.log.info('Desk request refused', { action, code: error.code ?? error.kind });
+      throw new PublicError(error.message);
+    }
+  }
+}

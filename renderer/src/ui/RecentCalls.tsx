@@ -1,0 +1,204 @@
+/**
+ * Recent calls: the agent's history (direction, number, time, duration, outcome, their own
+ * disposition and notes), newest first and paged, with one-click call-back; and the
+ * missed-call badge, which counts the missed calls the agent has not seen yet. Opening the
+ * list marks them seen in the backend (per agent, so the badge is the same on the web and the
+ * desktop and after a restart).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { MISSED_BADGE_CAP, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
+import type { Bridge } from '../bridge';
+import { formatCaller, formatDuration } from './format';
+
+/** How often the badge is read while nothing happens (a call ending reads it at once). */
+const BADGE_POLL_MS = 20_000;
+/** After a call ends, the backend's record follows the platform's events: read again after these delays. */
+const BADGE_AFTER_CALL_MS = [1_500, 5_000];
+
+/** A message fit for the screen from a failed bridge call (Electron prefixes its own words). */
+export function errorText(error: unknown, fallback: string): string {
+  const message = error instanceof Error ? error.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : '';
+  return message || fallback;
+}
+
+/** The missed-call badge, read on sign-in, every {@link BADGE_POLL_MS} and after each call ends (`callsEnded` changes). */
+export function useMissedBadge(bridge: Bridge, callsEnded: string): { badge: MissedBadge | null; set: (badge: MissedBadge) => void } {
+  const [badge, setBadge] = useState<MissedBadge | null>(null);
+  const read = useCallback(() => {
+    bridge.desk({ action: 'unseen' }).then(setBadge, () => undefined);
+  }, [bridge]);
+  useEffect(() => {
+    read();
+    const timer = setInterval(read, BADGE_POLL_MS);
+    return () => clearInterval(timer);
+  }, [read]);
+  useEffect(() => {
+    if (callsEnded === '') return;
+    const timers = BADGE_AFTER_CALL_MS.map((ms) => setTimeout(read, ms));
+    return () => timers.forEach(clearTimeout);
+  }, [callsEnded, read]);
+  return { badge, set: setBadge };
+}
+
+/** The badge's text: the count, "99+" past the cap. */
+export function badgeText(missed: number): string {
+  return missed >= MISSED_BADGE_CAP ? `${MISSED_BADGE_CAP - 1}+` : String(missed);
+}
+
+/** The number to call back: the caller of an inbound call, the number dialled of an outbound one; null for an agent or nothing. */
+export function callBackNumber(call: Pick<AgentCall, 'direction' | 'from' | 'to'>): string | null {
+  const party = call.direction === 'outbound' ? call.to : call.from;
+  return party && /^\+?[0-9]{6,15}$/.test(party) ? party : null;
+}
+
+const OUTCOMES: Record<string, string> = {
+  answered: 'Answered',
+  abandoned: 'Caller hung up',
+  missed: 'Missed',
+  voicemail: 'Voicemail',
+  overflow: 'Overflowed',
+  timeout: 'Timed out in queue',
+  failed: 'Failed',
+  busy: 'Busy',
+  unanswered: 'No answer',
+};
+
+function outcomeText(call: AgentCall): string {
+  if (call.missed) return call.outcome === 'answered' ? 'Missed (answered by a colleague)' : 'Missed';
+  if (call.outcome === null) return call.ended_at ? 'Ended' : 'In progress';
+  return OUTCOMES[call.outcome] ?? call.outcome;
+}
+
+/** Time of day for today's calls, date and time for older ones. */
+export function formatWhen(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  const sameDay = at.toDateString() === now.toDateString();
+  return sameDay ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : at.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The history screen. `onCallBack` dials through the softphone (the same path as the dial pad). */
+export function RecentCalls({
+  bridge,
+  canCall,
+  onCallBack,
+  onSeen,
+}: {
+  bridge: Bridge;
+  canCall: boolean;
+  onCallBack: (number: string) => Promise<{ ok: true } | { ok: false; message: string }>;
+  onSeen: (badge: MissedBadge) => void;
+}) {
+  const [calls, setCalls] = useState<AgentCall[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  const load = useCallback(
+    async (cursor?: string) => {
+      setLoading(true);
+      setError(null);
+      try {
+        const page = await bridge.desk({ action: 'history', ...(cursor ? { cursor } : {}) });
+        setCalls((current) => (cursor && current ? [...current, ...page.calls] : page.calls));
+        setNext(page.next_cursor);
+        // The newest missed call shown is seen (not "now": one arriving meanwhile must still count).
+        const newestMissed = cursor ? undefined : page.calls.find((c) => c.missed);
+        if (newestMissed) onSeen(await bridge.desk({ action: 'seen', upTo: newestMissed.started_at }));
+      } catch (e) {
+        setError(errorText(e, 'Could not load your calls.'));
+      } finally {
+        setLoading(false);
+      }
+    },
+    [bridge, onSeen],
+  );
+
+  useEffect(() => {
+    void load();
+    heading.current?.focus();
+  }, [load]);
+
+  return (
+    <section className="card desk-view" data-testid="recent-calls" aria-labelledby="recent-calls-title">
+      <div className="desk-head">
+        <h2 id="recent-calls-title" className="panel-title" tabIndex={-1} ref={heading}>
+          Recent calls
+        </h2>
+        <button type="button" className="small secondary" data-testid="recent-calls-refresh" disabled={loading} onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+      <div role="alert" className="call-error">
+        {error && <span data-testid="recent-calls-error">{error}</span>}
+      </div>
+      {calls === null ? (
+        <p className="muted">Loading…</p>
+      ) : calls.length === 0 ? (
+        <p className="muted" data-testid="recent-calls-empty">
+          No calls yet.
+        </p>
+      ) : (
+        <ul className="desk-list">
+          {calls.map((call) => (
+            <CallRow key={call.conversation_uuid} call={call} canCall={canCall} onCallBack={onCallBack} />
+          ))}
+        </ul>
+      )}
+      {next && (
+        <button type="button" className="secondary small" data-testid="recent-calls-more" disabled={loading} onClick={() => void load(next)}>
+          Show older calls
+        </button>
+      )}
+    </section>
+  );
+}
+
+function CallRow({ call, canCall, onCallBack }: { call: AgentCall; canCall: boolean; onCallBack: (number: string) => Promise<{ ok: true } | { ok: false; message: string }> }) {
+  const [error, setError] = useState<string | null>(null);
+  const number = callBackNumber(call);
+  const party = call.direction === 'outbound' ? call.to : call.from;
+  const direction = call.missed ? 'Missed' : call.direction === 'outbound' ? 'Outgoing' : 'Incoming';
+  const seconds = call.talk_s ?? call.duration_s;
+  return (
+    <li className={`desk-item${call.missed ? ' missed' : ''}`} data-testid="history-row" data-conversation={call.conversation_uuid} data-missed={call.missed}>
+      <div className="desk-item-main">
+        <span className="desk-direction" data-testid="history-direction">
+          {direction}
+        </span>
+        <span className="caller-small" data-testid="history-number">
+          {party ? formatCaller(party) : 'Unknown'}
+        </span>
+        <span className="muted desk-meta">
+          <time dateTime={call.started_at}>{formatWhen(call.started_at)}</time>
+          {seconds !== null && <span data-testid="history-duration"> · {formatDuration(seconds)}</span>}
+          <span data-testid="history-outcome"> · {outcomeText(call)}</span>
+        </span>
+        {(call.disposition_label || call.notes) && (
+          <span className="desk-notes">
+            {call.disposition_label && <strong data-testid="history-disposition">{call.disposition_label}</strong>}
+            {call.notes && <span data-testid="history-notes">{call.notes}</span>}
+          </span>
+        )}
+        {error && (
+          <span className="error" role="alert">
+            {error}
+          </span>
+        )}
+      </div>
+      {number && (
+        <button
+          type="button"
+          className="small secondary"
+          data-testid="history-callback"
+          disabled={!canCall}
+          onClick={() =>
+            void onCallBack(number).then((outcome) => setError(outcome.ok ? null : outcome.message))
+          }
+        >
+          Call back<span className="visually-hidden"> {formatCaller(number)}</span>
+        </button>
+      )}
+    </li>
+  );
+}
