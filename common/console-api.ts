@@ -107,3 +107,25 @@ export interface AgentDayView {
   /** Seconds in each status over the day (up to now for today). */
   time_in_status: Record<string, number>;
 }
+
+/** A voicemail in the console (`GET /api/console/voicemails`). */
+export interface ConsoleVoicemail {
+  id: string;
+  caller: string | null;
+  number: string | null;
+  queue: string | null;
+  duration_s: number | null;
+  created_at: string;
+  assigned_to: string | null;
+  assigned_at: string | null;
+  handled_at: string | null;
+  /** The console user (or "admin token") who marked it handled. */
+  handled_by: string | null;
+  /** Where the page plays it (the admin API's audio route). */
+  audio_url: string;
+}
+
+/** Answer of `GET /api/console/voicemails`, newest first. */
+export interface ConsoleVoicemailPage {
+  voicemails: ConsoleVoicemail[];
+}

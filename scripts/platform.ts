@@ -102,7 +102,8 @@ function agentPasswords(dataDir: string, given?: Record<DemoAgent, string>): Rec
   return fresh;
 }
 
-function consolePasswords(dataDir: string, given?: Record<DemoConsoleUser, string>): Record<DemoConsoleUser, string> {
+/** The demo console users' passwords: `given`, else those kept in `DATA_DIR/demo-console-users.json` (mode 600), else new ones written there. */
+export function consolePasswords(dataDir: string, given?: Record<DemoConsoleUser, string>): Record<DemoConsoleUser, string> {
   if (given) return given;
   const file = join(dataDir, 'demo-console-users.json');
   const known = readJson<Record<DemoConsoleUser, string>>(file);

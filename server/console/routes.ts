@@ -25,6 +25,7 @@ import {
   type ConsoleActor,
 } from './session';
 import { findConsoleUser } from './users';
+import { registerConsoleVoicemails } from './voicemails';
 import { Wallboard, computeWallboard } from './wallboard';
 
 /** `POST /api/console/login`. */
@@ -93,6 +94,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
     void reply.header('Set-Cookie', consoleCookie('', 0, secure(request)));
     return reply.code(204).send();
   });
+
+  registerConsoleVoicemails(app, ctx);
 
   void app.register(async (scope) => {
     scope.addHook('preHandler', requireAdmin(ctx));

@@ -425,4 +425,18 @@ export const MIGRATIONS: readonly Migration[] = [
     INSERT INTO agent_status_log (agent_id, status, since) SELECT agent_id, status, since FROM agent_presence;
   `,
   },
+  {
+    version: 161,
+    name: 'voicemail work in the console: assigned to an agent, handled (by whom, when)',
+    // Read and written by server/console/voicemails.ts. IF NOT EXISTS: the agent app's inbox
+    // may add the same handled columns (same names and types), whichever migration runs first.
+    sql: `
+    ALTER TABLE voicemails
+      ADD COLUMN IF NOT EXISTS assigned_to text,
+      ADD COLUMN IF NOT EXISTS assigned_at timestamptz,
+      ADD COLUMN IF NOT EXISTS handled_at  timestamptz,
+      ADD COLUMN IF NOT EXISTS handled_by  text;
+    CREATE INDEX IF NOT EXISTS voicemails_queue_created ON voicemails (lower(queue), created_at DESC, id DESC);
+  `,
+  },
 ];

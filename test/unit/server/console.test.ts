@@ -342,3 +342,36 @@ describe("an agent's day", () => {
     expect((await as(s, 'GET', '/api/console/agents/Nobody/day')).statusCode).toBe(404);
   });
 });
+
+describe('two instances sharing the database', () => {
+  it("knows a session opened on the other, and pushes a call the other instance recorded", async () => {
+    const other = await createTestServer({ ADMIN_TOKEN }, {}, { database: t.database });
+    try {
+      const s = await signIn('Sam', 'sam-console-pw');
+      // The session lives in the database: the other instance (or a restarted one) knows it.
+      const there = await other.app.inject({ method: 'GET', url: '/api/console/session', headers: { cookie: s.cookie } });
+      expect(json<ConsoleSessionView>(there).user.name).toBe('Sam');
+
+      const address = await other.app.listen({ port: 0, host: '127.0.0.1' });
+      const controller = new AbortController();
+      const res = await fetch(`${address}/api/console/wallboard/events`, { headers: { cookie: s.cookie }, signal: controller.signal });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const sawCall = () => text.split('\n\n').some((block) => block.startsWith('event: board') && block.includes('CON-other'));
+      const first = await reader.read();
+      text += decoder.decode(first.value);
+      expect(sawCall()).toBe(false);
+      // The event lands on the first instance; the board on the other instance hears of it through NOTIFY.
+      await postEvent(t.app, { status: 'started', uuid: 'other-caller', conversation_uuid: 'CON-other', direction: 'inbound', from: '14155550122', to: '14155550199', timestamp: new Date(t.clock.nowMs).toISOString() });
+      while (!sawCall()) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        text += decoder.decode(value);
+      }
+      controller.abort();
+    } finally {
+      await other.close();
+    }
+  });
+});
