@@ -1,5 +1,5 @@
 /**
- * The operator console: sign-in, then the wallboard, agents and audit log pages, served by
+ * The operator console: sign-in, then the wallboard, agents, voicemails and audit log pages, served by
  * the backend at `/console/`. Pages are paths under it (the backend answers any of them
  * with this page), so a reload or a bookmark keeps the page.
  */
@@ -10,12 +10,14 @@ import { Agents } from './Agents';
 import { api, useSession, whenSignedOut } from './api';
 import { Audit } from './Audit';
 import { SignIn } from './SignIn';
+import { Voicemails } from './Voicemails';
 import { Wallboard } from './Wallboard';
 import './styles.css';
 
 const PAGES = [
   { path: 'wallboard', label: 'Wallboard' },
   { path: 'agents', label: 'Agents' },
+  { path: 'voicemails', label: 'Voicemails' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
@@ -76,7 +78,7 @@ function App() {
         </button>
       </header>
       <main className="page">
-        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : <Audit />}
+        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : <Audit />}
       </main>
     </>
   );

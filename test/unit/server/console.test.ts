@@ -375,3 +375,60 @@ describe('two instances sharing the database', () => {
     }
   });
 });
+
+describe('voicemails in the console', () => {
+  const ids = ['6f1c1a9e-0000-4000-8000-000000000001', '6f1c1a9e-0000-4000-8000-000000000002'];
+  beforeAll(async () => {
+    await t.context.db.query(
+      `INSERT INTO voicemails (id, caller, number, queue, recording_url, duration_s, created_at) VALUES
+       ($1, '14155550101', '14155550199', 'Sales', 'http://127.0.0.1:4010/v1/files/a', 12, '2026-03-02T08:00:00Z'),
+       ($2, '14155550102', '14155550199', NULL, 'http://127.0.0.1:4010/v1/files/b', 7, '2026-03-02T08:30:00Z')`,
+      ids,
+    );
+  });
+
+  it('lists them by queue and state, newest first, with a playable link', async () => {
+    const s = await signIn('Sam', 'sam-console-pw');
+    const all = json<{ voicemails: Array<{ id: string; audio_url: string }> }>(await as(s, 'GET', '/api/console/voicemails'));
+    expect(all.voicemails.map((v) => v.id)).toEqual([ids[1], ids[0]]);
+    expect(all.voicemails[0]?.audio_url).toBe(`/api/admin/voicemails/${ids[1]}/audio`);
+    const sales = json<{ voicemails: Array<{ id: string }> }>(await as(s, 'GET', '/api/console/voicemails?queue=sales'));
+    expect(sales.voicemails.map((v) => v.id)).toEqual([ids[0]]);
+    const none = json<{ voicemails: Array<{ id: string }> }>(await as(s, 'GET', '/api/console/voicemails?queue=-'));
+    expect(none.voicemails.map((v) => v.id)).toEqual([ids[1]]);
+    const bad = await as(s, 'GET', '/api/console/voicemails?state=done');
+    expect(bad.statusCode).toBe(400);
+    expect(json<ApiErrorBody>(bad).error.field).toBe('state');
+  });
+
+  it('lets a supervisor assign one to an agent and mark it handled, recording who and when; reopening clears it', async () => {
+    const s = await signIn('Sam', 'sam-console-pw');
+    const noCsrf = await as(s, 'POST', `/api/console/voicemails/${ids[0]}/assign`, { agent: 'jane' }, false);
+    expect(noCsrf.statusCode).toBe(403);
+    const assigned = await as(s, 'POST', `/api/console/voicemails/${ids[0]}/assign`, { agent: 'jane' });
+    expect(assigned.statusCode).toBe(200);
+    expect(json(assigned)).toMatchObject({ assigned_to: 'Jane' });
+    const unknown = await as(s, 'POST', `/api/console/voicemails/${ids[0]}/assign`, { agent: 'Nobody' });
+    expect(unknown.statusCode).toBe(404);
+    expect(json<ApiErrorBody>(unknown).error.field).toBe('agent');
+    const handled = await as(s, 'POST', `/api/console/voicemails/${ids[0]}/handled`, { handled: true });
+    expect(json(handled)).toMatchObject({ handled_by: 'Sam', handled_at: new Date(t.clock.nowMs).toISOString(), assigned_to: 'Jane' });
+    const open = json<{ voicemails: Array<{ id: string }> }>(await as(s, 'GET', '/api/console/voicemails'));
+    expect(open.voicemails.map((v) => v.id)).toEqual([ids[1]]);
+    const done = json<{ voicemails: Array<{ id: string }> }>(await as(s, 'GET', '/api/console/voicemails?state=handled'));
+    expect(done.voicemails.map((v) => v.id)).toEqual([ids[0]]);
+    const reopened = await as(s, 'POST', `/api/console/voicemails/${ids[0]}/handled`, { handled: false });
+    expect(json(reopened)).toMatchObject({ handled_by: null, handled_at: null });
+    const missing = await as(s, 'POST', '/api/console/voicemails/6f1c1a9e-0000-4000-8000-00000000ffff/handled', { handled: true });
+    expect(missing.statusCode).toBe(404);
+    const malformed = await as(s, 'POST', '/api/console/voicemails/not-an-id/handled', { handled: true });
+    expect(malformed.statusCode).toBe(400);
+  });
+
+  it("refuses an agent's cookie", async () => {
+    const web = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'Jane', password: 'jane-secret-pw', client: 'web' } });
+    const agentCookie = String(web.headers['set-cookie']).split(';')[0] ?? '';
+    const res = await t.app.inject({ method: 'GET', url: '/api/console/voicemails', headers: { cookie: agentCookie } });
+    expect(res.statusCode).toBe(401);
+  });
+});
