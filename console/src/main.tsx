@@ -1,5 +1,5 @@
 /**
- * The operator console: sign-in, then the wallboard, agents, voicemails and audit log pages, served by
+ * The operator console: sign-in, then the wallboard, agents, voicemails, people and audit log pages, served by
  * the backend at `/console/`. Pages are paths under it (the backend answers any of them
  * with this page), so a reload or a bookmark keeps the page.
  */
@@ -9,6 +9,7 @@ import type { ConsoleSessionView } from '../../common/console-api';
 import { Agents } from './Agents';
 import { api, useSession, whenSignedOut } from './api';
 import { Audit } from './Audit';
+import { People } from './People';
 import { SignIn } from './SignIn';
 import { Voicemails } from './Voicemails';
 import { Wallboard } from './Wallboard';
@@ -18,6 +19,7 @@ const PAGES = [
   { path: 'wallboard', label: 'Wallboard' },
   { path: 'agents', label: 'Agents' },
   { path: 'voicemails', label: 'Voicemails' },
+  { path: 'people', label: 'People' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
@@ -78,7 +80,7 @@ function App() {
         </button>
       </header>
       <main className="page">
-        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : <Audit />}
+        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
       </main>
     </>
   );

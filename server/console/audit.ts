@@ -37,6 +37,11 @@ const ACTIONS: Record<string, string> = {
   'DELETE /api/admin/numbers/:number': 'remove number',
   'PUT /api/admin/queues/:name': 'save queue',
   'DELETE /api/admin/queues/:name': 'remove queue',
+  'POST /api/admin/console-users': 'create console user',
+  'PATCH /api/admin/console-users/:name': 'edit console user',
+  'POST /api/admin/console-users/:name/disable': 'disable console user',
+  'POST /api/admin/console-users/:name/enable': 'enable console user',
+  'POST /api/admin/console-users/:name/password': 'reset console user password',
 };
 
 const SECRET_FIELD = /password|secret|token/i;

@@ -25,6 +25,7 @@ import {
   type ConsoleActor,
 } from './session';
 import { findConsoleUser } from './users';
+import { registerConsolePeople } from './people';
 import { registerConsoleVoicemails } from './voicemails';
 import { Wallboard, computeWallboard } from './wallboard';
 
@@ -96,6 +97,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
   });
 
   registerConsoleVoicemails(app, ctx);
+  registerConsolePeople(app, ctx);
 
   void app.register(async (scope) => {
     scope.addHook('preHandler', requireAdmin(ctx));

@@ -219,3 +219,29 @@ test('a supervisor plays a voicemail a caller left, assigns it to Joe and marks 
   await expectAccessible(page, 'handled voicemails');
   await page.close();
 });
+
+test('an admin adds a supervisor on the People page, who then signs in and sees no admin controls', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'admin');
+  await page.getByRole('link', { name: 'People' }).click();
+  await expect(page.getByTestId('person-supervisor')).toContainText('supervisor');
+  await page.getByTestId('person-name').fill('Kim');
+  await page.getByTestId('person-role').selectOption('supervisor');
+  await page.getByTestId('person-password').fill('kim-console-pw');
+  await page.getByTestId('person-submit').click();
+  await expect(page.getByTestId('people-notice')).toHaveText('Added Kim');
+  await expect(page.getByTestId('person-Kim')).toContainText('Enabled');
+  await expectAccessible(page, 'people (admin)');
+
+  const kim = await browser.newPage();
+  await kim.goto(`${ctx.platform.serverUrl}/console/people`);
+  await kim.getByTestId('signin-name').fill('Kim');
+  await kim.getByTestId('signin-password').fill('kim-console-pw');
+  await kim.getByTestId('signin-submit').click();
+  await expect(kim.getByTestId('who')).toContainText('(supervisor)');
+  await expect(kim.getByTestId('person-Kim')).toBeVisible();
+  await expect(kim.getByTestId('person-submit')).toHaveCount(0);
+  await expectAccessible(kim, 'people (supervisor)');
+  await kim.close();
+  await page.close();
+});

@@ -432,3 +432,34 @@ describe('voicemails in the console', () => {
     expect(res.statusCode).toBe(401);
   });
 });
+
+describe('console users through the admin API', () => {
+  it('an admin adds a supervisor who signs in; a role change applies at once; disabling ends their sessions', async () => {
+    const ada = await signIn('Ada', 'ada-console-pw');
+    const sam = await signIn('Sam', 'sam-console-pw');
+    expect((await as(sam, 'POST', '/api/admin/console-users', { name: 'Kim', role: 'supervisor', password: 'kim-console-pw' })).statusCode).toBe(403);
+    const created = await as(ada, 'POST', '/api/admin/console-users', { name: 'Kim', display_name: 'Kim K', role: 'supervisor', password: 'kim-console-pw' });
+    expect(created.statusCode).toBe(201);
+    expect(json(created)).toEqual({ name: 'Kim', display_name: 'Kim K', role: 'supervisor', disabled: false, created_at: expect.any(String) });
+    expect(created.body).not.toMatch(/argon2|password/);
+    const duplicate = await as(ada, 'POST', '/api/admin/console-users', { name: 'kim', role: 'admin', password: 'kim-console-pw' });
+    expect(duplicate.statusCode).toBe(409);
+    expect(json<ApiErrorBody>(duplicate).error.field).toBe('name');
+    const badRole = await as(ada, 'POST', '/api/admin/console-users', { name: 'Lee', role: 'owner', password: 'lee-console-pw' });
+    expect(json<ApiErrorBody>(badRole).error.field).toBe('role');
+
+    const kim = await signIn('Kim', 'kim-console-pw');
+    expect((await as(kim, 'POST', '/api/admin/agents/Joe/disable')).statusCode).toBe(403);
+    expect((await as(ada, 'PATCH', '/api/admin/console-users/Kim', { role: 'admin' })).statusCode).toBe(200);
+    expect(json<ConsoleSessionView>(await as(kim, 'GET', '/api/console/session')).user.role).toBe('admin');
+
+    expect((await as(ada, 'POST', '/api/admin/console-users/Kim/disable')).statusCode).toBe(200);
+    expect((await as(kim, 'GET', '/api/console/session')).statusCode).toBe(401);
+    const again = await t.app.inject({ method: 'POST', url: '/api/console/login', payload: { name: 'Kim', password: 'kim-console-pw' } });
+    expect(again.statusCode).toBe(401);
+
+    const actions = (await audit()).entries.filter((e) => e.target === 'console-user Kim' || e.action === 'create console user').map((e) => e.action);
+    expect(actions).toEqual(['disable console user', 'edit console user', 'create console user']);
+    expect(JSON.stringify((await audit()).entries)).not.toContain('kim-console-pw');
+  });
+});
