@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { WallboardSnapshot } from '../../common/console-api';
+import { api } from './api';
 import { duration, phone, since } from './format';
 
 const STATUS_LABEL: Record<string, string> = {
@@ -31,7 +32,11 @@ export function Wallboard() {
       setBoard(next);
       setConnected(true);
     });
-    source.onerror = () => setConnected(false);
+    source.onerror = () => {
+      setConnected(false);
+      // Signed out elsewhere, or the session ended: the session read's 401 shows the sign-in.
+      api('GET', '/api/console/session').catch(() => undefined);
+    };
     return () => source.close();
   }, []);
 

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { agentName } from '../../common/backend-api';
 import type { ConsoleSessionView } from '../../common/console-api';
-import { requireAdmin } from '../admin/guard';
+import { actorOf, requireAdmin } from '../admin/guard';
 import { verifyAgainstDummy, verifyPassword } from '../auth/passwords';
 import { LoginRateLimiter } from '../auth/rate-limit';
 import type { AppContext } from '../context';
@@ -22,6 +22,7 @@ import {
   deleteExpiredConsoleSessions,
   openConsoleSession,
   revokeConsoleSession,
+  sessionStillValid,
   type ConsoleActor,
 } from './session';
 import { findConsoleUser } from './users';
@@ -35,7 +36,8 @@ export const consoleLoginRequest = z.object({
   password: z.string().min(1, 'is required').max(256, 'is at most 256 characters'),
 });
 
-const HEARTBEAT_MS = 15_000;
+/** Keep-alive comment interval of the wallboard stream, and how often it re-checks its session (ms; tests shorten it). */
+export const wallboardStreamTiming = { heartbeatMs: 15_000 };
 
 function secure(request: FastifyRequest): boolean {
   return request.protocol === 'https';
@@ -125,7 +127,18 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
       });
       res.write('retry: 3000\n\n');
       let forget: (() => void) | undefined;
-      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      // A session signed out, expired or disabled (on any instance) ends its stream at the next heartbeat.
+      const sessionId = actorOf(request)?.sessionId;
+      const heartbeat = setInterval(() => {
+        res.write(': keep-alive\n\n');
+        if (sessionId === undefined) return;
+        sessionStillValid(ctx.db, sessionId, ctx.now()).then(
+          (valid) => {
+            if (!valid) res.end();
+          },
+          () => undefined,
+        );
+      }, wallboardStreamTiming.heartbeatMs);
       heartbeat.unref();
       const closed = () => {
         clearInterval(heartbeat);

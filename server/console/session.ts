@@ -95,6 +95,16 @@ export async function consoleSessionActor(sql: Sql, request: FastifyRequest, cor
   return { name: row.name, displayName: row.display_name, role: row.role, via: 'session', sessionId: row.id, csrfToken: row.csrf_token };
 }
 
+/** Whether a session can still be used (not signed out, not expired, its user not disabled). */
+export async function sessionStillValid(sql: Sql, sessionId: string, now: Date): Promise<boolean> {
+  const { rows } = await sql.query(
+    `SELECT 1 FROM console_sessions s JOIN console_users u ON u.id = s.user_id
+      WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND NOT u.disabled`,
+    [sessionId, now.toISOString()],
+  );
+  return rows.length > 0;
+}
+
 /** Throw 403 `csrf_failed` unless the request carries the session's CSRF token. */
 export function checkCsrf(request: FastifyRequest, actor: ConsoleActor): void {
   if (actor.via !== 'session') return;

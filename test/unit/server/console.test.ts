@@ -463,3 +463,25 @@ describe('console users through the admin API', () => {
     expect(JSON.stringify((await audit()).entries)).not.toContain('kim-console-pw');
   });
 });
+
+describe('the wallboard stream and its session', () => {
+  it('ends when its session is signed out', async () => {
+    const { wallboardStreamTiming } = await import('../../../server/console/routes');
+    const saved = wallboardStreamTiming.heartbeatMs;
+    wallboardStreamTiming.heartbeatMs = 100;
+    try {
+      const address = t.app.server.listening ? `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}` : await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const s = await signIn('Sam', 'sam-console-pw');
+      const res = await fetch(`${address}/api/console/wallboard/events`, { headers: { cookie: s.cookie } });
+      const reader = res.body!.getReader();
+      await reader.read();
+      expect((await as(s, 'POST', '/api/console/logout')).statusCode).toBe(204);
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+      }
+    } finally {
+      wallboardStreamTiming.heartbeatMs = saved;
+    }
+  });
+});
