@@ -245,3 +245,35 @@ test('an admin adds a supervisor on the People page, who then signs in and sees 
   await kim.close();
   await page.close();
 });
+
+test("an admin sets the queues an agent serves, renames them, and reads their day", async () => {
+  await ctx.desk.admin('/api/admin/queues/sales', { method: 'PUT', body: JSON.stringify({ label: 'Sales', agents: ['Jane'] }) });
+  const page = await browser.newPage();
+  await signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Agents' }).click();
+  await page.getByTestId('open-Joe').click();
+  const panel = page.getByTestId('agent-panel');
+  // The support queue names nobody (every agent serves it): shown, not changeable here.
+  await expect(panel.getByTestId('serves-support')).toBeChecked();
+  await expect(panel.getByTestId('serves-support')).toBeDisabled();
+  await expect(panel.getByTestId('serves-sales')).not.toBeChecked();
+  await panel.getByTestId('serves-sales').check();
+  await expect(page.getByTestId('agents-notice')).toHaveText('Joe now serves Sales');
+  const sales = await ctx.desk.admin<{ settings: { agents: string[] } }>('/api/admin/queues/sales');
+  expect(sales.settings.agents).toEqual(['Jane', 'Joe']);
+  await expect(page.getByTestId('agent-row-Joe')).toContainText('Sales');
+
+  await panel.getByTestId('edit-display-name').fill('Joe Bloggs');
+  await panel.getByTestId('edit-display-name').press('Enter');
+  await expect(page.getByTestId('agents-notice')).toHaveText('Display name saved');
+  await expect(page.getByTestId('agent-row-Joe')).toContainText('Joe Bloggs');
+  // His day: offered calls and time per status from what presence recorded.
+  await expect(panel.getByTestId('day-offered')).toHaveText(/^\d+$/);
+  await expect(panel.locator('[data-testid^="day-status-"]').first()).toBeVisible();
+  await expectAccessible(page, 'agent panel with queues');
+
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await expect(page.getByTestId('audit-row').first()).toContainText('edit agent');
+  await expect(page.getByTestId('audit-row').nth(1)).toContainText('save queue');
+  await page.close();
+});

@@ -485,3 +485,37 @@ describe('the wallboard stream and its session', () => {
     }
   });
 });
+
+describe('serving the console page', () => {
+  it('serves /console/ and its deep links with the strict console CSP, never its source maps', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-console-ui-'));
+    fs.mkdirSync(path.join(dir, 'assets'));
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Switchboard console</title>');
+    fs.writeFileSync(path.join(dir, 'assets', 'index-1.js'), 'console.log(1)');
+    fs.writeFileSync(path.join(dir, 'assets', 'index-1.js.map'), '{}');
+    const served = await createTestServer({ CONSOLE_DIR: dir });
+    try {
+      for (const url of ['/console/', '/console/agents']) {
+        const res = await served.app.inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(200);
+        expect(res.body).toContain('Switchboard console');
+        const csp = String(res.headers['content-security-policy']);
+        expect(csp).toContain("default-src 'none'");
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).toContain("connect-src 'self'");
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(csp).not.toContain('unsafe');
+      }
+      const asset = await served.app.inject({ method: 'GET', url: '/console/assets/index-1.js' });
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect((await served.app.inject({ method: 'GET', url: '/console/assets/index-1.js.map' })).statusCode).toBe(404);
+      expect((await served.app.inject({ method: 'GET', url: '/console' })).headers.location).toBe('/console/');
+    } finally {
+      await served.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
