@@ -266,7 +266,8 @@ export function secondBackendCommand(p: RunningPlatform): string[] {
     `DATA_DIR=${shellQuote(p.dataDir)} CONTACT_NUMBER=${p.contactNumber} PUBLIC_URL=${p.serverUrl}` +
       // The admin token: from the data folder's file, or the variable this platform was given.
       (p.admin.file ? '' : ' ADMIN_TOKEN="$ADMIN_TOKEN"') +
-      (existsSync(join(rendererDir, 'index.html')) ? ` RENDERER_DIR=${shellQuote(rendererDir)}` : ''),
+      (existsSync(join(rendererDir, 'index.html')) ? ` RENDERER_DIR=${shellQuote(rendererDir)}` : '') +
+      (existsSync(join(root, 'dist', 'console', 'index.html')) ? ` CONSOLE_DIR=${shellQuote(join(root, 'dist', 'console'))}` : ''),
     `SERVER_PORT=${port} npm run backend`,
   ];
 }
