@@ -26,6 +26,13 @@ export default tseslint.config(
     },
   },
   {
+    // The operator console is a plain web page: no Electron, no Node.
+    files: ['console/src/**/*.ts', 'console/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['electron', 'node:*'] }],
+    },
+  },
+  {
     // The renderer reaches main only through the preload's API object.
     files: ['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'],
     rules: {

@@ -31,6 +31,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_AGENTS = ['Jane', 'Joe'] as const;
 export type DemoAgent = (typeof DEMO_AGENTS)[number];
 
+/** The demo console users `npm run platform` seeds: one admin, one supervisor (named after their role). */
+export const DEMO_CONSOLE_USERS = ['admin', 'supervisor'] as const;
+export type DemoConsoleUser = (typeof DEMO_CONSOLE_USERS)[number];
+
 /** Options of the launcher (all optional; the environment fills the rest). */
 export interface PlatformOptions {
   dataDir?: string;
@@ -40,6 +44,8 @@ export interface PlatformOptions {
   mobileApiKey?: string | null;
   /** Passwords for the demo agents; generated once and kept under DATA_DIR otherwise. */
   agentPasswords?: Record<DemoAgent, string>;
+  /** Passwords for the demo console users; generated once and kept under DATA_DIR otherwise. */
+  consolePasswords?: Record<DemoConsoleUser, string>;
   logLevel?: 'silent' | 'error' | 'warn' | 'info';
   verboseSandbox?: boolean;
   /** After-call work in seconds (`WRAP_UP_S`; the backend's default otherwise). */
@@ -60,6 +66,8 @@ export interface RunningPlatform {
   /** The demo numbers and their flows, one line each. */
   numbers: string[];
   agents: Record<DemoAgent, string>;
+  /** The demo console users' passwords. */
+  consoleUsers: Record<DemoConsoleUser, string>;
   /** Where the admin API's token is, and the token itself only on the start that generated it. */
   admin: { file: string | null; newToken: string | null };
   dataDir: string;
@@ -90,6 +98,17 @@ function agentPasswords(dataDir: string, given?: Record<DemoAgent, string>): Rec
   const known = readJson<Record<DemoAgent, string>>(file);
   if (known && DEMO_AGENTS.every((a) => typeof known[a] === 'string')) return known;
   const fresh = Object.fromEntries(DEMO_AGENTS.map((a) => [a, randomBytes(9).toString('base64url')])) as Record<DemoAgent, string>;
+  writeSecret(file, JSON.stringify(fresh, null, 2));
+  return fresh;
+}
+
+/** The demo console users' passwords: `given`, else those kept in `DATA_DIR/demo-console-users.json` (mode 600), else new ones written there. */
+export function consolePasswords(dataDir: string, given?: Record<DemoConsoleUser, string>): Record<DemoConsoleUser, string> {
+  if (given) return given;
+  const file = join(dataDir, 'demo-console-users.json');
+  const known = readJson<Record<DemoConsoleUser, string>>(file);
+  if (known && DEMO_CONSOLE_USERS.every((u) => typeof known[u] === 'string')) return known;
+  const fresh = Object.fromEntries(DEMO_CONSOLE_USERS.map((u) => [u, randomBytes(9).toString('base64url')])) as Record<DemoConsoleUser, string>;
   writeSecret(file, JSON.stringify(fresh, null, 2));
   return fresh;
 }
@@ -141,7 +160,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     });
     const app = { id: setup.application.id, keyPath: setup.application.keyPath };
     const passwords = agentPasswords(dataDir, options.agentPasswords);
+    const consoleUsers = consolePasswords(dataDir, options.consolePasswords);
     const rendererDir = join(root, 'dist', 'renderer');
+    const consoleDir = join(root, 'dist', 'console');
     const mobileApiKey = options.mobileApiKey === undefined ? env.MOBILE_API_KEY : options.mobileApiKey ?? undefined;
     const config = loadServerConfig({
       ...env,
@@ -159,6 +180,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       // The sandbox signs every webhook like Vonage does: verify them, as a deployment should.
       VONAGE_SIGNATURE_SECRET: sandbox.store.account.signature_secret,
       RENDERER_DIR: existsSync(join(rendererDir, 'index.html')) ? rendererDir : '',
+      CONSOLE_DIR: existsSync(join(consoleDir, 'index.html')) ? consoleDir : '',
       LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'warn',
       ...(options.wrapUpS !== undefined ? { WRAP_UP_S: String(options.wrapUpS) } : {}),
     });
@@ -166,6 +188,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const admin = resolveAdminToken(config);
     const server = await startServer(config, {
       seedAgents: DEMO_AGENTS.map((name) => ({ name, display_name: name, password: passwords[name] })),
+      seedConsoleUsers: DEMO_CONSOLE_USERS.map((name) => ({ name, display_name: name === 'admin' ? 'Demo admin' : 'Demo supervisor', role: name, password: consoleUsers[name] })),
     });
     let stopping: Promise<void> | undefined;
     return {
@@ -175,6 +198,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       applicationId: app.id,
       numbers: describeNumbers(plan),
       agents: passwords,
+      consoleUsers,
       admin: { file: admin.file, newToken: admin.source === 'generated' ? admin.token : null },
       dataDir,
       database: { url: databaseUrl, embedded: embedded !== null, dir: embedded?.dir ?? null },
@@ -242,7 +266,8 @@ export function secondBackendCommand(p: RunningPlatform): string[] {
     `DATA_DIR=${shellQuote(p.dataDir)} CONTACT_NUMBER=${p.contactNumber} PUBLIC_URL=${p.serverUrl}` +
       // The admin token: from the data folder's file, or the variable this platform was given.
       (p.admin.file ? '' : ' ADMIN_TOKEN="$ADMIN_TOKEN"') +
-      (existsSync(join(rendererDir, 'index.html')) ? ` RENDERER_DIR=${shellQuote(rendererDir)}` : ''),
+      (existsSync(join(rendererDir, 'index.html')) ? ` RENDERER_DIR=${shellQuote(rendererDir)}` : '') +
+      (existsSync(join(root, 'dist', 'console', 'index.html')) ? ` CONSOLE_DIR=${shellQuote(join(root, 'dist', 'console'))}` : ''),
     `SERVER_PORT=${port} npm run backend`,
   ];
 }
@@ -258,6 +283,8 @@ export function describePlatform(p: RunningPlatform): string {
     '  Numbers:',
     ...p.numbers.map((line) => `    ${line}`),
     `  Demo agents:      ${DEMO_AGENTS.map((a) => `${a} / ${p.agents[a]}`).join('    ')}`,
+    `  Operator console: ${p.serverUrl}/console/`,
+    `  Console users:    ${DEMO_CONSOLE_USERS.map((u) => `${u} / ${p.consoleUsers[u]}`).join('    ')}   (admin changes configuration; supervisor sees and monitors)`,
     `  Admin token:      ${p.admin.newToken ? `${p.admin.newToken}   (new; kept in ${p.admin.file}, shown only now)` : p.admin.file ? `in ${p.admin.file}` : 'from ADMIN_TOKEN'}`,
     `  Data folder:      ${p.dataDir}`,
     `  Database:         ${maskDatabaseUrl(p.database.url)}   (${p.database.dir ? `embedded PostgreSQL in ${p.database.dir}` : 'DATABASE_URL'})`,

@@ -28,6 +28,9 @@ import type { Storage } from './storage/types';
 import { CallEvents } from './webhooks/call-events';
 import { registerWebhookRoutes } from './webhooks/routes';
 import { registerCallFlows } from './flows/index';
+import { registerConsoleRoutes } from './console/routes';
+import { seedConsoleUsers, type ConsoleUserSeed } from './console/users';
+import { CONSOLE_CSP } from './console/csp';
 
 /**
  * Optional replacements for what {@link buildServer} would otherwise create itself.
@@ -51,6 +54,8 @@ export interface ServerDeps {
   loginLimiter?: LoginRateLimiter;
   /** Agents to create when missing (see {@link seedAgents}); existing ones are left alone. */
   seedAgents?: readonly AgentSeed[];
+  /** Console users (admins, supervisors) to create when missing; existing ones are left alone. */
+  seedConsoleUsers?: readonly ConsoleUserSeed[];
   /** Called with the route context once presence is loaded (tests subscribe to `callEvents` and read `presence`). */
   onContext?: (ctx: AppContext) => void;
 }
@@ -176,6 +181,10 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       const created = await seedAgents(storage.agents, deps.seedAgents, now);
       if (created.length > 0) app.log.info({ agents: created }, 'created agents');
     }
+    if (deps.seedConsoleUsers && deps.seedConsoleUsers.length > 0) {
+      const created = await seedConsoleUsers(db, deps.seedConsoleUsers, now);
+      if (created.length > 0) app.log.info({ users: created }, 'created console users');
+    }
     // Presence, its timers and its legs are in the database: a restart only loads them.
     await ctx.presence.start();
     deps.onContext?.(ctx);
@@ -189,6 +198,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     installSecurityHeaders(app);
     installCors(app, config.corsOrigins);
 
+    // First: its audit hooks must cover every admin route registered after it.
+    await registerConsoleRoutes(app, ctx);
     registerAuthRoutes(app, ctx);
     registerApiRoutes(app, ctx);
     registerWebhookRoutes(app, ctx);
@@ -198,6 +209,9 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     registerAdminRoutes(app, ctx);
     if (config.rendererDir) {
       registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });
+    }
+    if (config.consoleDir) {
+      registerStaticApp(app, { root: config.consoleDir, prefix: '/console/', htmlCsp: CONSOLE_CSP, redirectRoot: false });
     }
     // Every module has registered its job tasks by now.
     await ctx.jobs.start();

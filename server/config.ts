@@ -61,6 +61,8 @@ export interface ServerConfig {
   reservationTtlS: number;
   /** Built web UI to serve at `/app/`, or null (`RENDERER_DIR`). */
   rendererDir: string | null;
+  /** Built operator console to serve at `/console/`, or null (`CONSOLE_DIR`). */
+  consoleDir: string | null;
   /** Origins allowed to call the API from a browser (`CORS_ORIGINS`). */
   corsOrigins: string[];
   /** Optional JSON file of agents created at start-up (`SEED_AGENTS_FILE`). */
@@ -192,6 +194,13 @@ export function loadServerConfig(env: Env): ServerConfig {
     if (!isDirectory(rendererDir)) throw new ConfigError('RENDERER_DIR', `is not a folder: ${rendererDir}`);
   }
 
+  const consoleRaw = readString(env, 'CONSOLE_DIR');
+  let consoleDir: string | null = null;
+  if (consoleRaw) {
+    consoleDir = path.resolve(consoleRaw);
+    if (!isDirectory(consoleDir)) throw new ConfigError('CONSOLE_DIR', `is not a folder: ${consoleDir}`);
+  }
+
   const corsOrigins = readOrigins(env, 'CORS_ORIGINS');
 
   const seedRaw = readString(env, 'SEED_AGENTS_FILE');
@@ -221,6 +230,7 @@ export function loadServerConfig(env: Env): ServerConfig {
     presenceGraceS,
     reservationTtlS,
     rendererDir,
+    consoleDir,
     corsOrigins,
     seedAgentsFile,
     logLevel: level,

@@ -89,6 +89,11 @@ export const createAgentRequest = z.object({
   password,
 });
 
+/** `PATCH /api/admin/agents/:name`: what an admin may edit in place. */
+export const editAgentRequest = z.strictObject({
+  display_name: z.string().trim().min(1, 'must not be empty').max(128, 'is at most 128 characters'),
+});
+
 /** `POST /api/admin/agents/:name/password`. */
 export const resetPasswordRequest = z.object({ password });
 
@@ -173,6 +178,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     };
 
     scope.get('/api/admin/agents', async (): Promise<AdminAgentView[]> => (await ctx.storage.agents.list()).map(view));
+
+    // One agent (the console's agent page, and the audit log's before/after of every change to an agent).
+    scope.get('/api/admin/agents/:name', async (request): Promise<AdminAgentView> => view(await agentNamed(request.params)));
+
+    scope.patch('/api/admin/agents/:name', async (request): Promise<AdminAgentView> => {
+      const agent = await agentNamed(request.params);
+      const body = parseWith(editAgentRequest, request.body);
+      await ctx.storage.agents.setDisplayName(agent.id, body.display_name);
+      request.log.info({ agent: agent.name }, 'admin edited agent');
+      return view({ ...agent, display_name: body.display_name });
+    });
 
     scope.post('/api/admin/agents', async (request, reply) => {
       const body = parseWith(createAgentRequest, request.body);

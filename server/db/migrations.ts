@@ -386,4 +386,95 @@ export const MIGRATIONS: readonly Migration[] = [
     );
   `,
   },
+  {
+    version: 160,
+    name: 'operator console: people and roles, their sessions, the audit log, wallboard notifications, status history',
+    // Read and written by server/console/ (users.ts, session.ts, audit.ts, wallboard.ts, agent-day.ts).
+    sql: `
+    -- Admins and supervisors who sign in to the console (agents are another table: an agent is never a console user).
+    CREATE TABLE console_users (
+      id            text PRIMARY KEY,
+      name          text NOT NULL,
+      display_name  text NOT NULL,
+      role          text NOT NULL CHECK (role IN ('admin', 'supervisor')),
+      password_hash text NOT NULL,
+      disabled      boolean NOT NULL DEFAULT false,
+      created_at    timestamptz NOT NULL
+    );
+    CREATE UNIQUE INDEX console_users_name_lower ON console_users (lower(name));
+
+    -- Console sessions: only the SHA-256 of the cookie's token; the CSRF token is the session's own.
+    CREATE TABLE console_sessions (
+      id           text PRIMARY KEY,
+      user_id      text NOT NULL REFERENCES console_users(id) ON DELETE CASCADE,
+      token_hash   text NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+      csrf_token   text NOT NULL,
+      created_at   timestamptz NOT NULL,
+      expires_at   timestamptz NOT NULL,
+      last_used_at timestamptz,
+      revoked_at   timestamptz
+    );
+    CREATE INDEX console_sessions_user ON console_sessions (user_id);
+    CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+
+    -- Every configuration change: who (a console user, or the admin token), when, what, before and after (JSON text).
+    CREATE TABLE audit_log (
+      id         bigserial PRIMARY KEY,
+      at         timestamptz NOT NULL,
+      actor      text NOT NULL,
+      actor_role text NOT NULL,
+      action     text NOT NULL,
+      target     text,
+      before     text,
+      after      text
+    );
+    CREATE INDEX audit_log_at ON audit_log (at DESC, id DESC);
+
+    -- The wallboard: any instance's write to what it shows notifies every instance (once per
+    -- transaction: PostgreSQL folds identical notifications of one transaction into one).
+    CREATE FUNCTION wallboard_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      PERFORM pg_notify('wallboard', '');
+      RETURN NULL;
+    END
+    $fn$;
+    CREATE TRIGGER calls_wallboard AFTER INSERT OR UPDATE OR DELETE ON calls FOR EACH STATEMENT EXECUTE FUNCTION wallboard_notify();
+    CREATE TRIGGER queue_entries_wallboard AFTER INSERT OR UPDATE OR DELETE ON queue_entries FOR EACH STATEMENT EXECUTE FUNCTION wallboard_notify();
+    CREATE TRIGGER call_segments_wallboard AFTER INSERT OR UPDATE OR DELETE ON call_segments FOR EACH STATEMENT EXECUTE FUNCTION wallboard_notify();
+
+    -- Each agent's statuses over time (an agent's day: time per status), kept by a trigger on
+    -- agent_presence so presence itself need not know.
+    CREATE TABLE agent_status_log (
+      id       bigserial PRIMARY KEY,
+      agent_id text NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+      status   text NOT NULL,
+      since    timestamptz NOT NULL
+    );
+    CREATE INDEX agent_status_log_agent ON agent_status_log (agent_id, since);
+    CREATE FUNCTION agent_status_log_track() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status THEN
+        INSERT INTO agent_status_log (agent_id, status, since) VALUES (NEW.agent_id, NEW.status, NEW.since);
+      END IF;
+      RETURN NULL;
+    END
+    $fn$;
+    CREATE TRIGGER agent_presence_status_log AFTER INSERT OR UPDATE ON agent_presence FOR EACH ROW EXECUTE FUNCTION agent_status_log_track();
+    INSERT INTO agent_status_log (agent_id, status, since) SELECT agent_id, status, since FROM agent_presence;
+  `,
+  },
+  {
+    version: 161,
+    name: 'voicemail work in the console: assigned to an agent, handled (by whom, when)',
+    // Read and written by server/console/voicemails.ts. IF NOT EXISTS: the agent app's inbox
+    // may add the same handled columns (same names and types), whichever migration runs first.
+    sql: `
+    ALTER TABLE voicemails
+      ADD COLUMN IF NOT EXISTS assigned_to text,
+      ADD COLUMN IF NOT EXISTS assigned_at timestamptz,
+      ADD COLUMN IF NOT EXISTS handled_at  timestamptz,
+      ADD COLUMN IF NOT EXISTS handled_by  text;
+    CREATE INDEX IF NOT EXISTS voicemails_queue_created ON voicemails (lower(queue), created_at DESC, id DESC);
+  `,
+  },
 ];

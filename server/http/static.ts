@@ -105,6 +105,8 @@ export interface StaticAppOptions {
   prefix: string;
   /** Content-Security-Policy for HTML files. */
   htmlCsp: string;
+  /** Whether `/` redirects here (default true; only one UI can own `/`). */
+  redirectRoot?: boolean;
 }
 
 /**
@@ -118,7 +120,7 @@ export function registerStaticApp(app: FastifyInstance, options: StaticAppOption
   const root = fs.realpathSync(options.root);
   const prefix = options.prefix;
 
-  app.get('/', async (_request, reply) => reply.redirect(prefix, 302));
+  if (options.redirectRoot !== false) app.get('/', async (_request, reply) => reply.redirect(prefix, 302));
   app.get(prefix.slice(0, -1), async (_request, reply) => reply.redirect(prefix, 302));
 
   // Fastify adds the matching HEAD route itself (exposeHeadRoutes).

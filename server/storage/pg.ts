@@ -74,6 +74,9 @@ function createAgentRepository(db: Sql): AgentRepository {
     async setPasswordHash(id, passwordHash) {
       await db.query('UPDATE agents SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
     },
+    async setDisplayName(id, displayName) {
+      await db.query('UPDATE agents SET display_name = $2 WHERE id = $1', [id, displayName]);
+    },
   };
 }
 

@@ -42,6 +42,8 @@ export interface AgentRepository {
   setDisabled(id: string, disabled: boolean): Promise<void>;
   /** Replace an agent's password hash. */
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Change an agent's display name. */
+  setDisplayName(id: string, displayName: string): Promise<void>;
 }
 
 /** A refresh credential as stored: only the SHA-256 of the token, never the token. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each printing its own table; asserts nothing.
  *
- * BENCH_ONLY=bundle-size,agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery picks some; BENCH_CALLS sets the calls per
+ * BENCH_ONLY=bundle-size,agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery,wallboard picks some; BENCH_CALLS sets the calls per
  * latency measure (default 20). Each module documents its method and runs alone with
  * `npx tsx test/bench/<name>.ts`.
  */
@@ -14,6 +14,7 @@ import { runRecoveryBench } from './recovery';
 import { runReportsBench } from './reports';
 import { runSignedWebhooksBench } from './signed-webhooks';
 import { runWebhooksBench } from './webhooks';
+import { runWallboardBench } from './wallboard';
 
 const calls = Number(process.env.BENCH_CALLS ?? 20);
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
@@ -29,3 +30,4 @@ if (wanted('signed-webhooks')) await runSignedWebhooksBench();
 if (wanted('call-cpu')) await runCallCpuBench();
 if (wanted('reports')) await runReportsBench();
 if (wanted('recovery')) await runRecoveryBench();
+if (wanted('wallboard')) await runWallboardBench();

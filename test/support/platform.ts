@@ -33,6 +33,8 @@ export interface TestPlatform {
   sandboxUrl: string;
   contactNumber: string;
   agents: { Jane: string; Joe: string };
+  /** The demo console users' passwords. */
+  consoleUsers: { admin: string; supervisor: string };
   platform: RunningPlatform;
   phone: {
     call(from?: string, to?: string): Promise<{ uuid: string; conversation_uuid: string }>;
@@ -59,6 +61,7 @@ async function json<T>(response: Response): Promise<T> {
 export async function startTestPlatform(options: { wrapUpS?: number } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const agents = { Jane: 'jane-test-password', Joe: 'joe-test-password' };
+  const consoleUsers = { admin: 'admin-test-password', supervisor: 'supervisor-test-password' };
   const database = await createPlatformDatabase();
   let platform: RunningPlatform;
   try {
@@ -67,6 +70,7 @@ export async function startTestPlatform(options: { wrapUpS?: number } = {}): Pro
       serverPort: 0,
       sandboxPort: 0,
       agentPasswords: agents,
+      consolePasswords: consoleUsers,
       mobileApiKey: null,
       logLevel: 'silent',
       wrapUpS: options.wrapUpS ?? 0,
@@ -83,6 +87,7 @@ export async function startTestPlatform(options: { wrapUpS?: number } = {}): Pro
     sandboxUrl,
     contactNumber,
     agents,
+    consoleUsers,
     platform,
     phone: {
       call: async (from = '+14155550100', to = `+${contactNumber}`) =>

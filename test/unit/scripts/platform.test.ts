@@ -82,3 +82,28 @@ describe('npm run backend', () => {
     expect(backendEnvProblem({ ...ready, DATABASE_URL: 'postgres://postgres:***@127.0.0.1:41051/switchboard' })).toMatch(/DATABASE_URL holds the masked password/);
   });
 });
+
+describe('the demo console users', () => {
+  it('generates their passwords once, owner-only, reuses them, and prints them beside the agents', async () => {
+    const { consolePasswords, describePlatform } = await import('../../../scripts/platform');
+    const { statSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-console-users-'));
+    try {
+      const first = consolePasswords(dir);
+      expect(first.admin).toMatch(/^[A-Za-z0-9_-]{12}$/);
+      expect(first.supervisor).not.toBe(first.admin);
+      expect(statSync(join(dir, 'demo-console-users.json')).mode & 0o777).toBe(0o600);
+      expect(consolePasswords(dir)).toEqual(first);
+      const text = describePlatform({
+        ...platform({ url: 'postgres://postgres@127.0.0.1:5432/switchboard', embedded: false, dir: null }),
+        numbers: [],
+        agents: { Jane: 'jane-pw', Joe: 'joe-pw' },
+        consoleUsers: first,
+      } as RunningPlatform);
+      expect(text).toContain(`Operator console: http://127.0.0.1:3030/console/`);
+      expect(text).toContain(`Console users:    admin / ${first.admin}    supervisor / ${first.supervisor}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

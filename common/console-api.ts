@@ -1,0 +1,131 @@
+/**
+ * The operator console's API shapes (`/api/console/...` and what the console reads from
+ * `/api/admin/...`), shared by the backend (`server/console/`) and the console page (`console/`).
+ */
+import type { CallOutcome, CallSegment } from './backend-api';
+
+/** What a console user may do: supervisors see and monitor; admins also change configuration. */
+export type ConsoleRole = 'admin' | 'supervisor';
+
+/** Answer of `POST /api/console/login` and `GET /api/console/session`. */
+export interface ConsoleSessionView {
+  user: { name: string; display_name: string; role: ConsoleRole };
+  /** Send back in `X-CSRF-Token` with every change. */
+  csrf_token: string;
+}
+
+/** One queue on the wallboard. */
+export interface WallboardQueue {
+  name: string;
+  label: string;
+  waiting: number;
+  /** When the longest-waiting caller joined, or null. */
+  oldest_waiting_since: string | null;
+  offered_today: number;
+  answered_today: number;
+  abandoned_today: number;
+  answered_within_target: number;
+  service_level_target_s: number;
+  /** Answered within target / offered (0–1); null before the first call today. */
+  service_level: number | null;
+}
+
+/** One agent on the wallboard. */
+export interface WallboardAgent {
+  name: string;
+  display_name: string;
+  status: string;
+  /** Why (an away reason), where presence records one. */
+  reason: string | null;
+  since: string;
+  call: { conversation_uuid: string; from: string | null; flow: string | null; queue: string | null; state: 'ringing' | 'talking'; since: string } | null;
+}
+
+/** A call in progress on the wallboard. */
+export interface WallboardCall {
+  conversation_uuid: string;
+  from: string | null;
+  to: string | null;
+  direction: string | null;
+  flow: string | null;
+  queue: string | null;
+  agent: string | null;
+  state: 'waiting' | 'ringing' | 'talking' | 'in-flow';
+  started_at: string;
+  answered_at: string | null;
+}
+
+/** The whole wallboard (`GET /api/console/wallboard`, and each `board` event of its stream). */
+export interface WallboardSnapshot {
+  /** The server's clock when computed (the page corrects its own clock's offset with it). */
+  at: string;
+  /** Start of "today" (UTC midnight). */
+  day_start: string;
+  queues: WallboardQueue[];
+  agents: WallboardAgent[];
+  calls: WallboardCall[];
+}
+
+/** One audit log entry. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  /** The console user's name, or "admin token". */
+  actor: string;
+  actor_role: string;
+  action: string;
+  target: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+/** Answer of `GET /api/console/audit`: newest first; `next_before` pages on. */
+export interface AuditPage {
+  entries: AuditEntry[];
+  next_before: number | null;
+}
+
+/** One call of an agent's day. */
+export interface AgentDayCall extends CallSegment {
+  conversation_uuid: string;
+  queue: string | null;
+  outcome: CallOutcome | null;
+  wrap_up_s: number;
+  handle_s: number;
+}
+
+/** Answer of `GET /api/console/agents/:name/day`. */
+export interface AgentDayView {
+  agent: string;
+  display_name: string;
+  /** The UTC day, YYYY-MM-DD. */
+  date: string;
+  from: string;
+  to: string;
+  calls: AgentDayCall[];
+  totals: { offered: number; answered: number; talk_s: number; hold_s: number; wrap_up_s: number; handle_s: number };
+  /** Seconds in each status over the day (up to now for today). */
+  time_in_status: Record<string, number>;
+}
+
+/** A voicemail in the console (`GET /api/console/voicemails`). */
+export interface ConsoleVoicemail {
+  id: string;
+  caller: string | null;
+  number: string | null;
+  queue: string | null;
+  duration_s: number | null;
+  created_at: string;
+  assigned_to: string | null;
+  assigned_at: string | null;
+  handled_at: string | null;
+  /** The console user (or "admin token") who marked it handled. */
+  handled_by: string | null;
+  /** Where the page plays it (the admin API's audio route). */
+  audio_url: string;
+}
+
+/** Answer of `GET /api/console/voicemails`, newest first. */
+export interface ConsoleVoicemailPage {
+  voicemails: ConsoleVoicemail[];
+}
