@@ -5,6 +5,7 @@
  * runs in Electron (`main/index.ts`) and in the desktop test harness (an Electron double).
  * All state lives in the objects created here; nothing is module-global.
  */
+import path from 'node:path';
 import type { CallSummary } from '../common/call-state';
 import type { ShortcutStatus } from '../common/ipc-contract';
 import { BackendClient } from './backend-client';
@@ -15,6 +16,7 @@ import { IpcBridge } from './ipc';
 import { createLogger } from './log';
 import { MainWindowController } from './main-window';
 import { IncomingCallNotifier } from './notifications';
+import { appUrlFor, registerAppScheme, serveAppScheme } from './protocol';
 import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
 import { CallContextService } from './call-context';
@@ -32,9 +34,9 @@ export const APP_USER_MODEL_ID = 'com.switchboard.agent';
 export interface SwitchboardOptions {
   /** The backend, e.g. `http://127.0.0.1:3030`. */
   serverUrl: string;
-  /** Absolute path of `dist/renderer/index.html`. */
+  /** Absolute path of `dist/renderer/index.html`; its folder is served as `app://switchboard/`. */
   rendererIndex: string;
-  /** Absolute path of `dist/renderer/ring.html`. */
+  /** Absolute path of `dist/renderer/ring.html` (in the same folder). */
   ringPage: string;
   /** Absolute path of `dist/preload/preload.cjs`. */
   preloadPath: string;
@@ -91,8 +93,13 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     return inactiveHandle();
   }
 
-  const urls = createAppUrlPolicy([options.rendererIndex, options.ringPage]);
-  const rendererUrls = createAppUrlPolicy([options.rendererIndex]);
+  // The pages are served from their folder on app:// (main/protocol.ts), never from file://.
+  const rendererDir = path.dirname(options.rendererIndex);
+  const rendererUrl = appUrlFor(rendererDir, options.rendererIndex);
+  const ringUrl = appUrlFor(rendererDir, options.ringPage);
+  registerAppScheme(electron.protocol);
+  const urls = createAppUrlPolicy([rendererUrl, ringUrl]);
+  const rendererUrls = createAppUrlPolicy([rendererUrl]);
   installAppSecurity(app, electron.shell, urls);
   if (platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
@@ -136,11 +143,12 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
 
   const ready = app.whenReady().then(() => {
     installPermissionPolicy(electron.session.defaultSession, urls);
+    serveAppScheme(electron.protocol, rendererDir);
     const vault = new TokenVault(electron.safeStorage, options.store, { platform });
     const backend = new BackendClient({ baseUrl: options.serverUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
 
     const mainWindow = new MainWindowController(electron.BrowserWindow, {
-      rendererIndex: options.rendererIndex,
+      rendererUrl,
       preloadPath: options.preloadPath,
       isQuitting: () => quitting,
       onCreated: (created) => ipc.attach(created.webContents),
@@ -163,7 +171,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       show: () => mainWindow.show(),
     });
     notifier = incoming;
-    const ring = new Ringer(electron.BrowserWindow, { ringPage: options.ringPage });
+    const ring = new Ringer(electron.BrowserWindow, { ringUrl });
     ringer = ring;
     const callController = new CallController({
       tray: trayController,

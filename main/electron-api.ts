@@ -8,6 +8,7 @@
  */
 import type {
   BrowserWindowConstructorOptions,
+  CustomScheme,
   Event,
   HandlerDetails,
   MenuItemConstructorOptions,
@@ -60,6 +61,7 @@ export interface WebContentsApi {
 export interface BrowserWindowApi {
   readonly webContents: WebContentsApi;
   loadFile(filePath: string): Promise<void>;
+  loadURL(url: string): Promise<void>;
   show(): void;
   hide(): void;
   focus(): void;
@@ -169,6 +171,14 @@ export interface ShellApi {
   openExternal(url: string): Promise<void>;
 }
 
+/** `protocol`: the app's pages are served on a privileged scheme (`main/protocol.ts`). */
+export interface ProtocolApi {
+  /** Only before the app is ready. */
+  registerSchemesAsPrivileged(customSchemes: CustomScheme[]): void;
+  /** Only once the app is ready. */
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+}
+
 /** `app`. */
 export interface AppApi {
   whenReady(): Promise<void>;
@@ -196,4 +206,5 @@ export interface SwitchboardElectron {
   nativeImage: NativeImageModule;
   session: SessionModule;
   shell: ShellApi;
+  protocol: ProtocolApi;
 }

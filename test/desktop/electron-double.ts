@@ -30,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Frame, Page } from 'playwright';
+import { ProtocolDouble } from './protocol-double';
 import type {
   BrowserWindowConstructorOptions,
   Event as ElectronEvent,
@@ -259,6 +260,9 @@ export class AppDouble extends EventEmitter {
 }
 
 export const app = new AppDouble();
+
+/** `protocol` (see protocol-double.ts): app:// pages reach Chromium through a loopback server. */
+export const protocol = new ProtocolDouble(() => app.isReady());
 
 // ---------------------------------------------------------------------------------------
 // ipcMain
@@ -804,7 +808,7 @@ export interface FrameDouble extends WebFrameApi {
 
 function frameDouble(frame: Frame): FrameDouble {
   const parent = frame.parentFrame();
-  return { url: frame.url(), parent: parent ? frameDouble(parent) : null, name: frame.name() };
+  return { url: protocol.toAppUrl(frame.url()), parent: parent ? frameDouble(parent) : null, name: frame.name() };
 }
 
 /** `WebContents`. */
@@ -943,7 +947,7 @@ export class WebContentsDouble extends EventEmitter {
 
   /** @internal */
   popupOpened(popup: Page): void {
-    const response = this.requestWindowOpen(popup.url());
+    const response = this.requestWindowOpen(protocol.toAppUrl(popup.url()));
     if (response.action === 'deny') track(popup.close().catch(() => undefined));
   }
 
@@ -1109,7 +1113,7 @@ export class BrowserWindowDouble extends EventEmitter {
     const page = await this.pagePromise;
     this.expectedNavigation = url;
     try {
-      await page.goto(url, { waitUntil: 'load' });
+      await page.goto(await protocol.toPageUrl(url), { waitUntil: 'load' });
     } catch (error) {
       if (this.destroyed) return;
       this.webContents.emit('did-fail-load', createEvent(), -2, String(error), url, true);
@@ -1134,7 +1138,7 @@ export class BrowserWindowDouble extends EventEmitter {
     const page = await context.newPage();
     const contents = () => this.webContents;
     await page.exposeBinding('__sbDocumentStart', (source, url: string) => {
-      if (source.frame === page.mainFrame()) contents().documentStarted(url);
+      if (source.frame === page.mainFrame()) contents().documentStarted(protocol.toAppUrl(url));
     });
     await page.exposeBinding('__sbIpcInvoke', (source, channel: string, args: unknown) => contents().invokeFromPage(source.frame, channel, args));
     await page.exposeBinding('__sbIpcSend', (source, channel: string, args: unknown) => contents().sendFromPage(source.frame, channel, args));
@@ -1147,7 +1151,7 @@ export class BrowserWindowDouble extends EventEmitter {
       await page.addInitScript({ path: script });
     }
     page.on('framenavigated', (frame) => {
-      if (frame === page.mainFrame()) contents().mainFrameNavigated(frame.url());
+      if (frame === page.mainFrame()) contents().mainFrameNavigated(protocol.toAppUrl(frame.url()));
     });
     page.on('popup', (popup) => contents().popupOpened(popup));
     page.on('console', (message) => {
@@ -1176,7 +1180,7 @@ export class BrowserWindowDouble extends EventEmitter {
     const mainFrameId = frameTree.frame.id;
     cdp.on('Fetch.requestPaused', (event) => {
       const requestId = event.requestId;
-      const url = event.request.url;
+      const url = protocol.toAppUrl(event.request.url);
       const isMain = event.frameId === mainFrameId;
       const mainInitiated = this.expectedNavigation !== null && this.expectedNavigation === url;
       const allowed = !isMain || mainInitiated || this.webContents.willNavigate(url);
@@ -1231,6 +1235,7 @@ export async function reset(): Promise<void> {
   defaultSession.resetDouble();
   globalShortcut.resetDouble();
   shell.opened.length = 0;
+  protocol.resetDouble();
   safeStorage.encryptedPlaintexts.length = 0;
   TrayDouble.instances.length = 0;
   NotificationDouble.instances.length = 0;
@@ -1250,6 +1255,7 @@ const electronDouble = {
   nativeImage,
   session,
   shell,
+  protocol,
 };
 
 export default electronDouble;

@@ -3,7 +3,7 @@
  * and a placeholder renderer page (test/desktop/fixtures/renderer). Runs without the
  * sandbox, the real backend or the real renderer.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
@@ -13,8 +13,13 @@ import { startFakeBackend, type FakeBackend } from './fake-backend';
 import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
 import { buildRingPage } from './ring-page';
 import { ROOT } from '../../scripts/build-desktop';
+import { APP_ORIGIN, APP_SCHEME_PRIVILEGES } from '../../main/protocol';
 
-const FIXTURE_INDEX = path.join(ROOT, 'test/desktop/fixtures/renderer/index.html');
+const FIXTURE_SOURCE = path.join(ROOT, 'test/desktop/fixtures/renderer');
+/** The fixture pages and the ring page, in one folder: main serves that folder on app://. */
+let FIXTURE_INDEX: string;
+/** The fixture's URL as main and Electron see it. */
+const OWN_URL = `${APP_ORIGIN}/index.html`;
 const JANE = { name: 'Jane', password: 'jane-password-0451' };
 const CALLER = '+14155550100';
 
@@ -30,6 +35,8 @@ test.beforeAll(async () => {
   browser = await launchChromium();
   backend = await startFakeBackend({ [JANE.name]: JANE.password });
   ringDir = mkdtempSync(path.join(os.tmpdir(), 'sb-ring-'));
+  cpSync(FIXTURE_SOURCE, ringDir, { recursive: true });
+  FIXTURE_INDEX = path.join(ringDir, 'index.html');
   ringPage = await buildRingPage(ringDir);
 });
 
@@ -76,7 +83,22 @@ test('opens the renderer in a secure window with the preload API bridged', async
   expect(app.electron.app.sandboxEnabled).toBe(true);
 
   const page = await app.mainPage();
-  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  // Served on the privileged app:// scheme from the renderer's folder, not from file://.
+  expect(window.loadedUrl).toBe(OWN_URL);
+  expect(window.webContents.getURL()).toBe(OWN_URL);
+  expect(app.electron.protocol.privileged).toEqual([{ scheme: 'app', privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+  expect(app.electron.protocol.privileged[0]!.privileges).not.toHaveProperty('bypassCSP');
+  expect(await page.evaluate(() => globalThis.isSecureContext)).toBe(true);
+  // The page and its script came through main's handler; a path out of the folder does not.
+  expect(app.electron.protocol.requests).toEqual(
+    expect.arrayContaining([
+      { url: OWN_URL, status: 200 },
+      { url: `${APP_ORIGIN}/fixture.js`, status: 200 },
+    ]),
+  );
+  expect((await app.electron.protocol.fetch(`${APP_ORIGIN}/..%2f..%2fpackage.json`)).status).toBe(404);
+  // The page's CSP still applies on app:// (no bypass): its default-src 'none' blocks fetch.
+  expect(await page.evaluate(() => fetch('./fixture.js').then(() => 'fetched', () => 'blocked'))).toBe('blocked');
   expect(window.isVisible()).toBe(true); // shown on ready-to-show
   expect(await api(page)).toEqual(
     [
@@ -333,7 +355,7 @@ test('events queued before app:ready arrive after it, in order', async ({}, test
 
 test('a renderer that says ready at once gets events; after a reload it must say ready again', async ({}, testInfo) => {
   const app = await launch(testInfo.outputPath('user-data'), {
-    rendererIndex: path.join(ROOT, 'test/desktop/fixtures/renderer/autoready.html'),
+    rendererIndex: path.join(path.dirname(FIXTURE_INDEX), 'autoready.html'),
   });
   const page = await app.mainPage();
   // The startup shortcut status was flushed on the page's own app:ready.
@@ -435,14 +457,14 @@ test('the security guard blocks navigation and new windows, and limits permissio
   }, elsewhere);
   await expect.poll(() => win.webContents.navigationRequests).toContainEqual({ url: elsewhere, allowed: false });
   await page.waitForTimeout(200); // give a (wrongly) allowed navigation time to commit
-  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  expect(win.webContents.getURL()).toBe(OWN_URL);
   expect(backend.requests.some((request) => request.path === '/elsewhere')).toBe(false);
   // Another local file is "away" too.
   await page.evaluate(() => {
     window.location.href = './child.html';
   });
-  await expect.poll(() => win.webContents.navigationRequests.at(-1)).toEqual({ url: `file://${path.join(path.dirname(FIXTURE_INDEX), 'child.html')}`, allowed: false });
-  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  await expect.poll(() => win.webContents.navigationRequests.at(-1)).toEqual({ url: `${APP_ORIGIN}/child.html`, allowed: false });
+  expect(win.webContents.getURL()).toBe(OWN_URL);
 
   const popupUrl = `${backend.url}/popup`;
   await page.evaluate((url) => void window.open(url), popupUrl);
@@ -453,15 +475,17 @@ test('the security guard blocks navigation and new windows, and limits permissio
   expect(app.electron.shell.opened).toEqual([popupUrl]);
 
   const ses = app.electron.session.defaultSession;
-  const own = `file://${FIXTURE_INDEX}`;
+  const own = OWN_URL;
+  // The same file through file:// is not the app.
+  expect(await ses.requestPermission('media', { requestingUrl: `file://${FIXTURE_INDEX}`, mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio'] })).toBe(true);
   expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio', 'video'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: 'https://evil.example/', mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: 'file:///tmp/other.html', mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('notifications', { requestingUrl: own })).toBe(false);
-  expect(ses.checkPermission('media', 'file:///', { requestingUrl: own, mediaType: 'audio' })).toBe(true);
+  expect(ses.checkPermission('media', APP_ORIGIN, { requestingUrl: own, mediaType: 'audio' })).toBe(true);
   expect(ses.checkPermission('media', 'https://evil.example', { requestingUrl: 'https://evil.example/', mediaType: 'audio' })).toBe(false);
-  expect(ses.checkPermission('geolocation', 'file:///', { requestingUrl: own })).toBe(false);
+  expect(ses.checkPermission('geolocation', APP_ORIGIN, { requestingUrl: own })).toBe(false);
 });
 
 test('closing hides to the tray; Quit unregisters shortcuts and removes the tray', async ({}, testInfo) => {

@@ -19,6 +19,7 @@ import { buildHarness, DESKTOP_OUTPUTS, ROOT } from '../../scripts/build-desktop
 import type * as HarnessModule from './harness-entry';
 import type { BrowserWindowDouble, NotificationDouble, TrayDouble } from './electron-double';
 import type { ShortcutConfig } from '../../main/config';
+import { appUrlFor } from '../../main/protocol';
 
 /** The double's module, as the harness bundle exports it. */
 export type ElectronDouble = typeof HarnessModule.electron;
@@ -120,7 +121,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     if (!window) throw new Error('The app has no main window');
     return window as unknown as BrowserWindowDouble;
   };
-  const resolvedRing = path.resolve(ringPage);
+  const ringUrl = appUrlFor(path.dirname(rendererIndex), ringPage);
 
   return {
     electron,
@@ -134,7 +135,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
       return window.page();
     },
     ringWindows: () =>
-      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedFile === resolvedRing && !window.isDestroyed()),
+      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl === ringUrl && !window.isDestroyed()),
     tray() {
       const tray = electron.Tray.current();
       if (!tray) throw new Error('The app has no tray');
