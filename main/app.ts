@@ -16,6 +16,7 @@ import { IpcBridge } from './ipc';
 import { createLogger } from './log';
 import { MainWindowController } from './main-window';
 import { IncomingCallNotifier } from './notifications';
+import { Autostart } from './autostart';
 import { appUrlFor, registerAppScheme, serveAppScheme } from './protocol';
 import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
@@ -48,6 +49,10 @@ export interface SwitchboardOptions {
   fetch?: typeof fetch;
   /** `process.platform` unless a test says otherwise. */
   platform?: NodeJS.Platform;
+  /** The executable started at login (`process.execPath`, or the AppImage). */
+  execPath?: string;
+  /** The XDG config folder for the autostart entry (Linux); `$XDG_CONFIG_HOME` or `~/.config` by default. */
+  configHome?: string;
 }
 
 /** A running Switchboard, as `index.ts` and the tests hold it. */
@@ -222,6 +227,18 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('call:control', (request) => callControl.run(request));
     ipc.handle('call:transfer-targets', () => callControl.targets());
     ipc.handle('shortcuts:status', () => shortcutManager.status());
+    const autostart = new Autostart({
+      platform,
+      app,
+      execPath: options.execPath ?? process.execPath,
+      ...(options.configHome ? { configHome: options.configHome } : {}),
+    });
+    const settings = () => ({ openAtLogin: { supported: autostart.supported, enabled: autostart.isEnabled() } });
+    ipc.handle('settings:get', settings);
+    ipc.handle('settings:set', ({ openAtLogin }) => {
+      autostart.setEnabled(openAtLogin);
+      return settings();
+    });
     ipc.on('call:state', (summary) => callController.update(summary));
 
     const shortcutManager = new ShortcutManager(electron.globalShortcut, {

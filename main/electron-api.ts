@@ -11,6 +11,9 @@ import type {
   CustomScheme,
   Event,
   HandlerDetails,
+  LoginItemSettings,
+  LoginItemSettingsOptions,
+  Settings,
   MenuItemConstructorOptions,
   NativeImage,
   NotificationActionEventParams,
@@ -186,6 +189,9 @@ export interface AppApi {
   requestSingleInstanceLock(): boolean;
   enableSandbox(): void;
   setAppUserModelId(id: string): void;
+  /** macOS and Windows (start at login, `main/autostart.ts`). */
+  getLoginItemSettings(options?: LoginItemSettingsOptions): Pick<LoginItemSettings, 'openAtLogin'>;
+  setLoginItemSettings(settings: Settings): void;
   on(event: 'before-quit' | 'will-quit', listener: (event: Event) => void): unknown;
   on(event: 'window-all-closed', listener: () => void): unknown;
   on(event: 'quit', listener: (event: Event, exitCode: number) => void): unknown;

@@ -18,6 +18,8 @@ const handle = startSwitchboard(electron, {
   ringPage: path.join(dist, 'renderer', 'ring.html'),
   preloadPath: path.join(dist, 'preload', 'preload.cjs'),
   store: new Store<Record<string, unknown>>(VAULT_STORE_OPTIONS),
+  // Started at login: an AppImage must be started through its image, not its mount point.
+  execPath: process.env.APPIMAGE ?? process.execPath,
 });
 
 // Lets the real-Electron test suite reach the handle through `electronApp.evaluate`;

@@ -62,6 +62,10 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     callControl: (request: InvokeRequest<'call:control'>) => invoke('call:control', request),
     /** Agents (with their status) and queues the agent may transfer to. */
     getTransferTargets: () => invoke('call:transfer-targets'),
+    /** The desktop app's settings (start at login). */
+    getSettings: () => invoke('settings:get'),
+    /** Turns start at login on or off; answers the settings as they now are. */
+    setOpenAtLogin: (enabled: boolean) => invoke('settings:set', { openAtLogin: enabled }),
   };
 }
 

@@ -208,6 +208,17 @@ export class AppDouble extends EventEmitter {
     this.appUserModelId = id;
   }
 
+  /** Test: the login item as macOS/Windows would keep it (Electron does nothing with it on Linux). */
+  loginItem: { openAtLogin: boolean; path?: string } = { openAtLogin: false };
+
+  getLoginItemSettings(_options?: { path?: string }): { openAtLogin: boolean } {
+    return { openAtLogin: this.loginItem.openAtLogin };
+  }
+
+  setLoginItemSettings(settings: { openAtLogin?: boolean; path?: string }): void {
+    this.loginItem = { openAtLogin: settings.openAtLogin ?? false, ...(settings.path ? { path: settings.path } : {}) };
+  }
+
   /** Like Electron: before-quit, close every window (any may refuse), will-quit, quit. */
   quit(): void {
     if (this.quitState !== 'running') return;
@@ -253,6 +264,7 @@ export class AppDouble extends EventEmitter {
     this.ready = false;
     this.sandboxEnabled = false;
     this.appUserModelId = null;
+    this.loginItem = { openAtLogin: false };
     this.quitState = 'running';
     this.exitCode = null;
     this.switches.clear();

@@ -3,7 +3,7 @@
  * and a placeholder renderer page (test/desktop/fixtures/renderer). Runs without the
  * sandbox, the real backend or the real renderer.
  */
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
@@ -599,3 +599,29 @@ function filesUnder(dir: string): string[] {
     return statSync(full).isDirectory() ? filesUnder(full) : [full];
   });
 }
+
+test('settings: start at login goes through validated IPC to the XDG autostart entry; bad payloads are rejected', async ({}, testInfo) => {
+  const userDataDir = testInfo.outputPath('user-data');
+  const app = await launch(userDataDir);
+  const page = await app.mainPage();
+  const invoke = (channel: string, args: unknown[]) =>
+    page.evaluate(
+      ([c, a]) =>
+        (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke(c as string, a as unknown[]).then(
+          (value) => ({ ok: true, value }),
+          (error: Error) => ({ ok: false, message: error.message }),
+        ),
+      [channel, args] as const,
+    );
+  const entry = path.join(userDataDir, 'xdg-config', 'autostart', 'switchboard.desktop');
+  expect(await invoke('settings:get', [undefined])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: false } } });
+  for (const bad of [{ openAtLogin: 'yes' }, { openAtLogin: true, exec: '/bin/evil' }, undefined]) {
+    expect(await invoke('settings:set', [bad])).toMatchObject({ ok: false, message: expect.stringContaining('Request rejected') });
+  }
+  expect(existsSync(entry)).toBe(false);
+  expect(await invoke('settings:set', [{ openAtLogin: true }])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: true } } });
+  expect(readFileSync(entry, 'utf8')).toContain('Exec=/opt/Switchboard/switchboard\n');
+  expect(app.electron.app.loginItem.openAtLogin).toBe(false); // Linux: no login item, only the XDG entry
+  expect(await invoke('settings:set', [{ openAtLogin: false }])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: false } } });
+  expect(existsSync(entry)).toBe(false);
+});

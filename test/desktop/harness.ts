@@ -113,6 +113,9 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     ringPage,
     preloadPath: DIST.preload,
     store,
+    // Start at login writes its XDG entry here, never into the real ~/.config.
+    configHome: path.join(options.userDataDir, 'xdg-config'),
+    execPath: '/opt/Switchboard/switchboard',
   });
   await handle.ready;
 
