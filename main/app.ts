@@ -17,6 +17,7 @@ import { createLogger } from './log';
 import { MainWindowController } from './main-window';
 import { IncomingCallNotifier } from './notifications';
 import { Autostart } from './autostart';
+import { UpdateService, type UpdateStatus, type UpdaterApi } from './updater';
 import { appUrlFor, registerAppScheme, serveAppScheme } from './protocol';
 import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
@@ -53,6 +54,8 @@ export interface SwitchboardOptions {
   execPath?: string;
   /** The XDG config folder for the autostart entry (Linux); `$XDG_CONFIG_HOME` or `~/.config` by default. */
   configHome?: string;
+  /** Auto-update: the generic feed (null or absent = off) and electron-updater's updater. */
+  updates?: { feedUrl: string | null; createUpdater: () => UpdaterApi; configDir: string };
 }
 
 /** A running Switchboard, as `index.ts` and the tests hold it. */
@@ -73,6 +76,10 @@ export interface SwitchboardHandle {
   isRinging(): boolean;
   /** Registration status of the global shortcuts. */
   shortcutStatus(): ShortcutStatus;
+  /** Where auto-update stands (`disabled` without a feed). */
+  updateStatus(): UpdateStatus;
+  /** Checks the update feed now. */
+  checkForUpdates(): Promise<UpdateStatus>;
   /**
    * The same entry points the shortcuts, notification and tray use, for the real-Electron
    * test suite (which cannot press OS-level shortcuts or click OS notifications).
@@ -129,6 +136,14 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   let calls: CallController | null = null;
   let notifier: IncomingCallNotifier | null = null;
   let statusStreamRef: StatusStream | null = null;
+  const updates = new UpdateService({
+    feedUrl: options.updates?.feedUrl ?? null,
+    configDir: options.updates?.configDir ?? '.',
+    createUpdater: () => {
+      if (!options.updates) throw new Error('No updater');
+      return options.updates.createUpdater();
+    },
+  });
 
   const requestQuit = () => {
     quitting = true;
@@ -136,6 +151,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   };
 
   app.on('will-quit', () => {
+    updates.stop();
     statusStreamRef?.stop();
     shortcuts?.unregister();
     ringer?.stop();
@@ -255,6 +271,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
 
     app.on('second-instance', () => mainWindow.show());
     mainWindow.create();
+    updates.start();
     log.info('Started', { server: options.serverUrl });
   });
   ready.catch((error: unknown) => log.error('Startup failed', { error }));
@@ -272,6 +289,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
         answer: { accelerator: accelerators.answer, registered: false, error: 'Not registered yet' },
         hangup: { accelerator: accelerators.hangup, registered: false, error: 'Not registered yet' },
       },
+    updateStatus: () => updates.status(),
+    checkForUpdates: () => updates.checkNow(),
     simulate: {
       answerShortcut: () => void calls?.answer('shortcut'),
       hangupShortcut: () => void calls?.hangupOrDecline('shortcut'),
@@ -302,6 +321,8 @@ function inactiveHandle(): SwitchboardHandle {
     trayState: () => ({ kind: 'idle' }),
     isRinging: () => false,
     shortcutStatus: () => ({ answer: idleStatus, hangup: idleStatus }),
+    updateStatus: () => ({ state: 'disabled' }),
+    checkForUpdates: async () => ({ state: 'disabled' }),
     simulate: { answerShortcut: () => undefined, hangupShortcut: () => undefined },
     quit: async () => undefined,
   };

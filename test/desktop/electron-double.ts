@@ -26,6 +26,8 @@
 import { EventEmitter } from 'node:events';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -382,6 +384,29 @@ export const session = {
   get defaultSession(): SessionDouble {
     if (!app.isReady()) throw new Error('Session can only be received when app is ready');
     return defaultSession;
+  },
+  /** A named session (electron-updater asks for its own, uncached). */
+  fromPartition(partition: string, _options: { cache?: boolean } = {}): SessionDouble & { readonly partition: string } {
+    if (!app.isReady()) throw new Error('Session can only be received when app is ready');
+    return Object.assign(new SessionDouble(), { partition });
+  },
+};
+
+// ---------------------------------------------------------------------------------------
+// net
+
+/**
+ * `net.request`, over Node's http/https (which takes Electron's option shape: protocol,
+ * hostname, port, path, method, headers); Electron-only options (session, redirect) are dropped.
+ */
+export const net = {
+  /** Test: every URL requested through `net`, in order. */
+  requests: [] as string[],
+  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }) {
+    const { protocol = 'http:', hostname, host, port, path: requestPath = '/', method = 'GET', headers = {} } = options;
+    net.requests.push(`${protocol}//${hostname ?? host}${port ? `:${port}` : ''}${requestPath}`);
+    const transport = protocol === 'https:' ? httpsRequest : httpRequest;
+    return transport({ protocol, hostname: hostname ?? host, port, path: requestPath, method, headers });
   },
 };
 
@@ -1248,6 +1273,7 @@ export async function reset(): Promise<void> {
   globalShortcut.resetDouble();
   shell.opened.length = 0;
   protocol.resetDouble();
+  net.requests.length = 0;
   safeStorage.encryptedPlaintexts.length = 0;
   TrayDouble.instances.length = 0;
   NotificationDouble.instances.length = 0;
@@ -1268,6 +1294,7 @@ const electronDouble = {
   session,
   shell,
   protocol,
+  net,
 };
 
 export default electronDouble;

@@ -3,7 +3,10 @@
  * and a placeholder renderer page (test/desktop/fixtures/renderer). Runs without the
  * sandbox, the real backend or the real renderer.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
@@ -624,4 +627,80 @@ test('settings: start at login goes through validated IPC to the XDG autostart e
   expect(app.electron.app.loginItem.openAtLogin).toBe(false); // Linux: no login item, only the XDG entry
   expect(await invoke('settings:set', [{ openAtLogin: false }])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: false } } });
   expect(existsSync(entry)).toBe(false);
+});
+
+test('auto-update: off by default; with a feed, electron-updater finds, downloads and verifies a newer version through net; same version is up to date; a dead feed is an error the app survives', async ({}, testInfo) => {
+  const work = testInfo.outputPath('update');
+  mkdirSync(work, { recursive: true });
+  const saved = { APPIMAGE: process.env.APPIMAGE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  // The running "AppImage" the update replaces, and where electron-updater keeps downloads.
+  process.env.APPIMAGE = path.join(work, 'Switchboard-0.1.0.AppImage');
+  process.env.XDG_CACHE_HOME = path.join(work, 'cache');
+  writeFileSync(process.env.APPIMAGE, 'old build');
+  const newBuild = Buffer.from('new build of Switchboard '.repeat(1000));
+  const feed = { version: '0.2.0', requests: [] as string[] };
+  // The feed lives under /switchboard/ on this server.
+  const server = createServer((request, response) => {
+    const url = (request.url ?? '').replace(/^\/switchboard/, '');
+    feed.requests.push(url);
+    if (url.startsWith('/latest-linux.yml')) {
+      const sha512 = createHash('sha512').update(newBuild).digest('base64');
+      response.writeHead(200, { 'content-type': 'text/yaml' });
+      response.end(
+        [
+          `version: ${feed.version}`,
+          'files:',
+          `  - url: Switchboard-${feed.version}.AppImage`,
+          `    sha512: ${sha512}`,
+          `    size: ${newBuild.length}`,
+          `path: Switchboard-${feed.version}.AppImage`,
+          `sha512: ${sha512}`,
+          "releaseDate: '2026-12-01T10:00:00.000Z'",
+          '',
+        ].join('\n'),
+      );
+    } else if (url === `/Switchboard-${feed.version}.AppImage`) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': newBuild.length });
+      response.end(newBuild);
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/switchboard`;
+  try {
+    // Off by default: no feed configured, nothing fetched.
+    let app = await launch(testInfo.outputPath('user-data'));
+    expect(app.app.updateStatus()).toEqual({ state: 'disabled' });
+    await app.quit();
+    desktop = null;
+    expect(feed.requests).toEqual([]);
+
+    app = await launch(testInfo.outputPath('user-data'), { updateUrl: feedUrl });
+    await expect.poll(() => app.app.updateStatus(), { timeout: 20_000 }).toEqual({ state: 'downloaded', version: '0.2.0' });
+    expect(feed.requests.some((url) => url.startsWith('/latest-linux.yml'))).toBe(true);
+    expect(feed.requests).toContain('/Switchboard-0.2.0.AppImage');
+    // Through Electron's net (system proxy, OS certificates), not Node's own HTTP.
+    expect(app.electron.net.requests.some((url) => url.startsWith(`${feedUrl}/latest-linux.yml`))).toBe(true);
+    await app.quit();
+    desktop = null;
+
+    feed.version = '0.1.0';
+    app = await launch(testInfo.outputPath('user-data-2'), { updateUrl: feedUrl });
+    await expect.poll(() => app.app.updateStatus(), { timeout: 20_000 }).toEqual({ state: 'up-to-date', version: '0.1.0' });
+    await app.quit();
+    desktop = null;
+
+    app = await launch(testInfo.outputPath('user-data-3'), { updateUrl: 'http://127.0.0.1:9/switchboard' });
+    await expect.poll(() => app.app.updateStatus().state, { timeout: 20_000 }).toBe('error');
+    // A second check after the failure is allowed and the app still works.
+    expect((await app.app.checkForUpdates()).state).toBe('error');
+    expect(app.mainWindow().isDestroyed()).toBe(false);
+  } finally {
+    server.close();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 });

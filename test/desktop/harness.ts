@@ -47,6 +47,8 @@ export interface LaunchDesktopOptions {
   rendererIndex?: string;
   /** Defaults to dist/renderer/ring.html. */
   ringPage?: string;
+  /** The auto-update feed (SWITCHBOARD_UPDATE_URL); unset = auto-update off, as by default. */
+  updateUrl?: string;
   /** Set up the double before main starts (failing shortcuts, no encryption, ...). */
   configure?: (electron: ElectronDouble) => void | Promise<void>;
 }
@@ -104,7 +106,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     if (!existsSync(file)) throw new Error(`The ${name} is not built: ${file} is missing (build the renderer with Vite first)`);
   }
 
-  const config = harness.loadConfig({ ...options.env, SWITCHBOARD_SERVER_URL: options.serverUrl });
+  const config = harness.loadConfig({ ...options.env, SWITCHBOARD_SERVER_URL: options.serverUrl, SWITCHBOARD_UPDATE_URL: options.updateUrl });
   const store = harness.createStore(harness.VAULT_STORE_OPTIONS);
   const handle = harness.startSwitchboard(electron.default, {
     serverUrl: config.serverUrl,
@@ -116,6 +118,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     // Start at login writes its XDG entry here, never into the real ~/.config.
     configHome: path.join(options.userDataDir, 'xdg-config'),
     execPath: '/opt/Switchboard/switchboard',
+    updates: { feedUrl: config.updateUrl, createUpdater: harness.createUpdater, configDir: options.userDataDir },
   });
   await handle.ready;
 
