@@ -109,6 +109,8 @@ test('opens the renderer in a secure window with the preload API bridged', async
       'getCallContext',
       'getTransferTargets',
       'getSdkToken',
+      'getSettings',
+      'setOpenAtLogin',
       'getShortcutStatus',
       'getStatus',
       'login',
