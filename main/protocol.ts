@@ -22,9 +22,11 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
 /**
  * The scheme's privileges: standard (relative URLs, an origin), secure (getUserMedia, like
- * https), fetch and code cache. Not `bypassCSP`: the pages' CSP applies as written.
+ * https), fetch, CORS-mode requests (Vite's `<script type="module" crossorigin>` loads in CORS
+ * mode, which Chromium allows only on CORS-enabled schemes) and code cache. Not `bypassCSP`:
+ * the pages' CSP applies as written.
  */
-export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, codeCache: true } as const;
+export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
