@@ -27,11 +27,15 @@ export function DesktopSettings({ bridge }: { bridge: Bridge }) {
   if (!settings?.openAtLogin.supported) return null;
 
   const toggle = async (enabled: boolean) => {
+    const before = settings;
     setPending(true);
     setError(null);
+    // The box follows the click at once; main's answer (what the OS now says) then replaces it.
+    setSettings({ ...before, openAtLogin: { ...before.openAtLogin, enabled } });
     try {
       setSettings(await bridge.setOpenAtLogin(enabled));
     } catch {
+      setSettings(before);
       setError('Could not change the start-at-login setting.');
     } finally {
       setPending(false);
