@@ -135,6 +135,13 @@ export type AgentStatusInfoPayload = z.infer<typeof agentStatusInfoSchema>;
 
 const none = z.undefined();
 
+/** The desktop app's own settings (the browser shell reports them unsupported). */
+export const desktopSettingsSchema = z.object({
+  /** Start Switchboard when the agent logs in to the computer (off unless turned on). */
+  openAtLogin: z.object({ supported: z.boolean(), enabled: z.boolean() }),
+});
+export type DesktopSettings = z.infer<typeof desktopSettingsSchema>;
+
 /** Renderer → main, with an answer. */
 export const invokeChannels = {
   'session:restore': { request: none, response: sessionInfoSchema.nullable() },
@@ -159,6 +166,10 @@ export const invokeChannels = {
   'desk:request': { request: deskRequestSchema, response: z.union(Object.values(deskAnswerSchemas)) },
   /** A voicemail's audio (main fetches it with the stored credential; the renderer plays it from a blob URL). */
   'voicemail:audio': { request: z.object({ id: z.string().uuid() }), response: voicemailAudioSchema },
+  /** The desktop app's settings (start at login). */
+  'settings:get': { request: none, response: desktopSettingsSchema },
+  /** Changes a setting; answers the settings as they now are. */
+  'settings:set': { request: z.strictObject({ openAtLogin: z.boolean() }), response: desktopSettingsSchema },
 } as const;
 
 /** Renderer → main, no answer. */

@@ -5,6 +5,7 @@
  * runs in Electron (`main/index.ts`) and in the desktop test harness (an Electron double).
  * All state lives in the objects created here; nothing is module-global.
  */
+import path from 'node:path';
 import type { CallSummary } from '../common/call-state';
 import type { ShortcutStatus } from '../common/ipc-contract';
 import { BackendClient } from './backend-client';
@@ -15,6 +16,9 @@ import { IpcBridge } from './ipc';
 import { createLogger } from './log';
 import { MainWindowController } from './main-window';
 import { IncomingCallNotifier } from './notifications';
+import { Autostart } from './autostart';
+import { UpdateService, type UpdateStatus, type UpdaterApi } from './updater';
+import { appUrlFor, registerAppScheme, serveAppScheme } from './protocol';
 import { Ringer } from './ringer';
 import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from './security';
 import { CallContextService } from './call-context';
@@ -33,9 +37,9 @@ export const APP_USER_MODEL_ID = 'com.switchboard.agent';
 export interface SwitchboardOptions {
   /** The backend, e.g. `http://127.0.0.1:3030`. */
   serverUrl: string;
-  /** Absolute path of `dist/renderer/index.html`. */
+  /** Absolute path of `dist/renderer/index.html`; its folder is served as `app://switchboard/`. */
   rendererIndex: string;
-  /** Absolute path of `dist/renderer/ring.html`. */
+  /** Absolute path of `dist/renderer/ring.html` (in the same folder). */
   ringPage: string;
   /** Absolute path of `dist/preload/preload.cjs`. */
   preloadPath: string;
@@ -47,6 +51,12 @@ export interface SwitchboardOptions {
   fetch?: typeof fetch;
   /** `process.platform` unless a test says otherwise. */
   platform?: NodeJS.Platform;
+  /** The executable started at login (`process.execPath`, or the AppImage). */
+  execPath?: string;
+  /** The XDG config folder for the autostart entry (Linux); `$XDG_CONFIG_HOME` or `~/.config` by default. */
+  configHome?: string;
+  /** Auto-update: the generic feed (null or absent = off) and electron-updater's updater. */
+  updates?: { feedUrl: string | null; createUpdater: () => UpdaterApi; configDir: string };
 }
 
 /** A running Switchboard, as `index.ts` and the tests hold it. */
@@ -67,6 +77,10 @@ export interface SwitchboardHandle {
   isRinging(): boolean;
   /** Registration status of the global shortcuts. */
   shortcutStatus(): ShortcutStatus;
+  /** Where auto-update stands (`disabled` without a feed). */
+  updateStatus(): UpdateStatus;
+  /** Checks the update feed now. */
+  checkForUpdates(): Promise<UpdateStatus>;
   /**
    * The same entry points the shortcuts, notification and tray use, for the real-Electron
    * test suite (which cannot press OS-level shortcuts or click OS notifications).
@@ -92,8 +106,13 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     return inactiveHandle();
   }
 
-  const urls = createAppUrlPolicy([options.rendererIndex, options.ringPage]);
-  const rendererUrls = createAppUrlPolicy([options.rendererIndex]);
+  // The pages are served from their folder on app:// (main/protocol.ts), never from file://.
+  const rendererDir = path.dirname(options.rendererIndex);
+  const rendererUrl = appUrlFor(rendererDir, options.rendererIndex);
+  const ringUrl = appUrlFor(rendererDir, options.ringPage);
+  registerAppScheme(electron.protocol);
+  const urls = createAppUrlPolicy([rendererUrl, ringUrl]);
+  const rendererUrls = createAppUrlPolicy([rendererUrl]);
   installAppSecurity(app, electron.shell, urls);
   if (platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
@@ -118,6 +137,14 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   let calls: CallController | null = null;
   let notifier: IncomingCallNotifier | null = null;
   let statusStreamRef: StatusStream | null = null;
+  const updates = new UpdateService({
+    feedUrl: options.updates?.feedUrl ?? null,
+    configDir: options.updates?.configDir ?? '.',
+    createUpdater: () => {
+      if (!options.updates) throw new Error('No updater');
+      return options.updates.createUpdater();
+    },
+  });
 
   const requestQuit = () => {
     quitting = true;
@@ -125,6 +152,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   };
 
   app.on('will-quit', () => {
+    updates.stop();
     statusStreamRef?.stop();
     shortcuts?.unregister();
     ringer?.stop();
@@ -137,11 +165,12 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
 
   const ready = app.whenReady().then(() => {
     installPermissionPolicy(electron.session.defaultSession, urls);
+    serveAppScheme(electron.protocol, rendererDir);
     const vault = new TokenVault(electron.safeStorage, options.store, { platform });
     const backend = new BackendClient({ baseUrl: options.serverUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
 
     const mainWindow = new MainWindowController(electron.BrowserWindow, {
-      rendererIndex: options.rendererIndex,
+      rendererUrl,
       preloadPath: options.preloadPath,
       isQuitting: () => quitting,
       onCreated: (created) => ipc.attach(created.webContents),
@@ -164,7 +193,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       show: () => mainWindow.show(),
     });
     notifier = incoming;
-    const ring = new Ringer(electron.BrowserWindow, { ringPage: options.ringPage });
+    const ring = new Ringer(electron.BrowserWindow, { ringUrl });
     ringer = ring;
     const callController = new CallController({
       tray: trayController,
@@ -218,6 +247,18 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('desk:request', (request) => agentDesk.run(request));
     ipc.handle('voicemail:audio', ({ id }) => agentDesk.voicemailAudio(id));
     ipc.handle('shortcuts:status', () => shortcutManager.status());
+    const autostart = new Autostart({
+      platform,
+      app,
+      execPath: options.execPath ?? process.execPath,
+      ...(options.configHome ? { configHome: options.configHome } : {}),
+    });
+    const settings = () => ({ openAtLogin: { supported: autostart.supported, enabled: autostart.isEnabled() } });
+    ipc.handle('settings:get', settings);
+    ipc.handle('settings:set', ({ openAtLogin }) => {
+      autostart.setEnabled(openAtLogin);
+      return settings();
+    });
     ipc.on('call:state', (summary) => callController.update(summary));
 
     const shortcutManager = new ShortcutManager(electron.globalShortcut, {
@@ -234,6 +275,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
 
     app.on('second-instance', () => mainWindow.show());
     mainWindow.create();
+    updates.start();
     log.info('Started', { server: options.serverUrl });
   });
   ready.catch((error: unknown) => log.error('Startup failed', { error }));
@@ -251,6 +293,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
         answer: { accelerator: accelerators.answer, registered: false, error: 'Not registered yet' },
         hangup: { accelerator: accelerators.hangup, registered: false, error: 'Not registered yet' },
       },
+    updateStatus: () => updates.status(),
+    checkForUpdates: () => updates.checkNow(),
     simulate: {
       answerShortcut: () => void calls?.answer('shortcut'),
       hangupShortcut: () => void calls?.hangupOrDecline('shortcut'),
@@ -281,6 +325,8 @@ function inactiveHandle(): SwitchboardHandle {
     trayState: () => ({ kind: 'idle' }),
     isRinging: () => false,
     shortcutStatus: () => ({ answer: idleStatus, hangup: idleStatus }),
+    updateStatus: () => ({ state: 'disabled' }),
+    checkForUpdates: async () => ({ state: 'disabled' }),
     simulate: { answerShortcut: () => undefined, hangupShortcut: () => undefined },
     quit: async () => undefined,
   };

@@ -23,6 +23,8 @@ export interface ShortcutConfig {
 export interface DesktopConfig {
   serverUrl: string;
   shortcuts: ShortcutConfig;
+  /** The auto-update feed (electron-updater, generic provider); null = no auto-update. */
+  updateUrl: string | null;
 }
 
 /** The environment variables read by {@link loadConfig}. */
@@ -30,6 +32,7 @@ export const CONFIG_ENV = {
   serverUrl: 'SWITCHBOARD_SERVER_URL',
   answerShortcut: 'SWITCHBOARD_ANSWER_SHORTCUT',
   hangupShortcut: 'SWITCHBOARD_HANGUP_SHORTCUT',
+  updateUrl: 'SWITCHBOARD_UPDATE_URL',
 } as const;
 
 /**
@@ -53,8 +56,13 @@ export function loadConfig(env: Record<string, string | undefined>): DesktopConf
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new Error(`${CONFIG_ENV.serverUrl} must be an http(s) URL: ${serverUrl}`);
   }
+  const updateUrl = pick(CONFIG_ENV.updateUrl)?.replace(/\/+$/, '') ?? null;
+  if (updateUrl !== null && !/^https?:$/.test(URL.parse(updateUrl)?.protocol ?? '')) {
+    throw new Error(`${CONFIG_ENV.updateUrl} must be an http(s) URL: ${updateUrl}`);
+  }
   return {
     serverUrl,
+    updateUrl,
     shortcuts: {
       answer: pick(CONFIG_ENV.answerShortcut) ?? DEFAULT_SHORTCUTS.answer,
       hangup: pick(CONFIG_ENV.hangupShortcut) ?? DEFAULT_SHORTCUTS.hangup,

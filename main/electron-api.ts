@@ -8,8 +8,12 @@
  */
 import type {
   BrowserWindowConstructorOptions,
+  CustomScheme,
   Event,
   HandlerDetails,
+  LoginItemSettings,
+  LoginItemSettingsOptions,
+  Settings,
   MenuItemConstructorOptions,
   NativeImage,
   NotificationActionEventParams,
@@ -60,6 +64,7 @@ export interface WebContentsApi {
 export interface BrowserWindowApi {
   readonly webContents: WebContentsApi;
   loadFile(filePath: string): Promise<void>;
+  loadURL(url: string): Promise<void>;
   show(): void;
   hide(): void;
   focus(): void;
@@ -169,6 +174,14 @@ export interface ShellApi {
   openExternal(url: string): Promise<void>;
 }
 
+/** `protocol`: the app's pages are served on a privileged scheme (`main/protocol.ts`). */
+export interface ProtocolApi {
+  /** Only before the app is ready. */
+  registerSchemesAsPrivileged(customSchemes: CustomScheme[]): void;
+  /** Only once the app is ready. */
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+}
+
 /** `app`. */
 export interface AppApi {
   whenReady(): Promise<void>;
@@ -176,6 +189,9 @@ export interface AppApi {
   requestSingleInstanceLock(): boolean;
   enableSandbox(): void;
   setAppUserModelId(id: string): void;
+  /** macOS and Windows (start at login, `main/autostart.ts`). */
+  getLoginItemSettings(options?: LoginItemSettingsOptions): Pick<LoginItemSettings, 'openAtLogin'>;
+  setLoginItemSettings(settings: Settings): void;
   on(event: 'before-quit' | 'will-quit', listener: (event: Event) => void): unknown;
   on(event: 'window-all-closed', listener: () => void): unknown;
   on(event: 'quit', listener: (event: Event, exitCode: number) => void): unknown;
@@ -196,4 +212,5 @@ export interface SwitchboardElectron {
   nativeImage: NativeImageModule;
   session: SessionModule;
   shell: ShellApi;
+  protocol: ProtocolApi;
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import * as electron from 'electron';
 import Store from 'electron-store';
+import * as electronUpdater from 'electron-updater';
 import { startSwitchboard } from './app';
 import { loadConfig, VAULT_STORE_OPTIONS } from './config';
 
@@ -18,6 +19,14 @@ const handle = startSwitchboard(electron, {
   ringPage: path.join(dist, 'renderer', 'ring.html'),
   preloadPath: path.join(dist, 'preload', 'preload.cjs'),
   store: new Store<Record<string, unknown>>(VAULT_STORE_OPTIONS),
+  // Started at login: an AppImage must be started through its image, not its mount point.
+  execPath: process.env.APPIMAGE ?? process.execPath,
+  // electron-updater's updater is created only when a feed is configured (off by default).
+  updates: {
+    feedUrl: config.updateUrl,
+    createUpdater: () => electronUpdater.autoUpdater,
+    configDir: electron.app.getPath('userData'),
+  },
 });
 
 // Lets the real-Electron test suite reach the handle through `electronApp.evaluate`;

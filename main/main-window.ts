@@ -11,7 +11,8 @@ export const MAIN_WINDOW_SIZE = { width: 420, height: 640, minWidth: 360, minHei
 
 /** Options of {@link MainWindowController}. */
 export interface MainWindowOptions {
-  rendererIndex: string;
+  /** The renderer's URL (`app://switchboard/index.html`). */
+  rendererUrl: string;
   preloadPath: string;
   /** True once the app is quitting: closing must then really close. */
   isQuitting(): boolean;
@@ -67,7 +68,7 @@ export class MainWindowController {
       this.options.onRendererGone?.();
     });
     this.options.onCreated(window);
-    window.loadFile(this.options.rendererIndex).catch((error: unknown) => {
+    window.loadURL(this.options.rendererUrl).catch((error: unknown) => {
       this.log.error('The renderer failed to load', { error });
     });
     return window;

@@ -11,7 +11,8 @@ import { createSecureWindow } from './security';
 /** Options of {@link Ringer}. */
 export interface RingerOptions {
   /** Absolute path of the built `ring.html`. */
-  ringPage: string;
+  /** The ring page's URL (`app://switchboard/ring.html`). */
+  ringUrl: string;
   log?: Logger;
 }
 
@@ -49,7 +50,7 @@ export class Ringer {
     window.on('closed', () => {
       if (this.window === window) this.window = null;
     });
-    window.loadFile(this.options.ringPage).catch((error: unknown) => {
+    window.loadURL(this.options.ringUrl).catch((error: unknown) => {
       this.log.error('The ring page failed to load', { error });
     });
     this.log.debug('Ringing');

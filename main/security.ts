@@ -5,8 +5,6 @@
  * every web contents ever created; {@link installPermissionPolicy} decides what pages may
  * use. Nothing else in main weakens or re-decides any of it.
  */
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
 import type {
   AppApi,
@@ -19,6 +17,7 @@ import type {
   WebContentsApi,
 } from './electron-api';
 import { createLogger, type Logger } from './log';
+import { APP_SCHEME } from './protocol';
 
 /**
  * The web preferences every window gets; callers cannot override them.
@@ -60,39 +59,37 @@ export function createSecureWindow(BrowserWindow: BrowserWindowConstructor, opti
 
 /** Which URLs are the app's own pages. */
 export interface AppUrlPolicy {
-  /** True for a file URL of one of the app's pages (any query or fragment). */
+  /** True for the URL of one of the app's pages (any query or fragment). */
   isAppPage(url: string): boolean;
 }
 
 /**
- * Builds the policy from the app's HTML files.
+ * Builds the policy from the app's page URLs (`app://switchboard/index.html`, see
+ * `main/protocol.ts`).
  *
- * Comparison is on the decoded file path, so `file:///a%20b/index.html#/x` matches
- * `/a b/index.html`, while `file://host/...` (UNC) and any other file do not.
+ * Comparison is on scheme, host and the parsed path, so `app://switchboard/index.html#/x` and
+ * `app://switchboard/./index.html` match while another host, scheme, path or a `file://` URL
+ * of the same file do not.
  */
 export function createAppUrlPolicy(pages: string[]): AppUrlPolicy {
-  const allowed = new Set(pages.map((page) => path.resolve(page)));
+  const allowed = new Set(pages.map((page) => pageKey(page)).filter((key): key is string => key !== null));
   return {
     isAppPage(url: string) {
-      const file = filePathOf(url);
-      return file !== null && allowed.has(file);
+      const key = pageKey(url);
+      return key !== null && allowed.has(key);
     },
   };
 }
 
-function filePathOf(url: string): string | null {
+function pageKey(url: string): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return null;
   }
-  if (parsed.protocol !== 'file:' || parsed.host !== '') return null;
-  try {
-    return path.resolve(fileURLToPath(parsed));
-  } catch {
-    return null;
-  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.username !== '' || parsed.password !== '' || parsed.port !== '') return null;
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
 
 /** True for an absolute http(s) URL without credentials: the only kind the OS browser may open. */

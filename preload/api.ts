@@ -67,6 +67,10 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     desk: <R extends DeskRequest>(request: R) => invoke('desk:request', request) as Promise<DeskAnswer<R['action']>>,
     /** A voicemail's recording, to play from a blob URL. */
     getVoicemailAudio: (id: string) => invoke('voicemail:audio', { id }),
+    /** The desktop app's settings (start at login). */
+    getSettings: () => invoke('settings:get'),
+    /** Turns start at login on or off; answers the settings as they now are. */
+    setOpenAtLogin: (enabled: boolean) => invoke('settings:set', { openAtLogin: enabled }),
   };
 }
 

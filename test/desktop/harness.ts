@@ -19,6 +19,7 @@ import { buildHarness, DESKTOP_OUTPUTS, ROOT } from '../../scripts/build-desktop
 import type * as HarnessModule from './harness-entry';
 import type { BrowserWindowDouble, NotificationDouble, TrayDouble } from './electron-double';
 import type { ShortcutConfig } from '../../main/config';
+import { appUrlFor } from '../../main/protocol';
 
 /** The double's module, as the harness bundle exports it. */
 export type ElectronDouble = typeof HarnessModule.electron;
@@ -46,6 +47,8 @@ export interface LaunchDesktopOptions {
   rendererIndex?: string;
   /** Defaults to dist/renderer/ring.html. */
   ringPage?: string;
+  /** The auto-update feed (SWITCHBOARD_UPDATE_URL); unset = auto-update off, as by default. */
+  updateUrl?: string;
   /** Set up the double before main starts (failing shortcuts, no encryption, ...). */
   configure?: (electron: ElectronDouble) => void | Promise<void>;
 }
@@ -103,7 +106,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     if (!existsSync(file)) throw new Error(`The ${name} is not built: ${file} is missing (build the renderer with Vite first)`);
   }
 
-  const config = harness.loadConfig({ ...options.env, SWITCHBOARD_SERVER_URL: options.serverUrl });
+  const config = harness.loadConfig({ ...options.env, SWITCHBOARD_SERVER_URL: options.serverUrl, SWITCHBOARD_UPDATE_URL: options.updateUrl });
   const store = harness.createStore(harness.VAULT_STORE_OPTIONS);
   const handle = harness.startSwitchboard(electron.default, {
     serverUrl: config.serverUrl,
@@ -112,6 +115,10 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     ringPage,
     preloadPath: DIST.preload,
     store,
+    // Start at login writes its XDG entry here, never into the real ~/.config.
+    configHome: path.join(options.userDataDir, 'xdg-config'),
+    execPath: '/opt/Switchboard/switchboard',
+    updates: { feedUrl: config.updateUrl, createUpdater: harness.createUpdater, configDir: options.userDataDir },
   });
   await handle.ready;
 
@@ -120,7 +127,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     if (!window) throw new Error('The app has no main window');
     return window as unknown as BrowserWindowDouble;
   };
-  const resolvedRing = path.resolve(ringPage);
+  const ringUrl = appUrlFor(path.dirname(rendererIndex), ringPage);
 
   return {
     electron,
@@ -134,7 +141,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
       return window.page();
     },
     ringWindows: () =>
-      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedFile === resolvedRing && !window.isDestroyed()),
+      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl === ringUrl && !window.isDestroyed()),
     tray() {
       const tray = electron.Tray.current();
       if (!tray) throw new Error('The app has no tray');

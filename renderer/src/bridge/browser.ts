@@ -75,6 +75,11 @@ export function createBrowserBridge(origin: string): Bridge {
       return { token: token.jwt, expiresAt: Date.parse(token.expires_at) };
     },
     getShortcutStatus: async () => unavailable,
+    // A web page cannot start with the computer: the option is the desktop app's.
+    getSettings: async () => ({ openAtLogin: { supported: false, enabled: false } }),
+    setOpenAtLogin: async () => {
+      throw new Error('Start at login is an option of the desktop app');
+    },
     ready: () => undefined,
     reportCallState: (summary) => {
       document.title = summary.phase === 'ringing' ? `Incoming call — Switchboard` : summary.phase === 'active' ? 'On a call — Switchboard' : 'Switchboard';

@@ -8,6 +8,7 @@ import type { CallCommand, SessionInfo, ShortcutStatus } from '../../../common/i
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
+import { DesktopSettings } from './DesktopSettings';
 import { Dialer } from './Dialer';
 import { formatCaller } from './format';
 import { Elapsed, InCall } from './InCall';
@@ -122,6 +123,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
       {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />}
       {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} />}
       {shownTab === 'voicemail' && <VoicemailInbox bridge={bridge} canCall={canCall} onCallBack={callBack} />}
+      {shownTab === 'phone' && <DesktopSettings bridge={bridge} />}
     </div>
   );
 }

@@ -39,7 +39,11 @@ describe('startSwitchboard', () => {
     expect(electron.app.sandboxEnabled).toBe(true); // before ready: the double throws otherwise
     await handle.ready;
     const window = electron.BrowserWindow.getAllWindows()[0]!;
-    expect(window.loadedFile).toBe('/app/dist/renderer/index.html');
+    // The renderer's folder is served on app:// (declared privileged before ready, handled after).
+    expect(window.loadedUrl).toBe('app://switchboard/index.html');
+    expect(window.loadedFile).toBeNull();
+    expect(electron.protocol.privileged.map((scheme) => scheme.scheme)).toEqual(['app']);
+    expect(electron.protocol.isProtocolHandled('app')).toBe(true);
     expect(window.webPreferences.preload).toBe('/app/dist/preload/preload.cjs');
     expect(window.isVisible()).toBe(true); // ready-to-show
     expect(electron.Tray.current()?.toolTip).toBe('Switchboard — Ready');

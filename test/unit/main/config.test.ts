@@ -3,7 +3,7 @@ import { DEFAULT_SERVER_URL, DEFAULT_SHORTCUTS, loadConfig } from '../../../main
 
 describe('loadConfig', () => {
   it('uses the defaults for an empty environment', () => {
-    expect(loadConfig({})).toEqual({ serverUrl: DEFAULT_SERVER_URL, shortcuts: { ...DEFAULT_SHORTCUTS } });
+    expect(loadConfig({})).toEqual({ serverUrl: DEFAULT_SERVER_URL, shortcuts: { ...DEFAULT_SHORTCUTS }, updateUrl: null });
     expect(DEFAULT_SHORTCUTS).toEqual({ answer: 'CommandOrControl+Alt+A', hangup: 'CommandOrControl+Alt+H' });
   });
 
@@ -14,11 +14,18 @@ describe('loadConfig', () => {
         SWITCHBOARD_ANSWER_SHORTCUT: 'F9',
         SWITCHBOARD_HANGUP_SHORTCUT: '',
       }),
-    ).toEqual({ serverUrl: 'https://switchboard.example.com', shortcuts: { answer: 'F9', hangup: DEFAULT_SHORTCUTS.hangup } });
+    ).toEqual({ serverUrl: 'https://switchboard.example.com', shortcuts: { answer: 'F9', hangup: DEFAULT_SHORTCUTS.hangup }, updateUrl: null });
   });
 
   it('rejects a server URL that is not http(s)', () => {
     expect(() => loadConfig({ SWITCHBOARD_SERVER_URL: 'not a url' })).toThrow('SWITCHBOARD_SERVER_URL');
     expect(() => loadConfig({ SWITCHBOARD_SERVER_URL: 'file:///etc' })).toThrow('http(s)');
+  });
+
+  it('reads the auto-update feed (off when unset or empty) and rejects one that is not http(s)', () => {
+    expect(loadConfig({ SWITCHBOARD_UPDATE_URL: ' https://updates.example.com/switchboard/ ' }).updateUrl).toBe('https://updates.example.com/switchboard');
+    expect(loadConfig({ SWITCHBOARD_UPDATE_URL: '' }).updateUrl).toBeNull();
+    expect(() => loadConfig({ SWITCHBOARD_UPDATE_URL: 'ftp://updates.example.com/' })).toThrow('SWITCHBOARD_UPDATE_URL must be an http(s) URL');
+    expect(() => loadConfig({ SWITCHBOARD_UPDATE_URL: 'not a url' })).toThrow('SWITCHBOARD_UPDATE_URL');
   });
 });

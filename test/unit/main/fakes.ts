@@ -102,7 +102,7 @@ export class FakeWebContents extends EventEmitter implements WebContentsApi {
   private static nextId = 1;
   readonly id = FakeWebContents.nextId++;
   readonly sent: Array<{ channel: string; args: unknown[] }> = [];
-  url = 'file:///app/dist/renderer/index.html';
+  url = 'app://switchboard/index.html';
   destroyed = false;
   windowOpenHandler: ((details: HandlerDetails) => WindowOpenHandlerResponse) | null = null;
 

@@ -4,13 +4,12 @@ import { createRecordingLogger } from '../../../main/log';
 import { createAppUrlPolicy } from '../../../main/security';
 import { electronEvent, FakeIpcMain, FakeWebContents, ipcEventFrom } from './fakes';
 
-const INDEX = '/app/dist/renderer/index.html';
-const APP_URL = 'file:///app/dist/renderer/index.html';
+const APP_URL = 'app://switchboard/index.html';
 
 function setup() {
   const ipcMain = new FakeIpcMain();
   const log = createRecordingLogger();
-  const urls = createAppUrlPolicy([INDEX]);
+  const urls = createAppUrlPolicy([APP_URL]);
   const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log });
   const contents = new FakeWebContents();
   bridge.attach(contents);
@@ -40,7 +39,8 @@ describe('IpcBridge invoke', () => {
     ['another webContents', (c: FakeWebContents) => ipcEventFrom({ id: c.id + 100 }, APP_URL)],
     ['a subframe', (c: FakeWebContents) => ipcEventFrom(c, APP_URL, { url: APP_URL })],
     ['a foreign URL', (c: FakeWebContents) => ipcEventFrom(c, 'https://evil.example/')],
-    ['another local file', (c: FakeWebContents) => ipcEventFrom(c, 'file:///app/dist/renderer/other.html')],
+    ['another app page', (c: FakeWebContents) => ipcEventFrom(c, 'app://switchboard/other.html')],
+    ['the app page through file://', (c: FakeWebContents) => ipcEventFrom(c, 'file:///app/dist/renderer/index.html')],
     ['a frame that is gone', (c: FakeWebContents) => ({ sender: c, senderFrame: null })],
   ])('drops a call from %s: generic rejection, handler not run, logged', async (_name, makeEvent) => {
     const { ipcMain, bridge, contents, log } = setup();

@@ -13,10 +13,8 @@ import {
 } from '../../../main/security';
 import { electronEvent, FakeWebContents } from './fakes';
 
-const INDEX = '/opt/Switchboard/resources/app/dist/renderer/index.html';
-const RING = '/opt/Switchboard/resources/app/dist/renderer/ring.html';
-const APP_URL = 'file:///opt/Switchboard/resources/app/dist/renderer/index.html';
-const urls = createAppUrlPolicy([INDEX, RING]);
+const APP_URL = 'app://switchboard/index.html';
+const urls = createAppUrlPolicy([APP_URL, 'app://switchboard/ring.html']);
 
 function guarded() {
   const app = Object.assign(new EventEmitter(), { enableSandbox: vi.fn() });
@@ -59,10 +57,15 @@ describe('app URL policy', () => {
   it.each([
     [APP_URL, true],
     [`${APP_URL}#/calls?x=1`, true],
-    ['file:///opt/Switchboard/resources/app/dist/renderer/ring.html', true],
-    ['file:///opt/Switchboard/resources/app/dist/renderer/other.html', false],
+    ['app://switchboard/ring.html', true],
+    ['app://switchboard/./assets/../index.html', true],
+    ['app://switchboard/other.html', false],
+    ['app://evil-host/index.html', false],
+    ['app://user@switchboard/index.html', false],
+    ['app://switchboard:81/index.html', false],
+    // The same files through file:// are not the app any more (no file-protocol privileges).
+    ['file:///opt/Switchboard/resources/app/dist/renderer/index.html', false],
     ['file:///etc/passwd', false],
-    ['file://evil-host/opt/Switchboard/resources/app/dist/renderer/index.html', false],
     ['https://example.com/index.html', false],
     ['not a url', false],
   ])('%s → %s', (url, expected) => {
@@ -137,11 +140,11 @@ describe('permissions', () => {
   });
 
   it('answers checks the same way', () => {
-    expect(check(null, 'media', 'file:///', { isMainFrame: true, requestingUrl: APP_URL, mediaType: 'audio' })).toBe(true);
-    expect(check({ getURL: () => APP_URL }, 'media', 'file:///', { isMainFrame: true, mediaType: 'audio' })).toBe(true);
+    expect(check(null, 'media', 'app://switchboard', { isMainFrame: true, requestingUrl: APP_URL, mediaType: 'audio' })).toBe(true);
+    expect(check({ getURL: () => APP_URL }, 'media', 'app://switchboard', { isMainFrame: true, mediaType: 'audio' })).toBe(true);
     expect(check(null, 'media', 'https://evil.example', { isMainFrame: true, requestingUrl: 'https://evil.example/', mediaType: 'audio' })).toBe(false);
-    expect(check(null, 'media', 'file:///', { isMainFrame: true, requestingUrl: APP_URL, mediaType: 'video' })).toBe(false);
-    expect(check(null, 'media', 'file:///', { isMainFrame: true })).toBe(false);
-    expect(check(null, 'geolocation', 'file:///', { isMainFrame: true, requestingUrl: APP_URL })).toBe(false);
+    expect(check(null, 'media', 'app://switchboard', { isMainFrame: true, requestingUrl: APP_URL, mediaType: 'video' })).toBe(false);
+    expect(check(null, 'media', 'app://switchboard', { isMainFrame: true })).toBe(false);
+    expect(check(null, 'geolocation', 'app://switchboard', { isMainFrame: true, requestingUrl: APP_URL })).toBe(false);
   });
 });

@@ -118,11 +118,11 @@ describe('AgentStatusService', () => {
 describe('status IPC channels', () => {
   function setup() {
     const ipcMain = new FakeIpcMain();
-    const urls = createAppUrlPolicy(['/app/dist/renderer/index.html']);
+    const urls = createAppUrlPolicy(['app://switchboard/index.html']);
     const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log: createRecordingLogger() });
     const contents = new FakeWebContents();
     bridge.attach(contents);
-    return { ipcMain, bridge, contents, fromApp: ipcEventFrom(contents, 'file:///app/dist/renderer/index.html') };
+    return { ipcMain, bridge, contents, fromApp: ipcEventFrom(contents, 'app://switchboard/index.html') };
   }
 
   it('accepts available and away, and rejects anything else before the handler runs', async () => {

@@ -26,6 +26,11 @@ class FakeWindow extends EventEmitter implements BrowserWindowApi {
     return Promise.resolve();
   }
 
+  loadURL(url: string): Promise<void> {
+    this.loaded.push(url);
+    return Promise.resolve();
+  }
+
   show(): void {
     this.visible = true;
   }
@@ -68,7 +73,7 @@ class FakeWindow extends EventEmitter implements BrowserWindowApi {
 describe('Ringer', () => {
   it('rings in a hidden, sandboxed window without preload, and stops by destroying it', () => {
     FakeWindow.created = [];
-    const ringer = new Ringer(FakeWindow, { ringPage: '/app/ring.html', log: createRecordingLogger() });
+    const ringer = new Ringer(FakeWindow, { ringUrl: 'app://switchboard/ring.html', log: createRecordingLogger() });
     expect(ringer.isRinging).toBe(false);
     ringer.start();
     ringer.start();
@@ -77,7 +82,7 @@ describe('Ringer', () => {
     expect(window.options).toMatchObject({ show: false, skipTaskbar: true });
     expect(window.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, backgroundThrottling: false });
     expect(window.options.webPreferences?.preload).toBeUndefined();
-    expect(window.loaded).toEqual(['/app/ring.html']);
+    expect(window.loaded).toEqual(['app://switchboard/ring.html']);
     expect(ringer.isRinging).toBe(true);
     ringer.stop();
     expect(window.destroyed).toBe(true);
@@ -91,7 +96,7 @@ describe('MainWindowController', () => {
     let quitting = false;
     const onCreated = vi.fn();
     const controller = new MainWindowController(FakeWindow, {
-      rendererIndex: '/app/index.html',
+      rendererUrl: 'app://switchboard/index.html',
       preloadPath: '/app/preload.cjs',
       isQuitting: () => quitting,
       onCreated,
@@ -106,7 +111,7 @@ describe('MainWindowController', () => {
     expect(window.options).toMatchObject({ width: 420, height: 640, show: false });
     expect(window.options.webPreferences).toMatchObject({ preload: '/app/preload.cjs', sandbox: true, contextIsolation: true });
     expect(onCreated).toHaveBeenCalledWith(window);
-    expect(window.loaded).toEqual(['/app/index.html']);
+    expect(window.loaded).toEqual(['app://switchboard/index.html']);
     window.emit('ready-to-show');
     expect(window.visible).toBe(true);
   });
