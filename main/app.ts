@@ -197,7 +197,10 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       preloadPath: options.preloadPath,
       isQuitting: () => quitting,
       onCreated: (created) => ipc.attach(created.webContents),
-      onRendererGone: (reason, contents) => recovery.gone(contents, reason),
+      onRendererGone: (reason, contents) => {
+        ipc.rendererGone();
+        recovery.gone(contents, reason);
+      },
       closeMinimizes: !desktop.trayVisible,
     });
     const recovery = new RendererRecovery({
@@ -384,7 +387,10 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     clickToDial.fromArgv(options.argv ?? process.argv);
     log.info('Started', { server: options.serverUrl, platform, wayland: desktop.wayland, tray: desktop.trayVisible });
   });
-  ready.catch((error: unknown) => failStartup(electron, error, logFile?.path));
+  ready.catch((error: unknown) => {
+    failStartup(electron, error, logFile?.path);
+    logFile?.close();
+  });
 
   return {
     primary: true,

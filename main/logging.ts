@@ -5,7 +5,7 @@
  * macOS, %APPDATA%\Switchboard\logs on Windows), rotated by electron-log at 1 MB to
  * `main.old.log`. Lines are redacted on the way in: tokens never reach the file.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import electronLog from 'electron-log/node';
 import { addLogSink, type LogLevel } from './log';
@@ -38,6 +38,7 @@ export interface LogFile {
 /** Opens `main.log` in `directory` and sends every main-process log line to it. */
 export function openLogFile(directory: string, options: { now?: () => number } = {}): LogFile {
   const file = path.join(directory, 'main.log');
+  mkdirSync(directory, { recursive: true });
   const logger = electronLog.create({ logId: `switchboard-${directory}` });
   logger.transports.console.level = false;
   logger.transports.file.resolvePathFn = () => file;

@@ -80,6 +80,8 @@ export interface HarnessConfig {
   platform: NodeJS.Platform;
   /** `net.isOnline()`. */
   online: boolean;
+  /** `app.isPackaged`. */
+  packaged: boolean;
 }
 
 const defaultConfig = (): HarnessConfig => ({
@@ -95,6 +97,7 @@ const defaultConfig = (): HarnessConfig => ({
   verbose: Boolean(process.env.SWITCHBOARD_HARNESS_DEBUG),
   platform: 'linux',
   online: true,
+  packaged: false,
 });
 
 const state = {
@@ -146,7 +149,10 @@ export class AppDouble extends EventEmitter {
   appUserModelId: string | null = null;
   quitState: 'running' | 'quitting' | 'quit' = 'running';
   exitCode: number | null = null;
-  readonly isPackaged = false;
+  /** `app.isPackaged` (HarnessConfig.packaged). */
+  get isPackaged(): boolean {
+    return state.config.packaged;
+  }
   /** Test: the single-instance lock was released (a failed start must let the next one run). */
   lockReleased = false;
   /** Test: schemes `setAsDefaultProtocolClient` registered. */

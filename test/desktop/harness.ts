@@ -30,6 +30,7 @@ const RENDERER_DIST = path.resolve(ROOT, process.env.SWITCHBOARD_RENDERER_DIST ?
 export const DIST = {
   rendererIndex: path.join(RENDERER_DIST, 'index.html'),
   ringPage: path.join(RENDERER_DIST, 'ring.html'),
+  incomingPage: path.join(RENDERER_DIST, 'incoming.html'),
   preload: DESKTOP_OUTPUTS.preload,
 } as const;
 
@@ -46,12 +47,30 @@ export interface LaunchDesktopOptions {
   rendererIndex?: string;
   /** Defaults to dist/renderer/ring.html. */
   ringPage?: string;
+  /** The OS main and the double behave as (notification actions, lock events); linux by default. */
+  platform?: NodeJS.Platform;
+  /** The first start's command line (a tel: link). */
+  argv?: string[];
+  /** Defaults to dist/renderer/incoming.html. */
+  incomingPage?: string;
   /** Set up the double before main starts (failing shortcuts, no encryption, ...). */
   configure?: (electron: ElectronDouble) => void | Promise<void>;
 }
 
+/**
+ * The tray menu's labels with `callItems` for the call: Show, the call's items, the
+ * incoming-window option (macOS and Windows, where notifications have buttons), Copy
+ * diagnostics, Quit.
+ */
+export function trayMenu(platform: NodeJS.Platform, callItems: string[] = []): string[] {
+  const option = platform === 'darwin' || platform === 'win32' ? ['Incoming calls in a window'] : [];
+  return ['Show Switchboard', ...callItems, ...option, 'Copy diagnostics', 'Quit'];
+}
+
 /** A running desktop app in the harness. */
 export interface DesktopApp {
+  /** The OS main runs as. */
+  readonly platform: NodeJS.Platform;
   /** The Electron double: tray, notifications, shortcuts, windows, safeStorage, session, shell. */
   readonly electron: ElectronDouble;
   /** The handle `startSwitchboard` returned. */
@@ -66,6 +85,8 @@ export interface DesktopApp {
   mainPage(): Promise<Page>;
   /** Ring windows that exist now. */
   ringWindows(): BrowserWindowDouble[];
+  /** Incoming-call windows that exist now. */
+  incomingWindows(): BrowserWindowDouble[];
   /** The tray (throws when there is none). */
   tray(): TrayDouble;
   /** Notifications on screen. */
@@ -94,6 +115,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     browser: options.browser,
     userDataDir: options.userDataDir,
     preloadScript: DESKTOP_OUTPUTS.harnessPreload,
+    platform: options.platform ?? 'linux',
   });
   await options.configure?.(electron);
 
@@ -112,6 +134,11 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     ringPage,
     preloadPath: DIST.preload,
     store,
+    platform: options.platform ?? 'linux',
+    env: options.env ?? {},
+    argv: options.argv ?? [],
+    incomingPage: options.incomingPage ?? DIST.incomingPage,
+    logDir: path.join(options.userDataDir, 'logs'),
   });
   await handle.ready;
 
@@ -121,8 +148,10 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     return window as unknown as BrowserWindowDouble;
   };
   const resolvedRing = path.resolve(ringPage);
+  const resolvedIncoming = path.resolve(options.incomingPage ?? DIST.incomingPage);
 
   return {
+    platform: options.platform ?? 'linux',
     electron,
     app: handle,
     shortcuts: config.shortcuts,
@@ -135,6 +164,8 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     },
     ringWindows: () =>
       electron.BrowserWindow.getAllWindows().filter((window) => window.loadedFile === resolvedRing && !window.isDestroyed()),
+    incomingWindows: () =>
+      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedFile === resolvedIncoming && !window.isDestroyed()),
     tray() {
       const tray = electron.Tray.current();
       if (!tray) throw new Error('The app has no tray');

@@ -365,6 +365,68 @@ export class Softphone {
     if (this.view.error) this.update({ error: null });
   }
 
+  /**
+   * The PC woke, unlocked or came back online (desktop): the SDK's socket may be dead without
+   * knowing it, so the session is opened again with a fresh token. A call in progress is left
+   * alone (the SDK reconnects its own media) and only checked against the platform.
+   */
+  async rebuildSession(): Promise<void> {
+    const client = this.client;
+    if (!client || this.stopped) return;
+    if (callList(this.view.calls).some(isLive)) {
+      void this.checkCallsStillUp();
+      return;
+    }
+    this.update({ connection: { kind: 'connecting' } });
+    try {
+      await client.deleteSession().catch(() => undefined);
+      const token = await this.bridge.getSdkToken();
+      await client.createSession(token.token);
+      if (this.stopped || this.client !== client) return;
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      this.scheduleRefresh(token.expiresAt);
+      this.update({ connection: { kind: 'ready' } });
+    } catch (error) {
+      this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}` } });
+    }
+  }
+
+  /**
+   * After the desktop renderer restarted (a crash) during a call: takes the call up again with
+   * the SDK's `reconnectCall` once the session is ready, or says what became of it.
+   */
+  async recoverCall(callId: string, from: string, since: number): Promise<ActionOutcome> {
+    const ready = await this.whenConnected();
+    const client = this.client;
+    if (!ready || !client || this.stopped) return { ok: false, message: 'No voice session to take the call up again.' };
+    try {
+      await client.reconnectCall(callId);
+      this.dispatch({ type: 'reconnected', callId, from, answeredAt: since });
+      this.update({ notice: 'Switchboard restarted during your call; the call was taken up again.' });
+      return { ok: true };
+    } catch (error) {
+      const message = `Switchboard restarted during your call with ${from}, and the call could not be taken up again (${messageOf(error)}).`;
+      this.update({ notice: message });
+      return { ok: false, message };
+    }
+  }
+
+  /** Resolves true once the session is ready, false when it failed or the phone stopped. */
+  private whenConnected(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (view: SoftphoneView) => {
+        if (this.stopped || view.connection.kind === 'failed') return finish(false);
+        if (view.connection.kind === 'ready') return finish(true);
+      };
+      const finish = (ok: boolean) => {
+        off();
+        resolve(ok);
+      };
+      const off = this.subscribe(check);
+      check(this.view);
+    });
+  }
+
   /** Ends the SDK session (logout or window closing). */
   async stop(): Promise<void> {
     this.stopped = true;
