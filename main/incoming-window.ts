@@ -50,6 +50,8 @@ interface Showing {
   waiting: boolean;
   context: string;
   window: BrowserWindowApi;
+  /** The load under way: a new one waits for it instead of interrupting it. */
+  loading: Promise<void>;
 }
 
 /** Shows at most one incoming-call window, for one call. */
@@ -89,7 +91,7 @@ export class IncomingCallWindow {
       fullscreenable: false,
       autoHideMenuBar: true,
     });
-    const showing: Showing = { callId, from, waiting: options.waiting === true, context: '', window };
+    const showing: Showing = { callId, from, waiting: options.waiting === true, context: '', window, loading: Promise.resolve() };
     this.current = showing;
     // Shown without taking the focus: the agent may be typing elsewhere, and A / D answer here.
     window.once('ready-to-show', () => window.showInactive());
@@ -127,8 +129,11 @@ export class IncomingCallWindow {
     };
     if (showing.context) query.context = showing.context;
     if (showing.waiting) query.waiting = '1';
-    showing.window.loadFile(this.options.page, { query }).catch((error: unknown) => {
-      this.log.error('The incoming-call page failed to load', { error });
+    const load = () => (showing.window.isDestroyed() ? undefined : showing.window.loadFile(this.options.page, { query }));
+    // The first load starts at once; a later one (the context) waits for the one under way.
+    const started = showing.context ? showing.loading.then(load) : Promise.resolve(load());
+    showing.loading = started.catch((error: unknown) => {
+      if (!showing.window.isDestroyed()) this.log.error('The incoming-call page failed to load', { error });
     });
   }
 

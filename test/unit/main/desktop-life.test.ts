@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSwitchboard, type SwitchboardHandle, type SwitchboardOptions } from '../../../main/app';
-import { describeCallContext } from '../../../main/incoming-window';
+import { describeCallContext, IncomingCallWindow } from '../../../main/incoming-window';
 import { STARTUP_FAILED_TITLE } from '../../../main/recovery';
 import * as electron from '../../desktop/electron-double';
 import { startFakeBackend, type FakeBackend } from '../../desktop/fake-backend';
@@ -179,6 +179,25 @@ describe('incoming calls on every desktop', () => {
     mainWindow().close();
     expect(mainWindow().isVisible()).toBe(false);
     expect(mainWindow().isMinimized()).toBe(false);
+  });
+
+  it('the window learns why the call rings after its first load, without interrupting it', async () => {
+    await start('linux');
+    const window = new IncomingCallWindow(electron.BrowserWindow, {
+      page: INCOMING,
+      accelerators: { answer: 'F9', hangup: 'F10' },
+      actions: { answer: () => undefined, decline: () => undefined },
+    });
+    window.show('call-5', CALLER, { waiting: true });
+    const shown = window.window() as unknown as electron.BrowserWindowDouble;
+    expect(new URL(shown.loadedUrl!).searchParams.get('waiting')).toBe('1');
+    window.setContext('call-5', { leg_uuid: 'call-5', call_uuid: 'c', flow: 'queue', number: null, caller: null, topic: null, queue: 'support', label: null });
+    await vi.waitFor(() => expect(new URL(shown.loadedUrl!).searchParams.get('context')).toBe('From the support queue'));
+    window.setContext('call-6', { leg_uuid: 'call-6', call_uuid: 'c', flow: 'queue', number: null, caller: null, topic: 'other', queue: null, label: null });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(new URL(shown.loadedUrl!).searchParams.get('context')).toBe('From the support queue'); // another call's context is ignored
+    window.close();
+    expect(shown.isDestroyed()).toBe(true);
   });
 
   it('describes the call context in one line', () => {
