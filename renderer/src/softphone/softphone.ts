@@ -152,10 +152,12 @@ export class Softphone {
     );
     client.on('callHangup', (callId) => this.hungUp(callId));
     client.on('sessionError', (reason) => {
+      if (this.client !== client) return; // a client replaced by rebuildSession
       this.update({ connection: { kind: 'failed', message: describeSessionError(String(reason)) } });
     });
-    client.on('reconnecting', () => this.update({ connection: { kind: 'reconnecting' } }));
+    client.on('reconnecting', () => this.client === client && this.update({ connection: { kind: 'reconnecting' } }));
     client.on('reconnection', () => {
+      if (this.client !== client) return;
       this.update({ connection: { kind: 'ready' } });
       void this.checkCallsStillUp();
     });
@@ -377,18 +379,26 @@ export class Softphone {
       void this.checkCallsStillUp();
       return;
     }
-    this.update({ connection: { kind: 'connecting' } });
-    try {
-      await client.deleteSession().catch(() => undefined);
-      const token = await this.bridge.getSdkToken();
-      await client.createSession(token.token);
-      if (this.stopped || this.client !== client) return;
-      if (this.refreshTimer) clearTimeout(this.refreshTimer);
-      this.scheduleRefresh(token.expiresAt);
-      this.update({ connection: { kind: 'ready' } });
-    } catch (error) {
-      this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}` } });
+    // A socket that still answers only needs a fresh token; a dead one a new client.
+    if (this.view.connection.kind === 'ready') {
+      try {
+        const token = await this.bridge.getSdkToken();
+        await withTimeout(client.refreshSession(token.token), 10_000);
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+        this.scheduleRefresh(token.expiresAt);
+        return;
+      } catch {
+        // Fall through: start over.
+      }
     }
+    if (this.stopped || this.client !== client) return;
+    this.client = null;
+    this.offStatus?.();
+    this.offStatus = null;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.update({ connection: { kind: 'connecting' } });
+    await client.deleteSession().catch(() => undefined);
+    if (!this.stopped) await this.start();
   }
 
   /**
@@ -663,6 +673,22 @@ export class Softphone {
     this.view = { ...this.view, ...patch };
     for (const listener of this.listeners) listener(this.view);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 function messageOf(error: unknown): string {
