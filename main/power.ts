@@ -4,8 +4,9 @@
  *
  * Suspend, lock and offline (any of them) make the agent Away with reason "system" — when
  * they were available and the backend can still be reached — and stop the status stream
- * where the connection is going anyway (suspend, offline). When the last of them ends, the
- * status stream is opened again, the renderer rebuilds its voice session, and an agent who
+ * while offline (a suspended PC's stream survives a short sleep, and its watchdog reopens it
+ * after a long one). When the last of them ends, the status stream is opened again if it was
+ * stopped, the renderer rebuilds its voice session, and an agent who
  * was available is made available again (unless they chose otherwise meanwhile: only an
  * agent the backend shows away or offline is changed).
  *
@@ -101,7 +102,9 @@ export class PowerWatcher {
     this.enqueue(async () => {
       if (!this.deps.signedIn()) return;
       if (first) this.previous = this.deps.lastStatus();
-      if (cause !== 'lock' && !this.streamStopped) {
+      // Only offline stops the stream: a suspended PC's stream either survives or is found dead
+      // by its watchdog (silent past two heartbeats) and reopened.
+      if (cause === 'offline' && !this.streamStopped) {
         this.deps.stream.stop();
         this.streamStopped = true;
       }
