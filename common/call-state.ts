@@ -72,6 +72,8 @@ export interface CallsState {
 /** The events about one call. */
 export type CallEvent =
   | { type: 'invite'; callId: string; from: string; at: number }
+  /** A call the platform still had after the renderer restarted (crash recovery), taken up again with `reconnectCall`. */
+  | { type: 'reconnected'; callId: string; from: string; answeredAt: number }
   | { type: 'answer-requested'; callId: string }
   | { type: 'answered'; callId: string; at: number }
   | { type: 'answer-failed'; callId: string; message: string; at: number }
@@ -180,6 +182,10 @@ export function reduceCalls(state: CallsState, event: CallEvent): CallsState {
       if (state.calls[event.callId]) return state;
       return normalize(put(state, { kind: 'ringing', callId: event.callId, from: event.from, invitedAt: event.at }));
     }
+    case 'reconnected': {
+      if (state.calls[event.callId]) return state;
+      return normalize(put(state, { kind: 'active', callId: event.callId, from: event.from, answeredAt: event.answeredAt, muted: false }));
+    }
     case 'dial-requested': {
       // One call at a time is placed, and only when nothing else goes on.
       if (state.calls[event.ref] || callList(state).some(isLive)) return state;
@@ -206,7 +212,7 @@ export function reduceCalls(state: CallsState, event: CallEvent): CallsState {
   }
 }
 
-type BoundEvent = Exclude<CallEvent, { type: 'invite' | 'dial-requested' | 'dial-started' | 'dial-failed' }>;
+type BoundEvent = Exclude<CallEvent, { type: 'invite' | 'reconnected' | 'dial-requested' | 'dial-started' | 'dial-failed' }>;
 
 /** One call's transition; null removes the call. The call itself comes back when nothing changes. */
 export function reduceCall(call: Call, event: BoundEvent): Call | null {

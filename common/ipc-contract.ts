@@ -121,7 +121,8 @@ export const callCommandSchema = z.object({
   /** answer / decline act on the ringing or waiting call; the others on the call in progress. */
   action: z.enum(['answer', 'decline', 'hangup', 'mute', 'unmute', 'hold', 'resume']),
   callId,
-  source: z.enum(['shortcut', 'notification', 'tray']),
+  /** `window`: the incoming-call window (`main/incoming-window.ts`). */
+  source: z.enum(['shortcut', 'notification', 'tray', 'window']),
 });
 export type CallCommand = z.infer<typeof callCommandSchema>;
 
@@ -132,6 +133,19 @@ export const agentStatusInfoSchema = z.object({
   wrap_up_ends_at: z.string().max(64).nullable(),
 });
 export type AgentStatusInfoPayload = z.infer<typeof agentStatusInfoSchema>;
+
+/** A tel:/callto:/sip: link named a number (shown with Call / Cancel; never dialled without the agent), or nothing callable. */
+export const dialRequestSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), number: z.string().regex(/^[1-9][0-9]{6,14}$/), display: z.string().max(64) }),
+  z.object({ ok: z.literal(false), message: z.string().max(500) }),
+]);
+export type DialRequestPayload = z.infer<typeof dialRequestSchema>;
+
+/** The call a crashed renderer had: the new one takes it up again (`reconnectCall`) if the platform still has it. */
+export const callRecoverSchema = z.object({ callId, from: phoneOrUser, since: z.number().int().nonnegative() });
+
+/** A renderer log line for the log file. */
+export const logWriteSchema = z.strictObject({ level: z.enum(['info', 'warn', 'error']), message: z.string().max(2000) });
 
 const none = z.undefined();
 
@@ -178,6 +192,8 @@ export const sendChannels = {
   'app:ready': none,
   /** The softphone's call state changed: main drives tray, notification and ringer from it. */
   'call:state': callSummarySchema,
+  /** A warning or error of the renderer, for the log file (main redacts and rate-limits it). */
+  'log:write': logWriteSchema,
 } as const;
 
 /** Main → renderer. */
@@ -189,6 +205,12 @@ export const eventChannels = {
   'session:ended': z.object({ reason: z.string() }),
   /** The agent's status changed (pushed by the backend's event stream, which main holds). */
   'status:changed': agentStatusInfoSchema,
+  /** A dial link (tel:, callto:, sip:) opened the app. */
+  'dial:request': dialRequestSchema,
+  /** The PC woke, unlocked or came back online: rebuild the voice session. */
+  'system:resumed': z.object({ after: z.enum(['suspend', 'lock', 'offline']) }),
+  /** The renderer was restarted after a crash during this call. */
+  'call:recover': callRecoverSchema,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;

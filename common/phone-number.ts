@@ -34,3 +34,16 @@ export function checkPhoneNumber(input: string): PhoneNumberCheck {
   }
   return { ok: true, e164: parsed.number, digits: parsed.number.slice(1) };
 }
+
+/**
+ * A caller or number for display: a valid international number as `+1 415 555 0100`
+ * (with or without its `+`, decorated or not), anything else (an app user's name) as given.
+ */
+export function formatPhoneNumber(from: string): string {
+  const digits = from.replace(/[^0-9+]/g, '');
+  if (/^\+?[0-9]{6,15}$/.test(digits)) {
+    const parsed = parsePhoneNumberFromString(digits.startsWith('+') ? digits : `+${digits}`);
+    if (parsed?.isValid()) return parsed.formatInternational();
+  }
+  return from;
+}

@@ -29,6 +29,15 @@ import { StatusStream } from './status-stream';
 import { ShortcutManager } from './shortcuts';
 import { TrayController, type TrayState } from './tray';
 import { TokenVault, type VaultStore } from './vault';
+import os from 'node:os';
+import type { AgentStatus } from '../common/backend-api';
+import { ClickToDial } from './click-to-dial';
+import { detectDesktop, enablePlatformFeatures } from './desktop-env';
+import { IncomingCallWindow } from './incoming-window';
+import { openLogFile, type LogFile } from './logging';
+import { PowerWatcher } from './power';
+import { failStartup, formatDiagnostics, RendererRecovery } from './recovery';
+import { DesktopSettings } from './settings';
 
 /** Windows groups notifications and taskbar entries by this id. */
 export const APP_USER_MODEL_ID = 'com.switchboard.agent';
@@ -57,6 +66,14 @@ export interface SwitchboardOptions {
   configHome?: string;
   /** Auto-update: the generic feed (null or absent = off) and electron-updater's updater. */
   updates?: { feedUrl: string | null; createUpdater: () => UpdaterApi; configDir: string };
+  /** Environment (`XDG_SESSION_TYPE`, `XDG_CURRENT_DESKTOP`, `SWITCHBOARD_TRAY`); `process.env` unless a test says otherwise. */
+  env?: Record<string, string | undefined>;
+  /** The first start's command line, where a tel:/callto:/sip: link may be; `process.argv` by default. */
+  argv?: readonly string[];
+  /** Absolute path of `dist/renderer/incoming.html`; by default beside the renderer's index. */
+  incomingPage?: string;
+  /** Where `main.log` goes; `app.getPath('logs')` by default. */
+  logDir?: string;
 }
 
 /** A running Switchboard, as `index.ts` and the tests hold it. */
@@ -100,7 +117,17 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   const { app } = electron;
   const platform = options.platform ?? process.platform;
 
+  let logFile: LogFile | null = null;
+  try {
+    logFile = openLogFile(options.logDir ?? app.getPath('logs'));
+  } catch (error) {
+    log.warn('No log file: logging to the console only', { error });
+  }
+  const desktop = detectDesktop(platform, options.env ?? process.env);
+  enablePlatformFeatures(app, desktop);
+
   if (!app.requestSingleInstanceLock()) {
+    logFile?.close();
     log.info('Switchboard is already running; handing over to it');
     app.quit();
     return inactiveHandle();
@@ -110,10 +137,13 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
   const rendererDir = path.dirname(options.rendererIndex);
   const rendererUrl = appUrlFor(rendererDir, options.rendererIndex);
   const ringUrl = appUrlFor(rendererDir, options.ringPage);
+  const incomingUrl = appUrlFor(rendererDir, options.incomingPage ?? path.join(rendererDir, 'incoming.html'));
   registerAppScheme(electron.protocol);
   const urls = createAppUrlPolicy([rendererUrl, ringUrl]);
+  // The incoming-call page may be navigated to (its own window), never asks for permissions or IPC.
+  const navigableUrls = createAppUrlPolicy([rendererUrl, ringUrl, incomingUrl]);
   const rendererUrls = createAppUrlPolicy([rendererUrl]);
-  installAppSecurity(app, electron.shell, urls);
+  installAppSecurity(app, electron.shell, navigableUrls);
   if (platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
   let quitting = false;
@@ -127,6 +157,19 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
 
   const ipc = new IpcBridge(electron.ipcMain, { isAppPage: (url) => rendererUrls.isAppPage(url) });
   const accelerators: ShortcutConfig = { ...DEFAULT_SHORTCUTS, ...definedOnly(options.shortcuts) };
+  /** Dial links that arrive before the window exists (macOS `open-url` at launch). */
+  const clickToDial = new ClickToDial({
+    app,
+    platform,
+    onRequest: (request) => {
+      ipc.sendToRenderer('dial:request', { ok: true, ...request });
+      window?.show();
+    },
+    onInvalid: (message) => {
+      ipc.sendToRenderer('dial:request', { ok: false, message });
+      window?.show();
+    },
+  });
 
   // Created once the app is ready (Electron refuses tray, notifications, shortcuts and
   // sessions before); the handle reads them through these.
@@ -145,6 +188,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       return options.updates.createUpdater();
     },
   });
+  let incomingWindow: IncomingCallWindow | null = null;
+  let power: PowerWatcher | null = null;
 
   const requestQuit = () => {
     quitting = true;
@@ -153,6 +198,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
 
   app.on('will-quit', () => {
     updates.stop();
+    power?.stop();
+    incomingWindow?.close();
     statusStreamRef?.stop();
     shortcuts?.unregister();
     ringer?.stop();
@@ -160,6 +207,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     tray?.destroy();
     ipc.dispose();
     log.info('Shut down');
+    logFile?.close();
   });
   app.on('quit', () => resolveQuit());
 
@@ -167,14 +215,28 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     installPermissionPolicy(electron.session.defaultSession, urls);
     serveAppScheme(electron.protocol, rendererDir);
     const vault = new TokenVault(electron.safeStorage, options.store, { platform });
-    const backend = new BackendClient({ baseUrl: options.serverUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    // Chromium's network stack: the system proxy (PAC included) and the OS certificate store, as the renderer has.
+    const netFetch = ((input: string, init?: RequestInit) => electron.net.fetch(input, init)) as typeof fetch;
+    const backend = new BackendClient({ baseUrl: options.serverUrl, fetch: options.fetch ?? netFetch });
+    const settings = new DesktopSettings(options.store);
+    let lastStatus: AgentStatus | null = null;
 
     const mainWindow = new MainWindowController(electron.BrowserWindow, {
       rendererUrl,
       preloadPath: options.preloadPath,
       isQuitting: () => quitting,
       onCreated: (created) => ipc.attach(created.webContents),
-      onRendererGone: () => calls?.reset(),
+      onRendererGone: (reason, contents) => {
+        ipc.rendererGone();
+        recovery.gone(contents, reason);
+      },
+      closeMinimizes: !desktop.trayVisible,
+    });
+    const recovery = new RendererRecovery({
+      callSummary: () => calls?.current() ?? { phase: 'idle' },
+      resetCalls: () => calls?.reset(),
+      recoverCall: (call) => ipc.sendToRenderer('call:recover', call),
+      gaveUp: (message) => electron.dialog.showErrorBox('Switchboard', message),
     });
     window = mainWindow;
 
@@ -195,9 +257,35 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     notifier = incoming;
     const ring = new Ringer(electron.BrowserWindow, { ringUrl });
     ringer = ring;
+    const callWindow = new IncomingCallWindow(electron.BrowserWindow, {
+      pageUrl: incomingUrl,
+      accelerators,
+      actions: {
+        answer: (callId) => callController.answer('window', callId),
+        decline: (callId) => callController.decline('window', callId),
+      },
+    });
+    incomingWindow = callWindow;
+    /** Where notifications carry no buttons the window is how to answer; elsewhere the agent's choice. */
+    const useCallWindow = () => !desktop.notificationActions || settings.get().incomingWindow;
+    const alerts = {
+      ring(callId: string, from: string, ringOptions?: { waiting?: boolean }) {
+        incoming.ring(callId, from, ringOptions);
+        if (!useCallWindow()) return;
+        callWindow.show(callId, from, ringOptions);
+        callContexts
+          .get(callId)
+          .then((context) => callWindow.setContext(callId, context))
+          .catch(() => undefined);
+      },
+      dismiss() {
+        incoming.dismiss();
+        callWindow.close();
+      },
+    };
     const callController = new CallController({
       tray: trayController,
-      notifier: incoming,
+      notifier: alerts,
       ringer: ring,
       sendCommand: (command) => ipc.sendToRenderer('call:command', command),
       showWindow: () => mainWindow.show(),
@@ -214,7 +302,10 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     const statusStream = new StatusStream({
       backend,
       credential,
-      onStatus: (status) => ipc.sendToRenderer('status:changed', status),
+      onStatus: (status) => {
+        lastStatus = status.status;
+        ipc.sendToRenderer('status:changed', status);
+      },
       onSessionEnded: (reason) => {
         vault.clear();
         sessionOver(reason);
@@ -253,11 +344,11 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       execPath: options.execPath ?? process.execPath,
       ...(options.configHome ? { configHome: options.configHome } : {}),
     });
-    const settings = () => ({ openAtLogin: { supported: autostart.supported, enabled: autostart.isEnabled() } });
-    ipc.handle('settings:get', settings);
+    const desktopSettings = () => ({ openAtLogin: { supported: autostart.supported, enabled: autostart.isEnabled() } });
+    ipc.handle('settings:get', desktopSettings);
     ipc.handle('settings:set', ({ openAtLogin }) => {
       autostart.setEnabled(openAtLogin);
-      return settings();
+      return desktopSettings();
     });
     ipc.on('call:state', (summary) => callController.update(summary));
 
@@ -267,18 +358,84 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
         answer: () => callController.answer('shortcut'),
         hangup: () => callController.hangupOrDecline('shortcut'),
       },
-      // Queued until the renderer is ready, so a failure always reaches the screen.
-      onStatus: (status) => ipc.sendToRenderer('shortcuts:status', status),
+      // Queued until the renderer is ready, so a failure always reaches the screen (and the tray menu).
+      onStatus: (status) => {
+        ipc.sendToRenderer('shortcuts:status', status);
+        renderTrayExtras();
+      },
     });
     shortcuts = shortcutManager;
+
+    const copyDiagnostics = () => {
+      const text = formatDiagnostics({
+        appVersion: app.getVersion(),
+        versions: pickVersions(process.versions),
+        platform,
+        arch: process.arch,
+        osRelease: os.release(),
+        desktop: { ...desktop },
+        serverUrl: options.serverUrl,
+        settings: { ...settings.get() },
+        shortcuts: shortcutManager.status(),
+        signedInAs: vault.read()?.agent.name ?? null,
+        logFile: logFile?.path ?? null,
+        logLines: logFile?.tail(80) ?? [],
+      });
+      electron.clipboard.writeText(text);
+      log.info('Diagnostics copied to the clipboard');
+    };
+    const renderTrayExtras = () => {
+      const status = shortcutManager.status();
+      const notes = (['answer', 'hangup'] as const)
+        .filter((kind) => !status[kind].registered && status[kind].accelerator)
+        .map((kind) => `${kind === 'answer' ? 'Answer' : 'Hang-up'} shortcut ${status[kind].accelerator} unavailable`);
+      trayController.setExtras({
+        notes,
+        ...(desktop.notificationActions
+          ? {
+              incomingWindow: {
+                checked: settings.get().incomingWindow,
+                toggle: (on: boolean) => {
+                  settings.setIncomingWindow(on);
+                  renderTrayExtras();
+                },
+              },
+            }
+          : {}),
+        copyDiagnostics,
+      });
+    };
     shortcutManager.register();
 
-    app.on('second-instance', () => mainWindow.show());
+    ipc.on('log:write', ({ level, message }) => logFile?.writeRenderer(level, message));
+
+    const powerWatcher = new PowerWatcher({
+      powerMonitor: electron.powerMonitor,
+      net: electron.net,
+      signedIn: () => credential() !== null,
+      lastStatus: () => lastStatus,
+      getStatus: async () => (await agentStatus.get()).status,
+      setStatus: (status) => agentStatus.set(status, status === 'away' ? 'system' : undefined),
+      stream: statusStream,
+      rebuildVoice: (after) => ipc.sendToRenderer('system:resumed', { after }),
+    });
+    power = powerWatcher;
+    powerWatcher.start();
+
+    app.on('second-instance', (_event, argv) => {
+      mainWindow.show();
+      clickToDial.fromArgv(argv);
+    });
     mainWindow.create();
     updates.start();
-    log.info('Started', { server: options.serverUrl });
+    clickToDial.register();
+    clickToDial.fromArgv(options.argv ?? process.argv);
+    log.info('Started', { server: options.serverUrl, platform, wayland: desktop.wayland, tray: desktop.trayVisible });
   });
-  ready.catch((error: unknown) => log.error('Startup failed', { error }));
+  ready.catch((error: unknown) => {
+    failStartup(electron, error, logFile?.path);
+    logFile?.close();
+  });
 
   return {
     primary: true,
@@ -305,6 +462,15 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       await quitDone;
     },
   };
+}
+
+function pickVersions(versions: NodeJS.ProcessVersions): Partial<Record<'electron' | 'chrome' | 'node' | 'v8', string>> {
+  const picked: Partial<Record<'electron' | 'chrome' | 'node' | 'v8', string>> = {};
+  for (const name of ['electron', 'chrome', 'node', 'v8'] as const) {
+    const version = (versions as Record<string, string | undefined>)[name];
+    if (version) picked[name] = version;
+  }
+  return picked;
 }
 
 function definedOnly(shortcuts: Partial<ShortcutConfig> | undefined): Partial<ShortcutConfig> {

@@ -116,10 +116,13 @@ export class BackendClient {
     });
   }
 
-  /** `PUT /api/agent/status`: available or away; a 409 (on a call) becomes a `rejected` error with the server's reason. */
-  async setStatus(refreshToken: string, status: AgentStatusRequest['status']): Promise<AgentStatusInfo> {
+  /**
+   * `PUT /api/agent/status`: available or away; a 409 (on a call) becomes a `rejected` error with the server's reason.
+   * `reason` says why the app set it (`system`: sleep, lock, network); a backend without away reasons ignores it.
+   */
+  async setStatus(refreshToken: string, status: AgentStatusRequest['status'], reason?: 'system'): Promise<AgentStatusInfo> {
     return this.request<AgentStatusInfo>('PUT', '/api/agent/status', {
-      json: { status },
+      json: reason ? { status, reason } : { status },
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
     });

@@ -58,6 +58,10 @@ export interface WebContentsApi {
   on(event: 'will-attach-webview', listener: (event: Event) => void): unknown;
   on(event: 'did-navigate', listener: (event: Event, url: string) => void): unknown;
   on(event: 'render-process-gone', listener: (event: Event, details: { reason: string }) => void): unknown;
+  /** A same-document navigation (the incoming-call page's `#answer` / `#decline`). */
+  on(event: 'did-navigate-in-page', listener: (event: Event, url: string, isMainFrame: boolean) => void): unknown;
+  /** Loads the current page again (a new renderer process after a crash). */
+  reload(): void;
 }
 
 /** `BrowserWindow` instances. */
@@ -66,8 +70,11 @@ export interface BrowserWindowApi {
   loadFile(filePath: string): Promise<void>;
   loadURL(url: string): Promise<void>;
   show(): void;
+  /** Shows without taking the keyboard focus (the incoming-call window). */
+  showInactive(): void;
   hide(): void;
   focus(): void;
+  minimize(): void;
   isVisible(): boolean;
   isMinimized(): boolean;
   restore(): void;
@@ -197,6 +204,37 @@ export interface AppApi {
   on(event: 'quit', listener: (event: Event, exitCode: number) => void): unknown;
   on(event: 'second-instance', listener: (event: Event, argv: string[], workingDirectory: string) => void): unknown;
   on(event: 'web-contents-created', listener: (event: Event, webContents: WebContentsApi) => void): unknown;
+  /** macOS: a URL of a scheme the app handles (tel:, callto:) was opened. */
+  on(event: 'open-url', listener: (event: Event, url: string) => void): unknown;
+  releaseSingleInstanceLock(): void;
+  exit(exitCode?: number): void;
+  readonly isPackaged: boolean;
+  getVersion(): string;
+  getPath(name: 'logs' | 'userData'): string;
+  setAsDefaultProtocolClient(protocol: string, path?: string, args?: string[]): boolean;
+  isDefaultProtocolClient(protocol: string, path?: string, args?: string[]): boolean;
+  readonly commandLine: { appendSwitch(the_switch: string, value?: string): void };
+}
+
+/** `powerMonitor` (lock-screen / unlock-screen fire on macOS and Windows only). */
+export interface PowerMonitorApi {
+  on(event: 'suspend' | 'resume' | 'lock-screen' | 'unlock-screen', listener: () => void): unknown;
+}
+
+/** `net`: Chromium's network stack (system proxy, PAC, OS certificate store). */
+export interface NetApi {
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+  isOnline(): boolean;
+}
+
+/** `clipboard`. */
+export interface ClipboardApi {
+  writeText(text: string): void;
+}
+
+/** `dialog`, as far as a start-up failure goes (`showErrorBox` works before ready). */
+export interface DialogApi {
+  showErrorBox(title: string, content: string): void;
 }
 
 /** The subset of the `electron` module `startSwitchboard` takes. */
@@ -213,4 +251,8 @@ export interface SwitchboardElectron {
   session: SessionModule;
   shell: ShellApi;
   protocol: ProtocolApi;
+  powerMonitor: PowerMonitorApi;
+  net: NetApi;
+  clipboard: ClipboardApi;
+  dialog: DialogApi;
 }

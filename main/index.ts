@@ -7,10 +7,19 @@ import Store from 'electron-store';
 import * as electronUpdater from 'electron-updater';
 import { startSwitchboard } from './app';
 import { loadConfig, VAULT_STORE_OPTIONS } from './config';
+import { failStartup } from './recovery';
 
-const config = loadConfig(process.env);
 // The bundle sits in dist/main; the renderer and preload are its siblings.
 const dist = path.resolve(__dirname, '..');
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  // A deployment mistake (a bad SWITCHBOARD_SERVER_URL): say so in a dialog, not a silent exit.
+  failStartup(electron, error);
+  throw error;
+}
 
 const handle = startSwitchboard(electron, {
   serverUrl: config.serverUrl,

@@ -94,6 +94,11 @@ export class IpcBridge {
     });
   }
 
+  /** The renderer process died: events wait for the next document's `app:ready` instead of going to the dead one. */
+  rendererGone(): void {
+    this.ready = false;
+  }
+
   /** True once the attached renderer said `app:ready` (and has not navigated since). */
   isReady(): boolean {
     return this.ready && this.target !== null && !this.target.isDestroyed();

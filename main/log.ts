@@ -19,6 +19,28 @@ export interface Logger {
 /** The console methods the logger writes to (a test can pass a recorder). */
 export type LogSink = Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
 
+/** A log level. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Where every line goes besides the console (the log file: `main/logging.ts`). */
+const fileSinks = new Set<(level: LogLevel, line: string) => void>();
+
+/** Adds a sink that receives every formatted line of every logger; returns its removal. */
+export function addLogSink(sink: (level: LogLevel, line: string) => void): () => void {
+  fileSinks.add(sink);
+  return () => void fileSinks.delete(sink);
+}
+
+function toSinks(level: LogLevel, line: string): void {
+  for (const sink of fileSinks) {
+    try {
+      sink(level, line);
+    } catch {
+      // A full disk must not take the app down with it.
+    }
+  }
+}
+
 /**
  * Creates a logger whose lines start with `[switchboard:<name>]`.
  *
@@ -29,13 +51,18 @@ export function createLogger(name: string, sink: LogSink = console): Logger {
   const prefix = `[switchboard:${name}]`;
   const format = (message: string, fields?: LogFields) =>
     fields && Object.keys(fields).length > 0 ? `${prefix} ${message} ${safeJson(fields)}` : `${prefix} ${message}`;
+  const write = (level: LogLevel, message: string, fields?: LogFields) => {
+    const line = format(message, fields);
+    sink[level](line);
+    toSinks(level, line);
+  };
   return {
     debug: (message, fields) => {
-      if (process.env.SWITCHBOARD_DEBUG) sink.debug(format(message, fields));
+      if (process.env.SWITCHBOARD_DEBUG) write('debug', message, fields);
     },
-    info: (message, fields) => sink.info(format(message, fields)),
-    warn: (message, fields) => sink.warn(format(message, fields)),
-    error: (message, fields) => sink.error(format(message, fields)),
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
   };
 }
 

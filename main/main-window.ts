@@ -18,8 +18,10 @@ export interface MainWindowOptions {
   isQuitting(): boolean;
   /** Called for every new window, so IPC can trust its web contents. */
   onCreated(window: BrowserWindowApi): void;
-  /** The renderer process died; the call state it owned is gone. */
-  onRendererGone?(): void;
+  /** The renderer process died (`reason` as Electron gives it); the call state it owned is gone. */
+  onRendererGone?(reason: string, contents: BrowserWindowApi['webContents']): void;
+  /** Where no tray icon can be seen, closing minimises instead of hiding (hidden, the window could not be found again). */
+  closeMinimizes?: boolean;
   log?: Logger;
 }
 
@@ -58,14 +60,15 @@ export class MainWindowController {
     window.on('close', (event) => {
       if (this.options.isQuitting()) return;
       event.preventDefault();
-      window.hide();
+      if (this.options.closeMinimizes) window.minimize();
+      else window.hide();
     });
     window.on('closed', () => {
       if (this.window === window) this.window = null;
     });
     window.webContents.on('render-process-gone', (_event, details) => {
       this.log.error('The renderer process is gone', { reason: details.reason });
-      this.options.onRendererGone?.();
+      this.options.onRendererGone?.(details.reason, window.webContents);
     });
     this.options.onCreated(window);
     window.loadURL(this.options.rendererUrl).catch((error: unknown) => {

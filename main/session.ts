@@ -135,9 +135,9 @@ export class AgentStatusService {
     return this.call((token) => this.deps.backend.getStatus(token));
   }
 
-  /** Choose available or away; the backend's refusal (on a call) reaches the agent as is. */
-  async set(status: AgentStatusRequest['status']): Promise<AgentStatusInfo> {
-    return this.call((token) => this.deps.backend.setStatus(token, status));
+  /** Choose available or away (`reason` when the app, not the agent, chose); the backend's refusal (on a call) reaches the agent as is. */
+  async set(status: AgentStatusRequest['status'], reason?: 'system'): Promise<AgentStatusInfo> {
+    return this.call((token) => this.deps.backend.setStatus(token, status, reason));
   }
 
   private async call(operation: (token: string) => Promise<AgentStatusInfo>): Promise<AgentStatusInfo> {

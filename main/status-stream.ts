@@ -66,8 +66,17 @@ export interface StatusStreamDeps {
   /** First reconnect delay in ms (doubles up to {@link maxRetryMs}). */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * A stream silent this long is taken for dead (a sleeping laptop, a proxy that holds a
+   * dead connection) and opened again: the server writes a heartbeat every 15 s, so the
+   * default is two heartbeats and a margin.
+   */
+  idleMs?: number;
   log?: Logger;
 }
+
+/** Two of the server's 15 s heartbeats, and a margin. */
+export const STATUS_STREAM_IDLE_MS = 35_000;
 
 /** Messages for the renderer, by the backend's `session-ended` reason. */
 const ENDED_MESSAGES: Record<string, string> = {
@@ -83,11 +92,13 @@ export class StatusStream {
   private readonly log: Logger;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
+  private readonly idleMs: number;
 
   constructor(private readonly deps: StatusStreamDeps) {
     this.log = deps.log ?? createLogger('status');
     this.retryMs = deps.retryMs ?? 1_000;
     this.maxRetryMs = deps.maxRetryMs ?? 15_000;
+    this.idleMs = deps.idleMs ?? STATUS_STREAM_IDLE_MS;
   }
 
   /** True while a stream is kept open (or being reopened). */
@@ -120,7 +131,7 @@ export class StatusStream {
         const response = await this.deps.backend.openEvents(token, signal);
         if (!response.body) throw new BackendError('protocol', 'The status stream had no body.');
         delay = this.retryMs;
-        for await (const event of readServerSentEvents(response.body)) {
+        for await (const event of readServerSentEvents(this.watchdog(response.body))) {
           if (generation !== this.generation) return;
           if (event.event === 'status') this.forward(event.data);
           else if (event.event === 'session-ended') return this.ended(generation, event.data);
@@ -138,6 +149,43 @@ export class StatusStream {
       await this.sleep(delay);
       delay = Math.min(delay * 2, this.maxRetryMs);
     }
+  }
+
+  /**
+   * The body, failing once nothing (not even a heartbeat comment) arrived for `idleMs`:
+   * the read then throws, the response is cancelled and the loop reconnects.
+   */
+  private watchdog(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    const { idleMs, log } = this;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let stream: TransformStreamDefaultController<Uint8Array> | null = null;
+    const disarm = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    };
+    const arm = () => {
+      disarm();
+      timer = setTimeout(() => {
+        log.warn('Status stream silent past two heartbeats; reconnecting', { idleMs });
+        stream?.error(new Error(`no data for ${idleMs} ms`));
+      }, idleMs);
+      timer.unref?.();
+    };
+    return body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        start(controller) {
+          stream = controller;
+          arm();
+        },
+        transform(chunk, controller) {
+          arm();
+          controller.enqueue(chunk);
+        },
+        flush: disarm,
+        // Runtimes that know `cancel` call it when the reader goes away (stop(), a new login).
+        ...({ cancel: disarm } as object),
+      }),
+    );
   }
 
   private forward(data: string): void {

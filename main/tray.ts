@@ -83,8 +83,30 @@ function inCallItems(state: Extract<TrayState, { kind: 'in-call' }>, actions: Tr
   return items;
 }
 
+/** Menu items beside the call's: warnings, the agent's options, support. */
+export interface TrayExtras {
+  /** Shown as disabled lines (e.g. a shortcut that could not be registered). */
+  notes?: string[];
+  /** The "Incoming calls in a window" option, where it is a choice (macOS, Windows). */
+  incomingWindow?: { checked: boolean; toggle(on: boolean): void };
+  /** Copies versions, settings and the last log lines for support. */
+  copyDiagnostics?: () => void;
+}
+
+function extraItems(extras: TrayExtras): MenuItemConstructorOptions[] {
+  const notes: MenuItemConstructorOptions[] = (extras.notes ?? []).map((label) => ({ label, enabled: false }));
+  const options: MenuItemConstructorOptions[] = [];
+  const incoming = extras.incomingWindow;
+  if (incoming) {
+    options.push({ label: 'Incoming calls in a window', type: 'checkbox', checked: incoming.checked, click: () => incoming.toggle(!incoming.checked) });
+  }
+  const copy = extras.copyDiagnostics;
+  if (copy) options.push({ label: 'Copy diagnostics', click: () => copy() });
+  return [...(notes.length ? [{ type: 'separator' as const }, ...notes] : []), ...(options.length ? [{ type: 'separator' as const }, ...options] : [])];
+}
+
 /** The context menu for a state. */
-export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
+export function trayMenuTemplate(state: TrayState, actions: TrayActions, extras: TrayExtras = {}): MenuItemConstructorOptions[] {
   const callItems: MenuItemConstructorOptions[] =
     state.kind === 'ringing'
       ? [
@@ -97,6 +119,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
   return [
     { label: `Show ${APP_NAME}`, click: () => actions.show() },
     ...(callItems.length ? [{ type: 'separator' as const }, ...callItems] : []),
+    ...extraItems(extras),
     { type: 'separator' },
     { label: 'Quit', click: () => actions.quit() },
   ];
@@ -106,6 +129,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
 export class TrayController {
   private readonly tray: TrayApi;
   private current: TrayState = { kind: 'idle' };
+  private extras: TrayExtras = {};
   private readonly log: Logger;
 
   constructor(
@@ -132,6 +156,12 @@ export class TrayController {
     this.render();
   }
 
+  /** Replaces the items beside the call's (notes, options, diagnostics). */
+  setExtras(extras: TrayExtras): void {
+    this.extras = extras;
+    this.render();
+  }
+
   /** Removes the icon (on quit). */
   destroy(): void {
     if (!this.tray.isDestroyed()) this.tray.destroy();
@@ -142,7 +172,7 @@ export class TrayController {
     const kind = this.current.kind;
     this.tray.setImage(this.icon(kind));
     this.tray.setToolTip(trayToolTip(this.current));
-    this.tray.setContextMenu(this.electron.Menu.buildFromTemplate(trayMenuTemplate(this.current, this.actions)));
+    this.tray.setContextMenu(this.electron.Menu.buildFromTemplate(trayMenuTemplate(this.current, this.actions, this.extras)));
     this.log.debug('Tray state', { state: kind });
   }
 

@@ -71,6 +71,14 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     getSettings: () => invoke('settings:get'),
     /** Turns start at login on or off; answers the settings as they now are. */
     setOpenAtLogin: (enabled: boolean) => invoke('settings:set', { openAtLogin: enabled }),
+    /** A tel:/callto:/sip: link opened the app: show the number with Call / Cancel. */
+    onDialRequest: (callback: (request: EventPayload<'dial:request'>) => void) => on('dial:request', callback),
+    /** The PC woke, unlocked or came back online: the voice session must be rebuilt. */
+    onSystemResumed: (callback: (info: EventPayload<'system:resumed'>) => void) => on('system:resumed', callback),
+    /** After a renderer crash: the call to take up again. */
+    onCallRecover: (callback: (call: EventPayload<'call:recover'>) => void) => on('call:recover', callback),
+    /** A renderer warning or error for the desktop log file. */
+    log: (level: SendPayload<'log:write'>['level'], message: string) => send('log:write', { level, message: message.slice(0, 2000) }),
   };
 }
 

@@ -34,6 +34,7 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, 'index.html'),
         ring: resolve(import.meta.dirname, 'ring.html'),
+        incoming: resolve(import.meta.dirname, 'incoming.html'),
       },
     },
   },

@@ -4,7 +4,9 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { resolveBridge } from './bridge';
+import { forwardLogs } from './logging';
 import './ui/styles.css';
 
 const { bridge, shell } = resolveBridge();
+if (shell === 'desktop') forwardLogs(bridge);
 createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} />);

@@ -9,7 +9,8 @@ import { test, expect } from '@playwright/test';
 import type { Browser } from 'playwright';
 import { DEFAULT_SHORTCUTS } from '../../main/config';
 import { launchChromium } from '../support/chromium';
-import { launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { seriousA11yViolations } from '../support/axe';
+import { launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { CALLER, completedCalls, digits, expectAudioFlowing, expectIncomingCall, expectLoggedCall, signIn, SDK_TIMEOUT } from './scenarios';
 
@@ -44,12 +45,15 @@ test.describe('desktop app on the full stack (harness)', () => {
   async function expectRingingAlerts(app: DesktopApp): Promise<void> {
     await expect.poll(() => app.tray().toolTip, { timeout: SDK_TIMEOUT }).toContain('Incoming call from');
     expect(digits(app.tray().toolTip)).toContain(digits(CALLER));
-    expect(app.tray().menuLabels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
+    expect(app.tray().menuLabels()).toEqual(trayMenu(app.platform, ['Answer', 'Decline']));
     await expect.poll(() => app.activeNotifications().length).toBe(1);
     const [notification] = app.activeNotifications();
     expect(notification!.title).toBe('Incoming call');
     expect(digits(notification!.body)).toContain(digits(CALLER));
-    expect(notification!.actions.map((action) => action.text)).toEqual(['Answer', 'Decline']);
+    // Buttons where the OS shows them; on Linux the incoming-call window offers them instead.
+    const buttons = app.platform === 'darwin' || app.platform === 'win32';
+    expect(notification!.actions.map((action) => action.text)).toEqual(buttons ? ['Answer', 'Decline'] : []);
+    if (!buttons) expect(app.incomingWindows()).toHaveLength(1);
     expect(app.app.isRinging()).toBe(true);
     expect(app.ringWindows()).toHaveLength(1);
     // The ring page really plays (its AudioContext runs in the hidden window).
@@ -91,8 +95,8 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expectLoggedCall(platform, 'Jane', logged);
   });
 
-  test('(2) Jane answers from the notification; the caller hangs up', async ({}, testInfo) => {
-    const app = await launch(testInfo.outputPath('user-data'));
+  test('(2) Jane answers from the notification (Windows); the caller hangs up', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'), { platform: 'win32' });
     const page = await app.mainPage();
     await signIn(page, 'Jane', platform.agents.Jane);
 
@@ -132,7 +136,7 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expectIncomingCall(page);
     await page.getByTestId('answer-button').click();
     await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
-    await expect.poll(() => app.tray().menuLabels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
+    await expect.poll(() => app.tray().menuLabels()).toEqual(trayMenu(app.platform, ['Mute', 'Hold', 'Hang up']));
 
     // Mute in the app: the tray says so; Unmute from the tray reaches the app.
     await page.getByTestId('mute-button').click();
@@ -264,6 +268,54 @@ test.describe('desktop app on the full stack (harness)', () => {
     // Signing out revokes the credential and closes main's stream: Jane is offline at once.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(read).toBe('offline');
+  });
+
+  test('(7) a tel: link from a second start shows the number; nothing is dialled until Call', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const ringingPhones = async () =>
+      ((await (await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls?number=14155550162&status=ringing`)).json()) as { calls: Array<{ uuid: string }> }).calls;
+
+    app.mainWindow().hide();
+    app.electron.app.simulateSecondInstance(['/opt/Switchboard/switchboard', 'tel:+1-415-555-0162']);
+    await expect(page.getByTestId('dial-request-number')).toHaveText('+1 415 555 0162');
+    expect(app.mainWindow().isVisible()).toBe(true);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.waitForTimeout(1_000);
+    expect(await ringingPhones()).toEqual([]); // shown, not dialled
+    await page.getByTestId('dial-request-cancel').click();
+    await expect(page.getByTestId('dial-request')).toBeHidden();
+    expect(await ringingPhones()).toEqual([]);
+
+    app.electron.app.simulateSecondInstance(['/opt/Switchboard/switchboard', 'callto:+14155550162']);
+    await page.getByTestId('dial-request-call').click();
+    await expect(page.getByTestId('outgoing-call')).toBeVisible({ timeout: SDK_TIMEOUT });
+    await expect.poll(async () => (await ringingPhones()).length, { timeout: SDK_TIMEOUT }).toBe(1);
+    await page.getByTestId('hangup-button').click();
+    await expect(page.getByTestId('outgoing-call')).toBeHidden({ timeout: SDK_TIMEOUT });
+  });
+
+  test('(8) suspend makes Jane away (system); resume rebuilds the voice session and makes her available', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const label = page.getByTestId('agent-status-label');
+    await expect(label).toHaveText('Available');
+
+    app.electron.powerMonitor.simulate('suspend');
+    await expect
+      .poll(() => app.electron.net.requests.some((url) => url.endsWith('/api/agent/status')), { timeout: SDK_TIMEOUT })
+      .toBe(true);
+    app.electron.powerMonitor.simulate('resume');
+    await expect(page.getByTestId('status')).toHaveText('Ready to receive calls', { timeout: SDK_TIMEOUT });
+    await expect(label).toHaveText('Available', { timeout: SDK_TIMEOUT });
+
+    // The rebuilt session rings: a call still reaches Jane.
+    const call = await platform.phone.call(CALLER);
+    await expectIncomingCall(page);
+    await platform.phone.hangup(call.uuid);
+    await expect(page.getByTestId('incoming-call')).toBeHidden({ timeout: SDK_TIMEOUT });
   });
 });
 

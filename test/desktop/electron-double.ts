@@ -76,6 +76,15 @@ export interface HarnessConfig {
   singleInstanceLock: boolean;
   /** Print page console errors and double activity. */
   verbose: boolean;
+  /**
+   * The OS the double behaves as: notification actions exist on darwin and win32 only (Electron
+   * ignores them on Linux), lock-screen events likewise.
+   */
+  platform: NodeJS.Platform;
+  /** `net.isOnline()`. */
+  online: boolean;
+  /** `app.isPackaged`. */
+  packaged: boolean;
 }
 
 const defaultConfig = (): HarnessConfig => ({
@@ -89,6 +98,9 @@ const defaultConfig = (): HarnessConfig => ({
   notificationsSupported: true,
   singleInstanceLock: true,
   verbose: Boolean(process.env.SWITCHBOARD_HARNESS_DEBUG),
+  platform: 'linux',
+  online: true,
+  packaged: false,
 });
 
 const state = {
@@ -140,7 +152,14 @@ export class AppDouble extends EventEmitter {
   appUserModelId: string | null = null;
   quitState: 'running' | 'quitting' | 'quit' = 'running';
   exitCode: number | null = null;
-  readonly isPackaged = false;
+  /** `app.isPackaged` (HarnessConfig.packaged). */
+  get isPackaged(): boolean {
+    return state.config.packaged;
+  }
+  /** Test: the single-instance lock was released (a failed start must let the next one run). */
+  lockReleased = false;
+  /** Test: schemes `setAsDefaultProtocolClient` registered. */
+  readonly protocolClients = new Set<string>();
   readonly switches = new Map<string, string>();
   readonly commandLine = {
     appendSwitch: (name: string, value = '') => void this.switches.set(name, value),
@@ -221,6 +240,27 @@ export class AppDouble extends EventEmitter {
     this.loginItem = { openAtLogin: settings.openAtLogin ?? false, ...(settings.path ? { path: settings.path } : {}) };
   }
 
+  releaseSingleInstanceLock(): void {
+    this.lockReleased = true;
+  }
+
+  setAsDefaultProtocolClient(protocol: string): boolean {
+    this.protocolClients.add(protocol);
+    return true;
+  }
+
+  isDefaultProtocolClient(protocol: string): boolean {
+    return this.protocolClients.has(protocol);
+  }
+
+  /** Test: macOS opened a URL of a scheme the app handles (Electron emits this on macOS only). */
+  simulateOpenUrl(url: string): boolean {
+    if (state.config.platform !== 'darwin') throw new Error('open-url is emitted on macOS only');
+    const event = createEvent();
+    this.emit('open-url', event, url);
+    return event.defaultPrevented;
+  }
+
   /** Like Electron: before-quit, close every window (any may refuse), will-quit, quit. */
   quit(): void {
     if (this.quitState !== 'running') return;
@@ -270,6 +310,8 @@ export class AppDouble extends EventEmitter {
     this.quitState = 'running';
     this.exitCode = null;
     this.switches.clear();
+    this.lockReleased = false;
+    this.protocolClients.clear();
   }
 }
 
@@ -389,24 +431,6 @@ export const session = {
   fromPartition(partition: string, _options: { cache?: boolean } = {}): SessionDouble & { readonly partition: string } {
     if (!app.isReady()) throw new Error('Session can only be received when app is ready');
     return Object.assign(new SessionDouble(), { partition });
-  },
-};
-
-// ---------------------------------------------------------------------------------------
-// net
-
-/**
- * `net.request`, over Node's http/https (which takes Electron's option shape: protocol,
- * hostname, port, path, method, headers); Electron-only options (session, redirect) are dropped.
- */
-export const net = {
-  /** Test: every URL requested through `net`, in order. */
-  requests: [] as string[],
-  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }) {
-    const { protocol = 'http:', hostname, host, port, path: requestPath = '/', method = 'GET', headers = {} } = options;
-    net.requests.push(`${protocol}//${hostname ?? host}${port ? `:${port}` : ''}${requestPath}`);
-    const transport = protocol === 'https:' ? httpsRequest : httpRequest;
-    return transport({ protocol, hostname: hostname ?? host, port, path: requestPath, method, headers });
   },
 };
 
@@ -633,6 +657,8 @@ export interface MenuItemDouble {
   type: string;
   enabled: boolean;
   visible: boolean;
+  /** Checkbox and radio items. */
+  checked: boolean;
   click?: MenuItemConstructorOptions['click'];
 }
 
@@ -650,6 +676,7 @@ export class MenuDouble {
         type: item.type ?? 'normal',
         enabled: item.enabled ?? true,
         visible: item.visible ?? true,
+        checked: item.checked ?? false,
         ...(item.click ? { click: item.click } : {}),
       };
     });
@@ -766,7 +793,9 @@ export class NotificationDouble extends EventEmitter {
   constructor(options: NotificationConstructorOptions = {}) {
     super();
     if (!app.isReady()) throw new Error('Cannot create Notification before app is ready');
-    this.options = { ...options };
+    // Electron shows action buttons on macOS and Windows only; on Linux they are dropped.
+    const actionsShown = state.config.platform === 'darwin' || state.config.platform === 'win32';
+    this.options = actionsShown ? { ...options } : { ...options, actions: [] };
     NotificationDouble.instances.push(this);
   }
 
@@ -865,11 +894,30 @@ export class WebContentsDouble extends EventEmitter {
   private destroyed = false;
   private dispatchChain: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly owner: BrowserWindowDouble,
-    private readonly page: Promise<Page> | null,
-  ) {
+  constructor(private readonly owner: BrowserWindowDouble) {
     super();
+  }
+
+  /** The page of the current renderer process (a new one after a crash and reload). */
+  private get page(): Promise<Page> | null {
+    return this.owner.currentPage();
+  }
+
+  /** Loads the current URL again; after a crash, in a new renderer process (a new page). */
+  reload(): void {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    const url = this.owner.loadedUrl;
+    if (url) this.owner.loadURL(url).catch((error: unknown) => debug('reload failed', error));
+  }
+
+  /** Test: the renderer process crashes (DevTools `Page.crash`); resolves once Electron would have said render-process-gone. */
+  async crash(): Promise<void> {
+    const page = await this.page;
+    if (!page) throw new Error('electron-double: this window has no page');
+    const gone = new Promise<void>((resolve) => this.once('render-process-gone', () => resolve()));
+    const cdp = await page.context().newCDPSession(page);
+    cdp.send('Page.crash').catch(() => undefined);
+    await gone;
   }
 
   get mainFrame(): FrameDouble {
@@ -1018,7 +1066,8 @@ export class BrowserWindowDouble extends EventEmitter {
   private focused = false;
   private minimized = false;
   private destroyed = false;
-  private readonly pagePromise: Promise<Page> | null;
+  private pagePromise: Promise<Page> | null;
+  private crashed = false;
   private firstLoad: Promise<void> | null = null;
   private readyToShowSent = false;
   private expectedNavigation: string | null = null;
@@ -1031,7 +1080,7 @@ export class BrowserWindowDouble extends EventEmitter {
     this.pagePromise = state.config.browser ? track(this.openPage()) : null;
     // Errors surface when a test or loadURL awaits the page; keep them from being unhandled here.
     this.pagePromise?.catch(() => undefined);
-    this.webContents = new WebContentsDouble(this, this.pagePromise);
+    this.webContents = new WebContentsDouble(this);
     BrowserWindowDouble.all.add(this);
     app.emit('web-contents-created', createEvent(), this.webContents);
     app.emit('browser-window-created', createEvent(), this);
@@ -1053,6 +1102,11 @@ export class BrowserWindowDouble extends EventEmitter {
   /** Test: the Playwright page showing this window (rejects when no browser was configured). */
   page(): Promise<Page> {
     if (!this.pagePromise) return Promise.reject(new Error('electron-double: no browser configured, so windows have no page'));
+    return this.pagePromise;
+  }
+
+  /** @internal The page of the current renderer process. */
+  currentPage(): Promise<Page> | null {
     return this.pagePromise;
   }
 
@@ -1080,6 +1134,13 @@ export class BrowserWindowDouble extends EventEmitter {
   }
 
   show(): void {
+    this.visible = true;
+    this.minimized = false;
+    this.emit('show');
+  }
+
+  /** Shows the window without focusing it. */
+  showInactive(): void {
     this.visible = true;
     this.minimized = false;
     this.emit('show');
@@ -1147,6 +1208,13 @@ export class BrowserWindowDouble extends EventEmitter {
       this.afterLoad();
       return;
     }
+    if (this.crashed) {
+      // Electron starts a new renderer process for a crashed web contents' next load.
+      this.crashed = false;
+      const dead = this.pagePromise;
+      this.pagePromise = track(this.openPage());
+      track(dead.then((old) => old.close()).catch(() => undefined));
+    }
     const page = await this.pagePromise;
     this.expectedNavigation = url;
     try {
@@ -1200,7 +1268,10 @@ export class BrowserWindowDouble extends EventEmitter {
       contents().consoleErrors.push(error.message);
       debug(`[page ${this.id} error]`, error.message);
     });
-    page.on('crash', () => contents().emit('render-process-gone', createEvent(), { reason: 'crashed', exitCode: 1 }));
+    page.on('crash', () => {
+      this.crashed = true;
+      contents().emit('render-process-gone', createEvent(), { reason: 'crashed', exitCode: 1 });
+    });
     await this.interceptNavigation(context, page);
     return page;
   }
@@ -1236,6 +1307,82 @@ function structuredCloneOptions(options: BrowserWindowConstructorOptions): Brows
 }
 
 export const BrowserWindow = BrowserWindowDouble;
+
+// ---------------------------------------------------------------------------------------
+// powerMonitor, net, clipboard, dialog
+
+type PowerEvent = 'suspend' | 'resume' | 'lock-screen' | 'unlock-screen';
+
+/** `powerMonitor`: main listens; a test plays the OS (`simulate('suspend')`). */
+export class PowerMonitorDouble extends EventEmitter {
+  /** Test: the OS suspends, resumes, locks or unlocks (lock events exist on macOS and Windows only). */
+  simulate(event: PowerEvent): void {
+    if (!app.isReady()) throw new Error('powerMonitor cannot be used before the app is ready');
+    if ((event === 'lock-screen' || event === 'unlock-screen') && state.config.platform === 'linux') {
+      throw new Error(`powerMonitor does not emit ${event} on Linux`);
+    }
+    this.emit(event);
+  }
+
+  /** @internal */
+  resetDouble(): void {
+    this.removeAllListeners();
+  }
+}
+
+export const powerMonitor = new PowerMonitorDouble();
+
+/**
+ * `net`: `fetch` goes through Node's fetch here, recording each request, so a test can prove
+ * main used Chromium's stack (with the system proxy and certificates) and not Node's own.
+ */
+export const net = {
+  /** Test: every URL main fetched through `net`, in order. */
+  requests: [] as string[],
+  fetch(input: string | Request, init?: RequestInit): Promise<Response> {
+    if (!app.isReady()) return Promise.reject(new Error('net.fetch is only available once the app is ready'));
+    const url = typeof input === 'string' ? input : input.url;
+    this.requests.push(url);
+    if (!state.config.online) return Promise.reject(new TypeError('net::ERR_INTERNET_DISCONNECTED'));
+    return globalThis.fetch(input, init);
+  },
+  isOnline(): boolean {
+    return state.config.online;
+  },
+  /** Test: the network comes or goes. */
+  setOnline(online: boolean): void {
+    state.config.online = online;
+  },
+  /**
+   * `net.request`, over Node's http/https (which takes Electron's option shape: protocol,
+   * hostname, port, path, method, headers); Electron-only options (session, redirect) are dropped.
+   */
+  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }) {
+    const { protocol = 'http:', hostname, host, port, path: requestPath = '/', method = 'GET', headers = {} } = options;
+    net.requests.push(`${protocol}//${hostname ?? host}${port ? `:${port}` : ''}${requestPath}`);
+    const transport = protocol === 'https:' ? httpsRequest : httpRequest;
+    return transport({ protocol, hostname: hostname ?? host, port, path: requestPath, method, headers });
+  },
+};
+
+/** `clipboard`. */
+export const clipboard = {
+  text: '',
+  writeText(text: string): void {
+    this.text = text;
+  },
+  readText(): string {
+    return this.text;
+  },
+};
+
+/** `dialog`: records error boxes (the only dialog usable before the app is ready). */
+export const dialog = {
+  errorBoxes: [] as Array<{ title: string; content: string }>,
+  showErrorBox(title: string, content: string): void {
+    this.errorBoxes.push({ title, content });
+  },
+};
 
 // ---------------------------------------------------------------------------------------
 // Harness control
@@ -1274,6 +1421,9 @@ export async function reset(): Promise<void> {
   shell.opened.length = 0;
   protocol.resetDouble();
   net.requests.length = 0;
+  powerMonitor.resetDouble();
+  clipboard.text = '';
+  dialog.errorBoxes.length = 0;
   safeStorage.encryptedPlaintexts.length = 0;
   TrayDouble.instances.length = 0;
   NotificationDouble.instances.length = 0;
@@ -1295,6 +1445,9 @@ const electronDouble = {
   shell,
   protocol,
   net,
+  powerMonitor,
+  clipboard,
+  dialog,
 };
 
 export default electronDouble;

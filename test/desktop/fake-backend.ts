@@ -26,6 +26,8 @@ export interface FakeBackend {
   readonly issuedRefreshTokens: string[];
   /** Makes every refresh credential invalid (the next token call gets 401). */
   revokeAll(): void;
+  /** The agent's status as `GET|PUT /api/agent/status` and the event stream show it. */
+  status: 'available' | 'away' | 'busy' | 'wrap-up' | 'offline';
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
   const validRefreshTokens = new Set<string>();
   const issuedRefreshTokens: string[] = [];
   const agentMap = new Map(Object.entries(agents));
+  let status: FakeBackend['status'] = 'available';
+  const statusInfo = () => ({ status, since: new Date().toISOString(), wrap_up_ends_at: null });
 
   const server = createServer((req, res) => {
     void readBody(req).then((body) => {
@@ -119,6 +123,20 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
         return;
       }
     }
+    if (path === '/api/agent/status' || path === '/api/agent/events') {
+      const refresh = bearer(authorization);
+      if (!refresh || !validRefreshTokens.has(refresh)) return error(res, 401, 'session_ended', 'Session ended');
+      if (method === 'PUT') {
+        if (input.status !== 'available' && input.status !== 'away') return error(res, 400, 'invalid_request', 'must be available or away', 'status');
+        status = input.status;
+        return send(res, 200, statusInfo());
+      }
+      if (path === '/api/agent/status') return send(res, 200, statusInfo());
+      // The event stream: the status, then silence (no heartbeat) until the client goes.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: status\ndata: ${JSON.stringify(statusInfo())}\n\n`);
+      return;
+    }
     if (method === 'GET' && path === '/api/agent/transfer-targets') {
       return send(res, 200, { agents: [{ name: 'Joe', status: 'away' }], queues: [{ name: 'support', label: 'Support' }] });
     }
@@ -134,6 +152,12 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
     validRefreshTokens,
     issuedRefreshTokens,
     revokeAll: () => validRefreshTokens.clear(),
+    get status() {
+      return status;
+    },
+    set status(next) {
+      status = next;
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -13,7 +13,7 @@ import { test, expect, type Page } from '@playwright/test';
 import type { Browser } from 'playwright';
 import { launchChromium } from '../support/chromium';
 import { startFakeBackend, type FakeBackend } from './fake-backend';
-import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { DIST, launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
 import { buildRingPage } from './ring-page';
 import { ROOT } from '../../scripts/build-desktop';
 import { APP_ORIGIN, APP_SCHEME_PRIVILEGES } from '../../main/protocol';
@@ -113,6 +113,10 @@ test('opens the renderer in a secure window with the preload API bridged', async
       'getSdkToken',
       'getSettings',
       'setOpenAtLogin',
+      'log',
+      'onCallRecover',
+      'onDialRequest',
+      'onSystemResumed',
       'getShortcutStatus',
       'getStatus',
       'login',
@@ -343,7 +347,7 @@ test('the tray offers Mute/Hold for the call in progress and the call waiting; i
   const tray = app.tray();
 
   await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'talking', muted: false });
-  await expect.poll(() => tray.menuLabels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
+  await expect.poll(() => tray.menuLabels()).toEqual(trayMenu(app.platform, ['Mute', 'Hold', 'Hang up']));
   tray.clickMenuItem('Mute');
   tray.clickMenuItem('Hold');
   await expect.poll(() => received(page)).toEqual(
@@ -356,7 +360,7 @@ test('the tray offers Mute/Hold for the call in progress and the call waiting; i
   // A call waiting: notification (no ring window), tray, and the answer shortcut answers it.
   await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'held', muted: true, waiting: { callId: 'call-6', from: '+14155550122' } });
   await expect.poll(() => tray.toolTip).toBe(`Switchboard — On a call with ${CALLER} (on hold) (muted) — call waiting from +14155550122`);
-  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up', 'Quit']);
+  expect(tray.menuLabels()).toEqual(trayMenu(app.platform, ['Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up']));
   await expect.poll(() => app.activeNotifications().map((n) => n.title)).toEqual(['Call waiting']);
   expect(app.app.isRinging()).toBe(false);
   expect(app.electron.globalShortcut.press(app.shortcuts.answer)).toBe(true);
@@ -421,7 +425,7 @@ test('a renderer that says ready at once gets events; after a reload it must say
 });
 
 test('tray, notification, ring window and shortcuts follow the call', async ({}, testInfo) => {
-  const app = await launch(testInfo.outputPath('user-data'));
+  const app = await launch(testInfo.outputPath('user-data'), { platform: 'win32' });
   const page = await app.mainPage();
   await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
   const report = (summary: unknown) =>
@@ -429,7 +433,7 @@ test('tray, notification, ring window and shortcuts follow the call', async ({},
 
   const tray = app.tray();
   expect(tray.toolTip).toBe('Switchboard — Ready');
-  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Quit']);
+  expect(tray.menuLabels()).toEqual(trayMenu(app.platform));
   expect(tray.imageDouble()?.getSize()).toEqual({ width: 32, height: 32 });
   const idleIcon = tray.imageDouble()?.toDataURL();
   expect(app.electron.globalShortcut.registered().sort()).toEqual([app.shortcuts.answer, app.shortcuts.hangup].sort());
@@ -437,7 +441,7 @@ test('tray, notification, ring window and shortcuts follow the call', async ({},
   // Ringing: tray, notification with actions, ring window playing.
   await report({ phase: 'ringing', callId: 'call-2', from: CALLER });
   await expect.poll(() => tray.toolTip).toBe(`Switchboard — Incoming call from ${CALLER}`);
-  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
+  expect(tray.menuLabels()).toEqual(trayMenu(app.platform, ['Answer', 'Decline']));
   expect(tray.imageDouble()?.toDataURL()).not.toBe(idleIcon);
   const [notification] = app.activeNotifications();
   expect(notification).toBeDefined();
@@ -473,7 +477,7 @@ test('tray, notification, ring window and shortcuts follow the call', async ({},
   // Active: tray says so; the hang-up shortcut hangs up.
   await report({ phase: 'active', callId: 'call-2', from: CALLER, since: Date.now() });
   await expect.poll(() => tray.toolTip).toBe(`Switchboard — On a call with ${CALLER}`);
-  expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
+  expect(tray.menuLabels()).toEqual(trayMenu(app.platform, ['Hang up']));
   expect(app.electron.globalShortcut.press(app.shortcuts.hangup)).toBe(true);
   await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'hangup', callId: 'call-2', source: 'shortcut' } });
   await report({ phase: 'idle' });

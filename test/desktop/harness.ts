@@ -31,6 +31,7 @@ const RENDERER_DIST = path.resolve(ROOT, process.env.SWITCHBOARD_RENDERER_DIST ?
 export const DIST = {
   rendererIndex: path.join(RENDERER_DIST, 'index.html'),
   ringPage: path.join(RENDERER_DIST, 'ring.html'),
+  incomingPage: path.join(RENDERER_DIST, 'incoming.html'),
   preload: DESKTOP_OUTPUTS.preload,
 } as const;
 
@@ -49,12 +50,30 @@ export interface LaunchDesktopOptions {
   ringPage?: string;
   /** The auto-update feed (SWITCHBOARD_UPDATE_URL); unset = auto-update off, as by default. */
   updateUrl?: string;
+  /** The OS main and the double behave as (notification actions, lock events); linux by default. */
+  platform?: NodeJS.Platform;
+  /** The first start's command line (a tel: link). */
+  argv?: string[];
+  /** Defaults to dist/renderer/incoming.html. */
+  incomingPage?: string;
   /** Set up the double before main starts (failing shortcuts, no encryption, ...). */
   configure?: (electron: ElectronDouble) => void | Promise<void>;
 }
 
+/**
+ * The tray menu's labels with `callItems` for the call: Show, the call's items, the
+ * incoming-window option (macOS and Windows, where notifications have buttons), Copy
+ * diagnostics, Quit.
+ */
+export function trayMenu(platform: NodeJS.Platform, callItems: string[] = []): string[] {
+  const option = platform === 'darwin' || platform === 'win32' ? ['Incoming calls in a window'] : [];
+  return ['Show Switchboard', ...callItems, ...option, 'Copy diagnostics', 'Quit'];
+}
+
 /** A running desktop app in the harness. */
 export interface DesktopApp {
+  /** The OS main runs as. */
+  readonly platform: NodeJS.Platform;
   /** The Electron double: tray, notifications, shortcuts, windows, safeStorage, session, shell. */
   readonly electron: ElectronDouble;
   /** The handle `startSwitchboard` returned. */
@@ -69,6 +88,8 @@ export interface DesktopApp {
   mainPage(): Promise<Page>;
   /** Ring windows that exist now. */
   ringWindows(): BrowserWindowDouble[];
+  /** Incoming-call windows that exist now. */
+  incomingWindows(): BrowserWindowDouble[];
   /** The tray (throws when there is none). */
   tray(): TrayDouble;
   /** Notifications on screen. */
@@ -97,6 +118,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     browser: options.browser,
     userDataDir: options.userDataDir,
     preloadScript: DESKTOP_OUTPUTS.harnessPreload,
+    platform: options.platform ?? 'linux',
   });
   await options.configure?.(electron);
 
@@ -119,6 +141,11 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     configHome: path.join(options.userDataDir, 'xdg-config'),
     execPath: '/opt/Switchboard/switchboard',
     updates: { feedUrl: config.updateUrl, createUpdater: harness.createUpdater, configDir: options.userDataDir },
+    platform: options.platform ?? 'linux',
+    env: options.env ?? {},
+    argv: options.argv ?? [],
+    incomingPage: options.incomingPage ?? DIST.incomingPage,
+    logDir: path.join(options.userDataDir, 'logs'),
   });
   await handle.ready;
 
@@ -128,8 +155,10 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     return window as unknown as BrowserWindowDouble;
   };
   const ringUrl = appUrlFor(path.dirname(rendererIndex), ringPage);
+  const incomingUrl = appUrlFor(path.dirname(rendererIndex), options.incomingPage ?? DIST.incomingPage);
 
   return {
+    platform: options.platform ?? 'linux',
     electron,
     app: handle,
     shortcuts: config.shortcuts,
@@ -142,6 +171,8 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     },
     ringWindows: () =>
       electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl === ringUrl && !window.isDestroyed()),
+    incomingWindows: () =>
+      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl?.split('?')[0] === incomingUrl && !window.isDestroyed()),
     tray() {
       const tray = electron.Tray.current();
       if (!tray) throw new Error('The app has no tray');

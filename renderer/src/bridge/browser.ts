@@ -87,6 +87,11 @@ export function createBrowserBridge(origin: string): Bridge {
     onCallCommand: () => () => undefined,
     onShortcutStatus: () => () => undefined,
     onSessionEnded: () => () => undefined,
+    // Desktop only: dial links, sleep/network events and crash recovery are main's; the browser logs to its console.
+    onDialRequest: () => () => undefined,
+    onSystemResumed: () => () => undefined,
+    onCallRecover: () => () => undefined,
+    log: () => undefined,
     async getStatus() {
       const response = await api('/api/agent/status');
       if (!response.ok) throw new Error(await errorMessage(response));

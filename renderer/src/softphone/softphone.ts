@@ -152,10 +152,12 @@ export class Softphone {
     );
     client.on('callHangup', (callId) => this.hungUp(callId));
     client.on('sessionError', (reason) => {
+      if (this.client !== client) return; // a client replaced by rebuildSession
       this.update({ connection: { kind: 'failed', message: describeSessionError(String(reason)) } });
     });
-    client.on('reconnecting', () => this.update({ connection: { kind: 'reconnecting' } }));
+    client.on('reconnecting', () => this.client === client && this.update({ connection: { kind: 'reconnecting' } }));
     client.on('reconnection', () => {
+      if (this.client !== client) return;
       this.update({ connection: { kind: 'ready' } });
       void this.checkCallsStillUp();
     });
@@ -368,6 +370,76 @@ export class Softphone {
   /** Forgets the last control error (the agent dismissed it, or moved on). */
   clearError(): void {
     if (this.view.error) this.update({ error: null });
+  }
+
+  /**
+   * The PC woke, unlocked or came back online (desktop): the SDK's socket may be dead without
+   * knowing it, so the session is opened again with a fresh token. A call in progress is left
+   * alone (the SDK reconnects its own media) and only checked against the platform.
+   */
+  async rebuildSession(): Promise<void> {
+    const client = this.client;
+    if (!client || this.stopped) return;
+    if (callList(this.view.calls).some(isLive)) {
+      void this.checkCallsStillUp();
+      return;
+    }
+    // A socket that still answers only needs a fresh token; a dead one a new client.
+    if (this.view.connection.kind === 'ready') {
+      try {
+        const token = await this.bridge.getSdkToken();
+        await withTimeout(client.refreshSession(token.token), 10_000);
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+        this.scheduleRefresh(token.expiresAt);
+        return;
+      } catch {
+        // Fall through: start over.
+      }
+    }
+    if (this.stopped || this.client !== client) return;
+    this.client = null;
+    this.offStatus?.();
+    this.offStatus = null;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.update({ connection: { kind: 'connecting' } });
+    await client.deleteSession().catch(() => undefined);
+    if (!this.stopped) await this.start();
+  }
+
+  /**
+   * After the desktop renderer restarted (a crash) during a call: takes the call up again with
+   * the SDK's `reconnectCall` once the session is ready, or says what became of it.
+   */
+  async recoverCall(callId: string, from: string, since: number): Promise<ActionOutcome> {
+    const ready = await this.whenConnected();
+    const client = this.client;
+    if (!ready || !client || this.stopped) return { ok: false, message: 'No voice session to take the call up again.' };
+    try {
+      await client.reconnectCall(callId);
+      this.dispatch({ type: 'reconnected', callId, from, answeredAt: since });
+      this.update({ notice: 'Switchboard restarted during your call; the call was taken up again.' });
+      return { ok: true };
+    } catch (error) {
+      const message = `Switchboard restarted during your call with ${from}, and the call could not be taken up again (${messageOf(error)}).`;
+      this.update({ notice: message });
+      return { ok: false, message };
+    }
+  }
+
+  /** Resolves true once the session is ready, false when it failed or the phone stopped. */
+  private whenConnected(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (view: SoftphoneView) => {
+        if (this.stopped || view.connection.kind === 'failed') return finish(false);
+        if (view.connection.kind === 'ready') return finish(true);
+      };
+      const finish = (ok: boolean) => {
+        off();
+        resolve(ok);
+      };
+      const off = this.subscribe(check);
+      check(this.view);
+    });
   }
 
   /** Ends the SDK session (logout or window closing). */
@@ -607,6 +679,22 @@ export class Softphone {
     this.view = { ...this.view, ...patch };
     for (const listener of this.listeners) listener(this.view);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 function messageOf(error: unknown): string {

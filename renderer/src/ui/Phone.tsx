@@ -3,13 +3,14 @@
  * controls, calls on hold, and the notice of a call that just ended.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { callList, focusedCall, isAnswered, type Call } from '../../../common/call-state';
+import { callList, focusedCall, isAnswered, isLive, type Call } from '../../../common/call-state';
 import type { CallCommand, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
 import { DesktopSettings } from './DesktopSettings';
 import { Dialer } from './Dialer';
+import { DialRequest } from './DialRequest';
 import { formatCaller } from './format';
 import { Elapsed, InCall } from './InCall';
 import { KeyHint, useAnswerKeys } from './keyboard';
@@ -50,6 +51,11 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
 
   useEffect(() => {
     const off = [softphone.subscribe(setView), bridge.onCallCommand((command) => runCommand(softphone, command)), bridge.onShortcutStatus(setShortcuts)];
+    // Desktop: the PC woke or came back online; the renderer restarted during a call.
+    off.push(
+      bridge.onSystemResumed(() => void softphone.rebuildSession()),
+      bridge.onCallRecover(({ callId, from, since }) => void softphone.recoverCall(callId, from, since)),
+    );
     void bridge.getShortcutStatus().then(setShortcuts).catch(() => undefined);
     void softphone.start();
     // Main queues commands (an incoming call's answer!) until this point.
@@ -119,6 +125,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
         )}
       </div>
       <DeskTabs tab={shownTab} onTab={setTab} missed={missed.badge?.missed ?? 0} locked={live} />
+      <DialRequest bridge={bridge} ready={view.connection.kind === 'ready' && !callList(view.calls).some(isLive)} onDial={(number) => softphone.dial(number)} />
       {shownTab === 'phone' && <WrapUpPanel bridge={bridge} status={agentStatus} />}
       {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />}
       {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} />}

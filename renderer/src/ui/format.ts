@@ -1,17 +1,10 @@
 /**
  * Display helpers.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { formatPhoneNumber } from '../../../common/phone-number';
 
-/** Formats a caller for display: an international phone number, or the name as given. */
-export function formatCaller(from: string): string {
-  const digits = from.replace(/[^0-9+]/g, '');
-  if (/^\+?[0-9]{6,15}$/.test(digits)) {
-    const parsed = parsePhoneNumberFromString(digits.startsWith('+') ? digits : `+${digits}`);
-    if (parsed?.isValid()) return parsed.formatInternational();
-  }
-  return from;
-}
+/** Formats a caller for display: an international phone number, or the name as given (`common/phone-number.ts`). */
+export const formatCaller = formatPhoneNumber;
 
 /** Formats elapsed seconds as m:ss or h:mm:ss. */
 export function formatDuration(totalSeconds: number): string {

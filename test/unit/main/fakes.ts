@@ -122,6 +122,13 @@ export class FakeWebContents extends EventEmitter implements WebContentsApi {
     this.windowOpenHandler = handler;
   }
 
+  /** Test: how often main reloaded the page. */
+  reloads = 0;
+
+  reload(): void {
+    this.reloads += 1;
+  }
+
   /** Emits will-navigate; true when nobody prevented it. */
   navigate(url: string): boolean {
     const event = electronEvent({ url, isSameDocument: false, isMainFrame: true, frame: null });

@@ -15,6 +15,7 @@ class FakeWindow extends EventEmitter implements BrowserWindowApi {
   visible = false;
   focused = false;
   destroyed = false;
+  minimized = false;
 
   constructor(readonly options: BrowserWindowConstructorOptions = {}) {
     super();
@@ -39,6 +40,14 @@ class FakeWindow extends EventEmitter implements BrowserWindowApi {
     this.visible = false;
   }
 
+  showInactive(): void {
+    this.visible = true;
+  }
+
+  minimize(): void {
+    this.minimized = true;
+  }
+
   focus(): void {
     this.focused = true;
   }
@@ -48,10 +57,12 @@ class FakeWindow extends EventEmitter implements BrowserWindowApi {
   }
 
   isMinimized(): boolean {
-    return false;
+    return this.minimized;
   }
 
-  restore(): void {}
+  restore(): void {
+    this.minimized = false;
+  }
 
   destroy(): void {
     this.destroyed = true;

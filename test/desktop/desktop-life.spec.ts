@@ -1,0 +1,117 @@
+/**
+ * Desktop life through the harness with real pages: the incoming-call window's page (built
+ * by Vite into dist/renderer) answered by keyboard on Linux, and a renderer that really
+ * crashes (DevTools Page.crash) and is reloaded in a new page with its call handed back.
+ * The main window shows the fixture renderer (test/desktop/fixtures/renderer).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import type { Browser } from 'playwright';
+import { launchChromium } from '../support/chromium';
+import { seriousA11yViolations } from '../support/axe';
+import { startFakeBackend, type FakeBackend } from './fake-backend';
+import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { buildRingPage } from './ring-page';
+import { ROOT } from '../../scripts/build-desktop';
+
+const FIXTURE_INDEX = path.join(ROOT, 'test/desktop/fixtures/renderer/index.html');
+const CALLER = '+14155550100';
+
+test.describe.configure({ mode: 'serial' });
+
+let browser: Browser;
+let backend: FakeBackend;
+let ringDir: string;
+let ringPage: string;
+let desktop: DesktopApp | null = null;
+
+test.beforeAll(async () => {
+  browser = await launchChromium();
+  backend = await startFakeBackend({ Jane: 'jane-password-0451' });
+  ringDir = mkdtempSync(path.join(os.tmpdir(), 'sb-ring-'));
+  ringPage = await buildRingPage(ringDir);
+});
+
+test.afterEach(async () => {
+  await desktop?.quit();
+  desktop = null;
+});
+
+test.afterAll(async () => {
+  await backend?.stop();
+  await browser?.close();
+  rmSync(ringDir, { recursive: true, force: true });
+});
+
+async function launch(userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> {
+  desktop = await launchDesktop({ browser, serverUrl: backend.url, userDataDir, rendererIndex: FIXTURE_INDEX, ringPage, ...extra });
+  return desktop;
+}
+
+const received = (page: Page) => page.evaluate(() => (window as unknown as { __received: Array<{ channel: string; payload: unknown }> }).__received);
+const ready = (page: Page) => page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+const report = (page: Page, summary: unknown) =>
+  page.evaluate((s) => (window as unknown as { switchboard: { reportCallState(s: unknown): void } }).switchboard.reportCallState(s), summary);
+
+test('Linux: the incoming-call window shows the caller and answers with its key; Decline by Tab and Enter', async ({}, testInfo) => {
+  test.skip(!existsSync(DIST.incomingPage), `the renderer is not built (${DIST.incomingPage} is missing): run npm run build first`);
+  const app = await launch(testInfo.outputPath('user-data'), { platform: 'linux' });
+  const page = await app.mainPage();
+  await ready(page);
+
+  await report(page, { phase: 'ringing', callId: 'call-1', from: CALLER });
+  await expect.poll(() => app.incomingWindows().length).toBe(1);
+  const [window] = app.incomingWindows();
+  await window!.loaded();
+  const incoming = await window!.page();
+  await expect(incoming.getByTestId('incoming-window-from')).toHaveText('+1 415 555 0100');
+  await expect(incoming.getByTestId('incoming-title')).toHaveText('Incoming call');
+  await expect(incoming.getByTestId('incoming-window-answer')).toContainText('Ctrl+Alt+A');
+  await expect(incoming.getByTestId('incoming-window-decline')).toContainText('Ctrl+Alt+H');
+  await expect(incoming.getByTestId('incoming-window-answer')).toHaveAttribute('aria-keyshortcuts', 'A Control+Alt+A');
+  expect(await seriousA11yViolations(incoming)).toEqual([]);
+  expect(window!.webContents.consoleErrors).toEqual([]); // the CSP let the page's own script and style run, nothing else
+
+  await incoming.keyboard.press('a');
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'answer', callId: 'call-1', source: 'window' } });
+  expect(window!.isDestroyed()).toBe(true);
+  expect(app.app.isRinging()).toBe(false);
+
+  await report(page, { phase: 'idle' });
+  await report(page, { phase: 'ringing', callId: 'call-2', from: CALLER });
+  await expect.poll(() => app.incomingWindows().length).toBe(1);
+  const second = app.incomingWindows()[0]!;
+  await second.loaded();
+  const secondPage = await second.page();
+  await secondPage.keyboard.press('Tab');
+  await secondPage.keyboard.press('Tab');
+  await expect(secondPage.getByTestId('incoming-window-decline')).toBeFocused();
+  await secondPage.keyboard.press('Enter');
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'decline', callId: 'call-2', source: 'window' } });
+});
+
+test('a renderer that crashes during a call is reloaded in a new process and handed its call', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), { platform: 'win32' });
+  const page = await app.mainPage();
+  await ready(page);
+  await report(page, { phase: 'active', callId: 'call-7', from: CALLER, since: 1_000, state: 'talking' });
+  await expect.poll(() => app.app.callSummary().phase).toBe('active');
+
+  await app.mainWindow().webContents.crash();
+  expect(app.app.trayState()).toEqual({ kind: 'idle' });
+  await expect.poll(async () => (await app.mainWindow().page()) !== page).toBe(true);
+  const reloaded = await app.mainWindow().page();
+  await expect(reloaded.getByTestId('fixture')).toBeVisible();
+  expect(await received(reloaded)).toEqual([]); // nothing before it says ready
+  await ready(reloaded);
+  await expect.poll(() => received(reloaded)).toContainEqual({ channel: 'call:recover', payload: { callId: 'call-7', from: CALLER, since: 1_000 } });
+});
+
+test('a tel: link on the command line reaches the page after it is ready', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), { platform: 'linux', argv: ['/opt/Switchboard/switchboard', 'tel:+14155550100'] });
+  const page = await app.mainPage();
+  await ready(page);
+  await expect.poll(() => received(page)).toContainEqual({ channel: 'dial:request', payload: { ok: true, number: '14155550100', display: '+1 415 555 0100' } });
+});
