@@ -5,7 +5,7 @@
  * ever holds the short-lived SDK token. Desktop-only features (tray, global shortcuts)
  * report as unavailable.
  */
-import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
+import type { AgentProfile, AgentStatusInfo, ApiErrorBody, AwayReasons, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
 import type { CallContext } from '../../../common/call-context';
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
@@ -86,8 +86,18 @@ export function createBrowserBridge(origin: string): Bridge {
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await response.json()) as AgentStatusInfo;
     },
-    async setStatus(status) {
-      const response = await api('/api/agent/status', { method: 'PUT', body: JSON.stringify({ status }) });
+    async setStatus(status, reason) {
+      const response = await api('/api/agent/status', { method: 'PUT', body: JSON.stringify(reason === undefined ? { status } : { status, reason }) });
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as AgentStatusInfo;
+    },
+    async getAwayReasons() {
+      const response = await api('/api/agent/away-reasons');
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as AwayReasons;
+    },
+    async reportVoice(state) {
+      const response = await api('/api/agent/voice', { method: 'PUT', body: JSON.stringify({ state }) });
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await response.json()) as AgentStatusInfo;
     },
@@ -156,7 +166,14 @@ const STATUSES: ReadonlySet<string> = new Set(['available', 'busy', 'away', 'wra
 function isStatusInfo(value: unknown): value is AgentStatusInfoPayload {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.status === 'string' && STATUSES.has(v.status) && typeof v.since === 'string' && (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string');
+  return (
+    typeof v.status === 'string' &&
+    STATUSES.has(v.status) &&
+    typeof v.since === 'string' &&
+    (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string') &&
+    (v.away_reason === undefined || v.away_reason === null || typeof v.away_reason === 'string') &&
+    (v.reachable === undefined || typeof v.reachable === 'boolean')
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -53,7 +53,7 @@ async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_00
 }
 
 const status = async (refresh: string) => json<AgentStatusInfo>(await t.app.inject({ method: 'GET', url: '/api/agent/status', headers: bearer(refresh) }));
-const voice = (refresh: string, state: unknown) => t.app.inject({ method: 'PUT', url: '/api/agent/voice', headers: bearer(refresh), payload: { state } });
+const voice = (refresh: string, state: string | number | undefined) => t.app.inject({ method: 'PUT', url: '/api/agent/voice', headers: bearer(refresh), payload: { state } });
 
 describe('away reasons', () => {
   it('are configured by the admin, validated naming the field, and listed to agents', async () => {
@@ -79,7 +79,7 @@ describe('away reasons', () => {
 
   it('lets the agent go away with a reason from the list, stored in presence, and clears it when available', async () => {
     const refresh = await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
-    const put = (payload: unknown) => t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: bearer(refresh), payload });
+    const put = (payload: Record<string, unknown>) => t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: bearer(refresh), payload });
     const unknown = await put({ status: 'away', reason: 'Nap' });
     expect(unknown.statusCode).toBe(400);
     expect(json<ApiErrorBody>(unknown).error).toMatchObject({ field: 'reason', message: expect.stringContaining('away reasons') });
