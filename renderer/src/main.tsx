@@ -6,5 +6,5 @@ import { App } from './ui/App';
 import { resolveBridge } from './bridge';
 import './ui/styles.css';
 
-const { bridge, shell } = resolveBridge();
-createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} />);
+const { bridge, shell, alerts } = resolveBridge();
+createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} alerts={alerts} />);

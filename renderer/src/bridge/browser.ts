@@ -9,6 +9,7 @@ import type { AgentProfile, AgentStatusInfo, ApiErrorBody, AwayReasons, ClientCo
 import type { CallContext } from '../../../common/call-context';
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
+import type { WebAlerts } from '../alerts/web-alerts';
 import type { Bridge } from './index';
 
 async function errorMessage(response: Response): Promise<string> {
@@ -24,8 +25,8 @@ async function errorOf(response: Response): Promise<{ code: string; message: str
   }
 }
 
-/** Builds the bridge against a backend origin. */
-export function createBrowserBridge(origin: string): Bridge {
+/** Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the web app's own). */
+export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge {
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${origin}${path}`, {
       ...init,
@@ -55,6 +56,8 @@ export function createBrowserBridge(origin: string): Bridge {
       return sessionFor(token.agent);
     },
     async login(name: string, password: string): Promise<LoginOutcome> {
+      // Still inside the sign-in click: the moment browsers allow asking for notifications and sound.
+      alerts?.enable();
       try {
         const response = await api('/api/auth/login', { method: 'POST', body: JSON.stringify({ name, password, client: 'web' }) });
         if (!response.ok) return { ok: false, error: await errorMessage(response) };
@@ -76,6 +79,7 @@ export function createBrowserBridge(origin: string): Bridge {
     getShortcutStatus: async () => unavailable,
     ready: () => undefined,
     reportCallState: (summary) => {
+      alerts?.update(summary);
       document.title = summary.phase === 'ringing' ? `Incoming call — Switchboard` : summary.phase === 'active' ? 'On a call — Switchboard' : 'Switchboard';
     },
     onCallCommand: () => () => undefined,
