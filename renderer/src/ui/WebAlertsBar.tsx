@@ -37,7 +37,7 @@ export function WebAlertsBar({ alerts }: { alerts: WebAlerts }) {
       hidden={!soundBlocked && !askNotifications && !denied}
     >
       {(soundBlocked || askNotifications) && (
-        <p className="warning" data-testid="web-alerts-prompt">
+        <p className="alert-prompt" data-testid="web-alerts-prompt">
           {state.ringing && soundBlocked ? 'A call is ringing but your browser is blocking the ring. ' : ''}
           {soundBlocked && askNotifications
             ? 'Incoming calls cannot ring or notify you yet.'
