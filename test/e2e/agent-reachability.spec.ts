@@ -206,3 +206,53 @@ test('a network drop across the token expiry: no "Sign in again", no call offere
   await platform.phone.hangup(after.uuid).catch(() => undefined);
   await context.close();
 });
+
+test('a call whose audio stops is reconnected; one that stays silent is ended with a message, never a silent "On a call"', async () => {
+  test.setTimeout(150_000);
+  const page = await browser.newPage();
+  await signIn(page, 'Jane');
+  // Away from an earlier test, or available already (run alone).
+  const available = page.getByTestId('agent-status-available');
+  await expect(page.getByTestId('agent-status')).not.toHaveAttribute('data-status', 'unknown');
+  if (await available.isEnabled()) await available.click();
+  await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
+  const engine = platform.platform.sandbox.engine;
+  /** A test double in the platform: the agent's current media endpoint stops sending RTP (signalling and the call carry on). */
+  const silenceJane = () => {
+    const leg = engine.allLegs().find((l) => l.type === 'app' && !l.isOver && l.endpoint);
+    expect(leg, "Jane's app leg").toBeTruthy();
+    leg!.endpoint!.deliver = () => undefined;
+  };
+  const answer = async (from: string) => {
+    const call = await platform.phone.call(from);
+    await expect(page.getByTestId('incoming-call')).toBeVisible();
+    await page.getByTestId('answer-button').click();
+    await expect(page.getByTestId('agent-status-label')).toHaveText('On a call');
+    return call;
+  };
+
+  // Reconnected: the SDK's reconnectCall gets new media from the platform.
+  const first = await answer('+14155550181');
+  silenceJane();
+  await expect(page.getByTestId('agent-status-label')).toHaveText('On a call — no audio', { timeout: 15_000 });
+  await expect(page.getByTestId('status-detail')).toContainText('Reconnecting the call');
+  await expect(page.getByTestId('agent-status-label')).toHaveText('On a call', { timeout: 15_000 });
+  await expect(page.getByTestId('in-call')).toBeVisible();
+  await platform.phone.hangup(first.uuid);
+  await expect(page.getByTestId('in-call')).toBeHidden();
+
+  // Not reconnected (the platform refuses new media): ended, and the agent is told why.
+  const reconnect = engine.reconnectAppMedia.bind(engine);
+  engine.reconnectAppMedia = () => Promise.reject(new Error('no media for you'));
+  try {
+    const second = await answer('+14155550182');
+    silenceJane();
+    await expect(page.getByTestId('agent-status-label')).toHaveText('On a call — no audio', { timeout: 15_000 });
+    await expect(page.getByTestId('call-ended')).toContainText('No audio reached you', { timeout: 25_000 });
+    await expect(page.getByTestId('in-call')).toBeHidden();
+    await expect.poll(async () => (await platform.phone.get(second.uuid)).status, { timeout: 15_000 }).toBe('completed');
+  } finally {
+    engine.reconnectAppMedia = reconnect;
+  }
+  await page.close();
+});
