@@ -147,8 +147,32 @@ export const agentStatus = z.enum(['available', 'busy', 'away', 'wrap-up', 'offl
 export type AgentStatus = z.infer<typeof agentStatus>;
 
 /** `PUT /api/agent/status`: the statuses an agent may choose; choosing one ends a wrap-up early. */
-export const agentStatusRequest = z.object({ status: z.enum(['available', 'away']) });
+export const agentStatusRequest = z.object({
+  status: z.enum(['available', 'away']),
+  /** With away: one of the configured away reasons (`GET /api/agent/away-reasons`). */
+  reason: z.string().trim().min(1, 'must not be empty').max(40, 'is at most 40 characters').optional(),
+});
 export type AgentStatusRequest = z.infer<typeof agentStatusRequest>;
+
+/** One away reason as the admin API takes it: a short label. */
+export const awayReasonLabel = z.string().trim().min(1, 'must not be empty').max(40, 'is at most 40 characters');
+
+/** `PUT /api/admin/away-reasons`: the whole list, in order (labels unique, any case). */
+export const awayReasonsRequest = z.object({
+  reasons: z
+    .array(awayReasonLabel)
+    .max(50, 'has at most 50 reasons')
+    .refine((list) => new Set(list.map((l) => l.toLowerCase())).size === list.length, 'must not repeat a reason'),
+});
+
+/** `GET /api/agent/away-reasons`, `GET|PUT /api/admin/away-reasons`. */
+export interface AwayReasons {
+  reasons: string[];
+}
+
+/** `PUT /api/agent/voice`: the app's voice session is up (renewing its lease) or down. */
+export const voiceReportRequest = z.object({ state: z.enum(['up', 'down']) });
+export type VoiceReport = z.infer<typeof voiceReportRequest>;
 
 /** An agent's own status, as `GET|PUT /api/agent/status` answer and the `status` server-sent event carries it. */
 export interface AgentStatusInfo {
@@ -157,6 +181,13 @@ export interface AgentStatusInfo {
   since: string;
   /** When a wrap-up ends on its own; null outside wrap-up. */
   wrap_up_ends_at: string | null;
+  /** While away: the reason the agent gave, if any. */
+  away_reason: string | null;
+  /**
+   * Whether calls can reach the agent: their app's connection is up and its voice session
+   * too. False while either is lost (the status is kept to return to; routing skips them).
+   */
+  reachable: boolean;
 }
 
 /** A page of calls (`GET /api/agent/calls`, `/api/agent/calls/missed`, `/api/admin/calls`). */

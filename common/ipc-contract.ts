@@ -7,7 +7,7 @@
  * the preload, main and renderer cannot drift. Channel names read `domain:action`.
  */
 import { z } from 'zod';
-import { agentName, agentStatus, agentStatusRequest } from './backend-api';
+import { agentName, agentStatus, agentStatusRequest, voiceReportRequest } from './backend-api';
 import { callContextSchema } from './call-context';
 import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './agent-desk';
 
@@ -131,6 +131,10 @@ export const agentStatusInfoSchema = z.object({
   status: agentStatus,
   since: z.string().max(64),
   wrap_up_ends_at: z.string().max(64).nullable(),
+  /** While away: the reason the agent gave (optional: older backends leave it out). */
+  away_reason: z.string().max(40).nullable().optional(),
+  /** False while the backend cannot route calls to the agent (connection or voice session down). */
+  reachable: z.boolean().optional(),
 });
 export type AgentStatusInfoPayload = z.infer<typeof agentStatusInfoSchema>;
 
@@ -170,6 +174,10 @@ export const invokeChannels = {
   'status:get': { request: none, response: agentStatusInfoSchema },
   /** The agent chooses available or away (also ends a wrap-up early). */
   'status:set': { request: agentStatusRequest, response: agentStatusInfoSchema },
+  /** The away reasons the agent may pick from (configured by the admin). */
+  'status:away-reasons': { request: none, response: z.object({ reasons: z.array(z.string().max(40)).max(50) }) },
+  /** The softphone's voice session is up (renewed every few seconds) or down; the backend routes calls only while up. */
+  'status:voice': { request: voiceReportRequest, response: agentStatusInfoSchema },
   /** Why an incoming call rings the agent (flow, number dialled, campaign topic); null when the backend has nothing. */
   'call:context': { request: z.object({ callId }), response: callContextSchema.nullable() },
   /** Hold, transfer, consult, complete, cancel, conference, leave, or read the state (main calls the backend's call-control API). */

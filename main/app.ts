@@ -331,7 +331,9 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('auth:logout', () => session.logout());
     ipc.handle('token:sdk', () => session.sdkToken());
     ipc.handle('status:get', () => agentStatus.get());
-    ipc.handle('status:set', ({ status }) => agentStatus.set(status));
+    ipc.handle('status:set', ({ status, reason }) => agentStatus.set(status, reason));
+    ipc.handle('status:away-reasons', () => agentStatus.awayReasons());
+    ipc.handle('status:voice', ({ state }) => agentStatus.reportVoice(state));
     ipc.handle('call:context', ({ callId }) => callContexts.get(callId));
     ipc.handle('call:control', (request) => callControl.run(request));
     ipc.handle('call:transfer-targets', () => callControl.targets());

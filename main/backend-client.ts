@@ -4,7 +4,7 @@
  * Every failure becomes a {@link BackendError} whose message an agent can read; the
  * credential is sent in the Authorization header only, never in a URL or a log line.
  */
-import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, ClientConfig, LoginResponse, SdkTokenResponse } from '../common/backend-api';
+import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, AwayReasons, ClientConfig, LoginResponse, SdkTokenResponse, VoiceReport } from '../common/backend-api';
 import { TRANSFER_TARGETS_PATH, type ControlHttpRequest } from '../common/call-control';
 import type { DeskHttpRequest } from '../common/agent-desk';
 
@@ -118,14 +118,24 @@ export class BackendClient {
 
   /**
    * `PUT /api/agent/status`: available or away; a 409 (on a call) becomes a `rejected` error with the server's reason.
-   * `reason` says why the app set it (`system`: sleep, lock, network); a backend without away reasons ignores it.
+   * `reason`: the away reason the agent picked, or `system` when the app chose (sleep, lock, network).
    */
-  async setStatus(refreshToken: string, status: AgentStatusRequest['status'], reason?: 'system'): Promise<AgentStatusInfo> {
+  async setStatus(refreshToken: string, status: AgentStatusRequest['status'], reason?: string): Promise<AgentStatusInfo> {
     return this.request<AgentStatusInfo>('PUT', '/api/agent/status', {
-      json: reason ? { status, reason } : { status },
+      json: reason === undefined ? { status } : { status, reason },
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
     });
+  }
+
+  /** `GET /api/agent/away-reasons`: the reasons an agent may give for being away. */
+  async getAwayReasons(refreshToken: string): Promise<AwayReasons> {
+    return this.request<AwayReasons>('GET', '/api/agent/away-reasons', { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
+  }
+
+  /** `PUT /api/agent/voice`: the app's voice session is up (renews its lease) or down. */
+  async reportVoice(refreshToken: string, state: VoiceReport['state']): Promise<AgentStatusInfo> {
+    return this.request<AgentStatusInfo>('PUT', '/api/agent/voice', { json: { state }, bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
   }
 
   /**

@@ -5,7 +5,7 @@
  * the renderer only ever receives the agent profile, the SDK endpoints and short-lived
  * SDK tokens.
  */
-import type { AgentStatusInfo, AgentStatusRequest } from '../common/backend-api';
+import type { AgentStatusInfo, AgentStatusRequest, AwayReasons, VoiceReport } from '../common/backend-api';
 import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
@@ -121,7 +121,7 @@ function messageOf(error: unknown): string {
 
 /** What {@link AgentStatusService} needs. */
 export interface AgentStatusServiceDeps {
-  backend: Pick<BackendClient, 'getStatus' | 'setStatus'>;
+  backend: Pick<BackendClient, 'getStatus' | 'setStatus' | 'getAwayReasons' | 'reportVoice'>;
   /** The stored refresh credential, or null when signed out. */
   credential(): string | null;
 }
@@ -135,12 +135,22 @@ export class AgentStatusService {
     return this.call((token) => this.deps.backend.getStatus(token));
   }
 
-  /** Choose available or away (`reason` when the app, not the agent, chose); the backend's refusal (on a call) reaches the agent as is. */
-  async set(status: AgentStatusRequest['status'], reason?: 'system'): Promise<AgentStatusInfo> {
+  /** Choose available or away (`reason`: the agent's away reason, or `system` when the app chose); the backend's refusal (on a call) reaches the agent as is. */
+  async set(status: AgentStatusRequest['status'], reason?: string): Promise<AgentStatusInfo> {
     return this.call((token) => this.deps.backend.setStatus(token, status, reason));
   }
 
-  private async call(operation: (token: string) => Promise<AgentStatusInfo>): Promise<AgentStatusInfo> {
+  /** The away reasons the admin configured. */
+  async awayReasons(): Promise<AwayReasons> {
+    return this.call((token) => this.deps.backend.getAwayReasons(token));
+  }
+
+  /** The renderer's voice session is up or down: the backend routes calls only while up. */
+  async reportVoice(state: VoiceReport['state']): Promise<AgentStatusInfo> {
+    return this.call((token) => this.deps.backend.reportVoice(token, state));
+  }
+
+  private async call<T>(operation: (token: string) => Promise<T>): Promise<T> {
     const token = this.deps.credential();
     if (!token) throw new PublicError(SIGNED_OUT_MESSAGE);
     try {

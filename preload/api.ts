@@ -55,7 +55,11 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     /** The agent's status (available, busy, away, wrap-up, offline). */
     getStatus: () => invoke('status:get'),
     /** Choose available or away; rejects with a message for the agent (e.g. while on a call). */
-    setStatus: (status: 'available' | 'away') => invoke('status:set', { status }),
+    setStatus: (status: 'available' | 'away', reason?: string) => invoke('status:set', reason === undefined ? { status } : { status, reason }),
+    /** The away reasons the agent may pick from. */
+    getAwayReasons: () => invoke('status:away-reasons'),
+    /** Tell the backend whether the voice session is up (renewed every few seconds) or down. */
+    reportVoice: (state: 'up' | 'down') => invoke('status:voice', { state }),
     onStatusChanged: (callback: (status: EventPayload<'status:changed'>) => void) => on('status:changed', callback),
     /** Why a call rings: flow, number dialled, campaign topic (null when unknown). */
     getCallContext: (callId: string) => invoke('call:context', { callId }),

@@ -161,6 +161,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       wrapUpS: config.wrapUpS,
       graceS: config.presenceGraceS,
       reservationTtlS: config.reservationTtlS,
+      voiceLeaseS: config.voiceLeaseS,
       log: app.log,
     }),
     callEvents: new CallEvents(app.log),

@@ -59,6 +59,8 @@ export interface ServerConfig {
   presenceGraceS: number;
   /** After this many seconds an agent's reservation for a call counts as free, whatever became of the ring (`RESERVATION_TTL_S`). */
   reservationTtlS: number;
+  /** How long an app's report that its voice session is up counts, in seconds; the app renews it every 5 s (`VOICE_LEASE_S`). */
+  voiceLeaseS: number;
   /** Built web UI to serve at `/app/`, or null (`RENDERER_DIR`). */
   rendererDir: string | null;
   /** Built operator console to serve at `/console/`, or null (`CONSOLE_DIR`). */
@@ -87,6 +89,9 @@ export const DEFAULT_PRESENCE_GRACE_S = 30;
 
 /** Default reservation lifetime: a ring (up to 45 s) and its grace; routing releases reservations itself long before. */
 export const DEFAULT_RESERVATION_TTL_S = 60;
+
+/** Default voice lease: 15 s, three of the app's 5 s renewals; an app gone quiet longer is offered no calls. */
+export const DEFAULT_VOICE_LEASE_S = 15;
 
 /** Default lifetime of SDK tokens: 3 h, above Vonage's 2 h call limit, so a call never outlives its token. */
 export const DEFAULT_SDK_TOKEN_TTL_S = 10_800;
@@ -186,6 +191,7 @@ export function loadServerConfig(env: Env): ServerConfig {
   const wrapUpS = readInt(env, 'WRAP_UP_S', DEFAULT_WRAP_UP_S, 0, 3_600);
   const presenceGraceS = readInt(env, 'PRESENCE_GRACE_S', DEFAULT_PRESENCE_GRACE_S, 1, 3_600);
   const reservationTtlS = readInt(env, 'RESERVATION_TTL_S', DEFAULT_RESERVATION_TTL_S, 5, 3_600);
+  const voiceLeaseS = readInt(env, 'VOICE_LEASE_S', DEFAULT_VOICE_LEASE_S, 1, 600);
 
   const rendererRaw = readString(env, 'RENDERER_DIR');
   let rendererDir: string | null = null;
@@ -229,6 +235,7 @@ export function loadServerConfig(env: Env): ServerConfig {
     wrapUpS,
     presenceGraceS,
     reservationTtlS,
+    voiceLeaseS,
     rendererDir,
     consoleDir,
     corsOrigins,

@@ -7,6 +7,6 @@ import { resolveBridge } from './bridge';
 import { forwardLogs } from './logging';
 import './ui/styles.css';
 
-const { bridge, shell } = resolveBridge();
+const { bridge, shell, alerts } = resolveBridge();
 if (shell === 'desktop') forwardLogs(bridge);
-createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} />);
+createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} alerts={alerts} />);

@@ -17,7 +17,7 @@
  * caller at a time across all instances, and stays "available" for everyone to see meanwhile.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_RESERVATION_TTL_S } from '../config';
+import { DEFAULT_RESERVATION_TTL_S, DEFAULT_VOICE_LEASE_S } from '../config';
 import { prepared, type Database, type Sql } from '../db/database';
 import { listen, type Listener } from '../db/listen';
 import type { JobQueue } from '../jobs/queue';
@@ -51,6 +51,13 @@ export interface PresenceEntry {
   wrapUpEndsAt: string | null;
   /** The call the agent is reserved for (being offered), if any; they are offered no other meanwhile. */
   reservedCall: string | null;
+  /** While away: the reason the agent gave, if any. */
+  awayReason: string | null;
+  /**
+   * Whether calls can reach the agent: no lost connection in its grace period and the app's
+   * voice session not reported down (or its lease lapsed). Routing offers calls only then.
+   */
+  reachable: boolean;
 }
 
 /** A call event about one of an agent's legs, as {@link PresenceService.noteCallEvent} takes it. */
@@ -99,6 +106,8 @@ export interface PresenceOptions {
   graceS: number;
   /** A reservation older than this counts as free (ring time plus grace), in seconds; default 60. */
   reservationTtlS?: number;
+  /** How long the app's "voice session up" report counts, in seconds; default 15. */
+  voiceLeaseS?: number;
   /** This instance's id in `agent_connections` (default: a new uuid per start). */
   instanceId?: string;
   /** How often this instance refreshes its connections' `seen_at` (default 15 s). */
@@ -140,12 +149,14 @@ interface PresenceRow {
   grace_ends_at: string | null;
   reserved_call: string | null;
   reserved_at: string | null;
+  away_reason: string | null;
+  voice_down: boolean;
   version: number;
 }
 
 const ROW_COLUMNS = `p.agent_id, a.name, p.status, p.since, p.idle_since, p.wrap_up_ends_at, p.before_status, p.before_idle_since,
   p.before_wrap_up_ends_at, p.resume_status, p.last_call_ended_at, p.answered_while_busy, p.offline_after_call, p.grace_ends_at,
-  p.reserved_call, p.reserved_at, p.version`;
+  p.reserved_call, p.reserved_at, p.away_reason, p.voice_down, p.version`;
 
 /** A change committed or about to be: the row as written. */
 interface Applied {
@@ -179,6 +190,8 @@ function entryOf(row: PresenceRow): PresenceEntry {
     idleSince: row.idle_since,
     wrapUpEndsAt: row.wrap_up_ends_at,
     reservedCall: row.reserved_call,
+    awayReason: row.status === 'away' ? row.away_reason : null,
+    reachable: row.grace_ends_at === null && !row.voice_down,
   };
 }
 
@@ -189,7 +202,9 @@ function sameEntry(a: PresenceEntry, b: PresenceEntry): boolean {
     a.since === b.since &&
     a.idleSince === b.idleSince &&
     a.wrapUpEndsAt === b.wrapUpEndsAt &&
-    a.reservedCall === b.reservedCall
+    a.reservedCall === b.reservedCall &&
+    a.awayReason === b.awayReason &&
+    a.reachable === b.reachable
   );
 }
 
@@ -201,8 +216,14 @@ const ENSURE_ROWS = `WITH inserted AS (
   )
   SELECT pg_notify('presence', agent_id) FROM inserted`;
 
-/** Eligible for an offer: available (only), enabled, and not reserved for another call (or reserved too long ago). */
-const ELIGIBLE = `p.status = 'available' AND NOT a.disabled
+/**
+ * Reachable for an offer: no lost connection in its grace period, and the app's voice session
+ * not reported down nor its lease lapsed (an app that never reported has no lease).
+ */
+const REACHABLE = `p.grace_ends_at IS NULL AND NOT p.voice_down AND (p.voice_until IS NULL OR p.voice_until > now())`;
+
+/** Eligible for an offer: available (only), reachable, enabled, and not reserved for another call (or reserved too long ago). */
+const ELIGIBLE = `p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
   AND (p.reserved_call IS NULL OR p.reserved_at < now() - make_interval(secs => $1))`;
 
 // The statements of call events and routing (each webhook's hot path), prepared once per connection.
@@ -215,7 +236,7 @@ const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM agent_presence p J
   LIMIT 1
   FOR UPDATE OF p SKIP LOCKED`);
 const RESERVE_AGENT = prepared(`SELECT p.agent_id, p.reserved_call FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-  WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled
+  WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
     AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))
   FOR UPDATE OF p SKIP LOCKED`);
 const RELEASE = prepared(`WITH freed AS (
@@ -225,6 +246,25 @@ const RELEASE = prepared(`WITH freed AS (
     RETURNING p.agent_id
   )
   SELECT pg_notify('presence', agent_id) FROM freed`);
+/** The app's voice report: up renews the lease, down ends it; a change of reachability bumps the version and notifies. */
+const REPORT_VOICE = `WITH old AS (SELECT agent_id, voice_down FROM agent_presence WHERE agent_id = $1 FOR UPDATE),
+  written AS (
+    UPDATE agent_presence p SET voice_down = NOT $2::boolean,
+      voice_until = CASE WHEN $2::boolean THEN now() + make_interval(secs => $3) END,
+      version = p.version + CASE WHEN old.voice_down = $2::boolean THEN 1 ELSE 0 END,
+      updated_at = now()
+    FROM old WHERE p.agent_id = old.agent_id
+    RETURNING p.agent_id, old.voice_down = $2::boolean AS changed
+  )
+  SELECT agent_id, changed, CASE WHEN changed THEN pg_notify('presence', agent_id) END FROM written`;
+/** Voice leases the apps stopped renewing (closed, network lost): down, for everyone to see. */
+const LAPSE_VOICE = `WITH lapsed AS (
+    UPDATE agent_presence SET voice_down = true, version = version + 1, updated_at = now()
+    WHERE NOT voice_down AND voice_until < now()
+    RETURNING agent_id
+  )
+  SELECT pg_notify('presence', agent_id) FROM lapsed`;
+const SET_AWAY_REASON = 'UPDATE agent_presence SET away_reason = $2, version = version + 1, updated_at = now() WHERE agent_id = $1 RETURNING version';
 const MARK_RESERVED = prepared('UPDATE agent_presence SET reserved_call = $2, reserved_at = now(), version = version + 1, updated_at = now() WHERE agent_id = $1');
 const NOTIFY = prepared(`SELECT pg_notify('presence', $1)`);
 const LOCK_ROW = prepared(`SELECT ${ROW_COLUMNS} FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE p.agent_id = $1 FOR UPDATE OF p`);
@@ -247,6 +287,7 @@ export class PresenceService {
   private readonly wrapUpS: number;
   private readonly graceS: number;
   private readonly reservationTtlS: number;
+  private readonly voiceLeaseS: number;
   private readonly heartbeatMs: number;
   private readonly connectionTimeoutS: number;
   private readonly sweepMs: number;
@@ -275,6 +316,7 @@ export class PresenceService {
     this.wrapUpS = options.wrapUpS;
     this.graceS = options.graceS;
     this.reservationTtlS = options.reservationTtlS ?? DEFAULT_RESERVATION_TTL_S;
+    this.voiceLeaseS = options.voiceLeaseS ?? DEFAULT_VOICE_LEASE_S;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.connectionTimeoutS = (options.connectionTimeoutMs ?? 45_000) / 1000;
     this.sweepMs = options.sweepMs ?? 15_000;
@@ -361,7 +403,7 @@ export class PresenceService {
     const skip = new Set(exclude.map((e) => e.toLowerCase()));
     return [...this.cache.values()]
       .map((c) => c.entry)
-      .filter((e) => e.status === 'available' && !skip.has(e.agentId.toLowerCase()) && !skip.has(e.name.toLowerCase()))
+      .filter((e) => e.status === 'available' && e.reachable && !skip.has(e.agentId.toLowerCase()) && !skip.has(e.name.toLowerCase()))
       .sort((a, b) => (a.idleSince ?? a.since).localeCompare(b.idleSince ?? b.since) || a.name.localeCompare(b.name))
       .map((e) => ({ ...e }));
   }
@@ -393,8 +435,19 @@ export class PresenceService {
    * Refused while busy (the call decides) with {@link PresenceTransitionError}; in wrap-up it
    * ends the after-call work early.
    */
-  async choose(agentId: string, status: 'available' | 'away'): Promise<PresenceEntry> {
-    return this.own(agentId, status, { type: 'choose', status });
+  async choose(agentId: string, status: 'available' | 'away', awayReason: string | null = null): Promise<PresenceEntry> {
+    return this.own(agentId, status, { type: 'choose', status }, status === 'away' ? awayReason : null);
+  }
+
+  /**
+   * The app's report of its voice session: `up` (renewed every few seconds: a lease of
+   * `voiceLeaseS`) or `down` (reconnecting, expired, failed). While it is down or the lease has
+   * lapsed, routing offers the agent no call; their status is kept, to return to.
+   */
+  async reportVoice(agentId: string, up: boolean): Promise<PresenceEntry | undefined> {
+    const { rows } = await this.db.query<{ agent_id: string; changed: boolean }>(REPORT_VOICE, [agentId, up, this.voiceLeaseS]);
+    if (rows[0]?.changed) await this.refresh([agentId]);
+    return this.get(agentId);
   }
 
   /**
@@ -405,7 +458,7 @@ export class PresenceService {
    * for a refused change and for an unknown agent.
    */
   async set(agentId: string, status: AgentStatus, reason: string): Promise<PresenceEntry> {
-    return this.own(agentId, status, { type: 'set', status, reason });
+    return this.own(agentId, status, { type: 'set', status, reason }, status === 'away' ? null : undefined);
   }
 
   /**
@@ -611,8 +664,15 @@ export class PresenceService {
     this.accept(applied.row);
   }
 
-  private async own(agentId: string, status: AgentStatus, event: PresenceEvent): Promise<PresenceEntry> {
-    const applied = await this.db.tx((sql) => this.change(sql, agentId, () => event));
+  /** Apply the agent's or an admin's change; `awayReason` (unless undefined) replaces the stored reason in the same transaction. */
+  private async own(agentId: string, status: AgentStatus, event: PresenceEvent, awayReason?: string | null): Promise<PresenceEntry> {
+    const applied = await this.db.tx(async (sql) => {
+      const done = await this.change(sql, agentId, () => event);
+      if (!done || awayReason === undefined || done.row.away_reason === awayReason) return done;
+      const [{ rows }] = await Promise.all([sql.query<{ version: number }>(SET_AWAY_REASON, [agentId, awayReason]), sql.query(NOTIFY, [agentId])]);
+      const row: PresenceRow = { ...done.row, away_reason: awayReason, version: Number(rows[0]?.version ?? done.row.version + 1) };
+      return { row, entry: entryOf(row) };
+    });
     if (!applied) throw new PresenceTransitionError('offline', status, 'Unknown agent');
     this.committed(applied);
     return applied.entry;
@@ -660,6 +720,7 @@ export class PresenceService {
        SELECT pg_notify('presence', agent_id) FROM freed`,
       [this.reservationTtlS],
     );
+    await this.db.query(LAPSE_VOICE);
     const stale = await this.db.query<{ agent_id: string }>(
       'SELECT DISTINCT agent_id FROM agent_connections WHERE seen_at <= now() - make_interval(secs => $1)',
       [this.connectionTimeoutS],

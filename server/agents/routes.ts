@@ -5,12 +5,13 @@
  * Bearer refresh credential, or the web shell's session cookie from a trusted origin).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { agentStatusRequest, type AgentStatusInfo, type CallPage } from '../../common/backend-api';
+import { agentStatusRequest, voiceReportRequest, type AgentStatusInfo, type CallPage } from '../../common/backend-api';
 import { authenticateAgent } from '../auth/routes';
 import type { AppContext } from '../context';
 import { DeskStore } from '../desk/store';
 import { HttpError, parseWith } from '../http/errors';
 import { encodeCursor, pageQuery } from '../http/query';
+import { checkAwayReason, registerAwayReasonRoutes } from './away-reasons';
 import { PresenceTransitionError, type PresenceEntry } from './presence';
 import { formatEvent } from './streams';
 
@@ -22,7 +23,7 @@ const RECONNECT_MS = 3_000;
 
 /** The agent-facing shape of a presence entry. */
 export function statusInfo(entry: PresenceEntry): AgentStatusInfo {
-  return { status: entry.status, since: entry.since, wrap_up_ends_at: entry.wrapUpEndsAt };
+  return { status: entry.status, since: entry.since, wrap_up_ends_at: entry.wrapUpEndsAt, away_reason: entry.awayReason, reachable: entry.reachable };
 }
 
 /** The agent's presence from this instance's cache; an agent it has not seen yet (just created elsewhere) gets a row. */
@@ -31,10 +32,12 @@ async function presenceOf(ctx: AppContext, agent: { id: string }): Promise<Prese
 }
 
 function sameStatus(a: AgentStatusInfo, b: AgentStatusInfo): boolean {
-  return a.status === b.status && a.since === b.since && a.wrap_up_ends_at === b.wrap_up_ends_at;
+  return (
+    a.status === b.status && a.since === b.since && a.wrap_up_ends_at === b.wrap_up_ends_at && a.away_reason === b.away_reason && a.reachable === b.reachable
+  );
 }
 
-/** Register `/api/agent/status`, `/api/agent/events`, `/api/agent/calls` and `/api/agent/calls/missed`. */
+/** Register `/api/agent/status`, `/api/agent/voice`, the away reasons, `/api/agent/events`, `/api/agent/calls` and `/api/agent/calls/missed`. */
 export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void {
   // The history as the agent sees it: missed by them or not, and their own after-call work.
   const desk = new DeskStore(ctx.db);
@@ -51,14 +54,26 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
 
   app.put('/api/agent/status', async (request): Promise<AgentStatusInfo> => {
     const { agent } = await authenticateAgent(ctx, request);
-    const { status } = parseWith(agentStatusRequest, request.body);
+    const { status, reason } = parseWith(agentStatusRequest, request.body);
+    if (status !== 'away' && reason !== undefined) throw new HttpError(400, 'invalid_request', 'reason is only for away', { field: 'reason' });
+    const awayReason = await checkAwayReason(ctx.db, reason);
     try {
-      return statusInfo(await ctx.presence.choose(agent.id, status));
+      return statusInfo(await ctx.presence.choose(agent.id, status, awayReason));
     } catch (error) {
       if (error instanceof PresenceTransitionError) throw new HttpError(409, 'status_conflict', error.message, { field: 'status' });
       throw error;
     }
   });
+
+  // The app's voice session: up (renewed every few seconds) or down. Routing skips an agent whose session is down.
+  app.put('/api/agent/voice', async (request): Promise<AgentStatusInfo> => {
+    const { agent } = await authenticateAgent(ctx, request);
+    const { state } = parseWith(voiceReportRequest, request.body);
+    const entry = (await ctx.presence.reportVoice(agent.id, state === 'up')) ?? (await presenceOf(ctx, agent));
+    return statusInfo(entry);
+  });
+
+  registerAwayReasonRoutes(app, ctx);
 
   app.get('/api/agent/events', async (request, reply: FastifyReply) => {
     const { agent, credential } = await authenticateAgent(ctx, request);

@@ -22,7 +22,7 @@ export interface PresenceView {
   /** Every agent's status (this instance's copy, kept current by every instance's changes). */
   list(): ReadonlyArray<{ name: string; status: string; idleSince: string | null }>;
   /** Called with the agent's new presence on every change made by any instance; returns the unsubscribe function. */
-  onChange(listener: (entry: { status: string; reservedCall: string | null }) => void): () => void;
+  onChange(listener: (entry: { status: string; reservedCall: string | null; reachable?: boolean }) => void): () => void;
 }
 
 /** Where the flows log; a pino logger fits. */

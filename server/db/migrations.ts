@@ -477,4 +477,25 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX IF NOT EXISTS voicemails_queue_created ON voicemails (lower(queue), created_at DESC, id DESC);
   `,
   },
+  {
+    version: 120,
+    name: 'away reasons, the agent away reason and voice reachability in presence',
+    sql: `
+      -- The reasons an agent may give for being away, in the order the app lists them.
+      CREATE TABLE away_reasons (
+        position integer PRIMARY KEY,
+        label    text NOT NULL CHECK (length(label) BETWEEN 1 AND 40)
+      );
+      CREATE UNIQUE INDEX away_reasons_label_lower ON away_reasons (lower(label));
+      INSERT INTO away_reasons (position, label) VALUES (1, 'Break'), (2, 'Lunch'), (3, 'Meeting'), (4, 'Training');
+
+      -- The reason the agent gave when they chose away (kept while away, also through a call).
+      -- The app reports its voice session: down (voice_down) or up until voice_until (a lease it
+      -- renews); routing offers calls only to an agent whose voice session is up.
+      ALTER TABLE agent_presence
+        ADD COLUMN away_reason text,
+        ADD COLUMN voice_down  boolean NOT NULL DEFAULT false,
+        ADD COLUMN voice_until timestamptz;
+    `,
+  },
 ];

@@ -179,9 +179,9 @@ export class CallFlows implements QueueHost {
     });
     // Any instance's presence change that leaves an agent free (available, reserved for no
     // call) may let a waiting caller be offered: one keyed job looks. A change to anything
-    // else (reserved, busy, wrap-up, away, offline) frees no one.
+    // else (reserved, busy, wrap-up, away, offline, unreachable) frees no one.
     this.unsubscribe = deps.presence.onChange((entry) => {
-      if (entry.status !== 'available' || entry.reservedCall !== null) return;
+      if (entry.status !== 'available' || entry.reservedCall !== null || entry.reachable === false) return;
       deps.jobs.add(deps.db, TASK.presence, {}, { jobKey: TASK.presence }).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule routing after a presence change'));
     });
   }

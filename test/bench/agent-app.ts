@@ -42,7 +42,7 @@ export async function runAgentAppBench(calls: number): Promise<void> {
     await page.getByTestId('login-name').fill('Jane');
     await page.getByTestId('login-password').fill(platform.agents.Jane);
     await page.getByTestId('login-submit').click();
-    await page.getByText('Ready to receive calls').waitFor();
+    await page.locator('[data-testid="status"][data-voice="ready"]').waitFor();
 
     const ring: number[] = [];
     const audio: number[] = [];

@@ -191,7 +191,7 @@ test.describe('desktop app on the full stack (harness)', () => {
 
     app = await launch(userDataDir);
     page = await app.mainPage();
-    await expect(page.getByTestId('status')).toHaveText('Ready to receive calls', { timeout: SDK_TIMEOUT });
+    await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready', { timeout: SDK_TIMEOUT });
     await expect(page.getByTestId('login-password')).toHaveCount(0);
   });
 

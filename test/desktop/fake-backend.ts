@@ -137,6 +137,14 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
       res.write(`event: status\ndata: ${JSON.stringify(statusInfo())}\n\n`);
       return;
     }
+    // Away reasons and the voice session report, for the status line through main.
+    if (method === 'GET' && path === '/api/agent/away-reasons') return send(res, 200, { reasons: ['Break', 'Lunch'] });
+    if (method === 'PUT' && path === '/api/agent/voice') {
+      const refresh = bearer(authorization);
+      if (!refresh || !validRefreshTokens.has(refresh)) return error(res, 401, 'session_ended', 'Session ended');
+      if (input.state !== 'up' && input.state !== 'down') return error(res, 400, 'invalid_request', 'state is invalid', 'state');
+      return send(res, 200, { status: 'available', since: new Date().toISOString(), wrap_up_ends_at: null, away_reason: null, reachable: input.state === 'up' });
+    }
     if (method === 'GET' && path === '/api/agent/transfer-targets') {
       return send(res, 200, { agents: [{ name: 'Joe', status: 'away' }], queues: [{ name: 'support', label: 'Support' }] });
     }

@@ -21,7 +21,7 @@ export async function signIn(page: Page, name: string, password: string): Promis
   await page.getByTestId('login-name').fill(name);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls', { timeout: SDK_TIMEOUT });
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready', { timeout: SDK_TIMEOUT });
 }
 
 /** Waits for the incoming-call UI for a call from {@link CALLER}. */

@@ -265,7 +265,7 @@ test('a hang-up the agent\'s SDK never hears still ends the call in the app (it 
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
-  await expect(jane.getByTestId('agent-status-label')).toHaveText('Busy');
+  await expect(jane.getByTestId('agent-status-label')).toHaveText('On a call');
   // A test double in the platform loses its word of the hang-up on the way to Jane's SDK.
   const engine = env.platform.platform.sandbox.engine;
   const push = engine.push.bind(engine);

@@ -57,7 +57,7 @@ test('an empty form is refused in place', async () => {
 
 test('Jane answers a phone call and both directions carry audio', async () => {
   await signIn('Jane', platform.agents.Jane);
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
 
   const call = await platform.phone.call('+14155550100');
   await expect(page.getByTestId('incoming-call')).toBeVisible();
@@ -80,7 +80,7 @@ test('Jane answers a phone call and both directions carry audio', async () => {
   await expect(page.getByTestId('call-timer')).toHaveText(/^0:0[0-9]$/);
 
   await page.getByTestId('hangup-button').click();
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
   await expect.poll(async () => (await platform.phone.get(call.uuid)).status).toBe('completed');
 
   await expect
@@ -95,7 +95,7 @@ test('Jane answers a phone call and both directions carry audio', async () => {
 
 test('the caller hanging up while it rings shows a missed call', async () => {
   await signIn('Jane', platform.agents.Jane);
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
   const call = await platform.phone.call('+14155550111');
   await expect(page.getByTestId('incoming-call')).toBeVisible();
   await platform.phone.hangup(call.uuid);
@@ -105,7 +105,7 @@ test('the caller hanging up while it rings shows a missed call', async () => {
 
 test('Jane declines a call and the caller is not left hanging', async () => {
   await signIn('Jane', platform.agents.Jane);
-  await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
   const call = await platform.phone.call('+14155550122');
   await expect(page.getByTestId('incoming-call')).toBeVisible();
   await page.getByTestId('decline-button').click();

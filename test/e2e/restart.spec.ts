@@ -61,7 +61,7 @@ test('killed mid-call: the caller hangs up while the backend is down; after the 
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
-  await expect(jane.getByTestId('agent-status-label')).toHaveText('Busy');
+  await expect(jane.getByTestId('agent-status-label')).toHaveText('On a call');
   await expect.poll(async () => (await callRecord(call.conversation_uuid)).agent).toBe('Jane');
   expect((await statuses()).Jane).toBe('busy');
 

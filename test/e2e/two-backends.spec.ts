@@ -283,7 +283,7 @@ test('one instance SIGKILLed mid-call: the other one finishes the call, Jane is 
   await expect(jane.getByTestId('incoming-call')).toBeVisible();
   await jane.getByTestId('answer-button').click();
   await expect(jane.getByTestId('in-call')).toBeVisible();
-  await expect(jane.getByTestId('agent-status-label')).toHaveText('Busy');
+  await expect(jane.getByTestId('agent-status-label')).toHaveText('On a call');
   await expect.poll(async () => (await callRecord(call.conversation_uuid)).agent).toBe('Jane');
   expect((await statuses()).Jane).toBe('busy');
 

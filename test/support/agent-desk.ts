@@ -76,7 +76,7 @@ export class AgentDesk {
     await page.getByTestId('login-name').fill(name);
     await page.getByTestId('login-password').fill(this.platform.agents[name]);
     await page.getByTestId('login-submit').click();
-    await expect(page.getByTestId('status')).toHaveText('Ready to receive calls');
+    await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
     await expect(page.getByTestId('agent-status-label')).toHaveText('Available');
     return page;
   }

@@ -5,11 +5,12 @@
  * ever holds the short-lived SDK token. Desktop-only features (tray, global shortcuts)
  * report as unavailable.
  */
-import type { AgentProfile, AgentStatusInfo, ApiErrorBody, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
+import type { AgentProfile, AgentStatusInfo, ApiErrorBody, AwayReasons, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
 import type { CallContext } from '../../../common/call-context';
 import { deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest } from '../../../common/agent-desk';
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
+import type { WebAlerts } from '../alerts/web-alerts';
 import type { Bridge } from './index';
 
 async function errorMessage(response: Response): Promise<string> {
@@ -25,8 +26,8 @@ async function errorOf(response: Response): Promise<{ code: string; message: str
   }
 }
 
-/** Builds the bridge against a backend origin. */
-export function createBrowserBridge(origin: string): Bridge {
+/** Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the web app's own). */
+export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge {
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${origin}${path}`, {
       ...init,
@@ -56,6 +57,8 @@ export function createBrowserBridge(origin: string): Bridge {
       return sessionFor(token.agent);
     },
     async login(name: string, password: string): Promise<LoginOutcome> {
+      // Still inside the sign-in click: the moment browsers allow asking for notifications and sound.
+      alerts?.enable();
       try {
         const response = await api('/api/auth/login', { method: 'POST', body: JSON.stringify({ name, password, client: 'web' }) });
         if (!response.ok) return { ok: false, error: await errorMessage(response) };
@@ -82,6 +85,7 @@ export function createBrowserBridge(origin: string): Bridge {
     },
     ready: () => undefined,
     reportCallState: (summary) => {
+      alerts?.update(summary);
       document.title = summary.phase === 'ringing' ? `Incoming call — Switchboard` : summary.phase === 'active' ? 'On a call — Switchboard' : 'Switchboard';
     },
     onCallCommand: () => () => undefined,
@@ -97,8 +101,18 @@ export function createBrowserBridge(origin: string): Bridge {
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await response.json()) as AgentStatusInfo;
     },
-    async setStatus(status) {
-      const response = await api('/api/agent/status', { method: 'PUT', body: JSON.stringify({ status }) });
+    async setStatus(status, reason) {
+      const response = await api('/api/agent/status', { method: 'PUT', body: JSON.stringify(reason === undefined ? { status } : { status, reason }) });
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as AgentStatusInfo;
+    },
+    async getAwayReasons() {
+      const response = await api('/api/agent/away-reasons');
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return (await response.json()) as AwayReasons;
+    },
+    async reportVoice(state) {
+      const response = await api('/api/agent/voice', { method: 'PUT', body: JSON.stringify({ state }) });
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await response.json()) as AgentStatusInfo;
     },
@@ -185,7 +199,14 @@ const STATUSES: ReadonlySet<string> = new Set(['available', 'busy', 'away', 'wra
 function isStatusInfo(value: unknown): value is AgentStatusInfoPayload {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.status === 'string' && STATUSES.has(v.status) && typeof v.since === 'string' && (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string');
+  return (
+    typeof v.status === 'string' &&
+    STATUSES.has(v.status) &&
+    typeof v.since === 'string' &&
+    (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string') &&
+    (v.away_reason === undefined || v.away_reason === null || typeof v.away_reason === 'string') &&
+    (v.reachable === undefined || typeof v.reachable === 'boolean')
+  );
 }
 
 /** Base64 of bytes, in slices (a recording is megabytes: one `String.fromCharCode` call would overflow the stack). */

@@ -4,6 +4,7 @@
  * with the credential in an HttpOnly cookie the page's scripts cannot read.
  */
 import type { SwitchboardApi } from '../../../preload/api';
+import { WebAlerts } from '../alerts/web-alerts';
 import { createBrowserBridge } from './browser';
 
 /** The API the UI uses, whichever shell it runs in. */
@@ -15,8 +16,12 @@ declare global {
   }
 }
 
-/** Picks the desktop bridge when the preload exposed it, the browser bridge otherwise. */
-export function resolveBridge(): { bridge: Bridge; shell: 'desktop' | 'browser' } {
+/**
+ * Picks the desktop bridge when the preload exposed it, the browser bridge otherwise. Only the
+ * web app gets `alerts` (ring and notification): the desktop app's main rings and notifies.
+ */
+export function resolveBridge(): { bridge: Bridge; shell: 'desktop' | 'browser'; alerts?: WebAlerts } {
   if (window.switchboard) return { bridge: window.switchboard, shell: 'desktop' };
-  return { bridge: createBrowserBridge(window.location.origin), shell: 'browser' };
+  const alerts = new WebAlerts({ AudioContext: window.AudioContext, Notification: window.Notification, focus: () => window.focus() });
+  return { bridge: createBrowserBridge(window.location.origin, alerts), shell: 'browser', alerts };
 }

@@ -29,6 +29,7 @@ import {
 import type { CallControlRequest, CallControlResult, ConsultTarget, SessionInfo, TransferTarget } from '../../../common/ipc-contract';
 import { checkPhoneNumber } from '../../../common/phone-number';
 import type { Bridge } from '../bridge';
+import { mediaStart, retryDelayMs, sampleMedia, VOICE_REPORT_MS, type MediaHealth } from './reachability';
 
 /** Where the SDK session stands. */
 export type Connection =
@@ -60,6 +61,8 @@ export interface SoftphoneView {
   audio: AudioStats | null;
   notice: string | null;
   error: ControlError | null;
+  /** The answered call on screen receives no audio (its media is being reconnected). */
+  noAudio: boolean;
 }
 
 /** The outcome of an action the agent can be told about: refused ones come back with a message to show. */
@@ -91,7 +94,7 @@ const DTMF_DIGITS = /^[0-9*#]+$/;
 /** Runs one agent's SDK session. */
 export class Softphone {
   private client: VonageClient | null = null;
-  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, notice: null, error: null };
+  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, notice: null, error: null, noAudio: false };
   private readonly listeners = new Set<(view: SoftphoneView) => void>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
@@ -109,6 +112,14 @@ export class Softphone {
   /** Calls the agent asked to transfer or leave: their hang-up may come before the backend's answer. */
   private readonly expectedEnds = new Map<string, 'transferred' | 'left'>();
   private offStatus: (() => void) | null = null;
+  /** The SDK session's id, to resume it (its calls and events) after a drop. */
+  private sessionId: string | null = null;
+  private recoverAttempt = 0;
+  private recoverTimer: ReturnType<typeof setTimeout> | null = null;
+  private refreshAttempt = 0;
+  private voiceTimer: ReturnType<typeof setInterval> | null = null;
+  /** The audio health of the call whose stats are sampled. */
+  private media: MediaHealth | null = null;
   private dialCount = 0;
   private stopped = false;
 
@@ -151,32 +162,97 @@ export class Softphone {
       }),
     );
     client.on('callHangup', (callId) => this.hungUp(callId));
+    // The session is gone (token expired during a network drop, transport closed): rebuild it
+    // with a fresh token while the agent's credential is valid — no new sign-in. A revoked
+    // credential ends the app's session through the bridge (onSessionEnded), not here.
     client.on('sessionError', (reason) => {
       if (this.client !== client) return; // a client replaced by rebuildSession
-      this.update({ connection: { kind: 'failed', message: describeSessionError(String(reason)) } });
+      this.sessionLost(String(reason));
     });
-    client.on('reconnecting', () => this.client === client && this.update({ connection: { kind: 'reconnecting' } }));
+    client.on('reconnecting', () => {
+      if (this.client !== client) return;
+      this.update({ connection: { kind: 'reconnecting' } });
+      this.reportVoice('down');
+    });
     client.on('reconnection', () => {
       if (this.client !== client) return;
       this.update({ connection: { kind: 'ready' } });
+      this.reportVoice('up');
       void this.checkCallsStillUp();
     });
+    // The SDK gave up on a call's media: say so and end it, never a silent "On a call".
+    client.on('callMediaDisconnect', (callId) => this.hungUp(callId, 'The call lost its audio and could not be reconnected.'));
     // The backend moves the agent out of "busy" when their call ends: make sure it has here too.
     this.offStatus = this.bridge.onStatusChanged((status) => {
       if (status.status !== 'busy') void this.checkCallsStillUp();
     });
     try {
       const token = await this.bridge.getSdkToken();
-      await client.createSession(token.token);
+      this.sessionId = await client.createSession(token.token);
       if (this.stopped) {
         // Signed out while connecting: end the session that just opened.
         await client.deleteSession().catch(() => undefined);
         return;
       }
-      this.update({ connection: { kind: 'ready' } });
-      this.scheduleRefresh(token.expiresAt);
+      this.sessionReady(token.expiresAt);
     } catch (error) {
-      this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}` } });
+      this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}. Retrying…` } });
+      this.reportVoice('down');
+      this.scheduleRecover();
+    }
+  }
+
+  /** The SDK session is up: say so, to the agent and (renewed every few seconds) to the backend. */
+  private sessionReady(expiresAt: number): void {
+    this.recoverAttempt = 0;
+    this.update({ connection: { kind: 'ready' }, notice: null });
+    this.scheduleRefresh(expiresAt);
+    this.reportVoice('up');
+    if (this.voiceTimer) clearInterval(this.voiceTimer);
+    this.voiceTimer = setInterval(() => {
+      if (this.view.connection.kind === 'ready') this.reportVoice('up');
+    }, VOICE_REPORT_MS);
+  }
+
+  /** Tells the backend whether calls can reach this app; a failure (network down) is retried by the next report. */
+  private reportVoice(state: 'up' | 'down'): void {
+    if (this.stopped) return;
+    void this.bridge.reportVoice(state).catch(() => undefined);
+  }
+
+  /** The SDK session ended under us: reconnecting, and rebuilding it with backoff. */
+  private sessionLost(reason: string): void {
+    if (this.stopped) return;
+    this.update({ connection: { kind: 'reconnecting' }, notice: `${describeSessionError(reason)} Reconnecting…` });
+    this.reportVoice('down');
+    this.scheduleRecover();
+  }
+
+  private scheduleRecover(): void {
+    if (this.recoverTimer || this.stopped) return;
+    this.recoverTimer = setTimeout(() => {
+      this.recoverTimer = null;
+      void this.recover();
+    }, retryDelayMs(this.recoverAttempt++));
+  }
+
+  /** A fresh token and the session back (resumed within the platform's window, else a new one), then the calls' media. */
+  private async recover(): Promise<void> {
+    const client = this.client;
+    if (!client || this.stopped) return;
+    try {
+      const token = await this.bridge.getSdkToken();
+      const resumed = await client.createSession(token.token, this.sessionId).catch(() => null);
+      this.sessionId = resumed ?? (await client.createSession(token.token));
+      if (this.stopped) return;
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      this.sessionReady(token.expiresAt);
+      for (const call of callList(this.view.calls)) if (isAnswered(call)) await client.reconnectCall(call.callId).catch(() => undefined);
+      void this.checkCallsStillUp();
+    } catch (error) {
+      if (this.stopped) return;
+      this.update({ connection: { kind: 'reconnecting' }, notice: `Reconnecting to the voice platform: ${messageOf(error)}` });
+      this.scheduleRecover();
     }
   }
 
@@ -444,6 +520,7 @@ export class Softphone {
 
   /** Ends the SDK session (logout or window closing). */
   async stop(): Promise<void> {
+    void this.bridge.reportVoice('down').catch(() => undefined);
     this.stopped = true;
     this.clearTimers();
     this.offStatus?.();
@@ -606,6 +683,7 @@ export class Softphone {
 
   private startStats(callId: string): void {
     this.statsCallId = callId;
+    this.media = mediaStart(Date.now());
     const sample = async () => {
       const pc = this.client?.getPeerConnection(callId);
       if (!pc) return;
@@ -620,16 +698,37 @@ export class Softphone {
         }
         if (entry.type === 'outbound-rtp' && entry.kind === 'audio') packetsSent += entry.packetsSent ?? 0;
       });
-      if (this.statsCallId === callId) this.update({ audio: { packetsReceived, packetsSent, energyReceived } });
+      if (this.statsCallId !== callId) return;
+      this.update({ audio: { packetsReceived, packetsSent, energyReceived } });
+      this.watchMedia(callId, packetsReceived);
     };
     void sample().catch(() => undefined);
     this.statsTimer = setInterval(() => void sample().catch(() => undefined), STATS_INTERVAL_MS);
+  }
+
+  /** No audio for a few seconds: reconnect the call's media; still none: end it with a message. */
+  private watchMedia(callId: string, packetsReceived: number): void {
+    if (!this.media) return;
+    const { health, action } = sampleMedia(this.media, packetsReceived, Date.now());
+    this.media = health;
+    if (action === 'reconnect') {
+      this.update({ noAudio: true });
+      void this.client?.reconnectCall(callId).catch(() => undefined);
+    } else if (action === 'recovered') {
+      this.update({ noAudio: false });
+    } else if (action === 'give-up') {
+      this.update({ noAudio: false });
+      void this.client?.hangup(callId).catch(() => undefined);
+      this.hungUp(callId, 'No audio reached you for over 10 seconds and the call could not be reconnected, so it was ended.');
+    }
   }
 
   private stopStats(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.statsCallId = null;
+    this.media = null;
+    if (this.view.noAudio) this.update({ noAudio: false });
     if (this.view.audio) this.update({ audio: null });
   }
 
@@ -658,15 +757,23 @@ export class Softphone {
     try {
       const token = await this.bridge.getSdkToken();
       await this.client.refreshSession(token.token);
+      this.refreshAttempt = 0;
+      if (this.view.notice?.startsWith('Could not renew')) this.update({ notice: null });
       this.scheduleRefresh(token.expiresAt);
     } catch (error) {
-      this.update({ notice: `Could not renew the voice session: ${messageOf(error)}. Retrying in a minute.` });
-      this.refreshTimer = setTimeout(() => void this.refresh(), 60_000);
+      // A network drop: try again soon (1 s, 2 s, 4 s … 30 s), well before the token expires.
+      const delay = retryDelayMs(this.refreshAttempt++);
+      this.update({ notice: `Could not renew the voice session: ${messageOf(error)}. Retrying in ${Math.round(delay / 1000)} s.` });
+      this.refreshTimer = setTimeout(() => void this.refresh(), delay);
     }
   }
 
   private clearTimers(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.recoverTimer) clearTimeout(this.recoverTimer);
+    this.recoverTimer = null;
+    if (this.voiceTimer) clearInterval(this.voiceTimer);
+    this.voiceTimer = null;
     for (const timer of this.dismissTimers.values()) clearTimeout(timer);
     this.dismissTimers.clear();
     for (const timer of [this.checkTimer, this.controlTimer]) if (timer) clearInterval(timer);
@@ -711,7 +818,7 @@ function bridgeMessage(error: unknown): string {
 function describeSessionError(reason: string): string {
   switch (reason) {
     case 'EXPIRED_TOKEN':
-      return 'Your voice session expired. Sign in again.';
+      return 'Your voice session expired.';
     case 'TRANSPORT_CLOSED':
     case 'PING_TIMEOUT':
       return 'Lost the connection to the voice platform.';

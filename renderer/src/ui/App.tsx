@@ -3,14 +3,16 @@
  */
 import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../../common/ipc-contract';
+import type { WebAlerts } from '../alerts/web-alerts';
 import type { Bridge } from '../bridge';
 import { Login } from './Login';
 import { Phone } from './Phone';
+import { WebAlertsBar } from './WebAlertsBar';
 
 type Stage = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: SessionInfo };
 
 /** Root component. */
-export function App({ bridge, shell }: { bridge: Bridge; shell: 'desktop' | 'browser' }) {
+export function App({ bridge, shell, alerts }: { bridge: Bridge; shell: 'desktop' | 'browser'; alerts?: WebAlerts | undefined }) {
   const [stage, setStage] = useState<Stage>({ kind: 'starting' });
 
   useEffect(() => {
@@ -41,6 +43,7 @@ export function App({ bridge, shell }: { bridge: Bridge; shell: 'desktop' | 'bro
       {stage.kind === 'signed-out' && (
         <Login bridge={bridge} notice={stage.notice} onSignedIn={(session) => setStage({ kind: 'signed-in', session })} />
       )}
+      {stage.kind === 'signed-in' && alerts && <WebAlertsBar alerts={alerts} />}
       {stage.kind === 'signed-in' && <Phone bridge={bridge} session={stage.session} onSignOut={signOut} />}
     </div>
   );

@@ -97,13 +97,12 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
       <header className="bar">
         <div>
           <strong>{session.agent.display_name}</strong>
-          <ConnectionBadge view={view} onCall={onCall} />
         </div>
         <button className="link" onClick={() => void signOut()} disabled={onCall}>
           Sign out
         </button>
       </header>
-      <StatusSelector bridge={bridge} />
+      <StatusSelector bridge={bridge} view={view} onCall={onCall} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
           {failedShortcuts
@@ -132,25 +131,6 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
       {shownTab === 'voicemail' && <VoicemailInbox bridge={bridge} canCall={canCall} onCallBack={callBack} />}
       {shownTab === 'phone' && <DesktopSettings bridge={bridge} />}
     </div>
-  );
-}
-
-function ConnectionBadge({ view, onCall }: { view: SoftphoneView; onCall: boolean }) {
-  const c = view.connection;
-  const text =
-    c.kind === 'ready'
-      ? onCall
-        ? 'On a call'
-        : 'Ready to receive calls'
-      : c.kind === 'connecting'
-        ? 'Connecting…'
-        : c.kind === 'reconnecting'
-          ? 'Reconnecting…'
-          : c.message;
-  return (
-    <span className={`status status-${c.kind}`} data-testid="status" role="status">
-      {text}
-    </span>
   );
 }
 

@@ -1,26 +1,25 @@
 /**
- * The agent's status: what the contact center sees (available, busy, away, wrap-up,
- * offline), kept current by the backend's pushed events, with the agent's own choice of
- * available or away.
+ * The agent's one status line: what is true right now (available, on a call, wrap-up with its
+ * countdown, away with the reason, offline, reconnecting — never Available while the voice
+ * session or the server's link to the app is down), kept current by the backend's pushed
+ * events and the softphone, with the agent's own choice of available or away (and a reason
+ * from the list the admin configures).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { AgentStatusInfoPayload } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
+import type { SoftphoneView } from '../softphone/softphone';
 import { formatDuration } from './format';
+import { statusLine } from './status-line';
 
-const LABELS: Record<AgentStatusInfoPayload['status'], string> = {
-  available: 'Available',
-  busy: 'Busy',
-  away: 'Away',
-  'wrap-up': 'Wrap-up',
-  offline: 'Offline',
-};
-
-/** Status badge, wrap-up countdown and the Available / Away choice. */
-export function StatusSelector({ bridge }: { bridge: Bridge }) {
+/** Status line, wrap-up countdown and the Available / Away choice. */
+export function StatusSelector({ bridge, view, onCall }: { bridge: Bridge; view: SoftphoneView; onCall: boolean }) {
   const [info, setInfo] = useState<AgentStatusInfoPayload | null>(null);
+  const [reasons, setReasons] = useState<string[]>([]);
+  const [reason, setReason] = useState('');
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const reasonId = useId();
 
   useEffect(() => {
     let cancelled = false;
@@ -33,17 +32,21 @@ export function StatusSelector({ bridge }: { bridge: Bridge }) {
       // A pushed event may already have arrived; it is at least as new as this answer.
       .then((status) => !cancelled && setInfo((current) => current ?? status))
       .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : 'Could not read your status.'));
+    bridge
+      .getAwayReasons()
+      .then((list) => !cancelled && setReasons(list.reasons))
+      .catch(() => undefined); // no list: plain away still works
     return () => {
       cancelled = true;
       off();
     };
   }, [bridge]);
 
-  const choose = async (status: 'available' | 'away') => {
+  const choose = async (status: 'available' | 'away', why = reason) => {
     setPending(true);
     setError(null);
     try {
-      setInfo(await bridge.setStatus(status));
+      setInfo(await bridge.setStatus(status, status === 'away' && why ? why : undefined));
     } catch (e) {
       setError(e instanceof Error ? e.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : 'Could not change your status.');
     } finally {
@@ -52,12 +55,18 @@ export function StatusSelector({ bridge }: { bridge: Bridge }) {
   };
 
   const status = info?.status;
+  const line = statusLine({ presence: info, connection: view.connection, onCall, noAudio: view.noAudio });
   return (
     <section className="agent-status" data-testid="agent-status" data-status={status ?? 'unknown'}>
-      <span className={`presence presence-${status ?? 'unknown'}`} data-testid="agent-status-label" role="status">
-        {status ? LABELS[status] : '…'}
-      </span>
-      {status === 'wrap-up' && info?.wrap_up_ends_at && <Countdown until={info.wrap_up_ends_at} />}
+      <p className={`status-line presence presence-${line.tone}`} data-testid="status" data-line={line.tone} data-voice={view.connection.kind} role="status">
+        <span data-testid="agent-status-label">{line.label}</span>
+        {line.countdown && <Countdown until={line.countdown} />}
+        {line.detail && (
+          <span className="status-detail" data-testid="status-detail">
+            {line.detail}
+          </span>
+        )}
+      </p>
       <div className="choices" role="group" aria-label="Set your status">
         {(['available', 'away'] as const).map((choice) => (
           <button
@@ -65,12 +74,37 @@ export function StatusSelector({ bridge }: { bridge: Bridge }) {
             className={`choice${status === choice ? ' chosen' : ''}`}
             data-testid={`agent-status-${choice}`}
             aria-pressed={status === choice}
-            disabled={pending || status === undefined || status === 'busy' || status === choice}
+            disabled={pending || status === undefined || status === 'busy' || (status === choice && (choice === 'available' || (info?.away_reason ?? '') === reason))}
             onClick={() => void choose(choice)}
           >
-            {status === 'wrap-up' && choice === 'available' ? 'End wrap-up' : LABELS[choice]}
+            {status === 'wrap-up' && choice === 'available' ? 'End wrap-up' : choice === 'available' ? 'Available' : 'Away'}
           </button>
         ))}
+        {reasons.length > 0 && (
+          <>
+            <label className="visually-hidden" htmlFor={reasonId}>
+              Away reason
+            </label>
+            <select
+              id={reasonId}
+              data-testid="away-reason"
+              value={reason}
+              disabled={pending || status === 'busy'}
+              onChange={(event) => {
+                setReason(event.target.value);
+                // Already away: the new reason applies at once.
+                if (status === 'away') void choose('away', event.target.value);
+              }}
+            >
+              <option value="">No reason</option>
+              {reasons.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
       </div>
       {error && (
         <p className="error" data-testid="agent-status-error" role="alert">

@@ -7,8 +7,8 @@ import { AgentStatusService } from '../../../main/session';
 import { StatusStream, readServerSentEvents } from '../../../main/status-stream';
 import { FakeIpcMain, FakeWebContents, ipcEventFrom } from './fakes';
 
-const AVAILABLE = { status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null } as const;
-const AWAY = { status: 'away', since: '2026-03-02T09:01:00.000Z', wrap_up_ends_at: null } as const;
+const AVAILABLE = { status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: null, reachable: true } as const;
+const AWAY = { status: 'away', since: '2026-03-02T09:01:00.000Z', wrap_up_ends_at: null, away_reason: 'Lunch', reachable: true } as const;
 
 /** A response whose body streams the given chunks, then ends (or stays open). */
 function streamOf(chunks: string[], stayOpen = false): Response {
@@ -105,11 +105,16 @@ describe('AgentStatusService', () => {
       setStatus: vi.fn(async () => {
         throw new BackendError('rejected', 'You are on a call; your status changes when it ends', 409, 'status_conflict');
       }),
+      getAwayReasons: vi.fn(async () => ({ reasons: ['Lunch'] })),
+      reportVoice: vi.fn(async () => ({ ...AVAILABLE, reachable: false })),
     };
     const service = new AgentStatusService({ backend, credential: () => 'tok' });
     await expect(service.get()).resolves.toEqual(AVAILABLE);
     expect(backend.getStatus).toHaveBeenCalledWith('tok');
     await expect(service.set('away')).rejects.toThrow('You are on a call; your status changes when it ends');
+    await expect(service.awayReasons()).resolves.toEqual({ reasons: ['Lunch'] });
+    await expect(service.reportVoice('down')).resolves.toMatchObject({ reachable: false });
+    expect(backend.reportVoice).toHaveBeenCalledWith('tok', 'down');
     const signedOut = new AgentStatusService({ backend, credential: () => null });
     await expect(signedOut.get()).rejects.toThrow('You are signed out');
   });

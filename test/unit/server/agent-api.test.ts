@@ -62,7 +62,7 @@ describe('GET/PUT /api/agent/status', () => {
     const first = json<AgentStatusInfo>(await t.app.inject({ method: 'GET', url: '/api/agent/status', headers: bearer(refresh) }));
     expect(first.status).toBe('offline');
     const away = await t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: bearer(refresh), payload: { status: 'away' } });
-    expect(json<AgentStatusInfo>(away)).toEqual({ status: 'away', since: new Date(t.clock.nowMs).toISOString(), wrap_up_ends_at: null });
+    expect(json<AgentStatusInfo>(away)).toEqual({ status: 'away', since: new Date(t.clock.nowMs).toISOString(), wrap_up_ends_at: null, away_reason: null, reachable: true });
     for (const payload of [{ status: 'busy' }, { status: 'wrap-up' }, { status: 'offline' }, { status: 7 }, {}]) {
       const res = await t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: bearer(refresh), payload });
       expect(res.statusCode).toBe(400);
