@@ -113,7 +113,13 @@ const shortcutStateSchema = z.object({
   registered: z.boolean(),
   error: z.string().optional(),
 });
-export const shortcutStatusSchema = z.object({ answer: shortcutStateSchema, hangup: shortcutStateSchema });
+export const shortcutStatusSchema = z.object({
+  answer: shortcutStateSchema,
+  hangup: shortcutStateSchema,
+  /** Mute / unmute and hold / resume the call in progress: present when configured. */
+  mute: shortcutStateSchema.optional(),
+  hold: shortcutStateSchema.optional(),
+});
 export type ShortcutStatus = z.infer<typeof shortcutStatusSchema>;
 
 export const callCommandSchema = z.object({

@@ -73,6 +73,8 @@ export interface SwitchboardHandle {
   simulate: {
     answerShortcut(): void;
     hangupShortcut(): void;
+    muteShortcut(): void;
+    holdShortcut(): void;
   };
   /** Quits the app; resolves once shutdown ran. */
   quit(): Promise<void>;
@@ -221,6 +223,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       handlers: {
         answer: () => callController.answer('shortcut'),
         hangup: () => callController.hangupOrDecline('shortcut'),
+        mute: () => callController.toggleMute('shortcut'),
+        hold: () => callController.toggleHold('shortcut'),
       },
       // Queued until the renderer is ready, so a failure always reaches the screen.
       onStatus: (status) => ipc.sendToRenderer('shortcuts:status', status),
@@ -246,10 +250,14 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       shortcuts?.status() ?? {
         answer: { accelerator: accelerators.answer, registered: false, error: 'Not registered yet' },
         hangup: { accelerator: accelerators.hangup, registered: false, error: 'Not registered yet' },
+        ...(accelerators.mute ? { mute: { accelerator: accelerators.mute, registered: false, error: 'Not registered yet' } } : {}),
+        ...(accelerators.hold ? { hold: { accelerator: accelerators.hold, registered: false, error: 'Not registered yet' } } : {}),
       },
     simulate: {
       answerShortcut: () => void calls?.answer('shortcut'),
       hangupShortcut: () => void calls?.hangupOrDecline('shortcut'),
+      muteShortcut: () => void calls?.toggleMute('shortcut'),
+      holdShortcut: () => void calls?.toggleHold('shortcut'),
     },
     async quit() {
       await ready.catch(() => undefined);
@@ -263,6 +271,8 @@ function definedOnly(shortcuts: Partial<ShortcutConfig> | undefined): Partial<Sh
   const result: Partial<ShortcutConfig> = {};
   if (shortcuts?.answer) result.answer = shortcuts.answer;
   if (shortcuts?.hangup) result.hangup = shortcuts.hangup;
+  if (shortcuts?.mute !== undefined) result.mute = shortcuts.mute;
+  if (shortcuts?.hold !== undefined) result.hold = shortcuts.hold;
   return result;
 }
 
@@ -277,7 +287,7 @@ function inactiveHandle(): SwitchboardHandle {
     trayState: () => ({ kind: 'idle' }),
     isRinging: () => false,
     shortcutStatus: () => ({ answer: idleStatus, hangup: idleStatus }),
-    simulate: { answerShortcut: () => undefined, hangupShortcut: () => undefined },
+    simulate: { answerShortcut: () => undefined, hangupShortcut: () => undefined, muteShortcut: () => undefined, holdShortcut: () => undefined },
     quit: async () => undefined,
   };
 }
