@@ -4,6 +4,7 @@
  * Bursts are scheduled on the audio clock, a minute ahead, so timer throttling cannot
  * shift them. `document.body.dataset.ring` says what happens, for tests and debugging.
  */
+import { loadAudioPreferences, type SinkableAudioContext } from '../audio/preferences';
 import { RING_ON_S, RING_TONES_HZ, ringBursts } from './cadence';
 
 const LEVEL = 0.08; // per tone: audible over an office, not a fire alarm
@@ -12,7 +13,17 @@ const HORIZON_S = 60;
 const REFILL_MS = 20_000;
 
 function startRing(): void {
-  const context = new AudioContext({ latencyHint: 'playback' });
+  const context: SinkableAudioContext = new AudioContext({ latencyHint: 'playback' });
+  // The agent's ringer device and volume (Audio settings, the same origin's storage).
+  const { ringer, ringerVolume } = loadAudioPreferences();
+  if (ringer && context.setSinkId) {
+    context.setSinkId(ringer).then(
+      () => (document.body.dataset.ringerDevice = ringer),
+      // Unplugged: the default device rings instead.
+      () => (document.body.dataset.ringerDevice = 'default'),
+    );
+  }
+  document.body.dataset.ringerVolume = String(ringerVolume);
   const envelope = context.createGain();
   envelope.gain.value = 0;
   envelope.connect(context.destination);
@@ -20,7 +31,7 @@ function startRing(): void {
     const oscillator = context.createOscillator();
     oscillator.frequency.value = frequency;
     const level = context.createGain();
-    level.gain.value = LEVEL;
+    level.gain.value = LEVEL * ringerVolume;
     oscillator.connect(level).connect(envelope);
     oscillator.start();
   }

@@ -14,6 +14,7 @@
  */
 import { VonageClient } from '@vonage/client-sdk';
 import type { CallContext } from '../../../common/call-context';
+import { QualityTracker, type CallQualitySummary, type QualityReading, type StatsReading } from '../../../common/call-quality';
 import {
   callList,
   focusedCall,
@@ -58,6 +59,8 @@ export interface SoftphoneView {
   /** Why each call rings (topic, number dialled), by call id, once the backend told us. */
   contexts: Readonly<Record<string, CallContext>>;
   audio: AudioStats | null;
+  /** Live quality of the call on screen (loss, jitter, round trip, MOS), once audio has arrived. */
+  quality: QualityReading | null;
   notice: string | null;
   error: ControlError | null;
 }
@@ -91,11 +94,13 @@ const DTMF_DIGITS = /^[0-9*#]+$/;
 /** Runs one agent's SDK session. */
 export class Softphone {
   private client: VonageClient | null = null;
-  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, notice: null, error: null };
+  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, quality: null, notice: null, error: null };
   private readonly listeners = new Set<(view: SoftphoneView) => void>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsCallId: string | null = null;
+  /** Each answered call's quality readings, summarised when it ends. */
+  private readonly quality = new Map<string, QualityTracker>();
   private readonly dismissTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private checkTimer: ReturnType<typeof setInterval> | null = null;
   private controlTimer: ReturnType<typeof setInterval> | null = null;
@@ -111,6 +116,9 @@ export class Softphone {
   private offStatus: (() => void) | null = null;
   private dialCount = 0;
   private stopped = false;
+
+  /** Receives each call's quality summary when it ends (the call's record keeps it). */
+  onQuality: ((callId: string, summary: CallQualitySummary) => void) | null = null;
 
   constructor(private readonly bridge: Bridge, private readonly session: SessionInfo) {}
 
@@ -176,6 +184,11 @@ export class Softphone {
     } catch (error) {
       this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}` } });
     }
+  }
+
+  /** The SDK's media of a call: its peer connection and the element playing the far end (device choice applies to them). */
+  media(callId: string): { peerConnection: RTCPeerConnection | undefined; output: HTMLAudioElement | undefined } {
+    return { peerConnection: this.client?.getPeerConnection(callId), output: this.client?.getAudioOutputElement() };
   }
 
   /** One call by id. */
@@ -446,7 +459,10 @@ export class Softphone {
     for (const call of callList(calls)) {
       const previous = before.calls[call.callId];
       if (isAnswered(call) && !(previous && isAnswered(previous))) this.controlDue.set(call.callId, Date.now() + CONTROL_FIRST_MS);
-      if (call.kind === 'ended' && previous?.kind !== 'ended') this.scheduleDismiss(call.callId);
+      if (call.kind === 'ended' && previous?.kind !== 'ended') {
+        this.scheduleDismiss(call.callId);
+        this.finishQuality(call.callId);
+      }
     }
     this.followCalls();
   }
@@ -463,7 +479,15 @@ export class Softphone {
     );
   }
 
+  /** A call ended: its quality summary goes to the call's record (a call without audio has none). */
+  private finishQuality(callId: string): void {
+    const summary = this.quality.get(callId)?.summary() ?? null;
+    this.quality.delete(callId);
+    if (summary) this.onQuality?.(callId, summary);
+  }
+
   private forgetCall(callId: string): void {
+    this.quality.delete(callId);
     this.controlDue.delete(callId);
     this.controlSeq.delete(callId);
     this.controlReading.delete(callId);
@@ -528,31 +552,32 @@ export class Softphone {
 
   private startStats(callId: string): void {
     this.statsCallId = callId;
+    const tracker = this.trackerFor(callId);
     const sample = async () => {
       const pc = this.client?.getPeerConnection(callId);
       if (!pc) return;
-      const report = await pc.getStats();
-      let packetsReceived = 0;
-      let packetsSent = 0;
-      let energyReceived = 0;
-      report.forEach((entry: { type: string; kind?: string; packetsReceived?: number; packetsSent?: number; totalAudioEnergy?: number }) => {
-        if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
-          packetsReceived += entry.packetsReceived ?? 0;
-          energyReceived += entry.totalAudioEnergy ?? 0;
-        }
-        if (entry.type === 'outbound-rtp' && entry.kind === 'audio') packetsSent += entry.packetsSent ?? 0;
-      });
-      if (this.statsCallId === callId) this.update({ audio: { packetsReceived, packetsSent, energyReceived } });
+      const { audio, reading } = readAudioStats(await pc.getStats());
+      const quality = tracker.add(reading);
+      if (this.statsCallId === callId) this.update({ audio, quality });
     };
     void sample().catch(() => undefined);
     this.statsTimer = setInterval(() => void sample().catch(() => undefined), STATS_INTERVAL_MS);
+  }
+
+  private trackerFor(callId: string): QualityTracker {
+    let tracker = this.quality.get(callId);
+    if (!tracker) {
+      tracker = new QualityTracker();
+      this.quality.set(callId, tracker);
+    }
+    return tracker;
   }
 
   private stopStats(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.statsCallId = null;
-    if (this.view.audio) this.update({ audio: null });
+    if (this.view.audio || this.view.quality) this.update({ audio: null, quality: null });
   }
 
   /** Ends answered calls here whose leg the platform says is over (the SDK missed the hang-up). */
@@ -601,6 +626,56 @@ export class Softphone {
     this.view = { ...this.view, ...patch };
     for (const listener of this.listeners) listener(this.view);
   }
+}
+
+type StatsEntry = {
+  type: string;
+  kind?: string;
+  id?: string;
+  packetsReceived?: number;
+  packetsLost?: number;
+  packetsSent?: number;
+  jitter?: number;
+  totalAudioEnergy?: number;
+  roundTripTime?: number;
+  currentRoundTripTime?: number;
+  selectedCandidatePairId?: string;
+  nominated?: boolean;
+  state?: string;
+};
+
+/**
+ * The call's audio counters and quality inputs from one `getStats()` report: what arrived and
+ * was lost (`inbound-rtp`), the receiver's jitter, and the round trip — measured by RTCP
+ * (`remote-inbound-rtp`) where the far end reports, else by ICE's consent checks on the
+ * selected candidate pair.
+ */
+export function readAudioStats(report: RTCStatsReport): { audio: AudioStats; reading: StatsReading } {
+  let packetsReceived = 0;
+  let packetsLost = 0;
+  let packetsSent = 0;
+  let energyReceived = 0;
+  let jitterS: number | null = null;
+  let rtcpRtt: number | null = null;
+  let selectedPair: string | null = null;
+  const pairs = new Map<string, StatsEntry>();
+  report.forEach((entry: StatsEntry) => {
+    if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
+      packetsReceived += entry.packetsReceived ?? 0;
+      packetsLost += entry.packetsLost ?? 0;
+      energyReceived += entry.totalAudioEnergy ?? 0;
+      if (entry.jitter !== undefined) jitterS = Math.max(jitterS ?? 0, entry.jitter);
+    } else if (entry.type === 'outbound-rtp' && entry.kind === 'audio') packetsSent += entry.packetsSent ?? 0;
+    else if (entry.type === 'remote-inbound-rtp' && entry.kind === 'audio' && entry.roundTripTime !== undefined) rtcpRtt = entry.roundTripTime;
+    else if (entry.type === 'transport' && entry.selectedCandidatePairId) selectedPair = entry.selectedCandidatePairId;
+    else if (entry.type === 'candidate-pair' && entry.id) pairs.set(entry.id, entry);
+  });
+  const pair = (selectedPair ? pairs.get(selectedPair) : undefined) ?? [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
+  const rttS = rtcpRtt ?? pair?.currentRoundTripTime ?? null;
+  return {
+    audio: { packetsReceived, packetsSent, energyReceived },
+    reading: { at: performance.now(), packetsReceived, packetsLost, jitterS, rttS },
+  };
 }
 
 function messageOf(error: unknown): string {

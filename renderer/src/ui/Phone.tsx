@@ -5,11 +5,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { callList, focusedCall, isAnswered, type Call } from '../../../common/call-state';
 import type { CallCommand, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
+import type { MicWarnings } from '../../../common/mic-watch';
+import { AudioDevices } from '../audio/devices';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
 import { Dialer } from './Dialer';
 import { formatCaller } from './format';
+import { useAudioDevices, useAudioSettings } from './AudioSettings';
 import { Elapsed, InCall } from './InCall';
 import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
@@ -42,6 +45,14 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const softphone = useMemo(() => new Softphone(bridge, session), [bridge, session]);
   const [view, setView] = useState<SoftphoneView>(softphone.current);
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
+  const devices = useMemo(() => new AudioDevices(), []);
+  const audio = useAudioDevices(devices);
+  const audioSettings = useAudioSettings(devices);
+  useDevicesFollowCall(devices, softphone, view);
+  useEffect(() => {
+    void devices.start();
+    return () => devices.stop();
+  }, [devices]);
 
   useEffect(() => {
     const off = [softphone.subscribe(setView), bridge.onCallCommand((command) => runCommand(softphone, command)), bridge.onShortcutStatus(setShortcuts)];
@@ -72,10 +83,14 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
           <strong>{session.agent.display_name}</strong>
           <ConnectionBadge view={view} onCall={onCall} />
         </div>
-        <button className="link" onClick={() => void signOut()} disabled={onCall}>
-          Sign out
-        </button>
+        <div className="bar-actions">
+          {audioSettings.button}
+          <button className="link" onClick={() => void signOut()} disabled={onCall}>
+            Sign out
+          </button>
+        </div>
       </header>
+      {audioSettings.panel}
       <StatusSelector bridge={bridge} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
@@ -86,6 +101,17 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
         </p>
       )}
       {view.notice && <p className="notice">{view.notice}</p>}
+      {/* Device fallbacks (a headset unplugged): present from the start, so it is announced. */}
+      <div className="device-notice" data-testid="device-notice" role="status">
+        {audio.notice && (
+          <>
+            <span data-testid="device-notice-message">{audio.notice}</span>{' '}
+            <button type="button" className="link" onClick={() => devices.dismissNotice()}>
+              Dismiss
+            </button>
+          </>
+        )}
+      </div>
       {/* Present from the start, so that a screen reader announces what appears in it. */}
       <div className="call-error" data-testid="call-error" role="alert">
         {view.error && (
@@ -97,9 +123,21 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
           </>
         )}
       </div>
-      <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />
+      <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} micWarnings={audio.warnings} />
     </div>
   );
+}
+
+/** Puts the chosen devices on the answered call on screen, and tells the microphone watch about it and its mute. */
+function useDevicesFollowCall(devices: AudioDevices, softphone: Softphone, view: SoftphoneView): void {
+  const focused = focusedCall(view.calls);
+  const answered = focused && isAnswered(focused) && focused.kind !== 'transferring' ? focused : null;
+  const callId = answered?.callId ?? null;
+  const muted = answered?.muted ?? false;
+  useEffect(() => {
+    devices.setCall(callId ? softphone.media(callId) : null, { inCall: callId !== null, muted });
+  }, [devices, softphone, callId, muted]);
+  useEffect(() => () => devices.setCall(null, { inCall: false, muted: false }), [devices]);
 }
 
 function ConnectionBadge({ view, onCall }: { view: SoftphoneView; onCall: boolean }) {
@@ -122,7 +160,19 @@ function ConnectionBadge({ view, onCall }: { view: SoftphoneView; onCall: boolea
 }
 
 /** Every call of the agent's: waiting calls, the call on screen, calls on hold, calls just ended. */
-function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
+function Calls({
+  view,
+  softphone,
+  bridge,
+  shortcuts,
+  micWarnings,
+}: {
+  view: SoftphoneView;
+  softphone: Softphone;
+  bridge: Bridge;
+  shortcuts: ShortcutStatus | null;
+  micWarnings: MicWarnings;
+}) {
   const calls = callList(view.calls);
   const focused = focusedCall(view.calls);
   if (!focused) {
@@ -142,7 +192,7 @@ function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; so
       {waiting.map((call, index) => (
         <WaitingCard key={call.callId} call={call} softphone={softphone} focused={focused} keys={index === 0} />
       ))}
-      <FocusedCall call={focused} view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />
+      <FocusedCall call={focused} view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} micWarnings={micWarnings} />
       {held.length > 0 && (
         <section className="card held-calls" aria-label="Calls on hold">
           <p className="label">On hold</p>
@@ -166,7 +216,21 @@ function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; so
   );
 }
 
-function FocusedCall({ call, view, softphone, bridge, shortcuts }: { call: Call; view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
+function FocusedCall({
+  call,
+  view,
+  softphone,
+  bridge,
+  shortcuts,
+  micWarnings,
+}: {
+  call: Call;
+  view: SoftphoneView;
+  softphone: Softphone;
+  bridge: Bridge;
+  shortcuts: ShortcutStatus | null;
+  micWarnings: MicWarnings;
+}) {
   const context = view.contexts[call.callId] ?? null;
   switch (call.kind) {
     case 'dialing':
@@ -204,6 +268,8 @@ function FocusedCall({ call, view, softphone, bridge, shortcuts }: { call: Call;
           softphone={softphone}
           bridge={bridge}
           hangupHint={shortcuts?.hangup.registered ? `Press ${shortcuts.hangup.accelerator} to hang up` : null}
+          quality={view.quality}
+          micWarnings={micWarnings}
         />
       );
     case 'ending':
