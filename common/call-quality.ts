@@ -108,6 +108,14 @@ export const callQualitySummarySchema = z.strictObject({
 });
 export type CallQualitySummary = z.infer<typeof callQualitySummarySchema>;
 
+/** The backend route that stores a leg's quality (`PUT`, the summary as its body). */
+export function callQualityPath(legUuid: string): string {
+  return `/api/agent/calls/${encodeURIComponent(legUuid)}/quality`;
+}
+
+/** What became of a quality report (a failure is logged, never shown: the call is over). */
+export type CallQualityOutcome = { ok: true } | { ok: false; message: string };
+
 /** Follows one call's readings: the live reading and the summary at the end. */
 export class QualityTracker {
   private readonly readings: StatsReading[] = [];

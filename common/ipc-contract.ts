@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { agentName, agentStatus, agentStatusRequest } from './backend-api';
 import { callContextSchema } from './call-context';
+import { callQualitySummarySchema } from './call-quality';
 
 const callId = z.string().min(1).max(128);
 const phoneOrUser = z.string().max(128);
@@ -160,6 +161,11 @@ export const invokeChannels = {
   'call:control': { request: callControlRequestSchema, response: callControlResultSchema },
   /** Agents (with their status) and queues the agent may transfer to. */
   'call:transfer-targets': { request: none, response: transferTargetsSchema },
+  /** A call's quality summary at hang-up, stored with the call's record (`PUT /api/agent/calls/{leg}/quality`). */
+  'call:quality': {
+    request: z.object({ callId, summary: callQualitySummarySchema }),
+    response: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), message: z.string().max(500) })]),
+  },
 } as const;
 
 /** Renderer → main, no answer. */

@@ -215,6 +215,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('call:context', ({ callId }) => callContexts.get(callId));
     ipc.handle('call:control', (request) => callControl.run(request));
     ipc.handle('call:transfer-targets', () => callControl.targets());
+    ipc.handle('call:quality', ({ callId, summary }) => callControl.saveQuality(callId, summary));
     ipc.handle('shortcuts:status', () => shortcutManager.status());
     ipc.on('call:state', (summary) => callController.update(summary));
 

@@ -62,6 +62,8 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     callControl: (request: InvokeRequest<'call:control'>) => invoke('call:control', request),
     /** Agents (with their status) and queues the agent may transfer to. */
     getTransferTargets: () => invoke('call:transfer-targets'),
+    /** Stores a call's quality summary with its record at hang-up. */
+    saveCallQuality: (callId: string, summary: InvokeRequest<'call:quality'>['summary']) => invoke('call:quality', { callId, summary }),
   };
 }
 

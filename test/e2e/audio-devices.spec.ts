@@ -7,7 +7,8 @@
  * the one the call sends, the quality reads good with its figures on demand, muting while
  * the fake microphone beeps warns "talking while muted", and a chosen microphone that is
  * unplugged mid-call falls back to the default with a notice (Chromium cannot unplug a fake
- * device: the page's device list is narrowed and `devicechange` fired, as the OS does).
+ * device: the page's device list is narrowed and `devicechange` fired, as the OS does). At
+ * hang-up the call's record keeps the leg's quality summary.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { agentDeskPerFile } from '../support/agent-desk';
@@ -127,4 +128,12 @@ test('in a call: the chosen microphone is sent, quality reads good, talking whil
 
   await jane.getByTestId('hangup-button').click();
   await expect(jane.getByTestId('call-ended')).toBeVisible();
+  // The call's record keeps Jane's leg's quality.
+  type Legs = { legs: Array<{ agent: string; label: string; mos_avg: number; samples: number; packets_received: number }> };
+  await expect.poll(async () => (await env.desk.admin<Legs>(`/api/admin/calls/${call.conversation_uuid}/quality`)).legs.length).toBe(1);
+  const { legs } = await env.desk.admin<Legs>(`/api/admin/calls/${call.conversation_uuid}/quality`);
+  expect(legs[0]).toMatchObject({ agent: 'jane', label: 'good' });
+  expect(legs[0]!.mos_avg).toBeGreaterThan(4);
+  expect(legs[0]!.samples).toBeGreaterThan(3);
+  expect(legs[0]!.packets_received).toBeGreaterThan(100);
 });

@@ -117,9 +117,6 @@ export class Softphone {
   private dialCount = 0;
   private stopped = false;
 
-  /** Receives each call's quality summary when it ends (the call's record keeps it). */
-  onQuality: ((callId: string, summary: CallQualitySummary) => void) | null = null;
-
   constructor(private readonly bridge: Bridge, private readonly session: SessionInfo) {}
 
   /** Current view; subscribe for changes. */
@@ -483,7 +480,13 @@ export class Softphone {
   private finishQuality(callId: string): void {
     const summary = this.quality.get(callId)?.summary() ?? null;
     this.quality.delete(callId);
-    if (summary) this.onQuality?.(callId, summary);
+    if (summary) void this.saveQuality(callId, summary);
+  }
+
+  /** The call's record keeps its quality; a failure changes nothing for the agent (the call is over), so it is only logged. */
+  private async saveQuality(callId: string, summary: CallQualitySummary): Promise<void> {
+    const outcome = await this.bridge.saveCallQuality(callId, summary).catch((error: unknown) => ({ ok: false as const, message: messageOf(error) }));
+    if (!outcome.ok) console.warn('Switchboard: the call quality was not stored', outcome.message);
   }
 
   private forgetCall(callId: string): void {
