@@ -163,7 +163,7 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expectIdle(app);
   });
 
-  test('(2d) the mute and hold global shortcuts follow the call; the quality reaches the record through main', async ({}, testInfo) => {
+  test('(2d) the mute and hold global shortcuts follow the call; the ring window rings at the chosen volume; the quality reaches the record through main', async ({}, testInfo) => {
     const app = await launch(testInfo.outputPath('user-data'));
     const page = await app.mainPage();
     const pageRequests: string[] = [];
@@ -175,9 +175,17 @@ test.describe('desktop app on the full stack (harness)', () => {
     // Nothing to mute or hold yet: the shortcuts do nothing.
     expect(app.electron.globalShortcut.press(mute)).toBe(true);
     expect(app.electron.globalShortcut.press(hold)).toBe(true);
+    // The ringer's volume, chosen in Audio settings, is what the ring window plays at.
+    await page.getByTestId('audio-settings-button').click();
+    await page.getByTestId('audio-ringer-volume').fill('40');
+    await page.getByTestId('audio-settings-close').click();
 
     const call = await platform.phone.call(CALLER);
     await expectIncomingCall(page);
+    await expect.poll(() => app.ringWindows().length, { timeout: SDK_TIMEOUT }).toBe(1);
+    const ringPage = await app.ringWindows()[0]!.page();
+    await expect(ringPage.locator('body')).toHaveAttribute('data-ring', 'ringing');
+    await expect(ringPage.locator('body')).toHaveAttribute('data-ringer-volume', '0.4');
     await page.getByTestId('answer-button').click();
     await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
     await expectAudioFlowing(page, platform, call.uuid);
