@@ -6,7 +6,8 @@
  * across a reload), sees the microphone level move; during a call the chosen microphone is
  * the one the call sends, the quality reads good with its figures on demand, muting while
  * the fake microphone beeps warns "talking while muted", and a chosen microphone that is
- * unplugged mid-call falls back to the default with a notice (Chromium cannot unplug a fake
+ * unplugged mid-call falls back to the default with a notice, and a microphone sending
+ * digital silence is reported (Chromium cannot unplug a fake
  * device: the page's device list is narrowed and `devicechange` fired, as the OS does). At
  * hang-up the call's record keeps the leg's quality summary.
  */
@@ -63,6 +64,11 @@ test('the agent chooses devices by keyboard, the choice is remembered, the level
   await jane.getByTestId('audio-output').selectOption(speaker);
   await jane.getByTestId('audio-ringer').selectOption(speaker);
   await jane.getByTestId('audio-ringer-volume').fill('40');
+  // The test sound plays through to its end on the chosen speaker.
+  await jane.getByTestId('audio-test-output').click();
+  await expect(jane.getByTestId('audio-test-output')).toHaveText('Play a test sound');
+  await expect(jane.getByTestId('audio-test-output')).toBeEnabled();
+  await expect(jane.getByTestId('device-notice-message')).toHaveCount(0);
   // Escape closes the panel and gives focus back to its button.
   await jane.getByTestId('audio-ringer').focus();
   await jane.keyboard.press('Escape');
@@ -136,4 +142,38 @@ test('in a call: the chosen microphone is sent, quality reads good, talking whil
   expect(legs[0]!.mos_avg).toBeGreaterThan(4);
   expect(legs[0]!.samples).toBeGreaterThan(3);
   expect(legs[0]!.packets_received).toBeGreaterThan(100);
+});
+
+test('a microphone delivering digital silence during a call is reported after 10 s; the warning ends with the call', async () => {
+  const jane = await env.desk.agent('Jane');
+  // A dead microphone: every capture is a silent track (what a muted-in-hardware headset sends).
+  await jane.addInitScript(() => {
+    const media = navigator.mediaDevices;
+    const original = media.getUserMedia.bind(media);
+    media.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+      const real = await original(constraints);
+      if (!constraints?.audio) return real;
+      for (const track of real.getTracks()) track.stop();
+      return new AudioContext().createMediaStreamDestination().stream;
+    };
+  });
+  await jane.reload();
+  await expect(jane.getByTestId('status')).toHaveText('Ready to receive calls');
+
+  const call = await env.platform.phone.call('+14155550124');
+  await expect(jane.getByTestId('incoming-call')).toBeVisible();
+  await jane.getByTestId('answer-button').click();
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+  await expect(jane.getByTestId('silent-mic')).toHaveCount(0);
+  await expect(jane.getByTestId('silent-mic')).toBeVisible({ timeout: 30_000 });
+  await expect(jane.getByTestId('mic-warnings')).toContainText('Your microphone is sending silence');
+  expect(await seriousA11yViolations(jane)).toEqual([]);
+  // The caller indeed hears nothing from Jane (the greeting before the answer aside).
+  const heardBefore = await env.desk.audible(call.uuid);
+  await jane.waitForTimeout(2000);
+  expect((await env.desk.audible(call.uuid)) - heardBefore).toBeLessThan(5);
+
+  await env.platform.phone.hangup(call.uuid);
+  await expect(jane.getByTestId('call-ended')).toBeVisible();
+  await expect(jane.getByTestId('silent-mic')).toHaveCount(0);
 });
