@@ -254,12 +254,18 @@ test.describe('desktop app on the full stack (harness)', () => {
 
   test('(4) a shortcut that cannot be registered shows a warning', async ({}, testInfo) => {
     const app = await launch(testInfo.outputPath('user-data'), {
-      configure: (electron) => electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.answer),
+      configure: (electron) => {
+        electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.answer);
+        electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.mute);
+      },
     });
     const page = await app.mainPage();
     await signIn(page, 'Jane', platform.agents.Jane);
     await expect(page.getByTestId('shortcut-warning')).toBeVisible();
+    await expect(page.getByTestId('shortcut-warning')).toContainText(`The mute shortcut ${DEFAULT_SHORTCUTS.mute} could not be registered`);
     expect(app.app.shortcutStatus().answer).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.answer, registered: false });
+    expect(app.app.shortcutStatus().mute).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.mute, registered: false });
+    expect(app.app.shortcutStatus().hold).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.hold, registered: true });
   });
 
   test('(5) status: main holds the event stream with the stored credential and forwards pushed changes; the choice goes back through main', async ({}, testInfo) => {

@@ -72,7 +72,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   };
 
   const failedShortcuts = shortcuts
-    ? (['answer', 'hangup'] as const).filter((k) => !shortcuts[k].registered && shortcuts[k].accelerator)
+    ? (['answer', 'hangup', 'mute', 'hold'] as const).filter((k) => shortcuts[k] && !shortcuts[k].registered && shortcuts[k].accelerator)
     : [];
   const onCall = callList(view.calls).some(isAnswered);
 
@@ -95,7 +95,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
           {failedShortcuts
-            .map((k) => `The ${k === 'answer' ? 'answer' : 'hang-up'} shortcut ${shortcuts[k].accelerator} could not be registered${shortcuts[k].error ? ` (${shortcuts[k].error})` : ''}.`)
+            .map((k) => `The ${k === 'hangup' ? 'hang-up' : k} shortcut ${shortcuts[k]?.accelerator} could not be registered${shortcuts[k]?.error ? ` (${shortcuts[k]?.error})` : ''}.`)
             .join(' ')}{' '}
           Use the buttons instead.
         </p>
