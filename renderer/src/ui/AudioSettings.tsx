@@ -122,21 +122,23 @@ function DeviceSelect({ label, testId, value, devices, onChange }: { label: stri
   );
 }
 
-/** The live microphone level, as a meter (updated outside React's state: 25 frames a second). */
+/** Per frame (40 ms), the shown level falls to this share of itself unless the new one is higher: peaks stay readable. */
+const METER_DECAY = 0.85;
+
+/** The live microphone level, as a meter (updated outside React's state: 25 frames a second), with a falling peak. */
 export function MicLevel({ devices, monitoring }: { devices: AudioDevices; monitoring: boolean }) {
   const meter = useRef<HTMLMeterElement>(null);
-  useEffect(
-    () =>
-      devices.onLevel((level) => {
-        const element = meter.current;
-        if (!element) return;
-        // dBFS from -60 (nothing) to 0 (full scale), as 0 to 1: speech sits around the middle.
-        const value = level <= 0 ? 0 : Math.max(0, Math.min(1, (20 * Math.log10(level) + 60) / 60));
-        element.value = value;
-        element.dataset.level = level.toFixed(4);
-      }),
-    [devices],
-  );
+  useEffect(() => {
+    let shown = 0;
+    return devices.onLevel((frame) => {
+      const element = meter.current;
+      if (!element) return;
+      shown = Math.max(frame, shown * METER_DECAY);
+      // dBFS from -60 (nothing) to 0 (full scale), as 0 to 1: speech sits around the middle.
+      element.value = shown <= 0 ? 0 : Math.max(0, Math.min(1, (20 * Math.log10(shown) + 60) / 60));
+      element.dataset.level = shown.toFixed(4);
+    });
+  }, [devices]);
   return (
     <div className="mic-level">
       <span id="mic-level-label">Microphone level</span>
