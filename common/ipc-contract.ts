@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { agentName, agentStatus, agentStatusRequest, voiceReportRequest } from './backend-api';
 import { callContextSchema } from './call-context';
 import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './agent-desk';
+import { callQualitySummarySchema } from './call-quality';
 
 const callId = z.string().min(1).max(128);
 const phoneOrUser = z.string().max(128);
@@ -114,7 +115,13 @@ const shortcutStateSchema = z.object({
   registered: z.boolean(),
   error: z.string().optional(),
 });
-export const shortcutStatusSchema = z.object({ answer: shortcutStateSchema, hangup: shortcutStateSchema });
+export const shortcutStatusSchema = z.object({
+  answer: shortcutStateSchema,
+  hangup: shortcutStateSchema,
+  /** Mute / unmute and hold / resume the call in progress: present when configured. */
+  mute: shortcutStateSchema.optional(),
+  hold: shortcutStateSchema.optional(),
+});
 export type ShortcutStatus = z.infer<typeof shortcutStatusSchema>;
 
 export const callCommandSchema = z.object({
@@ -192,6 +199,11 @@ export const invokeChannels = {
   'settings:get': { request: none, response: desktopSettingsSchema },
   /** Changes a setting; answers the settings as they now are. */
   'settings:set': { request: z.strictObject({ openAtLogin: z.boolean() }), response: desktopSettingsSchema },
+  /** A call's quality summary at hang-up, stored with the call's record (`PUT /api/agent/calls/{leg}/quality`). */
+  'call:quality': {
+    request: z.object({ callId, summary: callQualitySummarySchema }),
+    response: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), message: z.string().max(500) })]),
+  },
 } as const;
 
 /** Renderer → main, no answer. */

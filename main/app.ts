@@ -105,6 +105,8 @@ export interface SwitchboardHandle {
   simulate: {
     answerShortcut(): void;
     hangupShortcut(): void;
+    muteShortcut(): void;
+    holdShortcut(): void;
   };
   /** Quits the app; resolves once shutdown ran. */
   quit(): Promise<void>;
@@ -339,6 +341,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     ipc.handle('call:transfer-targets', () => callControl.targets());
     ipc.handle('desk:request', (request) => agentDesk.run(request));
     ipc.handle('voicemail:audio', ({ id }) => agentDesk.voicemailAudio(id));
+    ipc.handle('call:quality', ({ callId, summary }) => callControl.saveQuality(callId, summary));
     ipc.handle('shortcuts:status', () => shortcutManager.status());
     const autostart = new Autostart({
       platform,
@@ -359,6 +362,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       handlers: {
         answer: () => callController.answer('shortcut'),
         hangup: () => callController.hangupOrDecline('shortcut'),
+        mute: () => callController.toggleMute('shortcut'),
+        hold: () => callController.toggleHold('shortcut'),
       },
       // Queued until the renderer is ready, so a failure always reaches the screen (and the tray menu).
       onStatus: (status) => {
@@ -451,12 +456,16 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       shortcuts?.status() ?? {
         answer: { accelerator: accelerators.answer, registered: false, error: 'Not registered yet' },
         hangup: { accelerator: accelerators.hangup, registered: false, error: 'Not registered yet' },
+        ...(accelerators.mute ? { mute: { accelerator: accelerators.mute, registered: false, error: 'Not registered yet' } } : {}),
+        ...(accelerators.hold ? { hold: { accelerator: accelerators.hold, registered: false, error: 'Not registered yet' } } : {}),
       },
     updateStatus: () => updates.status(),
     checkForUpdates: () => updates.checkNow(),
     simulate: {
       answerShortcut: () => void calls?.answer('shortcut'),
       hangupShortcut: () => void calls?.hangupOrDecline('shortcut'),
+      muteShortcut: () => void calls?.toggleMute('shortcut'),
+      holdShortcut: () => void calls?.toggleHold('shortcut'),
     },
     async quit() {
       await ready.catch(() => undefined);
@@ -479,6 +488,8 @@ function definedOnly(shortcuts: Partial<ShortcutConfig> | undefined): Partial<Sh
   const result: Partial<ShortcutConfig> = {};
   if (shortcuts?.answer) result.answer = shortcuts.answer;
   if (shortcuts?.hangup) result.hangup = shortcuts.hangup;
+  if (shortcuts?.mute !== undefined) result.mute = shortcuts.mute;
+  if (shortcuts?.hold !== undefined) result.hold = shortcuts.hold;
   return result;
 }
 
@@ -495,7 +506,7 @@ function inactiveHandle(): SwitchboardHandle {
     shortcutStatus: () => ({ answer: idleStatus, hangup: idleStatus }),
     updateStatus: () => ({ state: 'disabled' }),
     checkForUpdates: async () => ({ state: 'disabled' }),
-    simulate: { answerShortcut: () => undefined, hangupShortcut: () => undefined },
+    simulate: { answerShortcut: () => undefined, hangupShortcut: () => undefined, muteShortcut: () => undefined, holdShortcut: () => undefined },
     quit: async () => undefined,
   };
 }

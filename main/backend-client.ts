@@ -4,6 +4,7 @@
  * Every failure becomes a {@link BackendError} whose message an agent can read; the
  * credential is sent in the Authorization header only, never in a URL or a log line.
  */
+import { callQualityPath, type CallQualitySummary } from '../common/call-quality';
 import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, AwayReasons, ClientConfig, LoginResponse, SdkTokenResponse, VoiceReport } from '../common/backend-api';
 import { TRANSFER_TARGETS_PATH, type ControlHttpRequest } from '../common/call-control';
 import type { DeskHttpRequest } from '../common/agent-desk';
@@ -189,6 +190,11 @@ export class BackendClient {
       // "Joe is not available" reads better on a call than "target.agent: Joe is not available".
       plainMessage: true,
     });
+  }
+
+  /** `PUT /api/agent/calls/{leg}/quality`: a call's quality summary, stored with its record (204). */
+  async putCallQuality(refreshToken: string, legUuid: string, summary: CallQualitySummary): Promise<void> {
+    await this.request<unknown>('PUT', callQualityPath(legUuid), { json: summary, bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE, allowEmpty: true });
   }
 
   /** `GET /api/agent/transfer-targets`: other agents with their status, and the queues. */

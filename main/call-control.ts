@@ -7,6 +7,7 @@
  * answer, not an error: it comes back as `{ok: false, code, message}` for the app to show.
  */
 import { controlHttpRequest, controlSuccess } from '../common/call-control';
+import type { CallQualityOutcome, CallQualitySummary } from '../common/call-quality';
 import type { CallControlRequest, CallControlResult, TransferTargets } from '../common/ipc-contract';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
@@ -15,7 +16,7 @@ import { SIGNED_OUT_MESSAGE } from './session';
 
 /** What {@link CallControlService} needs. */
 export interface CallControlServiceDeps {
-  backend: Pick<BackendClient, 'callControl' | 'getTransferTargets'>;
+  backend: Pick<BackendClient, 'callControl' | 'getTransferTargets' | 'putCallQuality'>;
   /** The stored refresh credential, or null when signed out. */
   credential(): string | null;
   log?: Logger;
@@ -39,6 +40,20 @@ export class CallControlService {
       if (!(error instanceof BackendError)) throw error;
       if (request.action !== 'state') this.log.info('Call control refused', { action: request.action, code: error.code ?? error.kind });
       return { ok: false, code: error.code ?? error.kind, message: error.message };
+    }
+  }
+
+  /** Stores a call's quality summary with its record; a failure is an answer (logged), the call being over. */
+  async saveQuality(callId: string, summary: CallQualitySummary): Promise<CallQualityOutcome> {
+    const token = this.deps.credential();
+    if (!token) return { ok: false, message: SIGNED_OUT_MESSAGE };
+    try {
+      await this.deps.backend.putCallQuality(token, callId, summary);
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof BackendError)) throw error;
+      this.log.warn('Call quality not stored', { code: error.code ?? error.kind });
+      return { ok: false, message: error.message };
     }
   }
 

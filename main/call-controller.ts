@@ -141,6 +141,21 @@ export class CallController {
     return true;
   }
 
+  /**
+   * The mute shortcut: mutes the call in progress, or unmutes it when the summary says it is
+   * muted; nothing when the call's state allows neither (ringing, being placed, transferring).
+   */
+  toggleMute(source: CommandSource): boolean {
+    const muted = this.summary.phase === 'active' && this.summary.muted === true;
+    return this.control(muted ? 'unmute' : 'mute', source);
+  }
+
+  /** The hold shortcut: holds the call being talked on, resumes the held one, else nothing. */
+  toggleHold(source: CommandSource): boolean {
+    const held = this.summary.phase === 'active' && this.summary.state === 'held';
+    return this.control(held ? 'resume' : 'hold', source);
+  }
+
   /** The hang-up shortcut: declines while ringing, hangs up during a call, else nothing. */
   hangupOrDecline(source: CommandSource): boolean {
     if (this.summary.phase === 'ringing') return this.decline(source);

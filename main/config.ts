@@ -9,6 +9,8 @@ export const DEFAULT_SERVER_URL = 'http://127.0.0.1:3030';
 export const DEFAULT_SHORTCUTS = {
   answer: 'CommandOrControl+Alt+A',
   hangup: 'CommandOrControl+Alt+H',
+  mute: 'CommandOrControl+Alt+M',
+  hold: 'CommandOrControl+Alt+P',
 } as const;
 
 /** The two accelerators the app registers. */
@@ -17,6 +19,10 @@ export interface ShortcutConfig {
   answer: string;
   /** Declines a ringing call or hangs up the active one. */
   hangup: string;
+  /** Mutes or unmutes the call in progress; empty: turned off (not registered). */
+  mute?: string;
+  /** Holds or resumes the call in progress; empty: turned off (not registered). */
+  hold?: string;
 }
 
 /** Everything main reads from its environment. */
@@ -33,12 +39,15 @@ export const CONFIG_ENV = {
   answerShortcut: 'SWITCHBOARD_ANSWER_SHORTCUT',
   hangupShortcut: 'SWITCHBOARD_HANGUP_SHORTCUT',
   updateUrl: 'SWITCHBOARD_UPDATE_URL',
+  muteShortcut: 'SWITCHBOARD_MUTE_SHORTCUT',
+  holdShortcut: 'SWITCHBOARD_HOLD_SHORTCUT',
 } as const;
 
 /**
  * Reads the configuration from an environment (normally `process.env`).
  *
- * Empty values count as unset. The server URL must be http(s); anything else is a
+ * Empty values count as unset, except for the optional mute and hold shortcuts, which an
+ * empty value turns off. The server URL must be http(s); anything else is a
  * deployment mistake worth failing loudly for at startup.
  */
 export function loadConfig(env: Record<string, string | undefined>): DesktopConfig {
@@ -66,8 +75,16 @@ export function loadConfig(env: Record<string, string | undefined>): DesktopConf
     shortcuts: {
       answer: pick(CONFIG_ENV.answerShortcut) ?? DEFAULT_SHORTCUTS.answer,
       hangup: pick(CONFIG_ENV.hangupShortcut) ?? DEFAULT_SHORTCUTS.hangup,
+      // Set but empty turns the shortcut off (it may clash with an agent's other tools).
+      ...optionalShortcut('mute', env[CONFIG_ENV.muteShortcut], DEFAULT_SHORTCUTS.mute),
+      ...optionalShortcut('hold', env[CONFIG_ENV.holdShortcut], DEFAULT_SHORTCUTS.hold),
     },
   };
+}
+
+/** An optional accelerator: the default when unset, turned off ('') when set to an empty value. */
+function optionalShortcut(kind: 'mute' | 'hold', value: string | undefined, fallback: string): Partial<ShortcutConfig> {
+  return { [kind]: value === undefined ? fallback : value.trim() };
 }
 
 /**

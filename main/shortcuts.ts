@@ -1,5 +1,6 @@
 /**
- * Global keyboard shortcuts: answer, and decline / hang up.
+ * Global keyboard shortcuts: answer, decline / hang up, and (when configured) mute / unmute
+ * and hold / resume of the call in progress.
  *
  * A shortcut that cannot be registered (another app holds it, or the accelerator is
  * malformed) is never a silent failure: it is logged and reported to the renderer, which
@@ -10,10 +11,12 @@ import type { ShortcutConfig } from './config';
 import type { GlobalShortcutApi } from './electron-api';
 import { createLogger, type Logger } from './log';
 
-/** What the shortcuts do. */
+/** What the shortcuts do. Mute and hold toggle: main's call summary says which way. */
 export interface ShortcutHandlers {
   answer(): void;
   hangup(): void;
+  mute?(): void;
+  hold?(): void;
 }
 
 /** Options of {@link ShortcutManager}. */
@@ -25,7 +28,12 @@ export interface ShortcutManagerOptions {
   log?: Logger;
 }
 
-const LABELS: Record<keyof ShortcutConfig, string> = { answer: 'answer', hangup: 'hang-up' };
+type Kind = keyof ShortcutConfig;
+type ShortcutState = ShortcutStatus['answer'];
+
+/** In registration order: an accelerator already taken by an earlier kind is refused for a later one. */
+const KINDS: readonly Kind[] = ['answer', 'hangup', 'mute', 'hold'];
+const LABELS: Record<Kind, string> = { answer: 'answer', hangup: 'hang-up', mute: 'mute', hold: 'hold' };
 
 /** Registers and unregisters the app's global shortcuts. */
 export class ShortcutManager {
@@ -38,27 +46,25 @@ export class ShortcutManager {
     private readonly options: ShortcutManagerOptions,
   ) {
     this.log = options.log ?? createLogger('shortcuts');
-    const { answer, hangup } = options.accelerators;
-    this.current = {
-      answer: { accelerator: answer, registered: false, error: 'Not registered yet' },
-      hangup: { accelerator: hangup, registered: false, error: 'Not registered yet' },
-    };
+    this.current = this.build((_kind, accelerator) => ({ accelerator, registered: false, error: 'Not registered yet' }));
   }
 
-  /** The status of both shortcuts. */
+  /** The status of every configured shortcut. */
   status(): ShortcutStatus {
     return structuredClone(this.current);
   }
 
-  /** Registers both shortcuts and reports the outcome. Only after the app is ready. */
+  /** Registers every configured shortcut and reports the outcome. Only after the app is ready. */
   register(): ShortcutStatus {
-    const { answer, hangup } = this.options.accelerators;
-    const answerState = this.registerOne('answer', answer, () => this.options.handlers.answer());
-    const hangupState =
-      hangup === answer
-        ? this.fail('hangup', hangup, `The hang-up shortcut ${hangup} is the same as the answer shortcut`)
-        : this.registerOne('hangup', hangup, () => this.options.handlers.hangup());
-    this.current = { answer: answerState, hangup: hangupState };
+    const claimed = new Map<string, Kind>();
+    this.current = this.build((kind, accelerator) => {
+      const owner = claimed.get(accelerator);
+      if (owner) return this.fail(kind, accelerator, `The ${LABELS[kind]} shortcut ${accelerator} is the same as the ${LABELS[owner]} shortcut`);
+      claimed.set(accelerator, kind);
+      const handler = this.options.handlers[kind];
+      if (!handler) return this.fail(kind, accelerator, `The ${LABELS[kind]} shortcut has nothing to do in this app`);
+      return this.registerOne(kind, accelerator, () => handler.call(this.options.handlers));
+    });
     this.options.onStatus(this.status());
     return this.status();
   }
@@ -75,7 +81,21 @@ export class ShortcutManager {
     this.registered.clear();
   }
 
-  private registerOne(kind: keyof ShortcutConfig, accelerator: string, callback: () => void): ShortcutStatus['answer'] {
+  /** A status with one entry per configured kind (answer and hang-up always, mute and hold unless turned off). */
+  private build(attempt: (kind: Kind, accelerator: string) => ShortcutState): ShortcutStatus {
+    const entries: Partial<Record<Kind, ShortcutState>> = {};
+    for (const kind of KINDS) {
+      const accelerator = this.options.accelerators[kind];
+      if (!accelerator && kind !== 'answer' && kind !== 'hangup') continue;
+      if (accelerator === undefined) continue;
+      entries[kind] = attempt(kind, accelerator);
+    }
+    const { answer, hangup, ...optional } = entries;
+    if (!answer || !hangup) throw new Error('The answer and hang-up shortcuts are always configured');
+    return { answer, hangup, ...optional };
+  }
+
+  private registerOne(kind: Kind, accelerator: string, callback: () => void): ShortcutState {
     let ok: boolean;
     try {
       ok = this.globalShortcut.register(accelerator, callback);
@@ -91,7 +111,7 @@ export class ShortcutManager {
     return { accelerator, registered: true };
   }
 
-  private fail(kind: keyof ShortcutConfig, accelerator: string, error: string): ShortcutStatus['answer'] {
+  private fail(kind: Kind, accelerator: string, error: string): ShortcutState {
     this.log.error('Shortcut registration failed', { kind, accelerator, error });
     return { accelerator, registered: false, error };
   }

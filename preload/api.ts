@@ -83,6 +83,8 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     onCallRecover: (callback: (call: EventPayload<'call:recover'>) => void) => on('call:recover', callback),
     /** A renderer warning or error for the desktop log file. */
     log: (level: SendPayload<'log:write'>['level'], message: string) => send('log:write', { level, message: message.slice(0, 2000) }),
+    /** Stores a call's quality summary with its record at hang-up. */
+    saveCallQuality: (callId: string, summary: InvokeRequest<'call:quality'>['summary']) => invoke('call:quality', { callId, summary }),
   };
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { AdminCredential, resolveAdminToken } from './admin/credential';
 import { registerAdminRoutes } from './admin/routes';
+import { registerCallQualityRoutes } from './calls/quality';
 import { PresenceService } from './agents/presence';
 import { registerAgentRoutes } from './agents/routes';
 import { registerDeskRoutes } from './desk/routes';
@@ -208,6 +209,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     registerAgentRoutes(app, ctx);
     registerDeskRoutes(app, ctx);
     registerAdminRoutes(app, ctx);
+    registerCallQualityRoutes(app, ctx);
     if (config.rendererDir) {
       registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });
     }

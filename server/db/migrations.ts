@@ -498,4 +498,28 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN voice_until timestamptz;
     `,
   },
+  {
+    version: 130,
+    name: 'call quality per agent leg',
+    // Written by server/calls/quality.ts: the app's summary of a leg's WebRTC stats at hang-up.
+    sql: `
+    CREATE TABLE call_quality (
+      leg_uuid          text PRIMARY KEY,
+      conversation_uuid text,
+      agent_key         text NOT NULL,  -- lower(agent)
+      mos_avg           double precision NOT NULL,
+      mos_min           double precision NOT NULL,
+      loss_pct          double precision NOT NULL,
+      jitter_avg_ms     double precision NOT NULL,
+      jitter_max_ms     double precision NOT NULL,
+      rtt_avg_ms        double precision,
+      label             text NOT NULL,
+      samples           integer NOT NULL,
+      packets_received  bigint NOT NULL,
+      packets_lost      bigint NOT NULL,
+      reported_at       timestamptz NOT NULL
+    );
+    CREATE INDEX call_quality_conversation ON call_quality (conversation_uuid) WHERE conversation_uuid IS NOT NULL;
+  `,
+  },
 ];

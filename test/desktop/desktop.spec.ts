@@ -167,6 +167,67 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expectIdle(app);
   });
 
+  test('(2d) the mute and hold global shortcuts follow the call; the ring window rings at the chosen volume; the quality reaches the record through main', async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'));
+    const page = await app.mainPage();
+    const pageRequests: string[] = [];
+    page.on('request', (request) => pageRequests.push(request.url()));
+    await signIn(page, 'Jane', platform.agents.Jane);
+    const mute = app.shortcuts.mute!;
+    const hold = app.shortcuts.hold!;
+    expect(app.app.shortcutStatus()).toMatchObject({ mute: { accelerator: mute, registered: true }, hold: { accelerator: hold, registered: true } });
+    // Nothing to mute or hold yet: the shortcuts do nothing.
+    expect(app.electron.globalShortcut.press(mute)).toBe(true);
+    expect(app.electron.globalShortcut.press(hold)).toBe(true);
+    // The ringer's volume, chosen in Audio settings, is what the ring window plays at.
+    await page.getByTestId('audio-settings-button').click();
+    await page.getByTestId('audio-ringer-volume').fill('40');
+    await page.getByTestId('audio-settings-close').click();
+
+    const call = await platform.phone.call(CALLER);
+    await expectIncomingCall(page);
+    await expect.poll(() => app.ringWindows().length, { timeout: SDK_TIMEOUT }).toBe(1);
+    const ringPage = await app.ringWindows()[0]!.page();
+    await expect(ringPage.locator('body')).toHaveAttribute('data-ring', 'ringing');
+    await expect(ringPage.locator('body')).toHaveAttribute('data-ringer-volume', '0.4');
+    await page.getByTestId('answer-button').click();
+    await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
+    await expectAudioFlowing(page, platform, call.uuid);
+    app.mainWindow().hide(); // the agent works in another app
+
+    // Mute from anywhere, and back: main toggles by the summary the renderer reported.
+    app.electron.globalShortcut.press(mute);
+    await expect(page.getByTestId('in-call')).toHaveAttribute('data-muted', 'true');
+    await expect.poll(() => app.tray().toolTip).toContain('(muted)');
+    // Muted while the fake microphone beeps: the app warns.
+    await expect(page.getByTestId('talking-while-muted')).toBeVisible();
+    app.electron.globalShortcut.press(mute);
+    await expect(page.getByTestId('in-call')).toHaveAttribute('data-muted', 'false');
+    await expect.poll(() => app.tray().toolTip).not.toContain('(muted)');
+
+    // Hold and resume: the caller hears the music meanwhile.
+    app.electron.globalShortcut.press(hold);
+    await expect(page.getByTestId('in-call')).toHaveAttribute('data-state', 'held', { timeout: SDK_TIMEOUT });
+    await expect.poll(async () => (await platform.phone.get(call.uuid)).heard.map((h) => h.type)).toContain('stream');
+    await expect.poll(() => app.app.callSummary()).toMatchObject({ phase: 'active', state: 'held' });
+    app.electron.globalShortcut.press(hold);
+    await expect(page.getByTestId('in-call')).toHaveAttribute('data-state', 'active', { timeout: SDK_TIMEOUT });
+    await expect.poll(() => app.app.callSummary()).toMatchObject({ phase: 'active', state: 'talking' });
+
+    await expect(page.getByTestId('call-quality')).toHaveAttribute('data-quality', 'good');
+    expect(app.electron.globalShortcut.press(app.shortcuts.hangup)).toBe(true);
+    await expect(page.getByTestId('in-call')).toBeHidden({ timeout: SDK_TIMEOUT });
+    await expectIdle(app);
+    const adminToken = readFileSync(path.join(platform.platform.dataDir, 'admin-token'), 'utf8').trim();
+    const quality = async () => {
+      const response = await fetch(`${platform.serverUrl}/api/admin/calls/${call.conversation_uuid}/quality`, { headers: { authorization: `Bearer ${adminToken}` } });
+      return ((await response.json()) as { legs: Array<{ agent: string; label: string }> }).legs;
+    };
+    await expect.poll(quality).toEqual([expect.objectContaining({ agent: 'jane', label: 'good' })]);
+    // Main stored it with the credential it holds; the page never called the agent API itself.
+    expect(pageRequests.filter((url) => url.includes('/api/agent/'))).toEqual([]);
+  });
+
   test('(3) vault: after a restart Jane is signed in without a password; no secret is on disk in plaintext', async ({}, testInfo) => {
     const userDataDir = testInfo.outputPath('user-data');
     let app = await launch(userDataDir);
@@ -225,12 +286,18 @@ test.describe('desktop app on the full stack (harness)', () => {
 
   test('(4) a shortcut that cannot be registered shows a warning', async ({}, testInfo) => {
     const app = await launch(testInfo.outputPath('user-data'), {
-      configure: (electron) => electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.answer),
+      configure: (electron) => {
+        electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.answer);
+        electron.globalShortcut.failRegistration(DEFAULT_SHORTCUTS.mute);
+      },
     });
     const page = await app.mainPage();
     await signIn(page, 'Jane', platform.agents.Jane);
     await expect(page.getByTestId('shortcut-warning')).toBeVisible();
+    await expect(page.getByTestId('shortcut-warning')).toContainText(`The mute shortcut ${DEFAULT_SHORTCUTS.mute} could not be registered`);
     expect(app.app.shortcutStatus().answer).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.answer, registered: false });
+    expect(app.app.shortcutStatus().mute).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.mute, registered: false });
+    expect(app.app.shortcutStatus().hold).toMatchObject({ accelerator: DEFAULT_SHORTCUTS.hold, registered: true });
   });
 
   test('(5) status: main holds the event stream with the stored credential and forwards pushed changes; the choice goes back through main', async ({}, testInfo) => {

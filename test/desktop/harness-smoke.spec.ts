@@ -128,6 +128,7 @@ test('opens the renderer in a secure window with the preload API bridged', async
       'ready',
       'reportCallState',
       'restoreSession',
+      'saveCallQuality',
       'setStatus',
     ].sort(),
   );
@@ -436,7 +437,7 @@ test('tray, notification, ring window and shortcuts follow the call', async ({},
   expect(tray.menuLabels()).toEqual(trayMenu(app.platform));
   expect(tray.imageDouble()?.getSize()).toEqual({ width: 32, height: 32 });
   const idleIcon = tray.imageDouble()?.toDataURL();
-  expect(app.electron.globalShortcut.registered().sort()).toEqual([app.shortcuts.answer, app.shortcuts.hangup].sort());
+  expect(app.electron.globalShortcut.registered().sort()).toEqual([app.shortcuts.answer, app.shortcuts.hangup, app.shortcuts.mute, app.shortcuts.hold].sort());
 
   // Ringing: tray, notification with actions, ring window playing.
   await report({ phase: 'ringing', callId: 'call-2', from: CALLER });
@@ -639,10 +640,12 @@ test('a shortcut that fails to register is reported to the renderer, naming the 
       error: 'The answer shortcut CommandOrControl+Shift+F9 is already used by another application',
     },
     hangup: { accelerator: 'CommandOrControl+Alt+H', registered: true },
+    mute: { accelerator: 'CommandOrControl+Alt+M', registered: true },
+    hold: { accelerator: 'CommandOrControl+Alt+P', registered: true },
   };
   await expect.poll(() => received(page)).toEqual([{ channel: 'shortcuts:status', payload: expected }]);
   expect(await page.evaluate(() => (window as unknown as { switchboard: { getShortcutStatus(): Promise<unknown> } }).switchboard.getShortcutStatus())).toEqual(expected);
-  expect(app.electron.globalShortcut.registered()).toEqual(['CommandOrControl+Alt+H']);
+  expect(app.electron.globalShortcut.registered()).toEqual(['CommandOrControl+Alt+H', 'CommandOrControl+Alt+M', 'CommandOrControl+Alt+P']);
 });
 
 function filesUnder(dir: string): string[] {

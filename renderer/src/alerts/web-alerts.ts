@@ -9,6 +9,7 @@
  * app can offer the click that fixes it (`WebAlertsBar`).
  */
 import type { CallSummary } from '../../../common/call-state';
+import { loadAudioPreferences, type SinkableAudioContext } from '../audio/preferences';
 import { startRingTone } from '../ring/tone';
 import { formatCaller } from '../ui/format';
 
@@ -110,7 +111,11 @@ export class WebAlerts {
   private startRing(): void {
     const context = this.audio();
     if (!context) return;
-    this.stopTone = startRingTone(context);
+    // The agent's ringer device and volume (Audio settings); an unplugged device rings on the default.
+    const { ringer, ringerVolume } = loadAudioPreferences();
+    const sinkable = context as SinkableAudioContext;
+    if (ringer && sinkable.setSinkId) void sinkable.setSinkId(ringer).catch(() => undefined);
+    this.stopTone = startRingTone(context, ringerVolume);
     if (context.state === 'suspended') void context.resume().then(() => this.soundState(), () => this.soundState());
     this.set({ ringing: true });
     this.soundState();

@@ -8,6 +8,7 @@
 import type { AgentProfile, AgentStatusInfo, ApiErrorBody, AwayReasons, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
 import type { CallContext } from '../../../common/call-context';
 import { deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest } from '../../../common/agent-desk';
+import { callQualityPath, type CallQualityOutcome } from '../../../common/call-quality';
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
@@ -134,6 +135,14 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
         return { ok: false, ...(await errorOf(response)) };
       } catch {
         return { ok: false, code: 'network', message: `Cannot reach the Switchboard server at ${origin}` };
+      }
+    },
+    async saveCallQuality(callId, summary): Promise<CallQualityOutcome> {
+      try {
+        const response = await api(callQualityPath(callId), { method: 'PUT', body: JSON.stringify(summary) });
+        return response.ok ? { ok: true } : { ok: false, message: await errorMessage(response) };
+      } catch {
+        return { ok: false, message: `Cannot reach the Switchboard server at ${origin}` };
       }
     },
     async getTransferTargets(): Promise<TransferTargets> {

@@ -3,12 +3,23 @@
  *
  * `document.body.dataset.ring` says what happens, for tests and debugging.
  */
+import { loadAudioPreferences, type SinkableAudioContext } from '../audio/preferences';
 import { RING_ON_S } from './cadence';
 import { startRingTone } from './tone';
 
 function startRing(): void {
-  const context = new AudioContext({ latencyHint: 'playback' });
-  startRingTone(context);
+  const context: SinkableAudioContext = new AudioContext({ latencyHint: 'playback' });
+  // The agent's ringer device and volume (Audio settings, the same origin's storage).
+  const { ringer, ringerVolume } = loadAudioPreferences();
+  if (ringer && context.setSinkId) {
+    context.setSinkId(ringer).then(
+      () => (document.body.dataset.ringerDevice = ringer),
+      // Unplugged: the default device rings instead.
+      () => (document.body.dataset.ringerDevice = 'default'),
+    );
+  }
+  document.body.dataset.ringerVolume = String(ringerVolume);
+  startRingTone(context, ringerVolume);
 
   const report = () => {
     document.body.dataset.ring = context.state === 'running' ? 'ringing' : `audio-${context.state}`;

@@ -10,8 +10,8 @@ const RAMP_S = 0.01; // avoids clicks at burst edges
 const HORIZON_S = 60;
 const REFILL_MS = 20_000;
 
-/** Starts ringing into `context`'s destination; returns the function that stops it. */
-export function startRingTone(context: AudioContext): () => void {
+/** Starts ringing into `context`'s destination at `volume` (0-1, the agent's ringer volume); returns the function that stops it. */
+export function startRingTone(context: AudioContext, volume = 1): () => void {
   const envelope = context.createGain();
   envelope.gain.value = 0;
   envelope.connect(context.destination);
@@ -19,7 +19,7 @@ export function startRingTone(context: AudioContext): () => void {
     const oscillator = context.createOscillator();
     oscillator.frequency.value = frequency;
     const level = context.createGain();
-    level.gain.value = LEVEL;
+    level.gain.value = LEVEL * volume;
     oscillator.connect(level).connect(envelope);
     oscillator.start();
     return oscillator;

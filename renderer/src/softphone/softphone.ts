@@ -14,6 +14,7 @@
  */
 import { VonageClient } from '@vonage/client-sdk';
 import type { CallContext } from '../../../common/call-context';
+import { QualityTracker, type CallQualitySummary, type QualityReading, type StatsReading } from '../../../common/call-quality';
 import {
   callList,
   focusedCall,
@@ -59,6 +60,8 @@ export interface SoftphoneView {
   /** Why each call rings (topic, number dialled), by call id, once the backend told us. */
   contexts: Readonly<Record<string, CallContext>>;
   audio: AudioStats | null;
+  /** Live quality of the call on screen (loss, jitter, round trip, MOS), once audio has arrived. */
+  quality: QualityReading | null;
   notice: string | null;
   error: ControlError | null;
   /** The answered call on screen receives no audio (its media is being reconnected). */
@@ -94,11 +97,13 @@ const DTMF_DIGITS = /^[0-9*#]+$/;
 /** Runs one agent's SDK session. */
 export class Softphone {
   private client: VonageClient | null = null;
-  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, notice: null, error: null, noAudio: false };
+  private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, quality: null, notice: null, error: null, noAudio: false };
   private readonly listeners = new Set<(view: SoftphoneView) => void>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsCallId: string | null = null;
+  /** Each answered call's quality readings, summarised when it ends. */
+  private readonly quality = new Map<string, QualityTracker>();
   private readonly dismissTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private checkTimer: ReturnType<typeof setInterval> | null = null;
   private controlTimer: ReturnType<typeof setInterval> | null = null;
@@ -119,7 +124,7 @@ export class Softphone {
   private refreshAttempt = 0;
   private voiceTimer: ReturnType<typeof setInterval> | null = null;
   /** The audio health of the call whose stats are sampled. */
-  private media: MediaHealth | null = null;
+  private mediaHealth: MediaHealth | null = null;
   private dialCount = 0;
   private stopped = false;
 
@@ -254,6 +259,11 @@ export class Softphone {
       this.update({ connection: { kind: 'reconnecting' }, notice: `Reconnecting to the voice platform: ${messageOf(error)}` });
       this.scheduleRecover();
     }
+  }
+
+  /** The SDK's media of a call: its peer connection and the element playing the far end (device choice applies to them). */
+  media(callId: string): { peerConnection: RTCPeerConnection | undefined; output: HTMLAudioElement | undefined } {
+    return { peerConnection: this.client?.getPeerConnection(callId), output: this.client?.getAudioOutputElement() };
   }
 
   /** One call by id. */
@@ -600,8 +610,11 @@ export class Softphone {
     for (const call of callList(calls)) {
       const previous = before.calls[call.callId];
       if (isAnswered(call) && !(previous && isAnswered(previous))) this.controlDue.set(call.callId, Date.now() + CONTROL_FIRST_MS);
-      // A missed call's card stays until the agent dismisses it (dismiss()); other ends go by themselves.
-      if (call.kind === 'ended' && previous?.kind !== 'ended' && call.reason !== 'missed') this.scheduleDismiss(call.callId);
+      if (call.kind === 'ended' && previous?.kind !== 'ended') {
+        // A missed call's card stays until the agent dismisses it (dismiss()); other ends go by themselves.
+        if (call.reason !== 'missed') this.scheduleDismiss(call.callId);
+        this.finishQuality(call.callId);
+      }
     }
     this.followCalls();
   }
@@ -618,7 +631,21 @@ export class Softphone {
     );
   }
 
+  /** A call ended: its quality summary goes to the call's record (a call without audio has none). */
+  private finishQuality(callId: string): void {
+    const summary = this.quality.get(callId)?.summary() ?? null;
+    this.quality.delete(callId);
+    if (summary) void this.saveQuality(callId, summary);
+  }
+
+  /** The call's record keeps its quality; a failure changes nothing for the agent (the call is over), so it is only logged. */
+  private async saveQuality(callId: string, summary: CallQualitySummary): Promise<void> {
+    const outcome = await this.bridge.saveCallQuality(callId, summary).catch((error: unknown) => ({ ok: false as const, message: messageOf(error) }));
+    if (!outcome.ok) console.warn('Switchboard: the call quality was not stored', outcome.message);
+  }
+
   private forgetCall(callId: string): void {
+    this.quality.delete(callId);
     this.controlDue.delete(callId);
     this.controlSeq.delete(callId);
     this.controlReading.delete(callId);
@@ -683,24 +710,16 @@ export class Softphone {
 
   private startStats(callId: string): void {
     this.statsCallId = callId;
-    this.media = mediaStart(Date.now());
+    this.mediaHealth = mediaStart(Date.now());
+    const tracker = this.trackerFor(callId);
     const sample = async () => {
       const pc = this.client?.getPeerConnection(callId);
       if (!pc) return;
-      const report = await pc.getStats();
-      let packetsReceived = 0;
-      let packetsSent = 0;
-      let energyReceived = 0;
-      report.forEach((entry: { type: string; kind?: string; packetsReceived?: number; packetsSent?: number; totalAudioEnergy?: number }) => {
-        if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
-          packetsReceived += entry.packetsReceived ?? 0;
-          energyReceived += entry.totalAudioEnergy ?? 0;
-        }
-        if (entry.type === 'outbound-rtp' && entry.kind === 'audio') packetsSent += entry.packetsSent ?? 0;
-      });
+      const { audio, reading } = readAudioStats(await pc.getStats());
+      const quality = tracker.add(reading);
       if (this.statsCallId !== callId) return;
-      this.update({ audio: { packetsReceived, packetsSent, energyReceived } });
-      this.watchMedia(callId, packetsReceived);
+      this.update({ audio, quality });
+      this.watchMedia(callId, audio.packetsReceived);
     };
     void sample().catch(() => undefined);
     this.statsTimer = setInterval(() => void sample().catch(() => undefined), STATS_INTERVAL_MS);
@@ -708,9 +727,9 @@ export class Softphone {
 
   /** No audio for a few seconds: reconnect the call's media; still none: end it with a message. */
   private watchMedia(callId: string, packetsReceived: number): void {
-    if (!this.media) return;
-    const { health, action } = sampleMedia(this.media, packetsReceived, Date.now());
-    this.media = health;
+    if (!this.mediaHealth) return;
+    const { health, action } = sampleMedia(this.mediaHealth, packetsReceived, Date.now());
+    this.mediaHealth = health;
     if (action === 'reconnect') {
       this.update({ noAudio: true });
       void this.client?.reconnectCall(callId).catch(() => undefined);
@@ -723,13 +742,22 @@ export class Softphone {
     }
   }
 
+  private trackerFor(callId: string): QualityTracker {
+    let tracker = this.quality.get(callId);
+    if (!tracker) {
+      tracker = new QualityTracker();
+      this.quality.set(callId, tracker);
+    }
+    return tracker;
+  }
+
   private stopStats(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.statsCallId = null;
-    this.media = null;
+    this.mediaHealth = null;
     if (this.view.noAudio) this.update({ noAudio: false });
-    if (this.view.audio) this.update({ audio: null });
+    if (this.view.audio || this.view.quality) this.update({ audio: null, quality: null });
   }
 
   /** Ends answered calls here whose leg the platform says is over (the SDK missed the hang-up). */
@@ -802,6 +830,56 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+type StatsEntry = {
+  type: string;
+  kind?: string;
+  id?: string;
+  packetsReceived?: number;
+  packetsLost?: number;
+  packetsSent?: number;
+  jitter?: number;
+  totalAudioEnergy?: number;
+  roundTripTime?: number;
+  currentRoundTripTime?: number;
+  selectedCandidatePairId?: string;
+  nominated?: boolean;
+  state?: string;
+};
+
+/**
+ * The call's audio counters and quality inputs from one `getStats()` report: what arrived and
+ * was lost (`inbound-rtp`), the receiver's jitter, and the round trip — measured by RTCP
+ * (`remote-inbound-rtp`) where the far end reports, else by ICE's consent checks on the
+ * selected candidate pair.
+ */
+export function readAudioStats(report: RTCStatsReport): { audio: AudioStats; reading: StatsReading } {
+  let packetsReceived = 0;
+  let packetsLost = 0;
+  let packetsSent = 0;
+  let energyReceived = 0;
+  let jitterS: number | null = null;
+  let rtcpRtt: number | null = null;
+  let selectedPair: string | null = null;
+  const pairs = new Map<string, StatsEntry>();
+  report.forEach((entry: StatsEntry) => {
+    if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
+      packetsReceived += entry.packetsReceived ?? 0;
+      packetsLost += entry.packetsLost ?? 0;
+      energyReceived += entry.totalAudioEnergy ?? 0;
+      if (entry.jitter !== undefined) jitterS = Math.max(jitterS ?? 0, entry.jitter);
+    } else if (entry.type === 'outbound-rtp' && entry.kind === 'audio') packetsSent += entry.packetsSent ?? 0;
+    else if (entry.type === 'remote-inbound-rtp' && entry.kind === 'audio' && entry.roundTripTime !== undefined) rtcpRtt = entry.roundTripTime;
+    else if (entry.type === 'transport' && entry.selectedCandidatePairId) selectedPair = entry.selectedCandidatePairId;
+    else if (entry.type === 'candidate-pair' && entry.id) pairs.set(entry.id, entry);
+  });
+  const pair = (selectedPair ? pairs.get(selectedPair) : undefined) ?? [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
+  const rttS = rtcpRtt ?? pair?.currentRoundTripTime ?? null;
+  return {
+    audio: { packetsReceived, packetsSent, energyReceived },
+    reading: { at: performance.now(), packetsReceived, packetsLost, jitterS, rttS },
+  };
 }
 
 function messageOf(error: unknown): string {

@@ -5,11 +5,14 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { CallContext } from '../../../common/call-context';
+import type { QualityReading } from '../../../common/call-quality';
+import type { MicWarnings } from '../../../common/mic-watch';
 import type { AnsweredCall } from '../../../common/call-state';
 import type { ConsultTarget, TransferTarget } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
 import type { AudioStats, Softphone } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
+import { CallQuality, MicWarningsLine } from './CallQuality';
 import { formatCaller, formatDuration } from './format';
 import { KeyHint, useShortcutKeys } from './keyboard';
 import { DTMF_KEYS, Keypad } from './Keypad';
@@ -57,6 +60,8 @@ export function InCall({
   softphone,
   bridge,
   hangupHint,
+  quality = null,
+  micWarnings = null,
 }: {
   call: AnsweredCall;
   context: CallContext | null;
@@ -64,6 +69,9 @@ export function InCall({
   softphone: Softphone;
   bridge: Bridge;
   hangupHint: string | null;
+  /** Live call quality, and the microphone's warnings (talking while muted, silence). */
+  quality?: QualityReading | null;
+  micWarnings?: MicWarnings | null;
 }) {
   const [panel, setPanel] = useState<Panel>(null);
   const [pending, setPending] = useState(false);
@@ -121,6 +129,8 @@ export function InCall({
           Microphone muted: the caller cannot hear you.
         </p>
       )}
+      {micWarnings && <MicWarningsLine warnings={micWarnings} muted={call.muted} />}
+      <CallQuality quality={quality} />
       <p className="stats" data-testid="audio-stats" data-packets-received={audio?.packetsReceived ?? 0} data-packets-sent={audio?.packetsSent ?? 0} data-energy-received={audio?.energyReceived ?? 0}>
         Audio ↓ {audio?.packetsReceived ?? 0} · ↑ {audio?.packetsSent ?? 0} packets
       </p>

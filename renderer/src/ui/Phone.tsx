@@ -5,6 +5,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { callList, focusedCall, isAnswered, isLive, type Call } from '../../../common/call-state';
 import type { CallCommand, SessionInfo, ShortcutStatus } from '../../../common/ipc-contract';
+import type { MicWarnings } from '../../../common/mic-watch';
+import { AudioDevices } from '../audio/devices';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
@@ -12,6 +14,7 @@ import { DesktopSettings } from './DesktopSettings';
 import { Dialer } from './Dialer';
 import { DialRequest } from './DialRequest';
 import { formatCaller } from './format';
+import { useAudioDevices, useAudioSettings } from './AudioSettings';
 import { Elapsed, InCall } from './InCall';
 import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
@@ -48,6 +51,14 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const softphone = useMemo(() => new Softphone(bridge, session), [bridge, session]);
   const [view, setView] = useState<SoftphoneView>(softphone.current);
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
+  const devices = useMemo(() => new AudioDevices(), []);
+  const audio = useAudioDevices(devices);
+  const audioSettings = useAudioSettings(devices);
+  useDevicesFollowCall(devices, softphone, view);
+  useEffect(() => {
+    void devices.start();
+    return () => devices.stop();
+  }, [devices]);
 
   useEffect(() => {
     const off = [softphone.subscribe(setView), bridge.onCallCommand((command) => runCommand(softphone, command)), bridge.onShortcutStatus(setShortcuts)];
@@ -72,7 +83,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   };
 
   const failedShortcuts = shortcuts
-    ? (['answer', 'hangup'] as const).filter((k) => !shortcuts[k].registered && shortcuts[k].accelerator)
+    ? (['answer', 'hangup', 'mute', 'hold'] as const).filter((k) => shortcuts[k] && !shortcuts[k].registered && shortcuts[k].accelerator)
     : [];
   const onCall = callList(view.calls).some(isAnswered);
   // Recent calls and voicemail: a call ringing or going on always brings the phone back.
@@ -98,20 +109,35 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
         <div>
           <strong>{session.agent.display_name}</strong>
         </div>
-        <button className="link" onClick={() => void signOut()} disabled={onCall}>
-          Sign out
-        </button>
+        <div className="bar-actions">
+          {audioSettings.button}
+          <button className="link" onClick={() => void signOut()} disabled={onCall}>
+            Sign out
+          </button>
+        </div>
       </header>
+      {audioSettings.panel}
       <StatusSelector bridge={bridge} view={view} onCall={onCall} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
           {failedShortcuts
-            .map((k) => `The ${k === 'answer' ? 'answer' : 'hang-up'} shortcut ${shortcuts[k].accelerator} could not be registered${shortcuts[k].error ? ` (${shortcuts[k].error})` : ''}.`)
+            .map((k) => `The ${k === 'hangup' ? 'hang-up' : k} shortcut ${shortcuts[k]?.accelerator} could not be registered${shortcuts[k]?.error ? ` (${shortcuts[k]?.error})` : ''}.`)
             .join(' ')}{' '}
           Use the buttons instead.
         </p>
       )}
       {view.notice && <p className="notice">{view.notice}</p>}
+      {/* Device fallbacks (a headset unplugged): present from the start, so it is announced. */}
+      <div className="device-notice" data-testid="device-notice" role="status">
+        {audio.notice && (
+          <>
+            <span data-testid="device-notice-message">{audio.notice}</span>{' '}
+            <button type="button" className="link" onClick={() => devices.dismissNotice()}>
+              Dismiss
+            </button>
+          </>
+        )}
+      </div>
       {/* Present from the start, so that a screen reader announces what appears in it. */}
       <div className="call-error" data-testid="call-error" role="alert">
         {view.error && (
@@ -126,7 +152,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
       <DeskTabs tab={shownTab} onTab={setTab} missed={missed.badge?.missed ?? 0} locked={live} />
       <DialRequest bridge={bridge} ready={view.connection.kind === 'ready' && !callList(view.calls).some(isLive)} onDial={(number) => softphone.dial(number)} />
       {shownTab === 'phone' && <WrapUpPanel bridge={bridge} status={agentStatus} />}
-      {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />}
+      {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} micWarnings={audio.warnings} />}
       {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} />}
       {shownTab === 'voicemail' && <VoicemailInbox bridge={bridge} canCall={canCall} onCallBack={callBack} />}
       {shownTab === 'phone' && <DesktopSettings bridge={bridge} />}
@@ -134,8 +160,32 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   );
 }
 
+/** Puts the chosen devices on the answered call on screen, and tells the microphone watch about it and its mute. */
+function useDevicesFollowCall(devices: AudioDevices, softphone: Softphone, view: SoftphoneView): void {
+  const focused = focusedCall(view.calls);
+  const answered = focused && isAnswered(focused) && focused.kind !== 'transferring' ? focused : null;
+  const callId = answered?.callId ?? null;
+  const muted = answered?.muted ?? false;
+  useEffect(() => {
+    devices.setCall(callId ? softphone.media(callId) : null, { inCall: callId !== null, muted });
+  }, [devices, softphone, callId, muted]);
+  useEffect(() => () => devices.setCall(null, { inCall: false, muted: false }), [devices]);
+}
+
 /** Every call of the agent's: waiting calls, the call on screen, calls on hold, calls just ended. */
-function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
+function Calls({
+  view,
+  softphone,
+  bridge,
+  shortcuts,
+  micWarnings,
+}: {
+  view: SoftphoneView;
+  softphone: Softphone;
+  bridge: Bridge;
+  shortcuts: ShortcutStatus | null;
+  micWarnings: MicWarnings;
+}) {
   const calls = callList(view.calls);
   const focused = focusedCall(view.calls);
   // Missed calls stay on screen until dismissed: with nothing else going on, above the dial pad.
@@ -160,7 +210,7 @@ function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; so
       {waiting.map((call, index) => (
         <WaitingCard key={call.callId} call={call} softphone={softphone} focused={focused} keys={index === 0} />
       ))}
-      <FocusedCall call={focused} view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} />
+      <FocusedCall call={focused} view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} micWarnings={micWarnings} />
       {held.length > 0 && (
         <section className="card held-calls" aria-label="Calls on hold">
           <p className="label">On hold</p>
@@ -184,7 +234,21 @@ function Calls({ view, softphone, bridge, shortcuts }: { view: SoftphoneView; so
   );
 }
 
-function FocusedCall({ call, view, softphone, bridge, shortcuts }: { call: Call; view: SoftphoneView; softphone: Softphone; bridge: Bridge; shortcuts: ShortcutStatus | null }) {
+function FocusedCall({
+  call,
+  view,
+  softphone,
+  bridge,
+  shortcuts,
+  micWarnings,
+}: {
+  call: Call;
+  view: SoftphoneView;
+  softphone: Softphone;
+  bridge: Bridge;
+  shortcuts: ShortcutStatus | null;
+  micWarnings: MicWarnings;
+}) {
   const context = view.contexts[call.callId] ?? null;
   switch (call.kind) {
     case 'dialing':
@@ -222,6 +286,8 @@ function FocusedCall({ call, view, softphone, bridge, shortcuts }: { call: Call;
           softphone={softphone}
           bridge={bridge}
           hangupHint={shortcuts?.hangup.registered ? `Press ${shortcuts.hangup.accelerator} to hang up` : null}
+          quality={view.quality}
+          micWarnings={micWarnings}
         />
       );
     case 'ending':

@@ -47,7 +47,7 @@ describe('startSwitchboard', () => {
     expect(window.webPreferences.preload).toBe('/app/dist/preload/preload.cjs');
     expect(window.isVisible()).toBe(true); // ready-to-show
     expect(electron.Tray.current()?.toolTip).toBe('Switchboard — Ready');
-    expect(electron.globalShortcut.registered().sort()).toEqual(['CommandOrControl+Alt+A', 'CommandOrControl+Alt+H']);
+    expect(electron.globalShortcut.registered().sort()).toEqual(['CommandOrControl+Alt+A', 'CommandOrControl+Alt+H', 'CommandOrControl+Alt+M', 'CommandOrControl+Alt+P']);
     expect(electron.ipcMain.handledChannels().sort()).toEqual(Object.keys(invokeChannels).sort());
     expect(electron.session.defaultSession.permissionRequestHandler).not.toBeNull();
     expect(electron.session.defaultSession.permissionCheckHandler).not.toBeNull();
@@ -65,7 +65,7 @@ describe('startSwitchboard', () => {
   it('uses configured accelerators', async () => {
     const handle = startSwitchboard(electron, options({ shortcuts: { answer: 'F9' } }));
     await handle.ready;
-    expect(electron.globalShortcut.registered().sort()).toEqual(['CommandOrControl+Alt+H', 'F9']);
+    expect(electron.globalShortcut.registered().sort()).toEqual(['CommandOrControl+Alt+H', 'CommandOrControl+Alt+M', 'CommandOrControl+Alt+P', 'F9']);
     await handle.quit();
   });
 

@@ -107,3 +107,36 @@ describe('call:control contract', () => {
     expect(invokeChannels['call:transfer-targets'].response.safeParse({ agents: [{ name: 'Joe', status: 'dancing' }], queues: [] }).success).toBe(false);
   });
 });
+
+describe('call:quality in main', () => {
+  const summary = {
+    mos_avg: 4.3,
+    mos_min: 4.1,
+    loss_pct: 0.5,
+    jitter_avg_ms: 3,
+    jitter_max_ms: 9,
+    rtt_avg_ms: null,
+    label: 'good',
+    samples: 10,
+    packets_received: 500,
+    packets_lost: 2,
+  } as const;
+
+  it('puts the summary to the leg with the stored credential', async () => {
+    const fetchMock = vi.fn(async () => new Response(null, { status: 204 }));
+    const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
+    const service = new CallControlService({ backend, credential: () => 'rt_1', log: quiet });
+    await expect(service.saveQuality('leg/1', summary)).resolves.toEqual({ ok: true });
+    expect(sent(fetchMock)).toEqual({ url: 'http://127.0.0.1:3030/api/agent/calls/leg%2F1/quality', method: 'PUT', body: summary, authorization: 'Bearer rt_1' });
+    expect(invokeChannels['call:quality'].request.safeParse({ callId: 'leg-1', summary }).success).toBe(true);
+    expect(invokeChannels['call:quality'].request.safeParse({ callId: 'leg-1', summary: { ...summary, mos_avg: 9 } }).success).toBe(false);
+  });
+
+  it('a refusal or being signed out is an answer with a message, not a throw', async () => {
+    const { service } = backendAnswering(404, { error: { code: 'call_not_found', message: 'No call of yours has this leg', field: 'legUuid' } });
+    await expect(service.saveQuality('leg-1', summary)).resolves.toEqual({ ok: false, message: 'legUuid: No call of yours has this leg' });
+    const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: vi.fn() as unknown as typeof fetch });
+    const signedOut = new CallControlService({ backend, credential: () => null, log: quiet });
+    await expect(signedOut.saveQuality('leg-1', summary)).resolves.toMatchObject({ ok: false });
+  });
+});

@@ -4,7 +4,12 @@ import { DEFAULT_SERVER_URL, DEFAULT_SHORTCUTS, loadConfig } from '../../../main
 describe('loadConfig', () => {
   it('uses the defaults for an empty environment', () => {
     expect(loadConfig({})).toEqual({ serverUrl: DEFAULT_SERVER_URL, shortcuts: { ...DEFAULT_SHORTCUTS }, updateUrl: null });
-    expect(DEFAULT_SHORTCUTS).toEqual({ answer: 'CommandOrControl+Alt+A', hangup: 'CommandOrControl+Alt+H' });
+    expect(DEFAULT_SHORTCUTS).toEqual({
+      answer: 'CommandOrControl+Alt+A',
+      hangup: 'CommandOrControl+Alt+H',
+      mute: 'CommandOrControl+Alt+M',
+      hold: 'CommandOrControl+Alt+P',
+    });
   });
 
   it('reads overrides, trimming and ignoring empty values', () => {
@@ -14,7 +19,20 @@ describe('loadConfig', () => {
         SWITCHBOARD_ANSWER_SHORTCUT: 'F9',
         SWITCHBOARD_HANGUP_SHORTCUT: '',
       }),
-    ).toEqual({ serverUrl: 'https://switchboard.example.com', shortcuts: { answer: 'F9', hangup: DEFAULT_SHORTCUTS.hangup }, updateUrl: null });
+    ).toEqual({
+      serverUrl: 'https://switchboard.example.com',
+      shortcuts: { answer: 'F9', hangup: DEFAULT_SHORTCUTS.hangup, mute: DEFAULT_SHORTCUTS.mute, hold: DEFAULT_SHORTCUTS.hold },
+      updateUrl: null,
+    });
+  });
+
+  it('reads the mute and hold shortcuts; an empty value turns one off', () => {
+    expect(loadConfig({ SWITCHBOARD_MUTE_SHORTCUT: ' F10 ', SWITCHBOARD_HOLD_SHORTCUT: '' }).shortcuts).toEqual({
+      answer: DEFAULT_SHORTCUTS.answer,
+      hangup: DEFAULT_SHORTCUTS.hangup,
+      mute: 'F10',
+      hold: '',
+    });
   });
 
   it('rejects a server URL that is not http(s)', () => {

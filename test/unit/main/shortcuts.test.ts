@@ -98,3 +98,95 @@ describe('ShortcutManager', () => {
     expect(globalShortcut.isRegistered('F12')).toBe(true);
   });
 });
+
+describe('mute and hold shortcuts', () => {
+  const { mute: MUTE, hold: HOLD } = DEFAULT_SHORTCUTS;
+  const all: ShortcutConfig = { ...DEFAULT_SHORTCUTS };
+  function withToggles(accelerators: ShortcutConfig = all, prepare?: (globalShortcut: FakeGlobalShortcut) => void) {
+    const globalShortcut = new FakeGlobalShortcut();
+    prepare?.(globalShortcut);
+    const deps = fakeCallControllerDeps();
+    const calls = new CallController(deps);
+    const manager = new ShortcutManager(globalShortcut, {
+      accelerators,
+      handlers: {
+        answer: () => calls.answer('shortcut'),
+        hangup: () => calls.hangupOrDecline('shortcut'),
+        mute: () => calls.toggleMute('shortcut'),
+        hold: () => calls.toggleHold('shortcut'),
+      },
+      onStatus: () => undefined,
+      log: createRecordingLogger(),
+    });
+    return { globalShortcut, deps, calls, manager, status: manager.register() };
+  }
+  const talking = { phase: 'active', callId: 'c1', from: '+14155550100', since: 1, state: 'talking' } as const;
+
+  it('registers all four and reports each', () => {
+    const { status, globalShortcut } = withToggles();
+    expect(status.mute).toEqual({ accelerator: MUTE, registered: true });
+    expect(status.hold).toEqual({ accelerator: HOLD, registered: true });
+    expect(globalShortcut.isRegistered(MUTE)).toBe(true);
+    expect(globalShortcut.isRegistered(HOLD)).toBe(true);
+  });
+
+  it('mute follows the summary: mute while unmuted, unmute while muted', () => {
+    const { globalShortcut, deps, calls } = withToggles();
+    calls.update(talking);
+    expect(globalShortcut.press(MUTE)).toBe(true);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'mute', callId: 'c1', source: 'shortcut' });
+    calls.update({ ...talking, muted: true });
+    globalShortcut.press(MUTE);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'unmute', callId: 'c1', source: 'shortcut' });
+    expect(deps.sendCommand).toHaveBeenCalledTimes(2);
+  });
+
+  it('hold follows the summary: hold while talking, resume while held', () => {
+    const { globalShortcut, deps, calls } = withToggles();
+    calls.update(talking);
+    globalShortcut.press(HOLD);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'hold', callId: 'c1', source: 'shortcut' });
+    calls.update({ ...talking, state: 'held' });
+    globalShortcut.press(HOLD);
+    expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'resume', callId: 'c1', source: 'shortcut' });
+  });
+
+  it('does nothing with no call, a ringing call, a call being placed or transferring, or hold during a consult', () => {
+    const { globalShortcut, deps, calls } = withToggles();
+    globalShortcut.press(MUTE);
+    globalShortcut.press(HOLD);
+    calls.update({ phase: 'ringing', callId: 'c1', from: '+1' });
+    globalShortcut.press(MUTE);
+    globalShortcut.press(HOLD);
+    calls.update({ ...talking, state: 'calling' });
+    globalShortcut.press(MUTE);
+    globalShortcut.press(HOLD);
+    calls.update({ ...talking, state: 'transferring' });
+    globalShortcut.press(MUTE);
+    calls.update({ ...talking, state: 'consulting' });
+    globalShortcut.press(HOLD);
+    expect(deps.sendCommand).not.toHaveBeenCalled();
+    globalShortcut.press(MUTE); // muting during a consult is allowed
+    expect(deps.sendCommand).toHaveBeenCalledWith({ action: 'mute', callId: 'c1', source: 'shortcut' });
+  });
+
+  it('an empty accelerator turns a toggle off; a clash with another shortcut is refused and named', () => {
+    const off = withToggles({ ...all, mute: '', hold: HOLD });
+    expect(off.status.mute).toBeUndefined();
+    expect(off.globalShortcut.isRegistered(HOLD)).toBe(true);
+    const clash = withToggles({ ...all, hold: DEFAULT_SHORTCUTS.hangup });
+    expect(clash.status.hold).toEqual({
+      accelerator: DEFAULT_SHORTCUTS.hangup,
+      registered: false,
+      error: `The hold shortcut ${DEFAULT_SHORTCUTS.hangup} is the same as the hang-up shortcut`,
+    });
+    expect(clash.status.hangup.registered).toBe(true);
+  });
+
+  it('reports a toggle taken by another app and unregisters the ones it registered', () => {
+    const { status, globalShortcut, manager } = withToggles(all, (shortcut) => shortcut.taken.add(MUTE));
+    expect(status.mute).toEqual({ accelerator: MUTE, registered: false, error: `The mute shortcut ${MUTE} is already used by another application` });
+    manager.unregister();
+    expect(globalShortcut.isRegistered(HOLD)).toBe(false);
+  });
+});
