@@ -108,7 +108,7 @@ export function Agents({ role }: { role: ConsoleRole }) {
         </tbody>
       </table>
       {current ? <AgentPanel key={current.name} agent={current} queues={queues} admin={admin} act={act} /> : null}
-      <p className="muted small">Away reasons and dispositions are kept with their own lists (coming to this console with their admin APIs).</p>
+      <p className="muted small">Away reasons and dispositions have their own lists, edited through the admin API for now (PUT /api/admin/away-reasons, PUT /api/admin/dispositions).</p>
     </section>
   );
 }

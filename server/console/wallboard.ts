@@ -152,7 +152,7 @@ export async function computeWallboard(ctx: Pick<AppContext, 'db' | 'presence' |
         name: p.name,
         display_name: agentInfo.get(p.agentId)?.display_name ?? p.name,
         status: p.status,
-        reason: (p as { reason?: string | null }).reason ?? null,
+        reason: p.awayReason,
         since: p.since,
         call:
           seg && call

@@ -256,6 +256,17 @@ describe('wallboard', () => {
     expect(live.calls.find((c) => c.conversation_uuid === 'CON-wb')).toBeUndefined();
   });
 
+  it("shows an away agent's reason, and none once available", async () => {
+    const s = await signIn('Sam', 'sam-console-pw');
+    const refresh = await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
+    const put = (payload: Record<string, unknown>) => t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: { authorization: `Bearer ${refresh}` }, payload });
+    expect((await put({ status: 'away', reason: 'Lunch' })).statusCode).toBe(200);
+    const joe = () => as(s, 'GET', '/api/console/wallboard').then((res) => json<WallboardSnapshot>(res).agents.find((a) => a.name === 'Joe'));
+    expect(await joe()).toMatchObject({ status: 'away', reason: 'Lunch' });
+    expect((await put({ status: 'available' })).statusCode).toBe(200);
+    expect(await joe()).toMatchObject({ status: 'available', reason: null });
+  });
+
   it('counts today per queue with the service level against its target', async () => {
     const day = new Date(t.clock.nowMs).toISOString().slice(0, 10);
     const rows: Array<[string, string, number | null]> = [
