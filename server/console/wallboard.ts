@@ -4,7 +4,7 @@
  *
  * What changes it, on any instance, reaches every instance: presence through its own
  * LISTEN (`presence.onChange`), the call record, its segments and the queue lines through
- * channel `wallboard`, which triggers on those tables notify (migration 160). A change only
+ * channel `wallboard`, which triggers on those tables notify (migration 9). A change only
  * marks the board dirty; one recomputation (a handful of indexed queries) runs at a time,
  * and the board is sent only when it differs from the last one sent. Nothing is polled:
  * times in status and call durations are counted by the page from the timestamps.

@@ -349,7 +349,7 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   },
   {
-    version: 110,
+    version: 6,
     name: 'agent desk: missed calls seen, voicemail handling, dispositions, after-call work',
     // Read and written by server/desk/store.ts and the voicemail repository (storage/flow-pg.ts).
     sql: `
@@ -387,7 +387,52 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   },
   {
-    version: 160,
+    version: 7,
+    name: 'away reasons, the agent away reason and voice reachability in presence',
+    sql: `
+      -- The reasons an agent may give for being away, in the order the app lists them.
+      CREATE TABLE away_reasons (
+        position integer PRIMARY KEY,
+        label    text NOT NULL CHECK (length(label) BETWEEN 1 AND 40)
+      );
+      CREATE UNIQUE INDEX away_reasons_label_lower ON away_reasons (lower(label));
+      INSERT INTO away_reasons (position, label) VALUES (1, 'Break'), (2, 'Lunch'), (3, 'Meeting'), (4, 'Training');
+
+      -- The reason the agent gave when they chose away (kept while away, also through a call).
+      -- The app reports its voice session: down (voice_down) or up until voice_until (a lease it
+      -- renews); routing offers calls only to an agent whose voice session is up.
+      ALTER TABLE agent_presence
+        ADD COLUMN away_reason text,
+        ADD COLUMN voice_down  boolean NOT NULL DEFAULT false,
+        ADD COLUMN voice_until timestamptz;
+    `,
+  },
+  {
+    version: 8,
+    name: 'call quality per agent leg',
+    // Written by server/calls/quality.ts: the app's summary of a leg's WebRTC stats at hang-up.
+    sql: `
+    CREATE TABLE call_quality (
+      leg_uuid          text PRIMARY KEY,
+      conversation_uuid text,
+      agent_key         text NOT NULL,  -- lower(agent)
+      mos_avg           double precision NOT NULL,
+      mos_min           double precision NOT NULL,
+      loss_pct          double precision NOT NULL,
+      jitter_avg_ms     double precision NOT NULL,
+      jitter_max_ms     double precision NOT NULL,
+      rtt_avg_ms        double precision,
+      label             text NOT NULL,
+      samples           integer NOT NULL,
+      packets_received  bigint NOT NULL,
+      packets_lost      bigint NOT NULL,
+      reported_at       timestamptz NOT NULL
+    );
+    CREATE INDEX call_quality_conversation ON call_quality (conversation_uuid) WHERE conversation_uuid IS NOT NULL;
+  `,
+  },
+  {
+    version: 9,
     name: 'operator console: people and roles, their sessions, the audit log, wallboard notifications, status history',
     // Read and written by server/console/ (users.ts, session.ts, audit.ts, wallboard.ts, agent-day.ts).
     sql: `
@@ -464,7 +509,7 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   },
   {
-    version: 161,
+    version: 10,
     name: 'voicemail work in the console: assigned to an agent, handled (by whom, when)',
     // Read and written by server/console/voicemails.ts. IF NOT EXISTS: the agent app's inbox
     // may add the same handled columns (same names and types), whichever migration runs first.
@@ -475,51 +520,6 @@ export const MIGRATIONS: readonly Migration[] = [
       ADD COLUMN IF NOT EXISTS handled_at  timestamptz,
       ADD COLUMN IF NOT EXISTS handled_by  text;
     CREATE INDEX IF NOT EXISTS voicemails_queue_created ON voicemails (lower(queue), created_at DESC, id DESC);
-  `,
-  },
-  {
-    version: 120,
-    name: 'away reasons, the agent away reason and voice reachability in presence',
-    sql: `
-      -- The reasons an agent may give for being away, in the order the app lists them.
-      CREATE TABLE away_reasons (
-        position integer PRIMARY KEY,
-        label    text NOT NULL CHECK (length(label) BETWEEN 1 AND 40)
-      );
-      CREATE UNIQUE INDEX away_reasons_label_lower ON away_reasons (lower(label));
-      INSERT INTO away_reasons (position, label) VALUES (1, 'Break'), (2, 'Lunch'), (3, 'Meeting'), (4, 'Training');
-
-      -- The reason the agent gave when they chose away (kept while away, also through a call).
-      -- The app reports its voice session: down (voice_down) or up until voice_until (a lease it
-      -- renews); routing offers calls only to an agent whose voice session is up.
-      ALTER TABLE agent_presence
-        ADD COLUMN away_reason text,
-        ADD COLUMN voice_down  boolean NOT NULL DEFAULT false,
-        ADD COLUMN voice_until timestamptz;
-    `,
-  },
-  {
-    version: 130,
-    name: 'call quality per agent leg',
-    // Written by server/calls/quality.ts: the app's summary of a leg's WebRTC stats at hang-up.
-    sql: `
-    CREATE TABLE call_quality (
-      leg_uuid          text PRIMARY KEY,
-      conversation_uuid text,
-      agent_key         text NOT NULL,  -- lower(agent)
-      mos_avg           double precision NOT NULL,
-      mos_min           double precision NOT NULL,
-      loss_pct          double precision NOT NULL,
-      jitter_avg_ms     double precision NOT NULL,
-      jitter_max_ms     double precision NOT NULL,
-      rtt_avg_ms        double precision,
-      label             text NOT NULL,
-      samples           integer NOT NULL,
-      packets_received  bigint NOT NULL,
-      packets_lost      bigint NOT NULL,
-      reported_at       timestamptz NOT NULL
-    );
-    CREATE INDEX call_quality_conversation ON call_quality (conversation_uuid) WHERE conversation_uuid IS NOT NULL;
   `,
   },
 ];

@@ -1,5 +1,5 @@
 /**
- * The agent desk's queries (migration 110): how far each agent has seen their missed calls,
+ * The agent desk's queries (migration 6): how far each agent has seen their missed calls,
  * the operator's dispositions, and each agent's after-call work on a call. Everything is
  * keyed by the agent's lower-cased name, like `agent_calls`, and scoped by it: an agent
  * reads and writes only rows of calls in their own history.

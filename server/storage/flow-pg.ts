@@ -56,7 +56,7 @@ export function createQueueConfigRepository(db: Sql): QueueConfigRepository {
 }
 
 const VOICEMAIL_COLUMNS = 'id, conversation_uuid, caller, number, queue, recording_url, recording_uuid, duration_s, size_bytes, created_at';
-/** What is read back: the stored fields and who handled the message (migration 110). */
+/** What is read back: the stored fields and who handled the message (migration 6). */
 const VOICEMAIL_READ = `${VOICEMAIL_COLUMNS}, handled_by, handled_at`;
 
 /** Voicemail over the `voicemails` table. */
