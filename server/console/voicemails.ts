@@ -25,18 +25,8 @@ const idParams = z.object({ id: z.string().uuid('must be a voicemail id') });
 const assignRequest = z.strictObject({ agent: agentName.nullable() });
 const handledRequest = z.strictObject({ handled: z.boolean() });
 
-interface Row {
-  id: string;
-  caller: string | null;
-  number: string | null;
-  queue: string | null;
-  duration_s: number | null;
-  created_at: string;
-  assigned_to: string | null;
-  assigned_at: string | null;
-  handled_at: string | null;
-  handled_by: string | null;
-}
+/** A row as read: the console's voicemail less where the page plays it. */
+type Row = Omit<ConsoleVoicemail, 'audio_url'>;
 
 const COLUMNS = 'id, caller, number, queue, duration_s, created_at, assigned_to, assigned_at, handled_at, handled_by';
 
