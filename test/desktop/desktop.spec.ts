@@ -375,7 +375,7 @@ test.describe('desktop app on the full stack (harness)', () => {
       .poll(() => app.electron.net.requests.some((url) => url.endsWith('/api/agent/status')), { timeout: SDK_TIMEOUT })
       .toBe(true);
     app.electron.powerMonitor.simulate('resume');
-    await expect(page.getByTestId('status')).toHaveText('Ready to receive calls', { timeout: SDK_TIMEOUT });
+    await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready', { timeout: SDK_TIMEOUT });
     await expect(label).toHaveText('Available', { timeout: SDK_TIMEOUT });
 
     // The rebuilt session rings: a call still reaches Jane.
