@@ -4,19 +4,15 @@
  * crashes (DevTools Page.crash) and is reloaded in a new page with its call handed back.
  * The main window shows the fixture renderer (test/desktop/fixtures/renderer).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import type { Browser } from 'playwright';
 import { launchChromium } from '../support/chromium';
 import { seriousA11yViolations } from '../support/axe';
 import { startFakeBackend, type FakeBackend } from './fake-backend';
 import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
-import { buildRingPage } from './ring-page';
-import { ROOT } from '../../scripts/build-desktop';
+import { stageFixtureRenderer } from './ring-page';
 
-const FIXTURE_INDEX = path.join(ROOT, 'test/desktop/fixtures/renderer/index.html');
 const CALLER = '+14155550100';
 
 test.describe.configure({ mode: 'serial' });
@@ -25,13 +21,17 @@ let browser: Browser;
 let backend: FakeBackend;
 let ringDir: string;
 let ringPage: string;
+/** The fixture renderer, staged with the ring page and the built incoming-call page. */
+let FIXTURE_INDEX: string;
 let desktop: DesktopApp | null = null;
 
 test.beforeAll(async () => {
   browser = await launchChromium();
   backend = await startFakeBackend({ Jane: 'jane-password-0451' });
-  ringDir = mkdtempSync(path.join(os.tmpdir(), 'sb-ring-'));
-  ringPage = await buildRingPage(ringDir);
+  const staged = await stageFixtureRenderer();
+  ringDir = staged.dir;
+  FIXTURE_INDEX = staged.index;
+  ringPage = staged.ringPage;
 });
 
 test.afterEach(async () => {
@@ -48,6 +48,18 @@ test.afterAll(async () => {
 async function launch(userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> {
   desktop = await launchDesktop({ browser, serverUrl: backend.url, userDataDir, rendererIndex: FIXTURE_INDEX, ringPage, ...extra });
   return desktop;
+}
+
+/**
+ * Presses a key that closes the page's own window (Answer, Decline): the window may be gone
+ * before Playwright's press returns, which is the behaviour under test, not a failure.
+ */
+async function pressClosing(page: Page, key: string): Promise<void> {
+  try {
+    await page.keyboard.press(key);
+  } catch (error) {
+    if (!page.isClosed()) throw error;
+  }
 }
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { __received: Array<{ channel: string; payload: unknown }> }).__received);
@@ -74,7 +86,7 @@ test('Linux: the incoming-call window shows the caller and answers with its key;
   expect(await seriousA11yViolations(incoming)).toEqual([]);
   expect(window!.webContents.consoleErrors).toEqual([]); // the CSP let the page's own script and style run, nothing else
 
-  await incoming.keyboard.press('a');
+  await pressClosing(incoming, 'a');
   await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'answer', callId: 'call-1', source: 'window' } });
   expect(window!.isDestroyed()).toBe(true);
   expect(app.app.isRinging()).toBe(false);
@@ -88,7 +100,7 @@ test('Linux: the incoming-call window shows the caller and answers with its key;
   await secondPage.keyboard.press('Tab');
   await secondPage.keyboard.press('Tab');
   await expect(secondPage.getByTestId('incoming-window-decline')).toBeFocused();
-  await secondPage.keyboard.press('Enter');
+  await pressClosing(secondPage, 'Enter');
   await expect.poll(() => received(page)).toContainEqual({ channel: 'call:command', payload: { action: 'decline', callId: 'call-2', source: 'window' } });
 });
 

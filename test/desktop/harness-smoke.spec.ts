@@ -4,21 +4,19 @@
  * sandbox, the real backend or the real renderer.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import type { Browser } from 'playwright';
 import { launchChromium } from '../support/chromium';
 import { startFakeBackend, type FakeBackend } from './fake-backend';
 import { DIST, launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
-import { buildRingPage } from './ring-page';
+import { stageFixtureRenderer } from './ring-page';
 import { ROOT } from '../../scripts/build-desktop';
 import { APP_ORIGIN, APP_SCHEME_PRIVILEGES } from '../../main/protocol';
 
-const FIXTURE_SOURCE = path.join(ROOT, 'test/desktop/fixtures/renderer');
 /** The fixture pages and the ring page, in one folder: main serves that folder on app://. */
 let FIXTURE_INDEX: string;
 /** The fixture's URL as main and Electron see it. */
@@ -37,10 +35,10 @@ let desktop: DesktopApp | null = null;
 test.beforeAll(async () => {
   browser = await launchChromium();
   backend = await startFakeBackend({ [JANE.name]: JANE.password });
-  ringDir = mkdtempSync(path.join(os.tmpdir(), 'sb-ring-'));
-  cpSync(FIXTURE_SOURCE, ringDir, { recursive: true });
-  FIXTURE_INDEX = path.join(ringDir, 'index.html');
-  ringPage = await buildRingPage(ringDir);
+  const staged = await stageFixtureRenderer();
+  ringDir = staged.dir;
+  FIXTURE_INDEX = staged.index;
+  ringPage = staged.ringPage;
 });
 
 test.afterEach(async () => {
@@ -107,6 +105,7 @@ test('opens the renderer in a secure window with the preload API bridged', async
     [
       'callControl',
       'desk',
+      'getAwayReasons',
       'getCallContext',
       'getVoicemailAudio',
       'getTransferTargets',
@@ -127,6 +126,7 @@ test('opens the renderer in a secure window with the preload API bridged', async
       'onStatusChanged',
       'ready',
       'reportCallState',
+      'reportVoice',
       'restoreSession',
       'saveCallQuality',
       'setStatus',

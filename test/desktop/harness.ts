@@ -124,6 +124,8 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
 
   const rendererIndex = options.rendererIndex ?? DIST.rendererIndex;
   const ringPage = options.ringPage ?? DIST.ringPage;
+  // Main serves every page from the renderer's folder: the incoming-call page is looked for there.
+  const incomingPage = options.incomingPage ?? path.join(path.dirname(rendererIndex), 'incoming.html');
   for (const [name, file] of [['renderer', rendererIndex], ['ring page', ringPage]] as const) {
     if (!existsSync(file)) throw new Error(`The ${name} is not built: ${file} is missing (build the renderer with Vite first)`);
   }
@@ -144,7 +146,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     platform: options.platform ?? 'linux',
     env: options.env ?? {},
     argv: options.argv ?? [],
-    incomingPage: options.incomingPage ?? DIST.incomingPage,
+    incomingPage,
     logDir: path.join(options.userDataDir, 'logs'),
   });
   await handle.ready;
@@ -155,7 +157,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
     return window as unknown as BrowserWindowDouble;
   };
   const ringUrl = appUrlFor(path.dirname(rendererIndex), ringPage);
-  const incomingUrl = appUrlFor(path.dirname(rendererIndex), options.incomingPage ?? DIST.incomingPage);
+  const incomingUrl = appUrlFor(path.dirname(rendererIndex), incomingPage);
 
   return {
     platform: options.platform ?? 'linux',
