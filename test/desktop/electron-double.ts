@@ -106,7 +106,8 @@ const defaultConfig = (): HarnessConfig => ({
 const state = {
   config: defaultConfig(),
   context: null as Promise<BrowserContext> | null,
-  pending: new Set<Promise<unknown>>(),
+  /** Work in flight, with what it is (named when {@link settle} gives up). */
+  pending: new Map<Promise<unknown>, string>(),
   nextWebContentsId: 1,
   nextWindowId: 1,
 };
@@ -115,9 +116,9 @@ function debug(...args: unknown[]): void {
   if (state.config.verbose) console.log('[electron-double]', ...args);
 }
 
-/** Keeps a promise in the set {@link settle} waits for. */
-function track<T>(promise: Promise<T>): Promise<T> {
-  state.pending.add(promise);
+/** Keeps a promise in the set {@link settle} waits for; `what` names it if it never settles. */
+function track<T>(promise: Promise<T>, what: string): Promise<T> {
+  state.pending.set(promise, what);
   promise
     .finally(() => state.pending.delete(promise))
     .catch(() => undefined);
@@ -952,7 +953,7 @@ export class WebContentsDouble extends EventEmitter {
       .catch((error: unknown) => {
         if (!this.destroyed) debug(`send(${channel}) failed`, error);
       });
-    track(this.dispatchChain);
+    track(this.dispatchChain, `send(${channel}) to window ${this.owner.id}`);
   }
 
   setWindowOpenHandler(handler: WindowOpenHandler): void {
@@ -1033,7 +1034,7 @@ export class WebContentsDouble extends EventEmitter {
   /** @internal */
   popupOpened(popup: Page): void {
     const response = this.requestWindowOpen(protocol.toAppUrl(popup.url()));
-    if (response.action === 'deny') track(popup.close().catch(() => undefined));
+    if (response.action === 'deny') track(popup.close().catch(() => undefined), 'closing a denied popup');
   }
 
   private ipcEvent(frame: Frame): IpcEventApi & Record<string, unknown> {
@@ -1077,7 +1078,7 @@ export class BrowserWindowDouble extends EventEmitter {
     if (!app.isReady()) throw new Error('Cannot create BrowserWindow before app is ready');
     this.constructorOptions = structuredCloneOptions(options);
     this.visible = options.show !== false;
-    this.pagePromise = state.config.browser ? track(this.openPage()) : null;
+    this.pagePromise = state.config.browser ? track(this.openPage(), `opening the page of window ${this.id}`) : null;
     // Errors surface when a test or loadURL awaits the page; keep them from being unhandled here.
     this.pagePromise?.catch(() => undefined);
     this.webContents = new WebContentsDouble(this);
@@ -1128,7 +1129,7 @@ export class BrowserWindowDouble extends EventEmitter {
     if (this.destroyed) return Promise.reject(new Error('Object has been destroyed'));
     this.loadedUrl = url;
     this.webContents.emit('did-start-loading');
-    const load = track(this.navigate(url));
+    const load = track(this.navigate(url), `loading ${url} in window ${this.id}`);
     this.firstLoad ??= load;
     return load;
   }
@@ -1195,7 +1196,7 @@ export class BrowserWindowDouble extends EventEmitter {
     BrowserWindowDouble.all.delete(this);
     this.webContents.markDestroyed();
     this.emit('closed');
-    if (this.pagePromise) track(this.pagePromise.then((page) => page.close()).catch(() => undefined));
+    if (this.pagePromise) track(this.pagePromise.then((page) => page.close()).catch(() => undefined), `closing the page of window ${this.id}`);
   }
 
   isDestroyed(): boolean {
@@ -1212,13 +1213,13 @@ export class BrowserWindowDouble extends EventEmitter {
       // Electron starts a new renderer process for a crashed web contents' next load.
       this.crashed = false;
       const dead = this.pagePromise;
-      this.pagePromise = track(this.openPage());
-      track(dead.then((old) => old.close()).catch(() => undefined));
+      this.pagePromise = track(this.openPage(), `opening a new page for window ${this.id} after a crash`);
+      track(dead.then((old) => old.close()).catch(() => undefined), `closing the crashed page of window ${this.id}`);
     }
     const page = await this.pagePromise;
     this.expectedNavigation = url;
     try {
-      await page.goto(await protocol.toPageUrl(url), { waitUntil: 'load' });
+      await loadDocument(page, await protocol.toPageUrl(url));
     } catch (error) {
       if (this.destroyed) return;
       this.webContents.emit('did-fail-load', createEvent(), -2, String(error), url, true);
@@ -1295,9 +1296,36 @@ export class BrowserWindowDouble extends EventEmitter {
       const reply = allowed
         ? cdp.send('Fetch.continueRequest', { requestId })
         : cdp.send('Fetch.failRequest', { requestId, errorReason: 'Aborted' });
-      track(reply.catch((error: unknown) => debug('navigation interception failed', error)));
+      track(reply.catch((error: unknown) => debug('navigation interception failed', error)), `answering the interception of ${url}`);
     });
     await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }] });
+  }
+}
+
+/**
+ * Loads a document in the page and resolves on its load event, as `page.goto(url, { waitUntil:
+ * 'load' })` would, but through DevTools: goto's answer carries a Response object, and under
+ * load Playwright's client now and then receives it unbound ("Object with guid response@… was
+ * not bound in the connection"), an uncaught error that also leaves goto pending forever.
+ */
+async function loadDocument(page: Page, url: string, timeoutMs = 30_000): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timeout ${timeoutMs}ms exceeded loading ${url}`)), timeoutMs);
+  });
+  const load = async () => {
+    await cdp.send('Page.enable');
+    const loaded = new Promise<void>((resolve) => cdp.once('Page.loadEventFired', () => resolve()));
+    const { errorText } = await cdp.send('Page.navigate', { url });
+    if (errorText) throw new Error(`${errorText} at ${url}`);
+    await loaded;
+  };
+  try {
+    await Promise.race([load(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    await cdp.detach().catch(() => undefined);
   }
 }
 
@@ -1399,8 +1427,18 @@ export function currentConfig(): Readonly<HarnessConfig> {
 }
 
 /** Waits for every page operation the double started (loads, sends, closes). */
-export async function settle(): Promise<void> {
-  while (state.pending.size > 0) await Promise.allSettled([...state.pending]);
+export async function settle(timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (state.pending.size > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))));
+    const outcome = await Promise.race([Promise.allSettled([...state.pending.keys()]), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      // A hang would only show as a test timeout; name what never finished instead.
+      throw new Error(`electron-double: still pending after ${timeoutMs} ms: ${[...state.pending.values()].join('; ')}`);
+    }
+  }
 }
 
 /**
@@ -1410,7 +1448,11 @@ export async function settle(): Promise<void> {
  */
 export async function reset(): Promise<void> {
   for (const window of BrowserWindowDouble.getAllWindows()) window.destroy();
-  await settle();
+  await settle().catch((error: unknown) => {
+    // The next run starts clean even so (its context is new); the hang is reported, not inherited.
+    console.warn(String(error));
+    state.pending.clear();
+  });
   const context = state.context;
   state.context = null;
   if (context) await context.then((ctx) => ctx.close()).catch(() => undefined);
