@@ -31,6 +31,8 @@ export const queueSettings = z
     max_wait_s: z.number().int('must be a whole number').min(10, 'must be between 10 and 7200').max(7200, 'must be between 10 and 7200').default(300),
     /** Most callers waiting at once; the next one gets the overflow redirect. */
     max_length: z.number().int('must be a whole number').min(1, 'must be between 1 and 1000').max(1000, 'must be between 1 and 1000').default(20),
+    /** Service-level target: a call answered within this many seconds counts as served in time (the wallboard's service level). */
+    service_level_s: z.number().int('must be a whole number').min(1, 'must be between 1 and 3600').max(3600, 'must be between 1 and 3600').default(20),
     on_timeout: routeTarget.default(VOICEMAIL),
     on_overflow: routeTarget.default(VOICEMAIL),
     /** When a call arrives and no agent of the queue is available, busy or in wrap-up. */
