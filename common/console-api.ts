@@ -150,3 +150,12 @@ export interface TestCallView {
   /** What the caller has heard so far (the platform's speech), oldest first. */
   heard: string[];
 }
+
+/** One of the seed guide's sample NCCOs to start a custom flow from (`GET /api/admin/numbers/:number/ncco-samples`). */
+export interface NccoSample {
+  id: 'inbound' | 'outbound' | 'ivr';
+  label: string;
+  /** What the operator should know before saving it. */
+  note: string;
+  ncco: unknown[];
+}

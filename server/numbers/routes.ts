@@ -14,6 +14,7 @@ import { HttpError } from '../http/errors';
 import type { QueueDirectory } from '../queues/directory';
 import type { NumberDirectory } from './directory';
 import { numberParam, numberSettings, type NumberConfig, type NumberSettings } from './schema';
+import { nccoSamples } from './samples';
 import { registerTestCallRoutes } from './test-call';
 
 /** A number as the admin API shows it. */
@@ -84,6 +85,11 @@ export function registerNumberRoutes(app: FastifyInstance, ctx: AppContext, numb
       if (!(await numbers.delete(number))) throw new HttpError(404, 'not_found', `Number ${number} has no flow configured`, { field: 'number' });
       request.log.info({ number }, 'number flow removed');
       return reply.code(204).send();
+    });
+
+    scope.get('/api/admin/numbers/:number/ncco-samples', async (request) => {
+      const { number } = parseLocated(numberParam, request.params);
+      return { samples: nccoSamples(number, ctx.config.publicUrl) };
     });
 
     registerTestCallRoutes(scope, ctx.config, numbers);
