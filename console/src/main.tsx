@@ -9,6 +9,9 @@ import type { ConsoleSessionView } from '../../common/console-api';
 import { Agents } from './Agents';
 import { api, useSession, whenSignedOut } from './api';
 import { Audit } from './Audit';
+import { Lists } from './Lists';
+import { Numbers } from './Numbers';
+import { Queues } from './Queues';
 import { People } from './People';
 import { SignIn } from './SignIn';
 import { Voicemails } from './Voicemails';
@@ -19,6 +22,9 @@ const PAGES = [
   { path: 'wallboard', label: 'Wallboard' },
   { path: 'agents', label: 'Agents' },
   { path: 'voicemails', label: 'Voicemails' },
+  { path: 'numbers', label: 'Numbers and flows' },
+  { path: 'queues', label: 'Queues' },
+  { path: 'lists', label: 'Reasons and dispositions' },
   { path: 'people', label: 'People' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
@@ -80,7 +86,8 @@ function App() {
         </button>
       </header>
       <main className="page">
-        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
+        {page === 'numbers' ? <Numbers role={session.user.role} /> : page === 'queues' ? <Queues role={session.user.role} /> : page === 'lists' ? <Lists role={session.user.role} /> : null}
+        {page === 'numbers' || page === 'queues' || page === 'lists' ? null : page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
       </main>
     </>
   );
