@@ -9,7 +9,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ConsoleRole, TestCallsView, TestCallView } from '../../common/console-api';
-import { FLOW_NAMES, numberSettings, type NumberFlowName } from '../../common/number-settings';
+import { FLOW_NAMES, menuPrompt, numberSettings, type NumberFlowName } from '../../common/number-settings';
 import { ApiError, api } from './api';
 import { Field, SaveNotice, TargetEditor, fieldErrorOf, messageFor, type FieldError } from './fields';
 import { phone } from './format';
@@ -42,6 +42,12 @@ function startingDraft(flow: NumberFlowName, current: Draft | null): Draft {
   const defaults: Draft = parsed.success ? { ...parsed.data } : { flow };
   if (flow === 'whisper') delete defaults.topic;
   return label === undefined ? defaults : { ...defaults, label };
+}
+
+/** The menu sentence the backend writes for these options (null while an option is incomplete). */
+function promptOf(options: Draft[]): string | null {
+  const parsed = numberSettings.safeParse({ flow: 'ivr', options });
+  return parsed.success && parsed.data.flow === 'ivr' ? menuPrompt(parsed.data.options) : null;
 }
 
 function messageOf(error: unknown): string {
@@ -195,7 +201,13 @@ function FlowEditor(props: { number: string; saved: Draft | null; queues: string
   };
 
   const options = Array.isArray(draft.options) ? (draft.options as Draft[]) : [];
-  const setOption = (index: number, value: Draft) => set('options', options.map((o, i) => (i === index ? value : o)));
+  // A prompt the backend wrote from the options is written again when they change; one the operator wrote stays.
+  const setOptions = (next: Draft[]) => {
+    const written = typeof draft.prompt === 'string' && draft.prompt === promptOf(options);
+    setDraft((d) => ({ ...d, options: next, ...(written ? { prompt: undefined } : {}) }));
+    setError(null);
+  };
+  const setOption = (index: number, value: Draft) => setOptions(options.map((o, i) => (i === index ? value : o)));
 
   return (
     <form className="card panel flow-form" onSubmit={(e) => void save(e)} aria-labelledby="flow-title" data-testid="flow-editor" noValidate>
@@ -233,7 +245,7 @@ function FlowEditor(props: { number: string; saved: Draft | null; queues: string
                 <div className="option" key={index} data-testid={`ivr-option-${index}`}>
                   <Field label={`Key of option ${index + 1}`} path={`options[${index}].digit`} error={error} value={option.digit} onChange={(v) => setOption(index, { ...option, digit: v })} disabled={disabled} />
                   <TargetEditor legend={`Option ${index + 1} sends to`} path={`options[${index}].target`} error={error} value={(option.target ?? { type: 'voicemail' }) as Draft} onChange={(v) => setOption(index, { ...option, target: v })} queues={props.queues} disabled={disabled} />
-                  <button type="button" className="secondary" onClick={() => set('options', options.filter((_, i) => i !== index))}>
+                  <button type="button" className="secondary" onClick={() => setOptions(options.filter((_, i) => i !== index))}>
                     Remove option {index + 1}
                   </button>
                 </div>
@@ -241,7 +253,7 @@ function FlowEditor(props: { number: string; saved: Draft | null; queues: string
               <span className="field-error" data-testid="error-options">
                 {messageFor(error, 'options')}
               </span>
-              <button type="button" className="secondary" data-testid="add-option" onClick={() => set('options', [...options, { digit: String(options.length + 1), target: { type: 'voicemail' } }])}>
+              <button type="button" className="secondary" data-testid="add-option" onClick={() => setOptions([...options, { digit: String(options.length + 1), target: { type: 'voicemail' } }])}>
                 Add an option
               </button>
             </fieldset>

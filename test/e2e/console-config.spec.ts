@@ -110,6 +110,39 @@ test('an admin edits a flow to a custom NCCO: a bad one is named beside the fiel
   await page.close();
 });
 
+test('an admin edits an IVR menu: a repeated key is named beside its option; the saved menu is what the next caller hears', async () => {
+  const IVR = '14155550188';
+  const page = await browser.newPage();
+  await signIn(page, 'admin', 'numbers');
+  await page.getByTestId(`edit-number-${IVR}`).click();
+  await expect(page.getByTestId('flow-type')).toHaveValue('ivr');
+  await expect(page.getByTestId('field-prompt')).toHaveValue('To talk to Jane, please press 1, or, to talk to Joe, press 2.');
+  const before = await ctx.desk.admin<NumberView>(`/api/admin/numbers/${IVR}`);
+
+  await page.getByTestId('field-options[1].digit').fill('1');
+  await page.getByTestId('save-flow').click();
+  await expect(page.getByTestId('error-options[1].digit')).toHaveText('options[1].digit repeats key 1');
+  await expect(page.getByTestId('field-options[1].digit')).toHaveAttribute('aria-invalid', 'true');
+  expect(await ctx.desk.admin<NumberView>(`/api/admin/numbers/${IVR}`)).toEqual(before);
+  await expectAccessible(page, 'IVR form with an error');
+
+  await page.getByTestId('field-options[1].digit').fill('3');
+  await page.getByTestId('target-type-options[1].target').selectOption('queue');
+  await page.getByTestId('target-queue-options[1].target').selectOption('support');
+  // The menu sentence the backend wrote is written again from the new options.
+  await expect(page.getByTestId('field-prompt')).toHaveValue('');
+  await page.getByTestId('save-flow').click();
+  await expect(page.getByTestId('numbers-notice')).toContainText(`Saved the IVR menu flow of +${IVR}`);
+  const prompt = 'To talk to Jane, please press 1, or, to reach the support queue, press 3.';
+  expect(await ctx.desk.admin<NumberView>(`/api/admin/numbers/${IVR}`)).toMatchObject({ flow: 'ivr', settings: { prompt, options: [{ digit: '1' }, { digit: '3', target: { type: 'queue', queue: 'support' } }] } });
+
+  await page.getByTestId(`call-number-${IVR}`).click();
+  await expect(page.getByTestId('test-call-heard')).toContainText(prompt, { timeout: 15_000 });
+  await page.getByTestId('test-call-hangup').click();
+  await expect(page.getByTestId('test-call-status')).toHaveText(/completed|cancelled/, { timeout: 10_000 });
+  await page.close();
+});
+
 test('an admin saves a queue’s settings; a bad redirect is named beside its field and nothing is saved', async () => {
   const page = await browser.newPage();
   await signIn(page, 'admin', 'queues');
