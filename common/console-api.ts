@@ -129,3 +129,33 @@ export interface ConsoleVoicemail {
 export interface ConsoleVoicemailPage {
   voicemails: ConsoleVoicemail[];
 }
+
+/** `GET /api/admin/test-calls`: whether the console's "call this number" button can place a call. */
+export interface TestCallsView {
+  /** True when the backend runs against the embedded platform, whose simulated phones can call. */
+  available: boolean;
+  /** Why not, in words, when unavailable. */
+  reason: string | null;
+  /** The simulated phone the test calls come from (E.164 digits). */
+  from: string;
+}
+
+/** A test call placed from the console (`POST /api/admin/numbers/:number/test-call`, `GET /api/admin/test-calls/:uuid`). */
+export interface TestCallView {
+  uuid: string;
+  from: string;
+  to: string;
+  /** The simulated phone's status: started, ringing, answered, completed… */
+  status: string;
+  /** What the caller has heard so far (the platform's speech), oldest first. */
+  heard: string[];
+}
+
+/** One of the seed guide's sample NCCOs to start a custom flow from (`GET /api/admin/numbers/:number/ncco-samples`). */
+export interface NccoSample {
+  id: 'inbound' | 'outbound' | 'ivr';
+  label: string;
+  /** What the operator should know before saving it. */
+  note: string;
+  ncco: unknown[];
+}

@@ -108,7 +108,9 @@ export function Agents({ role }: { role: ConsoleRole }) {
         </tbody>
       </table>
       {current ? <AgentPanel key={current.name} agent={current} queues={queues} admin={admin} act={act} /> : null}
-      <p className="muted small">Away reasons and dispositions have their own lists, edited through the admin API for now (PUT /api/admin/away-reasons, PUT /api/admin/dispositions).</p>
+      <p className="muted small">
+        Away reasons and dispositions have their own lists: <a href="/console/lists">Reasons and dispositions</a>.
+      </p>
     </section>
   );
 }

@@ -3,7 +3,7 @@
  * the backend at `/console/`. Pages are paths under it (the backend answers any of them
  * with this page), so a reload or a bookmark keeps the page.
  */
-import { StrictMode, useEffect, useState, type MouseEvent } from 'react';
+import { StrictMode, Suspense, lazy, useEffect, useState, type MouseEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { ConsoleSessionView } from '../../common/console-api';
 import { Agents } from './Agents';
@@ -15,10 +15,19 @@ import { Voicemails } from './Voicemails';
 import { Wallboard } from './Wallboard';
 import './styles.css';
 
+// The configuration pages carry the backend's zod schemas (and the phone number metadata);
+// loaded on first visit so the wallboard's cold load stays small.
+const Numbers = lazy(async () => ({ default: (await import('./Numbers')).Numbers }));
+const Queues = lazy(async () => ({ default: (await import('./Queues')).Queues }));
+const Lists = lazy(async () => ({ default: (await import('./Lists')).Lists }));
+
 const PAGES = [
   { path: 'wallboard', label: 'Wallboard' },
   { path: 'agents', label: 'Agents' },
   { path: 'voicemails', label: 'Voicemails' },
+  { path: 'numbers', label: 'Numbers and flows' },
+  { path: 'queues', label: 'Queues' },
+  { path: 'lists', label: 'Reasons and dispositions' },
   { path: 'people', label: 'People' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
@@ -80,7 +89,10 @@ function App() {
         </button>
       </header>
       <main className="page">
-        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          {page === 'numbers' ? <Numbers role={session.user.role} /> : page === 'queues' ? <Queues role={session.user.role} /> : page === 'lists' ? <Lists role={session.user.role} /> : null}
+        </Suspense>
+        {page === 'numbers' || page === 'queues' || page === 'lists' ? null : page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
       </main>
     </>
   );

@@ -4,6 +4,9 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiErrorBody } from '../../common/backend-api';
+import { describeIssue } from '../../common/zod-issues';
+
+export { describeIssue, valueAt } from '../../common/zod-issues';
 
 /**
  * An error that becomes an HTTP answer as is.
@@ -59,35 +62,6 @@ export function validationError(error: z.ZodError, data: unknown, where: 'body' 
     return new HttpError(400, 'invalid_request', `The request ${where} must be a JSON object`);
   }
   return new HttpError(400, 'invalid_request', `${field} ${describeIssue(issue, data)}`, { field });
-}
-
-/**
- * Phrase a zod issue to follow its field's name ("is required", "must be a string").
- *
- * `data` is the value that was parsed, to tell a missing field from one of the wrong type.
- */
-export function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
-  if (issue.code === 'invalid_type') {
-    // zod reports a missing field as a type mismatch; say what the client needs to hear.
-    if (valueAt(data, issue.path) === undefined) return 'is required';
-    return `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}`;
-  }
-  if (issue.code === 'invalid_value') {
-    return `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`;
-  }
-  // Our schemas phrase their messages to follow the field name ("is required"); zod's own
-  // defaults are sentences, so those get a colon.
-  return /^[a-z]/.test(issue.message) ? issue.message : `is invalid: ${issue.message}`;
-}
-
-/** The value at a zod issue's path inside `data`, or undefined where the path leads nowhere. */
-export function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = data;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** Fastify's own client-error codes, mapped to ours. */

@@ -14,6 +14,8 @@ import { HttpError } from '../http/errors';
 import type { QueueDirectory } from '../queues/directory';
 import type { NumberDirectory } from './directory';
 import { numberParam, numberSettings, type NumberConfig, type NumberSettings } from './schema';
+import { nccoSamples } from './samples';
+import { registerTestCallRoutes } from './test-call';
 
 /** A number as the admin API shows it. */
 export interface NumberView {
@@ -51,7 +53,7 @@ export function queueReferences(settings: NumberSettings): Array<{ field: string
   return refs;
 }
 
-/** Register `GET /api/admin/numbers`, `GET|PUT|DELETE /api/admin/numbers/:number`. */
+/** Register `GET /api/admin/numbers`, `GET|PUT|DELETE /api/admin/numbers/:number`, and the console's test calls (`./test-call.ts`). */
 export function registerNumberRoutes(app: FastifyInstance, ctx: AppContext, numbers: NumberDirectory, queues: QueueDirectory): void {
   void app.register(async (scope) => {
     scope.addHook('preHandler', requireAdmin(ctx));
@@ -84,5 +86,12 @@ export function registerNumberRoutes(app: FastifyInstance, ctx: AppContext, numb
       request.log.info({ number }, 'number flow removed');
       return reply.code(204).send();
     });
+
+    scope.get('/api/admin/numbers/:number/ncco-samples', async (request) => {
+      const { number } = parseLocated(numberParam, request.params);
+      return { samples: nccoSamples(number, ctx.config.publicUrl) };
+    });
+
+    registerTestCallRoutes(scope, ctx.config, numbers);
   });
 }
