@@ -14,6 +14,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { MonitorTokenResponse } from '../../common/console-api';
 import { actorOf, requireAdmin } from '../admin/guard';
 import { mintSdkToken } from '../auth/sdk-token';
 import type { AppContext } from '../context';
@@ -23,15 +24,6 @@ import { MONITOR_MODES, MonitorError, monitorIdentity, type MonitorView, type Su
 const callParams = z.object({ call: z.string().min(1, 'must name a call').max(128, 'is at most 128 characters') });
 const modeRequest = z.strictObject({ mode: z.enum(MONITOR_MODES, { message: `must be one of ${MONITOR_MODES.join(', ')}` }) });
 const startRequest = z.strictObject({ mode: z.enum(MONITOR_MODES, { message: `must be one of ${MONITOR_MODES.join(', ')}` }).default('listen') });
-
-/** `GET /api/console/monitor/token`'s answer. */
-export interface MonitorTokenResponse {
-  user: string;
-  jwt: string;
-  expires_at: string;
-  /** Where the browser's Client SDK connects. */
-  sdk: { api_url: string; websocket_url: string };
-}
 
 /** The console user behind the request; the admin token is not a person. */
 function person(request: FastifyRequest): string {

@@ -17,6 +17,7 @@
  * `/api/admin`, an audit-log entry.
  */
 import { randomUUID } from 'node:crypto';
+import type { MonitorMode, MonitorView } from '../../common/console-api';
 import type { CallSession, Monitoring, Turn } from '../calls/model';
 import type { Database } from '../db/database';
 import type { NewCallEvent } from '../storage/types';
@@ -24,8 +25,8 @@ import { goodbyeNcco } from './actions';
 import type { CallControl, Step } from './control';
 import type { Ncco } from './ncco';
 
-export const MONITOR_MODES = ['listen', 'coach', 'barge'] as const;
-export type MonitorMode = (typeof MONITOR_MODES)[number];
+export const MONITOR_MODES = ['listen', 'coach', 'barge'] as const satisfies readonly MonitorMode[];
+export type { MonitorMode, MonitorView };
 
 /** A monitoring request the call's state does not allow; the route answers `status` with `code`. */
 export class MonitorError extends Error {
@@ -37,13 +38,6 @@ export class MonitorError extends Error {
     super(message);
     this.name = 'MonitorError';
   }
-}
-
-/** What a console page is told of a call's monitoring. */
-export interface MonitorView {
-  call: string;
-  conversation_uuid: string | null;
-  monitor: null | { id: string; supervisor: string; mode: MonitorMode; joined: boolean };
 }
 
 /** The Client SDK user of a console supervisor (never an agent's name: agents' names cannot contain ':'). */
