@@ -138,7 +138,7 @@ export interface MonitorView {
   /** The caller's leg, which names the call in the backend. */
   call: string;
   conversation_uuid: string | null;
-  monitor: null | { id: string; supervisor: string; mode: MonitorMode; joined: boolean };
+  monitor: null | { id: string; supervisor: string; mode: MonitorMode; joined: boolean; /** The supervisor's leg, once joined. */ leg: string | null };
 }
 
 /** `GET /api/console/monitor/token`: the supervisor's own short-lived Client SDK token. */

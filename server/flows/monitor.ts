@@ -215,5 +215,5 @@ function partiesOf(session: CallSession): { caller: string; agent: string } | nu
 
 function viewOf(session: CallSession): MonitorView {
   const m = session.monitor;
-  return { call: session.uuid, conversation_uuid: session.conversationUuid, monitor: m ? { id: m.id, supervisor: m.supervisor, mode: m.mode, joined: m.legUuid !== null } : null };
+  return { call: session.uuid, conversation_uuid: session.conversationUuid, monitor: m ? { id: m.id, supervisor: m.supervisor, mode: m.mode, joined: m.legUuid !== null, leg: m.legUuid } : null };
 }

@@ -89,10 +89,10 @@ test('a supervisor listens, coaches and barges in from the console, then leaves;
   await expect(indicator).toHaveText('Listening');
   await expect(row.getByTestId('monitor-listen')).toHaveAttribute('aria-pressed', 'true');
   const supervisorLeg = async () =>
-    (await ctx.desk.callRecord(call.conversation_uuid)).events
-      .filter((e) => e.kind === 'control' && e.status === 'monitor-joined')
-      .map((e) => (JSON.parse((e as { raw?: string }).raw ?? '{}') as { leg?: string }).leg)
-      .at(-1);
+    page.evaluate(async (conversation) => {
+      const view = (await (await fetch(`/api/admin/calls/${conversation}/monitor`)).json()) as { monitor: { leg: string | null } | null };
+      return view.monitor?.leg ?? null;
+    }, call.conversation_uuid);
   await expect.poll(supervisorLeg).toBeTruthy();
   const sup = (await supervisorLeg())!;
   expect(await seriousA11yViolations(page), 'wallboard while monitoring').toEqual([]);
