@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, CallLogRecord } from '../../../common/backend-api';
 import type { AuditPage, ConsoleSessionView } from '../../../common/console-api';
 import { CONSOLE_COOKIE } from '../../../server/console/session';
+import { buildConsoleCsp } from '../../../server/console/csp';
 import { monitorNcco } from '../../../server/flows/monitor';
 import type { MonitorView } from '../../../server/flows/monitor';
 import { startFakeVoiceApi, type FakeVoiceApi } from '../../support/fake-voice-api';
@@ -249,5 +250,16 @@ describe('supervisor monitoring: listen, coach, barge, leave', () => {
     expect(after).toContainEqual({ method: 'PUT', path: '/v1/calls/ada-leg-2', body: { action: 'hangup' } });
     expect(await controlEvents(conversation)).toEqual(['monitor-coach', 'monitor-joined', 'monitor-listen', 'monitor-joined', 'monitor-ended']);
     expect((await as(ada, 'PUT', monitorUrl(conversation), { mode: 'barge' })).statusCode).toBe(409);
+  });
+});
+
+describe('the console CSP with monitoring', () => {
+  it('adds only the Client SDK hosts and call audio to the console policy', () => {
+    const csp = buildConsoleCsp({ apiUrl: 'https://api-us.vonage.com', websocketUrl: 'https://ws-us.vonage.com' });
+    expect(csp).toContain("connect-src 'self' https://api-us.vonage.com https://ws-us.vonage.com wss://ws-us.vonage.com;");
+    expect(csp).toContain("media-src 'self' blob: mediastream:;");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toContain('unsafe');
+    expect(csp).not.toContain('*');
   });
 });
