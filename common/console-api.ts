@@ -159,3 +159,23 @@ export interface NccoSample {
   note: string;
   ncco: unknown[];
 }
+
+/** A supervisor's way of monitoring a call: hear both (listen), talk to the agent only (coach), talk to both (barge). */
+export type MonitorMode = 'listen' | 'coach' | 'barge';
+
+/** A call's monitoring (`GET|POST|PUT|DELETE /api/admin/calls/:call/monitor`). */
+export interface MonitorView {
+  /** The caller's leg, which names the call in the backend. */
+  call: string;
+  conversation_uuid: string | null;
+  monitor: null | { id: string; supervisor: string; mode: MonitorMode; joined: boolean; /** The supervisor's leg, once joined. */ leg: string | null };
+}
+
+/** `GET /api/console/monitor/token`: the supervisor's own short-lived Client SDK token. */
+export interface MonitorTokenResponse {
+  user: string;
+  jwt: string;
+  expires_at: string;
+  /** Where the browser's Client SDK connects. */
+  sdk: { api_url: string; websocket_url: string };
+}

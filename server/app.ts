@@ -31,7 +31,7 @@ import { registerWebhookRoutes } from './webhooks/routes';
 import { registerCallFlows } from './flows/index';
 import { registerConsoleRoutes } from './console/routes';
 import { seedConsoleUsers, type ConsoleUserSeed } from './console/users';
-import { CONSOLE_CSP } from './console/csp';
+import { buildConsoleCsp } from './console/csp';
 
 /**
  * Optional replacements for what {@link buildServer} would otherwise create itself.
@@ -214,7 +214,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       registerStaticApp(app, { root: config.rendererDir, prefix: '/app/', htmlCsp: buildAppCsp(config.sdk) });
     }
     if (config.consoleDir) {
-      registerStaticApp(app, { root: config.consoleDir, prefix: '/console/', htmlCsp: CONSOLE_CSP, redirectRoot: false });
+      registerStaticApp(app, { root: config.consoleDir, prefix: '/console/', htmlCsp: buildConsoleCsp(config.sdk), redirectRoot: false });
     }
     // Every module has registered its job tasks by now.
     await ctx.jobs.start();

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { WallboardSnapshot } from '../../common/console-api';
 import { api } from './api';
 import { duration, phone, since } from './format';
+import { MonitorControls, MonitorStatus } from './MonitorControls';
 
 const STATUS_LABEL: Record<string, string> = {
   available: 'Available',
@@ -132,6 +133,7 @@ export function Wallboard() {
           </table>
 
           <h2>Calls in progress</h2>
+          <MonitorStatus />
           {board.calls.length === 0 ? (
             <p className="muted" data-testid="no-calls">
               No calls right now.
@@ -146,6 +148,7 @@ export function Wallboard() {
                   <th scope="col">Agent</th>
                   <th scope="col">State</th>
                   <th scope="col">Duration</th>
+                  <th scope="col">Monitor</th>
                 </tr>
               </thead>
               <tbody>
@@ -157,6 +160,9 @@ export function Wallboard() {
                     <td data-testid="call-agent">{c.agent ?? '—'}</td>
                     <td data-testid="call-state">{CALL_STATE_LABEL[c.state] ?? c.state}</td>
                     <td className="num">{duration(since(c.started_at, serverNow))}</td>
+                    <td>
+                      <MonitorControls call={c} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { CallEngine } from '../voice/engine';
 import { PhoneLeg, type LegStatus } from '../voice/legs';
 import { PhoneEndpoint } from '../media/phone-endpoint';
+import { WebRtcEndpoint } from '../media/webrtc-endpoint';
 import { decodeAudio, loadAudio } from '../media/decode';
 import { SPEECH_LANGUAGES, synthesize } from '../media/speech';
 import { encodeWav } from '../media/wav';
@@ -101,6 +102,15 @@ export function registerPhoneRoutes(app: FastifyInstance, engine: CallEngine): v
     const leg = phoneLeg(request.params.uuid);
     if (!leg) return noCall(reply, request.params.uuid);
     return describe(leg);
+  });
+
+  // The platform's audio analysis of any leg (a phone's or a Client SDK user's): audible frames its party heard.
+  app.get<{ Params: { uuid: string } }>('/sandbox/v1/legs/:uuid/heard', async (request, reply) => {
+    const leg = engine.leg(request.params.uuid);
+    if (!leg) return sendError(reply, 404, 'not_found', `No leg ${request.params.uuid}`);
+    const endpoint = leg.endpoint;
+    const audible = endpoint instanceof PhoneEndpoint ? endpoint.audibleFramesReceived : endpoint instanceof WebRtcEndpoint ? endpoint.audibleFramesDelivered : 0;
+    return { uuid: leg.uuid, status: leg.status, audible_frames_heard: audible };
   });
 
   for (const [action, outcome] of [['answer', 'answered'], ['reject', 'rejected']] as const) {

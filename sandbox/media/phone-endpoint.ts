@@ -16,7 +16,7 @@ import { ClipReader, type AudioSource } from './mixer';
 const RECEIVED_SECONDS = 60;
 const RECEIVED_MAX_BYTES = RECEIVED_SECONDS * 8000;
 /** A frame whose mean level is above this counts as audible (µ-law quantisation noise is far below it). */
-const AUDIBLE_LEVEL = 64;
+export const AUDIBLE_LEVEL = 64;
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

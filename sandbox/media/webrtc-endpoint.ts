@@ -7,6 +7,8 @@
  */
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import type { MediaCounters, MediaEndpoint } from './endpoint';
+import { frameEnergy } from './g711';
+import { AUDIBLE_LEVEL } from './phone-endpoint';
 
 const PCMU = () => new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 });
 
@@ -89,8 +91,12 @@ export class WebRtcEndpoint implements MediaEndpoint {
     this.listener = listener;
   }
 
+  /** Frames with audible energy sent to the peer: what its user heard (the platform's audio analysis, as a phone's). */
+  audibleFramesDelivered = 0;
+
   deliver(frame: Buffer): void {
     if (this.state !== 'connected') return;
+    if (frameEnergy(frame) > AUDIBLE_LEVEL) this.audibleFramesDelivered++;
     const header = new RtpHeader({
       payloadType: 0,
       sequenceNumber: this.sequence,

@@ -90,6 +90,21 @@ export interface CallSession {
   room?: string | null;
   /** Consult conversations opened so far (names them). */
   rooms?: number;
+  /** A supervisor listening, coaching or barging in (`server/flows/monitor.ts`), or null. */
+  monitor?: Monitoring | null;
+}
+
+/** A supervisor monitoring a call from the console: their Client SDK leg in the call's named conversation. */
+export interface Monitoring {
+  /** Names this monitoring: the supervisor's SDK call carries it in its custom data. */
+  id: string;
+  /** The console user. */
+  supervisor: string;
+  /** Their Client SDK user. */
+  identity: string;
+  mode: 'listen' | 'coach' | 'barge';
+  /** The supervisor's leg once the platform asked for its NCCO. */
+  legUuid: string | null;
 }
 
 /**

@@ -46,6 +46,9 @@ const ACTIONS: Record<string, string> = {
   'POST /api/admin/console-users/:name/disable': 'disable console user',
   'POST /api/admin/console-users/:name/enable': 'enable console user',
   'POST /api/admin/console-users/:name/password': 'reset console user password',
+  'POST /api/admin/calls/:call/monitor': 'start monitoring a call',
+  'PUT /api/admin/calls/:call/monitor': 'change monitoring mode',
+  'DELETE /api/admin/calls/:call/monitor': 'stop monitoring a call',
 };
 
 const SECRET_FIELD = /password|secret|token/i;

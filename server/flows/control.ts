@@ -74,7 +74,7 @@ export interface ControlState extends HoldState {
 export type ControlVoice = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup'> & Partial<Pick<VoiceApi, 'setMuted' | 'stream' | 'stopStream'>>;
 
 /** One platform step of a call-control change, run in order with the call's other steps. */
-type Step =
+export type Step =
   | { op: 'mute'; uuid: string; muted: boolean }
   | { op: 'stream'; uuid: string; url: string }
   | { op: 'stop-stream'; uuid: string }
@@ -478,6 +478,11 @@ export class CallControl {
 
   private targetOf(party: Attempt): ConsultTarget {
     return party.agent ? { type: 'agent', agent: party.agent } : { type: 'phone', number: party.phone ?? '' };
+  }
+
+  /** Platform steps of another concern on this call (supervisor monitoring), in order with call control's own. */
+  async addSteps(turn: Turn, session: CallSession, steps: Step[]): Promise<void> {
+    await this.steps(turn, session, steps);
   }
 
   /** Add the call's platform steps as one job, run after commit in order with its earlier steps. */

@@ -13,6 +13,7 @@ import { VoiceApi } from '../vonage/voice-api';
 import { listen } from '../db/listen';
 import { registerReconciliation, reconcileSoon } from '../calls/reconcile';
 import { registerCallControlRoutes } from '../calls/routes';
+import { registerMonitorRoutes } from '../console/monitor';
 import { callEventPayload } from '../webhooks/call-log';
 import { applyCallEvent } from '../webhooks/routes';
 import { registerVoicemailRoutes } from '../voicemail/routes';
@@ -123,5 +124,6 @@ export async function registerCallFlows(app: FastifyInstance, ctx: AppContext): 
   });
   registerVoicemailRoutes(app, ctx, voicemail, voice);
   registerCallControlRoutes(app, ctx, flows.control);
+  registerMonitorRoutes(app, ctx, flows.monitor);
   return flows;
 }

@@ -37,6 +37,7 @@ import type { QueueDirectory } from '../queues/directory';
 import { QueueManager, type QueueHost } from '../queues/manager';
 import type { CallRecordPatch, NewCallEvent } from '../storage/types';
 import { CallControl } from './control';
+import { SupervisorMonitor } from './monitor';
 import type { VoiceApi } from '../vonage/voice-api';
 import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, partyCallRequest, voicemailNcco, type HoldSpot } from './actions';
 import { inboundCallNcco, nextAgentNcco } from './inbound';
@@ -145,6 +146,8 @@ export class CallFlows implements QueueHost {
   private readonly defaultInbound: InboundSettings;
   /** The agent's call control (hold, transfers, consult, conference): `server/flows/control.ts`. */
   readonly control: CallControl;
+  /** Supervisors listening, coaching, barging: `server/flows/monitor.ts`. */
+  readonly monitor: SupervisorMonitor;
 
   constructor(private readonly deps: FlowDeps) {
     this.now = deps.now ?? Date.now;
@@ -176,6 +179,15 @@ export class CallFlows implements QueueHost {
       },
       hangupLater: (turn, uuid) => this.hangupLater(turn, uuid),
       takeFallback: (turn, session, outcome) => this.takeFallback(turn, session, outcome),
+    });
+    this.monitor = new SupervisorMonitor({
+      db: deps.db,
+      control: this.control,
+      now: () => this.now(),
+      withCall: (callId, work) => this.withCall(callId, work),
+      recordControl: async (turn, event) => {
+        await deps.calls.recordEvent(event, undefined, turn.sql);
+      },
     });
     // Any instance's presence change that leaves an agent free (available, reserved for no
     // call) may let a waiting caller be offered: one keyed job looks. A change to anything
@@ -225,6 +237,7 @@ export class CallFlows implements QueueHost {
    * otherwise the flow of the number called (the inbound flow when it has none).
    */
   async answer(context: AnswerContext): Promise<Ncco> {
+    if (context.from_user && context.custom_data?.monitor !== undefined) return this.monitor.answer(context.from_user, context.custom_data, context.uuid);
     if (context.from_user) return this.outbound(context);
     const number = (context.to ?? '').replace(/^\+/, '');
     const config = this.deps.numbers.get(number);
@@ -426,6 +439,7 @@ export class CallFlows implements QueueHost {
         // The caller must not be left alone in the music or the conversation.
         session.attempt = null;
         if (!session.ended) await this.hangupLater(turn, session.uuid);
+        await this.monitor.callEnded(turn, session);
         return;
       case 'owner-left-to-consult':
         await this.control.ownerLeft(turn, session);
@@ -503,6 +517,7 @@ export class CallFlows implements QueueHost {
       if (attempt.mode === 'dial' && attempt.legUuid) await this.hangupLater(turn, attempt.legUuid);
     }
     await this.control.callerGone(turn, session, attempt);
+    await this.monitor.callEnded(turn, session);
     await this.queueManager.leave(turn, session);
   }
 

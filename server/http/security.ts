@@ -16,12 +16,7 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
  * long-polling, and its ws(s) form).
  */
 export function buildAppCsp(sdk: SdkConnection): string {
-  const connect = new Set<string>(["'self'"]);
-  connect.add(new URL(sdk.apiUrl).origin);
-  const ws = new URL(sdk.websocketUrl);
-  const secure = ws.protocol === 'https:' || ws.protocol === 'wss:';
-  connect.add(`${secure ? 'https' : 'http'}://${ws.host}`);
-  connect.add(`${secure ? 'wss' : 'ws'}://${ws.host}`);
+  const connect = sdkConnectSources(sdk);
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -34,6 +29,17 @@ export function buildAppCsp(sdk: SdkConnection): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/** `connect-src` of a page running the Client SDK: this server, the SDK's REST host and its socket host (http(s) and ws(s)). */
+export function sdkConnectSources(sdk: SdkConnection): Set<string> {
+  const connect = new Set<string>(["'self'"]);
+  connect.add(new URL(sdk.apiUrl).origin);
+  const ws = new URL(sdk.websocketUrl);
+  const secure = ws.protocol === 'https:' || ws.protocol === 'wss:';
+  connect.add(`${secure ? 'https' : 'http'}://${ws.host}`);
+  connect.add(`${secure ? 'wss' : 'ws'}://${ws.host}`);
+  return connect;
 }
 
 /**

@@ -3,6 +3,7 @@
  * recording webhook server (no browser): what each party heard, what each webhook got.
  */
 import { readFileSync } from 'node:fs';
+import { tokenGenerate } from '@vonage/jwt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandboxAccount, type SandboxAccount, type Recorded } from '../../support/sandbox-account';
 import { PhoneLeg } from '../../../sandbox/voice/legs';
@@ -224,6 +225,55 @@ describe('conversation', () => {
     expect(heardBy(caller, 700)).toBeGreaterThan(heardBy(caller, 1300) * 10);
     expect(heardBy(caller, 1100)).toBeLessThan(heardBy(caller, 700) / 100);
     for (const leg of [caller, agent, coach]) engine.hangupPhone(leg);
+  });
+
+  it('moves a supervisor between listen, coach and barge when a Voice API transfer re-joins the same conversation with new rights', async () => {
+    const room = `monitor-${Date.now()}`;
+    const engine = account.sandbox.engine;
+    const caller = await call([{ action: 'conversation', name: room, endOnExit: true }], '14155550105');
+    // The answer webhook serves one NCCO at a time: the caller must have fetched theirs first.
+    await waitFor(() => caller.conversation.settings.endOnExit.has(caller.uuid), Boolean);
+    const agent = await call([{ action: 'conversation', name: room }], '14155550106');
+    await waitFor(() => agent.conversation.legs.size, (n) => n === 2);
+    const listen = { action: 'conversation', name: room, canHear: [caller.uuid, agent.uuid], canSpeak: [] };
+    const supervisor = await call([listen], '14155550107');
+    await waitFor(() => supervisor.conversation.legs.size, (n) => n === 3);
+    const tone = (hz: number) => {
+      let phase = 0;
+      return { read(out: Int16Array) { for (let i = 0; i < out.length; i++) { out[i] = Math.round(6000 * Math.sin(phase)); phase += (2 * Math.PI * hz) / 8000; } return true; } };
+    };
+    (caller.endpoint as PhoneEndpoint).speak(tone(500));
+    (agent.endpoint as PhoneEndpoint).speak(tone(700));
+    (supervisor.endpoint as PhoneEndpoint).speak(tone(1100));
+    const token = tokenGenerate(account.applicationId, account.privateKey);
+    const transfer = async (ncco: unknown[]) => {
+      const res = await fetch(`${account.sandbox.url}/v1/calls/${supervisor.uuid}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ action: 'transfer', destination: { type: 'ncco', ncco } }),
+      });
+      expect(res.status).toBe(204);
+    };
+    /** The share of the last second each leg hears of the supervisor's 1100 Hz, against its strongest other voice. */
+    const settle = () => new Promise((r) => setTimeout(r, 1200));
+    const last = (leg: PhoneLeg) => (leg.endpoint as PhoneEndpoint).received().slice(-8000);
+    const hears = (leg: PhoneLeg, hz: number) => goertzel(last(leg), hz) > goertzel(last(leg), 1300) * 10;
+    await settle();
+    // Listen: the supervisor hears both; neither hears the supervisor.
+    expect([hears(supervisor, 500), hears(supervisor, 700), hears(agent, 1100), hears(caller, 1100)]).toEqual([true, true, false, false]);
+    await transfer([{ ...listen, canSpeak: [agent.uuid] }]);
+    await settle();
+    // Coach: only the agent hears the supervisor.
+    expect([hears(supervisor, 500), hears(supervisor, 700), hears(agent, 1100), hears(caller, 1100)]).toEqual([true, true, true, false]);
+    await transfer([{ action: 'conversation', name: room }]);
+    await settle();
+    // Barge: everyone hears everyone; the caller and agent still hear each other throughout.
+    expect([hears(agent, 1100), hears(caller, 1100), hears(caller, 700), hears(agent, 500)]).toEqual([true, true, true, true]);
+    expect(supervisor.conversation).toBe(caller.conversation);
+    // The caller leaving (endOnExit) ends the conversation for the supervisor too.
+    engine.hangupPhone(caller);
+    await ended(supervisor);
+    await ended(agent);
   });
 });
 
