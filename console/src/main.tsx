@@ -3,22 +3,28 @@
  * the backend at `/console/`. Pages are paths under it (the backend answers any of them
  * with this page), so a reload or a bookmark keeps the page.
  */
-import { StrictMode, useEffect, useState, type MouseEvent } from 'react';
+import { StrictMode, Suspense, lazy, useEffect, useState, type MouseEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { ConsoleSessionView } from '../../common/console-api';
 import { Agents } from './Agents';
 import { api, useSession, whenSignedOut } from './api';
 import { Audit } from './Audit';
+import { CallLog } from './CallLog';
 import { People } from './People';
 import { SignIn } from './SignIn';
 import { Voicemails } from './Voicemails';
 import { Wallboard } from './Wallboard';
 import './styles.css';
 
+// Reports (with the chart library) load when first opened, so the wallboard's cold load does not carry them.
+const Reports = lazy(async () => ({ default: (await import('./Reports')).Reports }));
+
 const PAGES = [
   { path: 'wallboard', label: 'Wallboard' },
   { path: 'agents', label: 'Agents' },
   { path: 'voicemails', label: 'Voicemails' },
+  { path: 'calls', label: 'Call log' },
+  { path: 'reports', label: 'Reports' },
   { path: 'people', label: 'People' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
@@ -80,7 +86,11 @@ function App() {
         </button>
       </header>
       <main className="page">
-        {page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
+        {page === 'calls' ? <CallLog /> : page === 'reports' ? (
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <Reports />
+          </Suspense>
+        ) : page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
       </main>
     </>
   );
