@@ -104,7 +104,8 @@ beforeAll(async () => {
   expect(json<ConsoleSessionView>(res).user.role).toBe('supervisor');
   const match = new RegExp(`${CONSOLE_COOKIE}=([^;]*)`).exec(String(res.headers['set-cookie']));
   supervisorCookie = `${CONSOLE_COOKIE}=${match?.[1] ?? ''}`;
-});
+  // A server, a database and some sixty seeding statements: more than the default 10 s when the machine is busy.
+}, 60_000);
 afterAll(async () => {
   await t?.close();
 });
