@@ -3,6 +3,8 @@
  * (no call twice, none missing, ties on the start), bad filters named, a call's timeline,
  * the CSV export (header, rows, quoting) and every report's exact figures; supervisors read.
  */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import type { ApiErrorBody } from '../../../common/backend-api';
@@ -15,6 +17,10 @@ const ADMIN_TOKEN = 'admin-token-for-call-log-tests-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 let t: TestServer;
 let supervisorCookie = '';
+/** A stand-in voice platform that serves one recording to the application's JWT. */
+let platform: Server;
+let platformUrl = '';
+const RECORDING = Buffer.from('RIFF-fake-call-recording');
 
 /**
  * Twelve inbound calls on 2026-03-01, one every 10 minutes from 10:00 (i = 0…11): even i in
@@ -97,7 +103,18 @@ left', '2026-03-01T10:32:00Z'),
 }
 
 beforeAll(async () => {
-  t = await createTestServer({ ADMIN_TOKEN }, { seedConsoleUsers: [{ name: 'Sam', display_name: 'Sam Supervisor', role: 'supervisor', password: 'sam-console-pw' }] });
+  platform = createServer((req, res) => {
+    if (req.url === '/v1/files/rec-call' && req.headers.authorization?.startsWith('Bearer ')) {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(RECORDING.length) });
+      res.end(RECORDING);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => platform.listen(0, '127.0.0.1', resolve));
+  const address = platform.address();
+  platformUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  t = await createTestServer({ ADMIN_TOKEN, VONAGE_API_URL: platformUrl }, { seedConsoleUsers: [{ name: 'Sam', display_name: 'Sam Supervisor', role: 'supervisor', password: 'sam-console-pw' }] });
   await seed();
   const res = await t.app.inject({ method: 'POST', url: '/api/console/login', payload: { name: 'Sam', password: 'sam-console-pw' } });
   expect(res.statusCode).toBe(200);
@@ -108,6 +125,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await t?.close();
+  await new Promise<void>((resolve) => (platform ? platform.close(() => resolve()) : resolve()));
 });
 
 async function page(query: string): Promise<ConsoleCallPage> {
@@ -220,6 +238,33 @@ describe('console call log', () => {
     const missing = await t.app.inject({ method: 'GET', url: '/api/console/calls/nope', headers: admin });
     expect(missing.statusCode).toBe(404);
     expect(json<ApiErrorBody>(missing).error.field).toBe('uuid');
+  });
+
+  it("plays a call's recording and lists its voicemails, for supervisors too; a recording elsewhere is not fetched", async () => {
+    await t.context.db.query(`UPDATE calls SET recording_url = $1 WHERE conversation_uuid = 'c05'`, [`${platformUrl}/v1/files/rec-call`]);
+    const id = randomUUID();
+    await t.context.db.query(
+      `INSERT INTO voicemails (id, conversation_uuid, caller, recording_url, duration_s, created_at) VALUES ($1, 'c04', '1415555204', $2, 9, '2026-03-01T10:41:00Z')`,
+      [id, `${platformUrl}/v1/files/vm-none`],
+    );
+    const detail = json<ConsoleCallDetail>(await t.app.inject({ method: 'GET', url: '/api/console/calls/c05', headers: { cookie: supervisorCookie } }));
+    expect(detail.recording_audio_url).toBe('/api/console/calls/c05/recording');
+    const audio = await t.app.inject({ method: 'GET', url: detail.recording_audio_url ?? '', headers: { cookie: supervisorCookie } });
+    expect(audio.statusCode).toBe(200);
+    expect(audio.headers['content-type']).toBe('audio/wav');
+    expect(audio.rawPayload.equals(RECORDING)).toBe(true);
+
+    const withVoicemail = json<ConsoleCallDetail>(await t.app.inject({ method: 'GET', url: '/api/console/calls/c04', headers: admin }));
+    expect(withVoicemail.voicemails).toEqual([{ id, duration_s: 9, audio_url: `/api/admin/voicemails/${id}/audio` }]);
+    expect(withVoicemail.timeline.map((e) => e.text)).toContain('voicemail left (9 s)');
+    expect(withVoicemail.recording_audio_url).toBeNull();
+    const none = await t.app.inject({ method: 'GET', url: '/api/console/calls/c04/recording', headers: admin });
+    expect(none.statusCode).toBe(404);
+
+    await t.context.db.query(`UPDATE calls SET recording_url = 'https://elsewhere.example/rec' WHERE conversation_uuid = 'c05'`);
+    const elsewhere = await t.app.inject({ method: 'GET', url: '/api/console/calls/c05/recording', headers: admin });
+    expect(elsewhere.statusCode).toBe(404);
+    await t.context.db.query(`UPDATE calls SET recording_url = NULL WHERE conversation_uuid = 'c05'`);
   });
 
   it('exports the filtered set as CSV: header, one line per call newest first, quoted where needed', async () => {
