@@ -135,17 +135,25 @@ export async function streamCallLogCsv(ctx: Pick<AppContext, 'db'>, filter: Call
   const params: unknown[] = [];
   const { source, branches } = filterSql(filter, params);
   const clauses = branches.length === 1 ? (branches[0] ?? []) : [`(${branches.map((b) => `(${b.join(' AND ')})`).join(' OR ')})`];
-  const sql = `SELECT ${ROW_COLUMNS},
-      (SELECT string_agg(w.agent || ': ' || w.notes, ' | ' ORDER BY w.agent_key) FROM call_wrapups w
-        WHERE w.conversation_uuid = c.conversation_uuid AND w.notes <> '') AS notes
-    FROM ${source} ${where(clauses)} ORDER BY c.started_at DESC, c.conversation_uuid DESC`;
+  // Rows as arrays of text, times formatted by PostgreSQL, and the wrap-ups aggregated once and
+  // joined: per row, the driver parses nothing and the database probes nothing (about twice
+  // as fast as the page's row shape over a million calls).
+  const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const sql = `SELECT c.conversation_uuid, ${iso('c.started_at')}, ${iso('c.answered_at')}, ${iso('c.ended_at')}, c.direction, c.from_addr, c.to_addr,
+      c.agent, c.queue, c.outcome, c.wait_s, c.talk_s, c.duration_s, w.disposition, w.notes
+    FROM ${source}
+    LEFT JOIN (SELECT conversation_uuid,
+                      string_agg(coalesce(disposition_label, disposition), ', ' ORDER BY agent_key) FILTER (WHERE disposition IS NOT NULL) AS disposition,
+                      string_agg(agent || ': ' || notes, ' | ' ORDER BY agent_key) FILTER (WHERE notes <> '') AS notes
+                 FROM call_wrapups GROUP BY conversation_uuid) w ON w.conversation_uuid = c.conversation_uuid
+    ${where(clauses)} ORDER BY c.started_at DESC, c.conversation_uuid DESC`;
   // A connection of its own, outside the pool: the pool's clients pipeline, which a cursor
   // (a portal kept open across round trips) cannot share, and a long export holds no pool slot.
   const client = new pg.Client({ ...(ctx.db.pool.options as pg.ClientConfig), pipeline: false } as pg.ClientConfig);
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const rows = client.query(new QueryStream(sql, params, { batchSize: 1000 }));
+    const rows = client.query(new QueryStream(sql, params, { batchSize: 1000, rowMode: 'array' }));
     const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
     const date = new Date().toISOString().slice(0, 10);
     reply.hijack();
