@@ -2,7 +2,7 @@
  * The operator console's API shapes (`/api/console/...` and what the console reads from
  * `/api/admin/...`), shared by the backend (`server/console/`) and the console page (`console/`).
  */
-import type { CallOutcome, CallSegment } from './backend-api';
+import type { CallLogRecord, CallOutcome, CallSegment } from './backend-api';
 
 /** What a console user may do: supervisors see and monitor; admins also change configuration. */
 export type ConsoleRole = 'admin' | 'supervisor';
@@ -178,4 +178,60 @@ export interface MonitorTokenResponse {
   expires_at: string;
   /** Where the browser's Client SDK connects. */
   sdk: { api_url: string; websocket_url: string };
+}
+
+/** One call of the console's call log (`GET /api/console/calls`), newest first. */
+export interface ConsoleCallRow {
+  conversation_uuid: string;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  direction: string | null;
+  from: string | null;
+  to: string | null;
+  agent: string | null;
+  queue: string | null;
+  outcome: CallOutcome | null;
+  wait_s: number | null;
+  talk_s: number | null;
+  duration_s: number | null;
+  /** The dispositions the call's agents chose (labels, comma-separated), or null. */
+  disposition: string | null;
+}
+
+/** Answer of `GET /api/console/calls`: a page and where the next one starts (null on the last). */
+export interface ConsoleCallPage {
+  calls: ConsoleCallRow[];
+  next_cursor: string | null;
+}
+
+/** One entry of a call's timeline: an event, a leg's start/answer/end, a hold, a quality report. */
+export interface ConsoleTimelineEntry {
+  at: string;
+  kind: 'event' | 'leg' | 'quality' | 'wrap-up' | 'voicemail';
+  /** What happened, in words ("ringing", "agent jane answered", "hold 12 s"). */
+  text: string;
+  leg: string | null;
+  agent: string | null;
+}
+
+/** Answer of `GET /api/console/calls/:uuid`: the call, its legs, quality, wrap-ups, media and timeline. */
+export interface ConsoleCallDetail {
+  call: CallLogRecord;
+  legs: CallSegment[];
+  quality: Array<{ leg_uuid: string; agent: string; mos_avg: number; mos_min: number; loss_pct: number; jitter_avg_ms: number; rtt_avg_ms: number | null; label: string }>;
+  wrapups: Array<{ agent: string; disposition: string | null; notes: string; updated_at: string }>;
+  voicemails: Array<{ id: string; duration_s: number | null; audio_url: string }>;
+  /** Where the page plays the call's recording; null when it has none. */
+  recording_audio_url: string | null;
+  timeline: ConsoleTimelineEntry[];
+}
+
+/** A report of `GET /api/console/reports/:name` (JSON; `?format=csv` gives the same rows as CSV). */
+export interface ConsoleReport<Row extends Record<string, string | number | null> = Record<string, string | number | null>> {
+  report: string;
+  from: string;
+  to: string;
+  columns: Array<keyof Row & string>;
+  rows: Row[];
 }

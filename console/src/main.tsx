@@ -9,6 +9,7 @@ import type { ConsoleSessionView } from '../../common/console-api';
 import { Agents } from './Agents';
 import { api, useSession, whenSignedOut } from './api';
 import { Audit } from './Audit';
+import { CallLog } from './CallLog';
 import { People } from './People';
 import { SignIn } from './SignIn';
 import { Voicemails } from './Voicemails';
@@ -20,6 +21,8 @@ import './styles.css';
 const Numbers = lazy(async () => ({ default: (await import('./Numbers')).Numbers }));
 const Queues = lazy(async () => ({ default: (await import('./Queues')).Queues }));
 const Lists = lazy(async () => ({ default: (await import('./Lists')).Lists }));
+// Reports (with the chart library) load when first opened, so the wallboard's cold load does not carry them.
+const Reports = lazy(async () => ({ default: (await import('./Reports')).Reports }));
 
 const PAGES = [
   { path: 'wallboard', label: 'Wallboard' },
@@ -28,6 +31,8 @@ const PAGES = [
   { path: 'numbers', label: 'Numbers and flows' },
   { path: 'queues', label: 'Queues' },
   { path: 'lists', label: 'Reasons and dispositions' },
+  { path: 'calls', label: 'Call log' },
+  { path: 'reports', label: 'Reports' },
   { path: 'people', label: 'People' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
@@ -90,9 +95,9 @@ function App() {
       </header>
       <main className="page">
         <Suspense fallback={<p className="muted">Loading…</p>}>
-          {page === 'numbers' ? <Numbers role={session.user.role} /> : page === 'queues' ? <Queues role={session.user.role} /> : page === 'lists' ? <Lists role={session.user.role} /> : null}
+          {page === 'numbers' ? <Numbers role={session.user.role} /> : page === 'queues' ? <Queues role={session.user.role} /> : page === 'lists' ? <Lists role={session.user.role} /> : page === 'reports' ? <Reports /> : null}
         </Suspense>
-        {page === 'numbers' || page === 'queues' || page === 'lists' ? null : page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
+        {page === 'numbers' || page === 'queues' || page === 'lists' || page === 'reports' ? null : page === 'calls' ? <CallLog /> : page === 'wallboard' ? <Wallboard /> : page === 'agents' ? <Agents role={session.user.role} /> : page === 'voicemails' ? <Voicemails /> : page === 'people' ? <People role={session.user.role} me={session.user.name} /> : <Audit />}
       </main>
     </>
   );

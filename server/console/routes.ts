@@ -28,6 +28,8 @@ import {
 import { findConsoleUser } from './users';
 import { registerConsolePeople } from './people';
 import { registerConsoleVoicemails } from './voicemails';
+import { registerConsoleCallLog } from './call-log';
+import { registerConsoleReports } from './reports';
 import { Wallboard, computeWallboard } from './wallboard';
 
 /** `POST /api/console/login`. */
@@ -100,6 +102,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
 
   registerConsoleVoicemails(app, ctx);
   registerConsolePeople(app, ctx);
+  registerConsoleCallLog(app, ctx);
+  registerConsoleReports(app, ctx);
 
   void app.register(async (scope) => {
     scope.addHook('preHandler', requireAdmin(ctx));

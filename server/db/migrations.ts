@@ -522,4 +522,16 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX IF NOT EXISTS voicemails_queue_created ON voicemails (lower(queue), created_at DESC, id DESC);
   `,
   },
+  {
+    version: 11,
+    name: 'console call log: indexes for its number and disposition filters',
+    // Read by server/console/call-log.ts. Each index is in the list's order (newest first, ties
+    // by conversation), so a filtered page is one index range walked until the page is full.
+    sql: `
+    CREATE INDEX calls_from_started ON calls (from_addr, started_at DESC, conversation_uuid DESC);
+    CREATE INDEX calls_to_started ON calls (to_addr, started_at DESC, conversation_uuid DESC);
+    -- A disposition's calls (the wrap-ups that chose it), joined to calls by conversation.
+    CREATE INDEX call_wrapups_disposition ON call_wrapups (disposition, conversation_uuid) WHERE disposition IS NOT NULL;
+  `,
+  },
 ];

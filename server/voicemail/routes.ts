@@ -51,11 +51,16 @@ export function registerVoicemailRoutes(app: FastifyInstance, ctx: AppContext, v
     const record = await voicemail.get(id);
     if (!record || !allowed(record.queue)) throw new HttpError(404, 'not_found', 'No such voicemail', { field: 'id' });
     if (!voicemail.isPlatformUrl(record.recording_url)) throw new HttpError(404, 'not_found', 'The recording is not available', { field: 'id' });
+    return platformFile(request, reply, record.recording_url, { voicemail: id });
+  };
+
+  /** Stream a recording the platform keeps (fetched with the application JWT). */
+  const platformFile = async (request: FastifyRequest, reply: FastifyReply, url: string, about: Record<string, string>) => {
     let upstream: Response;
     try {
-      upstream = await voice.fetchFile(record.recording_url);
+      upstream = await voice.fetchFile(url);
     } catch (error) {
-      request.log.warn({ err: error, voicemail: id }, 'recording could not be fetched');
+      request.log.warn({ err: error, ...about }, 'recording could not be fetched');
       throw new HttpError(502, 'upstream_error', 'The voice platform did not deliver the recording');
     }
     const type = upstream.headers.get('content-type') ?? 'application/octet-stream';
@@ -99,5 +104,12 @@ export function registerVoicemailRoutes(app: FastifyInstance, ctx: AppContext, v
       return voicemail.list(limit, '/api/admin/voicemails');
     });
     scope.get('/api/admin/voicemails/:id/audio', async (request, reply) => audio(request, reply));
+    // A call's recording, for the console's call log (supervisors too: they read).
+    scope.get('/api/console/calls/:uuid/recording', async (request, reply) => {
+      const { uuid } = parseWith(z.object({ uuid: z.string().min(1).max(128, 'is at most 128 characters') }), request.params, 'query');
+      const call = await ctx.storage.calls.getCall(uuid);
+      if (!call?.recording_url || !voicemail.isPlatformUrl(call.recording_url)) throw new HttpError(404, 'not_found', 'The call has no recording', { field: 'uuid' });
+      return platformFile(request, reply, call.recording_url, { call: uuid });
+    });
   });
 }

@@ -37,6 +37,7 @@ try {
     CONTACT_NUMBER: options.contactNumber,
     LOG_LEVEL: 'silent',
     WRAP_UP_S: '0',
+    ...(options.consoleDir ? { CONSOLE_DIR: options.consoleDir } : {}),
   });
   let context: AppContext | undefined;
   const server = await startServer(config, { onContext: (ctx) => (context = ctx) });

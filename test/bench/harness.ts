@@ -125,6 +125,8 @@ export interface BackendOptions {
   makeAvailable: boolean;
   /** Shorter reconciliation timing (ms), for the recovery bench. */
   reconcile?: { settleMs: number; everyMs: number };
+  /** Built console to serve at /console/ (the console bench). */
+  consoleDir?: string;
 }
 
 /** A backend in a child process. */

@@ -42,9 +42,9 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const QUEUES = ['sales', 'support', 'billing', 'tech', 'vip'];
 /** The schema the fill writes (calls, call_events): migrations up to this one; the later ones run after it. */
-const FILLED_SCHEMA = 4;
+export const FILLED_SCHEMA = 4;
 
-const FILL_CALLS = `
+export const FILL_CALLS = `
 INSERT INTO calls (conversation_uuid, direction, from_addr, to_addr, agent, status, started_at, answered_at, ended_at, duration_s,
                    flow, queue, topic, queued_at, wait_s, talk_s, outcome, flow_outcome, recording_url, voicemail_url, updated_at)
 SELECT 'CON-' || i, 'inbound', '1415' || lpad((i % 1000000)::text, 7, '0'), '14155550199',

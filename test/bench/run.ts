@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each printing its own table; asserts nothing.
  *
- * BENCH_ONLY=bundle-size,agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery,wallboard picks some; BENCH_CALLS sets the calls per
+ * BENCH_ONLY=bundle-size,agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery,wallboard,console picks some; BENCH_CALLS sets the calls per
  * latency measure (default 20). Each module documents its method and runs alone with
  * `npx tsx test/bench/<name>.ts`.
  */
@@ -15,6 +15,7 @@ import { runReportsBench } from './reports';
 import { runSignedWebhooksBench } from './signed-webhooks';
 import { runWebhooksBench } from './webhooks';
 import { runWallboardBench } from './wallboard';
+import { runConsoleBench } from './console';
 
 const calls = Number(process.env.BENCH_CALLS ?? 20);
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
@@ -31,3 +32,4 @@ if (wanted('call-cpu')) await runCallCpuBench();
 if (wanted('reports')) await runReportsBench();
 if (wanted('recovery')) await runRecoveryBench();
 if (wanted('wallboard')) await runWallboardBench();
+if (wanted('console')) await runConsoleBench();
