@@ -7,7 +7,7 @@
  * the preload, main and renderer cannot drift. Channel names read `domain:action`.
  */
 import { z } from 'zod';
-import { agentName, agentStatus, agentStatusRequest, voiceReportRequest } from './backend-api';
+import { agentName, agentProfileSchema, agentStatus, agentStatusInfoSchema, agentStatusRequest, awayReasonsSchema, sdkEndpointsSchema, voiceReportRequest } from './backend-api';
 import { callContextSchema } from './call-context';
 import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './agent-desk';
 import { callQualitySummarySchema } from './call-quality';
@@ -94,8 +94,6 @@ export const transferTargetsSchema = z.object({
 });
 export type TransferTargets = z.infer<typeof transferTargetsSchema>;
 
-const agentProfileSchema = z.object({ name: z.string(), display_name: z.string() });
-const sdkEndpointsSchema = z.object({ apiUrl: z.string(), websocketUrl: z.string() });
 
 /** What the renderer needs to run the softphone once an agent is signed in. */
 export const sessionInfoSchema = z.object({ agent: agentProfileSchema, sdk: sdkEndpointsSchema });
@@ -133,16 +131,8 @@ export const callCommandSchema = z.object({
 });
 export type CallCommand = z.infer<typeof callCommandSchema>;
 
-/** The agent's status as main forwards it (the backend's `AgentStatusInfo`). */
-export const agentStatusInfoSchema = z.object({
-  status: agentStatus,
-  since: z.string().max(64),
-  wrap_up_ends_at: z.string().max(64).nullable(),
-  /** While away: the reason the agent gave (optional: older backends leave it out). */
-  away_reason: z.string().max(40).nullable().optional(),
-  /** False while the backend cannot route calls to the agent (connection or voice session down). */
-  reachable: z.boolean().optional(),
-});
+/** The agent's status as main forwards it: the backend's own schema (`common/backend-api.ts`), one contract end to end. */
+export { agentStatusInfoSchema };
 export type AgentStatusInfoPayload = z.infer<typeof agentStatusInfoSchema>;
 
 /** A tel:/callto:/sip: link named a number (shown with Call / Cancel; never dialled without the agent), or nothing callable. */
@@ -182,7 +172,7 @@ export const invokeChannels = {
   /** The agent chooses available or away (also ends a wrap-up early). */
   'status:set': { request: agentStatusRequest, response: agentStatusInfoSchema },
   /** The away reasons the agent may pick from (configured by the admin). */
-  'status:away-reasons': { request: none, response: z.object({ reasons: z.array(z.string().max(40)).max(50) }) },
+  'status:away-reasons': { request: none, response: awayReasonsSchema },
   /** The softphone's voice session is up (renewed every few seconds) or down; the backend routes calls only while up. */
   'status:voice': { request: voiceReportRequest, response: agentStatusInfoSchema },
   /** Why an incoming call rings the agent (flow, number dialled, campaign topic); null when the backend has nothing. */

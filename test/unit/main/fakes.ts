@@ -26,7 +26,8 @@ import type {
   TrayApi,
   WebContentsApi,
 } from '../../../main/electron-api';
-import type { VaultStore } from '../../../main/vault';
+import type { VaultEntry, VaultStore } from '../../../main/vault';
+import { SessionAuthority } from '../../../main/session-authority';
 
 /** An Electron event object. */
 export function electronEvent<P extends object = object>(params?: P): ElectronEvent<P> {
@@ -340,4 +341,19 @@ export function fakeCallControllerDeps() {
     showWindow: vi.fn(),
     log: createRecordingLogger(),
   };
+}
+
+/**
+ * A real {@link SessionAuthority} over an in-memory vault holding `credential` (null:
+ * signed out). `ended` records every `onEnded` reason (`undefined` for a sign-out).
+ */
+export function testAuthority(credential: string | null, ended: Array<string | undefined> = []): SessionAuthority & { ended: Array<string | undefined> } {
+  let entry: VaultEntry | null = credential === null ? null : { refreshToken: credential, agent: { name: 'Jane', display_name: 'Jane Doe' } };
+  const vault = {
+    read: () => (entry ? { ...entry } : null),
+    save: (next: VaultEntry) => void (entry = { ...next }),
+    clear: () => void (entry = null),
+  };
+  const authority = new SessionAuthority({ vault, onEnded: (reason) => ended.push(reason), log: createRecordingLogger() });
+  return Object.assign(authority, { ended });
 }

@@ -3,6 +3,7 @@ import { BackendError } from '../../../main/backend-client';
 import { PublicError } from '../../../main/ipc';
 import { createRecordingLogger } from '../../../main/log';
 import { SessionService } from '../../../main/session';
+import { SessionAuthority } from '../../../main/session-authority';
 import { TokenVault } from '../../../main/vault';
 import { FakeSafeStorage, MemoryStore } from './fakes';
 
@@ -20,7 +21,9 @@ function setup() {
   };
   const onSessionEnded = vi.fn();
   const onSignedOut = vi.fn();
-  const session = new SessionService({ backend, vault, onSessionEnded, onSignedOut, log: createRecordingLogger() });
+  // The authority tells a sign-out (no reason) from an ended session (a reason to show).
+  const authority = new SessionAuthority({ vault, onEnded: (reason) => (reason === undefined ? onSignedOut() : onSessionEnded(reason)), log: createRecordingLogger() });
+  const session = new SessionService({ backend, authority, log: createRecordingLogger() });
   return { store, vault, backend, onSessionEnded, onSignedOut, session };
 }
 
@@ -56,12 +59,13 @@ describe('SessionService', () => {
     expect(backend.exchangeToken).toHaveBeenCalledWith('rt_1');
   });
 
-  it('restore clears a revoked credential', async () => {
-    const { session, vault, backend, store } = setup();
+  it('restore clears a revoked credential and ends the session with the reason, as any 401 does', async () => {
+    const { session, vault, backend, store, onSessionEnded } = setup();
     vault.save({ refreshToken: 'rt_1', agent });
     backend.exchangeToken.mockRejectedValueOnce(new BackendError('unauthorized', 'ended', 401));
     await expect(session.restore()).resolves.toBeNull();
     expect(store.data).toEqual({});
+    expect(onSessionEnded).toHaveBeenCalledWith('ended');
   });
 
   it('restore keeps the credential when the server is unreachable', async () => {
