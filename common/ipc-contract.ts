@@ -13,6 +13,10 @@ import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './ag
 import { callQualitySummarySchema } from './call-quality';
 
 const callId = z.string().min(1).max(128);
+
+/** What can be done to the call in progress from outside the renderer (tray, shortcuts). */
+export const IN_CALL_CONTROLS = ['mute', 'unmute', 'hold', 'resume'] as const;
+export type InCallControl = (typeof IN_CALL_CONTROLS)[number];
 const phoneOrUser = z.string().max(128);
 
 export const callSummarySchema = z.discriminatedUnion('phase', [
@@ -28,6 +32,12 @@ export const callSummarySchema = z.discriminatedUnion('phase', [
     muted: z.boolean().optional(),
     /** A second call ringing while the agent is on this one (call waiting). */
     waiting: z.object({ callId, from: phoneOrUser }).optional(),
+    /**
+     * The in-call controls that apply now (`inCallControls` in `common/call-state.ts`): main's
+     * tray, shortcuts and notifications offer exactly these and never work them out from
+     * `state`. Absent, main offers only Hang up.
+     */
+    controls: z.array(z.enum(IN_CALL_CONTROLS)).max(IN_CALL_CONTROLS.length).optional(),
   }),
 ]);
 

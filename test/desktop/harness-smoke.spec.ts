@@ -347,7 +347,7 @@ test('the tray offers Mute/Hold for the call in progress and the call waiting; i
   const report = (summary: unknown) => reportCallState(page, summary);
   const tray = app.tray();
 
-  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'talking', muted: false });
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'talking', muted: false, controls: ['mute', 'hold'] });
   await expect.poll(() => tray.menuLabels()).toEqual(trayMenu(app.platform, ['Mute', 'Hold', 'Hang up']));
   tray.clickMenuItem('Mute');
   tray.clickMenuItem('Hold');
@@ -359,7 +359,7 @@ test('the tray offers Mute/Hold for the call in progress and the call waiting; i
   );
 
   // A call waiting: notification (no ring window), tray, and the answer shortcut answers it.
-  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'held', muted: true, waiting: { callId: 'call-6', from: '+14155550122' } });
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'held', muted: true, controls: ['unmute', 'resume'], waiting: { callId: 'call-6', from: '+14155550122' } });
   await expect.poll(() => tray.toolTip).toBe(`Switchboard — On a call with ${CALLER} (on hold) (muted) — call waiting from +14155550122`);
   expect(tray.menuLabels()).toEqual(trayMenu(app.platform, ['Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up']));
   await expect.poll(() => app.activeNotifications().map((n) => n.title)).toEqual(['Call waiting']);

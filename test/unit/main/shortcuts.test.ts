@@ -1,3 +1,4 @@
+import { inCallControls, type SummaryState } from '../../../common/call-state';
 import { describe, expect, it } from 'vitest';
 import type { ShortcutStatus } from '../../../common/ipc-contract';
 import { CallController } from '../../../main/call-controller';
@@ -120,7 +121,9 @@ describe('mute and hold shortcuts', () => {
     });
     return { globalShortcut, deps, calls, manager, status: manager.register() };
   }
-  const talking = { phase: 'active', callId: 'c1', from: '+14155550100', since: 1, state: 'talking' } as const;
+  /** A summary as the renderer reports it: the controls come from `inCallControls`, as `summarize` sets them. */
+  const active = (state: SummaryState, muted = false) => ({ phase: 'active', callId: 'c1', from: '+14155550100', since: 1, state, muted, controls: inCallControls(state, muted) }) as const;
+  const talking = active('talking');
 
   it('registers all four and reports each', () => {
     const { status, globalShortcut } = withToggles();
@@ -135,7 +138,7 @@ describe('mute and hold shortcuts', () => {
     calls.update(talking);
     expect(globalShortcut.press(MUTE)).toBe(true);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'mute', callId: 'c1', source: 'shortcut' });
-    calls.update({ ...talking, muted: true });
+    calls.update(active('talking', true));
     globalShortcut.press(MUTE);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'unmute', callId: 'c1', source: 'shortcut' });
     expect(deps.sendCommand).toHaveBeenCalledTimes(2);
@@ -146,7 +149,7 @@ describe('mute and hold shortcuts', () => {
     calls.update(talking);
     globalShortcut.press(HOLD);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'hold', callId: 'c1', source: 'shortcut' });
-    calls.update({ ...talking, state: 'held' });
+    calls.update(active('held'));
     globalShortcut.press(HOLD);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'resume', callId: 'c1', source: 'shortcut' });
   });
@@ -158,12 +161,12 @@ describe('mute and hold shortcuts', () => {
     calls.update({ phase: 'ringing', callId: 'c1', from: '+1' });
     globalShortcut.press(MUTE);
     globalShortcut.press(HOLD);
-    calls.update({ ...talking, state: 'calling' });
+    calls.update(active('calling'));
     globalShortcut.press(MUTE);
     globalShortcut.press(HOLD);
-    calls.update({ ...talking, state: 'transferring' });
+    calls.update(active('transferring'));
     globalShortcut.press(MUTE);
-    calls.update({ ...talking, state: 'consulting' });
+    calls.update(active('consulting'));
     globalShortcut.press(HOLD);
     expect(deps.sendCommand).not.toHaveBeenCalled();
     globalShortcut.press(MUTE); // muting during a consult is allowed

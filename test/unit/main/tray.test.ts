@@ -50,14 +50,14 @@ describe('TrayController', () => {
     expect(controller.state()).toEqual({ kind: 'idle' });
   });
 
-  it('in a call it tells the state, offers Mute/Hold where they apply, and the call waiting', () => {
+  it('in a call it tells the state, offers the controls the summary lists, and the call waiting', () => {
     const { controller, tray, actions } = setup();
-    controller.setState({ kind: 'in-call', from: '+1', state: 'talking' });
+    controller.setState({ kind: 'in-call', from: '+1', state: 'talking', controls: ['mute', 'hold'] });
     expect(tray.toolTip).toBe('Switchboard — On a call with +1');
     expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
     tray.menu?.click('Mute');
     tray.menu?.click('Hold');
-    controller.setState({ kind: 'in-call', from: '+1', state: 'held', muted: true, waiting: '+2' });
+    controller.setState({ kind: 'in-call', from: '+1', state: 'held', muted: true, waiting: '+2', controls: ['unmute', 'resume'] });
     expect(tray.toolTip).toBe('Switchboard — On a call with +1 (on hold) (muted) — call waiting from +2');
     expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up', 'Quit']);
     tray.menu?.click('Unmute');
@@ -67,7 +67,7 @@ describe('TrayController', () => {
     expect((actions.control as ReturnType<typeof vi.fn>).mock.calls.map(([action]) => action)).toEqual(['mute', 'hold', 'unmute', 'resume']);
     expect(actions.answer).toHaveBeenCalledTimes(1);
     expect(actions.decline).toHaveBeenCalledTimes(1);
-    controller.setState({ kind: 'in-call', from: '+1', state: 'consulting' });
+    controller.setState({ kind: 'in-call', from: '+1', state: 'consulting', controls: ['mute'] });
     expect(tray.toolTip).toBe('Switchboard — On a call with +1 (consulting)');
     expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Mute', 'Hang up', 'Quit']);
     controller.setState({ kind: 'in-call', from: '+1', state: 'transferring' });
