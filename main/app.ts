@@ -256,6 +256,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       answer: (callId) => callController.answer('notification', callId),
       decline: (callId) => callController.decline('notification', callId),
       show: () => mainWindow.show(),
+      failed: (callId, from, ringOptions) => callWindow.show(callId, from, ringOptions),
     });
     notifier = incoming;
     const ring = new Ringer(electron.BrowserWindow, { ringUrl });

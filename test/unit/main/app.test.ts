@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { invokeChannels } from '../../../common/ipc-contract';
 import { APP_USER_MODEL_ID, startSwitchboard, type SwitchboardOptions } from '../../../main/app';
-import * as electron from '../../desktop/electron-double';
+import * as electron from '../../desktop/double';
 import { MemoryStore } from './fakes';
 
 // The double without a browser: windows have no page, everything else behaves.
