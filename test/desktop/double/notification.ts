@@ -76,10 +76,12 @@ export class NotificationDouble extends EventEmitter {
    * Test: the agent clicked the action button at `index` (Electron then dismisses the
    * notification). Buttons exist on macOS and Windows only: on Linux there are none to click.
    */
-  clickAction(index: number): void {
+  clickAction(index: number, { legacyOnly = false } = {}): void {
     this.assertOnScreen();
     if (!this.actions[index]) throw new Error(`The notification has no action ${index} (actions: ${this.actions.map((action) => action.text).join(', ')}; platform ${state.config.platform})`);
-    this.emit('action', createEvent({ actionIndex: index, selectionIndex: -1 }), index, -1);
+    // Electron ≥ 31 puts the index in the event too; `legacyOnly` plays an older one (argument only).
+    const event = legacyOnly ? createEvent() : createEvent({ actionIndex: index, selectionIndex: -1 });
+    this.emit('action', event, index, -1);
     this.closed = true;
   }
 

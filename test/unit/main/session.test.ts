@@ -5,14 +5,15 @@ import { createRecordingLogger } from '../../../main/log';
 import { SessionService } from '../../../main/session';
 import { SessionAuthority } from '../../../main/session-authority';
 import { TokenVault } from '../../../main/vault';
-import { FakeSafeStorage, MemoryStore } from './fakes';
+import { safeStorage } from '../../desktop/double';
+import { MemoryStore } from './fakes';
 
 const agent = { name: 'Jane', display_name: 'Jane Doe' };
 const sdk = { apiUrl: 'http://a/api', websocketUrl: 'ws://a' };
 
 function setup() {
   const store = new MemoryStore();
-  const vault = new TokenVault(new FakeSafeStorage(), store, { platform: 'linux', log: createRecordingLogger() });
+  const vault = new TokenVault(safeStorage, store, { platform: 'linux', log: createRecordingLogger() });
   const backend = {
     login: vi.fn(async () => ({ agent, refreshToken: 'rt_1', expiresAt: '2030-01-01T00:00:00Z' })),
     exchangeToken: vi.fn(async () => ({ agent, jwt: 'jwt_1', expires_at: '2030-01-01T00:00:00.000Z' })),
