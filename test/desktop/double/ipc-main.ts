@@ -29,6 +29,16 @@ export class IpcMainDouble extends EventEmitter {
     return [...this.handlers.keys()];
   }
 
+  /** Test: `ipcRenderer.invoke` from `event`'s sender, as a unit test plays the renderer. */
+  invoke(event: IpcEventApi, channel: string, ...args: unknown[]): Promise<unknown> {
+    return this.invokeFromRenderer(event, channel, args);
+  }
+
+  /** Test: `ipcRenderer.send` from `event`'s sender. */
+  send(event: IpcEventApi, channel: string, ...args: unknown[]): void {
+    this.sendFromRenderer(event, channel, args);
+  }
+
   /** @internal An `ipcRenderer.invoke` arrived from a page. */
   async invokeFromRenderer(event: IpcEventApi, channel: string, args: unknown[]): Promise<unknown> {
     const handler = this.handlers.get(channel);

@@ -2,15 +2,15 @@
  * Helpers for main's unit tests. The Electron objects come from the one Electron double
  * (test/desktop/double: safeStorage, Notification, Tray, Menu, nativeImage, globalShortcut,
  * events), which the desktop harness uses too. What is left here is not yet merged:
- * `FakeWebContents` and `FakeIpcMain` (a web contents without a window, and an ipcMain whose
- * helpers play the renderer), and non-Electron helpers (store, authority, spies).
+ * `FakeWebContents` (a web contents without a window or page) and `ipcEventFrom`, and
+ * non-Electron helpers (store, authority, spies).
  */
 import { EventEmitter } from 'node:events';
 import { vi } from 'vitest';
 import { createEvent } from '../../desktop/double';
 import { createRecordingLogger } from '../../../main/log';
 import type { HandlerDetails, WindowOpenHandlerResponse } from 'electron';
-import type { IpcEventApi, IpcMainApi, WebContentsApi } from '../../../main/electron-api';
+import type { IpcEventApi, WebContentsApi } from '../../../main/electron-api';
 import type { VaultEntry, VaultStore } from '../../../main/vault';
 import { SessionAuthority } from '../../../main/session-authority';
 
@@ -89,47 +89,6 @@ export class FakeWebContents extends EventEmitter implements WebContentsApi {
         referrer: { url: this.url, policy: 'strict-origin-when-cross-origin' },
       }) ?? null
     );
-  }
-}
-
-type IpcListener = (event: IpcEventApi, ...args: unknown[]) => unknown;
-
-/** `ipcMain`, with helpers that play the renderer. */
-export class FakeIpcMain implements IpcMainApi {
-  readonly handlers = new Map<string, IpcListener>();
-  readonly listeners = new Map<string, Set<IpcListener>>();
-
-  handle(channel: string, listener: IpcListener): void {
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-    this.handlers.set(channel, listener);
-  }
-
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
-
-  on(channel: string, listener: IpcListener): this {
-    let set = this.listeners.get(channel);
-    if (!set) this.listeners.set(channel, (set = new Set()));
-    set.add(listener);
-    return this;
-  }
-
-  removeListener(channel: string, listener: IpcListener): this {
-    this.listeners.get(channel)?.delete(listener);
-    return this;
-  }
-
-  /** `ipcRenderer.invoke` from `event`'s sender. */
-  async invoke(event: IpcEventApi, channel: string, ...args: unknown[]): Promise<unknown> {
-    const handler = this.handlers.get(channel);
-    if (!handler) throw new Error(`No handler registered for '${channel}'`);
-    return handler(event, ...args);
-  }
-
-  /** `ipcRenderer.send` from `event`'s sender. */
-  send(event: IpcEventApi, channel: string, ...args: unknown[]): void {
-    for (const listener of this.listeners.get(channel) ?? []) listener(event, ...args);
   }
 }
 

@@ -5,7 +5,8 @@ import { createRecordingLogger } from '../../../main/log';
 import { createAppUrlPolicy } from '../../../main/security';
 import { AgentStatusService } from '../../../main/session';
 import { StatusStream, readServerSentEvents } from '../../../main/status-stream';
-import { FakeIpcMain, FakeWebContents, ipcEventFrom, testAuthority } from './fakes';
+import { IpcMainDouble } from '../../desktop/double';
+import { FakeWebContents, ipcEventFrom, testAuthority } from './fakes';
 
 const AVAILABLE = { status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: null, reachable: true } as const;
 const AWAY = { status: 'away', since: '2026-03-02T09:01:00.000Z', wrap_up_ends_at: null, away_reason: 'Lunch', reachable: true } as const;
@@ -121,7 +122,7 @@ describe('AgentStatusService', () => {
 
 describe('status IPC channels', () => {
   function setup() {
-    const ipcMain = new FakeIpcMain();
+    const ipcMain = new IpcMainDouble();
     const urls = createAppUrlPolicy(['app://switchboard/index.html']);
     const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log: createRecordingLogger() });
     const contents = new FakeWebContents();
