@@ -59,7 +59,7 @@ export const sdkEndpointsSchema = z.object({ apiUrl: z.string().max(2048), webso
 export type SdkEndpoints = z.infer<typeof sdkEndpointsSchema>;
 
 /** Answer of `GET /api/config`. */
-export const clientConfigSchema = z.object({ sdk: sdkEndpointsSchema, contact_number: z.string().max(32).nullable() });
+export const clientConfigSchema = z.object({ sdk: sdkEndpointsSchema, contact_number: z.string().max(64).nullable() });
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
 /** Every 4xx/5xx answer of the backend carries this body. */
