@@ -27,47 +27,51 @@ export const compatJwtRequest = z.object({
   user_name: agentName,
 });
 
+/*
+ * Response schemas: the answers main (`main/backend-client.ts`), the vault and the browser
+ * bridge (`renderer/src/bridge/browser.ts`) read from the backend. Each client parses the
+ * body with the schema before using it; the types below are derived from them, so the
+ * server's answers and its clients cannot drift.
+ */
+
 /** The public face of an agent. */
-export interface AgentProfile {
-  name: string;
-  display_name: string;
-}
+export const agentProfileSchema = z.object({ name: z.string().min(1).max(64), display_name: z.string().max(200) });
+export type AgentProfile = z.infer<typeof agentProfileSchema>;
 
 /** Answer of a successful login. `refresh_token` is present for desktop clients only. */
-export interface LoginResponse {
-  agent: AgentProfile;
-  refresh_token?: string;
-  expires_at: string;
-}
+export const loginResponseSchema = z.object({
+  agent: agentProfileSchema,
+  refresh_token: z.string().min(1).max(4096).optional(),
+  expires_at: z.string().max(64),
+});
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
 /** Answer of `POST /api/auth/token`: a short-lived Client SDK JWT for the logged-in agent. */
-export interface SdkTokenResponse {
-  agent: AgentProfile;
-  jwt: string;
-  expires_at: string;
-}
+export const sdkTokenResponseSchema = z.object({
+  agent: agentProfileSchema,
+  jwt: z.string().min(1).max(8192),
+  expires_at: z.string().max(64).refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date'),
+});
+export type SdkTokenResponse = z.infer<typeof sdkTokenResponseSchema>;
 
 /** Where the Client SDK connects, as `GET /api/config` tells every client. */
-export interface SdkEndpoints {
-  apiUrl: string;
-  websocketUrl: string;
-}
+export const sdkEndpointsSchema = z.object({ apiUrl: z.string().max(2048), websocketUrl: z.string().max(2048) });
+export type SdkEndpoints = z.infer<typeof sdkEndpointsSchema>;
 
 /** Answer of `GET /api/config`. */
-export interface ClientConfig {
-  sdk: SdkEndpoints;
-  contact_number: string | null;
-}
+export const clientConfigSchema = z.object({ sdk: sdkEndpointsSchema, contact_number: z.string().max(64).nullable() });
+export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
 /** Every 4xx/5xx answer of the backend carries this body. */
-export interface ApiErrorBody {
-  error: {
-    code: string;
-    message: string;
+export const apiErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string().max(64),
+    message: z.string().max(2000),
     /** The request field at fault, as a dotted path, where one is. */
-    field?: string;
-  };
-}
+    field: z.string().max(200).optional(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
 
 /**
  * What became of a finished call (null while it is live). A customer's call ends as one of
@@ -166,29 +170,29 @@ export const awayReasonsRequest = z.object({
 });
 
 /** `GET /api/agent/away-reasons`, `GET|PUT /api/admin/away-reasons`. */
-export interface AwayReasons {
-  reasons: string[];
-}
+export const awayReasonsSchema = z.object({ reasons: z.array(z.string().max(40)).max(50) });
+export type AwayReasons = z.infer<typeof awayReasonsSchema>;
 
 /** `PUT /api/agent/voice`: the app's voice session is up (renewing its lease) or down. */
 export const voiceReportRequest = z.object({ state: z.enum(['up', 'down']) });
 export type VoiceReport = z.infer<typeof voiceReportRequest>;
 
 /** An agent's own status, as `GET|PUT /api/agent/status` answer and the `status` server-sent event carries it. */
-export interface AgentStatusInfo {
-  status: AgentStatus;
+export const agentStatusInfoSchema = z.object({
+  status: agentStatus,
   /** When this status began. */
-  since: string;
+  since: z.string().max(64),
   /** When a wrap-up ends on its own; null outside wrap-up. */
-  wrap_up_ends_at: string | null;
+  wrap_up_ends_at: z.string().max(64).nullable(),
   /** While away: the reason the agent gave, if any. */
-  away_reason: string | null;
+  away_reason: z.string().max(40).nullable(),
   /**
    * Whether calls can reach the agent: their app's connection is up and its voice session
    * too. False while either is lost (the status is kept to return to; routing skips them).
    */
-  reachable: boolean;
-}
+  reachable: z.boolean(),
+});
+export type AgentStatusInfo = z.infer<typeof agentStatusInfoSchema>;
 
 /** A page of calls (`GET /api/agent/calls`, `/api/agent/calls/missed`, `/api/admin/calls`). */
 export interface CallPage {

@@ -3,7 +3,7 @@
  * (`/api/agent/calls/{leg}/…`, `server/calls/routes.ts`), shared by main (desktop) and the
  * renderer's browser bridge (web) so that both speak it the same way.
  */
-import type { CallControlRequest, CallControlResult, CallControlState } from './ipc-contract';
+import { callControlStateSchema, type CallControlRequest, type CallControlResult } from './ipc-contract';
 
 /** One HTTP request of the call-control API. */
 export interface ControlHttpRequest {
@@ -42,9 +42,13 @@ export const TRANSFER_TARGETS_PATH = '/api/agent/transfer-targets';
 
 /**
  * The result of a successful answer: transfer and leave answer a status (the agent's leg is
- * going away), every other action the call's control state.
+ * going away), every other action the call's control state (an answer outside
+ * `callControlStateSchema` becomes a `protocol` refusal).
  */
 export function controlSuccess(request: CallControlRequest, body: unknown): CallControlResult {
   if (request.action === 'transfer' || request.action === 'leave') return { ok: true, control: null };
-  return { ok: true, control: body as CallControlState };
+  // Checked against the contract here, for main and the browser bridge alike.
+  const control = callControlStateSchema.safeParse(body);
+  if (!control.success) return { ok: false, code: 'protocol', message: 'The Switchboard server sent an unreadable answer.' };
+  return { ok: true, control: control.data };
 }

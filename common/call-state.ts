@@ -15,7 +15,8 @@
  * sent; the agent's leg is about to go). `muted` is a flag of every answered state. `from` is
  * always the other party: the caller, or the number the agent dialled.
  */
-import type { CallControlState, ConsultTarget, TransferTarget } from './ipc-contract';
+import type { z } from 'zod';
+import type { CallControlState, callSummarySchema, ConsultTarget, InCallControl, TransferTarget } from './ipc-contract';
 
 /** Why a call ended, as the agent should read it. */
 export type EndReason =
@@ -337,19 +338,28 @@ function normalize(state: CallsState): CallsState {
   return calls ? { calls, order: state.order } : state;
 }
 
-/** What the main process needs to know about the agent's calls: small, serialisable, validated at IPC. */
-export type CallSummary =
-  | { phase: 'idle' }
-  | { phase: 'ringing'; callId: string; from: string }
-  | {
-      phase: 'active';
-      callId: string;
-      from: string;
-      since: number;
-      state?: 'calling' | 'talking' | 'held' | 'consulting' | 'conference' | 'transferring';
-      muted?: boolean;
-      waiting?: { callId: string; from: string };
-    };
+/**
+ * What the main process needs to know about the agent's calls: small, serialisable, validated
+ * at IPC. The type is the IPC contract's schema (`callSummarySchema`), so the two cannot drift.
+ */
+export type CallSummary = z.infer<typeof callSummarySchema>;
+
+/** What the call in progress is doing, as the summary says it. */
+export type SummaryState = NonNullable<Extract<CallSummary, { phase: 'active' }>['state']>;
+
+/**
+ * The in-call controls that apply to a call in `state`: mute or unmute (whichever fits
+ * `muted`) while there is someone to talk to, hold while talking, resume while held. The one
+ * place this is decided: main reads the answer from the summary.
+ */
+export function inCallControls(state: SummaryState, muted: boolean): InCallControl[] {
+  const talking = state === 'talking' || state === 'held' || state === 'consulting' || state === 'conference';
+  const controls: InCallControl[] = [];
+  if (talking) controls.push(muted ? 'unmute' : 'mute');
+  if (state === 'talking') controls.push('hold');
+  if (state === 'held') controls.push('resume');
+  return controls;
+}
 
 const SUMMARY_RANK: Partial<Record<Call['kind'], number>> = { active: 0, consulting: 0, conferenced: 0, transferring: 0, outgoing: 1, held: 2 };
 
@@ -372,13 +382,16 @@ export function summarize(state: CallsState): CallSummary {
   if (primary) {
     const waiting = calls.find((call) => call.kind === 'waiting');
     const since = primary.kind === 'outgoing' ? primary.startedAt : primary.answeredAt;
+    const state = summaryState(primary);
+    const muted = primary.kind === 'outgoing' ? false : primary.muted;
     return {
       phase: 'active',
       callId: primary.callId,
       from: primary.from,
       since,
-      state: summaryState(primary),
-      muted: primary.kind === 'outgoing' ? false : primary.muted,
+      state,
+      muted,
+      controls: inCallControls(state, muted),
       ...(waiting ? { waiting: { callId: waiting.callId, from: waiting.from } } : {}),
     };
   }
@@ -387,7 +400,7 @@ export function summarize(state: CallsState): CallSummary {
   return { phase: 'idle' };
 }
 
-function summaryState(call: Extract<Call, { kind: 'outgoing' }> | AnsweredCall): NonNullable<Extract<CallSummary, { phase: 'active' }>['state']> {
+function summaryState(call: Extract<Call, { kind: 'outgoing' }> | AnsweredCall): SummaryState {
   switch (call.kind) {
     case 'outgoing':
       return 'calling';

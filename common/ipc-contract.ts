@@ -7,12 +7,16 @@
  * the preload, main and renderer cannot drift. Channel names read `domain:action`.
  */
 import { z } from 'zod';
-import { agentName, agentStatus, agentStatusRequest, voiceReportRequest } from './backend-api';
+import { agentName, agentProfileSchema, agentStatus, agentStatusInfoSchema, agentStatusRequest, awayReasonsSchema, sdkEndpointsSchema, voiceReportRequest } from './backend-api';
 import { callContextSchema } from './call-context';
 import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './agent-desk';
 import { callQualitySummarySchema } from './call-quality';
 
 const callId = z.string().min(1).max(128);
+
+/** What can be done to the call in progress from outside the renderer (tray, shortcuts). */
+export const IN_CALL_CONTROLS = ['mute', 'unmute', 'hold', 'resume'] as const;
+export type InCallControl = (typeof IN_CALL_CONTROLS)[number];
 const phoneOrUser = z.string().max(128);
 
 export const callSummarySchema = z.discriminatedUnion('phase', [
@@ -28,6 +32,12 @@ export const callSummarySchema = z.discriminatedUnion('phase', [
     muted: z.boolean().optional(),
     /** A second call ringing while the agent is on this one (call waiting). */
     waiting: z.object({ callId, from: phoneOrUser }).optional(),
+    /**
+     * The in-call controls that apply now (`inCallControls` in `common/call-state.ts`): main's
+     * tray, shortcuts and notifications offer exactly these and never work them out from
+     * `state`. Absent, main offers only Hang up.
+     */
+    controls: z.array(z.enum(IN_CALL_CONTROLS)).max(IN_CALL_CONTROLS.length).optional(),
   }),
 ]);
 
@@ -94,8 +104,6 @@ export const transferTargetsSchema = z.object({
 });
 export type TransferTargets = z.infer<typeof transferTargetsSchema>;
 
-const agentProfileSchema = z.object({ name: z.string(), display_name: z.string() });
-const sdkEndpointsSchema = z.object({ apiUrl: z.string(), websocketUrl: z.string() });
 
 /** What the renderer needs to run the softphone once an agent is signed in. */
 export const sessionInfoSchema = z.object({ agent: agentProfileSchema, sdk: sdkEndpointsSchema });
@@ -133,16 +141,8 @@ export const callCommandSchema = z.object({
 });
 export type CallCommand = z.infer<typeof callCommandSchema>;
 
-/** The agent's status as main forwards it (the backend's `AgentStatusInfo`). */
-export const agentStatusInfoSchema = z.object({
-  status: agentStatus,
-  since: z.string().max(64),
-  wrap_up_ends_at: z.string().max(64).nullable(),
-  /** While away: the reason the agent gave (optional: older backends leave it out). */
-  away_reason: z.string().max(40).nullable().optional(),
-  /** False while the backend cannot route calls to the agent (connection or voice session down). */
-  reachable: z.boolean().optional(),
-});
+/** The agent's status as main forwards it: the backend's own schema (`common/backend-api.ts`), one contract end to end. */
+export { agentStatusInfoSchema };
 export type AgentStatusInfoPayload = z.infer<typeof agentStatusInfoSchema>;
 
 /** A tel:/callto:/sip: link named a number (shown with Call / Cancel; never dialled without the agent), or nothing callable. */
@@ -182,7 +182,7 @@ export const invokeChannels = {
   /** The agent chooses available or away (also ends a wrap-up early). */
   'status:set': { request: agentStatusRequest, response: agentStatusInfoSchema },
   /** The away reasons the agent may pick from (configured by the admin). */
-  'status:away-reasons': { request: none, response: z.object({ reasons: z.array(z.string().max(40)).max(50) }) },
+  'status:away-reasons': { request: none, response: awayReasonsSchema },
   /** The softphone's voice session is up (renewed every few seconds) or down; the backend routes calls only while up. */
   'status:voice': { request: voiceReportRequest, response: agentStatusInfoSchema },
   /** Why an incoming call rings the agent (flow, number dialled, campaign topic); null when the backend has nothing. */

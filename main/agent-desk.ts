@@ -9,7 +9,7 @@ import { deskAnswerSchemas, deskHttpRequest, voicemailAudioPath, type DeskAnswer
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
 import { createLogger, type Logger } from './log';
-import { SIGNED_OUT_MESSAGE } from './session';
+import type { SessionAuthority } from './session-authority';
 
 /** Longest recording main passes on (120 s of 16-bit 48 kHz WAV is 11.5 MB). */
 export const VOICEMAIL_MAX_BYTES = 20 * 1024 * 1024;
@@ -17,8 +17,8 @@ export const VOICEMAIL_MAX_BYTES = 20 * 1024 * 1024;
 /** What {@link AgentDeskService} needs. */
 export interface AgentDeskServiceDeps {
   backend: Pick<BackendClient, 'desk' | 'voicemailAudio'>;
-  /** The stored refresh credential, or null when signed out. */
-  credential(): string | null;
+  /** Lends the credential; a 401 ends the session there. */
+  authority: Pick<SessionAuthority, 'use'>;
   log?: Logger;
 }
 
@@ -32,8 +32,7 @@ export class AgentDeskService {
 
   /** One request; its answer as the contract promises it. */
   async run<R extends DeskRequest>(request: R): Promise<DeskAnswer<R['action']>> {
-    const token = this.token();
-    const body = await this.backendCall(request.action, () => this.deps.backend.desk(token, deskHttpRequest(request)));
+    const body = await this.backendCall(request.action, (token) => this.deps.backend.desk(token, deskHttpRequest(request)));
     const parsed = deskAnswerSchemas[request.action].safeParse(body);
     if (!parsed.success) {
       this.log.warn('Desk answer outside the contract', { action: request.action });
@@ -44,21 +43,14 @@ export class AgentDeskService {
 
   /** A voicemail's recording, as base64 for the renderer's blob URL. */
   async voicemailAudio(id: string): Promise<VoicemailAudio> {
-    const token = this.token();
-    const { contentType, bytes } = await this.backendCall('voicemail-audio', () => this.deps.backend.voicemailAudio(token, voicemailAudioPath(id), VOICEMAIL_MAX_BYTES));
+    const { contentType, bytes } = await this.backendCall('voicemail-audio', (token) => this.deps.backend.voicemailAudio(token, voicemailAudioPath(id), VOICEMAIL_MAX_BYTES));
     const type = /^audio\/[a-z0-9.+-]+$/i.test(contentType) ? contentType.toLowerCase() : 'audio/wav';
     return { contentType: type, base64: Buffer.from(bytes).toString('base64') };
   }
 
-  private token(): string {
-    const token = this.deps.credential();
-    if (!token) throw new PublicError(SIGNED_OUT_MESSAGE);
-    return token;
-  }
-
-  private async backendCall<T>(action: string, work: () => Promise<T>): Promise<T> {
+  private async backendCall<T>(action: string, work: (token: string) => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await this.deps.authority.use(work);
     } catch (error) {
       if (!(error instanceof BackendError)) throw error;
       this.log.info('Desk request refused', { action, code: error.code ?? error.kind });

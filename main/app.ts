@@ -25,6 +25,7 @@ import { CallContextService } from './call-context';
 import { CallControlService } from './call-control';
 import { AgentDeskService } from './agent-desk';
 import { AgentStatusService, SessionService } from './session';
+import { SessionAuthority } from './session-authority';
 import { StatusStream } from './status-stream';
 import { ShortcutManager } from './shortcuts';
 import { TrayController, type TrayState } from './tray';
@@ -255,6 +256,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       answer: (callId) => callController.answer('notification', callId),
       decline: (callId) => callController.decline('notification', callId),
       show: () => mainWindow.show(),
+      failed: (callId, from, ringOptions) => callWindow.show(callId, from, ringOptions),
     });
     notifier = incoming;
     const ring = new Ringer(electron.BrowserWindow, { ringUrl });
@@ -294,31 +296,31 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     });
     calls = callController;
 
-    const credential = () => vault.read()?.refreshToken ?? null;
-    /** The session is over (signed out, or ended by the backend with a reason to show): no stream, no alerts. */
-    const sessionOver = (reason?: string) => {
-      statusStream.stop();
-      callController.reset();
-      if (reason !== undefined) ipc.sendToRenderer('session:ended', { reason });
-    };
+    /** The one owner of the credential: every 401 and every `session-ended` ends the session here, the same way. */
+    const authority = new SessionAuthority({
+      vault,
+      // The session is over (signed out, or ended by the backend with a reason to show): no stream, no alerts.
+      onEnded: (reason) => {
+        statusStream.stop();
+        callController.reset();
+        if (reason !== undefined) ipc.sendToRenderer('session:ended', { reason });
+      },
+    });
+    const credential = () => authority.credential();
     const statusStream = new StatusStream({
       backend,
-      credential,
+      authority,
       onStatus: (status) => {
         lastStatus = status.status;
         ipc.sendToRenderer('status:changed', status);
       },
-      onSessionEnded: (reason) => {
-        vault.clear();
-        sessionOver(reason);
-      },
     });
-    const session = new SessionService({ backend, vault, onSessionEnded: sessionOver, onSignedOut: () => sessionOver() });
+    const session = new SessionService({ backend, authority });
     statusStreamRef = statusStream;
-    const agentStatus = new AgentStatusService({ backend, credential });
-    const callContexts = new CallContextService({ backend, credential });
-    const callControl = new CallControlService({ backend, credential });
-    const agentDesk = new AgentDeskService({ backend, credential });
+    const agentStatus = new AgentStatusService({ backend, authority });
+    const callContexts = new CallContextService({ backend, authority });
+    const callControl = new CallControlService({ backend, authority });
+    const agentDesk = new AgentDeskService({ backend, authority });
 
     ipc.handle('session:restore', async () => {
       const restored = await session.restore();
@@ -384,7 +386,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
         serverUrl: options.serverUrl,
         settings: { ...settings.get() },
         shortcuts: shortcutManager.status(),
-        signedInAs: vault.read()?.agent.name ?? null,
+        signedInAs: authority.agent()?.name ?? null,
         logFile: logFile?.path ?? null,
         logLines: logFile?.tail(80) ?? [],
       });

@@ -5,7 +5,23 @@
  * credential is sent in the Authorization header only, never in a URL or a log line.
  */
 import { callQualityPath, type CallQualitySummary } from '../common/call-quality';
-import type { AgentProfile, AgentStatusInfo, AgentStatusRequest, ApiErrorBody, AwayReasons, ClientConfig, LoginResponse, SdkTokenResponse, VoiceReport } from '../common/backend-api';
+import type { z } from 'zod';
+import {
+  agentStatusInfoSchema,
+  apiErrorBodySchema,
+  awayReasonsSchema,
+  clientConfigSchema,
+  loginResponseSchema,
+  sdkTokenResponseSchema,
+  type AgentProfile,
+  type AgentStatusInfo,
+  type AgentStatusRequest,
+  type AwayReasons,
+  type ClientConfig,
+  type SdkTokenResponse,
+  type VoiceReport,
+} from '../common/backend-api';
+import { transferTargetsSchema, type TransferTargets } from '../common/ipc-contract';
 import { TRANSFER_TARGETS_PATH, type ControlHttpRequest } from '../common/call-control';
 import type { DeskHttpRequest } from '../common/agent-desk';
 
@@ -23,7 +39,9 @@ export type BackendErrorKind =
   /** 5xx. */
   | 'server'
   /** The answer was not what the contract promises. */
-  | 'protocol';
+  | 'protocol'
+  /** Main holds no credential: nothing was sent (`main/session-authority.ts`). */
+  | 'signed-out';
 
 /** A failed backend call, with a message fit for the agent's screen. */
 export class BackendError extends Error {
@@ -68,11 +86,13 @@ export class BackendClient {
 
   /** `POST /api/auth/login` as a desktop client: the refresh credential comes back in the body. */
   async login(name: string, password: string): Promise<DesktopLogin> {
-    const body = await this.request<LoginResponse>('POST', '/api/auth/login', {
+    const body = await this.request('POST', '/api/auth/login', {
       json: { name, password, client: 'desktop' },
       unauthorized: 'The name or password is not correct.',
+      schema: loginResponseSchema,
+      unreadable: 'The Switchboard server answered the login without a desktop credential.',
     });
-    if (!isAgent(body.agent) || typeof body.refresh_token !== 'string' || body.refresh_token.length === 0) {
+    if (body.refresh_token === undefined) {
       throw new BackendError('protocol', 'The Switchboard server answered the login without a desktop credential.');
     }
     return { agent: body.agent, refreshToken: body.refresh_token, expiresAt: body.expires_at };
@@ -80,19 +100,17 @@ export class BackendClient {
 
   /** `POST /api/auth/token`: exchanges the refresh credential for a short-lived SDK JWT. */
   async exchangeToken(refreshToken: string): Promise<SdkTokenResponse> {
-    const body = await this.request<SdkTokenResponse>('POST', '/api/auth/token', {
+    return this.request('POST', '/api/auth/token', {
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
+      schema: sdkTokenResponseSchema,
+      unreadable: 'The Switchboard server sent an unreadable token.',
     });
-    if (!isAgent(body.agent) || typeof body.jwt !== 'string' || typeof body.expires_at !== 'string') {
-      throw new BackendError('protocol', 'The Switchboard server sent an unreadable token.');
-    }
-    return body;
   }
 
   /** `POST /api/auth/logout`: revokes the refresh credential. */
   async logout(refreshToken: string): Promise<void> {
-    await this.request<unknown>('POST', '/api/auth/logout', {
+    await this.request('POST', '/api/auth/logout', {
       bearer: refreshToken,
       unauthorized: 'Your session had already ended.',
       allowEmpty: true,
@@ -101,19 +119,19 @@ export class BackendClient {
 
   /** `GET /api/config`: where the Client SDK connects. */
   async getConfig(): Promise<ClientConfig> {
-    const body = await this.request<ClientConfig>('GET', '/api/config', { unauthorized: 'Not allowed to read the configuration.' });
-    const sdk = body?.sdk as Partial<ClientConfig['sdk']> | undefined;
-    if (!sdk || typeof sdk.apiUrl !== 'string' || typeof sdk.websocketUrl !== 'string') {
-      throw new BackendError('protocol', 'The Switchboard server sent an unreadable configuration.');
-    }
-    return body;
+    return this.request('GET', '/api/config', {
+      unauthorized: 'Not allowed to read the configuration.',
+      schema: clientConfigSchema,
+      unreadable: 'The Switchboard server sent an unreadable configuration.',
+    });
   }
 
   /** `GET /api/agent/status`. */
   async getStatus(refreshToken: string): Promise<AgentStatusInfo> {
-    return this.request<AgentStatusInfo>('GET', '/api/agent/status', {
+    return this.request('GET', '/api/agent/status', {
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
+      schema: agentStatusInfoSchema,
     });
   }
 
@@ -122,21 +140,22 @@ export class BackendClient {
    * `reason`: the away reason the agent picked, or `system` when the app chose (sleep, lock, network).
    */
   async setStatus(refreshToken: string, status: AgentStatusRequest['status'], reason?: string): Promise<AgentStatusInfo> {
-    return this.request<AgentStatusInfo>('PUT', '/api/agent/status', {
+    return this.request('PUT', '/api/agent/status', {
       json: reason === undefined ? { status } : { status, reason },
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
+      schema: agentStatusInfoSchema,
     });
   }
 
   /** `GET /api/agent/away-reasons`: the reasons an agent may give for being away. */
   async getAwayReasons(refreshToken: string): Promise<AwayReasons> {
-    return this.request<AwayReasons>('GET', '/api/agent/away-reasons', { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
+    return this.request('GET', '/api/agent/away-reasons', { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE, schema: awayReasonsSchema });
   }
 
   /** `PUT /api/agent/voice`: the app's voice session is up (renews its lease) or down. */
   async reportVoice(refreshToken: string, state: VoiceReport['state']): Promise<AgentStatusInfo> {
-    return this.request<AgentStatusInfo>('PUT', '/api/agent/voice', { json: { state }, bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
+    return this.request('PUT', '/api/agent/voice', { json: { state }, bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE, schema: agentStatusInfoSchema });
   }
 
   /**
@@ -167,7 +186,7 @@ export class BackendClient {
   /** `GET /api/calls/{legUuid}/context`: why a call rings the agent; null when the backend has none (404). */
   async getCallContext(refreshToken: string, legUuid: string): Promise<unknown> {
     try {
-      return await this.request<unknown>('GET', `/api/calls/${encodeURIComponent(legUuid)}/context`, {
+      return await this.request('GET', `/api/calls/${encodeURIComponent(legUuid)}/context`, {
         bearer: refreshToken,
         unauthorized: SESSION_ENDED_MESSAGE,
       });
@@ -183,7 +202,7 @@ export class BackendClient {
    * with the backend's message and code.
    */
   async callControl(refreshToken: string, request: ControlHttpRequest): Promise<unknown> {
-    return this.request<unknown>(request.method, request.path, {
+    return this.request(request.method, request.path, {
       ...(request.body !== undefined ? { json: request.body } : {}),
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
@@ -194,17 +213,17 @@ export class BackendClient {
 
   /** `PUT /api/agent/calls/{leg}/quality`: a call's quality summary, stored with its record (204). */
   async putCallQuality(refreshToken: string, legUuid: string, summary: CallQualitySummary): Promise<void> {
-    await this.request<unknown>('PUT', callQualityPath(legUuid), { json: summary, bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE, allowEmpty: true });
+    await this.request('PUT', callQualityPath(legUuid), { json: summary, bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE, allowEmpty: true });
   }
 
   /** `GET /api/agent/transfer-targets`: other agents with their status, and the queues. */
-  async getTransferTargets(refreshToken: string): Promise<unknown> {
-    return this.request<unknown>('GET', TRANSFER_TARGETS_PATH, { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE });
+  async getTransferTargets(refreshToken: string): Promise<TransferTargets> {
+    return this.request('GET', TRANSFER_TARGETS_PATH, { bearer: refreshToken, unauthorized: SESSION_ENDED_MESSAGE, schema: transferTargetsSchema });
   }
 
   /** One request of the agent desk's API (history, badge, voicemails, dispositions, wrap-up; `common/agent-desk.ts`). */
   async desk(refreshToken: string, request: DeskHttpRequest): Promise<unknown> {
-    return this.request<unknown>(request.method, request.path, {
+    return this.request(request.method, request.path, {
       ...(request.body !== undefined ? { json: request.body } : {}),
       bearer: refreshToken,
       unauthorized: SESSION_ENDED_MESSAGE,
@@ -233,11 +252,16 @@ export class BackendClient {
     return { contentType: response.headers.get('content-type') ?? 'application/octet-stream', bytes };
   }
 
-  private async request<T>(
+  /**
+   * One JSON request. With a `schema` the answer is parsed against it (`common/backend-api.ts`)
+   * and an answer outside the contract is a `protocol` error (`unreadable` its message);
+   * without one the caller checks the body against its own schema.
+   */
+  private async request<S extends z.ZodType = z.ZodUnknown>(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean; plainMessage?: boolean },
-  ): Promise<T> {
+    options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean; plainMessage?: boolean; schema?: S; unreadable?: string },
+  ): Promise<z.infer<S>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.json !== undefined) headers['content-type'] = 'application/json';
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
@@ -258,17 +282,23 @@ export class BackendClient {
       if (body === undefined && !options.allowEmpty) {
         throw new BackendError('protocol', `The Switchboard server sent an unreadable answer (HTTP ${response.status}).`, response.status);
       }
-      return body as T;
+      if (!options.schema) return body as z.infer<S>;
+      const parsed = options.schema.safeParse(body);
+      if (!parsed.success) {
+        throw new BackendError('protocol', options.unreadable ?? `The Switchboard server sent an unreadable answer (HTTP ${response.status}).`, response.status);
+      }
+      return parsed.data as z.infer<S>;
     }
-    const apiError = (body as Partial<ApiErrorBody> | undefined)?.error;
-    const code = typeof apiError?.code === 'string' ? apiError.code : undefined;
-    const serverMessage = typeof apiError?.message === 'string' && apiError.message.trim() ? apiError.message.trim() : undefined;
+    const errorBody = apiErrorBodySchema.safeParse(body);
+    const apiError = errorBody.success ? errorBody.data.error : undefined;
+    const code = apiError?.code;
+    const serverMessage = apiError?.message.trim() ? apiError.message.trim() : undefined;
     if (response.status === 401) throw new BackendError('unauthorized', options.unauthorized, 401, code);
     if (response.status >= 500) {
       throw new BackendError('server', `The Switchboard server had a problem (HTTP ${response.status}). Try again in a moment.`, response.status, code);
     }
     const field =
-      !options.plainMessage && typeof apiError?.field === 'string' && serverMessage && !serverMessage.includes(apiError.field) ? `${apiError.field}: ` : '';
+      !options.plainMessage && apiError?.field !== undefined && serverMessage && !serverMessage.includes(apiError.field) ? `${apiError.field}: ` : '';
     throw new BackendError(
       'rejected',
       serverMessage ? `${field}${serverMessage}` : `The Switchboard server refused the request (HTTP ${response.status}).`,
@@ -285,10 +315,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isAgent(value: unknown): value is AgentProfile {
-  if (typeof value !== 'object' || value === null) return false;
-  const agent = value as Record<string, unknown>;
-  return typeof agent.name === 'string' && typeof agent.display_name === 'string';
 }

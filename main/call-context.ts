@@ -8,12 +8,13 @@
 import { callContextSchema, type CallContext } from '../common/call-context';
 import type { BackendClient } from './backend-client';
 import { createLogger, type Logger } from './log';
+import type { SessionAuthority } from './session-authority';
 
 /** What {@link CallContextService} needs. */
 export interface CallContextServiceDeps {
   backend: Pick<BackendClient, 'getCallContext'>;
-  /** The stored refresh credential, or null when signed out. */
-  credential(): string | null;
+  /** Lends the credential; a 401 ends the session there. */
+  authority: Pick<SessionAuthority, 'use' | 'credential'>;
   log?: Logger;
 }
 
@@ -27,10 +28,9 @@ export class CallContextService {
 
   /** The context of the call (the SDK's call id is the agent's leg), or null. */
   async get(callId: string): Promise<CallContext | null> {
-    const token = this.deps.credential();
-    if (!token) return null;
+    if (!this.deps.authority.credential()) return null;
     try {
-      const parsed = callContextSchema.safeParse(await this.deps.backend.getCallContext(token, callId));
+      const parsed = callContextSchema.safeParse(await this.deps.authority.use((token) => this.deps.backend.getCallContext(token, callId)));
       if (parsed.success) return parsed.data;
       return null;
     } catch (error) {

@@ -12,13 +12,13 @@ import type { CallControlRequest, CallControlResult, TransferTargets } from '../
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
 import { createLogger, type Logger } from './log';
-import { SIGNED_OUT_MESSAGE } from './session';
+import type { SessionAuthority } from './session-authority';
 
 /** What {@link CallControlService} needs. */
 export interface CallControlServiceDeps {
   backend: Pick<BackendClient, 'callControl' | 'getTransferTargets' | 'putCallQuality'>;
-  /** The stored refresh credential, or null when signed out. */
-  credential(): string | null;
+  /** Lends the credential; a 401 ends the session there. */
+  authority: Pick<SessionAuthority, 'use'>;
   log?: Logger;
 }
 
@@ -32,10 +32,8 @@ export class CallControlService {
 
   /** One request; the backend's answer, or its refusal with the message for the agent. */
   async run(request: CallControlRequest): Promise<CallControlResult> {
-    const token = this.deps.credential();
-    if (!token) return { ok: false, code: 'signed_out', message: SIGNED_OUT_MESSAGE };
     try {
-      return controlSuccess(request, await this.deps.backend.callControl(token, controlHttpRequest(request)));
+      return controlSuccess(request, await this.deps.authority.use((token) => this.deps.backend.callControl(token, controlHttpRequest(request))));
     } catch (error) {
       if (!(error instanceof BackendError)) throw error;
       if (request.action !== 'state') this.log.info('Call control refused', { action: request.action, code: error.code ?? error.kind });
@@ -45,10 +43,8 @@ export class CallControlService {
 
   /** Stores a call's quality summary with its record; a failure is an answer (logged), the call being over. */
   async saveQuality(callId: string, summary: CallQualitySummary): Promise<CallQualityOutcome> {
-    const token = this.deps.credential();
-    if (!token) return { ok: false, message: SIGNED_OUT_MESSAGE };
     try {
-      await this.deps.backend.putCallQuality(token, callId, summary);
+      await this.deps.authority.use((token) => this.deps.backend.putCallQuality(token, callId, summary));
       return { ok: true };
     } catch (error) {
       if (!(error instanceof BackendError)) throw error;
@@ -59,10 +55,8 @@ export class CallControlService {
 
   /** Where the agent may transfer to now. */
   async targets(): Promise<TransferTargets> {
-    const token = this.deps.credential();
-    if (!token) throw new PublicError(SIGNED_OUT_MESSAGE);
     try {
-      return (await this.deps.backend.getTransferTargets(token)) as TransferTargets;
+      return await this.deps.authority.use((token) => this.deps.backend.getTransferTargets(token));
     } catch (error) {
       if (error instanceof BackendError) throw new PublicError(error.message);
       throw error;

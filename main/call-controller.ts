@@ -4,7 +4,7 @@
  * requests into `call:command` events for the renderer (which owns the SDK call).
  */
 import type { CallSummary } from '../common/call-state';
-import type { CallCommand } from '../common/ipc-contract';
+import type { CallCommand, InCallControl } from '../common/ipc-contract';
 import type { TrayState } from './tray';
 import { createLogger, type Logger } from './log';
 
@@ -12,25 +12,16 @@ import { createLogger, type Logger } from './log';
 export type CommandSource = CallCommand['source'];
 
 /** What the tray can do to the call in progress. */
-export type InCallAction = Extract<CallCommand['action'], 'mute' | 'unmute' | 'hold' | 'resume'>;
+export type InCallAction = InCallControl;
 
 type ActiveSummary = Extract<CallSummary, { phase: 'active' }>;
 
-/** Whether the call's state (as the renderer summarised it) lets the action apply. */
+/** Whether the action applies now: the summary lists the controls (`inCallControls` in common/), main never works them out. */
 function allows(summary: ActiveSummary, action: InCallAction): boolean {
-  const state = summary.state;
-  switch (action) {
-    case 'mute':
-    case 'unmute':
-      return (state === 'talking' || state === 'held' || state === 'consulting' || state === 'conference') && (action === 'mute') !== (summary.muted === true);
-    case 'hold':
-      return state === 'talking';
-    case 'resume':
-      return state === 'held';
-  }
+  return summary.controls?.includes(action) ?? false;
 }
 
-/** The tray's view of the call in progress: only what the summary says (an older summary without a state shows as before). */
+/** The tray's view of the call in progress: only what the summary says (a summary without controls offers Hang up only). */
 function inCallTrayState(summary: ActiveSummary): TrayState {
   return {
     kind: 'in-call',
@@ -38,6 +29,7 @@ function inCallTrayState(summary: ActiveSummary): TrayState {
     ...(summary.state ? { state: summary.state } : {}),
     ...(summary.muted ? { muted: true as const } : {}),
     ...(summary.waiting ? { waiting: summary.waiting.from } : {}),
+    ...(summary.controls?.length ? { controls: summary.controls } : {}),
   };
 }
 
@@ -146,14 +138,14 @@ export class CallController {
    * muted; nothing when the call's state allows neither (ringing, being placed, transferring).
    */
   toggleMute(source: CommandSource): boolean {
-    const muted = this.summary.phase === 'active' && this.summary.muted === true;
-    return this.control(muted ? 'unmute' : 'mute', source);
+    const controls = this.summary.phase === 'active' ? (this.summary.controls ?? []) : [];
+    return this.control(controls.includes('unmute') ? 'unmute' : 'mute', source);
   }
 
   /** The hold shortcut: holds the call being talked on, resumes the held one, else nothing. */
   toggleHold(source: CommandSource): boolean {
-    const held = this.summary.phase === 'active' && this.summary.state === 'held';
-    return this.control(held ? 'resume' : 'hold', source);
+    const controls = this.summary.phase === 'active' ? (this.summary.controls ?? []) : [];
+    return this.control(controls.includes('resume') ? 'resume' : 'hold', source);
   }
 
   /** The hang-up shortcut: declines while ringing, hangs up during a call, else nothing. */

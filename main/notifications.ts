@@ -16,6 +16,11 @@ export interface IncomingCallActions {
   decline(callId: string): void;
   /** The notification body was clicked: show the window. */
   show(): void;
+  /**
+   * The OS could not show it (Electron's `failed`, Windows): the agent needs another way to
+   * answer, so main shows the incoming-call window instead.
+   */
+  failed?(callId: string, from: string, options: { waiting?: boolean }): void;
 }
 
 /** Shows at most one incoming-call notification at a time. */
@@ -63,7 +68,12 @@ export class IncomingCallNotifier {
     notification.on('close', () => {
       if (this.current?.notification === notification) this.current = null;
     });
-    notification.on('failed', (_event, error) => this.log.warn('The notification could not be shown', { error }));
+    notification.on('failed', (_event, error) => {
+      this.log.warn('The notification could not be shown; showing the incoming-call window instead', { error });
+      if (this.current?.notification !== notification) return;
+      this.current = null;
+      this.actions.failed?.(callId, from, options);
+    });
     this.current = { callId, notification };
     notification.show();
   }

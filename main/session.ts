@@ -10,19 +10,15 @@ import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
 import { createLogger, type Logger } from './log';
-import type { TokenVault } from './vault';
+import { SIGNED_OUT_MESSAGE, type SessionAuthority } from './session-authority';
 
-/** What the agent reads when main holds no credential. */
-export const SIGNED_OUT_MESSAGE = 'You are signed out. Please sign in.';
+export { SIGNED_OUT_MESSAGE };
 
 /** What the session service needs from around it. */
 export interface SessionServiceDeps {
   backend: Pick<BackendClient, 'login' | 'exchangeToken' | 'logout' | 'getConfig'>;
-  vault: Pick<TokenVault, 'read' | 'save' | 'clear'>;
-  /** Main lost the session (credential revoked): the renderer must show the login. */
-  onSessionEnded(reason: string): void;
-  /** The agent signed out: tray back to idle, ringing stopped. */
-  onSignedOut(): void;
+  /** Owns the credential and ends the session (`main/session-authority.ts`). */
+  authority: SessionAuthority;
   log?: Logger;
 }
 
@@ -37,35 +33,30 @@ export class SessionService {
   /**
    * The stored session if it is still alive, else null.
    *
-   * Alive means the backend still exchanges the credential for a token. A 401 clears the
-   * vault. When the server cannot be reached the credential is kept (it may well be
-   * valid) and the renderer shows the login, where the agent sees the connection error.
+   * Alive means the backend still exchanges the credential for a token. A 401 ends the
+   * session through the authority (the login shows why). When the server cannot be reached
+   * the credential is kept (it may well be valid) and the renderer shows the login, where
+   * the agent sees the connection error.
    */
   async restore(): Promise<SessionInfo | null> {
-    const entry = this.deps.vault.read();
-    if (!entry) return null;
+    if (!this.deps.authority.credential()) return null;
     try {
-      const token = await this.deps.backend.exchangeToken(entry.refreshToken);
+      const token = await this.deps.authority.use((credential) => this.deps.backend.exchangeToken(credential));
       const config = await this.deps.backend.getConfig();
       this.log.info('Session restored', { agent: token.agent.name });
       return { agent: token.agent, sdk: config.sdk };
     } catch (error) {
-      if (error instanceof BackendError && error.kind === 'unauthorized') {
-        this.log.info('Stored session was revoked or expired; cleared', { agent: entry.agent.name });
-        this.deps.vault.clear();
-      } else {
-        this.log.warn('Could not restore the session', { reason: messageOf(error) });
-      }
+      if (!(error instanceof BackendError && error.kind === 'unauthorized')) this.log.warn('Could not restore the session', { reason: messageOf(error) });
       return null;
     }
   }
 
-  /** Signs in with a name and password; the outcome carries a message for the form. */
+  /** Signs in with a name and password; the outcome carries a message for the form (a 401 here is a wrong password, not an ended session). */
   async login(name: string, password: string): Promise<LoginOutcome> {
     try {
       const login = await this.deps.backend.login(name, password);
       const config = await this.deps.backend.getConfig();
-      this.deps.vault.save({ refreshToken: login.refreshToken, agent: login.agent });
+      this.deps.authority.begin({ refreshToken: login.refreshToken, agent: login.agent });
       this.log.info('Signed in', { agent: login.agent.name });
       return { ok: true, session: { agent: login.agent, sdk: config.sdk } };
     } catch (error) {
@@ -74,11 +65,9 @@ export class SessionService {
     }
   }
 
-  /** Signs out: revokes the credential at the backend (best effort) and forgets it. */
+  /** Signs out: forgets the credential and revokes it at the backend (best effort). */
   async logout(): Promise<void> {
-    const entry = this.deps.vault.read();
-    this.deps.vault.clear();
-    this.deps.onSignedOut();
+    const entry = this.deps.authority.signOut();
     if (!entry) return;
     try {
       await this.deps.backend.logout(entry.refreshToken);
@@ -89,27 +78,17 @@ export class SessionService {
     }
   }
 
-  /** A fresh SDK token; on a revoked credential the session ends. */
+  /** A fresh SDK token; on a revoked credential (or none) the session ends. */
   async sdkToken(): Promise<SdkToken> {
-    const entry = this.deps.vault.read();
-    if (!entry) {
-      this.deps.onSessionEnded(SIGNED_OUT_MESSAGE);
+    if (!this.deps.authority.credential()) {
+      this.deps.authority.end(SIGNED_OUT_MESSAGE);
       throw new PublicError(SIGNED_OUT_MESSAGE);
     }
     try {
-      const token = await this.deps.backend.exchangeToken(entry.refreshToken);
-      const expiresAt = Date.parse(token.expires_at);
-      if (Number.isNaN(expiresAt)) throw new BackendError('protocol', 'The Switchboard server sent an unreadable token.');
-      return { token: token.jwt, expiresAt };
+      const token = await this.deps.authority.use((credential) => this.deps.backend.exchangeToken(credential));
+      return { token: token.jwt, expiresAt: Date.parse(token.expires_at) };
     } catch (error) {
-      if (error instanceof BackendError) {
-        if (error.kind === 'unauthorized') {
-          this.log.info('Session ended by the server', { agent: entry.agent.name });
-          this.deps.vault.clear();
-          this.deps.onSessionEnded(error.message);
-        }
-        throw new PublicError(error.message);
-      }
+      if (error instanceof BackendError) throw new PublicError(error.message);
       throw error;
     }
   }
@@ -122,8 +101,8 @@ function messageOf(error: unknown): string {
 /** What {@link AgentStatusService} needs. */
 export interface AgentStatusServiceDeps {
   backend: Pick<BackendClient, 'getStatus' | 'setStatus' | 'getAwayReasons' | 'reportVoice'>;
-  /** The stored refresh credential, or null when signed out. */
-  credential(): string | null;
+  /** Lends the credential; a 401 ends the session there. */
+  authority: Pick<SessionAuthority, 'use'>;
 }
 
 /** Implements `status:get` and `status:set`: the backend call with the stored credential. */
@@ -151,10 +130,8 @@ export class AgentStatusService {
   }
 
   private async call<T>(operation: (token: string) => Promise<T>): Promise<T> {
-    const token = this.deps.credential();
-    if (!token) throw new PublicError(SIGNED_OUT_MESSAGE);
     try {
-      return await operation(token);
+      return await this.deps.authority.use(operation);
     } catch (error) {
       if (error instanceof BackendError) throw new PublicError(error.message);
       throw error;

@@ -9,6 +9,7 @@
 import { agentStatusInfoSchema, type AgentStatusInfoPayload } from '../common/ipc-contract';
 import { BackendError, SESSION_ENDED_MESSAGE, type BackendClient } from './backend-client';
 import { createLogger, type Logger } from './log';
+import type { SessionAuthority } from './session-authority';
 
 /** One server-sent event. */
 export interface ServerSentEvent {
@@ -57,12 +58,13 @@ export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): A
 /** What the stream needs from around it. */
 export interface StatusStreamDeps {
   backend: Pick<BackendClient, 'openEvents'>;
-  /** The stored refresh credential, or null when signed out. */
-  credential(): string | null;
+  /**
+   * Lends the credential, and ends the session when the backend does (a 401, or the
+   * stream's `session-ended`: credential revoked, agent disabled, password reset).
+   */
+  authority: Pick<SessionAuthority, 'credential' | 'end'>;
   /** A status arrived (already checked against the contract). */
   onStatus(status: AgentStatusInfoPayload): void;
-  /** The backend ended the session (credential revoked, agent disabled, password reset). */
-  onSessionEnded(reason: string): void;
   /** First reconnect delay in ms (doubles up to {@link maxRetryMs}). */
   retryMs?: number;
   maxRetryMs?: number;
@@ -125,7 +127,7 @@ export class StatusStream {
   private async run(generation: number, signal: AbortSignal): Promise<void> {
     let delay = this.retryMs;
     while (generation === this.generation) {
-      const token = this.deps.credential();
+      const token = this.deps.authority.credential();
       if (!token) return this.finish(generation);
       try {
         const response = await this.deps.backend.openEvents(token, signal);
@@ -134,14 +136,14 @@ export class StatusStream {
         for await (const event of readServerSentEvents(this.watchdog(response.body))) {
           if (generation !== this.generation) return;
           if (event.event === 'status') this.forward(event.data);
-          else if (event.event === 'session-ended') return this.ended(generation, event.data);
+          else if (event.event === 'session-ended') return this.ended(generation, event.data, token);
         }
         this.log.info('Status stream closed by the server; reconnecting');
       } catch (error) {
         if (signal.aborted || generation !== this.generation) return;
         if (error instanceof BackendError && error.kind === 'unauthorized') {
           this.finish(generation);
-          this.deps.onSessionEnded(error.message);
+          this.deps.authority.end(error.message, token);
           return;
         }
         this.log.warn('Status stream failed; retrying', { reason: error instanceof Error ? error.message : String(error), delayMs: delay });
@@ -203,7 +205,7 @@ export class StatusStream {
     this.deps.onStatus(status.data);
   }
 
-  private ended(generation: number, data: string): void {
+  private ended(generation: number, data: string, credential: string): void {
     this.finish(generation);
     let reason = '';
     try {
@@ -214,7 +216,7 @@ export class StatusStream {
     }
     // A logout from this app closes the stream too; main already knows.
     if (reason === 'logged-out') return;
-    this.deps.onSessionEnded(ENDED_MESSAGES[reason] ?? SESSION_ENDED_MESSAGE);
+    this.deps.authority.end(ENDED_MESSAGES[reason] ?? SESSION_ENDED_MESSAGE, credential);
   }
 
   private finish(generation: number): void {

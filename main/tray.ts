@@ -2,7 +2,8 @@
  * The tray icon: what the app is doing at a glance, and a menu to act on it.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { CallSummary } from '../common/call-state';
+import type { SummaryState } from '../common/call-state';
+import type { InCallControl } from '../common/ipc-contract';
 import type { MenuModule, NativeImageModule, TrayApi, TrayConstructor } from './electron-api';
 import { trayIconDataUrl } from './icons';
 import { createLogger, type Logger } from './log';
@@ -18,10 +19,12 @@ export type TrayState =
       kind: 'in-call';
       from: string;
       /** What the call is doing, as the renderer summarised it; without it the menu offers Hang up only. */
-      state?: NonNullable<Extract<CallSummary, { phase: 'active' }>['state']>;
+      state?: SummaryState;
       muted?: true;
       /** Who the call waiting is from. */
       waiting?: string;
+      /** The controls the summary says apply now (mute/unmute, hold/resume); the menu offers these and Hang up. */
+      controls?: readonly InCallControl[];
     };
 
 /** What the tray menu can ask for. */
@@ -32,7 +35,7 @@ export interface TrayActions {
   decline(): void;
   hangup(): void;
   /** Mute, unmute, hold or resume the call in progress. */
-  control(action: 'mute' | 'unmute' | 'hold' | 'resume'): void;
+  control(action: InCallControl): void;
   quit(): void;
 }
 
@@ -65,6 +68,8 @@ export function trayToolTip(state: TrayState): string {
   }
 }
 
+const CONTROL_LABELS: Record<InCallControl, string> = { mute: 'Mute', unmute: 'Unmute', hold: 'Hold', resume: 'Resume' };
+
 /** The in-call items: the call waiting's Answer/Decline, Mute/Unmute and Hold/Resume where they apply, Hang up. */
 function inCallItems(state: Extract<TrayState, { kind: 'in-call' }>, actions: TrayActions): MenuItemConstructorOptions[] {
   const items: MenuItemConstructorOptions[] = [];
@@ -75,10 +80,7 @@ function inCallItems(state: Extract<TrayState, { kind: 'in-call' }>, actions: Tr
       { type: 'separator' },
     );
   }
-  const talking = state.state === 'talking' || state.state === 'held' || state.state === 'consulting' || state.state === 'conference';
-  if (talking) items.push(state.muted ? { label: 'Unmute', click: () => actions.control('unmute') } : { label: 'Mute', click: () => actions.control('mute') });
-  if (state.state === 'talking') items.push({ label: 'Hold', click: () => actions.control('hold') });
-  if (state.state === 'held') items.push({ label: 'Resume', click: () => actions.control('resume') });
+  for (const control of state.controls ?? []) items.push({ label: CONTROL_LABELS[control], click: () => actions.control(control) });
   items.push({ label: 'Hang up', click: () => actions.hangup() });
   return items;
 }

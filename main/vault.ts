@@ -7,7 +7,7 @@
  * after a restart, but no plaintext secret is ever written to disk. Nothing here is ever
  * sent to the renderer.
  */
-import type { AgentProfile } from '../common/backend-api';
+import { agentProfileSchema, type AgentProfile } from '../common/backend-api';
 import type { SafeStorageApi } from './electron-api';
 import { createLogger, type Logger } from './log';
 
@@ -121,11 +121,10 @@ export class TokenVault {
   }
 }
 
+/** The stored profile, checked against the backend's own schema (the store is a file anyone could edit). */
 function parseAgent(value: unknown): AgentProfile | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const { name, display_name: displayName } = value as Record<string, unknown>;
-  if (typeof name !== 'string' || typeof displayName !== 'string') return null;
-  return { name, display_name: displayName };
+  const parsed = agentProfileSchema.safeParse(value);
+  return parsed.success ? { name: parsed.data.name, display_name: parsed.data.display_name } : null;
 }
 
 function errorMessage(error: unknown): string {

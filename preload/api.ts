@@ -1,9 +1,9 @@
 /**
  * The one API object the preload exposes to the renderer as `window.switchboard`.
  *
- * Built from the IPC contract so that every method is typed by it; the renderer derives
- * its type from `SwitchboardApi` and never sees `ipcRenderer`. Listeners return an
- * unsubscribe function.
+ * Implements the contract's `SwitchboardApi` (`common/switchboard-api.ts`) over the IPC
+ * contract; the renderer takes the type from `common/` and never sees `ipcRenderer`.
+ * Listeners return an unsubscribe function.
  */
 import type {
   EventChannel,
@@ -16,6 +16,9 @@ import type {
 } from '../common/ipc-contract';
 import type { CallSummary } from '../common/call-state';
 import type { DeskAnswer, DeskRequest } from '../common/agent-desk';
+import type { SwitchboardApi } from '../common/switchboard-api';
+
+export type { SwitchboardApi };
 
 /** The part of Electron's `ipcRenderer` the API uses (typed loosely, narrowed here). */
 export interface IpcRendererLike {
@@ -26,7 +29,7 @@ export interface IpcRendererLike {
 }
 
 /** Builds the API object over an `ipcRenderer`. */
-export function createSwitchboardApi(ipc: IpcRendererLike) {
+export function createSwitchboardApi(ipc: IpcRendererLike): SwitchboardApi {
   const invoke = <C extends InvokeChannel>(channel: C, request?: InvokeRequest<C>) =>
     ipc.invoke(channel, request) as Promise<InvokeResponse<C>>;
   const send = <C extends SendChannel>(channel: C, payload?: SendPayload<C>) => ipc.send(channel, payload);
@@ -87,5 +90,3 @@ export function createSwitchboardApi(ipc: IpcRendererLike) {
     saveCallQuality: (callId: string, summary: InvokeRequest<'call:quality'>['summary']) => invoke('call:quality', { callId, summary }),
   };
 }
-
-export type SwitchboardApi = ReturnType<typeof createSwitchboardApi>;

@@ -83,7 +83,7 @@ export async function buildHarness(): Promise<void> {
       format: 'cjs',
       target: NODE_TARGET,
       // Every `electron` import, electron-store's included, gets the double.
-      alias: { electron: path.join(ROOT, 'test/desktop/electron-double.ts') },
+      alias: { electron: path.join(ROOT, 'test/desktop/double/index.ts') },
       external: ['playwright', 'playwright-core', '@playwright/test'],
     }),
     build({

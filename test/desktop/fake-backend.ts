@@ -38,7 +38,7 @@ export async function startFakeBackend(agents: Record<string, string>): Promise<
   const issuedRefreshTokens: string[] = [];
   const agentMap = new Map(Object.entries(agents));
   let status: FakeBackend['status'] = 'available';
-  const statusInfo = () => ({ status, since: new Date().toISOString(), wrap_up_ends_at: null });
+  const statusInfo = () => ({ status, since: new Date().toISOString(), wrap_up_ends_at: null, away_reason: null, reachable: true });
 
   const server = createServer((req, res) => {
     void readBody(req).then((body) => {

@@ -6,7 +6,7 @@
 import Store from 'electron-store';
 import { AppImageUpdater } from 'electron-updater';
 import type { UpdaterApi } from '../../main/updater';
-import * as electron from './electron-double';
+import * as electron from './double';
 import type { SwitchboardElectron } from '../../main/electron-api';
 import type { VaultStore } from '../../main/vault';
 

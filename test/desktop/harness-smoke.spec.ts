@@ -347,7 +347,7 @@ test('the tray offers Mute/Hold for the call in progress and the call waiting; i
   const report = (summary: unknown) => reportCallState(page, summary);
   const tray = app.tray();
 
-  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'talking', muted: false });
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'talking', muted: false, controls: ['mute', 'hold'] });
   await expect.poll(() => tray.menuLabels()).toEqual(trayMenu(app.platform, ['Mute', 'Hold', 'Hang up']));
   tray.clickMenuItem('Mute');
   tray.clickMenuItem('Hold');
@@ -359,7 +359,7 @@ test('the tray offers Mute/Hold for the call in progress and the call waiting; i
   );
 
   // A call waiting: notification (no ring window), tray, and the answer shortcut answers it.
-  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'held', muted: true, waiting: { callId: 'call-6', from: '+14155550122' } });
+  await report({ phase: 'active', callId: 'call-5', from: CALLER, since: Date.now(), state: 'held', muted: true, controls: ['unmute', 'resume'], waiting: { callId: 'call-6', from: '+14155550122' } });
   await expect.poll(() => tray.toolTip).toBe(`Switchboard — On a call with ${CALLER} (on hold) (muted) — call waiting from +14155550122`);
   expect(tray.menuLabels()).toEqual(trayMenu(app.platform, ['Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up']));
   await expect.poll(() => app.activeNotifications().map((n) => n.title)).toEqual(['Call waiting']);
@@ -425,8 +425,10 @@ test('a renderer that says ready at once gets events; after a reload it must say
   await expect.poll(() => received(page)).toEqual([{ channel: 'call:command', payload: { action: 'answer', callId: 'call-r', source: 'shortcut' } }]);
 });
 
-test('tray, notification, ring window and shortcuts follow the call', async ({}, testInfo) => {
-  const app = await launch(testInfo.outputPath('user-data'), { platform: 'win32' });
+// Notification buttons exist on macOS and Windows (Linux answers from the incoming-call window: desktop-life.spec.ts).
+for (const platform of ['darwin', 'win32'] as const) {
+test(`${platform}: tray, notification, ring window and shortcuts follow the call`, async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), { platform });
   const page = await app.mainPage();
   await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
   const report = (summary: unknown) =>
@@ -498,6 +500,7 @@ test('tray, notification, ring window and shortcuts follow the call', async ({},
   await app.electron.settle();
   expect(app.ringWindows()).toEqual([]);
 });
+}
 
 test('the security guard blocks navigation and new windows, and limits permissions', async ({}, testInfo) => {
   const app = await launch(testInfo.outputPath('user-data'));
@@ -626,8 +629,10 @@ test('a revoked credential ends the session: token:sdk fails and session:ended r
   expect(JSON.parse(readFileSync(app.storeFile, 'utf8'))).toEqual({});
 });
 
-test('a shortcut that fails to register is reported to the renderer, naming the accelerator', async ({}, testInfo) => {
+for (const platform of ['darwin', 'win32'] as const) {
+test(`${platform}: a shortcut another app holds is reported to the renderer, naming the accelerator`, async ({}, testInfo) => {
   const app = await launch(testInfo.outputPath('user-data'), {
+    platform,
     env: { SWITCHBOARD_ANSWER_SHORTCUT: 'CommandOrControl+Shift+F9' },
     configure: (electron) => electron.globalShortcut.failRegistration('CommandOrControl+Shift+F9'),
   });
@@ -646,6 +651,28 @@ test('a shortcut that fails to register is reported to the renderer, naming the 
   await expect.poll(() => received(page)).toEqual([{ channel: 'shortcuts:status', payload: expected }]);
   expect(await page.evaluate(() => (window as unknown as { switchboard: { getShortcutStatus(): Promise<unknown> } }).switchboard.getShortcutStatus())).toEqual(expected);
   expect(app.electron.globalShortcut.registered()).toEqual(['CommandOrControl+Alt+H', 'CommandOrControl+Alt+M', 'CommandOrControl+Alt+P']);
+});
+}
+
+test('linux: a shortcut another app holds fails silently, as in Electron; an accelerator Electron rejects is reported', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), {
+    platform: 'linux',
+    env: { SWITCHBOARD_ANSWER_SHORTCUT: 'CommandOrControl+Shift+F9', SWITCHBOARD_HANGUP_SHORTCUT: 'CommandOrControl+Shift+F10' },
+    configure: (electron) => {
+      electron.globalShortcut.failRegistration('CommandOrControl+Shift+F9');
+      electron.globalShortcut.failRegistration('CommandOrControl+Shift+F10', 'throw');
+    },
+  });
+  const page = await app.mainPage();
+  await page.evaluate(() => (window as unknown as { switchboard: { ready(): void } }).switchboard.ready());
+  await expect.poll(() => received(page)).toHaveLength(1);
+  const [message] = (await received(page)) as Array<{ payload: { answer: unknown; hangup: { registered: boolean; error?: string } } }>;
+  const payload = message!.payload;
+  // Electron says registered; the key press goes to the other application.
+  expect(payload.answer).toEqual({ accelerator: 'CommandOrControl+Shift+F9', registered: true });
+  expect(app.electron.globalShortcut.press('CommandOrControl+Shift+F9')).toBe(false);
+  expect(payload.hangup).toMatchObject({ accelerator: 'CommandOrControl+Shift+F10', registered: false });
+  expect(payload.hangup.error).toContain('CommandOrControl+Shift+F10');
 });
 
 function filesUnder(dir: string): string[] {

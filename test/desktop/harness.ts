@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { buildHarness, DESKTOP_OUTPUTS, ROOT } from '../../scripts/build-desktop';
 import type * as HarnessModule from './harness-entry';
-import type { BrowserWindowDouble, NotificationDouble, TrayDouble } from './electron-double';
+import type { BrowserWindowDouble, NotificationDouble, TrayDouble } from './double';
 import type { ShortcutConfig } from '../../main/config';
 import { appUrlFor } from '../../main/protocol';
 

@@ -5,6 +5,7 @@ import {
   noCalls,
   reduceCall,
   reduceCalls,
+  inCallControls,
   summarize,
   type Call,
   type CallEvent,
@@ -26,7 +27,7 @@ describe('call-state reducer: inbound calls', () => {
     expect(summarize(ringing)).toEqual({ phase: 'ringing', callId: 'c1', from: F });
     const active = run([{ type: 'answer-requested', callId: 'c1' }, { type: 'answered', callId: 'c1', at: 5 }], ringing);
     expect(only(active)).toEqual({ kind: 'active', callId: 'c1', from: F, answeredAt: 5, muted: false });
-    expect(summarize(active)).toEqual({ phase: 'active', callId: 'c1', from: F, since: 5, state: 'talking', muted: false });
+    expect(summarize(active)).toEqual({ phase: 'active', callId: 'c1', from: F, since: 5, state: 'talking', muted: false, controls: ['mute', 'hold'] });
   });
 
   it('ends as completed after a hang-up of an answered call, and is forgotten on dismiss', () => {
@@ -76,7 +77,7 @@ describe('call-state reducer: outbound calls', () => {
     expect(outgoing.order).toEqual(['o1']);
     expect(only(outgoing, 'o1')).toEqual({ kind: 'outgoing', callId: 'o1', from: F, phase: 'connecting', startedAt: 11 });
     // The hang-up shortcut must reach a call being placed, and nothing rings.
-    expect(summarize(outgoing)).toEqual({ phase: 'active', callId: 'o1', from: F, since: 11, state: 'calling', muted: false });
+    expect(summarize(outgoing)).toEqual({ phase: 'active', callId: 'o1', from: F, since: 11, state: 'calling', muted: false, controls: [] });
     const ringing = reduceCalls(outgoing, { type: 'remote-ringing', callId: 'o1' });
     expect(only(ringing, 'o1')).toMatchObject({ kind: 'outgoing', phase: 'ringing' });
     expect(reduceCalls(ringing, { type: 'remote-ringing', callId: 'o1' })).toBe(ringing);
@@ -324,7 +325,7 @@ describe('call-state reducer: call waiting', () => {
     const waiting = reduceCalls(onCall, second);
     expect(waiting.order).toEqual(['c1', 'c2']);
     expect(only(waiting, 'c2')).toEqual({ kind: 'waiting', callId: 'c2', from: '+14155550122', invitedAt: 20 });
-    expect(summarize(waiting)).toEqual({ phase: 'active', callId: 'c1', from: F, since: 2, state: 'talking', muted: false, waiting: { callId: 'c2', from: '+14155550122' } });
+    expect(summarize(waiting)).toEqual({ phase: 'active', callId: 'c1', from: F, since: 2, state: 'talking', muted: false, controls: ['mute', 'hold'], waiting: { callId: 'c2', from: '+14155550122' } });
     expect(focusedCall(waiting)?.callId).toBe('c1');
   });
 
@@ -334,7 +335,7 @@ describe('call-state reducer: call waiting', () => {
     const answering = reduceCalls(held, { type: 'answer-requested', callId: 'c2' });
     expect(only(answering, 'c2')?.kind).toBe('answering');
     // Being answered, it no longer alerts: main hears of the held call alone.
-    expect(summarize(answering)).toEqual({ phase: 'active', callId: 'c1', from: F, since: 2, state: 'held', muted: false });
+    expect(summarize(answering)).toEqual({ phase: 'active', callId: 'c1', from: F, since: 2, state: 'held', muted: false, controls: ['mute', 'resume'] });
     expect(focusedCall(answering)?.callId).toBe('c2');
     const both = reduceCalls(answering, { type: 'answered', callId: 'c2', at: 25 });
     expect(summarize(both)).toMatchObject({ phase: 'active', callId: 'c2', state: 'talking' });
@@ -391,5 +392,19 @@ describe('call-state: what the screen centres on, and the summary', () => {
     expect(summarize(state(as(SAMPLES.held, 'a'), as(SAMPLES.active, 'b')))).toMatchObject({ callId: 'b', state: 'talking' });
     for (const kind of ['dialing', 'ending', 'ended'] as const) expect(summarize(state(SAMPLES[kind]))).toEqual({ phase: 'idle' });
     expect(summarize(state(SAMPLES.answering))).toEqual({ phase: 'ringing', callId: 'c1', from: F });
+  });
+});
+
+describe('inCallControls: the one place the in-call controls are decided', () => {
+  it.each([
+    ['talking', false, ['mute', 'hold']],
+    ['talking', true, ['unmute', 'hold']],
+    ['held', false, ['mute', 'resume']],
+    ['consulting', true, ['unmute']],
+    ['conference', false, ['mute']],
+    ['calling', false, []],
+    ['transferring', false, []],
+  ] as const)('%s (muted: %s) offers %j', (state, muted, controls) => {
+    expect(inCallControls(state, muted)).toEqual(controls);
   });
 });

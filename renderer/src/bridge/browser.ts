@@ -5,12 +5,22 @@
  * ever holds the short-lived SDK token. Desktop-only features (tray, global shortcuts)
  * report as unavailable.
  */
-import type { AgentProfile, AgentStatusInfo, ApiErrorBody, AwayReasons, ClientConfig, SdkTokenResponse } from '../../../common/backend-api';
-import type { CallContext } from '../../../common/call-context';
-import { deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest } from '../../../common/agent-desk';
+import type { z } from 'zod';
+import {
+  agentStatusInfoSchema,
+  apiErrorBodySchema,
+  awayReasonsSchema,
+  clientConfigSchema,
+  loginResponseSchema,
+  sdkTokenResponseSchema,
+  type AgentProfile,
+  type AgentStatusInfo,
+} from '../../../common/backend-api';
+import { callContextSchema } from '../../../common/call-context';
+import { deskAnswerSchemas, deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest } from '../../../common/agent-desk';
 import { callQualityPath, type CallQualityOutcome } from '../../../common/call-quality';
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
-import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
+import { transferTargetsSchema, type CallControlResult, type LoginOutcome, type SessionInfo, type ShortcutStatus, type TransferTargets } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
 import type { Bridge } from './index';
 
@@ -19,12 +29,16 @@ async function errorMessage(response: Response): Promise<string> {
 }
 
 async function errorOf(response: Response): Promise<{ code: string; message: string }> {
-  try {
-    const body = (await response.json()) as ApiErrorBody;
-    return { code: body.error.code, message: body.error.message };
-  } catch {
-    return { code: `http_${response.status}`, message: `The server answered HTTP ${response.status}` };
-  }
+  const body = apiErrorBodySchema.safeParse(await response.json().catch(() => undefined));
+  if (body.success) return { code: body.data.error.code, message: body.data.error.message };
+  return { code: `http_${response.status}`, message: `The server answered HTTP ${response.status}` };
+}
+
+/** A successful answer, checked against its schema in `common/` (the same one main uses). */
+async function answer<S extends z.ZodType>(response: Response, schema: S): Promise<z.infer<S>> {
+  const parsed = schema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) throw new Error('The Switchboard server sent an unreadable answer.');
+  return parsed.data as z.infer<S>;
 }
 
 /** Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the web app's own). */
@@ -39,7 +53,7 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
   const sessionFor = async (agent: AgentProfile): Promise<SessionInfo> => {
     const response = await api('/api/config');
     if (!response.ok) throw new Error(await errorMessage(response));
-    const config = (await response.json()) as ClientConfig;
+    const config = await answer(response, clientConfigSchema);
     return { agent, sdk: config.sdk };
   };
 
@@ -54,7 +68,7 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
     async restoreSession() {
       const response = await api('/api/auth/token', { method: 'POST', body: '{}' });
       if (!response.ok) return null;
-      const token = (await response.json()) as SdkTokenResponse;
+      const token = await answer(response, sdkTokenResponseSchema);
       return sessionFor(token.agent);
     },
     async login(name: string, password: string): Promise<LoginOutcome> {
@@ -63,7 +77,7 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
       try {
         const response = await api('/api/auth/login', { method: 'POST', body: JSON.stringify({ name, password, client: 'web' }) });
         if (!response.ok) return { ok: false, error: await errorMessage(response) };
-        const body = (await response.json()) as { agent: AgentProfile };
+        const body: { agent: AgentProfile } = await answer(response, loginResponseSchema);
         return { ok: true, session: await sessionFor(body.agent) };
       } catch {
         return { ok: false, error: `Cannot reach the Switchboard server at ${origin}` };
@@ -75,7 +89,7 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
     async getSdkToken() {
       const response = await api('/api/auth/token', { method: 'POST', body: '{}' });
       if (!response.ok) throw new Error(await errorMessage(response));
-      const token = (await response.json()) as SdkTokenResponse;
+      const token = await answer(response, sdkTokenResponseSchema);
       return { token: token.jwt, expiresAt: Date.parse(token.expires_at) };
     },
     getShortcutStatus: async () => unavailable,
@@ -100,29 +114,29 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
     async getStatus() {
       const response = await api('/api/agent/status');
       if (!response.ok) throw new Error(await errorMessage(response));
-      return (await response.json()) as AgentStatusInfo;
+      return answer(response, agentStatusInfoSchema);
     },
     async setStatus(status, reason) {
       const response = await api('/api/agent/status', { method: 'PUT', body: JSON.stringify(reason === undefined ? { status } : { status, reason }) });
       if (!response.ok) throw new Error(await errorMessage(response));
-      return (await response.json()) as AgentStatusInfo;
+      return answer(response, agentStatusInfoSchema);
     },
     async getAwayReasons() {
       const response = await api('/api/agent/away-reasons');
       if (!response.ok) throw new Error(await errorMessage(response));
-      return (await response.json()) as AwayReasons;
+      return answer(response, awayReasonsSchema);
     },
     async reportVoice(state) {
       const response = await api('/api/agent/voice', { method: 'PUT', body: JSON.stringify({ state }) });
       if (!response.ok) throw new Error(await errorMessage(response));
-      return (await response.json()) as AgentStatusInfo;
+      return answer(response, agentStatusInfoSchema);
     },
     onStatusChanged: (callback) => statusEvents.subscribe(callback),
     async getCallContext(callId) {
       // Context only adds to the call panel: any failure means none.
       try {
         const response = await api(`/api/calls/${encodeURIComponent(callId)}/context`);
-        return response.ok ? ((await response.json()) as CallContext) : null;
+        return response.ok ? await answer(response, callContextSchema) : null;
       } catch {
         return null;
       }
@@ -148,9 +162,9 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
     async getTransferTargets(): Promise<TransferTargets> {
       const response = await api(TRANSFER_TARGETS_PATH);
       if (!response.ok) throw new Error(await errorMessage(response));
-      return (await response.json()) as TransferTargets;
+      return answer(response, transferTargetsSchema);
     },
-    // The backend checks these; the page trusts its own origin's answers as it does for the status.
+    // Each answer is checked against its action's schema, as main does.
     async desk<R extends DeskRequest>(request: R): Promise<DeskAnswer<R['action']>> {
       const http = deskHttpRequest(request);
       let response: Response;
@@ -160,7 +174,7 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
         throw new Error(`Cannot reach the Switchboard server at ${origin}`);
       }
       if (!response.ok) throw new Error(await errorMessage(response));
-      return (await response.json()) as DeskAnswer<R['action']>;
+      return (await answer(response, deskAnswerSchemas[request.action])) as DeskAnswer<R['action']>;
     },
     async getVoicemailAudio(id) {
       const response = await fetch(`${origin}${voicemailAudioPath(id)}`, { credentials: 'same-origin' });
@@ -176,20 +190,20 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
  * every subscriber and open only while someone listens. The browser reconnects it by itself.
  */
 function createStatusEvents(origin: string) {
-  const listeners = new Set<(status: AgentStatusInfoPayload) => void>();
+  const listeners = new Set<(status: AgentStatusInfo) => void>();
   let source: EventSource | null = null;
   const close = () => {
     source?.close();
     source = null;
   };
   return {
-    subscribe(callback: (status: AgentStatusInfoPayload) => void): () => void {
+    subscribe(callback: (status: AgentStatusInfo) => void): () => void {
       listeners.add(callback);
       if (!source) {
         source = new EventSource(`${origin}/api/agent/events`);
         source.addEventListener('status', (event) => {
-          const status = parseJson((event as MessageEvent<string>).data);
-          if (isStatusInfo(status)) for (const listener of listeners) listener(status);
+          const status = agentStatusInfoSchema.safeParse(parseJson((event as MessageEvent<string>).data));
+          if (status.success) for (const listener of listeners) listener(status.data);
         });
         // The server ended the session (logout, disabled): stop reconnecting.
         source.addEventListener('session-ended', close);
@@ -200,22 +214,6 @@ function createStatusEvents(origin: string) {
       };
     },
   };
-}
-
-const STATUSES: ReadonlySet<string> = new Set(['available', 'busy', 'away', 'wrap-up', 'offline']);
-
-/** The contract's shape, checked by hand: the page does not bundle the schema library for one object. */
-function isStatusInfo(value: unknown): value is AgentStatusInfoPayload {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.status === 'string' &&
-    STATUSES.has(v.status) &&
-    typeof v.since === 'string' &&
-    (v.wrap_up_ends_at === null || typeof v.wrap_up_ends_at === 'string') &&
-    (v.away_reason === undefined || v.away_reason === null || typeof v.away_reason === 'string') &&
-    (v.reachable === undefined || typeof v.reachable === 'boolean')
-  );
 }
 
 /** Base64 of bytes, in slices (a recording is megabytes: one `String.fromCharCode` call would overflow the stack). */

@@ -3,7 +3,7 @@
  * `window.switchboard` (main holds the credential); as a web page, the backend directly,
  * with the credential in an HttpOnly cookie the page's scripts cannot read.
  */
-import type { SwitchboardApi } from '../../../preload/api';
+import type { SwitchboardApi } from '../../../common/switchboard-api';
 import { WebAlerts } from '../alerts/web-alerts';
 import { createBrowserBridge } from './browser';
 

@@ -8,13 +8,14 @@ import { invokeChannels } from '../../../common/ipc-contract';
 import { AgentDeskService } from '../../../main/agent-desk';
 import { BackendClient } from '../../../main/backend-client';
 import { PublicError } from '../../../main/ipc';
+import { testAuthority } from './fakes';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function backendAnswering(status: number, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const fetchMock = vi.fn(async () => new Response(body instanceof Uint8Array ? Buffer.from(body) : body === undefined ? '' : JSON.stringify(body), { status, headers }));
   const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
-  return { fetchMock, service: new AgentDeskService({ backend, credential: () => 'rt_1', log: quiet }) };
+  return { fetchMock, service: new AgentDeskService({ backend, authority: testAuthority('rt_1'), log: quiet }) };
 }
 
 const sent = (fetchMock: ReturnType<typeof vi.fn>) => {
@@ -87,7 +88,7 @@ describe('desk:request in main', () => {
   it('refuses when signed out, without asking the backend', async () => {
     const fetchMock = vi.fn();
     const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
-    const service = new AgentDeskService({ backend, credential: () => null, log: quiet });
+    const service = new AgentDeskService({ backend, authority: testAuthority(null), log: quiet });
     await expect(service.run({ action: 'voicemails' })).rejects.toThrow('signed out');
     await expect(service.voicemailAudio('0f9d1f8e-1c1b-4c1e-9f1a-2b3c4d5e6f70')).rejects.toThrow('signed out');
     expect(fetchMock).not.toHaveBeenCalled();

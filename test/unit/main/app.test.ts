@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeChannels } from '../../../common/ipc-contract';
 import { APP_USER_MODEL_ID, startSwitchboard, type SwitchboardOptions } from '../../../main/app';
-import * as electron from '../../desktop/electron-double';
+import * as electron from '../../desktop/double';
 import { MemoryStore } from './fakes';
 
 // The double without a browser: windows have no page, everything else behaves.
@@ -45,7 +45,7 @@ describe('startSwitchboard', () => {
     expect(electron.protocol.privileged.map((scheme) => scheme.scheme)).toEqual(['app']);
     expect(electron.protocol.isProtocolHandled('app')).toBe(true);
     expect(window.webPreferences.preload).toBe('/app/dist/preload/preload.cjs');
-    expect(window.isVisible()).toBe(true); // ready-to-show
+    await vi.waitFor(() => expect(window.isVisible()).toBe(true)); // ready-to-show, on a later tick as in Electron
     expect(electron.Tray.current()?.toolTip).toBe('Switchboard — Ready');
     expect(electron.globalShortcut.registered().sort()).toEqual(['CommandOrControl+Alt+A', 'CommandOrControl+Alt+H', 'CommandOrControl+Alt+M', 'CommandOrControl+Alt+P']);
     expect(electron.ipcMain.handledChannels().sort()).toEqual(Object.keys(invokeChannels).sort());

@@ -95,4 +95,19 @@ describe('BackendClient', () => {
     const { backend } = client(() => respond(200, { contact_number: null }));
     expect((await failure(backend.getConfig())).kind).toBe('protocol');
   });
+
+  it('checks every answer against its schema in common/: a status or away reasons outside the contract are unreadable', async () => {
+    const { backend } = client((url) =>
+      url.endsWith('/away-reasons') ? respond(200, { reasons: 'Lunch' }) : respond(200, { status: 'napping', since: 'x', wrap_up_ends_at: null, away_reason: null, reachable: true }),
+    );
+    expect(await failure(backend.getStatus('rt'))).toMatchObject({ kind: 'protocol', status: 200 });
+    expect(await failure(backend.getAwayReasons('rt'))).toMatchObject({ kind: 'protocol' });
+  });
+
+  it('refuses a token answer whose expiry is not a date', async () => {
+    const { backend } = client(() => respond(200, { agent: { name: 'Jane', display_name: 'Jane' }, jwt: 'j', expires_at: 'soon' }));
+    const error = await failure(backend.exchangeToken('rt'));
+    expect(error).toMatchObject({ kind: 'protocol' });
+    expect(error.message).toBe('The Switchboard server sent an unreadable token.');
+  });
 });

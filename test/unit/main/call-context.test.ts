@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CallContext } from '../../../common/call-context';
 import { BackendClient } from '../../../main/backend-client';
 import { CallContextService } from '../../../main/call-context';
+import { testAuthority } from './fakes';
 
 const context: CallContext = {
   leg_uuid: 'leg-1',
@@ -24,7 +25,7 @@ function backendAnswering(status: number, body: unknown) {
 describe('call:context in main', () => {
   it('asks the backend for the leg with the stored credential', async () => {
     const { backend, fetchMock } = backendAnswering(200, context);
-    const service = new CallContextService({ backend, credential: () => 'rt_1', log: quiet });
+    const service = new CallContextService({ backend, authority: testAuthority('rt_1'), log: quiet });
     await expect(service.get('leg-1')).resolves.toEqual(context);
     const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('http://127.0.0.1:3030/api/calls/leg-1/context');
@@ -33,7 +34,7 @@ describe('call:context in main', () => {
 
   it('escapes the call id in the path', async () => {
     const { backend, fetchMock } = backendAnswering(200, context);
-    await new CallContextService({ backend, credential: () => 'rt_1', log: quiet }).get('a/../b');
+    await new CallContextService({ backend, authority: testAuthority('rt_1'), log: quiet }).get('a/../b');
     expect((fetchMock.mock.calls[0] as unknown as [string])[0]).toBe('http://127.0.0.1:3030/api/calls/a%2F..%2Fb/context');
   });
 
@@ -44,12 +45,12 @@ describe('call:context in main', () => {
     ['the session has ended', 401, { error: { code: 'unauthorized', message: 'x' } }],
   ])('gives null when %s', async (_name, status, body) => {
     const { backend } = backendAnswering(status, body);
-    await expect(new CallContextService({ backend, credential: () => 'rt_1', log: quiet }).get('leg-1')).resolves.toBeNull();
+    await expect(new CallContextService({ backend, authority: testAuthority('rt_1'), log: quiet }).get('leg-1')).resolves.toBeNull();
   });
 
   it('gives null without asking when signed out', async () => {
     const { backend, fetchMock } = backendAnswering(200, context);
-    await expect(new CallContextService({ backend, credential: () => null, log: quiet }).get('leg-1')).resolves.toBeNull();
+    await expect(new CallContextService({ backend, authority: testAuthority(null), log: quiet }).get('leg-1')).resolves.toBeNull();
     expect(fetchMock).not.toHaveBeenCalled();
   });
 });

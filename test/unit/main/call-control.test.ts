@@ -3,6 +3,7 @@ import { callControlRequestSchema, invokeChannels } from '../../../common/ipc-co
 import { BackendClient } from '../../../main/backend-client';
 import { CallControlService } from '../../../main/call-control';
 import { PublicError } from '../../../main/ipc';
+import { testAuthority } from './fakes';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const controlState = { held: true, since: '2026-01-01T00:00:00.000Z', total_s: 3, consult: null };
@@ -10,7 +11,7 @@ const controlState = { held: true, since: '2026-01-01T00:00:00.000Z', total_s: 3
 function backendAnswering(status: number, body: unknown) {
   const fetchMock = vi.fn(async () => new Response(body === undefined ? '' : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
   const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
-  return { fetchMock, service: new CallControlService({ backend, credential: () => 'rt_1', log: quiet }) };
+  return { fetchMock, service: new CallControlService({ backend, authority: testAuthority('rt_1'), log: quiet }) };
 }
 
 const sent = (fetchMock: ReturnType<typeof vi.fn>, index = 0) => {
@@ -56,9 +57,9 @@ describe('call:control in main', () => {
       throw new TypeError('fetch failed');
     });
     const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
-    const unreachable = await new CallControlService({ backend, credential: () => 'rt_1', log: quiet }).run({ action: 'conference', callId: 'leg-1' });
+    const unreachable = await new CallControlService({ backend, authority: testAuthority('rt_1'), log: quiet }).run({ action: 'conference', callId: 'leg-1' });
     expect(unreachable).toMatchObject({ ok: false, code: 'network' });
-    const signedOut = await new CallControlService({ backend, credential: () => null, log: quiet }).run({ action: 'conference', callId: 'leg-1' });
+    const signedOut = await new CallControlService({ backend, authority: testAuthority(null), log: quiet }).run({ action: 'conference', callId: 'leg-1' });
     expect(signedOut).toMatchObject({ ok: false, code: 'signed_out' });
     expect(fetchMock).toHaveBeenCalledTimes(1);
   });
@@ -125,7 +126,7 @@ describe('call:quality in main', () => {
   it('puts the summary to the leg with the stored credential', async () => {
     const fetchMock = vi.fn(async () => new Response(null, { status: 204 }));
     const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: fetchMock as unknown as typeof fetch });
-    const service = new CallControlService({ backend, credential: () => 'rt_1', log: quiet });
+    const service = new CallControlService({ backend, authority: testAuthority('rt_1'), log: quiet });
     await expect(service.saveQuality('leg/1', summary)).resolves.toEqual({ ok: true });
     expect(sent(fetchMock)).toEqual({ url: 'http://127.0.0.1:3030/api/agent/calls/leg%2F1/quality', method: 'PUT', body: summary, authorization: 'Bearer rt_1' });
     expect(invokeChannels['call:quality'].request.safeParse({ callId: 'leg-1', summary }).success).toBe(true);
@@ -136,7 +137,7 @@ describe('call:quality in main', () => {
     const { service } = backendAnswering(404, { error: { code: 'call_not_found', message: 'No call of yours has this leg', field: 'legUuid' } });
     await expect(service.saveQuality('leg-1', summary)).resolves.toEqual({ ok: false, message: 'legUuid: No call of yours has this leg' });
     const backend = new BackendClient({ baseUrl: 'http://127.0.0.1:3030', fetch: vi.fn() as unknown as typeof fetch });
-    const signedOut = new CallControlService({ backend, credential: () => null, log: quiet });
+    const signedOut = new CallControlService({ backend, authority: testAuthority(null), log: quiet });
     await expect(signedOut.saveQuality('leg-1', summary)).resolves.toMatchObject({ ok: false });
   });
 });

@@ -64,10 +64,10 @@ describe('CallController', () => {
 
   it('a call waiting: notification (no ring), tray, answer and decline reach the waiting call', () => {
     const { deps, calls } = setup();
-    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false, waiting: { callId: 'c2', from: '+2' } });
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false, controls: ['mute', 'hold'], waiting: { callId: 'c2', from: '+2' } });
     expect(deps.notifier.ring).toHaveBeenCalledWith('c2', '+2', { waiting: true });
     expect(deps.ringer.start).not.toHaveBeenCalled();
-    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'talking', waiting: '+2' });
+    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'talking', waiting: '+2', controls: ['mute', 'hold'] });
     expect(calls.answer('notification', 'c1')).toBe(false);
     expect(calls.answer('shortcut')).toBe(true);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'answer', callId: 'c2', source: 'shortcut' });
@@ -83,24 +83,33 @@ describe('CallController', () => {
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'decline', callId: 'c3', source: 'tray' });
   });
 
-  it('mute, unmute, hold and resume go to the call in progress only when its state allows', () => {
+  it('mute, unmute, hold and resume go to the call in progress only when the summary lists them', () => {
     const { deps, calls } = setup();
     expect(calls.control('mute', 'tray')).toBe(false);
     calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1 });
-    // A summary without a state: main does not know what applies.
+    // A summary without controls: main does not work out what applies.
     expect(calls.control('hold', 'tray')).toBe(false);
-    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false });
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false, controls: ['mute', 'hold'] });
     expect(calls.control('unmute', 'tray')).toBe(false);
     expect(calls.control('resume', 'tray')).toBe(false);
     expect(calls.control('mute', 'tray')).toBe(true);
     expect(calls.control('hold', 'tray')).toBe(true);
-    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'held', muted: true });
-    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'held', muted: true });
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'held', muted: true, controls: ['unmute', 'resume'] });
+    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'held', muted: true, controls: ['unmute', 'resume'] });
     expect(calls.control('unmute', 'tray')).toBe(true);
     expect(calls.control('resume', 'tray')).toBe(true);
     expect(calls.control('hold', 'tray')).toBe(false);
-    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'calling', muted: false });
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'calling', muted: false, controls: [] });
     expect(calls.control('mute', 'tray')).toBe(false);
     expect(deps.sendCommand.mock.calls.map(([command]) => command.action)).toEqual(['mute', 'hold', 'unmute', 'resume']);
+  });
+
+  it('never works the controls out from the state: a talking summary without controls offers none', () => {
+    const { deps, calls } = setup();
+    calls.update({ phase: 'active', callId: 'c1', from: '+1', since: 1, state: 'talking', muted: false });
+    expect(calls.control('mute', 'tray')).toBe(false);
+    expect(calls.toggleHold('shortcut')).toBe(false);
+    expect(deps.tray.setState).toHaveBeenLastCalledWith({ kind: 'in-call', from: '+1', state: 'talking' });
+    expect(deps.sendCommand).not.toHaveBeenCalled();
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startSwitchboard, type SwitchboardHandle, type SwitchboardOptions } from '../../../main/app';
 import { describeCallContext, IncomingCallWindow } from '../../../main/incoming-window';
 import { STARTUP_FAILED_TITLE } from '../../../main/recovery';
-import * as electron from '../../desktop/electron-double';
+import * as electron from '../../desktop/double';
 import { startFakeBackend, type FakeBackend } from '../../desktop/fake-backend';
 import { MemoryStore } from './fakes';
 
@@ -96,7 +96,8 @@ describe('incoming calls on every desktop', () => {
       answerKey: 'CommandOrControl+Alt+A',
       declineKey: 'CommandOrControl+Alt+H',
     });
-    expect(window!.isVisible()).toBe(true); // shown on ready-to-show
+    expect(window!.isVisible()).toBe(false); // ready-to-show comes on a later tick, as in Electron
+    await vi.waitFor(() => expect(window!.isVisible()).toBe(true)); // shown on ready-to-show
     expect(window!.isFocused()).toBe(false); // without taking the agent's focus
 
     // A hash for another call, or another hash, does nothing.
@@ -150,13 +151,25 @@ describe('incoming calls on every desktop', () => {
     }
   });
 
-  it('a shortcut that cannot be registered is told in the tray menu too', async () => {
+  it.each(['darwin', 'win32'] as const)('%s: a shortcut another app holds is refused, and told in the tray menu too', async (platform) => {
     electron.globalShortcut.failRegistration('CommandOrControl+Alt+A');
-    await start('linux');
+    await start(platform);
     const tray = electron.Tray.current()!;
     expect(tray.menuLabels()).toContain('Answer shortcut CommandOrControl+Alt+A unavailable');
     expect(tray.contextMenu!.items.find((item) => item.label.startsWith('Answer shortcut'))?.enabled).toBe(false);
     expect(tray.menuLabels().some((label) => label.startsWith('Hang-up shortcut'))).toBe(false);
+  });
+
+  it('linux: a shortcut another app holds fails silently (Electron reports it registered); a bad accelerator is still told', async () => {
+    electron.globalShortcut.failRegistration('CommandOrControl+Alt+A');
+    electron.globalShortcut.failRegistration('CommandOrControl+Alt+H', 'throw');
+    await start('linux');
+    // Main can only report what Electron says: registered. Pressing it reaches the other app.
+    expect(handle!.shortcutStatus().answer).toMatchObject({ registered: true });
+    expect(electron.globalShortcut.press('CommandOrControl+Alt+A')).toBe(false);
+    const tray = electron.Tray.current()!;
+    expect(tray.menuLabels()).not.toContain('Answer shortcut CommandOrControl+Alt+A unavailable');
+    expect(tray.menuLabels()).toContain('Hang-up shortcut CommandOrControl+Alt+H unavailable');
   });
 
   it('Wayland turns on the global-shortcuts portal; X11 does not', async () => {
@@ -171,6 +184,7 @@ describe('incoming calls on every desktop', () => {
 
   it('where no tray can be seen (stock GNOME) closing minimises; with a tray it hides', async () => {
     await start('linux', { env: { XDG_CURRENT_DESKTOP: 'GNOME' } });
+    await vi.waitFor(() => expect(mainWindow().isVisible()).toBe(true)); // on ready-to-show, a later tick
     mainWindow().close();
     expect(mainWindow().isMinimized()).toBe(true);
     expect(mainWindow().isVisible()).toBe(true);
@@ -340,5 +354,71 @@ describe('recovery and support', () => {
     expect(diagnostics).toContain(`Server: ${backend.url}`);
     expect(diagnostics).toContain('[switchboard:renderer] SDK failed with token [jwt]');
     for (const secret of [...backend.issuedRefreshTokens, JANE.password, jwt]) expect(diagnostics).not.toContain(secret);
+  });
+});
+
+describe('what each platform does, as the double plays it', () => {
+  it('win32: a notification the OS fails to show is replaced by the incoming-call window', async () => {
+    await start('win32');
+    send('app:ready');
+    send('call:state', { phase: 'ringing', callId: 'call-1', from: CALLER });
+    expect(incomingWindows()).toEqual([]);
+    const [notification] = electron.Notification.active();
+    notification!.fail('WNS unavailable');
+    const [window] = incomingWindows();
+    expect(window).toBeDefined();
+    window!.webContents.mainFrameNavigated(`${window!.webContents.getURL()}#answer`);
+    expect(received('call:command')).toEqual([{ action: 'answer', callId: 'call-1', source: 'window' }]);
+  });
+
+  it("only Windows emits 'failed'; only macOS and Windows show buttons", async () => {
+    await start('linux');
+    send('app:ready');
+    send('call:state', { phase: 'ringing', callId: 'call-1', from: CALLER });
+    const [notification] = electron.Notification.active();
+    expect(() => notification!.fail()).toThrow(/Windows only/);
+    expect(() => notification!.clickAction(0)).toThrow(/no action 0/);
+  });
+
+  it.each(['linux', 'darwin', 'win32'] as const)('%s: an agent who dismisses the notification can still answer; a new call notifies again', async (platform) => {
+    await start(platform);
+    send('app:ready');
+    send('call:state', { phase: 'ringing', callId: 'call-1', from: CALLER });
+    electron.Notification.active()[0]!.dismissByUser();
+    expect(electron.Notification.active()).toEqual([]);
+    expect(handle!.isRinging()).toBe(true); // the ring goes on: dismissing is not declining
+    expect(electron.globalShortcut.press('CommandOrControl+Alt+A')).toBe(true);
+    expect(received('call:command')).toEqual([{ action: 'answer', callId: 'call-1', source: 'shortcut' }]);
+    send('call:state', { phase: 'idle' });
+    send('call:state', { phase: 'ringing', callId: 'call-2', from: CALLER });
+    expect(electron.Notification.active().map((n) => n.title)).toEqual(['Incoming call']);
+  });
+
+  it('IPC from a frame that is gone (null senderFrame) is refused, and main keeps serving the page', async () => {
+    await start('linux');
+    const contents = mainWindow().webContents;
+    await expect(contents.invokeFromGoneFrame('status:get')).rejects.toThrow();
+    contents.sendFromGoneFrame('call:state', [{ phase: 'ringing', callId: 'call-1', from: CALLER }]);
+    expect(handle!.callSummary()).toEqual({ phase: 'idle' });
+    // The live page is still heard.
+    send('call:state', { phase: 'ringing', callId: 'call-1', from: CALLER });
+    expect(handle!.callSummary()).toMatchObject({ phase: 'ringing', callId: 'call-1' });
+  });
+
+  it("a window's 'closed' arrives on a later tick, and main is ready for it", async () => {
+    await start('linux');
+    send('app:ready');
+    send('call:state', { phase: 'ringing', callId: 'call-1', from: CALLER });
+    const [window] = incomingWindows();
+    let closedSync = false;
+    window!.once('closed', () => (closedSync = true));
+    send('call:state', { phase: 'idle' });
+    expect(window!.isDestroyed()).toBe(true);
+    expect(closedSync).toBe(false);
+    await vi.waitFor(() => expect(closedSync).toBe(true));
+    // The next call opens a new window, not the closed one.
+    send('call:state', { phase: 'ringing', callId: 'call-2', from: CALLER });
+    expect(incomingWindows()).toHaveLength(1);
+    expect(incomingWindows()[0]).not.toBe(window);
   });
 });

@@ -2,12 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { INTERNAL_ERROR_MESSAGE, IpcBridge, PublicError, REJECTED_MESSAGE } from '../../../main/ipc';
 import { createRecordingLogger } from '../../../main/log';
 import { createAppUrlPolicy } from '../../../main/security';
-import { electronEvent, FakeIpcMain, FakeWebContents, ipcEventFrom } from './fakes';
+import { IpcMainDouble } from '../../desktop/double';
+import { electronEvent, FakeWebContents, ipcEventFrom } from './fakes';
 
 const APP_URL = 'app://switchboard/index.html';
 
 function setup() {
-  const ipcMain = new FakeIpcMain();
+  const ipcMain = new IpcMainDouble();
   const log = createRecordingLogger();
   const urls = createAppUrlPolicy([APP_URL]);
   const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log });
@@ -86,8 +87,8 @@ describe('IpcBridge invoke', () => {
     bridge.handle('session:restore', () => null);
     bridge.on('call:state', () => undefined);
     bridge.dispose();
-    expect(ipcMain.handlers.size).toBe(0);
-    expect([...ipcMain.listeners.values()].every((set) => set.size === 0)).toBe(true);
+    expect(ipcMain.handledChannels()).toEqual([]);
+    expect(ipcMain.eventNames().every((channel) => ipcMain.listenerCount(channel) === 0)).toBe(true);
   });
 });
 
@@ -152,7 +153,7 @@ describe('IpcBridge events and the ready handshake', () => {
   });
 
   it('keeps at most maxQueued events, dropping the oldest', () => {
-    const ipcMain = new FakeIpcMain();
+    const ipcMain = new IpcMainDouble();
     const bridge = new IpcBridge(ipcMain, { isAppPage: () => true, maxQueued: 2, log: createRecordingLogger() });
     const contents = new FakeWebContents();
     bridge.attach(contents);

@@ -3,15 +3,17 @@ import { BackendError } from '../../../main/backend-client';
 import { PublicError } from '../../../main/ipc';
 import { createRecordingLogger } from '../../../main/log';
 import { SessionService } from '../../../main/session';
+import { SessionAuthority } from '../../../main/session-authority';
 import { TokenVault } from '../../../main/vault';
-import { FakeSafeStorage, MemoryStore } from './fakes';
+import { safeStorage } from '../../desktop/double';
+import { MemoryStore } from './fakes';
 
 const agent = { name: 'Jane', display_name: 'Jane Doe' };
 const sdk = { apiUrl: 'http://a/api', websocketUrl: 'ws://a' };
 
 function setup() {
   const store = new MemoryStore();
-  const vault = new TokenVault(new FakeSafeStorage(), store, { platform: 'linux', log: createRecordingLogger() });
+  const vault = new TokenVault(safeStorage, store, { platform: 'linux', log: createRecordingLogger() });
   const backend = {
     login: vi.fn(async () => ({ agent, refreshToken: 'rt_1', expiresAt: '2030-01-01T00:00:00Z' })),
     exchangeToken: vi.fn(async () => ({ agent, jwt: 'jwt_1', expires_at: '2030-01-01T00:00:00.000Z' })),
@@ -20,7 +22,9 @@ function setup() {
   };
   const onSessionEnded = vi.fn();
   const onSignedOut = vi.fn();
-  const session = new SessionService({ backend, vault, onSessionEnded, onSignedOut, log: createRecordingLogger() });
+  // The authority tells a sign-out (no reason) from an ended session (a reason to show).
+  const authority = new SessionAuthority({ vault, onEnded: (reason) => (reason === undefined ? onSignedOut() : onSessionEnded(reason)), log: createRecordingLogger() });
+  const session = new SessionService({ backend, authority, log: createRecordingLogger() });
   return { store, vault, backend, onSessionEnded, onSignedOut, session };
 }
 
@@ -56,12 +60,13 @@ describe('SessionService', () => {
     expect(backend.exchangeToken).toHaveBeenCalledWith('rt_1');
   });
 
-  it('restore clears a revoked credential', async () => {
-    const { session, vault, backend, store } = setup();
+  it('restore clears a revoked credential and ends the session with the reason, as any 401 does', async () => {
+    const { session, vault, backend, store, onSessionEnded } = setup();
     vault.save({ refreshToken: 'rt_1', agent });
     backend.exchangeToken.mockRejectedValueOnce(new BackendError('unauthorized', 'ended', 401));
     await expect(session.restore()).resolves.toBeNull();
     expect(store.data).toEqual({});
+    expect(onSessionEnded).toHaveBeenCalledWith('ended');
   });
 
   it('restore keeps the credential when the server is unreachable', async () => {

@@ -1,15 +1,26 @@
-import { describe, expect, it } from 'vitest';
+import { inCallControls, type SummaryState } from '../../../common/call-state';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ShortcutStatus } from '../../../common/ipc-contract';
 import { CallController } from '../../../main/call-controller';
 import { DEFAULT_SHORTCUTS, type ShortcutConfig } from '../../../main/config';
 import { createRecordingLogger } from '../../../main/log';
 import { ShortcutManager } from '../../../main/shortcuts';
-import { FakeGlobalShortcut, fakeCallControllerDeps } from './fakes';
+import { app, configure, globalShortcut as globalShortcutDouble, reset } from '../../desktop/double';
+import { fakeCallControllerDeps } from './fakes';
+
+type GlobalShortcutDouble = typeof globalShortcutDouble;
+
+// The one Electron double (test/desktop/double), as Windows: a taken accelerator is refused there (Linux: see below).
+beforeEach(async () => {
+  await reset();
+  configure({ platform: 'win32' });
+  await app.whenReady();
+});
 
 const { answer: ANSWER, hangup: HANGUP } = DEFAULT_SHORTCUTS;
 
-function setup(prepare?: (globalShortcut: FakeGlobalShortcut) => void, accelerators: ShortcutConfig = { answer: ANSWER, hangup: HANGUP }) {
-  const globalShortcut = new FakeGlobalShortcut();
+function setup(prepare?: (globalShortcut: GlobalShortcutDouble) => void, accelerators: ShortcutConfig = { answer: ANSWER, hangup: HANGUP }) {
+  const globalShortcut = globalShortcutDouble;
   prepare?.(globalShortcut);
   const deps = fakeCallControllerDeps();
   const calls = new CallController(deps);
@@ -63,7 +74,7 @@ describe('ShortcutManager', () => {
   });
 
   it('reports an accelerator taken by another app: logged and sent, naming it', () => {
-    const { status, reported, log, globalShortcut } = setup((shortcut) => shortcut.taken.add(ANSWER));
+    const { status, reported, log, globalShortcut } = setup((shortcut) => shortcut.failRegistration(ANSWER));
     expect(status.answer).toEqual({
       accelerator: ANSWER,
       registered: false,
@@ -76,7 +87,7 @@ describe('ShortcutManager', () => {
   });
 
   it('reports an accelerator Electron refuses (register throws)', () => {
-    const { status, log } = setup((shortcut) => shortcut.invalid.add(HANGUP));
+    const { status, log } = setup((shortcut) => shortcut.failRegistration(HANGUP, 'throw'));
     expect(status.hangup.registered).toBe(false);
     expect(status.hangup.error).toContain(HANGUP);
     expect(status.hangup.error).toContain('conversion failure');
@@ -102,8 +113,8 @@ describe('ShortcutManager', () => {
 describe('mute and hold shortcuts', () => {
   const { mute: MUTE, hold: HOLD } = DEFAULT_SHORTCUTS;
   const all: ShortcutConfig = { ...DEFAULT_SHORTCUTS };
-  function withToggles(accelerators: ShortcutConfig = all, prepare?: (globalShortcut: FakeGlobalShortcut) => void) {
-    const globalShortcut = new FakeGlobalShortcut();
+  function withToggles(accelerators: ShortcutConfig = all, prepare?: (globalShortcut: GlobalShortcutDouble) => void) {
+    const globalShortcut = globalShortcutDouble;
     prepare?.(globalShortcut);
     const deps = fakeCallControllerDeps();
     const calls = new CallController(deps);
@@ -120,7 +131,9 @@ describe('mute and hold shortcuts', () => {
     });
     return { globalShortcut, deps, calls, manager, status: manager.register() };
   }
-  const talking = { phase: 'active', callId: 'c1', from: '+14155550100', since: 1, state: 'talking' } as const;
+  /** A summary as the renderer reports it: the controls come from `inCallControls`, as `summarize` sets them. */
+  const active = (state: SummaryState, muted = false) => ({ phase: 'active', callId: 'c1', from: '+14155550100', since: 1, state, muted, controls: inCallControls(state, muted) }) as const;
+  const talking = active('talking');
 
   it('registers all four and reports each', () => {
     const { status, globalShortcut } = withToggles();
@@ -135,7 +148,7 @@ describe('mute and hold shortcuts', () => {
     calls.update(talking);
     expect(globalShortcut.press(MUTE)).toBe(true);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'mute', callId: 'c1', source: 'shortcut' });
-    calls.update({ ...talking, muted: true });
+    calls.update(active('talking', true));
     globalShortcut.press(MUTE);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'unmute', callId: 'c1', source: 'shortcut' });
     expect(deps.sendCommand).toHaveBeenCalledTimes(2);
@@ -146,7 +159,7 @@ describe('mute and hold shortcuts', () => {
     calls.update(talking);
     globalShortcut.press(HOLD);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'hold', callId: 'c1', source: 'shortcut' });
-    calls.update({ ...talking, state: 'held' });
+    calls.update(active('held'));
     globalShortcut.press(HOLD);
     expect(deps.sendCommand).toHaveBeenLastCalledWith({ action: 'resume', callId: 'c1', source: 'shortcut' });
   });
@@ -158,12 +171,12 @@ describe('mute and hold shortcuts', () => {
     calls.update({ phase: 'ringing', callId: 'c1', from: '+1' });
     globalShortcut.press(MUTE);
     globalShortcut.press(HOLD);
-    calls.update({ ...talking, state: 'calling' });
+    calls.update(active('calling'));
     globalShortcut.press(MUTE);
     globalShortcut.press(HOLD);
-    calls.update({ ...talking, state: 'transferring' });
+    calls.update(active('transferring'));
     globalShortcut.press(MUTE);
-    calls.update({ ...talking, state: 'consulting' });
+    calls.update(active('consulting'));
     globalShortcut.press(HOLD);
     expect(deps.sendCommand).not.toHaveBeenCalled();
     globalShortcut.press(MUTE); // muting during a consult is allowed
@@ -174,6 +187,7 @@ describe('mute and hold shortcuts', () => {
     const off = withToggles({ ...all, mute: '', hold: HOLD });
     expect(off.status.mute).toBeUndefined();
     expect(off.globalShortcut.isRegistered(HOLD)).toBe(true);
+    off.manager.unregister(); // one globalShortcut per process, as in Electron
     const clash = withToggles({ ...all, hold: DEFAULT_SHORTCUTS.hangup });
     expect(clash.status.hold).toEqual({
       accelerator: DEFAULT_SHORTCUTS.hangup,
@@ -184,9 +198,24 @@ describe('mute and hold shortcuts', () => {
   });
 
   it('reports a toggle taken by another app and unregisters the ones it registered', () => {
-    const { status, globalShortcut, manager } = withToggles(all, (shortcut) => shortcut.taken.add(MUTE));
+    const { status, globalShortcut, manager } = withToggles(all, (shortcut) => shortcut.failRegistration(MUTE));
     expect(status.mute).toEqual({ accelerator: MUTE, registered: false, error: `The mute shortcut ${MUTE} is already used by another application` });
     manager.unregister();
     expect(globalShortcut.isRegistered(HOLD)).toBe(false);
+  });
+});
+
+describe('on Linux', () => {
+  it('an accelerator another app holds registers silently and never fires; main reports what Electron says', async () => {
+    await reset();
+    configure({ platform: 'linux' });
+    await app.whenReady();
+    globalShortcutDouble.failRegistration(ANSWER);
+    const { status, deps, calls } = setup();
+    expect(status.answer).toEqual({ accelerator: ANSWER, registered: true });
+    calls.update({ phase: 'ringing', callId: 'c1', from: '+1' });
+    expect(globalShortcutDouble.press(ANSWER)).toBe(false);
+    expect(deps.sendCommand).not.toHaveBeenCalled();
+    expect(globalShortcutDouble.press(HANGUP)).toBe(true);
   });
 });

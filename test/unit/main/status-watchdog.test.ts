@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createRecordingLogger } from '../../../main/log';
 import { STATUS_STREAM_IDLE_MS, StatusStream } from '../../../main/status-stream';
+import { testAuthority } from './fakes';
 
 const encoder = new TextEncoder();
-const STATUS = `event: status\ndata: ${JSON.stringify({ status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null })}\n\n`;
+const STATUS = `event: status\ndata: ${JSON.stringify({ status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: null, reachable: true })}\n\n`;
 
 /** A stream that sends the status, then a heartbeat comment every `beatMs` (or nothing), and never ends by itself. */
 function openStream(beatMs: number | null, signal: AbortSignal): Response {
@@ -30,9 +31,8 @@ function setup(beatMs: number | null) {
   const openEvents = vi.fn(async (_token: string, signal: AbortSignal) => openStream(beatMs, signal));
   const stream = new StatusStream({
     backend: { openEvents },
-    credential: () => 'refresh-token',
+    authority: testAuthority('refresh-token'),
     onStatus: (status) => statuses.push(status),
-    onSessionEnded: () => undefined,
     retryMs: 10,
     idleMs: 120,
     log,

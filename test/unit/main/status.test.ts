@@ -5,7 +5,8 @@ import { createRecordingLogger } from '../../../main/log';
 import { createAppUrlPolicy } from '../../../main/security';
 import { AgentStatusService } from '../../../main/session';
 import { StatusStream, readServerSentEvents } from '../../../main/status-stream';
-import { FakeIpcMain, FakeWebContents, ipcEventFrom } from './fakes';
+import { IpcMainDouble } from '../../desktop/double';
+import { FakeWebContents, ipcEventFrom, testAuthority } from './fakes';
 
 const AVAILABLE = { status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: null, reachable: true } as const;
 const AWAY = { status: 'away', since: '2026-03-02T09:01:00.000Z', wrap_up_ends_at: null, away_reason: 'Lunch', reachable: true } as const;
@@ -38,7 +39,7 @@ describe('readServerSentEvents', () => {
 
 function streamSetup(responses: Array<Response | Error>, credential: string | null = 'refresh-token') {
   const statuses: unknown[] = [];
-  const ended: string[] = [];
+  const ended: Array<string | undefined> = [];
   const openEvents = vi.fn(async (_token: string, _signal: AbortSignal) => {
     const next = responses.shift();
     if (!next) return streamOf([], true);
@@ -47,9 +48,8 @@ function streamSetup(responses: Array<Response | Error>, credential: string | nu
   });
   const stream = new StatusStream({
     backend: { openEvents },
-    credential: () => credential,
+    authority: testAuthority(credential, ended),
     onStatus: (s) => statuses.push(s),
-    onSessionEnded: (reason) => ended.push(reason),
     retryMs: 1,
     maxRetryMs: 4,
     log: createRecordingLogger(),
@@ -108,21 +108,21 @@ describe('AgentStatusService', () => {
       getAwayReasons: vi.fn(async () => ({ reasons: ['Lunch'] })),
       reportVoice: vi.fn(async () => ({ ...AVAILABLE, reachable: false })),
     };
-    const service = new AgentStatusService({ backend, credential: () => 'tok' });
+    const service = new AgentStatusService({ backend, authority: testAuthority('tok') });
     await expect(service.get()).resolves.toEqual(AVAILABLE);
     expect(backend.getStatus).toHaveBeenCalledWith('tok');
     await expect(service.set('away')).rejects.toThrow('You are on a call; your status changes when it ends');
     await expect(service.awayReasons()).resolves.toEqual({ reasons: ['Lunch'] });
     await expect(service.reportVoice('down')).resolves.toMatchObject({ reachable: false });
     expect(backend.reportVoice).toHaveBeenCalledWith('tok', 'down');
-    const signedOut = new AgentStatusService({ backend, credential: () => null });
+    const signedOut = new AgentStatusService({ backend, authority: testAuthority(null) });
     await expect(signedOut.get()).rejects.toThrow('You are signed out');
   });
 });
 
 describe('status IPC channels', () => {
   function setup() {
-    const ipcMain = new FakeIpcMain();
+    const ipcMain = new IpcMainDouble();
     const urls = createAppUrlPolicy(['app://switchboard/index.html']);
     const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log: createRecordingLogger() });
     const contents = new FakeWebContents();

@@ -3,82 +3,83 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { trayIconDataUrl } from '../../../main/icons';
 import { createRecordingLogger } from '../../../main/log';
 import { TrayController, type TrayActions } from '../../../main/tray';
-import { fakeMenu, fakeNativeImage, FakeTray } from './fakes';
+import { app, Menu, nativeImage, reset, Tray, TrayDouble } from '../../desktop/double';
 
+/** The tray on the one Electron double (test/desktop/double), after `app` is ready, as Electron requires. */
 function setup() {
-  FakeTray.instances = [];
   const actions: TrayActions = { show: vi.fn(), answer: vi.fn(), decline: vi.fn(), hangup: vi.fn(), control: vi.fn(), quit: vi.fn() };
-  const controller = new TrayController({ Tray: FakeTray, Menu: fakeMenu, nativeImage: fakeNativeImage }, actions, createRecordingLogger());
-  const tray = FakeTray.instances[0]!;
+  const controller = new TrayController({ Tray, Menu, nativeImage }, actions, createRecordingLogger());
+  const tray = TrayDouble.instances[0]!;
   return { actions, controller, tray };
 }
 
 describe('TrayController', () => {
-  beforeEach(() => {
-    FakeTray.instances = [];
+  beforeEach(async () => {
+    await reset();
+    await app.whenReady();
   });
 
   it('starts idle: ready tooltip, Show and Quit only', () => {
     const { tray } = setup();
-    expect(FakeTray.instances).toHaveLength(1);
+    expect(TrayDouble.instances).toHaveLength(1);
     expect(tray.toolTip).toBe('Switchboard — Ready');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Quit']);
-    expect(tray.imageUrl()).toBe(trayIconDataUrl('idle'));
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Quit']);
+    expect(tray.imageDouble()?.toDataURL()).toBe(trayIconDataUrl('idle'));
   });
 
   it('shows ringing with Answer and Decline, then in-call with Hang up, then idle again', () => {
     const { controller, tray, actions } = setup();
     controller.setState({ kind: 'ringing', from: '+14155550100' });
     expect(tray.toolTip).toBe('Switchboard — Incoming call from +14155550100');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
-    expect(tray.imageUrl()).toBe(trayIconDataUrl('ringing'));
-    tray.menu?.click('Answer');
-    tray.menu?.click('Decline');
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Answer', 'Decline', 'Quit']);
+    expect(tray.imageDouble()?.toDataURL()).toBe(trayIconDataUrl('ringing'));
+    tray.clickMenuItem('Answer');
+    tray.clickMenuItem('Decline');
     expect(actions.answer).toHaveBeenCalledTimes(1);
     expect(actions.decline).toHaveBeenCalledTimes(1);
 
     controller.setState({ kind: 'in-call', from: '+14155550100' });
     expect(tray.toolTip).toBe('Switchboard — On a call with +14155550100');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
-    expect(tray.imageUrl()).toBe(trayIconDataUrl('in-call'));
-    tray.menu?.click('Hang up');
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
+    expect(tray.imageDouble()?.toDataURL()).toBe(trayIconDataUrl('in-call'));
+    tray.clickMenuItem('Hang up');
     expect(actions.hangup).toHaveBeenCalledTimes(1);
 
     controller.setState({ kind: 'idle' });
     expect(tray.toolTip).toBe('Switchboard — Ready');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Quit']);
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Quit']);
     expect(controller.state()).toEqual({ kind: 'idle' });
   });
 
-  it('in a call it tells the state, offers Mute/Hold where they apply, and the call waiting', () => {
+  it('in a call it tells the state, offers the controls the summary lists, and the call waiting', () => {
     const { controller, tray, actions } = setup();
-    controller.setState({ kind: 'in-call', from: '+1', state: 'talking' });
+    controller.setState({ kind: 'in-call', from: '+1', state: 'talking', controls: ['mute', 'hold'] });
     expect(tray.toolTip).toBe('Switchboard — On a call with +1');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
-    tray.menu?.click('Mute');
-    tray.menu?.click('Hold');
-    controller.setState({ kind: 'in-call', from: '+1', state: 'held', muted: true, waiting: '+2' });
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Mute', 'Hold', 'Hang up', 'Quit']);
+    tray.clickMenuItem('Mute');
+    tray.clickMenuItem('Hold');
+    controller.setState({ kind: 'in-call', from: '+1', state: 'held', muted: true, waiting: '+2', controls: ['unmute', 'resume'] });
     expect(tray.toolTip).toBe('Switchboard — On a call with +1 (on hold) (muted) — call waiting from +2');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up', 'Quit']);
-    tray.menu?.click('Unmute');
-    tray.menu?.click('Resume');
-    tray.menu?.click('Answer call waiting');
-    tray.menu?.click('Decline call waiting');
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Answer call waiting', 'Decline call waiting', 'Unmute', 'Resume', 'Hang up', 'Quit']);
+    tray.clickMenuItem('Unmute');
+    tray.clickMenuItem('Resume');
+    tray.clickMenuItem('Answer call waiting');
+    tray.clickMenuItem('Decline call waiting');
     expect((actions.control as ReturnType<typeof vi.fn>).mock.calls.map(([action]) => action)).toEqual(['mute', 'hold', 'unmute', 'resume']);
     expect(actions.answer).toHaveBeenCalledTimes(1);
     expect(actions.decline).toHaveBeenCalledTimes(1);
-    controller.setState({ kind: 'in-call', from: '+1', state: 'consulting' });
+    controller.setState({ kind: 'in-call', from: '+1', state: 'consulting', controls: ['mute'] });
     expect(tray.toolTip).toBe('Switchboard — On a call with +1 (consulting)');
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Mute', 'Hang up', 'Quit']);
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Mute', 'Hang up', 'Quit']);
     controller.setState({ kind: 'in-call', from: '+1', state: 'transferring' });
-    expect(tray.menu?.labels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
+    expect(tray.menuLabels()).toEqual(['Show Switchboard', 'Hang up', 'Quit']);
   });
 
   it('Show, Quit and a click on the icon reach their actions', () => {
     const { tray, actions } = setup();
-    tray.menu?.click('Show Switchboard');
+    tray.clickMenuItem('Show Switchboard');
     tray.emit('click');
-    tray.menu?.click('Quit');
+    tray.clickMenuItem('Quit');
     expect(actions.show).toHaveBeenCalledTimes(2);
     expect(actions.quit).toHaveBeenCalledTimes(1);
   });
@@ -86,11 +87,11 @@ describe('TrayController', () => {
   it('does not rebuild the menu for the same state, and stops after destroy', () => {
     const { controller, tray } = setup();
     controller.setState({ kind: 'ringing', from: '+1' });
-    const menu = tray.menu;
+    const menu = tray.contextMenu;
     controller.setState({ kind: 'ringing', from: '+1' });
-    expect(tray.menu).toBe(menu);
+    expect(tray.contextMenu).toBe(menu);
     controller.destroy();
-    expect(tray.destroyed).toBe(true);
+    expect(tray.isDestroyed()).toBe(true);
     controller.setState({ kind: 'idle' });
     expect(tray.toolTip).toBe('Switchboard — Incoming call from +1');
   });

@@ -1,17 +1,34 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createRecordingLogger } from '../../../main/log';
 import { TokenVault, VAULT_KEYS } from '../../../main/vault';
-import { FakeSafeStorage, MemoryStore } from './fakes';
+import { configure, reset, safeStorage as safeStorageDouble } from '../../desktop/double';
+import { MemoryStore } from './fakes';
+
+type StorageBackend = Parameters<typeof configure>[0]['storageBackend'];
+
+/** The OS keyring behind the one Electron double's `safeStorage`: a test switches it as the OS would. */
+const keyring = {
+  set available(on: boolean) {
+    configure({ encryptionAvailable: on });
+  },
+  set backend(name: StorageBackend) {
+    configure({ storageBackend: name });
+  },
+  rotateKey: () => safeStorageDouble.rotateKey(),
+};
+
+beforeEach(async () => {
+  await reset();
+});
 
 const jane = { name: 'Jane', display_name: 'Jane Doe' };
 const secret = 'rt_7f3c9a_super_secret_refresh_credential';
 
 function setup(platform: NodeJS.Platform = 'linux') {
-  const safeStorage = new FakeSafeStorage();
   const store = new MemoryStore();
   const log = createRecordingLogger();
-  const vault = new TokenVault(safeStorage, store, { platform, log });
-  return { safeStorage, store, log, vault, reopen: () => new TokenVault(safeStorage, store, { platform, log }) };
+  const vault = new TokenVault(safeStorageDouble, store, { platform, log });
+  return { safeStorage: keyring, store, log, vault, reopen: () => new TokenVault(safeStorageDouble, store, { platform, log }) };
 }
 
 describe('TokenVault', () => {

@@ -13,6 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CustomScheme } from 'electron';
+import { app } from './app';
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -117,3 +118,6 @@ export class ProtocolDouble {
     this.requests.length = 0;
   }
 }
+
+/** `protocol`: app:// pages reach Chromium through a loopback server. */
+export const protocol = new ProtocolDouble(() => app.isReady());

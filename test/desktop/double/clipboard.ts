@@ -1,0 +1,10 @@
+/** `clipboard`. */
+export const clipboard = {
+  text: '',
+  writeText(text: string): void {
+    this.text = text;
+  },
+  readText(): string {
+    return this.text;
+  },
+};

@@ -1,0 +1,71 @@
+/**
+ * The browser bridge reads the backend with the same schemas main uses (`common/backend-api.ts`,
+ * `common/ipc-contract.ts`): an answer outside the contract is a visible error, never a
+ * half-typed object; and the renderer takes its API type from `common/`, never from `preload/`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createBrowserBridge } from '../../../renderer/src/bridge/browser';
+
+const ORIGIN = 'http://127.0.0.1:3030';
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+function answering(handler: (url: string) => Response) {
+  vi.stubGlobal('fetch', vi.fn(async (url: string) => handler(url)));
+  return createBrowserBridge(ORIGIN);
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('browser bridge', () => {
+  it('returns an answer that matches the contract', async () => {
+    const status = { status: 'away', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: 'Lunch', reachable: true };
+    const bridge = answering(() => json(200, status));
+    await expect(bridge.getStatus()).resolves.toEqual(status);
+  });
+
+  it('rejects an answer outside the contract with a message', async () => {
+    const bridge = answering((url) => (url.endsWith('/away-reasons') ? json(200, { reasons: [1] }) : json(200, { status: 'napping', since: 'x' })));
+    await expect(bridge.getStatus()).rejects.toThrow('The Switchboard server sent an unreadable answer.');
+    await expect(bridge.getAwayReasons()).rejects.toThrow('unreadable');
+    await expect(bridge.getTransferTargets()).rejects.toThrow('unreadable');
+  });
+
+  it("shows the backend's error message, and the HTTP status when the body is not the contract's", async () => {
+    const bridge = answering((url) => (url.includes('status') ? json(409, { error: { code: 'on_call', message: 'You are on a call' } }) : json(500, { oops: true })));
+    await expect(bridge.setStatus('away')).rejects.toThrow('You are on a call');
+    await expect(bridge.getAwayReasons()).rejects.toThrow('HTTP 500');
+  });
+
+  it('reads the login and token answers with the shared schemas', async () => {
+    const agent = { name: 'Jane', display_name: 'Jane Doe' };
+    const sdk = { apiUrl: 'http://a', websocketUrl: 'ws://a' };
+    const bridge = answering((url) =>
+      url.endsWith('/login') ? json(200, { agent, expires_at: '2030-01-01T00:00:00.000Z' }) : url.endsWith('/config') ? json(200, { sdk, contact_number: null }) : json(200, { agent, jwt: 'j', expires_at: 'never' }),
+    );
+    await expect(bridge.login('Jane', 'pw')).resolves.toEqual({ ok: true, session: { agent, sdk } });
+    await expect(bridge.getSdkToken()).rejects.toThrow('unreadable');
+  });
+
+  it('a control state outside the contract is a refusal the agent can read', async () => {
+    const bridge = answering(() => json(200, { held: 'yes' }));
+    await expect(bridge.callControl({ action: 'hold', callId: 'leg-1', held: true })).resolves.toMatchObject({ ok: false, code: 'protocol' });
+  });
+});
+
+describe('the renderer and the preload', () => {
+  it('the renderer never imports from preload/ (its API type is the contract in common/)', () => {
+    const root = path.resolve(__dirname, '../../../renderer/src');
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name);
+        if (statSync(file).isDirectory()) walk(file);
+        else if (/\.tsx?$/.test(name) && /from ['"][^'"]*\/preload\//.test(readFileSync(file, 'utf8'))) offenders.push(path.relative(root, file));
+      }
+    };
+    walk(root);
+    expect(offenders).toEqual([]);
+  });
+});
