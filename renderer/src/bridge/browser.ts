@@ -12,6 +12,7 @@ import { callQualityPath, type CallQualityOutcome } from '../../../common/call-q
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import type { AgentStatusInfoPayload, CallControlResult, LoginOutcome, SessionInfo, ShortcutStatus, TransferTargets } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
+import { loadAudioPreferences, saveAudioPreferences } from '../audio/preferences';
 import type { Bridge } from './index';
 
 async function errorMessage(response: Response): Promise<string> {
@@ -161,6 +162,12 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
       }
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await response.json()) as DeskAnswer<R['action']>;
+    },
+    // The web app remembers audio choices in the page's local storage (the desktop app in main's store).
+    getAudioPreferences: async () => loadAudioPreferences(),
+    async setAudioPreferences(preferences) {
+      saveAudioPreferences(preferences);
+      return preferences;
     },
     async getVoicemailAudio(id) {
       const response = await fetch(`${origin}${voicemailAudioPath(id)}`, { credentials: 'same-origin' });

@@ -51,7 +51,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const softphone = useMemo(() => new Softphone(bridge, session), [bridge, session]);
   const [view, setView] = useState<SoftphoneView>(softphone.current);
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
-  const devices = useMemo(() => new AudioDevices(), []);
+  const devices = useMemo(() => new AudioDevices(bridge), [bridge]);
   const audio = useAudioDevices(devices);
   const audioSettings = useAudioSettings(devices);
   useDevicesFollowCall(devices, softphone, view);
