@@ -234,7 +234,7 @@ export class BackendClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH',
     path: string,
     options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean; plainMessage?: boolean },
   ): Promise<T> {

@@ -19,7 +19,7 @@ import { Elapsed, InCall } from './InCall';
 import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
 import { DeskTabs, type DeskTab } from './DeskTabs';
-import { RecentCalls, useMissedBadge } from './RecentCalls';
+import { callBackNumber, RecentCalls, useMissedBadge } from './RecentCalls';
 import { VoicemailInbox } from './VoicemailInbox';
 import { useAgentStatus, WrapUpPanel } from './WrapUp';
 
@@ -194,7 +194,7 @@ function Calls({
     return (
       <>
         {missedCards.map((call) => (
-          <EndedCard key={call.callId} call={call} softphone={softphone} />
+          <EndedCard key={call.callId} call={call} softphone={softphone} canCall={view.connection.kind === 'ready'} />
         ))}
         <p className={`muted center${missedCards.length > 0 ? '' : ' idle'}`}>{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
         <Dialer ready={view.connection.kind === 'ready'} onDial={(number) => softphone.dial(number)} />
@@ -371,14 +371,32 @@ function WaitingCard({ call, softphone, focused, keys }: { call: Extract<Call, {
   );
 }
 
-function EndedCard({ call, softphone }: { call: Extract<Call, { kind: 'ended' }>; softphone: Softphone }) {
+function EndedCard({ call, softphone, canCall = false }: { call: Extract<Call, { kind: 'ended' }>; softphone: Softphone; canCall?: boolean }) {
+  const [callBackError, setCallBackError] = useState<string | null>(null);
+  // A missed caller is called back from the card itself; the card goes once the call is placed.
+  const number = call.reason === 'missed' ? callBackNumber({ direction: 'inbound', from: call.from, to: null }) : null;
+  const callBack = async (to: string) => {
+    const outcome = await softphone.dial(to);
+    if (outcome.ok) softphone.dismiss(call.callId);
+    else setCallBackError(outcome.message);
+  };
   return (
     <section className="card ended" data-testid="call-ended" data-reason={call.reason}>
       <p className="label">{endedText(call.reason)}</p>
       <p className="caller">{formatCaller(call.from)}</p>
       {call.message && <p className="error">{call.message}</p>}
+      {callBackError && (
+        <p className="error" role="alert" data-testid="missed-callback-error">
+          {callBackError}
+        </p>
+      )}
       {call.reason === 'missed' && (
         <div className="actions">
+          {number && (
+            <button type="button" className="small" data-testid="missed-callback" disabled={!canCall} onClick={() => void callBack(number)}>
+              Call back<span className="visually-hidden"> {formatCaller(number)}</span>
+            </button>
+          )}
           <button type="button" className="small secondary" data-testid="missed-dismiss" onClick={() => softphone.dismiss(call.callId)}>
             Dismiss<span className="visually-hidden"> the missed call from {formatCaller(call.from)}</span>
           </button>
