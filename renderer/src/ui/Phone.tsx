@@ -20,6 +20,8 @@ import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
 import { DeskTabs, type DeskTab } from './DeskTabs';
 import { callBackNumber, RecentCalls, useMissedBadge } from './RecentCalls';
+import { useShortcutsOverlay } from './ShortcutsOverlay';
+import { faviconBadge, showFaviconBadge } from '../alerts/favicon-badge';
 import { VoicemailInbox } from './VoicemailInbox';
 import { useAgentStatus, WrapUpPanel } from './WrapUp';
 
@@ -102,6 +104,11 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
     return outcome;
   };
   const canCall = view.connection.kind === 'ready' && !live;
+  const shortcutsOverlay = useShortcutsOverlay(shortcuts);
+  // The tab's icon carries a badge too: missed calls not yet seen, or a call ringing.
+  const ringing = callList(view.calls).some((call) => call.kind === 'ringing' || call.kind === 'waiting');
+  const missedCount = missed.badge?.missed ?? 0;
+  useEffect(() => showFaviconBadge(document, faviconBadge(ringing, missedCount)), [ringing, missedCount]);
 
   return (
     <div className="phone">
@@ -110,6 +117,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
           <strong>{session.agent.display_name}</strong>
         </div>
         <div className="bar-actions">
+          {shortcutsOverlay.button}
           {audioSettings.button}
           <button className="link" onClick={() => void signOut()} disabled={onCall}>
             Sign out
@@ -117,6 +125,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
         </div>
       </header>
       {audioSettings.panel}
+      {shortcutsOverlay.dialog}
       <StatusSelector bridge={bridge} view={view} onCall={onCall} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
