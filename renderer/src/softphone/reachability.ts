@@ -55,3 +55,50 @@ export function sampleMedia(health: MediaHealth, packetsReceived: number, now: n
       return { health, action: 'none' };
   }
 }
+
+/**
+ * The one path that rebuilds the voice session, whatever asked for it: the SDK lost the
+ * session (`lost`: wait, then retry with backoff) or the desktop woke, unlocked or came back
+ * online (`resumed`: at once, since the network is back now). One rebuild runs at a time; a
+ * request arriving meanwhile runs one more after a success, and a failure waits
+ * {@link retryDelayMs} of the next attempt.
+ */
+export type RebuildState =
+  | { kind: 'idle' }
+  | { kind: 'waiting'; attempt: number }
+  /** `again`: asked for again while running. */
+  | { kind: 'running'; attempt: number; again: boolean };
+
+export type RebuildEvent = { type: 'lost' } | { type: 'resumed' } | { type: 'due' } | { type: 'succeeded' } | { type: 'failed' };
+
+/** What the softphone does next: nothing, start the timer (replacing any), or rebuild now (clearing the timer). */
+export type RebuildEffect = { type: 'none' } | { type: 'wait'; ms: number } | { type: 'run' };
+
+export const REBUILD_IDLE: RebuildState = { kind: 'idle' };
+
+const none: RebuildEffect = { type: 'none' };
+
+/** The rebuild scheduler's pure step. */
+export function rebuildStep(state: RebuildState, event: RebuildEvent): { state: RebuildState; effect: RebuildEffect } {
+  switch (state.kind) {
+    case 'idle':
+      if (event.type === 'lost') return { state: { kind: 'waiting', attempt: 0 }, effect: { type: 'wait', ms: retryDelayMs(0) } };
+      if (event.type === 'resumed') return { state: { kind: 'running', attempt: 0, again: false }, effect: { type: 'run' } };
+      return { state, effect: none };
+    case 'waiting':
+      if (event.type === 'resumed' || event.type === 'due') return { state: { kind: 'running', attempt: state.attempt, again: false }, effect: { type: 'run' } };
+      return { state, effect: none };
+    case 'running':
+      switch (event.type) {
+        case 'lost':
+        case 'resumed':
+          return { state: { ...state, again: true }, effect: none };
+        case 'succeeded':
+          return state.again ? { state: { kind: 'running', attempt: 0, again: false }, effect: { type: 'run' } } : { state: REBUILD_IDLE, effect: none };
+        case 'failed':
+          return { state: { kind: 'waiting', attempt: state.attempt + 1 }, effect: { type: 'wait', ms: retryDelayMs(state.attempt + 1) } };
+        case 'due':
+          return { state, effect: none };
+      }
+  }
+}
