@@ -3,7 +3,7 @@
  * reasons the admin configured reach the status selector through `status:away-reasons`, and
  * the voice lease the renderer renews through `status:voice` is what lets the backend route a
  * call to her; the page itself never calls the agent API (main does, with the credential). A
- * resume from sleep goes through the one session-rebuild path and the app stays reachable.
+ * resume from sleep (`system:resumed`, the renderer's rebuildSession) leaves the app reachable.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +35,7 @@ test.afterAll(async () => {
   await platform?.stop();
 });
 
-test('away reasons and the voice lease go through main; after a resume the rebuilt session still gets calls', async ({}, testInfo) => {
+test('away reasons and the voice lease go through main; after a resume the app still gets calls', async ({}, testInfo) => {
   const adminToken = readFileSync(path.join(platform.platform.dataDir, 'admin-token'), 'utf8').trim();
   const put = await fetch(`${platform.serverUrl}/api/admin/away-reasons`, {
     method: 'PUT',
@@ -65,7 +65,7 @@ test('away reasons and the voice lease go through main; after a resume the rebui
   await expect(page.getByTestId('incoming-call')).toHaveCount(0, { timeout: SDK_TIMEOUT });
   await page.getByTestId('missed-dismiss').click();
 
-  // Sleep and wake: main tells the renderer, which rebuilds through the one path and stays Ready.
+  // Sleep and wake: main tells the renderer, which rebuilds its session and stays Ready.
   desktop.electron.powerMonitor.simulate('suspend');
   desktop.electron.powerMonitor.simulate('resume');
   await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready', { timeout: SDK_TIMEOUT });

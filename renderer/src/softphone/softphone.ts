@@ -30,7 +30,7 @@ import {
 import type { CallControlRequest, CallControlResult, ConsultTarget, SessionInfo, TransferTarget } from '../../../common/ipc-contract';
 import { checkPhoneNumber } from '../../../common/phone-number';
 import type { Bridge } from '../bridge';
-import { mediaStart, REBUILD_IDLE, rebuildStep, retryDelayMs, sampleMedia, VOICE_REPORT_MS, type MediaHealth, type RebuildEvent, type RebuildState } from './reachability';
+import { mediaStart, retryDelayMs, sampleMedia, VOICE_REPORT_MS, type MediaHealth } from './reachability';
 
 /** Where the SDK session stands. */
 export type Connection =
@@ -119,8 +119,7 @@ export class Softphone {
   private offStatus: (() => void) | null = null;
   /** The SDK session's id, to resume it (its calls and events) after a drop. */
   private sessionId: string | null = null;
-  /** The one session-rebuild path's state (`rebuildStep` in reachability.ts) and its timer. */
-  private rebuild: RebuildState = REBUILD_IDLE;
+  private recoverAttempt = 0;
   private recoverTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshAttempt = 0;
   private voiceTimer: ReturnType<typeof setInterval> | null = null;
@@ -204,12 +203,13 @@ export class Softphone {
     } catch (error) {
       this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}. Retrying…` } });
       this.reportVoice('down');
-      this.rebuildEvent({ type: 'lost' });
+      this.scheduleRecover();
     }
   }
 
   /** The SDK session is up: say so, to the agent and (renewed every few seconds) to the backend. */
   private sessionReady(expiresAt: number): void {
+    this.recoverAttempt = 0;
     this.update({ connection: { kind: 'ready' }, notice: null });
     this.scheduleRefresh(expiresAt);
     this.reportVoice('up');
@@ -230,80 +230,35 @@ export class Softphone {
     if (this.stopped) return;
     this.update({ connection: { kind: 'reconnecting' }, notice: `${describeSessionError(reason)} Reconnecting…` });
     this.reportVoice('down');
-    this.rebuildEvent({ type: 'lost' });
+    this.scheduleRecover();
   }
 
-  /** Feeds the one rebuild path (`rebuildStep`) and carries out what it says: wait, or rebuild now. */
-  private rebuildEvent(event: RebuildEvent): void {
-    if (this.stopped) return;
-    const { state, effect } = rebuildStep(this.rebuild, event);
-    this.rebuild = state;
-    if (effect.type === 'none') return;
-    if (this.recoverTimer) clearTimeout(this.recoverTimer);
-    this.recoverTimer = null;
-    if (effect.type === 'wait') {
-      this.recoverTimer = setTimeout(() => {
-        this.recoverTimer = null;
-        this.rebuildEvent({ type: 'due' });
-      }, effect.ms);
-      return;
-    }
-    void this.rebuildOnce().then((ok) => this.rebuildEvent({ type: ok ? 'succeeded' : 'failed' }));
+  private scheduleRecover(): void {
+    if (this.recoverTimer || this.stopped) return;
+    this.recoverTimer = setTimeout(() => {
+      this.recoverTimer = null;
+      void this.recover();
+    }, retryDelayMs(this.recoverAttempt++));
   }
 
-  /**
-   * One attempt at the voice session, with a fresh token: a session that still answers only
-   * needs the token (`refreshSession`); otherwise it is resumed within the platform's window, else
-   * opened anew, and the answered calls' media reconnected. An idle session whose socket died
-   * without knowing (after sleep) is replaced with a new client. True when done (or stopped).
-   */
-  private async rebuildOnce(): Promise<boolean> {
+  /** A fresh token and the session back (resumed within the platform's window, else a new one), then the calls' media. */
+  private async recover(): Promise<void> {
     const client = this.client;
-    if (!client || this.stopped) return true;
+    if (!client || this.stopped) return;
     try {
       const token = await this.bridge.getSdkToken();
-      if (this.view.connection.kind === 'ready') {
-        const refreshed = await withTimeout(client.refreshSession(token.token), 10_000).then(
-          () => true,
-          () => false,
-        );
-        if (this.stopped || this.client !== client) return true;
-        if (refreshed) {
-          if (this.refreshTimer) clearTimeout(this.refreshTimer);
-          this.scheduleRefresh(token.expiresAt);
-          void this.checkCallsStillUp();
-          return true;
-        }
-        if (!callList(this.view.calls).some(isLive)) {
-          await this.replaceClient(client);
-          return true;
-        }
-      }
       const resumed = await client.createSession(token.token, this.sessionId).catch(() => null);
       this.sessionId = resumed ?? (await client.createSession(token.token));
-      if (this.stopped) return true;
+      if (this.stopped) return;
       if (this.refreshTimer) clearTimeout(this.refreshTimer);
       this.sessionReady(token.expiresAt);
       for (const call of callList(this.view.calls)) if (isAnswered(call)) await client.reconnectCall(call.callId).catch(() => undefined);
       void this.checkCallsStillUp();
-      return true;
     } catch (error) {
-      if (this.stopped) return true;
+      if (this.stopped) return;
       this.update({ connection: { kind: 'reconnecting' }, notice: `Reconnecting to the voice platform: ${messageOf(error)}` });
-      this.reportVoice('down');
-      return false;
+      this.scheduleRecover();
     }
-  }
-
-  /** Ends a client whose socket is dead and starts over with a new one (its failures come back as `lost`). */
-  private async replaceClient(client: VonageClient): Promise<void> {
-    this.client = null;
-    this.offStatus?.();
-    this.offStatus = null;
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.update({ connection: { kind: 'connecting' } });
-    await client.deleteSession().catch(() => undefined);
-    if (!this.stopped) await this.start();
   }
 
   /** The SDK's media of a call: its peer connection and the element playing the far end (device choice applies to them). */
@@ -505,10 +460,36 @@ export class Softphone {
 
   /**
    * The PC woke, unlocked or came back online (desktop): the SDK's socket may be dead without
-   * knowing it, so the session is rebuilt at once, through the same path as a lost session.
+   * knowing it, so the session is opened again with a fresh token. A call in progress is left
+   * alone (the SDK reconnects its own media) and only checked against the platform.
    */
   async rebuildSession(): Promise<void> {
-    this.rebuildEvent({ type: 'resumed' });
+    const client = this.client;
+    if (!client || this.stopped) return;
+    if (callList(this.view.calls).some(isLive)) {
+      void this.checkCallsStillUp();
+      return;
+    }
+    // A socket that still answers only needs a fresh token; a dead one a new client.
+    if (this.view.connection.kind === 'ready') {
+      try {
+        const token = await this.bridge.getSdkToken();
+        await withTimeout(client.refreshSession(token.token), 10_000);
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+        this.scheduleRefresh(token.expiresAt);
+        return;
+      } catch {
+        // Fall through: start over.
+      }
+    }
+    if (this.stopped || this.client !== client) return;
+    this.client = null;
+    this.offStatus?.();
+    this.offStatus = null;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.update({ connection: { kind: 'connecting' } });
+    await client.deleteSession().catch(() => undefined);
+    if (!this.stopped) await this.start();
   }
 
   /**
