@@ -120,6 +120,11 @@ export const wrapUpRequest = z.strictObject({
 });
 export type WrapUpRequest = z.infer<typeof wrapUpRequest>;
 
+/** `PATCH /api/agent/wrap-ups/:conversationUuid`: the notes edited after wrap-up (the disposition stays). */
+export const wrapUpNotesRequest = z.strictObject({
+  notes: z.string({ message: 'is required' }).max(NOTES_MAX, `is at most ${NOTES_MAX} characters`),
+});
+
 /** The agent's after-call work on a call, as saved. */
 export const wrapUpSchema = z.object({
   conversation_uuid: text(256),
@@ -141,6 +146,8 @@ export const deskRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('handled'), id: z.string().uuid(), handled: z.boolean() }),
   z.strictObject({ action: z.literal('dispositions') }),
   z.strictObject({ action: z.literal('wrap-up'), conversationUuid: conversation, disposition: z.string().max(40).nullable(), notes: z.string().max(NOTES_MAX) }),
+  /** Edit a call's notes from Recent calls, after wrap-up. */
+  z.strictObject({ action: z.literal('notes'), conversationUuid: conversation, notes: z.string().max(NOTES_MAX) }),
 ]);
 export type DeskRequest = z.infer<typeof deskRequestSchema>;
 
@@ -149,7 +156,7 @@ export const HISTORY_PAGE = 25;
 
 /** One HTTP request of the desk API. */
 export interface DeskHttpRequest {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'PATCH';
   path: string;
   body?: unknown;
 }
@@ -177,6 +184,8 @@ export function deskHttpRequest(request: DeskRequest): DeskHttpRequest {
         path: `/api/agent/wrap-ups/${encodeURIComponent(request.conversationUuid)}`,
         body: { disposition: request.disposition, notes: request.notes },
       };
+    case 'notes':
+      return { method: 'PATCH', path: `/api/agent/wrap-ups/${encodeURIComponent(request.conversationUuid)}`, body: { notes: request.notes } };
   }
 }
 
@@ -189,6 +198,7 @@ export const deskAnswerSchemas = {
   handled: voicemailItemSchema,
   dispositions: dispositionsSchema,
   'wrap-up': wrapUpSchema,
+  notes: wrapUpSchema,
 } as const;
 export type DeskAnswer<A extends DeskRequest['action']> = z.infer<(typeof deskAnswerSchemas)[A]>;
 

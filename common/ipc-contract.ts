@@ -11,6 +11,7 @@ import { agentName, agentProfileSchema, agentStatus, agentStatusInfoSchema, agen
 import { callContextSchema } from './call-context';
 import { deskAnswerSchemas, deskRequestSchema, voicemailAudioSchema } from './agent-desk';
 import { callQualitySummarySchema } from './call-quality';
+import { audioPreferencesSchema } from './audio-preferences';
 
 const callId = z.string().min(1).max(128);
 
@@ -204,6 +205,10 @@ export const invokeChannels = {
     request: z.object({ callId, summary: callQualitySummarySchema }),
     response: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), message: z.string().max(500) })]),
   },
+  /** The agent's audio choices (microphone, speaker, ringer device and volume) from main's store. */
+  'audio:get': { request: none, response: audioPreferencesSchema },
+  /** Stores the audio choices in main's store (the ring window plays with them); answers them as stored. */
+  'audio:set': { request: audioPreferencesSchema, response: audioPreferencesSchema },
 } as const;
 
 /** Renderer → main, no answer. */

@@ -62,4 +62,8 @@ export interface SwitchboardApi {
   log(level: SendPayload<'log:write'>['level'], message: string): void;
   /** Stores a call's quality summary with its record at hang-up. */
   saveCallQuality(callId: string, summary: InvokeRequest<'call:quality'>['summary']): Answer<'call:quality'>;
+  /** The agent's audio choices on this machine (main's store). */
+  getAudioPreferences(): Answer<'audio:get'>;
+  /** Remembers the audio choices in main's store; answers them as stored. */
+  setAudioPreferences(preferences: InvokeRequest<'audio:set'>): Answer<'audio:set'>;
 }

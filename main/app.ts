@@ -259,7 +259,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       failed: (callId, from, ringOptions) => callWindow.show(callId, from, ringOptions),
     });
     notifier = incoming;
-    const ring = new Ringer(electron.BrowserWindow, { ringUrl });
+    const ring = new Ringer(electron.BrowserWindow, { ringUrl, ringerChoice: () => settings.audio() });
     ringer = ring;
     const callWindow = new IncomingCallWindow(electron.BrowserWindow, {
       pageUrl: incomingUrl,
@@ -357,6 +357,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       autostart.setEnabled(openAtLogin);
       return desktopSettings();
     });
+    ipc.handle('audio:get', () => settings.audio());
+    ipc.handle('audio:set', (preferences) => settings.setAudio(preferences));
     ipc.on('call:state', (summary) => callController.update(summary));
 
     const shortcutManager = new ShortcutManager(electron.globalShortcut, {

@@ -258,7 +258,7 @@ export class BackendClient {
    * without one the caller checks the body against its own schema.
    */
   private async request<S extends z.ZodType = z.ZodUnknown>(
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH',
     path: string,
     options: { json?: unknown; bearer?: string; unauthorized: string; allowEmpty?: boolean; plainMessage?: boolean; schema?: S; unreadable?: string },
   ): Promise<z.infer<S>> {

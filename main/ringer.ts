@@ -4,6 +4,7 @@
  * The ring is a separate page so it rings even while the agent's window is hidden or
  * busy, and stopping it is as final as destroying the window.
  */
+import { ringerQuery, type AudioPreferences } from '../common/audio-preferences';
 import type { BrowserWindowApi, BrowserWindowConstructor } from './electron-api';
 import { createLogger, type Logger } from './log';
 import { createSecureWindow } from './security';
@@ -13,6 +14,8 @@ export interface RingerOptions {
   /** Absolute path of the built `ring.html`. */
   /** The ring page's URL (`app://switchboard/ring.html`). */
   ringUrl: string;
+  /** The agent's ringer device and volume (main's store), handed to the page in its URL's query. */
+  ringerChoice?: () => Pick<AudioPreferences, 'ringer' | 'ringerVolume'>;
   log?: Logger;
 }
 
@@ -50,7 +53,8 @@ export class Ringer {
     window.on('closed', () => {
       if (this.window === window) this.window = null;
     });
-    window.loadURL(this.options.ringUrl).catch((error: unknown) => {
+    const choice = this.options.ringerChoice?.();
+    window.loadURL(choice ? `${this.options.ringUrl}${ringerQuery(choice)}` : this.options.ringUrl).catch((error: unknown) => {
       this.log.error('The ring page failed to load', { error });
     });
     this.log.debug('Ringing');

@@ -88,5 +88,9 @@ export function createSwitchboardApi(ipc: IpcRendererLike): SwitchboardApi {
     log: (level: SendPayload<'log:write'>['level'], message: string) => send('log:write', { level, message: message.slice(0, 2000) }),
     /** Stores a call's quality summary with its record at hang-up. */
     saveCallQuality: (callId: string, summary: InvokeRequest<'call:quality'>['summary']) => invoke('call:quality', { callId, summary }),
+    /** The agent's audio choices on this machine (main's store). */
+    getAudioPreferences: () => invoke('audio:get'),
+    /** Remembers the audio choices in main's store; answers them as stored. */
+    setAudioPreferences: (preferences: InvokeRequest<'audio:set'>) => invoke('audio:set', preferences),
   };
 }

@@ -2,12 +2,12 @@
  * The agent desk's API: the missed-call badge (`/api/agent/calls/unseen`, `/seen`), the
  * dispositions an agent picks from (`/api/agent/dispositions`; the operator's
  * `/api/admin/dispositions`), and after-call work on a call (`/api/agent/wrap-ups/:conversation`;
- * the operator reads every agent's at `/api/admin/calls/:uuid/wrap-ups`). The history itself is
+ * the operator reads every agent's at `/api/admin/calls/:uuid/wrap-ups`; `PATCH` edits the notes later). The history itself is
  * `/api/agent/calls` (`server/agents/routes.ts`), enriched here ({@link DeskStore.enrich}).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { dispositionsRequest, seenRequest, wrapUpRequest, type Dispositions, type MissedBadge, type WrapUp } from '../../common/agent-desk';
+import { dispositionsRequest, seenRequest, wrapUpNotesRequest, wrapUpRequest, type Dispositions, type MissedBadge, type WrapUp } from '../../common/agent-desk';
 import { requireAdmin } from '../admin/guard';
 import { authenticateAgent } from '../auth/routes';
 import type { AppContext } from '../context';
@@ -43,6 +43,16 @@ export function registerDeskRoutes(app: FastifyInstance, ctx: AppContext): void 
     const saved = await store.saveWrapUp(agent.name, conversationUuid, disposition, notes, ctx.now());
     if (saved === 'not_found') throw new HttpError(404, 'not_found', 'No such call in your history', { field: 'conversationUuid' });
     if (saved === 'unknown_disposition') throw new HttpError(400, 'invalid_request', `disposition ${disposition ?? ''} is not on the list`, { field: 'disposition' });
+    return saved;
+  });
+
+  // Notes edited later, from Recent calls: only the call's own agent, and the disposition stays.
+  app.patch('/api/agent/wrap-ups/:conversationUuid', async (request): Promise<WrapUp> => {
+    const { agent } = await authenticateAgent(ctx, request);
+    const { conversationUuid } = parseWith(conversationParams, request.params, 'query');
+    const { notes } = parseWith(wrapUpNotesRequest, request.body);
+    const saved = await store.editNotes(agent.name, conversationUuid, notes, ctx.now());
+    if (saved === 'not_found') throw new HttpError(404, 'not_found', 'No such call in your history', { field: 'conversationUuid' });
     return saved;
   });
 

@@ -124,6 +124,27 @@ export class DeskStore {
     });
   }
 
+  /**
+   * Change the notes of a call of the agent's history after wrap-up, keeping the disposition
+   * (none if there was no wrap-up yet); `not_found` for a call not in their history.
+   */
+  async editNotes(agent: string, conversationUuid: string, notes: string, now: Date): Promise<WrapUp | 'not_found'> {
+    return this.db.tx(async (sql) => {
+      const mine = await sql.query('SELECT 1 FROM agent_calls WHERE agent_key = lower($1) AND conversation_uuid = $2', [agent, conversationUuid]);
+      if (mine.rows.length === 0) return 'not_found';
+      const { rows } = await sql.query<WrapUpRow>(
+        `INSERT INTO call_wrapups AS w (conversation_uuid, agent_key, agent, disposition, disposition_label, notes, updated_at)
+         VALUES ($1, lower($2), $2, NULL, NULL, $3, $4)
+         ON CONFLICT (conversation_uuid, agent_key) DO UPDATE SET notes = excluded.notes, updated_at = excluded.updated_at
+         RETURNING conversation_uuid, disposition, disposition_label, notes, updated_at`,
+        [conversationUuid, agent, notes, now.toISOString()],
+      );
+      const saved = rows[0];
+      if (!saved) throw new Error('the notes were not written');
+      return saved;
+    });
+  }
+
   /** Every agent's after-call work on a call (the operator's view). */
   async wrapUpsOf(conversationUuid: string): Promise<Array<WrapUp & { agent: string }>> {
     const { rows } = await this.db.query<WrapUpRow & { agent: string }>(

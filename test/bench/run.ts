@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: every benchmark, each printing its own table; asserts nothing.
  *
- * BENCH_ONLY=bundle-size,agent-app,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery,wallboard,console picks some; BENCH_CALLS sets the calls per
+ * BENCH_ONLY=bundle-size,agent-app,agent-start,agent-controls,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery,wallboard,console picks some; BENCH_CALLS sets the calls per
  * latency measure (default 20). Each module documents its method and runs alone with
  * `npx tsx test/bench/<name>.ts`.
  */
 import { runAgentAppBench } from './agent-app';
+import { runAgentStartBench } from './agent-start';
+import { runAgentControlsBench } from './agent-controls';
 import { runBundleSizeBench } from './bundle-size';
 import { runMediaBench } from './media-capacity';
 import { runRingBench } from './ring';
@@ -24,6 +26,8 @@ const wanted = (name: string) => only.size === 0 || only.has(name);
 console.log(`Switchboard benchmarks, ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores`);
 if (wanted('bundle-size')) await runBundleSizeBench();
 if (wanted('agent-app')) await runAgentAppBench(calls);
+if (wanted('agent-start')) await runAgentStartBench();
+if (wanted('agent-controls')) await runAgentControlsBench(Math.min(calls, 10));
 if (wanted('ring')) await runRingBench(calls);
 if (wanted('media')) await runMediaBench();
 if (wanted('webhooks')) await runWebhooksBench();

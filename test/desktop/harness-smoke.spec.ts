@@ -105,6 +105,7 @@ test('opens the renderer in a secure window with the preload API bridged', async
     [
       'callControl',
       'desk',
+      'getAudioPreferences',
       'getAwayReasons',
       'getCallContext',
       'getVoicemailAudio',
@@ -129,6 +130,7 @@ test('opens the renderer in a secure window with the preload API bridged', async
       'reportVoice',
       'restoreSession',
       'saveCallQuality',
+      'setAudioPreferences',
       'setStatus',
     ].sort(),
   );

@@ -172,7 +172,7 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
       return window.page();
     },
     ringWindows: () =>
-      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl === ringUrl && !window.isDestroyed()),
+      electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl?.split('?')[0] === ringUrl && !window.isDestroyed()),
     incomingWindows: () =>
       electron.BrowserWindow.getAllWindows().filter((window) => window.loadedUrl?.split('?')[0] === incomingUrl && !window.isDestroyed()),
     tray() {

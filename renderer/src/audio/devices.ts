@@ -14,12 +14,14 @@
  *
  * A device unplugged (`devicechange`) makes its choice fall back to the default at once,
  * mid-call too, with a notice; the choice is kept, and used again when it comes back.
+ *
+ * The choices are remembered through the bridge: the web app's local storage, the desktop
+ * app's main store (so the ring window, a page main opens, rings on the chosen device).
  */
 import { MicWatch, NO_MIC_WARNINGS, rmsOf, type MicContext, type MicWarnings } from '../../../common/mic-watch';
+import { DEFAULT_AUDIO_PREFERENCES } from '../../../common/audio-preferences';
 import {
-  loadAudioPreferences,
   resolveDevice,
-  saveAudioPreferences,
   type AudioDevice,
   type AudioPreferences,
   type SinkableAudioContext,
@@ -48,6 +50,12 @@ export interface CallMedia {
   output: HTMLAudioElement | undefined;
 }
 
+/** Where the choices are remembered: the bridge (local storage on the web, main's store on the desktop). */
+export interface AudioPreferenceStore {
+  getAudioPreferences(): Promise<AudioPreferences>;
+  setAudioPreferences(preferences: AudioPreferences): Promise<AudioPreferences>;
+}
+
 type MonitorReason = 'settings' | 'call';
 
 /** Frames of ~43 ms (2048 samples at 48 kHz) read every 40 ms cover the signal without gaps. */
@@ -70,10 +78,15 @@ export class AudioDevices {
   /** Tracks this module captured for calls, stopped when replaced or the call ends. */
   private readonly ownTracks = new Set<MediaStreamTrack>();
   private stopped = false;
+  /** The agent chose before the stored choices arrived: theirs win. */
+  private chosenEarly = false;
   private readonly onDeviceChange = () => void this.refresh();
 
-  constructor(private readonly media: MediaDevices | undefined = globalThis.navigator?.mediaDevices) {
-    const preferences = loadAudioPreferences();
+  constructor(
+    private readonly store: AudioPreferenceStore,
+    private readonly media: MediaDevices | undefined = globalThis.navigator?.mediaDevices,
+  ) {
+    const preferences = { ...DEFAULT_AUDIO_PREFERENCES };
     this.view = {
       inputs: [],
       outputs: [],
@@ -104,6 +117,12 @@ export class AudioDevices {
   /** Lists the devices and follows plugging and unplugging. */
   async start(): Promise<void> {
     this.media?.addEventListener('devicechange', this.onDeviceChange);
+    try {
+      const preferences = await this.store.getAudioPreferences();
+      if (!this.chosenEarly) this.update({ preferences });
+    } catch {
+      this.update({ notice: 'Your audio choices could not be read: the default devices are used.' });
+    }
     await this.refresh();
   }
 
@@ -118,8 +137,13 @@ export class AudioDevices {
   /** Chooses a device ('' = the system default) or the ringer volume; remembered on this machine. */
   async choose(patch: Partial<AudioPreferences>): Promise<void> {
     const preferences = { ...this.view.preferences, ...patch };
-    saveAudioPreferences(preferences);
+    this.chosenEarly = true;
     this.update({ preferences });
+    try {
+      await this.store.setAudioPreferences(preferences);
+    } catch {
+      this.update({ notice: 'Your audio choice applies now but could not be remembered.' });
+    }
     await this.refresh();
   }
 

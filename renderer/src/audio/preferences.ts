@@ -1,25 +1,11 @@
 /**
- * The agent's audio choices on this machine: microphone, speaker, ringer device and ringer
- * volume. Device ids are per machine and per origin and are not secrets, so they live in
- * the page's local storage (the desktop app's pages share one origin: the ring window reads
- * the same choices).
+ * The web app's storage of the agent's audio choices (`common/audio-preferences.ts`): the
+ * page's local storage. The desktop app keeps them in main's store instead (the bridge's
+ * `getAudioPreferences` / `setAudioPreferences`).
  */
-import { z } from 'zod';
+import { DEFAULT_AUDIO_PREFERENCES, readAudioPreferences, type AudioPreferences } from '../../../common/audio-preferences';
 
-/** '' is the system default device. */
-const deviceId = z.string().max(512);
-
-const preferencesSchema = z.object({
-  input: deviceId.catch(''),
-  output: deviceId.catch(''),
-  ringer: deviceId.catch(''),
-  /** 0 to 1. */
-  ringerVolume: z.number().min(0).max(1).catch(0.8),
-});
-
-export type AudioPreferences = z.infer<typeof preferencesSchema>;
-
-export const DEFAULT_AUDIO_PREFERENCES: AudioPreferences = { input: '', output: '', ringer: '', ringerVolume: 0.8 };
+export { DEFAULT_AUDIO_PREFERENCES, type AudioPreferences };
 
 const KEY = 'switchboard.audio.v1';
 
@@ -27,9 +13,7 @@ const KEY = 'switchboard.audio.v1';
 export function loadAudioPreferences(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): AudioPreferences {
   try {
     const raw = storage?.getItem(KEY);
-    if (!raw) return { ...DEFAULT_AUDIO_PREFERENCES };
-    const parsed = preferencesSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : { ...DEFAULT_AUDIO_PREFERENCES };
+    return raw ? readAudioPreferences(JSON.parse(raw)) : { ...DEFAULT_AUDIO_PREFERENCES };
   } catch {
     return { ...DEFAULT_AUDIO_PREFERENCES };
   }

@@ -22,6 +22,7 @@ import { callQualityPath, type CallQualityOutcome } from '../../../common/call-q
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import { transferTargetsSchema, type CallControlResult, type LoginOutcome, type SessionInfo, type ShortcutStatus, type TransferTargets } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
+import { loadAudioPreferences, saveAudioPreferences } from '../audio/preferences';
 import type { Bridge } from './index';
 
 async function errorMessage(response: Response): Promise<string> {
@@ -175,6 +176,12 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
       }
       if (!response.ok) throw new Error(await errorMessage(response));
       return (await answer(response, deskAnswerSchemas[request.action])) as DeskAnswer<R['action']>;
+    },
+    // The web app remembers audio choices in the page's local storage (the desktop app in main's store).
+    getAudioPreferences: async () => loadAudioPreferences(),
+    async setAudioPreferences(preferences) {
+      saveAudioPreferences(preferences);
+      return preferences;
     },
     async getVoicemailAudio(id) {
       const response = await fetch(`${origin}${voicemailAudioPath(id)}`, { credentials: 'same-origin' });

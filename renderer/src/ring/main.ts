@@ -3,14 +3,15 @@
  *
  * `document.body.dataset.ring` says what happens, for tests and debugging.
  */
-import { loadAudioPreferences, type SinkableAudioContext } from '../audio/preferences';
+import { ringerFromQuery } from '../../../common/audio-preferences';
+import type { SinkableAudioContext } from '../audio/preferences';
 import { RING_ON_S } from './cadence';
 import { startRingTone } from './tone';
 
 function startRing(): void {
   const context: SinkableAudioContext = new AudioContext({ latencyHint: 'playback' });
-  // The agent's ringer device and volume (Audio settings, the same origin's storage).
-  const { ringer, ringerVolume } = loadAudioPreferences();
+  // The agent's ringer device and volume (Audio settings, kept in main's store): main puts them in the URL.
+  const { ringer, ringerVolume } = ringerFromQuery(window.location.search);
   if (ringer && context.setSinkId) {
     context.setSinkId(ringer).then(
       () => (document.body.dataset.ringerDevice = ringer),

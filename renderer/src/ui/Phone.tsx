@@ -19,7 +19,9 @@ import { Elapsed, InCall } from './InCall';
 import { KeyHint, useAnswerKeys } from './keyboard';
 import { StatusSelector } from './StatusSelector';
 import { DeskTabs, type DeskTab } from './DeskTabs';
-import { RecentCalls, useMissedBadge } from './RecentCalls';
+import { callBackNumber, RecentCalls, useMissedBadge } from './RecentCalls';
+import { useShortcutsOverlay } from './ShortcutsOverlay';
+import { faviconBadge, showFaviconBadge } from '../alerts/favicon-badge';
 import { VoicemailInbox } from './VoicemailInbox';
 import { useAgentStatus, WrapUpPanel } from './WrapUp';
 
@@ -51,7 +53,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
   const softphone = useMemo(() => new Softphone(bridge, session), [bridge, session]);
   const [view, setView] = useState<SoftphoneView>(softphone.current);
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
-  const devices = useMemo(() => new AudioDevices(), []);
+  const devices = useMemo(() => new AudioDevices(bridge), [bridge]);
   const audio = useAudioDevices(devices);
   const audioSettings = useAudioSettings(devices);
   useDevicesFollowCall(devices, softphone, view);
@@ -102,6 +104,11 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
     return outcome;
   };
   const canCall = view.connection.kind === 'ready' && !live;
+  const shortcutsOverlay = useShortcutsOverlay(shortcuts);
+  // The tab's icon carries a badge too: missed calls not yet seen, or a call ringing.
+  const ringing = callList(view.calls).some((call) => call.kind === 'ringing' || call.kind === 'waiting');
+  const missedCount = missed.badge?.missed ?? 0;
+  useEffect(() => showFaviconBadge(document, faviconBadge(ringing, missedCount)), [ringing, missedCount]);
 
   return (
     <div className="phone">
@@ -110,6 +117,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
           <strong>{session.agent.display_name}</strong>
         </div>
         <div className="bar-actions">
+          {shortcutsOverlay.button}
           {audioSettings.button}
           <button className="link" onClick={() => void signOut()} disabled={onCall}>
             Sign out
@@ -117,6 +125,7 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
         </div>
       </header>
       {audioSettings.panel}
+      {shortcutsOverlay.dialog}
       <StatusSelector bridge={bridge} view={view} onCall={onCall} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
@@ -194,7 +203,7 @@ function Calls({
     return (
       <>
         {missedCards.map((call) => (
-          <EndedCard key={call.callId} call={call} softphone={softphone} />
+          <EndedCard key={call.callId} call={call} softphone={softphone} canCall={view.connection.kind === 'ready'} />
         ))}
         <p className={`muted center${missedCards.length > 0 ? '' : ' idle'}`}>{view.connection.kind === 'ready' ? 'Waiting for calls.' : ' '}</p>
         <Dialer ready={view.connection.kind === 'ready'} onDial={(number) => softphone.dial(number)} />
@@ -371,14 +380,32 @@ function WaitingCard({ call, softphone, focused, keys }: { call: Extract<Call, {
   );
 }
 
-function EndedCard({ call, softphone }: { call: Extract<Call, { kind: 'ended' }>; softphone: Softphone }) {
+function EndedCard({ call, softphone, canCall = false }: { call: Extract<Call, { kind: 'ended' }>; softphone: Softphone; canCall?: boolean }) {
+  const [callBackError, setCallBackError] = useState<string | null>(null);
+  // A missed caller is called back from the card itself; the card goes once the call is placed.
+  const number = call.reason === 'missed' ? callBackNumber({ direction: 'inbound', from: call.from, to: null }) : null;
+  const callBack = async (to: string) => {
+    const outcome = await softphone.dial(to);
+    if (outcome.ok) softphone.dismiss(call.callId);
+    else setCallBackError(outcome.message);
+  };
   return (
     <section className="card ended" data-testid="call-ended" data-reason={call.reason}>
       <p className="label">{endedText(call.reason)}</p>
       <p className="caller">{formatCaller(call.from)}</p>
       {call.message && <p className="error">{call.message}</p>}
+      {callBackError && (
+        <p className="error" role="alert" data-testid="missed-callback-error">
+          {callBackError}
+        </p>
+      )}
       {call.reason === 'missed' && (
         <div className="actions">
+          {number && (
+            <button type="button" className="small" data-testid="missed-callback" disabled={!canCall} onClick={() => void callBack(number)}>
+              Call back<span className="visually-hidden"> {formatCaller(number)}</span>
+            </button>
+          )}
           <button type="button" className="small secondary" data-testid="missed-dismiss" onClick={() => softphone.dismiss(call.callId)}>
             Dismiss<span className="visually-hidden"> the missed call from {formatCaller(call.from)}</span>
           </button>

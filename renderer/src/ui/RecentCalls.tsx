@@ -1,12 +1,12 @@
 /**
  * Recent calls: the agent's history (direction, number, time, duration, outcome, their own
- * disposition and notes), newest first and paged, with one-click call-back; and the
+ * disposition and notes, which they may edit later), newest first and paged, with one-click call-back; and the
  * missed-call badge, which counts the missed calls the agent has not seen yet. Opening the
  * list marks them seen in the backend (per agent, so the badge is the same on the web and the
  * desktop and after a restart).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MISSED_BADGE_CAP, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
+import { MISSED_BADGE_CAP, NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
 import { formatCaller, formatDuration } from './format';
 
@@ -119,6 +119,20 @@ export function RecentCalls({
     heading.current?.focus();
   }, [load]);
 
+  /** Saves a call's notes (the disposition stays); answers an error for the agent, or null. */
+  const saveNotes = useCallback(
+    async (conversationUuid: string, notes: string): Promise<string | null> => {
+      try {
+        const saved = await bridge.desk({ action: 'notes', conversationUuid, notes });
+        setCalls((current) => current?.map((c) => (c.conversation_uuid === conversationUuid ? { ...c, notes: saved.notes || null } : c)) ?? null);
+        return null;
+      } catch (e) {
+        return errorText(e, 'Could not save the notes.');
+      }
+    },
+    [bridge],
+  );
+
   return (
     <section className="card desk-view" data-testid="recent-calls" aria-labelledby="recent-calls-title">
       <div className="desk-head">
@@ -141,7 +155,7 @@ export function RecentCalls({
       ) : (
         <ul className="desk-list">
           {calls.map((call) => (
-            <CallRow key={call.conversation_uuid} call={call} canCall={canCall} onCallBack={onCallBack} />
+            <CallRow key={call.conversation_uuid} call={call} canCall={canCall} onCallBack={onCallBack} onSaveNotes={saveNotes} />
           ))}
         </ul>
       )}
@@ -154,8 +168,19 @@ export function RecentCalls({
   );
 }
 
-function CallRow({ call, canCall, onCallBack }: { call: AgentCall; canCall: boolean; onCallBack: (number: string) => Promise<{ ok: true } | { ok: false; message: string }> }) {
+function CallRow({
+  call,
+  canCall,
+  onCallBack,
+  onSaveNotes,
+}: {
+  call: AgentCall;
+  canCall: boolean;
+  onCallBack: (number: string) => Promise<{ ok: true } | { ok: false; message: string }>;
+  onSaveNotes: (conversationUuid: string, notes: string) => Promise<string | null>;
+}) {
   const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
   const number = callBackNumber(call);
   const party = call.direction === 'outbound' ? call.to : call.from;
   const direction = call.missed ? 'Missed' : call.direction === 'outbound' ? 'Outgoing' : 'Incoming';
@@ -185,7 +210,14 @@ function CallRow({ call, canCall, onCallBack }: { call: AgentCall; canCall: bool
             {error}
           </span>
         )}
+        {editing && <NotesEditor call={call} onSave={onSaveNotes} onClose={() => setEditing(false)} />}
       </div>
+      {!editing && (
+        <button type="button" className="small secondary" data-testid="history-edit-notes" onClick={() => setEditing(true)}>
+          {call.notes ? 'Edit notes' : 'Add notes'}
+          <span className="visually-hidden"> for the call with {party ? formatCaller(party) : 'an unknown number'}</span>
+        </button>
+      )}
       {number && (
         <button
           type="button"
@@ -200,5 +232,54 @@ function CallRow({ call, canCall, onCallBack }: { call: AgentCall; canCall: bool
         </button>
       )}
     </li>
+  );
+}
+
+/** The notes of one call, edited in place: Save keeps them (the disposition stays), Escape or Cancel leaves them. */
+function NotesEditor({ call, onSave, onClose }: { call: AgentCall; onSave: (conversationUuid: string, notes: string) => Promise<string | null>; onClose: () => void }) {
+  const [notes, setNotes] = useState(call.notes ?? '');
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const id = `notes-${call.conversation_uuid}`;
+  useEffect(() => field.current?.focus(), []);
+  const save = async () => {
+    setSaving(true);
+    const failed = await onSave(call.conversation_uuid, notes);
+    setSaving(false);
+    if (failed) setError(failed);
+    else onClose();
+  };
+  return (
+    <form
+      className="notes-editor"
+      data-testid="history-notes-editor"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          onClose();
+        }
+      }}
+    >
+      <label htmlFor={id}>Notes</label>
+      <textarea id={id} ref={field} data-testid="history-notes-input" value={notes} maxLength={NOTES_MAX} rows={3} onChange={(event) => setNotes(event.target.value)} aria-describedby={error ? `${id}-error` : undefined} />
+      {error && (
+        <span className="error" id={`${id}-error`} role="alert" data-testid="history-notes-error">
+          {error}
+        </span>
+      )}
+      <div className="actions">
+        <button type="submit" className="small" data-testid="history-notes-save" disabled={saving}>
+          {saving ? 'Saving…' : 'Save notes'}
+        </button>
+        <button type="button" className="small secondary" data-testid="history-notes-cancel" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }

@@ -189,6 +189,39 @@ describe('after-call work', () => {
   });
 });
 
+describe('notes edited after wrap-up (PATCH)', () => {
+  const editNotes = (token: string | null, conversation: string, payload: unknown) =>
+    t.app.inject({ method: 'PATCH', url: `/api/agent/wrap-ups/${conversation}`, headers: token ? as(token) : {}, payload: payload as object });
+
+  it('changes only the notes: the disposition stays, the history shows the new notes', async () => {
+    expect((await wrapUp(joe, 'CON-2', { disposition: 'no-sale', notes: 'first words' })).statusCode).toBe(200);
+    const res = await editNotes(joe, 'CON-2', { notes: 'Called back on Tuesday: happy now.' });
+    expect(res.statusCode).toBe(200);
+    expect(json<WrapUp>(res)).toMatchObject({ conversation_uuid: 'CON-2', disposition: 'no-sale', disposition_label: 'No sale', notes: 'Called back on Tuesday: happy now.' });
+    expect((await history(joe)).calls.find((c) => c.conversation_uuid === 'CON-2')).toMatchObject({ disposition: 'no-sale', notes: 'Called back on Tuesday: happy now.' });
+    // A call with no wrap-up yet gets notes and no disposition.
+    const fresh = await editNotes(jane, 'CON-3', { notes: 'Declined: was on another line.' });
+    expect(fresh.statusCode).toBe(200);
+    expect(json<WrapUp>(fresh)).toMatchObject({ disposition: null, notes: 'Declined: was on another line.' });
+  });
+
+  it('only the call\'s agent may edit; bad input is refused naming the field', async () => {
+    const refused = await editNotes(jane, 'CON-2-not-hers', { notes: 'x' });
+    expect(refused.statusCode).toBe(404);
+    expect(fieldOf(refused)).toBe('conversationUuid');
+    // Joe was never offered CON-1: the same 404, and Jane's notes are untouched.
+    expect((await editNotes(joe, 'CON-1', { notes: 'mine now' })).statusCode).toBe(404);
+    expect((await history(jane)).calls.find((c) => c.conversation_uuid === 'CON-1')?.notes).not.toBe('mine now');
+    for (const payload of [{}, { notes: 5 }, { notes: 'x'.repeat(2001) }]) {
+      const res = await editNotes(jane, 'CON-1', payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(fieldOf(res)).toBe('notes');
+    }
+    expect((await editNotes(jane, 'CON-1', { notes: 'x', disposition: 'sale' })).statusCode).toBe(400);
+    expect((await editNotes(null, 'CON-1', { notes: 'x' })).statusCode).toBe(401);
+  });
+});
+
 describe('voicemail handled', () => {
   const ids: Record<string, string> = {};
   const handled = (token: string, id: string, payload: unknown) =>
