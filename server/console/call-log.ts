@@ -22,6 +22,7 @@ import { requireAdmin } from '../admin/guard';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
 import { cursorParam, encodeCursor, intParam, timeParam, type Cursor } from '../http/query';
+import { MONITOR_FLOW } from '../storage/types';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `is at most ${max} characters`);
 
@@ -66,7 +67,8 @@ const CURSOR_AT = `to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:M
  */
 export function filterSql(filter: CallLogFilter, params: unknown[]): { source: string; branches: string[][] } {
   const param = (value: unknown): string => `$${params.push(value)}`;
-  const clauses: string[] = [];
+  // A supervisor's monitoring leg is not a call (its steps are on the monitored call's timeline).
+  const clauses: string[] = [`c.flow IS DISTINCT FROM ${param(MONITOR_FLOW)}`];
   const source = filter.agent !== undefined ? 'agent_calls a JOIN calls c ON c.conversation_uuid = a.conversation_uuid' : 'calls c';
   if (filter.agent !== undefined) clauses.push(`a.agent_key = lower(${param(filter.agent)})`);
   if (filter.from !== undefined) clauses.push(`c.started_at >= ${param(filter.from)}`);

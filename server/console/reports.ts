@@ -20,6 +20,7 @@ import { requireAdmin } from '../admin/guard';
 import type { AppContext } from '../context';
 import { HttpError, parseWith } from '../http/errors';
 import { intParam, timeParam } from '../http/query';
+import { MONITOR_FLOW } from '../storage/types';
 
 export const REPORTS = ['calls-per-hour', 'queues-daily', 'handle-time', 'agent-occupancy'] as const;
 export type ReportName = (typeof REPORTS)[number];
@@ -47,7 +48,7 @@ const SQL: Record<ReportName, { columns: string[]; sql: string; extra?: (o: { se
             count(*)::int AS calls,
             count(*) FILTER (WHERE outcome = 'answered')::int AS answered,
             count(*) FILTER (WHERE outcome IN ('abandoned', 'missed'))::int AS abandoned
-          FROM calls WHERE started_at >= $1 AND started_at < $2
+          FROM calls WHERE started_at >= $1 AND started_at < $2 AND flow IS DISTINCT FROM '${MONITOR_FLOW}'
           GROUP BY 1 ORDER BY 1`,
   },
   'queues-daily': {
@@ -69,7 +70,7 @@ const SQL: Record<ReportName, { columns: string[]; sql: string; extra?: (o: { se
     columns: ['day', 'answered_calls', 'average_wait_s', 'answered_legs', 'average_talk_s', 'average_hold_s', 'average_handle_s'],
     sql: `WITH days AS (
             SELECT (started_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS answered_calls, round(avg(wait_s), 1)::float8 AS average_wait_s
-              FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome = 'answered' GROUP BY 1
+              FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome = 'answered' AND flow IS DISTINCT FROM '${MONITOR_FLOW}' GROUP BY 1
           ), legs AS (
             SELECT (s.offered_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS answered_legs,
                    round(avg(coalesce(s.talk_s, 0)), 1)::float8 AS average_talk_s, round(avg(s.hold_s), 1)::float8 AS average_hold_s,

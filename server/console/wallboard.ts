@@ -12,6 +12,7 @@
 import type { WallboardAgent, WallboardCall, WallboardQueue, WallboardSnapshot } from '../../common/console-api';
 import type { AppContext } from '../context';
 import { listen, type Listener } from '../db/listen';
+import { MONITOR_FLOW } from '../storage/types';
 import { formatEvent, type StreamSink } from '../agents/streams';
 
 /** Service level target when a queue names none, in seconds (the queue report's default). */
@@ -78,8 +79,8 @@ export async function computeWallboard(ctx: Pick<AppContext, 'db' | 'presence' |
     ),
     ctx.db.query<CallRow>(
       `SELECT conversation_uuid, from_addr, to_addr, direction, flow, queue, agent, started_at, answered_at
-         FROM calls WHERE ended_at IS NULL AND started_at > $1 ORDER BY started_at, conversation_uuid`,
-      [new Date(now.getTime() - IN_PROGRESS_WINDOW_MS).toISOString()],
+         FROM calls WHERE ended_at IS NULL AND started_at > $1 AND flow IS DISTINCT FROM $2 ORDER BY started_at, conversation_uuid`,
+      [new Date(now.getTime() - IN_PROGRESS_WINDOW_MS).toISOString(), MONITOR_FLOW],
     ),
     ctx.db.query<{ id: string; display_name: string; disabled: boolean }>('SELECT id, display_name, disabled FROM agents'),
   ]);

@@ -35,7 +35,7 @@ import type { NumberDirectory } from '../numbers/directory';
 import { numberSettings, type InboundSettings, type NumberSettings, type WhisperSettings } from '../numbers/schema';
 import type { QueueDirectory } from '../queues/directory';
 import { QueueManager, type QueueHost } from '../queues/manager';
-import type { CallRecordPatch, NewCallEvent } from '../storage/types';
+import { MONITOR_FLOW, type CallRecordPatch, type NewCallEvent } from '../storage/types';
 import { CallControl } from './control';
 import { SupervisorMonitor } from './monitor';
 import type { VoiceApi } from '../vonage/voice-api';
@@ -237,7 +237,12 @@ export class CallFlows implements QueueHost {
    * otherwise the flow of the number called (the inbound flow when it has none).
    */
   async answer(context: AnswerContext): Promise<Ncco> {
-    if (context.from_user && context.custom_data?.monitor !== undefined) return this.monitor.answer(context.from_user, context.custom_data, context.uuid);
+    if (context.from_user && context.custom_data?.monitor !== undefined) {
+      // A supervisor's own leg is not a call of the contact center: marked so the wallboard,
+      // the call log and the reports leave it out (its steps are on the monitored call's timeline).
+      await this.record(this.deps.db, context.conversation_uuid, { flow: MONITOR_FLOW });
+      return this.monitor.answer(context.from_user, context.custom_data, context.uuid);
+    }
     if (context.from_user) return this.outbound(context);
     const number = (context.to ?? '').replace(/^\+/, '');
     const config = this.deps.numbers.get(number);

@@ -127,6 +127,12 @@ export interface AgentSegmentRecord extends CallSegment {
  *
  * `null` clears a field; a field left out is kept.
  */
+/**
+ * The `flow` of a supervisor's own monitoring leg (`server/flows/monitor.ts`): not a call of the
+ * contact center, so the wallboard, the console's call log and the reports leave it out.
+ */
+export const MONITOR_FLOW = 'monitor';
+
 export type CallRecordPatch = Partial<
   Pick<CallRecord, 'flow' | 'queue' | 'topic' | 'queued_at' | 'agent' | 'flow_outcome' | 'recording_url' | 'voicemail_url'>
 >;

@@ -9,7 +9,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, CallLogRecord } from '../../../common/backend-api';
-import type { AuditPage, ConsoleSessionView } from '../../../common/console-api';
+import type { AuditPage, ConsoleCallPage, ConsoleSessionView } from '../../../common/console-api';
+import { computeWallboard } from '../../../server/console/wallboard';
 import { CONSOLE_COOKIE } from '../../../server/console/session';
 import { buildConsoleCsp } from '../../../server/console/csp';
 import { monitorNcco } from '../../../server/flows/monitor';
@@ -199,6 +200,16 @@ describe('supervisor monitoring: listen, coach, barge, leave', () => {
       { action: 'conversation', name: room, startOnEnter: true, canHear: [caller, agent], canSpeak: [] },
     ]);
     expect(json<MonitorView>(await as(sam, 'GET', monitorUrl(conversation))).monitor).toMatchObject({ mode: 'listen', joined: true });
+    // Sam's own leg is not a call of the contact center: not in progress on the wallboard, not in the call log.
+    const supLegEvent = { uuid: supLeg, conversation_uuid: `CON-${supLeg}`, direction: 'outbound', from: 'supervisor:sam', to: 'monitor' };
+    await postEvent(t.app, { ...supLegEvent, status: 'started', timestamp: new Date(t.clock.nowMs).toISOString() });
+    await postEvent(t.app, { ...supLegEvent, status: 'answered', timestamp: new Date(t.clock.nowMs + 100).toISOString() });
+    const board = await computeWallboard(t.context);
+    expect(board.calls.map((c) => c.conversation_uuid)).toContain(conversation);
+    expect(board.calls.map((c) => c.conversation_uuid)).not.toContain(`CON-${supLeg}`);
+    const log = json<ConsoleCallPage>(await as(sam, 'GET', '/api/console/calls?limit=100'));
+    expect(log.calls.map((c) => c.conversation_uuid)).toContain(conversation);
+    expect(log.calls.map((c) => c.conversation_uuid)).not.toContain(`CON-${supLeg}`);
 
     // Coach: only the agent hears; barge: everyone. Each is a transfer of the supervisor's leg.
     mark = voice.requests.length;
