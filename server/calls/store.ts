@@ -49,6 +49,19 @@ export async function saveCall(sql: Sql, id: string, state: unknown, ended: bool
   await sql.query(SAVE_CALL, [id, JSON.stringify(state), ended]);
 }
 
+const LOCK_CALL_MONITORED_BY = prepared(`SELECT id, state FROM flow_calls
+  WHERE NOT ended AND state->'monitor'->>'legUuid' = $1 LIMIT 1 FOR UPDATE`);
+
+/**
+ * Lock the open call a supervisor's leg is monitoring, if any. The supervisor's leg is bound to
+ * no call (it is no leg of the customer's call in the call log), so its events are matched here;
+ * only for a terminal event of an otherwise unknown leg, over the open calls.
+ */
+export async function lockCallMonitoredBy(sql: Sql, legUuid: string): Promise<LockedCall | null> {
+  const { rows } = await sql.query<LockedCall>(LOCK_CALL_MONITORED_BY, [legUuid]);
+  return rows[0] ?? null;
+}
+
 const CALL_OF_LEG = prepared('SELECT call_id FROM flow_legs WHERE leg_uuid = $1');
 
 /** The call an agent leg belongs to. */

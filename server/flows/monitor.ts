@@ -152,6 +152,14 @@ export class SupervisorMonitor {
     return ncco ?? goodbyeNcco('This call is no longer available to monitor.');
   }
 
+  /** The supervisor's leg ended without Leave (page closed, network lost): the call is no longer monitored. */
+  async legEnded(turn: Turn, session: CallSession, legUuid: string): Promise<void> {
+    const monitor = session.monitor;
+    if (!monitor || monitor.legUuid !== legUuid) return;
+    session.monitor = null;
+    await this.note(turn, session, monitor, 'monitor-left');
+  }
+
   /** The call ended (caller gone, or the agent left it): hang up a supervisor still on it. */
   async callEnded(turn: Turn, session: CallSession): Promise<void> {
     const monitor = session.monitor;

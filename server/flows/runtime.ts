@@ -28,7 +28,7 @@ import type { CallContext } from '../../common/call-context';
 import type { Attempt, CallSession, FlowLog, PresenceView, Turn } from '../calls/model';
 import { afterReservation, fallbackTarget, mayOfferAgent, offerPlan, preferredAgent, redirectAllowed } from '../calls/routing';
 import { legEventRule } from '../calls/rules';
-import { bindLeg, callOfLeg, firstDelivery, insertCall, lockCall, lockCallOfEvent, readCall, saveCall, type LockedCall } from '../calls/store';
+import { bindLeg, callOfLeg, firstDelivery, insertCall, lockCall, lockCallMonitoredBy, lockCallOfEvent, readCall, saveCall, type LockedCall } from '../calls/store';
 import { leaveToTransaction, type Database, type Sql } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
 import type { NumberDirectory } from '../numbers/directory';
@@ -38,6 +38,7 @@ import { QueueManager, type QueueHost } from '../queues/manager';
 import { MONITOR_FLOW, type CallRecordPatch, type NewCallEvent } from '../storage/types';
 import { CallControl } from './control';
 import { SupervisorMonitor } from './monitor';
+import { TERMINAL_STATUSES } from '../webhooks/call-log';
 import type { VoiceApi } from '../vonage/voice-api';
 import { agentJoinNcco, connectAgentNcco, connectPhoneNcco, goodbyeNcco, holdConversationName, partyCallRequest, voicemailNcco, type HoldSpot } from './actions';
 import { inboundCallNcco, nextAgentNcco } from './inbound';
@@ -417,7 +418,13 @@ export class CallFlows implements QueueHost {
     if (!uuid || !status) return;
     const apply = async (sql: Sql): Promise<void> => {
       const call = lockedCall !== undefined ? lockedCall : await lockCallOfEvent(sql, { uuid, to: event.to, conversation_uuid: event.conversation_uuid });
-      if (!call) return;
+      if (!call) {
+        // A supervisor's leg that ended (page closed, network gone) leaves the call it monitored.
+        if (!TERMINAL_STATUSES.has(status)) return;
+        const monitored = await lockCallMonitoredBy(sql, uuid);
+        if (monitored) await this.withCall(monitored, (turn, session) => this.monitor.legEnded(turn, session, uuid), sql);
+        return;
+      }
       if (within === undefined && !(await firstDelivery(sql, eventKey(event)))) return;
       await this.withCall(call, (turn, session) => this.applyLegEvent(turn, session, uuid, status, event.to), sql);
     };

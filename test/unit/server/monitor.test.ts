@@ -262,6 +262,29 @@ describe('supervisor monitoring: listen, coach, barge, leave', () => {
     expect(await controlEvents(conversation)).toEqual(['monitor-coach', 'monitor-joined', 'monitor-listen', 'monitor-joined', 'monitor-ended']);
     expect((await as(ada, 'PUT', monitorUrl(conversation), { mode: 'barge' })).statusCode).toBe(409);
   });
+
+  it("a supervisor whose leg ends without Leave (page closed) leaves the call: the timeline says so and another may monitor", async () => {
+    const sam = await signIn('Sam', 'sam-console-pw');
+    const sue = await signIn('Sue', 'sue-console-pw');
+    const { caller, conversation } = await liveCall(5);
+    const started = json<MonitorView>(await as(sam, 'POST', monitorUrl(conversation), { mode: 'listen' }));
+    const supLeg = 'sam-closed-tab';
+    await supervisorAnswer('supervisor:sam', { monitor: started.monitor!.id, call: caller }, supLeg);
+    expect((await as(sue, 'POST', monitorUrl(conversation), { mode: 'listen' })).statusCode).toBe(409);
+
+    // The browser went away: the platform ends Sam's leg; nobody pressed Leave.
+    const supEvent = { uuid: supLeg, conversation_uuid: `CON-${supLeg}`, direction: 'outbound', from: 'supervisor:sam', to: 'monitor' };
+    await postEvent(t.app, { ...supEvent, status: 'answered', timestamp: new Date(t.clock.nowMs).toISOString() });
+    expect(json<MonitorView>(await as(sam, 'GET', monitorUrl(conversation))).monitor).toMatchObject({ joined: true });
+    await postEvent(t.app, { ...supEvent, status: 'completed', timestamp: new Date(t.clock.nowMs + 1000).toISOString() });
+    expect(json<MonitorView>(await as(sam, 'GET', monitorUrl(conversation))).monitor).toBeNull();
+    expect(await controlEvents(conversation)).toEqual(['monitor-listen', 'monitor-joined', 'monitor-left']);
+
+    // The call goes on and can be monitored again.
+    const again = await as(sue, 'POST', monitorUrl(conversation), { mode: 'coach' });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(json<MonitorView>(again).monitor).toMatchObject({ supervisor: 'Sue', mode: 'coach' });
+  });
 });
 
 describe('the console CSP with monitoring', () => {
