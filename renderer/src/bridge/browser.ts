@@ -23,7 +23,8 @@ import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../..
 import { transferTargetsSchema, type CallControlResult, type LoginOutcome, type SessionInfo, type ShortcutStatus, type TransferTargets } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
 import { loadAudioPreferences, saveAudioPreferences } from '../audio/preferences';
-import type { Bridge } from './index';
+// The Bridge type is the contract itself (common/), so this file does not import its own index.
+import type { SwitchboardApi as Bridge } from '../../../common/switchboard-api';
 
 async function errorMessage(response: Response): Promise<string> {
   return (await errorOf(response)).message;
