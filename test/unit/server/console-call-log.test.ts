@@ -86,13 +86,18 @@ left', '2026-03-01T10:32:00Z'),
   await db.query(
     `INSERT INTO calls (conversation_uuid, direction, from_addr, to_addr, status, started_at, updated_at) VALUES ('tl', 'inbound', '14155550777', '14155550199', 'started', '2026-02-25T10:30:00Z', '2026-02-25T10:30:00Z')`,
   );
-  for (const [leg, kind, status, agent, at, raw] of events) {
-    await db.query(
-      `INSERT INTO call_events (conversation_uuid, uuid, kind, status, agent, direction, from_addr, to_addr, timestamp, raw, received_at)
-       VALUES ('tl', $1, $2, $3, $4, $5, $6, '14155550199', $7, $8, $7)`,
-      [leg, kind, status, agent, agent ? 'outbound' : 'inbound', agent ? null : '14155550777', at, JSON.stringify(raw)],
-    );
-  }
+  // One statement: the backend's reconciliation (running since start) must never see a leg with
+  // its first events and not yet its end, or it asks the platform and closes the leg "now".
+  const values: unknown[] = [];
+  const rows = events.map(([leg, kind, status, agent, at, raw]) => {
+    const p = (value: unknown) => `$${values.push(value)}`;
+    const ts = p(at);
+    return `('tl', ${p(leg)}, ${p(kind)}, ${p(status)}, ${p(agent)}, ${p(agent ? 'outbound' : 'inbound')}, ${p(agent ? null : '14155550777')}, '14155550199', ${ts}::timestamptz, ${p(JSON.stringify(raw))}, ${ts}::timestamptz)`;
+  });
+  await db.query(
+    `INSERT INTO call_events (conversation_uuid, uuid, kind, status, agent, direction, from_addr, to_addr, timestamp, raw, received_at) VALUES ${rows.join(', ')}`,
+    values,
+  );
   await t.storage.calls.updateCallRecord('tl', {}, '2026-02-25T10:31:16Z');
   await db.query(
     `INSERT INTO call_segments (conversation_uuid, leg_uuid, agent, party, offered_at, answered_at, ended_at, end_status, talk_s, hold_s)
