@@ -4,51 +4,18 @@
  * crashes (DevTools Page.crash) and is reloaded in a new page with its call handed back.
  * The main window shows the fixture renderer (test/desktop/fixtures/renderer).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import type { Browser } from 'playwright';
-import { launchChromium } from '../support/chromium';
 import { seriousA11yViolations } from '../support/axe';
-import { startFakeBackend, type FakeBackend } from './fake-backend';
-import { DIST, launchDesktop, type DesktopApp, type LaunchDesktopOptions } from './harness';
-import { stageFixtureRenderer } from './ring-page';
+import { DIST, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { fixtureDesktopSuite } from './fixture-suite';
 
 const CALLER = '+14155550100';
 
 test.describe.configure({ mode: 'serial' });
 
-let browser: Browser;
-let backend: FakeBackend;
-let ringDir: string;
-let ringPage: string;
-/** The fixture renderer, staged with the ring page and the built incoming-call page. */
-let FIXTURE_INDEX: string;
-let desktop: DesktopApp | null = null;
-
-test.beforeAll(async () => {
-  browser = await launchChromium();
-  backend = await startFakeBackend({ Jane: 'jane-password-0451' });
-  const staged = await stageFixtureRenderer();
-  ringDir = staged.dir;
-  FIXTURE_INDEX = staged.index;
-  ringPage = staged.ringPage;
-});
-
-test.afterEach(async () => {
-  await desktop?.quit();
-  desktop = null;
-});
-
-test.afterAll(async () => {
-  await backend?.stop();
-  await browser?.close();
-  rmSync(ringDir, { recursive: true, force: true });
-});
-
-async function launch(userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> {
-  desktop = await launchDesktop({ browser, serverUrl: backend.url, userDataDir, rendererIndex: FIXTURE_INDEX, ringPage, ...extra });
-  return desktop;
-}
+const suite = fixtureDesktopSuite({ Jane: 'jane-password-0451' });
+const launch = (userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> => suite.launch(userDataDir, extra);
 
 /**
  * Presses a key that closes the page's own window (Answer, Decline): the window may be gone

@@ -4,21 +4,16 @@
  * sandbox, the real backend or the real renderer.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
-import type { Browser } from 'playwright';
-import { launchChromium } from '../support/chromium';
-import { startFakeBackend, type FakeBackend } from './fake-backend';
-import { DIST, launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
-import { stageFixtureRenderer } from './ring-page';
+import { DIST, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { fixtureDesktopSuite } from './fixture-suite';
 import { ROOT } from '../../scripts/build-desktop';
 import { APP_ORIGIN, APP_SCHEME_PRIVILEGES } from '../../main/protocol';
 
-/** The fixture pages and the ring page, in one folder: main serves that folder on app://. */
-let FIXTURE_INDEX: string;
 /** The fixture's URL as main and Electron see it. */
 const OWN_URL = `${APP_ORIGIN}/index.html`;
 const JANE = { name: 'Jane', password: 'jane-password-0451' };
@@ -26,36 +21,8 @@ const CALLER = '+14155550100';
 
 test.describe.configure({ mode: 'serial' });
 
-let browser: Browser;
-let backend: FakeBackend;
-let ringDir: string;
-let ringPage: string;
-let desktop: DesktopApp | null = null;
-
-test.beforeAll(async () => {
-  browser = await launchChromium();
-  backend = await startFakeBackend({ [JANE.name]: JANE.password });
-  const staged = await stageFixtureRenderer();
-  ringDir = staged.dir;
-  FIXTURE_INDEX = staged.index;
-  ringPage = staged.ringPage;
-});
-
-test.afterEach(async () => {
-  await desktop?.quit();
-  desktop = null;
-});
-
-test.afterAll(async () => {
-  await backend?.stop();
-  await browser?.close();
-  rmSync(ringDir, { recursive: true, force: true });
-});
-
-async function launch(userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> {
-  desktop = await launchDesktop({ browser, serverUrl: backend.url, userDataDir, rendererIndex: FIXTURE_INDEX, ringPage, ...extra });
-  return desktop;
-}
+const suite = fixtureDesktopSuite({ [JANE.name]: JANE.password });
+const launch = (userDataDir: string, extra: Partial<LaunchDesktopOptions> = {}): Promise<DesktopApp> => suite.launch(userDataDir, extra);
 
 /** What the fixture page recorded from main, in order. */
 function received(page: Page) {
@@ -161,7 +128,7 @@ test('opens the renderer in a secure window with the preload API bridged', async
 test('invoke round-trips through validated IPC; bad calls are rejected', async ({}, testInfo) => {
   const app = await launch(testInfo.outputPath('user-data'));
   const page = await app.mainPage();
-  const before = backend.requests.length;
+  const before = suite.backend.requests.length;
 
   const login = await page.evaluate(
     ([name, password]) => (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login(name, password),
@@ -174,21 +141,21 @@ test('invoke round-trips through validated IPC; bad calls are rejected', async (
       sdk: { apiUrl: 'http://127.0.0.1:9/api', websocketUrl: 'ws://127.0.0.1:9' },
     },
   });
-  const loginRequest = backend.requests.slice(before).find((request) => request.path === '/api/auth/login');
+  const loginRequest = suite.backend.requests.slice(before).find((request) => request.path === '/api/auth/login');
   expect(loginRequest?.body).toEqual({ name: 'Jane', password: JANE.password, client: 'desktop' });
-  const refresh = backend.issuedRefreshTokens.at(-1)!;
+  const refresh = suite.backend.issuedRefreshTokens.at(-1)!;
   expect(JSON.stringify(login)).not.toContain(refresh);
 
   const token = await page.evaluate(() => (window as unknown as { switchboard: { getSdkToken(): Promise<{ token: string; expiresAt: number }> } }).switchboard.getSdkToken());
   expect(token.token).toMatch(/^jwt_/);
   expect(token.expiresAt).toBeGreaterThan(Date.now());
-  expect(backend.requests.at(-1)).toMatchObject({ path: '/api/auth/token', authorization: `Bearer ${refresh}` });
+  expect(suite.backend.requests.at(-1)).toMatchObject({ path: '/api/auth/token', authorization: `Bearer ${refresh}` });
 
   const wrong = await page.evaluate(() => (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login('Jane', 'wrong'));
   expect(wrong).toEqual({ ok: false, error: 'The name or password is not correct.' });
 
   // A payload the contract refuses never reaches the handler (nor the backend).
-  const count = backend.requests.length;
+  const count = suite.backend.requests.length;
   const bad = await page.evaluate(() =>
     (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login('not a valid name!', 'x').then(
       () => 'resolved',
@@ -196,7 +163,7 @@ test('invoke round-trips through validated IPC; bad calls are rejected', async (
     ),
   );
   expect(bad).toBe("Error invoking remote method 'auth:login': Error: Request rejected");
-  expect(backend.requests.length).toBe(count);
+  expect(suite.backend.requests.length).toBe(count);
 
   // Straight at the binding: an unknown channel, extra arguments, and a call from a subframe.
   const raw = await page.evaluate(async () => {
@@ -261,12 +228,12 @@ test('call:control and call:transfer-targets go through main with the stored cre
   const page = await app.mainPage();
   type Api = { switchboard: { login(n: string, p: string): Promise<unknown>; callControl(r: unknown): Promise<unknown>; getTransferTargets(): Promise<unknown> } };
   await page.evaluate(([name, password]) => (window as unknown as Api).switchboard.login(name, password), [JANE.name, JANE.password] as const);
-  const refresh = backend.issuedRefreshTokens.at(-1)!;
+  const refresh = suite.backend.issuedRefreshTokens.at(-1)!;
 
   const held = await page.evaluate(() => (window as unknown as Api).switchboard.callControl({ action: 'hold', callId: 'leg-7', held: true }));
   // The contract drops what it does not promise (the fake adds an internal field).
   expect(held).toEqual({ ok: true, control: { held: true, since: expect.any(String), total_s: 0, consult: null } });
-  expect(backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/api/agent/calls/leg-7/hold', body: { held: true }, authorization: `Bearer ${refresh}` });
+  expect(suite.backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/api/agent/calls/leg-7/hold', body: { held: true }, authorization: `Bearer ${refresh}` });
 
   // The backend's refusal is an answer with its message, for the app to show.
   const refused = await page.evaluate(() => (window as unknown as Api).switchboard.callControl({ action: 'transfer', callId: 'leg-7', target: { type: 'agent', agent: 'Joe' } }));
@@ -277,7 +244,7 @@ test('call:control and call:transfer-targets go through main with the stored cre
   });
 
   // Payloads the contract refuses: rejected in main, never sent to the backend.
-  const count = backend.requests.length;
+  const count = suite.backend.requests.length;
   const bad = await page.evaluate(async () => {
     const api = (window as unknown as Api).switchboard;
     const outcome = (p: Promise<unknown>) => p.then(() => 'resolved', (error: Error) => error.message);
@@ -298,7 +265,7 @@ test('call:control and call:transfer-targets go through main with the stored cre
     ),
   );
   expect(extra).toContain('Request rejected');
-  expect(backend.requests.length).toBe(count);
+  expect(suite.backend.requests.length).toBe(count);
 });
 
 test('desk:request and voicemail:audio go through main with the stored credential; refusals are messages; bad requests never reach the backend', async ({}, testInfo) => {
@@ -306,14 +273,14 @@ test('desk:request and voicemail:audio go through main with the stored credentia
   const page = await app.mainPage();
   type Api = { switchboard: { login(n: string, p: string): Promise<unknown>; desk(r: unknown): Promise<unknown>; getVoicemailAudio(id: string): Promise<{ contentType: string; base64: string }> } };
   await page.evaluate(([name, password]) => (window as unknown as Api).switchboard.login(name, password), [JANE.name, JANE.password] as const);
-  const refresh = backend.issuedRefreshTokens.at(-1)!;
+  const refresh = suite.backend.issuedRefreshTokens.at(-1)!;
 
   // The contract drops what it does not promise (the fake adds an internal field).
   expect(await page.evaluate(() => (window as unknown as Api).switchboard.desk({ action: 'unseen' }))).toEqual({ missed: 3, seen_up_to: null });
-  expect(backend.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/agent/calls/unseen', authorization: `Bearer ${refresh}` });
+  expect(suite.backend.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/agent/calls/unseen', authorization: `Bearer ${refresh}` });
   const saved = await page.evaluate(() => (window as unknown as Api).switchboard.desk({ action: 'wrap-up', conversationUuid: 'CON-1', disposition: 'sale', notes: 'n' }));
   expect(saved).toEqual({ conversation_uuid: 'CON-1', disposition: 'sale', disposition_label: 'Sale', notes: 'n', updated_at: expect.any(String) });
-  expect(backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/api/agent/wrap-ups/CON-1', body: { disposition: 'sale', notes: 'n' } });
+  expect(suite.backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/api/agent/wrap-ups/CON-1', body: { disposition: 'sale', notes: 'n' } });
   // The backend's refusal reaches the page as its message.
   const refused = await page.evaluate(() =>
     (window as unknown as Api).switchboard.desk({ action: 'wrap-up', conversationUuid: 'CON-1', disposition: 'nope', notes: '' }).then(
@@ -327,7 +294,7 @@ test('desk:request and voicemail:audio go through main with the stored credentia
   expect(audio.contentType).toBe('audio/wav');
   expect(Buffer.from(audio.base64, 'base64').subarray(0, 4).toString('latin1')).toBe('RIFF');
 
-  const count = backend.requests.length;
+  const count = suite.backend.requests.length;
   const bad = await page.evaluate(async () => {
     const api = (window as unknown as Api).switchboard;
     const outcome = (p: Promise<unknown>) => p.then(() => 'resolved', (error: Error) => error.message);
@@ -339,7 +306,7 @@ test('desk:request and voicemail:audio go through main with the stored credentia
     ]);
   });
   expect(bad.every((message) => message.includes('Request rejected'))).toBe(true);
-  expect(backend.requests.length).toBe(count);
+  expect(suite.backend.requests.length).toBe(count);
 });
 
 test('the tray offers Mute/Hold for the call in progress and the call waiting; its items reach the renderer as commands', async ({}, testInfo) => {
@@ -410,7 +377,7 @@ test('events queued before app:ready arrive after it, in order', async ({}, test
 
 test('a renderer that says ready at once gets events; after a reload it must say ready again', async ({}, testInfo) => {
   const app = await launch(testInfo.outputPath('user-data'), {
-    rendererIndex: path.join(path.dirname(FIXTURE_INDEX), 'autoready.html'),
+    rendererIndex: path.join(path.dirname(suite.index), 'autoready.html'),
   });
   const page = await app.mainPage();
   // The startup shortcut status was flushed on the page's own app:ready.
@@ -509,14 +476,14 @@ test('the security guard blocks navigation and new windows, and limits permissio
   const page = await app.mainPage();
   const win = app.mainWindow();
 
-  const elsewhere = `${backend.url}/elsewhere`;
+  const elsewhere = `${suite.backend.url}/elsewhere`;
   await page.evaluate((url) => {
     window.location.href = url;
   }, elsewhere);
   await expect.poll(() => win.webContents.navigationRequests).toContainEqual({ url: elsewhere, allowed: false });
   await page.waitForTimeout(200); // give a (wrongly) allowed navigation time to commit
   expect(win.webContents.getURL()).toBe(OWN_URL);
-  expect(backend.requests.some((request) => request.path === '/elsewhere')).toBe(false);
+  expect(suite.backend.requests.some((request) => request.path === '/elsewhere')).toBe(false);
   // Another local file is "away" too.
   await page.evaluate(() => {
     window.location.href = './child.html';
@@ -524,7 +491,7 @@ test('the security guard blocks navigation and new windows, and limits permissio
   await expect.poll(() => win.webContents.navigationRequests.at(-1)).toEqual({ url: `${APP_ORIGIN}/child.html`, allowed: false });
   expect(win.webContents.getURL()).toBe(OWN_URL);
 
-  const popupUrl = `${backend.url}/popup`;
+  const popupUrl = `${suite.backend.url}/popup`;
   await page.evaluate((url) => void window.open(url), popupUrl);
   await expect.poll(() => win.webContents.windowOpenRequests.map((request) => request.response.action)).toEqual(['deny']);
   expect(app.electron.shell.opened).toEqual([popupUrl]);
@@ -535,7 +502,7 @@ test('the security guard blocks navigation and new windows, and limits permissio
   const ses = app.electron.session.defaultSession;
   const own = OWN_URL;
   // The same file through file:// is not the app.
-  expect(await ses.requestPermission('media', { requestingUrl: `file://${FIXTURE_INDEX}`, mediaTypes: ['audio'] })).toBe(false);
+  expect(await ses.requestPermission('media', { requestingUrl: `file://${suite.index}`, mediaTypes: ['audio'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio'] })).toBe(true);
   expect(await ses.requestPermission('media', { requestingUrl: own, mediaTypes: ['audio', 'video'] })).toBe(false);
   expect(await ses.requestPermission('media', { requestingUrl: 'https://evil.example/', mediaTypes: ['audio'] })).toBe(false);
@@ -579,10 +546,9 @@ test('vault: a restart restores the session without a password; the store holds 
   );
   expect(login.ok).toBe(true);
   const secrets = [...app.electron.safeStorage.encryptedPlaintexts];
-  expect(secrets).toEqual([backend.issuedRefreshTokens.at(-1)]);
+  expect(secrets).toEqual([suite.backend.issuedRefreshTokens.at(-1)]);
   const storeFile = app.storeFile;
   await app.quit();
-  desktop = null;
 
   for (const file of filesUnder(userDataDir)) {
     const text = readFileSync(file, 'utf8');
@@ -606,7 +572,7 @@ test('vault: a restart restores the session without a password; the store holds 
 
   // Logout revokes at the backend and empties the vault.
   await page.evaluate(() => (window as unknown as { switchboard: { logout(): Promise<void> } }).switchboard.logout());
-  expect(backend.requests.at(-1)).toMatchObject({ path: '/api/auth/logout', authorization: `Bearer ${secrets[0]}` });
+  expect(suite.backend.requests.at(-1)).toMatchObject({ path: '/api/auth/logout', authorization: `Bearer ${secrets[0]}` });
   expect(JSON.parse(readFileSync(storeFile, 'utf8'))).toEqual({});
   expect(await page.evaluate(() => (window as unknown as { switchboard: { restoreSession(): Promise<unknown> } }).switchboard.restoreSession())).toBeNull();
 });
@@ -619,7 +585,7 @@ test('a revoked credential ends the session: token:sdk fails and session:ended r
     ([name, password]) => (window as unknown as { switchboard: { login(n: string, p: string): Promise<unknown> } }).switchboard.login(name, password),
     [JANE.name, JANE.password] as const,
   );
-  backend.revokeAll();
+  suite.backend.revokeAll();
   const failure = await page.evaluate(() =>
     (window as unknown as { switchboard: { getSdkToken(): Promise<unknown> } }).switchboard.getSdkToken().then(
       () => 'resolved',
@@ -754,7 +720,6 @@ test('auto-update: off by default; with a feed, electron-updater finds, download
     let app = await launch(testInfo.outputPath('user-data'));
     expect(app.app.updateStatus()).toEqual({ state: 'disabled' });
     await app.quit();
-    desktop = null;
     expect(feed.requests).toEqual([]);
 
     app = await launch(testInfo.outputPath('user-data'), { updateUrl: feedUrl });
@@ -764,13 +729,11 @@ test('auto-update: off by default; with a feed, electron-updater finds, download
     // Through Electron's net (system proxy, OS certificates), not Node's own HTTP.
     expect(app.electron.net.requests.some((url) => url.startsWith(`${feedUrl}/latest-linux.yml`))).toBe(true);
     await app.quit();
-    desktop = null;
 
     feed.version = '0.1.0';
     app = await launch(testInfo.outputPath('user-data-2'), { updateUrl: feedUrl });
     await expect.poll(() => app.app.updateStatus(), { timeout: 20_000 }).toEqual({ state: 'up-to-date', version: '0.1.0' });
     await app.quit();
-    desktop = null;
 
     app = await launch(testInfo.outputPath('user-data-3'), { updateUrl: 'http://127.0.0.1:9/switchboard' });
     await expect.poll(() => app.app.updateStatus().state, { timeout: 20_000 }).toBe('error');
