@@ -8,9 +8,8 @@ import type { AwayReasons } from '../../common/backend-api';
 import type { Disposition, Dispositions } from '../../common/agent-desk';
 import type { ConsoleRole } from '../../common/console-api';
 import { ApiError, api } from './api';
-import { Field, SaveNotice, fieldErrorOf, messageFor, type FieldError } from './fields';
+import { Field, SaveNotice, fieldErrorOf, messageFor, type FieldError, type Notice } from './fields';
 
-type Notice = { kind: 'ok' | 'error'; text: string };
 
 /** The lists out of the APIs' answers (module-level, so the editors load once). */
 const readReasons = (body: unknown): string[] => (body as AwayReasons).reasons;

@@ -10,8 +10,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ConsoleRole, TestCallsView, TestCallView } from '../../common/console-api';
 import { FLOW_NAMES, menuPrompt, numberSettings, type NumberFlowName } from '../../common/number-settings';
-import { ApiError, api } from './api';
-import { Field, SaveNotice, TargetEditor, fieldErrorOf, messageFor, type FieldError } from './fields';
+import { api } from './api';
+import { Field, SaveNotice, TargetEditor, messageFor, messageOf, useSettingsForm, type Draft, type FieldError, type Notice } from './fields';
 import { phone } from './format';
 import { NccoEditor } from './NccoEditor';
 
@@ -23,8 +23,6 @@ interface NumberRow {
   updated_at: string;
 }
 
-type Draft = Record<string, unknown>;
-type Notice = { kind: 'ok' | 'error'; text: string };
 
 const FLOW_LABELS: Record<NumberFlowName, string> = {
   inbound: 'Inbound: ring an agent',
@@ -48,10 +46,6 @@ function startingDraft(flow: NumberFlowName, current: Draft | null): Draft {
 function promptOf(options: Draft[]): string | null {
   const parsed = numberSettings.safeParse({ flow: 'ivr', options });
   return parsed.success && parsed.data.flow === 'ivr' ? menuPrompt(parsed.data.options) : null;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof ApiError ? error.message : 'Something went wrong';
 }
 
 export function Numbers({ role }: { role: ConsoleRole }) {
@@ -170,35 +164,15 @@ export function Numbers({ role }: { role: ConsoleRole }) {
 
 /** The form of one number's flow. */
 function FlowEditor(props: { number: string; saved: Draft | null; queues: string[]; admin: boolean; onSaved: (text: string) => Promise<void> }) {
-  const [draft, setDraft] = useState<Draft>(() => props.saved ?? startingDraft('inbound', null));
-  const [error, setError] = useState<FieldError | null>(null);
-  const [notice, setNotice] = useState<Notice | null>(null);
+  const { draft, setDraft, error, setError, notice, disabled, set, field, target, save } = useSettingsForm({
+    initial: () => props.saved ?? startingDraft('inbound', null),
+    url: `/api/admin/numbers/${encodeURIComponent(props.number)}`,
+    admin: props.admin,
+    queues: props.queues,
+    savedText: () => `Saved the ${FLOW_LABELS[flow]} flow of ${phone(props.number)}`,
+    onSaved: props.onSaved,
+  });
   const flow = (draft.flow ?? 'inbound') as NumberFlowName;
-  const disabled = !props.admin;
-
-  const set = (key: string, value: unknown) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-    setError(null);
-  };
-  const field = (key: string, label: string, kind: 'text' | 'number' | 'url' = 'text', hint?: string) => (
-    <Field label={label} path={key} error={error} value={draft[key]} onChange={(v) => set(key, v)} kind={kind} disabled={disabled} {...(hint ? { hint } : {})} />
-  );
-  const target = (key: string, legend: string) => (
-    <TargetEditor legend={legend} path={key} error={error} value={(draft[key] ?? { type: 'voicemail' }) as Draft} onChange={(v) => set(key, v)} queues={props.queues} disabled={disabled} />
-  );
-
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setNotice(null);
-    try {
-      await api('PUT', `/api/admin/numbers/${encodeURIComponent(props.number)}`, draft);
-      setError(null);
-      await props.onSaved(`Saved the ${FLOW_LABELS[flow]} flow of ${phone(props.number)}`);
-    } catch (e) {
-      setError(fieldErrorOf(e));
-      setNotice({ kind: 'error', text: `Not saved: ${messageOf(e)}` });
-    }
-  };
 
   const options = Array.isArray(draft.options) ? (draft.options as Draft[]) : [];
   // A prompt the backend wrote from the options is written again when they change; one the operator wrote stays.

@@ -8,12 +8,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ConsoleRole } from '../../common/console-api';
 import { queueSettings } from '../../common/queue-settings';
-import { ApiError, api } from './api';
-import { Field, SaveNotice, TargetEditor, fieldErrorOf, messageFor, type FieldError } from './fields';
+import { api } from './api';
+import { Field, SaveNotice, messageFor, messageOf, useSettingsForm, type Draft, type Notice } from './fields';
 import { duration } from './format';
 
-type Draft = Record<string, unknown>;
-type Notice = { kind: 'ok' | 'error'; text: string };
 
 /** A queue as `GET /api/admin/queues` lists it (the fields the page uses). */
 interface QueueRow {
@@ -23,10 +21,6 @@ interface QueueRow {
   longest_wait_s: number;
   agents: Array<{ name: string; status: string }>;
   settings: Draft;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof ApiError ? error.message : 'Something went wrong';
 }
 
 export function Queues({ role }: { role: ConsoleRole }) {
@@ -126,35 +120,16 @@ export function Queues({ role }: { role: ConsoleRole }) {
 }
 
 function QueueEditor(props: { name: string; saved: Draft | null; queues: string[]; admin: boolean; onSaved: (text: string) => Promise<void> }) {
-  const [draft, setDraft] = useState<Draft>(() => props.saved ?? { ...queueSettings.parse({}) });
-  const [error, setError] = useState<FieldError | null>(null);
-  const [notice, setNotice] = useState<Notice | null>(null);
-  const disabled = !props.admin;
-  const set = (key: string, value: unknown) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-    setError(null);
-  };
-  const field = (key: string, label: string, kind: 'text' | 'number' | 'url' = 'text', hint?: string) => (
-    <Field label={label} path={key} error={error} value={draft[key]} onChange={(v) => set(key, v)} kind={kind} disabled={disabled} {...(hint ? { hint } : {})} />
-  );
-  const target = (key: string, legend: string) => (
-    <TargetEditor legend={legend} path={key} error={error} value={(draft[key] ?? { type: 'voicemail' }) as Draft} onChange={(v) => set(key, v)} queues={props.queues} disabled={disabled} />
-  );
+  const { draft, error, notice, disabled, set, field, target, save } = useSettingsForm({
+    initial: () => props.saved ?? { ...queueSettings.parse({}) },
+    url: `/api/admin/queues/${encodeURIComponent(props.name)}`,
+    admin: props.admin,
+    queues: props.queues,
+    savedText: () => `Saved queue ${props.name}`,
+    onSaved: props.onSaved,
+  });
   // The names as typed ("Jane, " mid-word); the list sent is what they split into.
   const [agentsText, setAgentsText] = useState(() => (Array.isArray(draft.agents) ? (draft.agents as string[]).join(', ') : ''));
-
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setNotice(null);
-    try {
-      await api('PUT', `/api/admin/queues/${encodeURIComponent(props.name)}`, draft);
-      setError(null);
-      await props.onSaved(`Saved queue ${props.name}`);
-    } catch (e) {
-      setError(fieldErrorOf(e));
-      setNotice({ kind: 'error', text: `Not saved: ${messageOf(e)}` });
-    }
-  };
 
   return (
     <form className="card panel flow-form" onSubmit={(e) => void save(e)} aria-labelledby="queue-title" data-testid="queue-editor" noValidate>

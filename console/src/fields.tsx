@@ -6,14 +6,68 @@
  * The backend answers a bad body with 400 and the exact field path (`fallback.queue`,
  * `options[1].digit`); {@link FieldError} holds that answer and each field asks for its own.
  */
-import { useId, type ReactNode } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { RouteTarget } from '../../common/route-targets';
-import { ApiError } from './api';
+import { ApiError, api } from './api';
 
 /** The backend's refusal of a form, or one found while typing, with the field it names. */
 export interface FieldError {
   field: string;
   message: string;
+}
+
+/** A settings body as a form edits it (the backend's schema checks it on save). */
+export type Draft = Record<string, unknown>;
+
+/** The line above a form after a save: saved, or why not. */
+export type Notice = { kind: 'ok' | 'error'; text: string };
+
+/** What a failed request says to the operator. */
+export function messageOf(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something went wrong';
+}
+
+/**
+ * A settings form saved whole with `PUT url` (a number's flow, a queue): the draft, the
+ * backend's refusal shown beside the field it names, the notice above the form, and the
+ * field and route-target inputs bound to the draft.
+ */
+export function useSettingsForm(options: {
+  initial: () => Draft;
+  url: string;
+  admin: boolean;
+  queues: string[];
+  /** The notice after a save (read when the save succeeds). */
+  savedText: () => string;
+  onSaved: (text: string) => Promise<void>;
+}) {
+  const [draft, setDraft] = useState<Draft>(options.initial);
+  const [error, setError] = useState<FieldError | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const disabled = !options.admin;
+  const set = (key: string, value: unknown) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setError(null);
+  };
+  const field = (key: string, label: string, kind: 'text' | 'number' | 'url' = 'text', hint?: string) => (
+    <Field label={label} path={key} error={error} value={draft[key]} onChange={(v) => set(key, v)} kind={kind} disabled={disabled} {...(hint ? { hint } : {})} />
+  );
+  const target = (key: string, legend: string) => (
+    <TargetEditor legend={legend} path={key} error={error} value={(draft[key] ?? { type: 'voicemail' }) as Draft} onChange={(v) => set(key, v)} queues={options.queues} disabled={disabled} />
+  );
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setNotice(null);
+    try {
+      await api('PUT', options.url, draft);
+      setError(null);
+      await options.onSaved(options.savedText());
+    } catch (e) {
+      setError(fieldErrorOf(e));
+      setNotice({ kind: 'error', text: `Not saved: ${messageOf(e)}` });
+    }
+  };
+  return { draft, setDraft, error, setError, notice, disabled, set, field, target, save };
 }
 
 /** The field error of a failed save (or null when the refusal names no field). */
