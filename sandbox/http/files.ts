@@ -9,7 +9,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { SandboxStore } from '../state/store';
-import type { CallEngine, RecordingFormat } from '../voice/engine';
+import type { CallEngine } from '../voice/engine';
+import type { RecordingFormat } from '../voice/call-control';
 import { sendError } from './errors';
 import { requireApplicationToken } from './voice-api';
 

@@ -7,7 +7,7 @@
  * of the call runs out.
  */
 import { z } from 'zod';
-import { msisdn } from '../voice/engine';
+import { msisdn } from '../voice/call-control';
 import type { PhoneLeg } from '../voice/legs';
 
 /** The number whose rule applies to phones that have none of their own. */

@@ -14,22 +14,13 @@ import { PhoneEndpoint } from '../media/phone-endpoint';
 import { WebRtcEndpoint, type WebRtcOptions } from '../media/webrtc-endpoint';
 import { dtmfTones } from '../media/tones';
 import type { Logger } from '../log';
-import { Webhooks } from './webhooks';
+import { Webhooks, type AnswerResult } from './webhooks';
 import { NccoRunner } from './ncco';
+import { DEFAULT_RING_TIMEOUT_S, PlatformError, msisdn, type CallControl, type RecordingFormat } from './call-control';
+import { nccoProblem } from './ncco-schema';
 import { AppLeg, Conversation, FINAL_STATUSES, PhoneLeg, WebSocketLeg, type AppInvite, type Heard, type Leg, type LegStatus, type RingOutcome } from './legs';
 
-/** The formats the sandbox records in (Vonage also offers ogg, which the sandbox cannot encode). */
-export type RecordingFormat = 'mp3' | 'wav';
-
-/** Raised to REST handlers; carries the HTTP status and the SDK's error shape. */
-export class PlatformError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
 const NOT_IN_SERVICE = 'The number you have dialled is not in service. Please check the number and try again.';
-export const DEFAULT_RING_TIMEOUT_S = 60;
 /**
  * How long events about a call wait after the SDK's answer is accepted. The SDK creates its
  * call only once the HTTP answer response is back; an event arriving on the socket before
@@ -64,13 +55,8 @@ export interface OutboundCallSpec {
   lengthTimerS?: number;
 }
 
-/** Normalises a phone number to Vonage's form: digits only, no plus. */
-export function msisdn(number: string): string {
-  return number.replace(/[^0-9]/g, '');
-}
-
 /** Runs every call of the sandbox. */
-export class CallEngine {
+export class CallEngine implements CallControl {
   private readonly legs = new Map<string, Leg>();
   private readonly conversations = new Map<string, Conversation>();
   /** Named conversations (the `conversation` action), per application. */
@@ -92,6 +78,26 @@ export class CallEngine {
 
   get log(): Logger {
     return this.deps.log;
+  }
+
+  get clock(): MediaClock {
+    return this.deps.clock;
+  }
+
+  appUser(app: ApplicationRecord, name: string): { id: string; name: string } {
+    return this.deps.sessions.user(app.id, name);
+  }
+
+  recordingUrl(id: string): string {
+    return `${this.baseUrl}/v1/files/${id}`;
+  }
+
+  nccoDuringCall(app: ApplicationRecord, hook: Webhook, params: Record<string, unknown>): Promise<AnswerResult> {
+    return this.webhooks.nccoDuringCall(app, hook, params);
+  }
+
+  sendConversationEvent(conversation: Conversation, hook: Webhook | undefined, payload: Record<string, unknown>): void {
+    this.webhooks.event(conversation.id, hook, payload, conversation.app);
   }
 
   // ---------------------------------------------------------------- lookups
@@ -420,7 +426,7 @@ export class CallEngine {
       const answer = await this.webhooks.nccoDuringCall(leg.app, destination.url, this.eventBase(leg));
       if (!answer.ok) throw new PlatformError(400, 'transfer:error:ncco', answer.reason);
       // `Webhooks` has validated an array; anything else (no body, an object) is no NCCO to run.
-      if (!Array.isArray(answer.ncco)) throw new PlatformError(400, 'transfer:error:invalid-ncco', `Invalid NCCO: ${this.ncco.validate(answer.ncco)}`);
+      if (!Array.isArray(answer.ncco)) throw new PlatformError(400, 'transfer:error:invalid-ncco', `Invalid NCCO: ${nccoProblem(answer.ncco)}`);
       ncco = answer.ncco;
     } else ncco = destination.ncco;
     if (leg.isOver) throw new PlatformError(400, 'call:error:ended', 'The call has ended');
