@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { bearer, verifyApplicationToken } from '../rtc/tokens';
+import { bearer, verifyApplicationToken } from '../sdk/tokens';
 import type { ApplicationRecord, SandboxStore, Webhook } from '../state/store';
 import type { CallEngine, OutboundCallSpec } from '../voice/engine';
 import { PlatformError } from '../voice/call-control';

@@ -12,7 +12,7 @@ import type { Mixer, Playback } from '../media/mixer';
 import type { PhoneEndpoint } from '../media/phone-endpoint';
 import type { WebRtcEndpoint } from '../media/webrtc-endpoint';
 import type { WebSocketEndpoint } from '../media/websocket-endpoint';
-import type { RtcSession } from '../rtc/sessions';
+import type { RtcSession } from '../sdk/sessions';
 
 /** Statuses a leg reports to event_url, in Vonage's words. */
 export type LegStatus =

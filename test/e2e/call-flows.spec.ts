@@ -267,10 +267,10 @@ test('a hang-up the agent\'s SDK never hears still ends the call in the app (it 
   await expect(jane.getByTestId('in-call')).toBeVisible();
   await expect(jane.getByTestId('agent-status-label')).toHaveText('On a call');
   // A test double in the platform loses its word of the hang-up on the way to Jane's SDK.
-  const engine = env.platform.platform.sandbox.engine;
-  const push = engine.push.bind(engine);
+  const signalling = env.platform.platform.sandbox.engine.sdk;
+  const push = signalling.push.bind(signalling);
   const lost: string[] = [];
-  engine.push = (session, leg, type, body, extra) => {
+  signalling.push = (session, leg, type, body, extra) => {
     if (type === 'rtc:hangup' || type === 'member:left') lost.push(type);
     else push(session, leg, type, body, extra);
   };
@@ -280,7 +280,7 @@ test('a hang-up the agent\'s SDK never hears still ends the call in the app (it 
     expect(lost).toContain('rtc:hangup');
     await expect(jane.getByTestId('in-call')).toBeHidden();
   } finally {
-    Reflect.deleteProperty(engine, 'push');
+    Reflect.deleteProperty(signalling, 'push');
   }
   // The call the SDK still holds does not get in the way of the next one.
   await expect(jane.getByTestId('agent-status-label')).toHaveText('Available');

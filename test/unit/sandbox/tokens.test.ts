@@ -11,7 +11,7 @@ import { Vonage } from '@vonage/server-sdk';
 import type { VetchError } from '@vonage/vetch';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_S } from '../../../sandbox/rtc/tokens';
+import { CLOCK_SKEW_S } from '../../../sandbox/sdk/tokens';
 import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-account';
 import { signToken } from '../../support/sdk-tokens';
 

@@ -7,16 +7,16 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { bearer, verifyToken } from '../rtc/tokens';
+import { bearer, verifyToken } from './tokens';
 import type { SandboxStore } from '../state/store';
-import type { SessionRegistry, RtcSession } from '../rtc/sessions';
+import type { SessionRegistry, RtcSession } from './sessions';
 import type { CallEngine } from '../voice/engine';
 import { PlatformError } from '../voice/call-control';
 import { AppLeg, type Conversation, type Leg } from '../voice/legs';
 import { synthesize } from '../media/speech';
 import { DTMF_KEYS } from '../media/tones';
 import type { Playback } from '../media/mixer';
-import { sendError, sendValidationError } from './errors';
+import { sendError, sendValidationError } from '../http/errors';
 
 /** Who is calling: from the verified bearer token. */
 interface Caller {
@@ -182,7 +182,7 @@ export function registerClientApiRoutes(
 
   /** The caller's answered, live app leg behind a member id. */
   const liveMemberLeg = (request: FastifyRequest, conversationId: string, memberId: string): AppLeg => {
-    const leg = engine.memberLeg(conversationId, memberId, request.rtcCaller!.userName);
+    const leg = engine.sdk.memberLeg(conversationId, memberId, request.rtcCaller!.userName);
     if (leg.app.id !== request.rtcCaller!.applicationId) throw new PlatformError(403, 'conversation:error:forbidden', 'Not your member');
     if (leg.isOver || !leg.answeredBy) throw new PlatformError(409, 'conversation:error:invalid-member-state', 'The call is not in progress');
     return leg;
@@ -308,20 +308,20 @@ export function registerClientApiRoutes(
     scope.put<{ Params: { cid: string; mid: string } }>('/v0.3/conversations/:cid/members/:mid', async (request, reply) => {
       const parsed = joinBody.safeParse(request.body ?? {});
       if (!parsed.success) return sendValidationError(reply, parsed.error);
-      return guarded(reply, () => engine.joinMember(request.params.cid, request.params.mid, sessionOf(request, parsed.data.originating_session)));
+      return guarded(reply, () => engine.sdk.joinMember(request.params.cid, request.params.mid, sessionOf(request, parsed.data.originating_session)));
     });
 
     scope.post<{ Params: { cid: string; leg: string } }>('/v0.3/conversations/:cid/rtc/:leg/answer', async (request, reply) => {
       const parsed = answerBody.safeParse(request.body);
       if (!parsed.success) return sendValidationError(reply, parsed.error);
       return guarded(reply, () =>
-        engine.answerRtc(request.params.cid, request.params.leg, sessionOf(request, parsed.data.originating_session), parsed.data.body.answer),
+        engine.sdk.answerRtc(request.params.cid, request.params.leg, sessionOf(request, parsed.data.originating_session), parsed.data.body.answer),
       );
     });
 
     const leave = async (request: FastifyRequest<{ Params: { cid: string; mid: string } }>, reply: FastifyReply) =>
       guarded(reply, () => {
-        engine.leaveMember(request.params.cid, request.params.mid, request.rtcCaller!.userName);
+        engine.sdk.leaveMember(request.params.cid, request.params.mid, request.rtcCaller!.userName);
         return reply.code(200).send({});
       });
     scope.delete('/v0.2/conversations/:cid/members/:mid', leave);
