@@ -10,6 +10,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ConsoleRole, TestCallsView, TestCallView } from '../../common/console-api';
 import { FLOW_NAMES, menuPrompt, numberSettings, type NumberFlowName } from '../../common/number-settings';
+import { isFinalLegStatus } from '../../common/vonage-vocabulary';
 import { api } from './api';
 import { Field, SaveNotice, TargetEditor, messageFor, messageOf, useSettingsForm, type Draft, type FieldError, type Notice } from './fields';
 import { phone } from './format';
@@ -310,12 +311,10 @@ function WhisperAgent(props: { value: Draft | null | undefined; error: FieldErro
   );
 }
 
-const FINAL = new Set(['completed', 'rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered']);
-
 /** A test call in progress: what the caller hears, and a button to hang up. */
 function TestCall({ call, onChange }: { call: TestCallView; onChange: (call: TestCallView | null) => void }) {
   const [error, setError] = useState('');
-  const over = FINAL.has(call.status);
+  const over = isFinalLegStatus(call.status);
   useEffect(() => {
     if (over) return;
     const timer = setInterval(() => {

@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CallEngine } from '../voice/engine';
-import { PhoneLeg, type LegStatus } from '../voice/legs';
+import { PhoneLeg } from '../voice/legs';
+import { LEG_STATUSES } from '../../common/vonage-vocabulary';
 import { PhoneEndpoint } from '../media/phone-endpoint';
 import { WebRtcEndpoint } from '../media/webrtc-endpoint';
 import { decodeAudio, loadAudio } from '../media/decode';
@@ -20,8 +21,7 @@ const callBody = z.object({ from: phoneNumber, to: phoneNumber });
 const dtmfBody = z.object({ digits: z.string().regex(/^[0-9*#]{1,20}$/, 'must be 1 to 20 of 0-9, * and #') });
 
 /** The statuses a phone's call can be listed by. */
-const STATUSES = ['started', 'ringing', 'answered', 'completed', 'rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered'] as const satisfies readonly LegStatus[];
-const listQuery = z.object({ number: phoneNumber.optional(), status: z.enum(STATUSES).optional() });
+const listQuery = z.object({ number: phoneNumber.optional(), status: z.enum(LEG_STATUSES).optional() });
 
 /** Largest play body: a base64 WAV of about three minutes at 8 kHz, 16-bit. */
 const PLAY_BODY_LIMIT = 4 * 1_048_576;

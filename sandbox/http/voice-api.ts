@@ -15,6 +15,7 @@ import type { ApplicationRecord, SandboxStore, Webhook } from '../state/store';
 import type { CallEngine, OutboundCallSpec } from '../voice/engine';
 import { PlatformError } from '../voice/call-control';
 import type { Leg } from '../voice/legs';
+import { LEG_STATUSES } from '../../common/vonage-vocabulary';
 import { parseNcco, type NccoAction } from '../voice/ncco-schema';
 import { loadAudio } from '../media/decode';
 import { synthesize, UnsupportedLanguageError } from '../media/speech';
@@ -29,7 +30,7 @@ declare module 'fastify' {
 }
 
 /** Call statuses the list can filter on, as Vonage names them. */
-const CALL_STATUSES = ['started', 'ringing', 'answered', 'machine', 'completed', 'busy', 'cancelled', 'failed', 'rejected', 'timeout', 'unanswered'] as const;
+const CALL_STATUSES = [...LEG_STATUSES, 'machine'] as const;
 const UNSUPPORTED_ENDPOINTS = ['sip', 'websocket', 'vbc'];
 
 const url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');

@@ -13,22 +13,13 @@ import type { PhoneEndpoint } from '../media/phone-endpoint';
 import type { WebRtcEndpoint } from '../media/webrtc-endpoint';
 import type { WebSocketEndpoint } from '../media/websocket-endpoint';
 import type { RtcSession } from '../sdk/sessions';
+import { FINAL_LEG_STATUSES, type LegStatus } from '../../common/vonage-vocabulary';
 
-/** Statuses a leg reports to event_url, in Vonage's words. */
-export type LegStatus =
-  | 'started'
-  | 'ringing'
-  | 'answered'
-  | 'completed'
-  | 'rejected'
-  | 'cancelled'
-  | 'timeout'
-  | 'failed'
-  | 'busy'
-  | 'unanswered';
+/** Statuses a leg reports to event_url, in Vonage's words (common/vonage-vocabulary.ts). */
+export type { LegStatus };
 
 /** Statuses after which a leg is over. */
-export const FINAL_STATUSES: ReadonlySet<LegStatus> = new Set(['completed', 'rejected', 'cancelled', 'timeout', 'failed', 'busy', 'unanswered']);
+export const FINAL_STATUSES: ReadonlySet<LegStatus> = new Set(FINAL_LEG_STATUSES);
 
 /** What a simulated phone experienced, in order. */
 export type Heard =

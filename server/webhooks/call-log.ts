@@ -7,20 +7,13 @@
 import { z } from 'zod';
 import type { CallEventKind, CallOutcome, CallSegment } from '../../common/backend-api';
 import type { CallEventRecord, CallRecord } from '../storage/types';
+import { FINAL_LEG_STATUSES, PROGRESS_LEG_STATUSES, REPORTED_LEG_STATUSES } from '../../common/vonage-vocabulary';
 
 /** Statuses that move a leg forward (a leg with one of these is live on its phone). */
-export const PROGRESS_STATUSES: ReadonlySet<string> = new Set(['started', 'ringing', 'answered']);
+export const PROGRESS_STATUSES: ReadonlySet<string> = new Set(PROGRESS_LEG_STATUSES);
 
 /** Statuses that end a leg. */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'completed',
-  'rejected',
-  'cancelled',
-  'timeout',
-  'failed',
-  'busy',
-  'unanswered',
-]);
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(FINAL_LEG_STATUSES);
 
 /**
  * Statuses of call (leg) status events, which must carry a conversation_uuid.
@@ -31,9 +24,7 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
 export const CALL_STATUSES: ReadonlySet<string> = new Set([
   ...PROGRESS_STATUSES,
   ...TERMINAL_STATUSES,
-  'disconnected',
-  'human',
-  'machine',
+  ...REPORTED_LEG_STATUSES,
 ]);
 
 const identifier = z.string().trim().min(1, 'must not be empty').max(128, 'is at most 128 characters');

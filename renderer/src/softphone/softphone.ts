@@ -29,6 +29,7 @@ import {
 } from '../../../common/call-state';
 import type { CallControlRequest, CallControlResult, ConsultTarget, SessionInfo, TransferTarget } from '../../../common/ipc-contract';
 import { checkPhoneNumber } from '../../../common/phone-number';
+import { isFinalLegStatus } from '../../../common/vonage-vocabulary';
 import type { Bridge } from '../bridge';
 import { mediaStart, retryDelayMs, sampleMedia, VOICE_REPORT_MS, type MediaHealth } from './reachability';
 
@@ -90,7 +91,6 @@ const CONTROL_UNKNOWN_MS = 60_000;
 /** The first read after an answer waits this long: the backend learns the agent's leg from the platform's events. */
 const CONTROL_FIRST_MS = 800;
 /** Leg statuses after which the call is over (`GET /v0.3/legs/{id}` through `getLeg`). */
-const FINAL_LEG_STATUSES = new Set(['completed', 'failed', 'rejected', 'busy', 'cancelled', 'timeout', 'unanswered']);
 /** Keys the far end can receive. */
 const DTMF_DIGITS = /^[0-9*#]+$/;
 
@@ -771,7 +771,7 @@ export class Softphone {
   /** True only when the platform answers that the leg has ended; unknown (an error) is false. */
   private async legIsOver(callId: string): Promise<boolean> {
     const leg = await this.client?.getLeg(callId).catch(() => null);
-    return leg ? FINAL_LEG_STATUSES.has(leg.status.toLowerCase()) : false;
+    return leg ? isFinalLegStatus(leg.status) : false;
   }
 
   private scheduleRefresh(expiresAt: number): void {
