@@ -16,7 +16,7 @@ import type { CallEngine, OutboundCallSpec } from '../voice/engine';
 import { PlatformError } from '../voice/call-control';
 import type { Leg } from '../voice/legs';
 import { LEG_STATUSES } from '../../common/vonage-vocabulary';
-import { parseNcco, type NccoAction } from '../voice/ncco-schema';
+import { parseNcco, type NccoAction } from '../../common/ncco-schema';
 import { loadAudio } from '../media/decode';
 import { synthesize, UnsupportedLanguageError } from '../media/speech';
 import { sendError, sendValidationError } from './errors';

@@ -20,7 +20,7 @@ import type { Logger } from '../log';
 import { Webhooks, type AnswerResult } from './webhooks';
 import { NccoRunner } from './ncco';
 import { DEFAULT_RING_TIMEOUT_S, PlatformError, msisdn, type CallControl, type RecordingFormat } from './call-control';
-import { nccoProblem } from './ncco-schema';
+import { nccoProblem } from '../../common/ncco-schema';
 import { Conversations } from './conversations';
 import { LegEvents, detachedApp } from './leg-events';
 import { AppLeg, FINAL_STATUSES, PhoneLeg, WebSocketLeg, type AppInvite, type Conversation, type Leg, type LegStatus } from './legs';

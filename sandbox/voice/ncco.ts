@@ -9,7 +9,7 @@
  */
 import type { CallControl } from './call-control';
 import type { Leg } from './legs';
-import type { NccoAction } from './ncco-schema';
+import type { NccoAction } from '../../common/ncco-schema';
 import type { NccoActionHandler, Outcome, RunEnd } from './actions/context';
 import { talk } from './actions/talk';
 import { stream } from './actions/stream';

@@ -35,7 +35,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { request as httpsRequest } from 'node:https';
 import type { ApplicationRecord, SandboxStore, Webhook } from '../state/store';
 import type { Logger } from '../log';
-import { parseNcco } from './ncco-schema';
+import { parseNcco } from '../../common/ncco-schema';
 
 /** Answers the call engine gets from a URL that should return an NCCO (an array is the parsed NCCO, ready to run). */
 export type AnswerResult = { ok: true; ncco: unknown } | { ok: false; reason: string };

@@ -2,7 +2,8 @@
  * Validating an operator's custom NCCO before it is saved (seed 000 §3.4).
  *
  * The platform would reject a malformed NCCO only when a caller is already on the line, so
- * the backend checks it up front with the schema in `common/ncco-schema.ts` (which the
+ * the backend checks it up front with the strict mode of the one NCCO schema in
+ * `common/ncco-schema.ts` (the sandbox runs NCCOs with its lenient mode; the
  * console's NCCO editor uses too). The schemas' output type is checked against
  * `./ncco.ts` (the `@vonage/voice` types) at compile time.
  */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { loadAudio } from '../../media/decode';
 import type { AudioSource } from '../../media/mixer';
 import { ringback } from '../../media/tones';
-import type { ConnectAction } from '../ncco-schema';
+import type { ConnectAction } from '../../../common/ncco-schema';
 import { DEFAULT_CONNECT_LIMIT_S, DEFAULT_RING_TIMEOUT_S, msisdn, type CallControl } from '../call-control';
 import { AppLeg, PhoneLeg, type Leg, type RingOutcome } from '../legs';
 import { hookFrom } from '../webhooks';

@@ -10,7 +10,7 @@
  */
 import type { Playback } from '../../media/mixer';
 import type { Webhook } from '../../state/store';
-import type { NccoAction } from '../ncco-schema';
+import type { NccoAction } from '../../../common/ncco-schema';
 import type { CallControl } from '../call-control';
 import type { Leg } from '../legs';
 

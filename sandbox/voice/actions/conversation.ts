@@ -5,7 +5,7 @@
  */
 import { loadAudio } from '../../media/decode';
 import type { MemberOptions } from '../../media/mixer';
-import type { ConversationAction } from '../ncco-schema';
+import type { ConversationAction } from '../../../common/ncco-schema';
 import type { Conversation, Leg } from '../legs';
 import { hookFrom } from '../webhooks';
 import { until, type ActionContext, type NccoActionHandler } from './context';

@@ -4,7 +4,7 @@
  * arrives (`dtmf.digits` holding that one key), until the call ends or another input takes
  * over; what the eventUrl answers does not change the call.
  */
-import type { InputAction } from '../ncco-schema';
+import type { InputAction } from '../../../common/ncco-schema';
 import type { Leg } from '../legs';
 import { hookFrom } from '../webhooks';
 import { current, nccoFrom, stopBargeIn, type ActionContext, type NccoActionHandler } from './context';

@@ -4,7 +4,7 @@
  * carry on with the next action. Like every URL that may answer with an NCCO, a failure is
  * retried and then tried at the fallback_answer_url.
  */
-import type { NotifyAction } from '../ncco-schema';
+import type { NotifyAction } from '../../../common/ncco-schema';
 import { hookFrom } from '../webhooks';
 import { nccoFrom, type NccoActionHandler } from './context';
 

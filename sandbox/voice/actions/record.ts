@@ -11,7 +11,7 @@ import { rms } from '../../media/analysis';
 import { Mp3Writer } from '../../media/mp3';
 import { beep } from '../../media/tones';
 import { WavWriter } from '../../media/wav';
-import type { RecordAction } from '../ncco-schema';
+import type { RecordAction } from '../../../common/ncco-schema';
 import type { RecordingControl, RecordingFormat } from '../call-control';
 import type { Conversation } from '../legs';
 import { hookFrom } from '../webhooks';

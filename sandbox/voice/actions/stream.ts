@@ -1,6 +1,6 @@
 /** `stream`: plays an audio file into the leg, optionally while the next input listens. */
 import { loadAudio } from '../../media/decode';
-import type { StreamAction } from '../ncco-schema';
+import type { StreamAction } from '../../../common/ncco-schema';
 import { current, prompt, stopBargeIn, type NccoActionHandler } from './context';
 
 export const stream: NccoActionHandler<StreamAction> = {

@@ -1,6 +1,6 @@
 /** `talk`: speaks text into the leg (the sandbox's synthesiser), optionally while the next input listens. */
 import { synthesize } from '../../media/speech';
-import type { TalkAction } from '../ncco-schema';
+import type { TalkAction } from '../../../common/ncco-schema';
 import { current, prompt, stopBargeIn, type NccoActionHandler } from './context';
 
 export const talk: NccoActionHandler<TalkAction> = {

@@ -1,5 +1,5 @@
 /** `transfer`: moves the leg into an existing conversation by id and stays there. */
-import type { TransferAction } from '../ncco-schema';
+import type { TransferAction } from '../../../common/ncco-schema';
 import { join } from './conversation';
 import type { NccoActionHandler } from './context';
 

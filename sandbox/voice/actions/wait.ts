@@ -1,5 +1,5 @@
 /** `wait`: holds the NCCO for a while (Vonage: 10 s by default). */
-import type { WaitAction } from '../ncco-schema';
+import type { WaitAction } from '../../../common/ncco-schema';
 import { sleep, until, type NccoActionHandler } from './context';
 
 const DEFAULT_WAIT_S = 10;

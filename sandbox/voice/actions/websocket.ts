@@ -8,7 +8,7 @@
  * NCCO goes on with its next action.
  */
 import { WebSocketEndpoint } from '../../media/websocket-endpoint';
-import type { ConnectAction, WebSocketTarget } from '../ncco-schema';
+import type { ConnectAction, WebSocketTarget } from '../../../common/ncco-schema';
 import { DEFAULT_CONNECT_LIMIT_S } from '../call-control';
 import { WebSocketLeg } from '../legs';
 import { hookFrom } from '../webhooks';

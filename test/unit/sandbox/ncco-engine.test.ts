@@ -7,7 +7,7 @@ import { tokenGenerate } from '@vonage/jwt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandboxAccount, type SandboxAccount, type Recorded } from '../../support/sandbox-account';
 import { PhoneLeg } from '../../../sandbox/voice/legs';
-import { nccoProblem } from '../../../sandbox/voice/ncco-schema';
+import { nccoProblem } from '../../../common/ncco-schema';
 import { PhoneEndpoint } from '../../../sandbox/media/phone-endpoint';
 import { classifyAudio, goertzel } from '../../../sandbox/media/analysis';
 import { holdMusic } from '../../../sandbox/media/tones';

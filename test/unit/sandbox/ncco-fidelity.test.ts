@@ -10,7 +10,7 @@ import { Vonage } from '@vonage/server-sdk';
 import type { VetchError } from '@vonage/vetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../../sandbox/media/wav';
-import { parseNcco } from '../../../sandbox/voice/ncco-schema';
+import { parseNcco } from '../../../common/ncco-schema';
 import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-account';
 import { waitFor } from '../../support/wait';
 
