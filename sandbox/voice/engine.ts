@@ -15,15 +15,15 @@ import type { MediaClock } from '../media/clock';
 import type { MediaEndpoint } from '../media/endpoint';
 import { PhoneEndpoint } from '../media/phone-endpoint';
 import type { WebRtcOptions } from '../media/webrtc-endpoint';
-import { dtmfTones } from '../media/tones';
 import type { Logger } from '../log';
 import { Webhooks, type AnswerResult } from './webhooks';
 import { NccoRunner } from './ncco';
 import { DEFAULT_RING_TIMEOUT_S, PlatformError, msisdn, type CallControl, type RecordingFormat } from './call-control';
 import { nccoProblem } from '../../common/ncco-schema';
 import { Conversations } from './conversations';
+import { Keys } from './keys';
 import { LegEvents, detachedApp } from './leg-events';
-import { AppLeg, FINAL_STATUSES, PhoneLeg, WebSocketLeg, type AppInvite, type Conversation, type Leg, type LegStatus } from './legs';
+import { AppLeg, FINAL_STATUSES, PhoneLeg, type AppInvite, type Conversation, type Leg, type LegStatus } from './legs';
 
 const NOT_IN_SERVICE = 'The number you have dialled is not in service. Please check the number and try again.';
 
@@ -60,6 +60,7 @@ export class CallEngine implements CallControl {
   readonly rooms: Conversations;
   readonly events: LegEvents;
   readonly sdk: SdkSignalling;
+  private readonly keys: Keys;
   /** Base URL of the sandbox (for recording_url); set once it listens. */
   baseUrl = 'http://127.0.0.1';
   /** Called when a simulated phone starts ringing; the phone API answers by its rules. */
@@ -73,6 +74,7 @@ export class CallEngine implements CallControl {
     this.ncco = new NccoRunner(this);
     this.rooms = new Conversations(deps.clock, { left: (leg) => this.ncco.left(leg), hangup: (leg) => this.hangup(leg) });
     this.sdk = new SdkSignalling({ sessions: deps.sessions, webrtc: deps.webrtc, log: deps.log, calls: this });
+    this.keys = new Keys({ play: this.play, sendLegEvent: this.sendLegEvent, sdkDtmf: (leg, digits) => this.sdk.dtmf(leg, digits) });
   }
 
   get log(): Logger {
@@ -310,39 +312,9 @@ export class CallEngine implements CallControl {
   // ---------------------------------------------------------------- keys and transfers
 
   /** Sends DTMF to a leg (Voice API `PUT /dtmf`, `dtmfAnswer`): its party hears the tones. */
-  sendDtmf(leg: Leg, digits: string): void {
-    if (leg instanceof PhoneLeg) {
-      leg.dtmfReceived.push(...digits);
-      this.play(leg, dtmfTones(digits), {}, { type: 'dtmf', digits });
-    } else if (leg instanceof AppLeg && leg.answeredBy) {
-      this.play(leg, dtmfTones(digits), {});
-      this.sdk.dtmf(leg, digits);
-    } else if (leg instanceof WebSocketLeg) {
-      for (const digit of digits) leg.endpoint?.sendDtmf(digit);
-    }
-  }
-
-  /**
-   * Keys pressed by a leg's party (the phone's keypad, the SDK's sendDTMF): an `input`
-   * action collects them, a barge-in prompt stops, and the other parties hear them.
-   */
-  pressDigits(leg: Leg, digits: string): void {
-    for (const digit of digits) {
-      // Each key on its own, as it arrives: an asynchronous input, a DTMF subscription.
-      for (const hook of new Set([leg.asyncInput, leg.dtmfSubscription])) {
-        if (hook) this.sendLegEvent(leg, { dtmf: { digits: digit, timed_out: false } }, hook);
-      }
-      if (leg.bargeIn) {
-        leg.bargeIn.stop();
-        leg.bargeIn = null;
-      }
-      leg.onDigit?.(digit);
-    }
-    for (const other of leg.conversation.liveLegs()) {
-      if (other === leg || !leg.conversation.started) continue;
-      this.sendDtmf(other, digits);
-    }
-  }
+  readonly sendDtmf = (leg: Leg, digits: string) => this.keys.send(leg, digits);
+  /** Keys pressed by a leg's party (the phone's keypad, the SDK's sendDTMF). */
+  readonly pressDigits = (leg: Leg, digits: string) => this.keys.press(leg, digits);
 
   /** A leg moved to another conversation: event_url gets a `transfer` event and an app leg's session is told. */
   noteTransfer(leg: Leg, from: Conversation, to: Conversation): void {
