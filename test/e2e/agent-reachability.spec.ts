@@ -240,6 +240,8 @@ test('a call whose audio stops is reconnected; one that stays silent is ended wi
   await expect(page.getByTestId('in-call')).toBeVisible();
   await platform.phone.hangup(first.uuid);
   await expect(page.getByTestId('in-call')).toBeHidden();
+  // The backend frees her once the platform's events say the call ended (the SDK's hang-up can come first).
+  await expect(page.getByTestId('agent-status-label')).toHaveText('Available', { timeout: 15_000 });
 
   // Not reconnected (the platform refuses new media): ended, and the agent is told why.
   const reconnect = engine.reconnectAppMedia.bind(engine);
