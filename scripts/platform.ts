@@ -191,7 +191,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       seedConsoleUsers: DEMO_CONSOLE_USERS.map((name) => ({ name, display_name: name === 'admin' ? 'Demo admin' : 'Demo supervisor', role: name, password: consoleUsers[name] })),
     });
     let stopping: Promise<void> | undefined;
-    return {
+    const running: RunningPlatform = {
       serverUrl: server.url,
       sandboxUrl: sandbox.url,
       contactNumber,
@@ -208,12 +208,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       // Once, however many callers (npm start stops on Ctrl-C and when the app exits).
       stop: () =>
         (stopping ??= (async () => {
-          await sandbox.close();
+          // The sandbox running now (a test may have restarted it).
+          await running.sandbox.close();
           await server.close();
           // Last: the backend may write until it has closed.
           await embedded?.stop();
         })()),
     };
+    return running;
   } catch (error) {
     await sandbox.close();
     await embedded?.stop();

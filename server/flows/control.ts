@@ -70,14 +70,19 @@ export interface ControlState extends HoldState {
   };
 }
 
+/** What a caller hears as a blind transfer to an agent starts. */
+export const TRANSFER_GREETING = 'Please hold while we transfer your call.';
+
 /** The Voice API requests call control makes. */
-export type ControlVoice = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup'> & Partial<Pick<VoiceApi, 'setMuted' | 'stream' | 'stopStream'>>;
+export type ControlVoice = Pick<VoiceApi, 'createCall' | 'transfer' | 'hangup'> & Partial<Pick<VoiceApi, 'setMuted' | 'stream' | 'stopStream' | 'talk'>>;
 
 /** One platform step of a call-control change, run in order with the call's other steps. */
 export type Step =
   | { op: 'mute'; uuid: string; muted: boolean }
   | { op: 'stream'; uuid: string; url: string }
   | { op: 'stop-stream'; uuid: string }
+  /** Speech into a leg (`PUT /v1/calls/{uuid}/talk`), over whatever its NCCO does meanwhile. */
+  | { op: 'talk'; uuid: string; text: string }
   | { op: 'transfer'; uuid: string; ncco: Ncco }
   | { op: 'hangup'; uuid: string };
 
@@ -154,6 +159,7 @@ export class CallControl {
     return this.controlled(agent, legUuid, {}, async (turn, session, owner) => {
       if (session.consult) throw new CallControlError(409, 'consulting', 'Finish the consult or conference first');
       let ncco: Ncco;
+      let greeting: string | null = null;
       if (target.type === 'agent') {
         if (lower(target.agent) === lower(agent)) throw new CallControlError(400, 'invalid_request', 'You cannot transfer a call to yourself', 'target.agent');
         if (!(await this.host.presence.reserveAgent(turn.sql, target.agent, session.uuid))) {
@@ -167,7 +173,12 @@ export class CallControl {
         session.attempt = null;
         await this.host.record(turn, session.conversationUuid, { flow_outcome: 'transferred' });
         this.host.begin(session, { agent: target.agent, phone: null, mode: 'connect' });
-        ncco = connectAgentNcco({ agent: target.agent, greeting: 'Please hold while we transfer your call.', ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
+        // The caller hears the message while the target's app already rings: spoken into the
+        // caller's leg through the Voice API after the transfer, not as the NCCO's first
+        // action (NCCO actions run in order: the connect would wait for the speech to end).
+        // A Voice API port that cannot speak into a leg keeps it in the NCCO.
+        greeting = this.host.voice.talk ? TRANSFER_GREETING : null;
+        ncco = connectAgentNcco({ agent: target.agent, greeting: greeting ? null : TRANSFER_GREETING, ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
       } else if (target.type === 'queue') {
         if (!this.host.queues.get(target.queue)) throw new CallControlError(400, 'invalid_request', `There is no queue named "${target.queue}"`, 'target.queue');
         session.attempt = null;
@@ -184,6 +195,7 @@ export class CallControl {
       }
       steps.push({ op: 'transfer', uuid: session.uuid, ncco });
       if (owner.legUuid) steps.push({ op: 'hangup', uuid: owner.legUuid });
+      if (greeting) steps.push({ op: 'talk', uuid: session.uuid, text: greeting });
       await this.steps(turn, session, steps);
       await this.note(turn, session, owner, 'transfer', { target });
       this.host.log.info({ call: session.uuid, agent, target }, 'blind transfer');
@@ -507,6 +519,10 @@ export class CallControl {
             break;
           case 'stop-stream':
             await voice.stopStream?.(step.uuid);
+            break;
+          case 'talk':
+            if (!voice.talk) throw new Error('this Voice API port cannot speak into a leg');
+            await voice.talk(step.uuid, step.text);
             break;
           case 'transfer':
             await voice.transfer(step.uuid, step.ncco);

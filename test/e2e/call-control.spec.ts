@@ -7,6 +7,7 @@
  * app's buttons.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { TRANSFER_GREETING } from '../../server/flows/control';
 import { agentDeskPerFile } from '../support/agent-desk';
 
 const QUEUE = '14155550155';
@@ -84,6 +85,8 @@ test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free an
 
   await expect(jane.getByTestId('call-ended')).toBeVisible();
   await expect(joe.getByTestId('incoming-call')).toBeVisible();
+  // The caller is told, while Joe's app already rings (the message no longer delays the connect).
+  await expect.poll(async () => (await env.platform.phone.get(call.uuid)).heard.map((h) => h.text)).toContain(TRANSFER_GREETING);
   await joe.getByTestId('answer-button').click();
   await expect(joe.getByTestId('in-call')).toBeVisible();
   expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');

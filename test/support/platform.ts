@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPlatform, type RunningPlatform } from '../../scripts/platform';
+import { loadSandboxConfig } from '../../sandbox/config';
+import { startSandbox } from '../../sandbox/server';
 import { createPlatformDatabase } from './platform-database';
 
 /** What a simulated phone reports. */
@@ -42,6 +44,14 @@ export interface TestPlatform {
     hangup(uuid: string): Promise<void>;
   };
   callLog(agent?: 'Jane' | 'Joe'): Promise<CallLogRow[]>;
+  /**
+   * The voice platform goes down as a restart takes it: every call is hung up, every SDK
+   * socket drops and the port stops answering. Its account, applications and numbers are on
+   * disk (`state.json`); its sessions and calls are gone for good.
+   */
+  stopSandbox(): Promise<void>;
+  /** The platform comes back on the same port, from its state on disk (`platform.sandbox` is the new one). */
+  startSandbox(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +123,16 @@ export async function startTestPlatform(options: { wrapUpS?: number } = {}): Pro
         }),
       );
       return json(await fetch(`${serverUrl}/api/calls`, { headers: { authorization: `Bearer ${login.refresh_token}` } }));
+    },
+    async stopSandbox() {
+      const running = platform.sandbox;
+      await running.close();
+      // Closed once: the platform's stop() closes only a sandbox started again.
+      platform.sandbox = { ...running, close: async () => undefined };
+    },
+    async startSandbox() {
+      const port = Number(new URL(sandboxUrl).port);
+      platform.sandbox = await startSandbox({ ...loadSandboxConfig({ ...process.env, DATA_DIR: dataDir }), port });
     },
     async stop() {
       await platform.stop();

@@ -31,14 +31,11 @@ import type { CallControlRequest, CallControlResult, ConsultTarget, SessionInfo,
 import { checkPhoneNumber } from '../../../common/phone-number';
 import { isFinalLegStatus } from '../../../common/vonage-vocabulary';
 import type { Bridge } from '../bridge';
-import { mediaStart, retryDelayMs, sampleMedia, VOICE_REPORT_MS, type MediaHealth } from './reachability';
+import { mediaStart, sampleMedia, VOICE_REPORT_MS, type MediaHealth } from './reachability';
+import { connectionOf, nextStep, rebuildStart, reduceRebuild, type RebuildEvent, type RebuildState, type RebuildStep } from './session-rebuild';
 
-/** Where the SDK session stands. */
-export type Connection =
-  | { kind: 'connecting' }
-  | { kind: 'ready' }
-  | { kind: 'reconnecting' }
-  | { kind: 'failed'; message: string };
+/** Where the SDK session stands (decided by the session-rebuild scheduler, `connectionOf`). */
+export type Connection = ReturnType<typeof connectionOf>;
 
 /** Packet counters of the call on screen, read from WebRTC stats. */
 export interface AudioStats {
@@ -99,6 +96,7 @@ export class Softphone {
   private client: VonageClient | null = null;
   private view: SoftphoneView = { connection: { kind: 'connecting' }, calls: noCalls, contexts: {}, audio: null, quality: null, notice: null, error: null, noAudio: false };
   private readonly listeners = new Set<(view: SoftphoneView) => void>();
+  /** The token's planned renewal (80 % of its life). */
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsCallId: string | null = null;
@@ -119,9 +117,10 @@ export class Softphone {
   private offStatus: (() => void) | null = null;
   /** The SDK session's id, to resume it (its calls and events) after a drop. */
   private sessionId: string | null = null;
-  private recoverAttempt = 0;
-  private recoverTimer: ReturnType<typeof setTimeout> | null = null;
-  private refreshAttempt = 0;
+  /** The one decision of when to rebuild the voice session (`session-rebuild.ts`), and its timer. */
+  private rebuild: RebuildState = rebuildStart();
+  private rebuildTimer: ReturnType<typeof setTimeout> | null = null;
+  private offOnline: (() => void) | null = null;
   private voiceTimer: ReturnType<typeof setInterval> | null = null;
   /** The audio health of the call whose stats are sampled. */
   private mediaHealth: MediaHealth | null = null;
@@ -171,18 +170,17 @@ export class Softphone {
     // with a fresh token while the agent's credential is valid — no new sign-in. A revoked
     // credential ends the app's session through the bridge (onSessionEnded), not here.
     client.on('sessionError', (reason) => {
-      if (this.client !== client) return; // a client replaced by rebuildSession
-      this.sessionLost(String(reason));
+      if (this.client !== client || this.stopped) return;
+      this.update({ notice: `${describeSessionError(String(reason))} Reconnecting…` });
+      this.rebuildEvent({ type: 'trigger', trigger: 'session-lost', now: Date.now() });
     });
     client.on('reconnecting', () => {
       if (this.client !== client) return;
-      this.update({ connection: { kind: 'reconnecting' } });
-      this.reportVoice('down');
+      this.rebuildEvent({ type: 'sdk', reconnecting: true, now: Date.now() });
     });
     client.on('reconnection', () => {
       if (this.client !== client) return;
-      this.update({ connection: { kind: 'ready' } });
-      this.reportVoice('up');
+      this.rebuildEvent({ type: 'sdk', reconnecting: false, now: Date.now() });
       void this.checkCallsStillUp();
     });
     // The SDK gave up on a call's media: say so and end it, never a silent "On a call".
@@ -191,74 +189,100 @@ export class Softphone {
     this.offStatus = this.bridge.onStatusChanged((status) => {
       if (status.status !== 'busy') void this.checkCallsStillUp();
     });
+    // Back online (the web app too; the desktop's main also sends system:resumed): check the session now.
+    if (typeof window !== 'undefined') {
+      const online = () => this.rebuildSession();
+      window.addEventListener('online', online);
+      this.offOnline = () => window.removeEventListener('online', online);
+    }
+    // The backend's lease, renewed while the session is up.
+    this.voiceTimer ??= setInterval(() => {
+      if (this.view.connection.kind === 'ready') this.reportVoice('up');
+    }, VOICE_REPORT_MS);
+    // The first connection is the scheduler's first `reopen`: a failure backs off like any other.
+    this.rebuild = rebuildStart();
+    this.update({ connection: connectionOf(this.rebuild) });
+    await this.runStep('reopen', client);
+  }
+
+  /** Feeds the scheduler an event; shows the connection it decides, tells the backend, runs what is due. */
+  private rebuildEvent(event: RebuildEvent): void {
+    if (this.stopped) return;
+    const before = this.view.connection;
+    this.rebuild = reduceRebuild(this.rebuild, event);
+    const connection = connectionOf(this.rebuild);
+    if (JSON.stringify(connection) !== JSON.stringify(before)) {
+      this.update({ connection });
+      if (connection.kind === 'ready') this.reportVoice('up');
+      else if (before.kind === 'ready' || connection.kind === 'failed') this.reportVoice('down');
+    }
+    this.pumpRebuild();
+  }
+
+  /** Runs the scheduler's due step, or looks again when it will be due. */
+  private pumpRebuild(): void {
+    if (this.rebuildTimer) clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = null;
+    const client = this.client;
+    if (this.stopped || !client) return;
+    const next = nextStep(this.rebuild, Date.now());
+    if (!next) return;
+    if ('waitMs' in next) {
+      this.rebuildTimer = setTimeout(() => this.pumpRebuild(), next.waitMs);
+      return;
+    }
+    this.rebuildEvent({ type: 'started', step: next.run, now: Date.now() });
+    void this.runStep(next.run, client);
+  }
+
+  /**
+   * One step of (re)building the session, always with a fresh token: renew it on the live
+   * socket, check that socket (renew with a timeout), or open the session again — resumed
+   * within the platform's window, else a new one — and take the answered calls' media up again.
+   */
+  private async runStep(step: RebuildStep, client: VonageClient): Promise<void> {
     try {
       const token = await this.bridge.getSdkToken();
-      this.sessionId = await client.createSession(token.token);
+      if (step === 'reopen') {
+        const resumed = this.sessionId ? await client.createSession(token.token, this.sessionId).catch(() => null) : null;
+        this.sessionId = resumed ?? (await client.createSession(token.token));
+      } else {
+        await withTimeout(client.refreshSession(token.token), step === 'check' ? 10_000 : 30_000);
+      }
       if (this.stopped) {
         // Signed out while connecting: end the session that just opened.
-        await client.deleteSession().catch(() => undefined);
+        if (step === 'reopen') await client.deleteSession().catch(() => undefined);
         return;
       }
-      this.sessionReady(token.expiresAt);
+      if (this.client !== client) return;
+      const wasDown = this.view.connection.kind !== 'ready';
+      if (this.view.notice?.startsWith('Could not renew') || (step === 'reopen' && this.view.notice)) this.update({ notice: null });
+      this.scheduleRefresh(token.expiresAt);
+      this.rebuildEvent({ type: 'succeeded', now: Date.now() });
+      if (step === 'reopen' && wasDown) {
+        for (const call of callList(this.view.calls)) if (isAnswered(call)) await client.reconnectCall(call.callId).catch(() => undefined);
+        void this.checkCallsStillUp();
+      }
     } catch (error) {
-      this.update({ connection: { kind: 'failed', message: `Could not connect to the voice platform: ${messageOf(error)}. Retrying…` } });
-      this.reportVoice('down');
-      this.scheduleRecover();
+      if (this.stopped || this.client !== client) return;
+      if (step === 'renew') this.update({ notice: `Could not renew the voice session: ${messageOf(error)}. Retrying…` });
+      else if (step === 'reopen' && !this.rebuild.neverUp) this.update({ notice: `Reconnecting to the voice platform: ${messageOf(error)}` });
+      this.rebuildEvent({ type: 'failed', message: messageOf(error), now: Date.now() });
     }
   }
 
-  /** The SDK session is up: say so, to the agent and (renewed every few seconds) to the backend. */
-  private sessionReady(expiresAt: number): void {
-    this.recoverAttempt = 0;
-    this.update({ connection: { kind: 'ready' }, notice: null });
-    this.scheduleRefresh(expiresAt);
-    this.reportVoice('up');
-    if (this.voiceTimer) clearInterval(this.voiceTimer);
-    this.voiceTimer = setInterval(() => {
-      if (this.view.connection.kind === 'ready') this.reportVoice('up');
-    }, VOICE_REPORT_MS);
+  /** Tells the scheduler whether a call is live and whether its media is being reconnected (no new session under it). */
+  private syncCalls(): void {
+    const live = callList(this.view.calls).some(isLive);
+    const mediaReconnecting = this.mediaHealth?.kind === 'stalled';
+    if (live === this.rebuild.callLive && mediaReconnecting === this.rebuild.mediaReconnecting) return;
+    this.rebuildEvent({ type: 'calls', live, mediaReconnecting, now: Date.now() });
   }
 
   /** Tells the backend whether calls can reach this app; a failure (network down) is retried by the next report. */
   private reportVoice(state: 'up' | 'down'): void {
     if (this.stopped) return;
     void this.bridge.reportVoice(state).catch(() => undefined);
-  }
-
-  /** The SDK session ended under us: reconnecting, and rebuilding it with backoff. */
-  private sessionLost(reason: string): void {
-    if (this.stopped) return;
-    this.update({ connection: { kind: 'reconnecting' }, notice: `${describeSessionError(reason)} Reconnecting…` });
-    this.reportVoice('down');
-    this.scheduleRecover();
-  }
-
-  private scheduleRecover(): void {
-    if (this.recoverTimer || this.stopped) return;
-    this.recoverTimer = setTimeout(() => {
-      this.recoverTimer = null;
-      void this.recover();
-    }, retryDelayMs(this.recoverAttempt++));
-  }
-
-  /** A fresh token and the session back (resumed within the platform's window, else a new one), then the calls' media. */
-  private async recover(): Promise<void> {
-    const client = this.client;
-    if (!client || this.stopped) return;
-    try {
-      const token = await this.bridge.getSdkToken();
-      const resumed = await client.createSession(token.token, this.sessionId).catch(() => null);
-      this.sessionId = resumed ?? (await client.createSession(token.token));
-      if (this.stopped) return;
-      if (this.refreshTimer) clearTimeout(this.refreshTimer);
-      this.sessionReady(token.expiresAt);
-      for (const call of callList(this.view.calls)) if (isAnswered(call)) await client.reconnectCall(call.callId).catch(() => undefined);
-      void this.checkCallsStillUp();
-    } catch (error) {
-      if (this.stopped) return;
-      this.update({ connection: { kind: 'reconnecting' }, notice: `Reconnecting to the voice platform: ${messageOf(error)}` });
-      this.scheduleRecover();
-    }
   }
 
   /** The SDK's media of a call: its peer connection and the element playing the far end (device choice applies to them). */
@@ -459,37 +483,15 @@ export class Softphone {
   }
 
   /**
-   * The PC woke, unlocked or came back online (desktop): the SDK's socket may be dead without
-   * knowing it, so the session is opened again with a fresh token. A call in progress is left
-   * alone (the SDK reconnects its own media) and only checked against the platform.
+   * The PC woke, unlocked or came back online: the SDK's socket may be dead without knowing
+   * it. The scheduler checks it (a renewal with a timeout) and opens the session again if it
+   * does not answer; a call in progress is left alone (the SDK reconnects its own media) and
+   * only checked against the platform.
    */
-  async rebuildSession(): Promise<void> {
-    const client = this.client;
-    if (!client || this.stopped) return;
-    if (callList(this.view.calls).some(isLive)) {
-      void this.checkCallsStillUp();
-      return;
-    }
-    // A socket that still answers only needs a fresh token; a dead one a new client.
-    if (this.view.connection.kind === 'ready') {
-      try {
-        const token = await this.bridge.getSdkToken();
-        await withTimeout(client.refreshSession(token.token), 10_000);
-        if (this.refreshTimer) clearTimeout(this.refreshTimer);
-        this.scheduleRefresh(token.expiresAt);
-        return;
-      } catch {
-        // Fall through: start over.
-      }
-    }
-    if (this.stopped || this.client !== client) return;
-    this.client = null;
-    this.offStatus?.();
-    this.offStatus = null;
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.update({ connection: { kind: 'connecting' } });
-    await client.deleteSession().catch(() => undefined);
-    if (!this.stopped) await this.start();
+  rebuildSession(): void {
+    if (!this.client || this.stopped) return;
+    if (callList(this.view.calls).some(isLive)) void this.checkCallsStillUp();
+    this.rebuildEvent({ type: 'trigger', trigger: 'resumed', now: Date.now() });
   }
 
   /**
@@ -604,6 +606,7 @@ export class Softphone {
       if (this.view.error?.callId && gone.includes(this.view.error.callId)) patch.error = null;
     }
     this.update(patch);
+    this.syncCalls();
     const summaryBefore = summarize(before);
     const summaryAfter = summarize(calls);
     if (JSON.stringify(summaryBefore) !== JSON.stringify(summaryAfter)) this.bridge.reportCallState(summaryAfter);
@@ -730,6 +733,7 @@ export class Softphone {
     if (!this.mediaHealth) return;
     const { health, action } = sampleMedia(this.mediaHealth, packetsReceived, Date.now());
     this.mediaHealth = health;
+    this.syncCalls();
     if (action === 'reconnect') {
       this.update({ noAudio: true });
       void this.client?.reconnectCall(callId).catch(() => undefined);
@@ -756,6 +760,7 @@ export class Softphone {
     this.statsTimer = null;
     this.statsCallId = null;
     this.mediaHealth = null;
+    this.syncCalls();
     if (this.view.noAudio) this.update({ noAudio: false });
     if (this.view.audio || this.view.quality) this.update({ audio: null, quality: null });
   }
@@ -774,32 +779,20 @@ export class Softphone {
     return leg ? isFinalLegStatus(leg.status) : false;
   }
 
+  /** The token's renewal falls due at 80 % of its life; a failed one is retried by the scheduler (1 s, 2 s, 4 s … 30 s). */
   private scheduleRefresh(expiresAt: number): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
     const life = Math.max(0, expiresAt - Date.now());
     const delay = Math.max(5_000, life * (1 - REFRESH_AT_REMAINING));
-    this.refreshTimer = setTimeout(() => void this.refresh(), Math.min(delay, 2 ** 31 - 1));
-  }
-
-  private async refresh(): Promise<void> {
-    if (!this.client || this.stopped) return;
-    try {
-      const token = await this.bridge.getSdkToken();
-      await this.client.refreshSession(token.token);
-      this.refreshAttempt = 0;
-      if (this.view.notice?.startsWith('Could not renew')) this.update({ notice: null });
-      this.scheduleRefresh(token.expiresAt);
-    } catch (error) {
-      // A network drop: try again soon (1 s, 2 s, 4 s … 30 s), well before the token expires.
-      const delay = retryDelayMs(this.refreshAttempt++);
-      this.update({ notice: `Could not renew the voice session: ${messageOf(error)}. Retrying in ${Math.round(delay / 1000)} s.` });
-      this.refreshTimer = setTimeout(() => void this.refresh(), delay);
-    }
+    this.refreshTimer = setTimeout(() => this.rebuildEvent({ type: 'trigger', trigger: 'renew-due', now: Date.now() }), Math.min(delay, 2 ** 31 - 1));
   }
 
   private clearTimers(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    if (this.recoverTimer) clearTimeout(this.recoverTimer);
-    this.recoverTimer = null;
+    if (this.rebuildTimer) clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = null;
+    this.offOnline?.();
+    this.offOnline = null;
     if (this.voiceTimer) clearInterval(this.voiceTimer);
     this.voiceTimer = null;
     for (const timer of this.dismissTimers.values()) clearTimeout(timer);

@@ -6,7 +6,7 @@
  * `log` shows each request in order.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CallControlError } from '../../../../server/flows/control';
+import { CallControlError, TRANSFER_GREETING } from '../../../../server/flows/control';
 import { flowRig, MUSIC, type FlowRig } from './fakes';
 
 const CALLER = '14155550100';
@@ -58,6 +58,22 @@ const refusal = async (work: Promise<unknown>): Promise<{ status: number; code: 
   const { status, code } = error as CallControlError;
   return { status, code };
 };
+
+describe('blind transfer of a connected (inbound) call', () => {
+  it('to an agent: the NCCO rings Joe at once, and the caller hears the message through the Voice API meanwhile', async () => {
+    await janeOnInboundCall();
+    rig.presence.set('Joe', 'available');
+    expect(await rig.flows.control.transfer('Jane', 'app-1', { type: 'agent', agent: 'Joe' })).toEqual({ status: 'transferring', target: { type: 'agent', agent: 'Joe' } });
+    await rig.settle();
+    expect(rig.voice.log).toEqual(['transfer caller-1 stream', 'hangup app-1']);
+    const ncco = rig.voice.transfers.at(-1)!.ncco;
+    // No talk before the connect: NCCO actions run in order, and the connect would wait for it.
+    expect(ncco.map((action) => action.action)).toEqual(['connect', 'stream']);
+    expect(ncco[0]).toMatchObject({ endpoint: [{ type: 'app', user: 'Joe' }] });
+    expect(rig.voice.talks).toEqual([{ uuid: 'caller-1', text: TRANSFER_GREETING }]);
+    expect(rig.presence.reservedFor('Joe')).toBe('caller-1');
+  });
+});
 
 describe('warm transfer of a connected (inbound) call', () => {
   it('consult: the caller hears music, Jane moves to a conversation of her own and Joe is called into it', async () => {
