@@ -1,0 +1,22 @@
+/**
+ * The second half of the start (`main.tsx` is the first): with the Client SDK and the UI loaded,
+ * the voice session is started from the restored session at once — before React renders, not
+ * from an effect after the phone's first render — and the UI takes up that running softphone.
+ */
+import { createRoot } from 'react-dom/client';
+import type { SessionInfo } from '../../common/ipc-contract';
+import type { ResolvedShell } from './bridge';
+import { Softphone } from './softphone/softphone';
+import { App, type StartedSession } from './ui/App';
+
+/** Starts the softphone of a restored session and renders the app into `root`. */
+export function mount(root: HTMLElement, shell: ResolvedShell, restoring: Promise<SessionInfo | null>): void {
+  performance.mark('switchboard:mount');
+  const started: Promise<StartedSession | null> = restoring.then((session) => {
+    if (!session) return null;
+    const softphone = new Softphone(shell.bridge, session);
+    void softphone.start();
+    return { session, softphone };
+  });
+  createRoot(root).render(<App bridge={shell.bridge} shell={shell.shell} alerts={shell.alerts} started={started} />);
+}
