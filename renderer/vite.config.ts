@@ -1,9 +1,6 @@
-import { defineConfig, type Rollup } from 'vite';
+import { defineConfig } from 'vite';
 import { resolve } from 'node:path';
 import { finishWebBuild } from '../scripts/web-delivery.ts';
-
-type OutputChunk = Rollup.OutputChunk;
-type OutputBundle = Rollup.OutputBundle;
 
 const outDir = resolve(import.meta.dirname, '../dist/renderer');
 /**
@@ -12,24 +9,6 @@ const outDir = resolve(import.meta.dirname, '../dist/renderer');
  * backend never serves `.map` files and electron-builder never packages them either way.
  */
 const linkedMaps = process.env.RENDERER_SOURCEMAPS === 'linked';
-
-/**
- * The chunks a page's entry imports dynamically, with what they import statically, minus what
- * the entry loads anyway: the files a `modulepreload` link should fetch with the page.
- */
-function preloadedChunks(entry: OutputChunk, bundle: OutputBundle): string[] {
-  const loaded = new Set([entry.fileName, ...entry.imports]);
-  const wanted: string[] = [];
-  const visit = (file: string) => {
-    if (loaded.has(file)) return;
-    loaded.add(file);
-    wanted.push(file);
-    const chunk = bundle[file];
-    if (chunk?.type === 'chunk') chunk.imports.forEach(visit);
-  };
-  entry.dynamicImports.forEach(visit);
-  return wanted;
-}
 
 /**
  * Builds the renderer (agent UI and ring page) into dist/renderer with relative URLs, so
@@ -60,24 +39,6 @@ export default defineConfig({
     },
   },
   plugins: [
-    {
-      // The entry imports the SDK and UI chunk dynamically (renderer/src/main.tsx), so that it can
-      // ask for the session first; this link lets the browser fetch that chunk alongside the entry.
-      name: 'switchboard-preload-dynamic-chunks',
-      apply: 'build',
-      transformIndexHtml: {
-        order: 'post',
-        handler(_html, ctx) {
-          const entry = ctx.chunk;
-          if (!entry || !ctx.bundle) return [];
-          return preloadedChunks(entry, ctx.bundle).map((file) => ({
-            tag: 'link',
-            attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` },
-            injectTo: 'head' as const,
-          }));
-        },
-      },
-    },
     {
       name: 'switchboard-web-delivery',
       apply: 'build',

@@ -1,7 +1,7 @@
 /**
- * The second half of the start (`main.tsx` is the first): with the Client SDK and the UI loaded,
- * the voice session is started from the restored session at once — before React renders, not
- * from an effect after the phone's first render — and the UI takes up that running softphone.
+ * Mounts the app: the voice session is started from the session restore `main.tsx` began as
+ * soon as it resolves — before React renders the phone, not from an effect after its first
+ * render — and the UI takes up that running softphone.
  */
 import { createRoot } from 'react-dom/client';
 import type { SessionInfo } from '../../common/ipc-contract';

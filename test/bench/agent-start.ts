@@ -13,7 +13,7 @@
  *   on the shared machine falls on both alike.
  * - where the time goes: each load's Navigation and Resource Timing (HTML, scripts, the token
  *   and config requests), when `#root` first gets content and the app's `switchboard:mount`
- *   mark (its SDK + UI chunk evaluated); the median of each step is printed for both pages.
+ *   mark (its modules evaluated, the voice session about to start); the median of each step is printed for both pages.
  * - idle: one page of each, Ready and left alone for `BENCH_IDLE_S` seconds (default 60)
  *   side by side; CDP `Performance.getMetrics` every 5 s: main-thread task time (CPU) over
  *   the window, and `JSHeapUsedSize` (first, last and largest sample: bounded means the last
@@ -82,7 +82,7 @@ const MILESTONES = [
   'HTML parsed (domInteractive)',
   'scripts + styles downloaded',
   'scripts evaluated (DOMContentLoaded)',
-  'SDK + UI chunk evaluated (mark switchboard:mount)',
+  'app module evaluated (mark switchboard:mount)',
   'first render (#root filled)',
   'first /api/auth/token sent',
   'last /api/auth/token answered',
@@ -107,7 +107,7 @@ const READ_TIMELINE = `(() => {
     'HTML parsed (domInteractive)': nav.domInteractive,
     'scripts + styles downloaded': max(assets, 'responseEnd'),
     'scripts evaluated (DOMContentLoaded)': nav.domContentLoadedEventStart,
-    'SDK + UI chunk evaluated (mark switchboard:mount)': performance.getEntriesByName('switchboard:mount')[0]?.startTime ?? NaN,
+    'app module evaluated (mark switchboard:mount)': performance.getEntriesByName('switchboard:mount')[0]?.startTime ?? NaN,
     'first render (#root filled)': window.__firstRenderAt ?? NaN,
     'first /api/auth/token sent': min(tokens, 'startTime'),
     'last /api/auth/token answered': max(tokens, 'responseEnd'),
