@@ -5,7 +5,7 @@
  * crosses to the renderer; a refusal becomes a {@link PublicError} carrying the backend's
  * message ("disposition x is not on the list"), which the app shows.
  */
-import { deskAnswerSchemas, deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest, type VoicemailAudio } from '../common/agent-desk';
+import { deskAnswerSchemas, deskHttpRequest, voicemailAudioPath, type DeskAnswer, type DeskRequest, type MissedBadge, type VoicemailAudio } from '../common/agent-desk';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
 import { createLogger, type Logger } from './log';
@@ -19,6 +19,8 @@ export interface AgentDeskServiceDeps {
   backend: Pick<BackendClient, 'desk' | 'voicemailAudio'>;
   /** Lends the credential; a 401 ends the session there. */
   authority: Pick<SessionAuthority, 'use'>;
+  /** Each missed-call badge the backend answered (`unseen`, `seen`): the app icon's badge follows it. */
+  onMissedBadge?(badge: MissedBadge): void;
   log?: Logger;
 }
 
@@ -38,6 +40,7 @@ export class AgentDeskService {
       this.log.warn('Desk answer outside the contract', { action: request.action });
       throw new PublicError('The Switchboard server sent an unreadable answer.');
     }
+    if (request.action === 'unseen' || request.action === 'seen') this.deps.onMissedBadge?.(parsed.data as MissedBadge);
     return parsed.data as DeskAnswer<R['action']>;
   }
 

@@ -24,6 +24,7 @@ import { createAppUrlPolicy, installAppSecurity, installPermissionPolicy } from 
 import { CallContextService } from './call-context';
 import { CallControlService } from './call-control';
 import { AgentDeskService } from './agent-desk';
+import { AppBadge } from './app-badge';
 import { AgentStatusService, SessionService } from './session';
 import { SessionAuthority } from './session-authority';
 import { StatusStream } from './status-stream';
@@ -237,7 +238,10 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     });
     const recovery = new RendererRecovery({
       callSummary: () => calls?.current() ?? { phase: 'idle' },
-      resetCalls: () => calls?.reset(),
+      resetCalls: () => {
+        calls?.reset();
+        badge.setCall({ phase: 'idle' });
+      },
       recoverCall: (call) => ipc.sendToRenderer('call:recover', call),
       gaveUp: (message) => electron.dialog.showErrorBox('Switchboard', message),
     });
@@ -295,6 +299,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       showWindow: () => mainWindow.show(),
     });
     calls = callController;
+    // The app icon's badge: missed calls not yet seen (from the desk's answers), "!" while a call rings.
+    const badge = new AppBadge({ platform, app, nativeImage: electron.nativeImage, window: () => mainWindow.get() });
 
     /** The one owner of the credential: every 401 and every `session-ended` ends the session here, the same way. */
     const authority = new SessionAuthority({
@@ -303,6 +309,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       onEnded: (reason) => {
         statusStream.stop();
         callController.reset();
+        badge.clear();
         if (reason !== undefined) ipc.sendToRenderer('session:ended', { reason });
       },
     });
@@ -320,7 +327,7 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     const agentStatus = new AgentStatusService({ backend, authority });
     const callContexts = new CallContextService({ backend, authority });
     const callControl = new CallControlService({ backend, authority });
-    const agentDesk = new AgentDeskService({ backend, authority });
+    const agentDesk = new AgentDeskService({ backend, authority, onMissedBadge: ({ missed }) => badge.setMissed(missed) });
 
     ipc.handle('session:restore', async () => {
       const restored = await session.restore();
@@ -359,7 +366,10 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
     });
     ipc.handle('audio:get', () => settings.audio());
     ipc.handle('audio:set', (preferences) => settings.setAudio(preferences));
-    ipc.on('call:state', (summary) => callController.update(summary));
+    ipc.on('call:state', (summary) => {
+      callController.update(summary);
+      badge.setCall(summary);
+    });
 
     const shortcutManager = new ShortcutManager(electron.globalShortcut, {
       accelerators,

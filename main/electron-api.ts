@@ -80,6 +80,8 @@ export interface BrowserWindowApi {
   restore(): void;
   destroy(): void;
   isDestroyed(): boolean;
+  /** Windows only (Electron defines it there alone): a small image over the taskbar button, and what it means in words. */
+  setOverlayIcon?(overlay: NativeImageApi | null, description: string): void;
   on(event: 'close', listener: (event: Event) => void): unknown;
   on(event: 'closed', listener: () => void): unknown;
   once(event: 'ready-to-show', listener: () => void): unknown;
@@ -199,6 +201,8 @@ export interface AppApi {
   /** macOS and Windows (start at login, `main/autostart.ts`). */
   getLoginItemSettings(options?: LoginItemSettingsOptions): Pick<LoginItemSettings, 'openAtLogin'>;
   setLoginItemSettings(settings: Settings): void;
+  /** macOS (the Dock) and Linux (docks that follow LauncherEntry, by the `.desktop` name); 0 hides it. False where it did not take. */
+  setBadgeCount(count?: number): boolean;
   on(event: 'before-quit' | 'will-quit', listener: (event: Event) => void): unknown;
   on(event: 'window-all-closed', listener: () => void): unknown;
   on(event: 'quit', listener: (event: Event, exitCode: number) => void): unknown;

@@ -31,8 +31,12 @@ export function trayIconDataUrl(state: TrayIconState): string {
 }
 
 function drawIcon(state: TrayIconState): Uint8Array {
+  return drawDisc(COLOURS[state], (dx, dy, d) => isMark(state, dx, dy, d));
+}
+
+/** A disc of `colour` filling the icon, white where `mark` says (offsets from the centre, and the distance). */
+function drawDisc([r, g, b]: [number, number, number], mark: (dx: number, dy: number, d: number) => boolean): Uint8Array {
   const pixels = new Uint8Array(SIZE * SIZE * 4);
-  const [r, g, b] = COLOURS[state];
   const centre = SIZE / 2;
   for (let y = 0; y < SIZE; y++) {
     for (let x = 0; x < SIZE; x++) {
@@ -46,7 +50,7 @@ function drawIcon(state: TrayIconState): Uint8Array {
           const d = Math.hypot(dx, dy);
           if (d > 15) continue;
           cover++;
-          if (isMark(state, dx, dy, d)) white++;
+          if (mark(dx, dy, d)) white++;
         }
       }
       const i = (y * SIZE + x) * 4;
@@ -70,6 +74,45 @@ function isMark(state: TrayIconState, dx: number, dy: number, d: number): boolea
     case 'in-call':
       return Math.abs(dy) < 2.5 && Math.abs(dx) < 8;
   }
+}
+
+/** The badge's red (as the web app's favicon badge). */
+const BADGE_RED: [number, number, number] = [198, 40, 40];
+
+/** 3×5 glyphs of what a badge can say (`appBadge` in common/): digits, "+" and "!". */
+const GLYPHS: Record<string, string> = {
+  '0': '111101101101111',
+  '1': '010110010010111',
+  '2': '111001111100111',
+  '3': '111001111001111',
+  '4': '101101111001001',
+  '5': '111100111001111',
+  '6': '111100111101111',
+  '7': '111001001001001',
+  '8': '111101111101111',
+  '9': '111101111001111',
+  '+': '000010111010000',
+  '!': '010010010000010',
+};
+
+/**
+ * A `data:image/png;base64,...` URL of the taskbar overlay for a badge's text ("!", "3",
+ * "99+"): white glyphs on a red disc, 32×32 (Windows scales overlays to 16×16 at 100 %).
+ */
+export function badgeOverlayDataUrl(text: string): string {
+  const glyphs = [...text].map((c) => GLYPHS[c] ?? '000000000000000');
+  const scale = glyphs.length > 2 ? 2 : 3;
+  const width = (glyphs.length * 4 - 1) * scale;
+  const height = 5 * scale;
+  const left = (SIZE - width) / 2;
+  const top = (SIZE - height) / 2;
+  const mark = (dx: number, dy: number) => {
+    const x = Math.floor((dx + SIZE / 2 - left) / scale);
+    const y = Math.floor((dy + SIZE / 2 - top) / scale);
+    if (x < 0 || y < 0 || y >= 5 || x % 4 === 3) return false;
+    return glyphs[Math.floor(x / 4)]?.[y * 3 + (x % 4)] === '1';
+  };
+  return `data:image/png;base64,${encodePng(SIZE, SIZE, drawDisc(BADGE_RED, mark)).toString('base64')}`;
 }
 
 const CRC_TABLE = (() => {

@@ -1,12 +1,17 @@
 /**
- * Renderer entry: picks the bridge for this shell and mounts the agent UI.
+ * Renderer entry: picks the bridge for this shell, starts restoring the session (in the web app
+ * the SDK token and the SDK's endpoints are requested together), and mounts the app, whose
+ * softphone starts from that restore before React renders (`./mount`); see
+ * docs/ARCHITECTURE.md, "Cold start".
  */
-import { createRoot } from 'react-dom/client';
-import { App } from './ui/App';
 import { resolveBridge } from './bridge';
 import { forwardLogs } from './logging';
+import { mount } from './mount';
 import './ui/styles.css';
 
-const { bridge, shell, alerts } = resolveBridge();
-if (shell === 'desktop') forwardLogs(bridge);
-createRoot(document.getElementById('root')!).render(<App bridge={bridge} shell={shell} alerts={alerts} />);
+const shell = resolveBridge();
+if (shell.shell === 'desktop') forwardLogs(shell.bridge);
+const restoring = shell.bridge.restoreSession();
+// The UI reports a failure to restore (it shows the sign-in with a notice); nothing is lost here.
+restoring.catch(() => undefined);
+mount(document.getElementById('root')!, shell, restoring);

@@ -11,6 +11,9 @@
  *     for an SDK token and the SDK endpoints exactly as the app does, and creates a session.
  *   The two alternate in one run (app first on even rounds, SDK first on odd ones), so load
  *   on the shared machine falls on both alike.
+ * - where the time goes: each load's Navigation and Resource Timing (HTML, scripts, the token
+ *   and config requests), when `#root` first gets content and the app's `switchboard:mount`
+ *   mark (its modules evaluated, the voice session about to start); the median of each step is printed for both pages.
  * - idle: one page of each, Ready and left alone for `BENCH_IDLE_S` seconds (default 60)
  *   side by side; CDP `Performance.getMetrics` every 5 s: main-thread task time (CPU) over
  *   the window, and `JSHeapUsedSize` (first, last and largest sample: bounded means the last
@@ -60,12 +63,58 @@ async function sdkOnlyScript(): Promise<string> {
  */
 const STAMP_READY = `(() => {
   const check = () => {
+    if (window.__firstRenderAt === undefined && document.getElementById('root')?.firstChild) window.__firstRenderAt = performance.now();
     if (window.__readyAt === undefined && document.querySelector('[data-testid="status"][data-voice="ready"]')) window.__readyAt = performance.now();
   };
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-voice'] });
 })();`;
 
 type Kind = 'app' | 'sdk';
+
+/**
+ * Where one load's time went: milestones in ms from navigation start, from the page's own
+ * Navigation and Resource Timing entries and the app's `switchboard:mount` mark (NaN where a
+ * page has no such step). The SDK's session runs over its socket, which is no resource entry:
+ * "createSession" is the time from the last request above to Ready.
+ */
+const MILESTONES = [
+  'HTML received',
+  'HTML parsed (domInteractive)',
+  'scripts + styles downloaded',
+  'scripts evaluated (DOMContentLoaded)',
+  'app module evaluated (mark switchboard:mount)',
+  'first render (#root filled)',
+  'first /api/auth/token sent',
+  'last /api/auth/token answered',
+  '/api/config answered',
+  'Ready',
+] as const;
+type Milestone = (typeof MILESTONES)[number];
+
+/** Reads the milestones of the page once it is Ready (a string for the same reason as STAMP_READY). */
+const READ_TIMELINE = `(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const ready = window.__readyAt;
+  const res = performance.getEntriesByType('resource').filter((r) => r.startTime <= ready);
+  const path = (r) => new URL(r.name).pathname;
+  const max = (list, key) => (list.length ? Math.max(...list.map((r) => r[key])) : NaN);
+  const min = (list, key) => (list.length ? Math.min(...list.map((r) => r[key])) : NaN);
+  const assets = res.filter((r) => /\.(js|css)$/.test(path(r)));
+  const tokens = res.filter((r) => path(r) === '/api/auth/token');
+  const config = res.filter((r) => path(r) === '/api/config');
+  return {
+    'HTML received': nav.responseEnd,
+    'HTML parsed (domInteractive)': nav.domInteractive,
+    'scripts + styles downloaded': max(assets, 'responseEnd'),
+    'scripts evaluated (DOMContentLoaded)': nav.domContentLoadedEventStart,
+    'app module evaluated (mark switchboard:mount)': performance.getEntriesByName('switchboard:mount')[0]?.startTime ?? NaN,
+    'first render (#root filled)': window.__firstRenderAt ?? NaN,
+    'first /api/auth/token sent': min(tokens, 'startTime'),
+    'last /api/auth/token answered': max(tokens, 'responseEnd'),
+    '/api/config answered': max(config, 'responseEnd'),
+    Ready: ready,
+  };
+})()`;
 
 /** Builds a fresh context (no cache) with the agent's cookie and the SDK-only page's routes. */
 async function freshContext(browser: Browser, platform: TestPlatform, state: Awaited<ReturnType<BrowserContext['storageState']>>, script: string): Promise<BrowserContext> {
@@ -79,7 +128,7 @@ async function freshContext(browser: Browser, platform: TestPlatform, state: Awa
   return context;
 }
 
-async function openReady(context: BrowserContext, platform: TestPlatform, kind: Kind): Promise<{ page: Page; ms: number }> {
+async function openReady(context: BrowserContext, platform: TestPlatform, kind: Kind): Promise<{ page: Page; ms: number; timeline: Record<Milestone, number> }> {
   const page = await context.newPage();
   await page.goto(`${platform.serverUrl}${kind === 'app' ? '/app/' : SDK_ONLY_PATH}`);
   await page.waitForFunction(
@@ -94,7 +143,8 @@ async function openReady(context: BrowserContext, platform: TestPlatform, kind: 
     throw new Error(`${kind} page never Ready; it shows: ${(await page.locator('body').innerText()).slice(0, 300)}`, { cause: error });
   });
   const ms = await page.evaluate(() => (window as unknown as { __readyAt: number }).__readyAt);
-  return { page, ms };
+  const timeline = (await page.evaluate(READ_TIMELINE)) as Record<Milestone, number>;
+  return { page, ms, timeline };
 }
 
 /** CPU (main-thread task seconds) and heap samples of a page over `seconds`. */
@@ -129,6 +179,19 @@ async function idle(pages: Record<Kind, Page>, seconds: number): Promise<Record<
   return result;
 }
 
+/** Prints the median of each milestone for both pages: where the app's extra time goes. */
+function printTimelines(timelines: Record<Kind, Array<Record<Milestone, number>>>): void {
+  const median = (kind: Kind, milestone: Milestone) => {
+    const values = timelines[kind].map((t) => t[milestone]).filter((v) => Number.isFinite(v));
+    return values.length ? percentile(values, 50).toFixed(1) : '—';
+  };
+  const width = Math.max(...MILESTONES.map((m) => m.length));
+  console.log('\nWhere the time goes: median ms from navigation start to each step (Navigation / Resource Timing; method: test/bench/agent-start.ts)');
+  console.log(`| ${'step'.padEnd(width)} | agent app | SDK only |`);
+  console.log(`|${'-'.repeat(width + 2)}|-----------|----------|`);
+  for (const milestone of MILESTONES) console.log(`| ${milestone.padEnd(width)} | ${median('app', milestone).padStart(9)} | ${median('sdk', milestone).padStart(8)} |`);
+}
+
 /** Runs `rounds` interleaved cold starts of each page, then the idle window; prints the tables. */
 export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUNDS ?? 10), idleS = Number(process.env.BENCH_IDLE_S ?? 60)): Promise<void> {
   const platform = await startTestPlatform();
@@ -146,13 +209,17 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
     await login.close();
 
     const times: Record<Kind, number[]> = { app: [], sdk: [] };
+    const timelines: Record<Kind, Array<Record<Milestone, number>>> = { app: [], sdk: [] };
     // One warm-up of each (the platform's first session, the OS file cache), not counted.
     for (let round = -1; round < rounds; round++) {
       const order: Kind[] = round % 2 === 0 ? ['app', 'sdk'] : ['sdk', 'app'];
       for (const kind of order) {
         const context = await freshContext(browser, platform, state, script);
-        const { ms } = await openReady(context, platform, kind);
-        if (round >= 0) times[kind].push(ms);
+        const { ms, timeline } = await openReady(context, platform, kind);
+        if (round >= 0) {
+          times[kind].push(ms);
+          timelines[kind].push(timeline);
+        }
         await context.close();
       }
     }
@@ -160,6 +227,7 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
       summarize('agent app: navigation -> data-voice="ready"', times.app),
       summarize('SDK only: navigation -> createSession resolved', times.sdk),
     ]);
+    printTimelines(timelines);
     const ratios = times.app.map((ms, i) => ms / times.sdk[i]!);
     console.log(
       `app / SDK-only, per round: median ${percentile(ratios, 50).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×, max ${Math.max(...ratios).toFixed(2)}×); medians ${(percentile(times.app, 50) / percentile(times.sdk, 50)).toFixed(2)}× (target ≤ 1.20×)`,

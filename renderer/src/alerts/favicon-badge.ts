@@ -3,13 +3,10 @@
  * the missed-call count, or "!" while a call rings. Drawn on a canvas into a data: URL (the
  * CSP allows `img-src data:`); the link says what it shows in `data-badge`, for tests.
  */
-import { badgeText } from '../ui/RecentCalls';
+import { appBadge } from '../../../common/app-badge';
 
-/** What the badge shows: '!' while ringing, else the missed count ('99+' past the cap), else nothing. */
-export function faviconBadge(ringing: boolean, missed: number): string | null {
-  if (ringing) return '!';
-  return missed > 0 ? badgeText(missed) : null;
-}
+/** What the badge shows: the rule the desktop app's icon follows too (`common/app-badge.ts`). */
+export const faviconBadge = appBadge;
 
 const SIZE = 64;
 

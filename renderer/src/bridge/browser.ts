@@ -43,6 +43,9 @@ async function answer<S extends z.ZodType>(response: Response, schema: S): Promi
   return parsed.data as z.infer<S>;
 }
 
+/** How long the token a session restore received stands in for a new one (the start of the voice session). */
+const RESTORED_TOKEN_FRESH_MS = 30_000;
+
 /** Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the web app's own). */
 export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge {
   const api = (path: string, init: RequestInit = {}) =>
@@ -52,12 +55,14 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
       headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
     });
 
-  const sessionFor = async (agent: AgentProfile): Promise<SessionInfo> => {
+  const readSdkConfig = async (): Promise<SessionInfo['sdk']> => {
     const response = await api('/api/config');
     if (!response.ok) throw new Error(await errorMessage(response));
-    const config = await answer(response, clientConfigSchema);
-    return { agent, sdk: config.sdk };
+    return (await answer(response, clientConfigSchema)).sdk;
   };
+  const sessionFor = async (agent: AgentProfile): Promise<SessionInfo> => ({ agent, sdk: await readSdkConfig() });
+  /** The SDK token `restoreSession` received: the softphone's first `getSdkToken` takes it instead of asking again. */
+  let restoredToken: { token: string; expiresAt: number; receivedAt: number } | null = null;
 
   const statusEvents = createStatusEvents(origin);
 
@@ -68,10 +73,14 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
 
   return {
     async restoreSession() {
+      // At start: the token and the SDK's endpoints together, not one after the other.
+      const config = readSdkConfig();
+      config.catch(() => undefined); // signed out: nobody waits for it
       const response = await api('/api/auth/token', { method: 'POST', body: '{}' });
       if (!response.ok) return null;
       const token = await answer(response, sdkTokenResponseSchema);
-      return sessionFor(token.agent);
+      restoredToken = { token: token.jwt, expiresAt: Date.parse(token.expires_at), receivedAt: Date.now() };
+      return { agent: token.agent, sdk: await config };
     },
     async login(name: string, password: string): Promise<LoginOutcome> {
       // Still inside the sign-in click: the moment browsers allow asking for notifications and sound.
@@ -86,9 +95,13 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
       }
     },
     async logout() {
+      restoredToken = null;
       await api('/api/auth/logout', { method: 'POST', body: '{}' }).catch(() => undefined);
     },
     async getSdkToken() {
+      const kept = restoredToken;
+      restoredToken = null;
+      if (kept && Date.now() - kept.receivedAt < RESTORED_TOKEN_FRESH_MS) return { token: kept.token, expiresAt: kept.expiresAt };
       const response = await api('/api/auth/token', { method: 'POST', body: '{}' });
       if (!response.ok) throw new Error(await errorMessage(response));
       const token = await answer(response, sdkTokenResponseSchema);

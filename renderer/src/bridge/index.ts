@@ -16,11 +16,18 @@ declare global {
   }
 }
 
+/** The bridge of the shell the UI runs in, and the web app's own alerts. */
+export interface ResolvedShell {
+  bridge: Bridge;
+  shell: 'desktop' | 'browser';
+  alerts?: WebAlerts;
+}
+
 /**
  * Picks the desktop bridge when the preload exposed it, the browser bridge otherwise. Only the
  * web app gets `alerts` (ring and notification): the desktop app's main rings and notifies.
  */
-export function resolveBridge(): { bridge: Bridge; shell: 'desktop' | 'browser'; alerts?: WebAlerts } {
+export function resolveBridge(): ResolvedShell {
   if (window.switchboard) return { bridge: window.switchboard, shell: 'desktop' };
   const alerts = new WebAlerts({ AudioContext: window.AudioContext, Notification: window.Notification, focus: () => window.focus() });
   return { bridge: createBrowserBridge(window.location.origin, alerts), shell: 'browser', alerts };

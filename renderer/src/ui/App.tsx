@@ -5,23 +5,42 @@ import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
 import type { Bridge } from '../bridge';
+import type { Softphone } from '../softphone/softphone';
 import { Login } from './Login';
 import { Phone } from './Phone';
 import { WebAlertsBar } from './WebAlertsBar';
 
-type Stage = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: SessionInfo };
+/** A session restored at start, with its softphone already connecting (`mount.tsx`). */
+export interface StartedSession {
+  session: SessionInfo;
+  softphone: Softphone;
+}
 
-/** Root component. */
-export function App({ bridge, shell, alerts }: { bridge: Bridge; shell: 'desktop' | 'browser'; alerts?: WebAlerts | undefined }) {
+type Stage = { kind: 'starting' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; session: SessionInfo; softphone?: Softphone };
+
+/**
+ * Root component. `started` is the session restore begun at start (null: nobody is signed in);
+ * without it the app asks the bridge itself.
+ */
+export function App({
+  bridge,
+  shell,
+  alerts,
+  started,
+}: {
+  bridge: Bridge;
+  shell: 'desktop' | 'browser';
+  alerts?: WebAlerts | undefined;
+  started?: Promise<StartedSession | null>;
+}) {
   const [stage, setStage] = useState<Stage>({ kind: 'starting' });
 
   useEffect(() => {
     const offEnded = bridge.onSessionEnded(({ reason }) => setStage({ kind: 'signed-out', notice: reason }));
     let cancelled = false;
-    bridge
-      .restoreSession()
-      .then((session) => {
-        if (!cancelled) setStage(session ? { kind: 'signed-in', session } : { kind: 'signed-out' });
+    (started ?? bridge.restoreSession().then((session) => (session ? { session } : null)))
+      .then((restored: { session: SessionInfo; softphone?: Softphone } | null) => {
+        if (!cancelled) setStage(restored ? { kind: 'signed-in', ...restored } : { kind: 'signed-out' });
       })
       .catch(() => {
         if (!cancelled) setStage({ kind: 'signed-out', notice: 'Could not restore your session. Sign in again.' });
@@ -30,7 +49,7 @@ export function App({ bridge, shell, alerts }: { bridge: Bridge; shell: 'desktop
       cancelled = true;
       offEnded();
     };
-  }, [bridge]);
+  }, [bridge, started]);
 
   const signOut = async () => {
     await bridge.logout();
@@ -44,7 +63,7 @@ export function App({ bridge, shell, alerts }: { bridge: Bridge; shell: 'desktop
         <Login bridge={bridge} notice={stage.notice} onSignedIn={(session) => setStage({ kind: 'signed-in', session })} />
       )}
       {stage.kind === 'signed-in' && alerts && <WebAlertsBar alerts={alerts} />}
-      {stage.kind === 'signed-in' && <Phone bridge={bridge} session={stage.session} onSignOut={signOut} />}
+      {stage.kind === 'signed-in' && <Phone bridge={bridge} session={stage.session} started={stage.softphone} onSignOut={signOut} />}
     </div>
   );
 }

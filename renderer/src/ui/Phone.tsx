@@ -48,9 +48,9 @@ function runCommand(softphone: Softphone, command: CallCommand): void {
   }
 }
 
-/** Signed-in view of one agent. */
-export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session: SessionInfo; onSignOut: () => void }) {
-  const softphone = useMemo(() => new Softphone(bridge, session), [bridge, session]);
+/** Signed-in view of one agent; `started`: its softphone, already started (a session restored at start). */
+export function Phone({ bridge, session, started, onSignOut }: { bridge: Bridge; session: SessionInfo; started?: Softphone | undefined; onSignOut: () => void }) {
+  const softphone = useMemo(() => started ?? new Softphone(bridge, session), [bridge, session, started]);
   const [view, setView] = useState<SoftphoneView>(softphone.current);
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
   const devices = useMemo(() => new AudioDevices(bridge), [bridge]);
@@ -70,14 +70,16 @@ export function Phone({ bridge, session, onSignOut }: { bridge: Bridge; session:
       bridge.onCallRecover(({ callId, from, since }) => void softphone.recoverCall(callId, from, since)),
     );
     void bridge.getShortcutStatus().then(setShortcuts).catch(() => undefined);
-    void softphone.start();
+    if (softphone !== started) void softphone.start();
+    // Started before this render: it may have moved on since.
+    else setView(softphone.current);
     // Main queues commands (an incoming call's answer!) until this point.
     bridge.ready();
     return () => {
       for (const unsubscribe of off) unsubscribe();
       void softphone.stop();
     };
-  }, [bridge, softphone]);
+  }, [bridge, softphone, started]);
 
   const signOut = async () => {
     await softphone.stop();

@@ -6,7 +6,7 @@
  * desktop and after a restart).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MISSED_BADGE_CAP, NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
+import { NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
 import { formatCaller, formatDuration } from './format';
 
@@ -40,10 +40,8 @@ export function useMissedBadge(bridge: Bridge, callsEnded: string): { badge: Mis
   return { badge, set: setBadge };
 }
 
-/** The badge's text: the count, "99+" past the cap. */
-export function badgeText(missed: number): string {
-  return missed >= MISSED_BADGE_CAP ? `${MISSED_BADGE_CAP - 1}+` : String(missed);
-}
+/** The badge's text: the count, "99+" past the cap (one rule with the favicon and the desktop icon). */
+export { badgeText } from '../../../common/app-badge';
 
 /** The number to call back: the caller of an inbound call, the number dialled of an outbound one; null for an agent or nothing. */
 export function callBackNumber(call: Pick<AgentCall, 'direction' | 'from' | 'to'>): string | null {

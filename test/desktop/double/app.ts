@@ -101,6 +101,23 @@ export class AppDouble extends EventEmitter {
     this.loginItem = { openAtLogin: settings.openAtLogin ?? false, ...(settings.path ? { path: settings.path } : {}) };
   }
 
+  /** Test: the counter badge `setBadgeCount` set (macOS Dock, Linux LauncherEntry docks). */
+  badgeCount = 0;
+
+  /**
+   * Like Electron: macOS and Linux take the count (0 hides the badge; this double takes Linux's
+   * LauncherEntry as present); on Windows it does nothing and returns false.
+   */
+  setBadgeCount(count = 0): boolean {
+    if (state.config.platform !== 'darwin' && state.config.platform !== 'linux') return false;
+    this.badgeCount = Math.max(0, Math.floor(count));
+    return true;
+  }
+
+  getBadgeCount(): number {
+    return this.badgeCount;
+  }
+
   releaseSingleInstanceLock(): void {
     this.lockReleased = true;
   }
@@ -173,6 +190,7 @@ export class AppDouble extends EventEmitter {
     this.switches.clear();
     this.lockReleased = false;
     this.protocolClients.clear();
+    this.badgeCount = 0;
   }
 }
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, CDPSession, Page } from 'playwright';
-import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
+import type { BrowserWindowConstructorOptions, NativeImage, WebPreferences } from 'electron';
 import { app } from './app';
 import { protocol } from './protocol';
 import { browserContext, createEvent, debug, state, track } from './state';
@@ -28,12 +28,17 @@ export class BrowserWindowDouble extends EventEmitter {
   private firstLoad: Promise<void> | null = null;
   private readyToShowSent = false;
   private expectedNavigation: string | null = null;
+  /** Test: the taskbar overlay `setOverlayIcon` set, with its description (Windows). */
+  overlay: { image: NativeImage | null; description: string } | null = null;
+  /** Windows only, like Electron (elsewhere the method does not exist). */
+  readonly setOverlayIcon?: (overlay: NativeImage | null, description: string) => void;
 
   constructor(options: BrowserWindowConstructorOptions = {}) {
     super();
     if (!app.isReady()) throw new Error('Cannot create BrowserWindow before app is ready');
     this.constructorOptions = structuredCloneOptions(options);
     this.visible = options.show !== false;
+    if (state.config.platform === 'win32') this.setOverlayIcon = (overlay, description) => void (this.overlay = { image: overlay, description });
     this.pagePromise = state.config.browser ? track(this.openPage(), `opening the page of window ${this.id}`) : null;
     // Errors surface when a test or loadURL awaits the page; keep them from being unhandled here.
     this.pagePromise?.catch(() => undefined);

@@ -48,6 +48,49 @@ describe('browser bridge', () => {
     await expect(bridge.getSdkToken()).rejects.toThrow('unreadable');
   });
 
+  it('restores a session with the token and config requests under way together, and starts the voice session with that token', async () => {
+    const agent = { name: 'Jane', display_name: 'Jane Doe' };
+    const sdk = { apiUrl: 'http://a', websocketUrl: 'ws://a' };
+    const asked: string[] = [];
+    const pending: Array<() => void> = [];
+    let tokens = 0;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string) => {
+        asked.push(new URL(url).pathname);
+        // Nothing answers until both requests were sent: sequential requests would never finish.
+        return new Promise<Response>((resolve) => {
+          pending.push(() => resolve(url.endsWith('/config') ? json(200, { sdk, contact_number: null }) : json(200, { agent, jwt: `jwt-${++tokens}`, expires_at: '2030-01-01T00:00:00.000Z' })));
+          if (pending.length === 2) for (const answer of pending.splice(0)) answer();
+        });
+      }),
+    );
+    const bridge = createBrowserBridge(ORIGIN);
+    await expect(bridge.restoreSession()).resolves.toEqual({ agent, sdk });
+    expect(asked.sort()).toEqual(['/api/auth/token', '/api/config']);
+    // The softphone's first token is the one the restore received; the next is asked for.
+    await expect(bridge.getSdkToken()).resolves.toEqual({ token: 'jwt-1', expiresAt: Date.parse('2030-01-01T00:00:00.000Z') });
+    vi.stubGlobal('fetch', vi.fn(async () => json(200, { agent, jwt: 'jwt-2', expires_at: '2030-01-01T00:00:00.000Z' })));
+    await expect(bridge.getSdkToken()).resolves.toMatchObject({ token: 'jwt-2' });
+  });
+
+  it('a restore that finds nobody signed in is null, whatever the config request does; a sign-out drops the kept token', async () => {
+    const bridge = answering((url) => (url.endsWith('/token') ? json(401, { error: { code: 'unauthorized', message: 'Sign in' } }) : json(500, {})));
+    await expect(bridge.restoreSession()).resolves.toBeNull();
+    const agent = { name: 'Jane', display_name: 'Jane Doe' };
+    let jwt = 0;
+    const signedIn = answering((url) =>
+      url.endsWith('/config')
+        ? json(200, { sdk: { apiUrl: 'http://a', websocketUrl: 'ws://a' }, contact_number: null })
+        : url.endsWith('/token')
+          ? json(200, { agent, jwt: `jwt-${++jwt}`, expires_at: '2030-01-01T00:00:00.000Z' })
+          : json(200, {}),
+    );
+    await signedIn.restoreSession();
+    await signedIn.logout();
+    await expect(signedIn.getSdkToken()).resolves.toMatchObject({ token: 'jwt-2' });
+  });
+
   it('a control state outside the contract is a refusal the agent can read', async () => {
     const bridge = answering(() => json(200, { held: 'yes' }));
     await expect(bridge.callControl({ action: 'hold', callId: 'leg-1', held: true })).resolves.toMatchObject({ ok: false, code: 'protocol' });
