@@ -436,7 +436,10 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       signedIn: () => credential() !== null,
       lastStatus: () => lastStatus,
       getStatus: async () => (await agentStatus.get()).status,
-      setStatus: (status) => agentStatus.set(status, status === 'away' ? 'system' : undefined),
+      // "system" labels the cause where the operator configured it as an away reason; the backend
+      // refuses a reason not on its list, and being away matters more than the label.
+      setStatus: (status) =>
+        status === 'away' ? agentStatus.set('away', 'system').catch(() => agentStatus.set('away')) : agentStatus.set(status),
       stream: statusStream,
       rebuildVoice: (after) => ipc.sendToRenderer('system:resumed', { after }),
     });

@@ -88,9 +88,22 @@ test('a renderer that crashes during a call is reloaded in a new process and han
   await expect.poll(() => received(reloaded)).toContainEqual({ channel: 'call:recover', payload: { callId: 'call-7', from: CALLER, since: 1_000 } });
 });
 
-test('a tel: link on the command line reaches the page after it is ready', async ({}, testInfo) => {
-  const app = await launch(testInfo.outputPath('user-data'), { platform: 'linux', argv: ['/opt/Switchboard/switchboard', 'tel:+14155550100'] });
+// The first start's link: on the command line on Linux and Windows; macOS sends open-url instead.
+for (const platform of ['linux', 'win32'] as const) {
+  test(`${platform}: a tel: link on the command line reaches the page after it is ready`, async ({}, testInfo) => {
+    const app = await launch(testInfo.outputPath('user-data'), { platform, argv: ['/opt/Switchboard/switchboard', 'tel:+14155550100'] });
+    const page = await app.mainPage();
+    await ready(page);
+    await expect.poll(() => received(page)).toContainEqual({ channel: 'dial:request', payload: { ok: true, number: '14155550100', display: '+1 415 555 0100' } });
+  });
+}
+
+test('darwin: a tel: link through open-url before the page is ready reaches it once ready; the command line is not read', async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), { platform: 'darwin', argv: ['/Applications/Switchboard.app/Contents/MacOS/Switchboard', '-psn_0_12345'] });
   const page = await app.mainPage();
+  expect(app.electron.app.simulateOpenUrl('tel:+14155550100')).toBe(true);
+  expect(await received(page)).toEqual([]);
   await ready(page);
   await expect.poll(() => received(page)).toContainEqual({ channel: 'dial:request', payload: { ok: true, number: '14155550100', display: '+1 415 555 0100' } });
+  expect((await received(page)).filter((message) => message.channel === 'dial:request')).toHaveLength(1);
 });

@@ -1,16 +1,17 @@
 /**
  * Desktop scenarios on the full stack (sandbox + backend + real renderer + real SDK),
- * with the real main process running against the Electron double.
-
+ * with the real main process running against the Electron double. The scenarios whose steps
+ * differ by OS run as linux, darwin and win32 (`as <os>` below, defined in
+ * platform-scenarios.ts and shared with the real-Electron suite); the others once, as Linux.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { Browser } from 'playwright';
 import { DEFAULT_SHORTCUTS } from '../../main/config';
 import { launchChromium } from '../support/chromium';
-import { seriousA11yViolations } from '../support/axe';
-import { launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { harnessDriver, launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
+import { DESKTOP_PLATFORMS, DESKTOP_SCENARIOS, type DesktopDriver } from './platform-scenarios';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { CALLER, completedCalls, digits, expectAudioFlowing, expectIncomingCall, expectLoggedCall, signIn, SDK_TIMEOUT } from './scenarios';
 
@@ -93,24 +94,6 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expectIdle(app);
     await expect.poll(async () => (await platform.phone.get(call.uuid)).status, { timeout: SDK_TIMEOUT }).toBe('completed');
     await expectLoggedCall(platform, 'Jane', logged);
-  });
-
-  test('(2) Jane answers from the notification (Windows); the caller hangs up', async ({}, testInfo) => {
-    const app = await launch(testInfo.outputPath('user-data'), { platform: 'win32' });
-    const page = await app.mainPage();
-    await signIn(page, 'Jane', platform.agents.Jane);
-
-    const call = await platform.phone.call(CALLER);
-    await expectIncomingCall(page);
-    await expectRingingAlerts(app);
-    app.activeNotifications()[0]!.clickAction(0);
-    await expect(page.getByTestId('in-call')).toBeVisible({ timeout: SDK_TIMEOUT });
-    expect(app.activeNotifications()).toEqual([]);
-    await expectAudioFlowing(page, platform, call.uuid);
-
-    await platform.phone.hangup(call.uuid);
-    await expect(page.getByTestId('in-call')).toBeHidden({ timeout: SDK_TIMEOUT });
-    await expectIdle(app);
   });
 
   test('(2b) the hang-up shortcut declines a ringing call', async ({}, testInfo) => {
@@ -256,34 +239,6 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expect(page.getByTestId('login-password')).toHaveCount(0);
   });
 
-  test('(3b) start at login: the agent turns it on and off from the keyboard; the XDG autostart entry follows, across a restart', async ({}, testInfo) => {
-    const userDataDir = testInfo.outputPath('user-data');
-    const entry = path.join(userDataDir, 'xdg-config', 'autostart', 'switchboard.desktop');
-    let app = await launch(userDataDir);
-    let page = await app.mainPage();
-    await signIn(page, 'Jane', platform.agents.Jane);
-    const settings = page.getByTestId('desktop-settings');
-    await settings.locator('summary').focus();
-    await page.keyboard.press('Enter');
-    const box = page.getByTestId('open-at-login');
-    await expect(box).not.toBeChecked(); // off by default
-    expect(existsSync(entry)).toBe(false);
-    await box.focus();
-    await page.keyboard.press('Space');
-    await expect(box).toBeChecked();
-    expect(readFileSync(entry, 'utf8')).toContain('Exec=/opt/Switchboard/switchboard\n');
-    await app.quit();
-    desktop = null;
-
-    app = await launch(userDataDir);
-    page = await app.mainPage();
-    await page.getByTestId('desktop-settings').locator('summary').click();
-    await expect(page.getByTestId('open-at-login')).toBeChecked();
-    await page.getByTestId('open-at-login').uncheck();
-    await expect(page.getByTestId('open-at-login')).not.toBeChecked();
-    expect(existsSync(entry)).toBe(false);
-  });
-
   // macOS refuses an accelerator another app holds (as Windows does); Linux fails silently (harness-smoke.spec.ts).
   test('(4) darwin: a shortcut that cannot be registered shows a warning', async ({}, testInfo) => {
     const app = await launch(testInfo.outputPath('user-data'), {
@@ -339,53 +294,30 @@ test.describe('desktop app on the full stack (harness)', () => {
     await expect.poll(read).toBe('offline');
   });
 
-  test('(7) a tel: link from a second start shows the number; nothing is dialled until Call', async ({}, testInfo) => {
-    const app = await launch(testInfo.outputPath('user-data'));
-    const page = await app.mainPage();
-    await signIn(page, 'Jane', platform.agents.Jane);
-    const ringingPhones = async () =>
-      ((await (await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls?number=14155550162&status=ringing`)).json()) as { calls: Array<{ uuid: string }> }).calls;
 
-    app.mainWindow().hide();
-    app.electron.app.simulateSecondInstance(['/opt/Switchboard/switchboard', 'tel:+1-415-555-0162']);
-    await expect(page.getByTestId('dial-request-number')).toHaveText('+1 415 555 0162');
-    expect(app.mainWindow().isVisible()).toBe(true);
-    expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.waitForTimeout(1_000);
-    expect(await ringingPhones()).toEqual([]); // shown, not dialled
-    await page.getByTestId('dial-request-cancel').click();
-    await expect(page.getByTestId('dial-request')).toBeHidden();
-    expect(await ringingPhones()).toEqual([]);
+  // The scenarios whose steps differ by OS (platform-scenarios.ts), once per platform: one
+  // launch and sign-in each, the scenarios in turn on it. The rest above run once (on Linux).
+  for (const os of DESKTOP_PLATFORMS) {
+    test.describe(`as ${os}`, () => {
+      let app: DesktopApp | null = null;
+      let driver: DesktopDriver;
 
-    app.electron.app.simulateSecondInstance(['/opt/Switchboard/switchboard', 'callto:+14155550162']);
-    await page.getByTestId('dial-request-call').click();
-    await expect(page.getByTestId('outgoing-call')).toBeVisible({ timeout: SDK_TIMEOUT });
-    await expect.poll(async () => (await ringingPhones()).length, { timeout: SDK_TIMEOUT }).toBe(1);
-    await page.getByTestId('hangup-button').click();
-    await expect(page.getByTestId('outgoing-call')).toBeHidden({ timeout: SDK_TIMEOUT });
-  });
+      test.beforeAll(async ({}, testInfo) => {
+        app = await launchDesktop({ browser, serverUrl: platform.serverUrl, userDataDir: testInfo.outputPath(`user-data-${os}`), platform: os });
+        await signIn(await app.mainPage(), 'Jane', platform.agents.Jane);
+        driver = harnessDriver(app);
+      });
 
-  test('(8) suspend makes Jane away (system); resume rebuilds the voice session and makes her available', async ({}, testInfo) => {
-    const app = await launch(testInfo.outputPath('user-data'));
-    const page = await app.mainPage();
-    await signIn(page, 'Jane', platform.agents.Jane);
-    const label = page.getByTestId('agent-status-label');
-    await expect(label).toHaveText('Available');
+      test.afterAll(async () => {
+        await app?.quit();
+        app = null;
+      });
 
-    app.electron.powerMonitor.simulate('suspend');
-    await expect
-      .poll(() => app.electron.net.requests.some((url) => url.endsWith('/api/agent/status')), { timeout: SDK_TIMEOUT })
-      .toBe(true);
-    app.electron.powerMonitor.simulate('resume');
-    await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready', { timeout: SDK_TIMEOUT });
-    await expect(label).toHaveText('Available', { timeout: SDK_TIMEOUT });
-
-    // The rebuilt session rings: a call still reaches Jane.
-    const call = await platform.phone.call(CALLER);
-    await expectIncomingCall(page);
-    await platform.phone.hangup(call.uuid);
-    await expect(page.getByTestId('incoming-call')).toBeHidden({ timeout: SDK_TIMEOUT });
-  });
+      for (const scenario of DESKTOP_SCENARIOS) {
+        test(scenario.name, () => scenario.run(driver, platform));
+      }
+    });
+  }
 });
 
 function filesUnder(dir: string): string[] {

@@ -513,16 +513,35 @@ test('the security guard blocks navigation and new windows, and limits permissio
   expect(ses.checkPermission('geolocation', APP_ORIGIN, { requestingUrl: own })).toBe(false);
 });
 
-test('closing hides to the tray; Quit unregisters shortcuts and removes the tray', async ({}, testInfo) => {
-  const app = await launch(testInfo.outputPath('user-data'));
+// Where a tray icon can be seen (macOS, Windows, Linux desktops with an indicator area),
+// closing hides into it; on stock GNOME (no AppIndicator) closing minimises instead, or the
+// window could not be found again.
+const closeCases = [
+  { name: 'linux', platform: 'linux', env: { XDG_CURRENT_DESKTOP: 'ubuntu:GNOME' }, tray: true },
+  { name: 'linux on stock GNOME', platform: 'linux', env: { XDG_CURRENT_DESKTOP: 'GNOME' }, tray: false },
+  { name: 'darwin', platform: 'darwin', env: {}, tray: true },
+  { name: 'win32', platform: 'win32', env: {}, tray: true },
+] as const;
+for (const { name, platform, env, tray: trayShown } of closeCases) {
+test(`${name}: closing ${trayShown ? 'hides to the tray' : 'minimises (no tray to find it in)'}; Quit unregisters shortcuts and removes the tray`, async ({}, testInfo) => {
+  const app = await launch(testInfo.outputPath('user-data'), { platform, env });
   await app.mainPage();
   const window = app.mainWindow();
+  // ready-to-show (which shows the window) comes a tick after the load, as in Electron.
+  await expect.poll(() => window.isVisible()).toBe(true);
   window.close();
   expect(window.isDestroyed()).toBe(false);
-  expect(window.isVisible()).toBe(false);
-  app.tray().clickMenuItem('Show Switchboard');
+  if (trayShown) {
+    expect(window.isVisible()).toBe(false);
+    expect(window.isMinimized()).toBe(false);
+    app.tray().clickMenuItem('Show Switchboard');
+  } else {
+    expect(window.isVisible()).toBe(true);
+    expect(window.isMinimized()).toBe(true);
+    window.restore();
+  }
   expect(window.isVisible()).toBe(true);
-
+  expect(window.isMinimized()).toBe(false);
   const tray = app.tray();
   const { electron } = app;
   app.electron.app.simulateSecondInstance();
@@ -535,6 +554,7 @@ test('closing hides to the tray; Quit unregisters shortcuts and removes the tray
   expect(electron.globalShortcut.registered()).toEqual([]);
   expect(electron.ipcMain.handledChannels()).toEqual([]);
 });
+}
 
 test('vault: a restart restores the session without a password; the store holds no secret in plaintext', async ({}, testInfo) => {
   const userDataDir = testInfo.outputPath('user-data');

@@ -15,11 +15,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
+import { expect } from '@playwright/test';
 import { buildHarness, DESKTOP_OUTPUTS, ROOT } from '../../scripts/build-desktop';
 import type * as HarnessModule from './harness-entry';
 import type { BrowserWindowDouble, NotificationDouble, TrayDouble } from './double';
 import type { ShortcutConfig } from '../../main/config';
 import { appUrlFor } from '../../main/protocol';
+import { answersFrom, dialLinkArrivesBy, type DesktopDriver } from './platform-scenarios';
+import { SDK_TIMEOUT } from './scenarios';
 
 /** The double's module, as the harness bundle exports it. */
 export type ElectronDouble = typeof HarnessModule.electron;
@@ -186,5 +189,57 @@ export async function launchDesktop(options: LaunchDesktopOptions): Promise<Desk
       await electron.settle();
       await electron.reset();
     },
+  };
+}
+
+/**
+ * The harness's {@link DesktopDriver}: the test plays the OS through the double (the
+ * incoming-call window's page, the notification's action, open-url or second-instance, the
+ * XDG entry or login item, powerMonitor) as the app's platform does.
+ */
+export function harnessDriver(desktop: DesktopApp): DesktopDriver {
+  const { electron, platform } = desktop;
+  return {
+    platform,
+    mainPage: () => desktop.mainPage(),
+    hideMainWindow: async () => desktop.mainWindow().hide(),
+    mainWindowVisible: async () => desktop.mainWindow().isVisible(),
+    async expectRingingOutside() {
+      await expect.poll(() => desktop.app.trayState().kind, { timeout: SDK_TIMEOUT }).toBe('ringing');
+      await expect.poll(() => desktop.ringWindows().length).toBe(1);
+      await expect.poll(() => desktop.activeNotifications().length).toBe(1);
+      const actions = desktop.activeNotifications()[0]!.actions.map((action) => action.text);
+      if (answersFrom(platform) === 'notification') {
+        expect(actions).toEqual(['Answer', 'Decline']);
+        expect(desktop.incomingWindows()).toEqual([]);
+      } else {
+        // Electron shows no buttons on a Linux notification: the incoming-call window offers them.
+        expect(actions).toEqual([]);
+        await expect.poll(() => desktop.incomingWindows().length).toBe(1);
+      }
+    },
+    async answerOutside() {
+      if (answersFrom(platform) === 'notification') {
+        desktop.activeNotifications()[0]!.clickAction(0);
+        return;
+      }
+      const window = desktop.incomingWindows()[0]!;
+      await window.loaded();
+      const page = await window.page();
+      // Answer closes the window: it may be gone before the click's answer comes back.
+      await page.getByTestId('incoming-window-answer').click().catch((error: unknown) => {
+        if (!page.isClosed()) throw error;
+      });
+    },
+    trayKind: async () => desktop.app.trayState().kind,
+    async openLink(link) {
+      if (dialLinkArrivesBy(platform) === 'open-url') expect(electron.app.simulateOpenUrl(link)).toBe(true);
+      else electron.app.simulateSecondInstance(['/opt/Switchboard/switchboard', link]);
+    },
+    async opensAtLogin() {
+      if (platform !== 'linux') return electron.app.getLoginItemSettings().openAtLogin;
+      return existsSync(path.join(electron.app.getPath('userData'), 'xdg-config', 'autostart', 'switchboard.desktop'));
+    },
+    powerEvent: async (event) => electron.powerMonitor.simulate(event),
   };
 }

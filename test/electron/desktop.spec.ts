@@ -1,5 +1,7 @@
 /**
- * Scenario (1) on real Electron, through Playwright's `_electron`.
+ * The desktop scenarios on real Electron, through Playwright's `_electron`: scenario (1) and
+ * the scenarios that differ by OS (test/desktop/platform-scenarios.ts, the same definitions
+ * the harness runs as linux, darwin and win32), here as the host's OS (`electronDriver`).
  *
  * Runs only where an Electron runtime exists: `ELECTRON_OVERRIDE_DIST_PATH` pointing at an
  * unpacked Electron, or an `electron` package whose binary was downloaded. Elsewhere (this
@@ -20,6 +22,8 @@ import type { SwitchboardHandle } from '../../main/app';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { findElectron } from '../../scripts/electron-runtime';
 import { CALLER, expectAudioFlowing, expectIncomingCall, signIn, SDK_TIMEOUT } from '../desktop/scenarios';
+import { DESKTOP_SCENARIOS, type DesktopDriver } from '../desktop/platform-scenarios';
+import { electronDriver, recordNotifications } from './driver';
 
 const runtime = findElectron();
 const skipReason =
@@ -61,11 +65,7 @@ test.describe('desktop app on real Electron', () => {
     if (!('executablePath' in runtime)) return;
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-electron-'));
     userDataDir = dataDir;
-    app = await _electron.launch({
-      executablePath: runtime.executablePath,
-      args: [DESKTOP_OUTPUTS.main, `--user-data-dir=${dataDir}`, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-      env: { ...process.env, SWITCHBOARD_SERVER_URL: platform.serverUrl, SWITCHBOARD_TEST_HANDLE: '1' },
-    });
+    app = await launchElectron(runtime.executablePath, dataDir, platform.serverUrl);
     const electronApp = app;
     const page = await electronApp.firstWindow();
     // Runs in Electron's main process; the function is serialised, so it carries its own switch.
@@ -104,4 +104,46 @@ test.describe('desktop app on real Electron', () => {
     expect(await main('ringing')).toBe(false);
     expect(await main('answer-shortcut-registered')).toBe(true);
   });
+});
+
+/** Starts the built main in Electron with its test handle, fake media and its own user data and XDG folders. */
+function launchElectron(executablePath: string, dataDir: string, serverUrl: string): Promise<ElectronApplication> {
+  return _electron.launch({
+    executablePath,
+    args: [DESKTOP_OUTPUTS.main, `--user-data-dir=${dataDir}`, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    // Start at login writes its XDG entry under the test's folder, never into the real ~/.config.
+    env: { ...process.env, SWITCHBOARD_SERVER_URL: serverUrl, SWITCHBOARD_TEST_HANDLE: '1', XDG_CONFIG_HOME: path.join(dataDir, 'xdg-config') },
+  });
+}
+
+// The same scenario definitions as the harness's `as <os>` runs, on the host's OS: one launch and sign-in for all.
+test.describe(`desktop scenarios that differ by OS, on real Electron as ${process.platform}`, () => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.describe.configure({ mode: 'serial', timeout: 120_000 });
+
+  let platform: TestPlatform;
+  let app: ElectronApplication | null = null;
+  let dataDir: string | null = null;
+  let driver: DesktopDriver;
+
+  test.beforeAll(async () => {
+    if (!('executablePath' in runtime)) return;
+    platform = await startTestPlatform();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-electron-'));
+    app = await launchElectron(runtime.executablePath, dataDir, platform.serverUrl);
+    await recordNotifications(app);
+    driver = electronDriver(app, path.join(dataDir, 'xdg-config'));
+    await signIn(await driver.mainPage(), 'Jane', platform.agents.Jane);
+  });
+
+  test.afterAll(async () => {
+    await app?.evaluate(() => (globalThis as WithHandle).switchboard?.quit()).catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await platform?.stop();
+  });
+
+  for (const scenario of DESKTOP_SCENARIOS) {
+    test(scenario.name, () => scenario.run(driver, platform));
+  }
 });

@@ -11,6 +11,10 @@
  * what main did and let a test act as the OS (press an accelerator, click a notification
  * action, click a tray menu item).
  *
+ * Main's unit tests use the same objects without a browser: a window then has no page, and a
+ * `WebContentsDouble` may stand alone (no window); `ipcEventFrom` builds the IPC event of a
+ * call from any frame (a subframe, a foreign URL, a frame that is gone: `senderFrame` null).
+ *
  * Shapes follow `electron.d.ts`; the harness entry checks at compile time that the double
  * satisfies `SwitchboardElectron`, the subset main takes.
  *
@@ -59,7 +63,8 @@ export { session, SessionDouble } from './session';
 export { shell } from './shell';
 export { createEvent, type HarnessConfig } from './state';
 export { Tray, TrayDouble } from './tray';
-export { WebContentsDouble, type FrameDouble } from './web-contents';
+export { MemoryStore } from './store';
+export { ipcEventFrom, WebContentsDouble, type FrameDouble, type IpcEventDouble } from './web-contents';
 
 // ---------------------------------------------------------------------------------------
 // Harness control

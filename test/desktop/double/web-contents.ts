@@ -35,9 +35,35 @@ export interface WindowOwner {
   readonly loadedUrl: string | null;
   currentPage(): Promise<Page> | null;
   loadURL(url: string): Promise<void>;
+  destroy(): void;
 }
 
-/** `WebContents`. */
+/** The IPC event main's listeners receive: `IpcMainEvent` / `IpcMainInvokeEvent` as far as the double builds them. */
+export type IpcEventDouble = IpcEventApi & {
+  readonly sender: WebContentsDouble;
+  readonly processId: number;
+  readonly frameId: number;
+  readonly type: 'frame';
+  preventDefault(): void;
+  readonly defaultPrevented: boolean;
+};
+
+/**
+ * Test: the IPC event Electron builds for a call from `sender`. `frame` is the sending frame:
+ * a URL for a main frame there, a {@link FrameDouble} (a subframe has a `parent`), or `null`
+ * for a frame that navigated away or was destroyed before main looked at the event (Electron
+ * then gives a null `senderFrame`). Without `frame`: the sender's main frame at its URL.
+ */
+export function ipcEventFrom(sender: WebContentsDouble, frame: string | FrameDouble | null = sender.mainFrame): IpcEventDouble {
+  const senderFrame = typeof frame === 'string' ? { url: frame, parent: null, name: '' } : frame;
+  return createEvent({ sender, senderFrame, processId: sender.processId, frameId: 0, type: 'frame' as const }) as unknown as IpcEventDouble;
+}
+
+/**
+ * `WebContents`: a window's (`new BrowserWindow().webContents`, with a page when a browser is
+ * configured), or standalone (`new WebContentsDouble()`: no window, no page, as a unit test
+ * of main wants one): `loadURL` then only moves its URL and emits the navigation events.
+ */
 export class WebContentsDouble extends EventEmitter {
   readonly id = state.nextWebContentsId++;
   readonly session = defaultSession;
@@ -50,24 +76,47 @@ export class WebContentsDouble extends EventEmitter {
   /** Test: console errors and page errors of the page. */
   readonly consoleErrors: string[] = [];
   windowOpenHandler: WindowOpenHandler | null = null;
+  /** Test: how often main reloaded the page. */
+  reloads = 0;
   private url = '';
   private destroyed = false;
   private dispatchChain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly owner: WindowOwner) {
+  constructor(private readonly owner: WindowOwner | null = null) {
     super();
   }
 
   /** The page of the current renderer process (a new one after a crash and reload). */
   private get page(): Promise<Page> | null {
-    return this.owner.currentPage();
+    return this.owner?.currentPage() ?? null;
+  }
+
+  /** @internal The renderer process id IPC events carry (one per window here). */
+  get processId(): number {
+    return this.owner?.id ?? this.id;
+  }
+
+  /** Loads `url`: in the window's page, or (standalone) only the navigation's events. */
+  loadURL(url: string): Promise<void> {
+    if (this.destroyed) return Promise.reject(new Error('Object has been destroyed'));
+    if (this.owner) return this.owner.loadURL(url);
+    this.documentStarted(url);
+    this.didFinishLoad();
+    return Promise.resolve();
   }
 
   /** Loads the current URL again; after a crash, in a new renderer process (a new page). */
   reload(): void {
     if (this.destroyed) throw new Error('Object has been destroyed');
-    const url = this.owner.loadedUrl;
-    if (url) this.owner.loadURL(url).catch((error: unknown) => debug('reload failed', error));
+    this.reloads += 1;
+    const url = this.owner ? this.owner.loadedUrl : this.url || null;
+    if (url) this.loadURL(url).catch((error: unknown) => debug('reload failed', error));
+  }
+
+  /** Closes the page: its window's destroy, or (standalone) the web contents alone. */
+  close(): void {
+    if (this.owner) this.owner.destroy();
+    else this.markDestroyed();
   }
 
   /** Test: the renderer process crashes (DevTools `Page.crash`); resolves once Electron would have said render-process-gone. */
@@ -209,20 +258,13 @@ export class WebContentsDouble extends EventEmitter {
     ipcMain.sendFromRenderer(this.ipcEventWithoutFrame(), channel, args);
   }
 
-  private ipcEventWithoutFrame(): IpcEventApi & Record<string, unknown> {
-    return createEvent({ sender: this, senderFrame: null, processId: this.owner.id, frameId: 0, type: 'frame' }) as unknown as IpcEventApi & Record<string, unknown>;
+  private ipcEventWithoutFrame(): IpcEventDouble {
+    return ipcEventFrom(this, null);
   }
 
-  private ipcEvent(frame: Frame): IpcEventApi & Record<string, unknown> {
-    const event = createEvent({
-      sender: this,
-      // Electron: null once the frame navigated or was destroyed.
-      senderFrame: frame.isDetached() ? null : frameDouble(frame),
-      processId: this.owner.id,
-      frameId: 0,
-      type: 'frame',
-    });
-    return event as unknown as IpcEventApi & Record<string, unknown>;
+  private ipcEvent(frame: Frame): IpcEventDouble {
+    // Electron: null once the frame navigated or was destroyed.
+    return ipcEventFrom(this, frame.isDetached() ? null : frameDouble(frame));
   }
 }
 

@@ -8,7 +8,7 @@ import { invokeChannels } from '../../../common/ipc-contract';
 import { AgentDeskService } from '../../../main/agent-desk';
 import { BackendClient } from '../../../main/backend-client';
 import { PublicError } from '../../../main/ipc';
-import { testAuthority } from './fakes';
+import { testAuthority } from './support';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeChannels } from '../../../common/ipc-contract';
 import { APP_USER_MODEL_ID, startSwitchboard, type SwitchboardOptions } from '../../../main/app';
 import * as electron from '../../desktop/double';
-import { MemoryStore } from './fakes';
 
 // The double without a browser: windows have no page, everything else behaves.
 let userDataDir: string;
@@ -16,7 +15,7 @@ function options(extra: Partial<SwitchboardOptions> = {}): SwitchboardOptions {
     rendererIndex: '/app/dist/renderer/index.html',
     ringPage: '/app/dist/renderer/ring.html',
     preloadPath: '/app/dist/preload/preload.cjs',
-    store: new MemoryStore(),
+    store: new electron.MemoryStore(),
     platform: 'linux',
     ...extra,
   };

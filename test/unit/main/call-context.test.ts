@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CallContext } from '../../../common/call-context';
 import { BackendClient } from '../../../main/backend-client';
 import { CallContextService } from '../../../main/call-context';
-import { testAuthority } from './fakes';
+import { testAuthority } from './support';
 
 const context: CallContext = {
   leg_uuid: 'leg-1',

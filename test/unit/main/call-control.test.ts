@@ -3,7 +3,7 @@ import { callControlRequestSchema, invokeChannels } from '../../../common/ipc-co
 import { BackendClient } from '../../../main/backend-client';
 import { CallControlService } from '../../../main/call-control';
 import { PublicError } from '../../../main/ipc';
-import { testAuthority } from './fakes';
+import { testAuthority } from './support';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const controlState = { held: true, since: '2026-01-01T00:00:00.000Z', total_s: 3, consult: null };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallController } from '../../../main/call-controller';
-import { fakeCallControllerDeps } from './fakes';
+import { fakeCallControllerDeps } from './support';
 
 function setup() {
   const deps = fakeCallControllerDeps();

@@ -1,8 +1,7 @@
-import { EventEmitter } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClickToDial, DIAL_PROTOCOLS, dialLinkFromArgv, parseDialLink } from '../../../main/click-to-dial';
 import { createRecordingLogger } from '../../../main/log';
-import { electronEvent } from './fakes';
+import { app, configure, reset } from '../../desktop/double';
 
 describe('parseDialLink', () => {
   it.each([
@@ -40,62 +39,55 @@ describe('parseDialLink', () => {
   });
 });
 
-class FakeApp extends EventEmitter {
-  isPackaged = true;
-  readonly defaults = new Set<string>();
-  setAsDefaultProtocolClient = vi.fn((protocol: string) => {
-    this.defaults.add(protocol);
-    return true;
-  });
-  isDefaultProtocolClient = vi.fn((protocol: string) => this.defaults.has(protocol));
-}
-
-function setup(platform: NodeJS.Platform, packaged = true) {
-  const app = new FakeApp();
-  app.isPackaged = packaged;
+/** ClickToDial on the Electron double's app, as `platform` (packaged unless told otherwise). */
+async function setup(platform: NodeJS.Platform, packaged = true) {
+  await reset();
+  configure({ platform, packaged });
+  const registered = vi.spyOn(app, 'setAsDefaultProtocolClient');
   const requests: unknown[] = [];
   const invalid: string[] = [];
   const dial = new ClickToDial({ app, platform, onRequest: (r) => requests.push(r), onInvalid: (m) => invalid.push(m), log: createRecordingLogger() });
-  return { app, dial, requests, invalid };
+  return { dial, requests, invalid, registered };
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+  return reset();
+});
+
 describe('ClickToDial', () => {
-  it('takes macOS open-url links (and keeps macOS from opening them elsewhere)', () => {
-    const { app, requests } = setup('darwin');
-    const event = electronEvent();
-    app.emit('open-url', event, 'tel:+14155550100');
-    expect(event.defaultPrevented).toBe(true);
+  it('takes macOS open-url links (and keeps macOS from opening them elsewhere)', async () => {
+    const { requests } = await setup('darwin');
+    expect(app.simulateOpenUrl('tel:+14155550100')).toBe(true);
     expect(requests).toEqual([{ number: '14155550100', display: '+1 415 555 0100' }]);
   });
 
-  it('says so when a link names no phone number', () => {
-    const { dial, requests, invalid } = setup('linux');
+  it('says so when a link names no phone number', async () => {
+    const { dial, requests, invalid } = await setup('linux');
     expect(dial.fromArgv(['app', 'sip:alice@example.com'])).toBe(true);
     expect(requests).toEqual([]);
     expect(invalid[0]).toMatch(/did not contain a phone number/);
   });
 
-  it('registers tel, callto and sip at run time on macOS and Windows when packaged', () => {
-    for (const platform of ['darwin', 'win32'] as const) {
-      const { app, dial } = setup(platform);
-      expect(dial.register()).toEqual([...DIAL_PROTOCOLS]);
-      expect([...app.defaults].sort()).toEqual(['callto', 'sip', 'tel']);
-    }
+  it.each(['darwin', 'win32'] as const)('registers tel, callto and sip at run time on %s when packaged', async (platform) => {
+    const { dial } = await setup(platform);
+    expect(dial.register()).toEqual([...DIAL_PROTOCOLS]);
+    expect([...app.protocolClients].sort()).toEqual(['callto', 'sip', 'tel']);
   });
 
-  it('leaves registration to the .desktop entry on Linux and never registers a development run', () => {
-    const linux = setup('linux');
+  it('leaves registration to the .desktop entry on Linux and never registers a development run', async () => {
+    const linux = await setup('linux');
     expect(linux.dial.register()).toEqual([]);
-    expect(linux.app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
-    const dev = setup('win32', false);
+    expect(linux.registered).not.toHaveBeenCalled();
+    const dev = await setup('win32', false);
     expect(dev.dial.register()).toEqual([]);
-    expect(dev.app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
+    expect(dev.registered).not.toHaveBeenCalled();
   });
 
-  it('does not register again where it already is the handler', () => {
-    const { app, dial } = setup('win32');
-    app.defaults.add('tel');
+  it('does not register again where it already is the handler', async () => {
+    const { dial, registered } = await setup('win32');
+    app.protocolClients.add('tel');
     expect(dial.register()).toEqual(['tel', 'callto', 'sip']);
-    expect(app.setAsDefaultProtocolClient.mock.calls.map((call) => call[0])).toEqual(['callto', 'sip']);
+    expect(registered.mock.calls.map((call) => call[0])).toEqual(['callto', 'sip']);
   });
 });

@@ -12,7 +12,6 @@ import { describeCallContext, IncomingCallWindow } from '../../../main/incoming-
 import { STARTUP_FAILED_TITLE } from '../../../main/recovery';
 import * as electron from '../../desktop/double';
 import { startFakeBackend, type FakeBackend } from '../../desktop/fake-backend';
-import { MemoryStore } from './fakes';
 
 const INDEX = '/app/dist/renderer/index.html';
 /** The pages as main loads them: from the renderer's folder on app:// (main/protocol.ts). */
@@ -51,7 +50,7 @@ async function start(platform: NodeJS.Platform, extra: Partial<SwitchboardOption
     rendererIndex: INDEX,
     ringPage: '/app/dist/renderer/ring.html',
     preloadPath: '/app/dist/preload/preload.cjs',
-    store: new MemoryStore(),
+    store: new electron.MemoryStore(),
     platform,
     env: {},
     argv: ['/opt/Switchboard/switchboard'],
@@ -67,8 +66,7 @@ const incomingWindows = () => electron.BrowserWindow.getAllWindows().filter((w) 
 
 /** An IPC event from the main window's page, as Electron builds it. */
 function fromPage() {
-  const contents = mainWindow().webContents;
-  return { sender: contents, senderFrame: { url: contents.getURL(), parent: null } } as never;
+  return electron.ipcEventFrom(mainWindow().webContents);
 }
 const send = (channel: string, payload?: unknown) => electron.ipcMain.sendFromRenderer(fromPage(), channel, payload === undefined ? [] : [payload]);
 const invoke = (channel: string, payload?: unknown) => electron.ipcMain.invokeFromRenderer(fromPage(), channel, payload === undefined ? [] : [payload]);
@@ -298,7 +296,7 @@ describe('recovery and support', () => {
       rendererIndex: INDEX,
       ringPage: '/app/dist/renderer/ring.html',
       preloadPath: '/app/dist/preload/preload.cjs',
-      store: new MemoryStore(),
+      store: new electron.MemoryStore(),
       platform: 'linux',
       env: {},
       argv: [],

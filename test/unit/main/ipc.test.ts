@@ -2,8 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { INTERNAL_ERROR_MESSAGE, IpcBridge, PublicError, REJECTED_MESSAGE } from '../../../main/ipc';
 import { createRecordingLogger } from '../../../main/log';
 import { createAppUrlPolicy } from '../../../main/security';
-import { IpcMainDouble } from '../../desktop/double';
-import { electronEvent, FakeWebContents, ipcEventFrom } from './fakes';
+import { IpcMainDouble, ipcEventFrom, WebContentsDouble } from '../../desktop/double';
 
 const APP_URL = 'app://switchboard/index.html';
 
@@ -12,10 +11,17 @@ function setup() {
   const log = createRecordingLogger();
   const urls = createAppUrlPolicy([APP_URL]);
   const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log });
-  const contents = new FakeWebContents();
+  const contents = appContents();
   bridge.attach(contents);
   const fromApp = ipcEventFrom(contents, `${APP_URL}#/calls`);
   return { ipcMain, log, bridge, contents, fromApp };
+}
+
+/** A web contents (of no window) showing the app's page. */
+function appContents(): WebContentsDouble {
+  const contents = new WebContentsDouble();
+  void contents.loadURL(APP_URL);
+  return contents;
 }
 
 const agent = { name: 'Jane', display_name: 'Jane' };
@@ -37,12 +43,12 @@ describe('IpcBridge invoke', () => {
   });
 
   it.each([
-    ['another webContents', (c: FakeWebContents) => ipcEventFrom({ id: c.id + 100 }, APP_URL)],
-    ['a subframe', (c: FakeWebContents) => ipcEventFrom(c, APP_URL, { url: APP_URL })],
-    ['a foreign URL', (c: FakeWebContents) => ipcEventFrom(c, 'https://evil.example/')],
-    ['another app page', (c: FakeWebContents) => ipcEventFrom(c, 'app://switchboard/other.html')],
-    ['the app page through file://', (c: FakeWebContents) => ipcEventFrom(c, 'file:///app/dist/renderer/index.html')],
-    ['a frame that is gone', (c: FakeWebContents) => ({ sender: c, senderFrame: null })],
+    ['another webContents', (_c: WebContentsDouble) => ipcEventFrom(appContents())],
+    ['a subframe', (c: WebContentsDouble) => ipcEventFrom(c, { url: APP_URL, parent: c.mainFrame, name: 'child' })],
+    ['a foreign URL', (c: WebContentsDouble) => ipcEventFrom(c, 'https://evil.example/')],
+    ['another app page', (c: WebContentsDouble) => ipcEventFrom(c, 'app://switchboard/other.html')],
+    ['the app page through file://', (c: WebContentsDouble) => ipcEventFrom(c, 'file:///app/dist/renderer/index.html')],
+    ['a frame that is gone', (c: WebContentsDouble) => ipcEventFrom(c, null)],
   ])('drops a call from %s: generic rejection, handler not run, logged', async (_name, makeEvent) => {
     const { ipcMain, bridge, contents, log } = setup();
     const handler = vi.fn(() => null);
@@ -129,7 +135,7 @@ describe('IpcBridge events and the ready handshake', () => {
     const { ipcMain, bridge, contents } = setup();
     bridge.sendToRenderer('session:ended', { reason: 'bye' });
     ipcMain.send(ipcEventFrom(contents, 'https://evil.example/'), 'app:ready', undefined);
-    ipcMain.send(ipcEventFrom({ id: 999 }, APP_URL), 'app:ready', undefined);
+    ipcMain.send(ipcEventFrom(appContents()), 'app:ready', undefined);
     expect(contents.sent).toEqual([]);
     expect(bridge.isReady()).toBe(false);
   });
@@ -137,7 +143,7 @@ describe('IpcBridge events and the ready handshake', () => {
   it('queues again after the renderer navigates (reload), until it says ready again', () => {
     const { ipcMain, bridge, contents, fromApp } = setup();
     ipcMain.send(fromApp, 'app:ready', undefined);
-    contents.emit('did-navigate', electronEvent(), APP_URL);
+    contents.reload();
     bridge.sendToRenderer('session:ended', { reason: 'bye' });
     expect(contents.sent).toEqual([]);
     ipcMain.send(fromApp, 'app:ready', undefined);
@@ -155,10 +161,10 @@ describe('IpcBridge events and the ready handshake', () => {
   it('keeps at most maxQueued events, dropping the oldest', () => {
     const ipcMain = new IpcMainDouble();
     const bridge = new IpcBridge(ipcMain, { isAppPage: () => true, maxQueued: 2, log: createRecordingLogger() });
-    const contents = new FakeWebContents();
+    const contents = appContents();
     bridge.attach(contents);
     for (const reason of ['1', '2', '3']) bridge.sendToRenderer('session:ended', { reason });
-    ipcMain.send(ipcEventFrom(contents, APP_URL), 'app:ready', undefined);
+    ipcMain.send(ipcEventFrom(contents), 'app:ready', undefined);
     expect(contents.sent.map((message) => (message.args[0] as { reason: string }).reason)).toEqual(['2', '3']);
   });
 });

@@ -1,16 +1,18 @@
-import { EventEmitter } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { AgentStatus } from '../../../common/backend-api';
 import { createRecordingLogger } from '../../../main/log';
 import { PowerWatcher } from '../../../main/power';
+import { app, configure, net, powerMonitor, reset } from '../../desktop/double';
 
-function setup(initial: { status?: AgentStatus | null; online?: boolean; signedIn?: boolean } = {}) {
-  const powerMonitor = new EventEmitter();
-  let online = initial.online ?? true;
+/** A watcher on the Electron double's powerMonitor and net, the app ready, as `platform`. */
+async function setup(platform: NodeJS.Platform, initial: { status?: AgentStatus | null; online?: boolean; signedIn?: boolean } = {}) {
+  await reset();
+  configure({ platform, online: initial.online ?? true });
+  await app.whenReady();
   let backendStatus: AgentStatus = initial.status ?? 'available';
   const deps = {
     powerMonitor,
-    net: { isOnline: () => online },
+    net,
     signedIn: vi.fn(() => initial.signedIn ?? true),
     lastStatus: vi.fn((): AgentStatus | null => (initial.status === undefined ? 'available' : initial.status)),
     getStatus: vi.fn(async () => backendStatus),
@@ -28,7 +30,7 @@ function setup(initial: { status?: AgentStatus | null; online?: boolean; signedI
     deps,
     watcher,
     setOnline(value: boolean) {
-      online = value;
+      net.setOnline(value);
       watcher.pollNetwork();
     },
     setBackend(status: AgentStatus) {
@@ -37,17 +39,19 @@ function setup(initial: { status?: AgentStatus | null; online?: boolean; signedI
   };
 }
 
-describe('PowerWatcher', () => {
+afterAll(() => reset());
+
+describe.each(['linux', 'darwin', 'win32'] as const)('PowerWatcher on %s', (platform) => {
   it('suspend makes an available agent away (system); resume rebuilds the voice session and restores', async () => {
-    const { deps, watcher } = setup();
-    deps.powerMonitor.emit('suspend');
+    const { deps, watcher } = await setup(platform);
+    powerMonitor.simulate('suspend');
     await watcher.settled();
     // The stream stays: it survives a short sleep, and its watchdog reopens it after a long one.
     expect(deps.stream.stop).not.toHaveBeenCalled();
     expect(deps.setStatus.mock.calls).toEqual([['away']]);
     expect(watcher.absent()).toEqual(['suspend']);
 
-    deps.powerMonitor.emit('resume');
+    powerMonitor.simulate('resume');
     await watcher.settled();
     expect(deps.stream.start).not.toHaveBeenCalled();
     expect(deps.rebuildVoice).toHaveBeenCalledWith('suspend');
@@ -55,32 +59,8 @@ describe('PowerWatcher', () => {
     expect(watcher.absent()).toEqual([]);
     watcher.stop();
   });
-
-  it('an agent who was away stays away; the voice session is still rebuilt', async () => {
-    const { deps, watcher } = setup({ status: 'away' });
-    deps.powerMonitor.emit('lock-screen');
-    deps.powerMonitor.emit('unlock-screen');
-    await watcher.settled();
-    expect(deps.setStatus).not.toHaveBeenCalled();
-    // Locking keeps the PC online: the stream stays open.
-    expect(deps.stream.stop).not.toHaveBeenCalled();
-    expect(deps.rebuildVoice).toHaveBeenCalledWith('lock');
-    watcher.stop();
-  });
-
-  it('an agent who chose available again meanwhile is left alone', async () => {
-    const { deps, watcher, setBackend } = setup();
-    deps.powerMonitor.emit('lock-screen');
-    await watcher.settled();
-    setBackend('busy'); // took a call on another device... the backend has the last word
-    deps.powerMonitor.emit('unlock-screen');
-    await watcher.settled();
-    expect(deps.setStatus.mock.calls).toEqual([['away']]);
-    watcher.stop();
-  });
-
   it('offline cannot tell the backend; online reopens the stream and makes the agent available again', async () => {
-    const { deps, watcher, setOnline, setBackend } = setup();
+    const { deps, watcher, setOnline, setBackend } = await setup(platform);
     setOnline(false);
     await watcher.settled();
     expect(deps.stream.stop).toHaveBeenCalledTimes(1);
@@ -94,16 +74,53 @@ describe('PowerWatcher', () => {
     watcher.stop();
   });
 
+  it('does nothing for a signed-out app', async () => {
+    const { deps, watcher } = await setup(platform, { signedIn: false });
+    powerMonitor.simulate('suspend');
+    powerMonitor.simulate('resume');
+    await watcher.settled();
+    expect(deps.setStatus).not.toHaveBeenCalled();
+    expect(deps.stream.stop).not.toHaveBeenCalled();
+    expect(deps.rebuildVoice).not.toHaveBeenCalled();
+    watcher.stop();
+  });
+});
+
+// Electron emits lock-screen and unlock-screen on macOS and Windows only.
+describe.each(['darwin', 'win32'] as const)('PowerWatcher and the lock screen on %s', (platform) => {
+  it('an agent who was away stays away; the voice session is still rebuilt', async () => {
+    const { deps, watcher } = await setup(platform, { status: 'away' });
+    powerMonitor.simulate('lock-screen');
+    powerMonitor.simulate('unlock-screen');
+    await watcher.settled();
+    expect(deps.setStatus).not.toHaveBeenCalled();
+    // Locking keeps the PC online: the stream stays open.
+    expect(deps.stream.stop).not.toHaveBeenCalled();
+    expect(deps.rebuildVoice).toHaveBeenCalledWith('lock');
+    watcher.stop();
+  });
+
+  it('an agent who chose available again meanwhile is left alone', async () => {
+    const { deps, watcher, setBackend } = await setup(platform);
+    powerMonitor.simulate('lock-screen');
+    await watcher.settled();
+    setBackend('busy'); // took a call on another device... the backend has the last word
+    powerMonitor.simulate('unlock-screen');
+    await watcher.settled();
+    expect(deps.setStatus.mock.calls).toEqual([['away']]);
+    watcher.stop();
+  });
+
   it('nothing comes back until every cause has ended (suspend, then a lock still on at resume)', async () => {
-    const { deps, watcher } = setup();
-    deps.powerMonitor.emit('suspend');
-    deps.powerMonitor.emit('lock-screen');
-    deps.powerMonitor.emit('resume');
+    const { deps, watcher } = await setup(platform);
+    powerMonitor.simulate('suspend');
+    powerMonitor.simulate('lock-screen');
+    powerMonitor.simulate('resume');
     await watcher.settled();
     expect(watcher.absent()).toEqual(['lock']);
     expect(deps.rebuildVoice).not.toHaveBeenCalled();
     expect(deps.setStatus.mock.calls).toEqual([['away']]);
-    deps.powerMonitor.emit('unlock-screen');
+    powerMonitor.simulate('unlock-screen');
     await watcher.settled();
     expect(deps.rebuildVoice).toHaveBeenCalledTimes(1);
     expect(deps.setStatus.mock.calls).toEqual([['away'], ['available']]);
@@ -111,25 +128,23 @@ describe('PowerWatcher', () => {
   });
 
   it('a backend that refuses (on a call) is logged, and the next event still applies', async () => {
-    const { deps, watcher } = setup();
+    const { deps, watcher } = await setup(platform);
     deps.setStatus.mockRejectedValueOnce(new Error('You are on a call'));
-    deps.powerMonitor.emit('lock-screen');
+    powerMonitor.simulate('lock-screen');
     await watcher.settled();
     expect(deps.log.lines.some((line) => line.level === 'warn' && line.message.includes('Could not update'))).toBe(true);
-    deps.powerMonitor.emit('unlock-screen');
+    powerMonitor.simulate('unlock-screen');
     await watcher.settled();
     expect(deps.rebuildVoice).toHaveBeenCalledTimes(1);
     watcher.stop();
   });
+});
 
-  it('does nothing for a signed-out app', async () => {
-    const { deps, watcher } = setup({ signedIn: false });
-    deps.powerMonitor.emit('suspend');
-    deps.powerMonitor.emit('resume');
-    await watcher.settled();
-    expect(deps.setStatus).not.toHaveBeenCalled();
-    expect(deps.stream.stop).not.toHaveBeenCalled();
-    expect(deps.rebuildVoice).not.toHaveBeenCalled();
+describe('PowerWatcher on Linux', () => {
+  it('gets no lock-screen event (the double refuses to emit one, as Electron never does there)', async () => {
+    const { watcher } = await setup('linux');
+    expect(() => powerMonitor.simulate('lock-screen')).toThrow(/Linux/);
+    expect(watcher.absent()).toEqual([]);
     watcher.stop();
   });
 });

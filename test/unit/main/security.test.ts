@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BrowserWindowApi } from '../../../main/electron-api';
 import { createRecordingLogger } from '../../../main/log';
 import {
@@ -11,19 +10,20 @@ import {
   installAppSecurity,
   isSafeExternalUrl,
 } from '../../../main/security';
-import { electronEvent, FakeWebContents } from './fakes';
+import { app, BrowserWindow, createEvent, reset, shell } from '../../desktop/double';
 
 const APP_URL = 'app://switchboard/index.html';
 const urls = createAppUrlPolicy([APP_URL, 'app://switchboard/ring.html']);
 
-function guarded() {
-  const app = Object.assign(new EventEmitter(), { enableSandbox: vi.fn() });
-  const shell = { openExternal: vi.fn(async (_url: string) => undefined) };
+/** The guard installed before ready on the Electron double's app, and a window made after. */
+async function guarded() {
   installAppSecurity(app, shell, urls, createRecordingLogger());
-  const contents = new FakeWebContents();
-  app.emit('web-contents-created', electronEvent(), contents);
-  return { app, shell, contents };
+  await app.whenReady();
+  const contents = new BrowserWindow({ show: false }).webContents;
+  return { contents };
 }
+
+afterEach(() => reset());
 
 describe('createSecureWindow', () => {
   it('always sets the secure web preferences', () => {
@@ -74,30 +74,31 @@ describe('app URL policy', () => {
 });
 
 describe('installAppSecurity', () => {
-  it('enables the process sandbox', () => {
-    const { app } = guarded();
-    expect(app.enableSandbox).toHaveBeenCalledTimes(1);
+  it('enables the process sandbox', async () => {
+    expect(app.sandboxEnabled).toBe(false);
+    await guarded();
+    expect(app.sandboxEnabled).toBe(true);
   });
 
-  it('blocks navigation away from the app pages', () => {
-    const { contents } = guarded();
-    expect(contents.navigate(`${APP_URL}#/settings`)).toBe(true);
-    expect(contents.navigate('https://evil.example/phish')).toBe(false);
-    expect(contents.navigate('file:///etc/passwd')).toBe(false);
-    expect(contents.navigate('javascript:alert(1)')).toBe(false);
+  it('blocks navigation away from the app pages', async () => {
+    const { contents } = await guarded();
+    expect(contents.willNavigate(`${APP_URL}#/settings`)).toBe(true);
+    expect(contents.willNavigate('https://evil.example/phish')).toBe(false);
+    expect(contents.willNavigate('file:///etc/passwd')).toBe(false);
+    expect(contents.willNavigate('javascript:alert(1)')).toBe(false);
   });
 
-  it('denies every new window and opens only plain http(s) links outside', () => {
-    const { contents, shell } = guarded();
+  it('denies every new window and opens only plain http(s) links outside', async () => {
+    const { contents } = await guarded();
     for (const url of ['https://docs.example.com/help', 'http://intranet/wiki', 'file:///etc/passwd', 'javascript:alert(1)', 'mailto:a@b.c', 'https://user:pw@example.com/']) {
-      expect(contents.open(url)).toEqual({ action: 'deny' });
+      expect(contents.requestWindowOpen(url)).toEqual({ action: 'deny' });
     }
-    expect(shell.openExternal.mock.calls.map((call) => call[0])).toEqual(['https://docs.example.com/help', 'http://intranet/wiki']);
+    expect(shell.opened).toEqual(['https://docs.example.com/help', 'http://intranet/wiki']);
   });
 
-  it('blocks <webview>', () => {
-    const { contents } = guarded();
-    const event = electronEvent();
+  it('blocks <webview>', async () => {
+    const { contents } = await guarded();
+    const event = createEvent();
     contents.emit('will-attach-webview', event, {}, {});
     expect(event.defaultPrevented).toBe(true);
   });

@@ -13,7 +13,7 @@ import { CallControlService } from '../../../main/call-control';
 import { AgentStatusService, SessionService } from '../../../main/session';
 import { SIGNED_OUT_MESSAGE } from '../../../main/session-authority';
 import { StatusStream } from '../../../main/status-stream';
-import { testAuthority } from './fakes';
+import { testAuthority } from './support';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const revoked = () => new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'revoked' } }), { status: 401, headers: { 'content-type': 'application/json' } });

@@ -5,8 +5,7 @@ import { createRecordingLogger } from '../../../main/log';
 import { SessionService } from '../../../main/session';
 import { SessionAuthority } from '../../../main/session-authority';
 import { TokenVault } from '../../../main/vault';
-import { safeStorage } from '../../desktop/double';
-import { MemoryStore } from './fakes';
+import { MemoryStore, safeStorage } from '../../desktop/double';
 
 const agent = { name: 'Jane', display_name: 'Jane Doe' };
 const sdk = { apiUrl: 'http://a/api', websocketUrl: 'ws://a' };

@@ -6,7 +6,7 @@ import { DEFAULT_SHORTCUTS, type ShortcutConfig } from '../../../main/config';
 import { createRecordingLogger } from '../../../main/log';
 import { ShortcutManager } from '../../../main/shortcuts';
 import { app, configure, globalShortcut as globalShortcutDouble, reset } from '../../desktop/double';
-import { fakeCallControllerDeps } from './fakes';
+import { fakeCallControllerDeps } from './support';
 
 type GlobalShortcutDouble = typeof globalShortcutDouble;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createRecordingLogger } from '../../../main/log';
 import { STATUS_STREAM_IDLE_MS, StatusStream } from '../../../main/status-stream';
-import { testAuthority } from './fakes';
+import { testAuthority } from './support';
 
 const encoder = new TextEncoder();
 const STATUS = `event: status\ndata: ${JSON.stringify({ status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: null, reachable: true })}\n\n`;

@@ -5,8 +5,8 @@ import { createRecordingLogger } from '../../../main/log';
 import { createAppUrlPolicy } from '../../../main/security';
 import { AgentStatusService } from '../../../main/session';
 import { StatusStream, readServerSentEvents } from '../../../main/status-stream';
-import { IpcMainDouble } from '../../desktop/double';
-import { FakeWebContents, ipcEventFrom, testAuthority } from './fakes';
+import { IpcMainDouble, ipcEventFrom, WebContentsDouble } from '../../desktop/double';
+import { testAuthority } from './support';
 
 const AVAILABLE = { status: 'available', since: '2026-03-02T09:00:00.000Z', wrap_up_ends_at: null, away_reason: null, reachable: true } as const;
 const AWAY = { status: 'away', since: '2026-03-02T09:01:00.000Z', wrap_up_ends_at: null, away_reason: 'Lunch', reachable: true } as const;
@@ -125,9 +125,10 @@ describe('status IPC channels', () => {
     const ipcMain = new IpcMainDouble();
     const urls = createAppUrlPolicy(['app://switchboard/index.html']);
     const bridge = new IpcBridge(ipcMain, { isAppPage: (url) => urls.isAppPage(url), log: createRecordingLogger() });
-    const contents = new FakeWebContents();
+    const contents = new WebContentsDouble();
+    void contents.loadURL('app://switchboard/index.html');
     bridge.attach(contents);
-    return { ipcMain, bridge, contents, fromApp: ipcEventFrom(contents, 'app://switchboard/index.html') };
+    return { ipcMain, bridge, contents, fromApp: ipcEventFrom(contents) };
   }
 
   it('accepts available and away, and rejects anything else before the handler runs', async () => {

@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRecordingLogger } from '../../../main/log';
 import { TokenVault, VAULT_KEYS } from '../../../main/vault';
-import { configure, reset, safeStorage as safeStorageDouble } from '../../desktop/double';
-import { MemoryStore } from './fakes';
+import { configure, MemoryStore, reset, safeStorage as safeStorageDouble } from '../../desktop/double';
 
 type StorageBackend = Parameters<typeof configure>[0]['storageBackend'];
 

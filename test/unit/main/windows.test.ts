@@ -1,112 +1,44 @@
-import type { BrowserWindowConstructorOptions } from 'electron';
-import { EventEmitter } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
-import type { BrowserWindowApi } from '../../../main/electron-api';
+import { once } from 'node:events';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecordingLogger } from '../../../main/log';
 import { MainWindowController } from '../../../main/main-window';
 import { Ringer } from '../../../main/ringer';
-import { electronEvent, FakeWebContents } from './fakes';
+import { app, BrowserWindow, BrowserWindowDouble, reset } from '../../desktop/double';
 
-/** A BrowserWindow fake recording its options and calls. */
-class FakeWindow extends EventEmitter implements BrowserWindowApi {
-  static created: FakeWindow[] = [];
-  readonly webContents = new FakeWebContents();
-  loaded: string[] = [];
-  visible = false;
-  focused = false;
-  destroyed = false;
-  minimized = false;
+/** Windows of the Electron double (no browser: no page), after `app` is ready, as Electron requires. */
+beforeEach(async () => {
+  await reset();
+  await app.whenReady();
+});
+afterAll(() => reset());
 
-  constructor(readonly options: BrowserWindowConstructorOptions = {}) {
-    super();
-    FakeWindow.created.push(this);
-  }
-
-  loadFile(filePath: string): Promise<void> {
-    this.loaded.push(filePath);
-    return Promise.resolve();
-  }
-
-  loadURL(url: string): Promise<void> {
-    this.loaded.push(url);
-    return Promise.resolve();
-  }
-
-  show(): void {
-    this.visible = true;
-  }
-
-  hide(): void {
-    this.visible = false;
-  }
-
-  showInactive(): void {
-    this.visible = true;
-  }
-
-  minimize(): void {
-    this.minimized = true;
-  }
-
-  focus(): void {
-    this.focused = true;
-  }
-
-  isVisible(): boolean {
-    return this.visible;
-  }
-
-  isMinimized(): boolean {
-    return this.minimized;
-  }
-
-  restore(): void {
-    this.minimized = false;
-  }
-
-  destroy(): void {
-    this.destroyed = true;
-    this.emit('closed');
-  }
-
-  isDestroyed(): boolean {
-    return this.destroyed;
-  }
-
-  /** A click on the close button. */
-  close(): void {
-    const event = electronEvent();
-    this.emit('close', event);
-    if (!event.defaultPrevented) this.destroy();
-  }
-}
+const windows = () => BrowserWindowDouble.getAllWindows();
 
 describe('Ringer', () => {
   it('rings in a hidden, sandboxed window without preload, and stops by destroying it', () => {
-    FakeWindow.created = [];
-    const ringer = new Ringer(FakeWindow, { ringUrl: 'app://switchboard/ring.html', log: createRecordingLogger() });
+    const ringer = new Ringer(BrowserWindow, { ringUrl: 'app://switchboard/ring.html', log: createRecordingLogger() });
     expect(ringer.isRinging).toBe(false);
     ringer.start();
     ringer.start();
-    expect(FakeWindow.created).toHaveLength(1);
-    const window = FakeWindow.created[0]!;
-    expect(window.options).toMatchObject({ show: false, skipTaskbar: true });
-    expect(window.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, backgroundThrottling: false });
-    expect(window.options.webPreferences?.preload).toBeUndefined();
-    expect(window.loaded).toEqual(['app://switchboard/ring.html']);
+    expect(windows()).toHaveLength(1);
+    const window = windows()[0]!;
+    expect(window.constructorOptions).toMatchObject({ show: false, skipTaskbar: true });
+    expect(window.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, backgroundThrottling: false });
+    expect(window.webPreferences.preload).toBeUndefined();
+    expect(window.loadedUrl).toBe('app://switchboard/ring.html');
+    expect(window.isVisible()).toBe(false);
     expect(ringer.isRinging).toBe(true);
     ringer.stop();
-    expect(window.destroyed).toBe(true);
+    expect(window.isDestroyed()).toBe(true);
     expect(ringer.isRinging).toBe(false);
   });
 });
 
 describe('MainWindowController', () => {
   function setup() {
-    FakeWindow.created = [];
     let quitting = false;
     const onCreated = vi.fn();
-    const controller = new MainWindowController(FakeWindow, {
+    const controller = new MainWindowController(BrowserWindow, {
       rendererUrl: 'app://switchboard/index.html',
       preloadPath: '/app/preload.cjs',
       isQuitting: () => quitting,
@@ -116,36 +48,51 @@ describe('MainWindowController', () => {
     return { controller, onCreated, quit: () => (quitting = true) };
   }
 
-  it('creates a ~420×640 window with the preload, shows it when ready', () => {
+  it('creates a ~420×640 window with the preload, shows it when ready', async () => {
     const { controller, onCreated } = setup();
-    const window = controller.create() as FakeWindow;
-    expect(window.options).toMatchObject({ width: 420, height: 640, show: false });
-    expect(window.options.webPreferences).toMatchObject({ preload: '/app/preload.cjs', sandbox: true, contextIsolation: true });
+    const window = controller.create() as BrowserWindowDouble;
+    expect(window.constructorOptions).toMatchObject({ width: 420, height: 640, show: false });
+    expect(window.webPreferences).toMatchObject({ preload: '/app/preload.cjs', sandbox: true, contextIsolation: true });
     expect(onCreated).toHaveBeenCalledWith(window);
-    expect(window.loaded).toEqual(['app://switchboard/index.html']);
-    window.emit('ready-to-show');
-    expect(window.visible).toBe(true);
+    expect(window.loadedUrl).toBe('app://switchboard/index.html');
+    // Electron says ready-to-show on a later tick than the load: hidden until then.
+    expect(window.isVisible()).toBe(false);
+    await once(window, 'ready-to-show');
+    expect(window.isVisible()).toBe(true);
   });
 
   it('hides on close until the app quits', () => {
     const { controller, quit } = setup();
-    const window = controller.create() as FakeWindow;
+    const window = controller.create() as BrowserWindowDouble;
     window.show();
     window.close();
-    expect(window.destroyed).toBe(false);
-    expect(window.visible).toBe(false);
+    expect(window.isDestroyed()).toBe(false);
+    expect(window.isVisible()).toBe(false);
     quit();
     window.close();
-    expect(window.destroyed).toBe(true);
+    expect(window.isDestroyed()).toBe(true);
   });
 
   it('show() recreates a window that is gone, and focuses it', () => {
     const { controller } = setup();
-    const first = controller.create() as FakeWindow;
+    const first = controller.create() as BrowserWindowDouble;
+    // 'closed' has not arrived yet (Electron emits it after destroy() returns).
     first.destroy();
     controller.show();
-    expect(FakeWindow.created).toHaveLength(2);
-    expect(FakeWindow.created[1]!.visible).toBe(true);
-    expect(FakeWindow.created[1]!.focused).toBe(true);
+    expect(windows()).toHaveLength(1);
+    const second = windows()[0]!;
+    expect(second).not.toBe(first);
+    expect(second.isVisible()).toBe(true);
+    expect(second.isFocused()).toBe(true);
+  });
+
+  it('show() after the closed event also makes a new window', async () => {
+    const { controller } = setup();
+    const first = controller.create() as BrowserWindowDouble;
+    first.destroy();
+    await once(first, 'closed');
+    controller.show();
+    expect(windows()).toHaveLength(1);
+    expect(windows()[0]).not.toBe(first);
   });
 });
