@@ -87,6 +87,12 @@ export class WebRtcEndpoint implements MediaEndpoint {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
   }
 
+  /** The SRTP protection profile the DTLS handshake chose (werift's number), or null before it. */
+  get srtpProfile(): number | null {
+    const transport = this.pc.dtlsTransports[0];
+    return transport?.state === 'connected' ? transport.srtp.config.profile : null;
+  }
+
   onFrame(listener: ((frame: Buffer) => void) | null): void {
     this.listener = listener;
   }
