@@ -7,7 +7,7 @@
  */
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import type { MediaCounters, MediaEndpoint } from './endpoint';
-import { frameEnergy } from './g711';
+import { louderThan } from './g711';
 import { AUDIBLE_LEVEL } from './phone-endpoint';
 import { RtpFastPath } from './srtp-path';
 
@@ -121,7 +121,7 @@ export class WebRtcEndpoint implements MediaEndpoint {
 
   deliver(frame: Buffer): void {
     if (this.state !== 'connected') return;
-    if (frameEnergy(frame) > AUDIBLE_LEVEL) this.audibleFramesDelivered++;
+    if (louderThan(frame, AUDIBLE_LEVEL)) this.audibleFramesDelivered++;
     const sequenceNumber = this.sequence;
     const timestamp = this.timestamp >>> 0;
     this.sequence = (this.sequence + 1) & 0xffff;
@@ -129,8 +129,9 @@ export class WebRtcEndpoint implements MediaEndpoint {
     this.stats.packets_sent++;
     this.bytesOut += frame.length;
     if (this.fastPath?.send(frame, sequenceNumber, timestamp)) return;
+    // werift keeps the packet for retransmission; the mixer reuses `frame` next tick: send a copy.
     const header = new RtpHeader({ payloadType: 0, sequenceNumber, timestamp, marker: false });
-    void this.transceiver.sender.sendRtp(new RtpPacket(header, frame)).catch(() => undefined);
+    void this.transceiver.sender.sendRtp(new RtpPacket(header, Buffer.from(frame))).catch(() => undefined);
   }
 
   counters(): MediaCounters {

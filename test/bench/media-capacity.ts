@@ -626,7 +626,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
         rows.push(row);
         printRow(row, true);
       }
-      if (floor && !cost && calls.length >= costCalls && unconnected === 0) {
+      if (floor && !cost && calls.length >= costCalls) {
         cost = await measureCost(calls, floor, options.costRounds ?? 5, options.costSeconds ?? 5, print);
       }
       if (!row.ok) break;
