@@ -326,7 +326,8 @@ async function runFloor(): Promise<void> {
       receiver.close();
       process.exit(checksum >= 0 ? 0 : 1);
     }
-    const { streams, seconds, profile, keyObjects } = message;
+    const { streams, seconds, keyObjects } = message;
+    const profile = message.profile as Parameters<typeof keyLength>[0];
     const local = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
     const remote = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
     const tx = new SrtpSession({ keys: { localMasterKey: local.key, localMasterSalt: local.salt, remoteMasterKey: remote.key, remoteMasterSalt: remote.salt }, profile });

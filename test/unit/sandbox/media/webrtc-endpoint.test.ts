@@ -134,7 +134,7 @@ describe('useKeyObjects', () => {
       const fromFar = far().encrypt(payload, header());
       expect(fast.decrypt(fromFar).subarray(12).equals(payload)).toBe(true);
       const tampered = Buffer.from(fromFar);
-      tampered[20] ^= 1;
+      tampered[20] = tampered[20]! ^ 1;
       expect(() => session().decrypt(tampered)).toThrow();
     });
   }
