@@ -13,7 +13,10 @@ export interface MediaEndpoint {
   readonly id: string;
   /** Frames this endpoint produces (its microphone), delivered to the listener. */
   onFrame(listener: ((frame: Buffer) => void) | null): void;
-  /** A frame for this endpoint to play (its speaker). */
+  /**
+   * A frame for this endpoint to play (its speaker). The buffer is the mixer's and is
+   * reused next tick: use or copy it before returning, never keep it.
+   */
   deliver(frame: Buffer): void;
   counters(): MediaCounters;
   close(): void;

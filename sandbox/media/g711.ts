@@ -73,9 +73,18 @@ export function silenceFrame(): Buffer {
   return Buffer.alloc(FRAME_SAMPLES, MULAW_SILENCE);
 }
 
-/** Mean absolute amplitude of a µ-law frame (0 for digital silence), for level checks. */
-export function frameEnergy(frame: Uint8Array): number {
+/**
+ * Whether a µ-law frame's mean absolute amplitude is above `level` — the mean
+ * of |sample| > level, without summing the whole frame: it stops as soon as the sum passes the bar (after a few
+ * samples of speech or tone), since it runs for every frame every endpoint receives.
+ */
+export function louderThan(frame: Uint8Array, level: number): boolean {
+  const bar = level * frame.length;
   let sum = 0;
-  for (let i = 0; i < frame.length; i++) sum += Math.abs(decodeTable[frame[i]!]!);
-  return frame.length ? sum / frame.length : 0;
+  for (let i = 0; i < frame.length; i++) {
+    const s = decodeTable[frame[i]!]!;
+    sum += s < 0 ? -s : s;
+    if (sum > bar) return true;
+  }
+  return false;
 }

@@ -11,7 +11,9 @@
  * Hot path: buffers are preallocated per member and per playback; a listener who hears
  * exactly one speaker and no playback gets that speaker's µ-law frame as is (no decode or
  * encode, the common two-party case); a speaker's frame is decoded only when some mix
- * needs it; routes are worked out when membership or options change, not every tick.
+ * needs it; routes are worked out when membership or options change, not every tick; a
+ * member's frame and a mix are written into buffers reused every tick, so endpoints use or
+ * copy what they are delivered at once.
  */
 import type { MediaClock } from './clock';
 import type { MediaEndpoint } from './endpoint';
@@ -98,11 +100,14 @@ class JitterQueue {
     this.size -= FRAME_BYTES;
   }
 
-  /** Takes one 20 ms frame into a new buffer, or returns null when less than a frame is queued. */
+  /** This queue's output frame, reused every tick (no allocation per frame). */
+  private readonly out = Buffer.alloc(FRAME_BYTES);
+
+  /** Takes one 20 ms frame into the queue's own output buffer (valid until the next pop), or returns null when less than a frame is queued. */
   pop(): Buffer | null {
     if (this.size < FRAME_BYTES) return null;
     const capacity = this.ring.length;
-    const out = Buffer.allocUnsafe(FRAME_BYTES);
+    const out = this.out;
     const first = Math.min(FRAME_BYTES, capacity - this.start);
     out.set(this.ring.subarray(this.start, this.start + first), 0);
     if (first < FRAME_BYTES) out.set(this.ring.subarray(0, FRAME_BYTES - first), first);
@@ -226,6 +231,8 @@ export class Mixer {
   private playbacks: ActivePlayback[] = [];
   private readonly taps = new Set<Tap>();
   private readonly acc = new Int32Array(FRAME_SAMPLES);
+  /** Mixed frames go out through this one buffer: endpoints use or copy a delivered frame at once (MediaEndpoint.deliver). */
+  private readonly mixOut = Buffer.alloc(FRAME_BYTES);
   private routesDirty = true;
   private closed = false;
   private readonly removeTick: () => void;
@@ -390,7 +397,7 @@ export class Mixer {
       const samples = playback.samples;
       for (let i = 0; i < FRAME_SAMPLES; i++) acc[i]! += samples[i]!;
     }
-    const out = Buffer.allocUnsafe(FRAME_BYTES);
+    const out = this.mixOut;
     mulawEncodeClipped(acc, out);
     listener.endpoint.deliver(out);
   }

@@ -9,7 +9,7 @@
  */
 import type { MediaClock } from './clock';
 import type { MediaCounters, MediaEndpoint } from './endpoint';
-import { FRAME_SAMPLES, frameEnergy, mulawDecode, mulawEncode, silenceFrame } from './g711';
+import { FRAME_SAMPLES, louderThan, mulawDecode, mulawEncode, silenceFrame } from './g711';
 import { ClipReader, type AudioSource } from './mixer';
 
 /** How much of what the phone heard it keeps. */
@@ -95,7 +95,7 @@ export class PhoneEndpoint implements MediaEndpoint {
 
   deliver(frame: Buffer): void {
     this.stats.packets_received++;
-    if (frameEnergy(frame) > AUDIBLE_LEVEL) this.audibleFramesReceived++;
+    if (louderThan(frame, AUDIBLE_LEVEL)) this.audibleFramesReceived++;
     this.keep(frame);
   }
 
@@ -128,8 +128,13 @@ export class PhoneEndpoint implements MediaEndpoint {
       grown.set(this.heard.subarray(0, this.heardBytes));
       this.heard = grown;
     }
+    // Two block copies around the ring's end rather than a byte loop: this runs every frame of every phone.
     const capacity = this.heard.length;
-    for (let i = 0; i < frame.length; i++) this.heard[(this.heardBytes + i) % capacity] = frame[i]!;
+    const bytes = frame.length > capacity ? frame.subarray(frame.length - capacity) : frame;
+    const at = (this.heardBytes + frame.length - bytes.length) % capacity;
+    const first = Math.min(bytes.length, capacity - at);
+    this.heard.set(first === bytes.length ? bytes : bytes.subarray(0, first), at);
+    if (first < bytes.length) this.heard.set(bytes.subarray(first), 0);
     this.heardBytes += frame.length;
   }
 

@@ -7,8 +7,9 @@
  */
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import type { MediaCounters, MediaEndpoint } from './endpoint';
-import { frameEnergy } from './g711';
+import { louderThan } from './g711';
 import { AUDIBLE_LEVEL } from './phone-endpoint';
+import { RtpFastPath } from './srtp-path';
 
 const PCMU = () => new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 });
 
@@ -16,6 +17,8 @@ const PCMU = () => new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate
 export interface WebRtcOptions {
   /** Local address to offer as the ICE host candidate (127.0.0.1 for a one-machine setup). */
   mediaAddress: string;
+  /** RTP straight between the UDP socket and SRTP (`srtp-path.ts`) once connected (default true); false keeps werift's whole pipeline. */
+  fastPath?: boolean;
 }
 
 /** werift peer connection wrapped as a media endpoint. */
@@ -26,6 +29,7 @@ export class WebRtcEndpoint implements MediaEndpoint {
   private readonly stats: MediaCounters = { packets_sent: 0, packets_received: 0 };
   private sequence = Math.floor(Math.random() * 0xffff);
   private timestamp = Math.floor(Math.random() * 0xffffffff);
+  private fastPath: RtpFastPath | null = null;
   bytesIn = 0;
   bytesOut = 0;
   state: string = 'new';
@@ -40,15 +44,19 @@ export class WebRtcEndpoint implements MediaEndpoint {
         : { iceInterfaceAddresses: { udp4: options.mediaAddress } }),
     });
     this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    // werift's pipeline: all RTP until connected, and all of it when the fast path is off or cannot attach.
     this.transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
-        this.stats.packets_received++;
-        this.bytesIn += rtp.payload.length;
-        if (rtp.header.payloadType === 0) this.listener?.(rtp.payload);
+        if (rtp.header.payloadType === 0) this.received(rtp.payload);
+        else this.stats.packets_received++;
       });
     });
     this.pc.connectionStateChange.subscribe((state) => {
       this.state = state;
+      if (state === 'connected' && options.fastPath !== false) {
+        this.fastPath?.detach();
+        this.fastPath = RtpFastPath.attach(this.transceiver.dtlsTransport, this.transceiver.sender.ssrc, (payload) => this.received(payload));
+      }
     });
   }
 
@@ -82,9 +90,26 @@ export class WebRtcEndpoint implements MediaEndpoint {
     return this.restrictCandidates(sdp);
   }
 
+  /** Whether RTP goes through `srtp-path.ts` rather than werift's sender and receiver. */
+  get fastPathActive(): boolean {
+    return this.fastPath !== null;
+  }
+
+  private received(payload: Buffer): void {
+    this.stats.packets_received++;
+    this.bytesIn += payload.length;
+    this.listener?.(payload);
+  }
+
   /** Applies the client's answer. */
   async acceptAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  /** The SRTP protection profile the DTLS handshake chose (werift's number), or null before it. */
+  get srtpProfile(): number | null {
+    const transport = this.pc.dtlsTransports[0];
+    return transport?.state === 'connected' ? transport.srtp.config.profile : null;
   }
 
   onFrame(listener: ((frame: Buffer) => void) | null): void {
@@ -96,18 +121,17 @@ export class WebRtcEndpoint implements MediaEndpoint {
 
   deliver(frame: Buffer): void {
     if (this.state !== 'connected') return;
-    if (frameEnergy(frame) > AUDIBLE_LEVEL) this.audibleFramesDelivered++;
-    const header = new RtpHeader({
-      payloadType: 0,
-      sequenceNumber: this.sequence,
-      timestamp: this.timestamp >>> 0,
-      marker: false,
-    });
+    if (louderThan(frame, AUDIBLE_LEVEL)) this.audibleFramesDelivered++;
+    const sequenceNumber = this.sequence;
+    const timestamp = this.timestamp >>> 0;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.timestamp = (this.timestamp + frame.length) >>> 0;
     this.stats.packets_sent++;
     this.bytesOut += frame.length;
-    void this.transceiver.sender.sendRtp(new RtpPacket(header, frame)).catch(() => undefined);
+    if (this.fastPath?.send(frame, sequenceNumber, timestamp)) return;
+    // werift keeps the packet for retransmission; the mixer reuses `frame` next tick: send a copy.
+    const header = new RtpHeader({ payloadType: 0, sequenceNumber, timestamp, marker: false });
+    void this.transceiver.sender.sendRtp(new RtpPacket(header, Buffer.from(frame))).catch(() => undefined);
   }
 
   counters(): MediaCounters {
@@ -116,6 +140,8 @@ export class WebRtcEndpoint implements MediaEndpoint {
 
   close(): void {
     this.listener = null;
+    this.fastPath?.detach();
+    this.fastPath = null;
     void this.pc.close().catch(() => undefined);
   }
 

@@ -12,7 +12,9 @@
  * - The agents' side is a separate Node process (this file, forked) holding one werift
  *   peer per call that answers the sandbox's offer and sends a 700 Hz tone every 20 ms on
  *   its own clock — so the sandbox process's CPU is the sandbox's alone, as it would be
- *   with agents on their own PCs.
+ *   with agents on their own PCs. Its RTP goes through `RtpFastPath` (srtp-path.ts) both
+ *   ways: agents stand for browsers, whose media costs them native code, and on two cores
+ *   the agents' process must leave the sandbox its share.
  * - Calls are added step by step. At each step, after a 2 s settle, a window (default
  *   10 s) measures at every receiver: at each agent peer, RTP loss from sequence numbers
  *   and RFC 3550 interarrival jitter (J += (|D| − J)/16, D from arrival times against RTP
@@ -27,20 +29,42 @@
  * - A step that misses the bar is measured once more (the machine may be shared with other
  *   work, whose stalls show as "loop delay"); the steps stop at the first that misses twice.
  *
+ * Per-packet cost against the floor (at `costCalls` calls, default 100; `costRounds` rounds,
+ * default 5, of `costSeconds` each, default 5): each round measures, one after the other,
+ * - the floor: in a third process (forked, idle otherwise), as many G.711 streams as calls,
+ *   each sending one 172-byte RTP packet every 20 ms on a `MediaClock`, protected with
+ *   werift's own `SrtpSession` (the SRTP profile the calls negotiated, fresh random keys), sent
+ *   from one loopback UDP socket to another and authenticated and decrypted there: the
+ *   cheapest one SRTP packet can be sent and received in Node, with no WebRTC pipeline. Twice
+ *   a round: with the session as werift ships it (Buffer keys, which Node 24 imports again on
+ *   every cipher) and with its keys as KeyObjects (`useKeyObjects`, as the sandbox now runs
+ *   it); the ratio is against the second, the lower;
+ * - the sandbox: its process's CPU over the same length of time, per RTP packet it sent
+ *   (each call sends one and receives one a frame, as each floor packet is sent and
+ *   received once, so both costs cover one encryption, one send, one receive and one
+ *   decryption per packet; the sandbox's also covers the mixer, the phone and the clock).
+ *   Rounds alternate, so load from other work on the machine falls on both alike; the
+ *   table shows the median and spread (min–max) over rounds and the ratio of the medians.
+ *
  * Speech: time to synthesise a 100-character sentence (cold: worker and WASM start; warm:
  * median of 5 different sentences, so the cache is not hit; cached: a repeat).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import { keyLength, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { MediaClock } from '../../sandbox/media/clock';
 import { Mixer } from '../../sandbox/media/mixer';
 import { PhoneEndpoint } from '../../sandbox/media/phone-endpoint';
 import { WebRtcEndpoint } from '../../sandbox/media/webrtc-endpoint';
+import { RtpFastPath, useKeyObjects } from '../../sandbox/media/srtp-path';
 import { FRAME_SAMPLES, mulawEncode } from '../../sandbox/media/g711';
 import { synthesize } from '../../sandbox/media/speech';
+import { summarize } from './table';
 
 const LOSS_BAR_PCT = 1;
 const JITTER_BAR_MS = 30;
@@ -56,6 +80,31 @@ export interface MediaBenchOptions {
   windowSeconds?: number;
   /** Where the tables go (default console.log). */
   print?: (line: string) => void;
+  /** Calls at which per-packet cost is measured against the floor (default 100; 0: not measured). */
+  costCalls?: number;
+  /** Rounds of the per-packet comparison (default 5). */
+  costRounds?: number;
+  /** Length of each floor and sandbox window in those rounds (default 5). */
+  costSeconds?: number;
+  /** Also time speech synthesis (default true). */
+  speech?: boolean;
+  /** The sandbox legs' RTP fast path (default true; false: werift's whole pipeline, to compare). */
+  fastPath?: boolean;
+}
+
+/** Per-packet CPU of the sandbox against the SRTP+UDP floor, medians over rounds. */
+export interface PacketCost {
+  calls: number;
+  /** werift's protection profile number (1: AES_CM_128_HMAC_SHA1_80, 7: AEAD_AES_128_GCM). */
+  profile: number;
+  /** The floor: werift's SrtpSession with its keys as KeyObjects (`useKeyObjects`, as the sandbox runs it). */
+  floorUs: { median: number; min: number; max: number };
+  /** The same with werift's SrtpSession as shipped (Buffer keys, imported again per packet). */
+  floorShippedUs: { median: number; min: number; max: number };
+  sandboxUs: { median: number; min: number; max: number };
+  /** sandbox median / floor median. */
+  ratio: number;
+  rounds: number;
 }
 
 /** One step's measurements. */
@@ -85,7 +134,9 @@ export interface MediaBenchResult {
   maxCalls: number;
   /** CPU per call at that step, ms per second of audio. */
   cpuMsPerCallSecond: number;
-  speech: { coldMs: number; warmMs: number; cachedMs: number; audioSeconds: number };
+  speech: { coldMs: number; warmMs: number; cachedMs: number; audioSeconds: number } | null;
+  /** Null when not measured (the cost step was not reached). */
+  cost: PacketCost | null;
 }
 
 /** RFC 3550 interarrival jitter and loss for one RTP receiver. */
@@ -158,11 +209,11 @@ function toneFrame(hz: number): Buffer {
 
 interface Agent {
   pc: RTCPeerConnection;
-  transceiver: RTCRtpTransceiver;
   stats: ReceiverStats;
+  /** RTP both ways through the sandbox's own fast path: the agents stand for browsers, whose media is native code, so their process should cost little. */
+  rtp: RtpFastPath | null;
   sequence: number;
   timestamp: number;
-  connected: boolean;
 }
 
 async function runAgents(): Promise<void> {
@@ -173,11 +224,10 @@ async function runAgents(): Promise<void> {
   let wallStart = performance.now();
   clock.add(() => {
     for (const agent of agents) {
-      if (!agent.connected) continue;
-      const header = new RtpHeader({ payloadType: 0, sequenceNumber: agent.sequence, timestamp: agent.timestamp >>> 0 });
+      if (!agent.rtp) continue;
+      agent.rtp.send(frame, agent.sequence, agent.timestamp >>> 0);
       agent.sequence = (agent.sequence + 1) & 0xffff;
       agent.timestamp = (agent.timestamp + FRAME_SAMPLES) >>> 0;
-      void agent.transceiver.sender.sendRtp(new RtpPacket(header, frame)).catch(() => undefined);
     }
   });
   const send = (message: FromAgents) => process.send!(message);
@@ -192,15 +242,19 @@ async function runAgents(): Promise<void> {
         });
         const stats = new ReceiverStats();
         const extender = new SequenceExtender();
-        // The track arrives during setRemoteDescription: listen first.
-        pc.onTrack.subscribe((track) => {
-          track.onReceiveRtp.subscribe((rtp) => stats.packet(extender.extend(rtp.header.sequenceNumber), rtp.header.timestamp, performance.now()));
-        });
         await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
         const transceiver = pc.getTransceivers()[0]!;
         transceiver.setDirection('sendrecv');
-        const agent: Agent = { pc, transceiver, stats, sequence: 0, timestamp: 0, connected: false };
-        pc.connectionStateChange.subscribe((state) => (agent.connected = state === 'connected'));
+        const agent: Agent = { pc, stats, rtp: null, sequence: 0, timestamp: 0 };
+        pc.connectionStateChange.subscribe((state) => {
+          agent.rtp?.detach();
+          agent.rtp = null;
+          if (state !== 'connected') return;
+          agent.rtp = RtpFastPath.attach(transceiver.dtlsTransport, transceiver.sender.ssrc, (_payload, packet) =>
+            stats.packet(extender.extend(packet.readUInt16BE(2)), packet.readUInt32BE(4), performance.now()),
+          );
+          if (!agent.rtp) console.error(`agent ${message.id}: the RTP fast path did not attach; this agent sends nothing`);
+        });
         await pc.setLocalDescription(await pc.createAnswer());
         if (pc.iceGatheringState !== 'complete') {
           await new Promise<void>((resolve) => {
@@ -237,6 +291,89 @@ async function runAgents(): Promise<void> {
       process.exit(0);
     }
   });
+}
+
+// ---------------------------------------------------------------- the floor's process
+
+type ToFloor = { type: 'run'; streams: number; seconds: number; profile: number; keyObjects: boolean } | { type: 'close' };
+type FromFloor = { type: 'floor'; usPerPacket: number; packets: number; failed: number };
+
+/** One SRTP-protected G.711 packet sent and received over loopback UDP, paced like calls; nothing else. */
+async function runFloor(): Promise<void> {
+  const payload = toneFrame(700);
+  const receiver = createSocket('udp4');
+  const sender = createSocket('udp4');
+  receiver.bind(0, '127.0.0.1');
+  sender.bind(0, '127.0.0.1');
+  await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
+  const port = receiver.address().port;
+  let decrypt: ((packet: Buffer) => Buffer) | null = null;
+  let received = 0;
+  let failed = 0;
+  let checksum = 0;
+  receiver.on('message', (packet) => {
+    try {
+      const rtp = decrypt!(packet);
+      checksum += rtp[rtp.length - 1]!;
+      received++;
+    } catch {
+      failed++;
+    }
+  });
+  process.on('message', async (message: ToFloor) => {
+    if (message.type === 'close') {
+      sender.close();
+      receiver.close();
+      process.exit(checksum >= 0 ? 0 : 1);
+    }
+    const { streams, seconds, keyObjects } = message;
+    const profile = message.profile as Parameters<typeof keyLength>[0];
+    const local = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
+    const remote = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
+    const tx = new SrtpSession({ keys: { localMasterKey: local.key, localMasterSalt: local.salt, remoteMasterKey: remote.key, remoteMasterSalt: remote.salt }, profile });
+    const rx = new SrtpSession({ keys: { localMasterKey: remote.key, localMasterSalt: remote.salt, remoteMasterKey: local.key, remoteMasterSalt: local.salt }, profile });
+    if (keyObjects) {
+      useKeyObjects(tx);
+      useKeyObjects(rx);
+    }
+    decrypt = rx.decrypt;
+    const headers = Array.from({ length: streams }, (_, i) => new RtpHeader({ payloadType: 0, ssrc: 0x10000 + i, sequenceNumber: 0, timestamp: 0 }));
+    const clock = new MediaClock();
+    received = 0;
+    failed = 0;
+    const cpu = process.cpuUsage();
+    clock.add(() => {
+      for (const header of headers) {
+        header.sequenceNumber = (header.sequenceNumber + 1) & 0xffff;
+        header.timestamp = (header.timestamp + FRAME_SAMPLES) >>> 0;
+        sender.send(tx.encrypt(payload, header), port, '127.0.0.1');
+      }
+    });
+    await sleep(seconds * 1000);
+    clock.stop();
+    await sleep(50); // the last packets in flight
+    const used = process.cpuUsage(cpu);
+    const reply: FromFloor = { type: 'floor', usPerPacket: (used.user + used.system) / Math.max(1, received), packets: received, failed };
+    process.send!(reply);
+  });
+}
+
+/** The floor's process: runs a paced floor window on request. */
+class FloorProcess {
+  private readonly child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'floor' }, execArgv: ['--import', 'tsx'] });
+
+  run(streams: number, seconds: number, profile: number, keyObjects: boolean): Promise<FromFloor> {
+    return new Promise((resolve) => {
+      this.child.once('message', (message: FromFloor) => resolve(message));
+      this.child.send({ type: 'run', streams, seconds, profile, keyObjects } satisfies ToFloor);
+    });
+  }
+
+  async close(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    this.child.send({ type: 'close' } satisfies ToFloor);
+    await exited;
+  }
 }
 
 // ---------------------------------------------------------------- the sandbox's process
@@ -314,8 +451,8 @@ class AgentsProcess {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function addCall(id: number, clock: MediaClock, agents: AgentsProcess): Promise<Call> {
-  const webrtc = new WebRtcEndpoint(`agent-${id}`, { mediaAddress: '127.0.0.1' });
+async function addCall(id: number, clock: MediaClock, agents: AgentsProcess, fastPath: boolean): Promise<Call> {
+  const webrtc = new WebRtcEndpoint(`agent-${id}`, { mediaAddress: '127.0.0.1', fastPath });
   const offer = await webrtc.createOffer();
   await webrtc.acceptAnswer(await agents.answer(id, offer));
   const phone = new MeasuredPhone(`phone-${id}`, clock);
@@ -325,7 +462,7 @@ async function addCall(id: number, clock: MediaClock, agents: AgentsProcess): Pr
   return { mixer, phone, webrtc };
 }
 
-async function measureSpeech(): Promise<MediaBenchResult['speech']> {
+async function measureSpeech(): Promise<NonNullable<MediaBenchResult['speech']>> {
   // 100 characters each, different words so none is served from the cache.
   const sentences = [
     'Thank you for calling the support line. All of our agents are busy, please stay on the line now.',
@@ -396,16 +533,58 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   return row;
 }
 
+/**
+ * Per-packet CPU of the sandbox against the floor, in alternating windows (see the header).
+ */
+async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, seconds: number, print: (line: string) => void): Promise<PacketCost> {
+  const profile = calls.find((call) => call.webrtc.srtpProfile !== null)?.webrtc.srtpProfile ?? 1;
+  const floorUs: number[] = [];
+  const floorShippedUs: number[] = [];
+  const sandboxUs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const keyObjects of [false, true]) {
+      const result = await floor.run(calls.length, seconds, profile, keyObjects);
+      if (result.failed) throw new Error(`floor: ${result.failed} packets failed to decrypt`);
+      (keyObjects ? floorUs : floorShippedUs).push(result.usPerPacket);
+    }
+    const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
+    const sentBefore = sent();
+    const cpu = process.cpuUsage();
+    await sleep(seconds * 1000);
+    const used = process.cpuUsage(cpu);
+    sandboxUs.push((used.user + used.system) / Math.max(1, sent() - sentBefore));
+  }
+  const spread = (values: number[]) => {
+    const row = summarize('', values);
+    return { median: row.median, min: row.min, max: row.max };
+  };
+  const cost: PacketCost = { calls: calls.length, profile, floorUs: spread(floorUs), floorShippedUs: spread(floorShippedUs), sandboxUs: spread(sandboxUs), ratio: 0, rounds };
+  cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
+  const profileName = profile === 7 ? 'AEAD_AES_128_GCM' : profile === 1 ? 'AES_CM_128_HMAC_SHA1_80' : `profile ${profile}`;
+  const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
+  print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
+  print('| measure | median µs/packet | min | max | × floor |');
+  print('|---|---|---|---|---|');
+  print(`| floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys | ${cost.floorShippedUs.median.toFixed(1)} | ${cost.floorShippedUs.min.toFixed(1)} | ${cost.floorShippedUs.max.toFixed(1)} | ${(cost.floorShippedUs.median / cost.floorUs.median).toFixed(2)} |`);
+  print(`| floor: the same with the session keys as KeyObjects | ${cost.floorUs.median.toFixed(1)} | ${cost.floorUs.min.toFixed(1)} | ${cost.floorUs.max.toFixed(1)} | 1.00 |`);
+  print(`| sandbox: per packet sent (one received beside it; mixer, phone, clock) | ${cost.sandboxUs.median.toFixed(1)} | ${cost.sandboxUs.min.toFixed(1)} | ${cost.sandboxUs.max.toFixed(1)} | ${cost.ratio.toFixed(2)} |`);
+  return cost;
+}
+
 /** Runs the capacity steps and the speech timing; prints both tables. */
 export async function runMediaBench(options: MediaBenchOptions = {}): Promise<MediaBenchResult> {
   const steps = options.steps ?? DEFAULT_STEPS;
   const windowMs = (options.windowSeconds ?? 10) * 1000;
   const print = options.print ?? ((line: string) => console.log(line));
+  const costCalls = options.costCalls ?? 100;
   const clock = new MediaClock();
   const agents = new AgentsProcess();
+  const floor = costCalls > 0 ? new FloorProcess() : null;
   const calls: Call[] = [];
   const rows: CapacityRow[] = [];
-  print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, ${new Date().toISOString()}`);
+  let cost: PacketCost | null = null;
+  const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
+  print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, RTP ${options.fastPath === false ? "through werift's whole pipeline" : 'on the fast path'}, load average at start ${load}, ${new Date().toISOString()}`);
   const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'loop delay max ms', 'bar'];
   print(`| ${header.join(' | ')} |`);
   print(`|${header.map((h) => '-'.repeat(h.length + 2)).join('|')}|`);
@@ -431,7 +610,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
       // Add calls a few at a time: each DTLS handshake costs CPU that live calls share.
       while (calls.length < target) {
         const batch = Math.min(10, target - calls.length);
-        const added = await Promise.all(Array.from({ length: batch }, (_, i) => addCall(calls.length + i, clock, agents)));
+        const added = await Promise.all(Array.from({ length: batch }, (_, i) => addCall(calls.length + i, clock, agents, options.fastPath ?? true)));
         calls.push(...added);
       }
       const deadline = Date.now() + 15_000;
@@ -448,6 +627,9 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
         rows.push(row);
         printRow(row, true);
       }
+      if (floor && !cost && calls.length >= costCalls) {
+        cost = await measureCost(calls, floor, options.costRounds ?? 5, options.costSeconds ?? 5, print);
+      }
       if (!row.ok) break;
     }
   } finally {
@@ -458,6 +640,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
     }
     clock.stop();
     await agents.close();
+    await floor?.close();
   }
   const best = [...rows].reverse().find((row) => row.ok);
   print(
@@ -466,6 +649,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
       : 'No step met the bar.',
   );
 
+  if (options.speech === false) return { rows, maxCalls: best?.calls ?? 0, cpuMsPerCallSecond: best?.cpuMsPerCallSecond ?? 0, speech: null, cost };
   const speech = await measureSpeech();
   print('\nSpeech synthesis (eSpeak NG in a worker, 100-character sentence → 8 kHz)');
   print('| measure | ms |');
@@ -474,12 +658,15 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   print(`| warm, median of 5 different sentences | ${speech.warmMs.toFixed(1)} |`);
   print(`| cached repeat | ${speech.cachedMs.toFixed(2)} |`);
   print(`| audio length of the sentence | ${(speech.audioSeconds * 1000).toFixed(0)} |`);
-  return { rows, maxCalls: best?.calls ?? 0, cpuMsPerCallSecond: best?.cpuMsPerCallSecond ?? 0, speech };
+  return { rows, maxCalls: best?.calls ?? 0, cpuMsPerCallSecond: best?.cpuMsPerCallSecond ?? 0, speech, cost };
 }
 
 if (process.env.MEDIA_BENCH_ROLE === 'agents') {
   void runAgents();
+} else if (process.env.MEDIA_BENCH_ROLE === 'floor') {
+  void runFloor();
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const steps = process.argv[2]?.split(',').map(Number);
-  await runMediaBench(steps ? { steps } : {});
+  const costCalls = process.env.MEDIA_COST_CALLS ? Number(process.env.MEDIA_COST_CALLS) : undefined;
+  await runMediaBench({ ...(steps ? { steps } : {}), ...(costCalls !== undefined ? { costCalls } : {}), ...(process.env.MEDIA_SKIP_SPEECH ? { speech: false } : {}), fastPath: process.env.MEDIA_FAST_PATH !== '0' });
 }

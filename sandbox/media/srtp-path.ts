@@ -1,0 +1,194 @@
+/**
+ * The hot path of a WebRTC leg's audio: RTP in and out under werift's RTCPeerConnection.
+ *
+ * Why this file exists (profile of `test/bench/media-capacity.ts` at 100 calls, werift 0.24):
+ * - werift keeps SRTP session keys as Buffers, so every `createCipheriv`/`createHmac` imports
+ *   the key again (Node 24: ~20 µs a packet each way, against ~5 µs with a `KeyObject`);
+ *   `useKeyObjects` swaps the keys of a session for `KeyObject`s once, which werift's own code
+ *   then uses unchanged (node:crypto takes either);
+ * - werift's `RTCRtpSender.sendRtp` (header extensions rebuilt per packet, promise chains,
+ *   RTCP and bandwidth bookkeeping), ICE's async `send`, the STUN parse tried on every
+ *   datagram and the receiver's router, NACK and statistics are more than half of what a
+ *   packet costs, none of which a G.711 leg with no header extensions needs.
+ *   `RtpFastPath` writes SRTP packets straight to the nominated pair's UDP socket with the
+ *   DTLS transport's own `SrtpSession`, and takes incoming SRTP (not SRTCP, DTLS or STUN,
+ *   which still go to werift) from the ICE agent's UDP sockets (a peer may send to any of
+ *   our candidates) before werift parses it.
+ * It reaches into werift's internals, so every field is checked when the path is attached;
+ * anything unexpected (another werift shape, a non-UDP pair, a hostname address) leaves the
+ * leg on werift's ordinary pipeline, which is correct, only slower.
+ */
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Socket } from 'node:dgram';
+import { RtpHeader } from 'werift';
+
+type Key = Buffer | KeyObject;
+/** The fields of werift's SRTP ciphers (AES-CM and AES-GCM) that hold keys. */
+const KEY_FIELDS = ['srtpSessionKey', 'srtcpSessionKey', 'srtpSessionAuthTag', 'srtcpSessionAuthTag'] as const;
+
+/** An SRTP or SRTCP session of werift, as far as this file uses it. */
+export interface SrtpSessionLike {
+  localContext?: { cipher?: Partial<Record<(typeof KEY_FIELDS)[number], Key>> };
+  remoteContext?: { cipher?: Partial<Record<(typeof KEY_FIELDS)[number], Key>> };
+}
+
+/**
+ * Replaces a werift SRTP/SRTCP session's Buffer keys by `KeyObject`s (same bytes), so each
+ * packet's cipher and HMAC skip the key import. Returns how many keys it converted.
+ */
+export function useKeyObjects(session: SrtpSessionLike | undefined): number {
+  let converted = 0;
+  for (const context of [session?.localContext, session?.remoteContext]) {
+    const cipher = context?.cipher;
+    if (!cipher) continue;
+    for (const field of KEY_FIELDS) {
+      const key = cipher[field];
+      if (Buffer.isBuffer(key)) {
+        cipher[field] = createSecretKey(key);
+        converted++;
+      }
+    }
+  }
+  return converted;
+}
+
+/** What of werift's DTLS transport the fast path uses (checked at attach). */
+interface DtlsTransportLike {
+  state: string;
+  srtp?: SrtpSessionLike & { encrypt(payload: Buffer, header: RtpHeader): Buffer; decrypt(packet: Buffer): Buffer };
+  srtcp?: SrtpSessionLike;
+  iceTransport?: { connection?: IceConnectionLike };
+}
+interface IceConnectionLike {
+  nominated?: { protocol?: { transport?: UdpTransportLike }; remoteAddr?: [string, number] };
+  /** Every local candidate's socket: a peer may send to any of them, not only the one our nominated pair uses. */
+  protocols?: Array<{ transport?: UdpTransportLike }>;
+  canSendApplicationData?: () => boolean;
+}
+interface UdpTransportLike {
+  socket?: Socket;
+  onData?: (data: Buffer, addr: unknown) => void;
+}
+
+/** RFC 5761: RTCP packet types 192–223 in the second byte; RTP otherwise. */
+function isSrtp(data: Buffer): boolean {
+  return data.length >= 12 && (data[0]! & 0xc0) === 0x80 && !(data[1]! >= 192 && data[1]! <= 223);
+}
+
+/** Payload of a decrypted RTP packet (after CSRCs, header extension, before padding), or null if malformed. */
+function rtpPayload(packet: Buffer): Buffer | null {
+  let offset = 12 + (packet[0]! & 0x0f) * 4;
+  if (packet[0]! & 0x10) {
+    if (packet.length < offset + 4) return null;
+    offset += 4 + packet.readUInt16BE(offset + 2) * 4;
+  }
+  const padding = packet[0]! & 0x20 ? packet[packet.length - 1]! : 0;
+  const end = packet.length - padding;
+  return end >= offset ? packet.subarray(offset, end) : null;
+}
+
+/** G.711 RTP of one leg straight between its UDP socket and werift's SRTP session. */
+export class RtpFastPath {
+  private readonly header: RtpHeader;
+  private readonly dtls: DtlsTransportLike & Required<Pick<DtlsTransportLike, 'srtp'>>;
+  private readonly connection: Required<IceConnectionLike>;
+  private readonly pair: NonNullable<IceConnectionLike['nominated']>;
+  private readonly udp: UdpTransportLike & { socket: Socket };
+  /** Each hooked socket's transport and the handler werift had on it. */
+  private readonly hooks: Array<{ transport: UdpTransportLike; werift: (data: Buffer, addr: unknown) => void }> = [];
+  private readonly host: string;
+  private readonly port: number;
+  private detached = false;
+
+  /**
+   * Attaches to a connected DTLS transport, or returns null (and changes nothing) when werift's
+   * objects are not as expected. `onPayload` gets every PCMU payload received and the whole
+   * decrypted packet it is in (both valid only during the call).
+   */
+  static attach(transport: unknown, ssrc: number, onPayload: (payload: Buffer, packet: Buffer) => void): RtpFastPath | null {
+    const dtls = transport as DtlsTransportLike;
+    const connection = dtls?.iceTransport?.connection;
+    const pair = connection?.nominated;
+    const udp = pair?.protocol?.transport;
+    const addr = pair?.remoteAddr;
+    if (
+      dtls?.state !== 'connected' ||
+      typeof dtls.srtp?.encrypt !== 'function' ||
+      typeof dtls.srtp.decrypt !== 'function' ||
+      typeof connection?.canSendApplicationData !== 'function' ||
+      !pair ||
+      !udp?.socket ||
+      typeof udp.socket.send !== 'function' ||
+      typeof udp.onData !== 'function' ||
+      !Array.isArray(connection.protocols) ||
+      !Array.isArray(addr) ||
+      !isIP(addr[0]) ||
+      typeof addr[1] !== 'number'
+    ) {
+      return null;
+    }
+    return new RtpFastPath(dtls as RtpFastPath['dtls'], connection as Required<IceConnectionLike>, pair, udp as RtpFastPath['udp'], ssrc, onPayload);
+  }
+
+  private constructor(
+    dtls: RtpFastPath['dtls'],
+    connection: Required<IceConnectionLike>,
+    pair: RtpFastPath['pair'],
+    udp: RtpFastPath['udp'],
+    ssrc: number,
+    private readonly onPayload: (payload: Buffer, packet: Buffer) => void,
+  ) {
+    this.dtls = dtls;
+    this.connection = connection;
+    this.pair = pair;
+    this.udp = udp;
+    this.host = pair.remoteAddr![0];
+    this.port = pair.remoteAddr![1];
+    // One header object for the leg's life: werift's encrypt serialises it per packet.
+    this.header = new RtpHeader({ payloadType: 0, ssrc, sequenceNumber: 0, timestamp: 0, marker: false });
+    useKeyObjects(dtls.srtp);
+    useKeyObjects(dtls.srtcp);
+    for (const protocol of connection.protocols) {
+      const transport = protocol.transport;
+      const werift = transport?.onData;
+      if (!transport || typeof werift !== 'function') continue; // a TCP candidate: werift's path
+      this.hooks.push({ transport, werift });
+      transport.onData = (data, addr) => {
+        if (this.detached || !isSrtp(data)) return werift(data, addr);
+        this.receive(data);
+      };
+    }
+  }
+
+  /** Sends one PCMU payload; false when werift's path must send it instead (pair changed, consent lost, DTLS closed). */
+  send(payload: Buffer, sequenceNumber: number, timestamp: number): boolean {
+    if (this.detached || this.connection.nominated !== this.pair || this.dtls.state !== 'connected') return false;
+    if (!this.connection.canSendApplicationData()) return true; // RFC 7675, as werift: drop, do not send.
+    const header = this.header;
+    header.sequenceNumber = sequenceNumber;
+    header.timestamp = timestamp;
+    this.udp.socket.send(this.dtls.srtp.encrypt(payload, header), this.port, this.host);
+    return true;
+  }
+
+  /** Gives the socket back to werift alone. */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    // Our handlers pass everything to werift once detached, so restoring is tidiness, not correctness.
+    for (const { transport, werift } of this.hooks) transport.onData = werift;
+  }
+
+  private receive(data: Buffer): void {
+    let packet: Buffer;
+    try {
+      packet = this.dtls.srtp.decrypt(data);
+    } catch {
+      return; // failed authentication or replay: dropped, as werift drops it
+    }
+    if ((packet[1]! & 0x7f) !== 0) return; // PCMU only, as the offer
+    const payload = rtpPayload(packet);
+    if (payload) this.onPayload(payload, packet);
+  }
+}
