@@ -158,7 +158,7 @@ export class BrowserWindowDouble extends EventEmitter {
     this.webContents.markDestroyed();
     // Electron emits 'closed' from the native window's teardown, after destroy() returned.
     setImmediate(() => this.emit('closed'));
-    if (this.pagePromise) track(this.pagePromise.then((page) => page.close()).catch(() => undefined), `closing the page of window ${this.id}`);
+    if (this.pagePromise) track(this.pagePromise.then((page) => closePage(page, this.id)).catch(() => undefined), `closing the page of window ${this.id}`);
   }
 
   isDestroyed(): boolean {
@@ -299,4 +299,29 @@ async function loadDocument(page: Page, url: string, timeoutMs = 30_000): Promis
     clearTimeout(timer);
     await cdp.detach().catch(() => undefined);
   }
+}
+
+/** Resolves after `ms` (not keeping the process alive). */
+function after(ms: number): Promise<'late'> {
+  return new Promise((resolve) => setTimeout(() => resolve('late'), ms).unref());
+}
+
+/**
+ * Electron's `destroy()` tears the renderer down without waiting for it; Playwright's
+ * `page.close()` waits for the renderer to finish closing, and under load in CI it was seen
+ * never to finish (twice in one run, on different windows). So the close is bounded: a page
+ * still open after 10 s has its renderer crashed through DevTools (which ends it, as
+ * Electron's teardown would), and the whole close gives up after 25 s — within `settle()`'s
+ * 45 s — leaving the page to the browser context's own close at quit.
+ */
+async function closePage(page: Page, windowId: number): Promise<void> {
+  const closed = page.close().then(() => 'closed' as const);
+  if ((await Promise.race([closed, after(10_000)])) === 'closed') return;
+  debug(`the page of window ${windowId} did not close in 10 s; crashing its renderer`);
+  const crash = page
+    .context()
+    .newCDPSession(page)
+    .then((cdp) => cdp.send('Page.crash'))
+    .catch(() => undefined);
+  await Promise.race([Promise.all([crash, closed]), after(15_000)]);
 }
