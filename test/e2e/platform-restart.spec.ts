@@ -9,30 +9,11 @@
  * caller of her number goes to voicemail). Then the app rebuilds the session by itself (no
  * sign-in screen), she is Available again, and the next call rings her and has audio.
  */
-import { expect, test, type Browser, type Page, type WebSocketRoute } from '@playwright/test';
+import { expect, test, type Page, type WebSocketRoute } from '@playwright/test';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
-import { AgentDesk } from '../support/agent-desk';
-import { launchChromium } from '../support/chromium';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { agentDeskPerFile } from '../support/agent-desk';
 
-let platform: TestPlatform;
-let browser: Browser;
-let desk: AgentDesk;
-
-test.beforeAll(async () => {
-  platform = await startTestPlatform();
-  browser = await launchChromium();
-  desk = new AgentDesk(platform, browser);
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await platform?.stop();
-});
-
-test.afterEach(async () => {
-  await desk.signOutAll();
-});
+const suite = agentDeskPerFile();
 
 /** Records every text the status line shows from now on (a MutationObserver in the page), with its tone. */
 async function recordStatusLine(page: Page): Promise<() => Promise<Array<{ label: string; line: string | null; voice: string | null }>>> {
@@ -56,6 +37,7 @@ const isAvailable = (entry: { label: string; line: string | null }) => entry.lab
 
 test('a platform restart: never Available and no call routed while it is down, then the voice session is rebuilt by itself and the next call rings with audio', async () => {
   test.setTimeout(240_000);
+  const { platform, desk } = suite;
   const jane = await desk.agent('Jane');
   const label = jane.getByTestId('agent-status-label');
   const status = jane.getByTestId('status');
