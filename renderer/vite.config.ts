@@ -1,5 +1,7 @@
-import { defineConfig } from 'vite';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { build as esbuild } from 'esbuild';
+import { defineConfig, type Plugin } from 'vite';
 import { finishWebBuild } from '../scripts/web-delivery.ts';
 
 const outDir = resolve(import.meta.dirname, '../dist/renderer');
@@ -9,6 +11,42 @@ const outDir = resolve(import.meta.dirname, '../dist/renderer');
  * backend never serves `.map` files and electron-builder never packages them either way.
  */
 const linkedMaps = process.env.RENDERER_SOURCEMAPS === 'linked';
+
+/**
+ * `src/early/early-requests.ts` as a classic script of its own, run by the agent UI's HTML
+ * before the bundle: the web app's token and config requests go out while the bundle is still
+ * downloading and compiling (see that file). A module script would be deferred behind the
+ * bundle, and Vite merges the HTML's module scripts into one entry, so it is built here with
+ * esbuild and linked at the end of `<head>` — after the CSP `<meta>`, which governs it.
+ */
+function earlyRequestsScript(): Plugin {
+  let fileName = '';
+  return {
+    name: 'switchboard-early-requests',
+    apply: 'build',
+    async buildStart() {
+      const result = await esbuild({
+        entryPoints: [resolve(import.meta.dirname, 'src/early/early-requests.ts')],
+        bundle: true,
+        minify: true,
+        format: 'iife',
+        target: 'chrome120',
+        write: false,
+        logLevel: 'error',
+      });
+      const source = result.outputFiles[0]!.text;
+      fileName = `assets/early-requests-${createHash('sha256').update(source).digest('base64url').slice(0, 8)}.js`;
+      this.emitFile({ type: 'asset', fileName, source });
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { path }) {
+        if (!path.endsWith('/index.html')) return [];
+        return [{ tag: 'script', attrs: { src: `./${fileName}` }, injectTo: 'head' }];
+      },
+    },
+  };
+}
 
 /**
  * Builds the renderer (agent UI and ring page) into dist/renderer with relative URLs, so
@@ -39,6 +77,7 @@ export default defineConfig({
     },
   },
   plugins: [
+    earlyRequestsScript(),
     {
       name: 'switchboard-web-delivery',
       apply: 'build',

@@ -22,6 +22,7 @@ import { callQualityPath, type CallQualityOutcome } from '../../../common/call-q
 import { controlHttpRequest, controlSuccess, TRANSFER_TARGETS_PATH } from '../../../common/call-control';
 import { transferTargetsSchema, type CallControlResult, type LoginOutcome, type SessionInfo, type ShortcutStatus, type TransferTargets } from '../../../common/ipc-contract';
 import type { WebAlerts } from '../alerts/web-alerts';
+import type { EarlyRequests } from '../early/early-requests';
 import { loadAudioPreferences, saveAudioPreferences } from '../audio/preferences';
 // The Bridge type is the contract itself (common/), so this file does not import its own index.
 import type { SwitchboardApi as Bridge } from '../../../common/switchboard-api';
@@ -46,8 +47,12 @@ async function answer<S extends z.ZodType>(response: Response, schema: S): Promi
 /** How long the token a session restore received stands in for a new one (the start of the voice session). */
 const RESTORED_TOKEN_FRESH_MS = 30_000;
 
-/** Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the web app's own). */
-export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge {
+/**
+ * Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the
+ * web app's own); `early`: the token and config requests the page sent as it started
+ * (`../early/early-requests.ts`), which the first session restore takes instead of asking again.
+ */
+export function createBrowserBridge(origin: string, alerts?: WebAlerts, early?: EarlyRequests | null): Bridge {
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${origin}${path}`, {
       ...init,
@@ -55,8 +60,9 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
       headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
     });
 
-  const readSdkConfig = async (): Promise<SessionInfo['sdk']> => {
-    const response = await api('/api/config');
+  let earlyRequests = early ?? null;
+  const readSdkConfig = async (sent?: Promise<Response>): Promise<SessionInfo['sdk']> => {
+    const response = await (sent ?? api('/api/config'));
     if (!response.ok) throw new Error(await errorMessage(response));
     return (await answer(response, clientConfigSchema)).sdk;
   };
@@ -73,10 +79,13 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts): Bridge 
 
   return {
     async restoreSession() {
-      // At start: the token and the SDK's endpoints together, not one after the other.
-      const config = readSdkConfig();
+      // At start: the token and the SDK's endpoints together, not one after the other — and
+      // the first time, the requests the page sent before its scripts were evaluated.
+      const sent = earlyRequests;
+      earlyRequests = null;
+      const config = readSdkConfig(sent?.config);
       config.catch(() => undefined); // signed out: nobody waits for it
-      const response = await api('/api/auth/token', { method: 'POST', body: '{}' });
+      const response = await (sent?.token ?? api('/api/auth/token', { method: 'POST', body: '{}' }));
       if (!response.ok) return null;
       const token = await answer(response, sdkTokenResponseSchema);
       restoredToken = { token: token.jwt, expiresAt: Date.parse(token.expires_at), receivedAt: Date.now() };

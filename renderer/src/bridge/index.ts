@@ -6,6 +6,7 @@
 import type { SwitchboardApi } from '../../../common/switchboard-api';
 import { WebAlerts } from '../alerts/web-alerts';
 import { createBrowserBridge } from './browser';
+import type { EarlyRequests } from '../early/early-requests';
 
 /** The API the UI uses, whichever shell it runs in. */
 export type Bridge = SwitchboardApi;
@@ -23,6 +24,13 @@ export interface ResolvedShell {
   alerts?: WebAlerts;
 }
 
+/** The token and config requests the page's early script sent (`../early/early-requests.ts`), once. */
+function takeEarlyRequests(): EarlyRequests | null {
+  const early = window.__switchboardEarly ?? null;
+  delete window.__switchboardEarly;
+  return early;
+}
+
 /**
  * Picks the desktop bridge when the preload exposed it, the browser bridge otherwise. Only the
  * web app gets `alerts` (ring and notification): the desktop app's main rings and notifies.
@@ -30,5 +38,5 @@ export interface ResolvedShell {
 export function resolveBridge(): ResolvedShell {
   if (window.switchboard) return { bridge: window.switchboard, shell: 'desktop' };
   const alerts = new WebAlerts({ AudioContext: window.AudioContext, Notification: window.Notification, focus: () => window.focus() });
-  return { bridge: createBrowserBridge(window.location.origin, alerts), shell: 'browser', alerts };
+  return { bridge: createBrowserBridge(window.location.origin, alerts, takeEarlyRequests()), shell: 'browser', alerts };
 }

@@ -74,6 +74,38 @@ describe('browser bridge', () => {
     await expect(bridge.getSdkToken()).resolves.toMatchObject({ token: 'jwt-2' });
   });
 
+  it("takes the page's early token and config requests for the first restore only, and asks again for a later one", async () => {
+    const agent = { name: 'Jane', display_name: 'Jane Doe' };
+    const sdk = { apiUrl: 'http://a', websocketUrl: 'ws://a' };
+    const asked: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        asked.push(new URL(url).pathname);
+        return url.endsWith('/config') ? json(200, { sdk, contact_number: null }) : json(200, { agent, jwt: 'jwt-late', expires_at: '2030-01-01T00:00:00.000Z' });
+      }),
+    );
+    const early = {
+      token: Promise.resolve(json(200, { agent, jwt: 'jwt-early', expires_at: '2030-01-01T00:00:00.000Z' })),
+      config: Promise.resolve(json(200, { sdk, contact_number: null })),
+    };
+    const bridge = createBrowserBridge(ORIGIN, undefined, early);
+    await expect(bridge.restoreSession()).resolves.toEqual({ agent, sdk });
+    expect(asked).toEqual([]);
+    await expect(bridge.getSdkToken()).resolves.toMatchObject({ token: 'jwt-early' });
+    // A second restore (after a sign-out and a new page state) sends its own requests.
+    await expect(bridge.restoreSession()).resolves.toEqual({ agent, sdk });
+    expect(asked.sort()).toEqual(['/api/auth/token', '/api/config']);
+  });
+
+  it('an early token request that failed (offline) fails the restore like a late one would', async () => {
+    const early = { token: Promise.reject(new TypeError('Failed to fetch')), config: Promise.reject(new TypeError('Failed to fetch')) };
+    early.token.catch(() => undefined);
+    early.config.catch(() => undefined);
+    const bridge = createBrowserBridge(ORIGIN, undefined, early);
+    await expect(bridge.restoreSession()).rejects.toThrow('Failed to fetch');
+  });
+
   it('a restore that finds nobody signed in is null, whatever the config request does; a sign-out drops the kept token', async () => {
     const bridge = answering((url) => (url.endsWith('/token') ? json(401, { error: { code: 'unauthorized', message: 'Sign in' } }) : json(500, {})));
     await expect(bridge.restoreSession()).resolves.toBeNull();
@@ -106,6 +138,22 @@ describe('the renderer and the preload', () => {
         const file = path.join(dir, name);
         if (statSync(file).isDirectory()) walk(file);
         else if (/\.tsx?$/.test(name) && /from ['"][^'"]*\/preload\//.test(readFileSync(file, 'utf8'))) offenders.push(path.relative(root, file));
+      }
+    };
+    walk(root);
+    expect(offenders).toEqual([]);
+  });
+
+  it("the web app's early-requests script is a bundle of its own: it imports nothing, and the app only imports its types", () => {
+    const root = path.resolve(__dirname, '../../../renderer/src');
+    const runtimeImports = (source: string) => [...source.matchAll(/^import\s(?!type\b)[^;]*?['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    expect(runtimeImports(readFileSync(path.join(root, 'early/early-requests.ts'), 'utf8'))).toEqual([]);
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name);
+        if (statSync(file).isDirectory()) walk(file);
+        else if (/\.tsx?$/.test(name) && runtimeImports(readFileSync(file, 'utf8')).some((spec) => spec?.endsWith('early/early-requests'))) offenders.push(path.relative(root, file));
       }
     };
     walk(root);
