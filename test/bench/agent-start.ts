@@ -13,7 +13,9 @@
  *   on the shared machine falls on both alike.
  * - where the time goes: each load's Navigation and Resource Timing (HTML, scripts, the token
  *   and config requests), when `#root` first gets content and the app's `switchboard:mount`
- *   mark (its modules evaluated, the voice session about to start); the median of each step is printed for both pages.
+ *   mark (its modules evaluated, the voice session about to start), and when `createSession`
+ *   was called and resolved (marks `switchboard:session-start` / `-up`, set alike by both
+ *   pages); the median of each step is printed for both pages.
  * - idle: one page of each, Ready and left alone for `BENCH_IDLE_S` seconds (default 60)
  *   side by side; CDP `Performance.getMetrics` every 5 s: main-thread task time (CPU) over
  *   the window, and `JSHeapUsedSize` (first, last and largest sample: bounded means the last
@@ -37,7 +39,9 @@ const w = window;
   const token = await (await fetch('/api/auth/token', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
   const config = await (await fetch('/api/config', { credentials: 'same-origin' })).json();
   const client = new VonageClient({ apiUrl: config.sdk.apiUrl, websocketUrl: config.sdk.websocketUrl, rtcStatsTelemetry: false, loggingLevel: 'Warn' });
+  performance.mark('switchboard:session-start');
   await client.createSession(token.jwt);
+  performance.mark('switchboard:session-up');
   w.__readyAt = performance.now();
 })().catch((error) => { w.__failed = String(error); });
 `;
@@ -87,6 +91,8 @@ const MILESTONES = [
   'first /api/auth/token sent',
   'last /api/auth/token answered',
   '/api/config answered',
+  'createSession called',
+  'createSession resolved',
   'Ready',
 ] as const;
 type Milestone = (typeof MILESTONES)[number];
@@ -112,6 +118,8 @@ const READ_TIMELINE = `(() => {
     'first /api/auth/token sent': min(tokens, 'startTime'),
     'last /api/auth/token answered': max(tokens, 'responseEnd'),
     '/api/config answered': max(config, 'responseEnd'),
+    'createSession called': performance.getEntriesByName('switchboard:session-start')[0]?.startTime ?? NaN,
+    'createSession resolved': performance.getEntriesByName('switchboard:session-up')[0]?.startTime ?? NaN,
     Ready: ready,
   };
 })()`;

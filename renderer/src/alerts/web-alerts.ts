@@ -29,8 +29,11 @@ export function alertPlan(summary: CallSummary): AlertPlan {
 
 /** What the alerts can do, for the app to show. */
 export interface WebAlertsState {
-  /** ready: sound plays; blocked: the browser waits for a click on the page; unsupported: no WebAudio. */
-  sound: 'ready' | 'blocked' | 'unsupported';
+  /**
+   * ready: sound plays; blocked: the browser waits for a click on the page; unsupported: no
+   * WebAudio; unchecked: not looked at yet (`check`).
+   */
+  sound: 'ready' | 'blocked' | 'unsupported' | 'unchecked';
   notifications: NotificationPermission | 'unsupported';
   ringing: boolean;
   /** The call a notification is shown for, if any. */
@@ -55,16 +58,22 @@ export class WebAlerts {
 
   constructor(private readonly env: AlertsEnvironment) {
     this.snapshot = {
-      sound: env.AudioContext ? 'blocked' : 'unsupported',
+      sound: env.AudioContext ? 'unchecked' : 'unsupported',
       notifications: env.Notification ? env.Notification.permission : 'unsupported',
       ringing: false,
       notified: null,
     };
-    // Made at once, so its state tells whether the browser allows sound yet (it does after a
-    // user gesture on the page, or with an autoplay policy that allows it).
-    const context = this.audio();
-    context?.addEventListener('statechange', () => this.soundState());
-    if (context) this.soundState();
+  }
+
+  /**
+   * Makes the audio context, whose state tells whether the browser allows sound yet (it does
+   * after a user gesture on the page, or with an autoplay policy that allows it). Not from the
+   * constructor: a new AudioContext opens the audio output, which holds the page's thread for
+   * tens of milliseconds, so the app calls this once the voice session has started (a ring or a
+   * click makes it earlier).
+   */
+  check(): void {
+    this.audio();
   }
 
   get state(): WebAlertsState {
@@ -152,7 +161,12 @@ export class WebAlerts {
 
   private audio(): AudioContext | null {
     if (!this.env.AudioContext) return null;
-    this.context ??= new this.env.AudioContext({ latencyHint: 'interactive' });
+    if (!this.context) {
+      const context = new this.env.AudioContext({ latencyHint: 'interactive' });
+      this.context = context;
+      context.addEventListener('statechange', () => this.soundState());
+      this.soundState();
+    }
     return this.context;
   }
 

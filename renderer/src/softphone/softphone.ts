@@ -185,10 +185,6 @@ export class Softphone {
     });
     // The SDK gave up on a call's media: say so and end it, never a silent "On a call".
     client.on('callMediaDisconnect', (callId) => this.hungUp(callId, 'The call lost its audio and could not be reconnected.'));
-    // The backend moves the agent out of "busy" when their call ends: make sure it has here too.
-    this.offStatus = this.bridge.onStatusChanged((status) => {
-      if (status.status !== 'busy') void this.checkCallsStillUp();
-    });
     // Back online (the web app too; the desktop's main also sends system:resumed): check the session now.
     if (typeof window !== 'undefined') {
       const online = () => this.rebuildSession();
@@ -213,7 +209,10 @@ export class Softphone {
     const connection = connectionOf(this.rebuild);
     if (JSON.stringify(connection) !== JSON.stringify(before)) {
       this.update({ connection });
-      if (connection.kind === 'ready') this.reportVoice('up');
+      if (connection.kind === 'ready') {
+        this.reportVoice('up');
+        this.followStatus();
+      }
       else if (before.kind === 'ready' || connection.kind === 'failed') this.reportVoice('down');
     }
     this.pumpRebuild();
@@ -244,8 +243,12 @@ export class Softphone {
     try {
       const token = await this.bridge.getSdkToken();
       if (step === 'reopen') {
+        // The first session's start and end, for the cold-start bench (test/bench/agent-start.ts).
+        const first = this.sessionId === null && this.rebuild.neverUp;
+        if (first) performance.mark('switchboard:session-start');
         const resumed = this.sessionId ? await client.createSession(token.token, this.sessionId).catch(() => null) : null;
         this.sessionId = resumed ?? (await client.createSession(token.token));
+        if (first) performance.mark('switchboard:session-up');
       } else {
         await withTimeout(client.refreshSession(token.token), step === 'check' ? 10_000 : 30_000);
       }
@@ -277,6 +280,19 @@ export class Softphone {
     const mediaReconnecting = this.mediaHealth?.kind === 'stalled';
     if (live === this.rebuild.callLive && mediaReconnecting === this.rebuild.mediaReconnecting) return;
     this.rebuildEvent({ type: 'calls', live, mediaReconnecting, now: Date.now() });
+  }
+
+  /**
+   * The backend moves the agent out of "busy" when their call ends: make sure it has here too.
+   * Followed from the first time the session is up, not from `start`: there are no calls
+   * before, and in the web app it opens the status event stream, which would otherwise go out
+   * beside `createSession`.
+   */
+  private followStatus(): void {
+    if (this.offStatus || this.stopped) return;
+    this.offStatus = this.bridge.onStatusChanged((status) => {
+      if (status.status !== 'busy') void this.checkCallsStillUp();
+    });
   }
 
   /** Tells the backend whether calls can reach this app; a failure (network down) is retried by the next report. */

@@ -63,7 +63,7 @@ export function App({
         <Login bridge={bridge} notice={stage.notice} onSignedIn={(session) => setStage({ kind: 'signed-in', session })} />
       )}
       {stage.kind === 'signed-in' && alerts && <WebAlertsBar alerts={alerts} />}
-      {stage.kind === 'signed-in' && <Phone bridge={bridge} session={stage.session} started={stage.softphone} onSignOut={signOut} />}
+      {stage.kind === 'signed-in' && <Phone bridge={bridge} session={stage.session} started={stage.softphone} alerts={alerts} onSignOut={signOut} />}
     </div>
   );
 }

@@ -22,6 +22,7 @@ import { DeskTabs, type DeskTab } from './DeskTabs';
 import { callBackNumber, RecentCalls, useMissedBadge } from './RecentCalls';
 import { useShortcutsOverlay } from './ShortcutsOverlay';
 import { faviconBadge, showFaviconBadge } from '../alerts/favicon-badge';
+import type { WebAlerts } from '../alerts/web-alerts';
 import { VoicemailInbox } from './VoicemailInbox';
 import { useAgentStatus, WrapUpPanel } from './WrapUp';
 
@@ -49,7 +50,20 @@ function runCommand(softphone: Softphone, command: CallCommand): void {
 }
 
 /** Signed-in view of one agent; `started`: its softphone, already started (a session restored at start). */
-export function Phone({ bridge, session, started, onSignOut }: { bridge: Bridge; session: SessionInfo; started?: Softphone | undefined; onSignOut: () => void }) {
+export function Phone({
+  bridge,
+  session,
+  started,
+  alerts,
+  onSignOut,
+}: {
+  bridge: Bridge;
+  session: SessionInfo;
+  started?: Softphone | undefined;
+  /** The web app's ring and notifications (none in the desktop app). */
+  alerts?: WebAlerts | undefined;
+  onSignOut: () => void;
+}) {
   const softphone = useMemo(() => started ?? new Softphone(bridge, session), [bridge, session, started]);
   const [view, setView] = useState<SoftphoneView>(softphone.current);
   const [shortcuts, setShortcuts] = useState<ShortcutStatus | null>(null);
@@ -57,10 +71,15 @@ export function Phone({ bridge, session, started, onSignOut }: { bridge: Bridge;
   const audio = useAudioDevices(devices);
   const audioSettings = useAudioSettings(devices);
   useDevicesFollowCall(devices, softphone, view);
+  const startedUp = useStartUpDone(view.connection.kind);
   useEffect(() => {
+    if (!startedUp) return;
     void devices.start();
     return () => devices.stop();
-  }, [devices]);
+  }, [devices, startedUp]);
+  useEffect(() => {
+    if (startedUp) alerts?.check();
+  }, [alerts, startedUp]);
 
   useEffect(() => {
     const off = [softphone.subscribe(setView), bridge.onCallCommand((command) => runCommand(softphone, command)), bridge.onShortcutStatus(setShortcuts)];
@@ -98,8 +117,8 @@ export function Phone({ bridge, session, started, onSignOut }: { bridge: Bridge;
   useEffect(() => {
     if (live) setTab('phone');
   }, [live]);
-  const missed = useMissedBadge(bridge, callList(view.calls).filter((call) => call.kind === 'ended').map((call) => call.callId).join());
-  const agentStatus = useAgentStatus(bridge);
+  const missed = useMissedBadge(bridge, callList(view.calls).filter((call) => call.kind === 'ended').map((call) => call.callId).join(), startedUp);
+  const agentStatus = useAgentStatus(bridge, startedUp);
   const callBack = async (number: string) => {
     const outcome = await softphone.dial(number);
     if (outcome.ok) setTab('phone');
@@ -128,7 +147,7 @@ export function Phone({ bridge, session, started, onSignOut }: { bridge: Bridge;
       </header>
       {audioSettings.panel}
       {shortcutsOverlay.dialog}
-      <StatusSelector bridge={bridge} view={view} onCall={onCall} />
+      <StatusSelector bridge={bridge} view={view} onCall={onCall} startedUp={startedUp} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
           {failedShortcuts
@@ -169,6 +188,31 @@ export function Phone({ bridge, session, started, onSignOut }: { bridge: Bridge;
       {shownTab === 'phone' && <DesktopSettings bridge={bridge} />}
     </div>
   );
+}
+
+/** How long the phone's start-up reads wait at most for the voice session's first connection. */
+const START_UP_WAIT_MS = 3_000;
+
+/**
+ * Whether the phone's own start-up work — reading the status, away reasons, the missed-call
+ * badge and the audio devices, and the web app's sound check — may go: once the voice session's first connection has an outcome (ready,
+ * failed or reconnecting), or after {@link START_UP_WAIT_MS}. Until then they would compete
+ * with the SDK's `createSession` for the page's one thread, the connections and the backend,
+ * and on a 2-core PC that delays Ready (test/bench/agent-start.ts). Nothing they show is
+ * needed before: the status line says "Connecting" until the session is up.
+ */
+function useStartUpDone(connection: SoftphoneView['connection']['kind']): boolean {
+  const [done, setDone] = useState(connection !== 'connecting');
+  useEffect(() => {
+    if (done) return;
+    if (connection !== 'connecting') {
+      setDone(true);
+      return;
+    }
+    const timer = setTimeout(() => setDone(true), START_UP_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, [connection, done]);
+  return done;
 }
 
 /** Puts the chosen devices on the answered call on screen, and tells the microphone watch about it and its mute. */

@@ -21,17 +21,18 @@ export function errorText(error: unknown, fallback: string): string {
   return message || fallback;
 }
 
-/** The missed-call badge, read on sign-in, every {@link BADGE_POLL_MS} and after each call ends (`callsEnded` changes). */
-export function useMissedBadge(bridge: Bridge, callsEnded: string): { badge: MissedBadge | null; set: (badge: MissedBadge) => void } {
+/** The missed-call badge, read on sign-in (once `enabled`: after the voice session's start), every {@link BADGE_POLL_MS} and after each call ends (`callsEnded` changes). */
+export function useMissedBadge(bridge: Bridge, callsEnded: string, enabled = true): { badge: MissedBadge | null; set: (badge: MissedBadge) => void } {
   const [badge, setBadge] = useState<MissedBadge | null>(null);
   const read = useCallback(() => {
     bridge.desk({ action: 'unseen' }).then(setBadge, () => undefined);
   }, [bridge]);
   useEffect(() => {
+    if (!enabled) return;
     read();
     const timer = setInterval(read, BADGE_POLL_MS);
     return () => clearInterval(timer);
-  }, [read]);
+  }, [read, enabled]);
   useEffect(() => {
     if (callsEnded === '') return;
     const timers = BADGE_AFTER_CALL_MS.map((ms) => setTimeout(read, ms));

@@ -12,8 +12,8 @@ import type { SoftphoneView } from '../softphone/softphone';
 import { formatDuration } from './format';
 import { statusLine } from './status-line';
 
-/** Status line, wrap-up countdown and the Available / Away choice. */
-export function StatusSelector({ bridge, view, onCall }: { bridge: Bridge; view: SoftphoneView; onCall: boolean }) {
+/** Status line, wrap-up countdown and the Available / Away choice; the status and reasons are read once `startedUp`. */
+export function StatusSelector({ bridge, view, onCall, startedUp = true }: { bridge: Bridge; view: SoftphoneView; onCall: boolean; startedUp?: boolean }) {
   const [info, setInfo] = useState<AgentStatusInfoPayload | null>(null);
   const [reasons, setReasons] = useState<string[]>([]);
   const [reason, setReason] = useState('');
@@ -22,6 +22,7 @@ export function StatusSelector({ bridge, view, onCall }: { bridge: Bridge; view:
   const reasonId = useId();
 
   useEffect(() => {
+    if (!startedUp) return;
     let cancelled = false;
     const off = bridge.onStatusChanged((status) => {
       setInfo(status);
@@ -40,7 +41,7 @@ export function StatusSelector({ bridge, view, onCall }: { bridge: Bridge; view:
       cancelled = true;
       off();
     };
-  }, [bridge]);
+  }, [bridge, startedUp]);
 
   const choose = async (status: 'available' | 'away', why = reason) => {
     setPending(true);

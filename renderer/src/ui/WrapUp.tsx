@@ -12,10 +12,11 @@ import type { Bridge } from '../bridge';
 import { formatCaller, formatDuration } from './format';
 import { callBackNumber, errorText } from './RecentCalls';
 
-/** The agent's status, as the backend pushes it. */
-export function useAgentStatus(bridge: Bridge): AgentStatusInfoPayload | null {
+/** The agent's status, as the backend pushes it; read once `enabled` (after the voice session's start). */
+export function useAgentStatus(bridge: Bridge, enabled = true): AgentStatusInfoPayload | null {
   const [info, setInfo] = useState<AgentStatusInfoPayload | null>(null);
   useEffect(() => {
+    if (!enabled) return;
     let cancelled = false;
     const off = bridge.onStatusChanged(setInfo);
     bridge.getStatus().then(
@@ -26,7 +27,7 @@ export function useAgentStatus(bridge: Bridge): AgentStatusInfoPayload | null {
       cancelled = true;
       off();
     };
-  }, [bridge]);
+  }, [bridge, enabled]);
   return info;
 }
 

@@ -64,6 +64,7 @@ describe('WebAlerts', () => {
   it('rings and notifies while a call rings, and stops both once it is answered', () => {
     const { env, log } = environment('granted');
     const alerts = new WebAlerts(env);
+    alerts.check();
     expect(alerts.state).toMatchObject({ sound: 'ready', notifications: 'granted', ringing: false });
     alerts.update({ phase: 'ringing', callId: 'c1', from: '14155550100' });
     expect(alerts.state).toMatchObject({ ringing: true, notified: 'c1' });
@@ -89,6 +90,7 @@ describe('WebAlerts', () => {
   it('reports blocked sound and unasked notifications, and enable() (a user gesture) fixes both', async () => {
     const { env, log } = environment('default', 'suspended');
     const alerts = new WebAlerts(env);
+    alerts.check();
     expect(alerts.state).toMatchObject({ sound: 'blocked', notifications: 'default' });
     alerts.update({ phase: 'ringing', callId: 'c1', from: '1' });
     expect(log.some((l) => l.startsWith('notify'))).toBe(false);
@@ -96,6 +98,25 @@ describe('WebAlerts', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(log).toContain('ask-permission');
     expect(alerts.state).toMatchObject({ sound: 'ready', notifications: 'granted' });
+  });
+
+  it('opens no audio context until asked to check (it holds the page at start), and a ring opens one itself', () => {
+    const { env } = environment('granted');
+    let made = 0;
+    const Counted = class extends (env.AudioContext as unknown as new () => object) {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    const alerts = new WebAlerts({ ...env, AudioContext: Counted as unknown as typeof AudioContext });
+    expect(made).toBe(0);
+    expect(alerts.state.sound).toBe('unchecked');
+    alerts.update({ phase: 'ringing', callId: 'c1', from: '1' });
+    expect(made).toBe(1);
+    expect(alerts.state).toMatchObject({ sound: 'ready', ringing: true });
+    alerts.check();
+    expect(made).toBe(1);
   });
 
   it('works without WebAudio or notifications (says so)', () => {
