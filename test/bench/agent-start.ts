@@ -9,8 +9,12 @@
  *   - SDK only: a page on the same origin (served by Playwright's router) that loads the
  *     Client SDK bundled alone (esbuild, minified, like `bundle-size.ts`), asks the backend
  *     for an SDK token and the SDK endpoints exactly as the app does, and creates a session.
- *   The two alternate in one run (app first on even rounds, SDK first on odd ones), so load
- *   on the shared machine falls on both alike.
+ *   - the agent app through the same router: its built files (dist/renderer) served by
+ *     Playwright's router like the SDK-only page, the API still the backend's. The SDK-only
+ *     page is served that way, so this pair compares what the pages cost and not how they are
+ *     delivered (on a busy machine the backend's static answers are slower than the router's).
+ *   The three alternate in one run (the order rotates every round), so load on the shared
+ *   machine falls on all alike.
  * - where the time goes: each load's Navigation and Resource Timing (HTML, scripts, the token
  *   and config requests), when `#root` first gets content and the app's `switchboard:mount`
  *   mark (its modules evaluated, the voice session about to start), and when `createSession`
@@ -21,6 +25,8 @@
  *   the window, and `JSHeapUsedSize` (first, last and largest sample: bounded means the last
  *   is not far above the first). A garbage collection is forced before the first sample.
  */
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright';
@@ -73,7 +79,10 @@ const STAMP_READY = `(() => {
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-voice'] });
 })();`;
 
-type Kind = 'app' | 'sdk';
+type Kind = 'app' | 'routed' | 'sdk';
+const ROUTED_PATH = '/bench-app-routed/';
+const RENDERER_DIST = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
 /**
  * Where one load's time went: milestones in ms from navigation start, from the page's own
@@ -133,12 +142,17 @@ async function freshContext(browser: Browser, platform: TestPlatform, state: Awa
     if (url.pathname.endsWith('.js')) return route.fulfill({ status: 200, contentType: 'text/javascript', body: script });
     return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><head><title>SDK only</title><script defer src="./sdk.js"></script></head><body></body></html>' });
   });
+  await context.route(`${platform.serverUrl}${ROUTED_PATH}**`, async (route) => {
+    const path = new URL(route.request().url()).pathname.slice(ROUTED_PATH.length) || 'index.html';
+    const body = await readFile(join(RENDERER_DIST, normalize(path).replace(/^(\.\.[/\\])+/, '')));
+    return route.fulfill({ status: 200, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', body });
+  });
   return context;
 }
 
 async function openReady(context: BrowserContext, platform: TestPlatform, kind: Kind): Promise<{ page: Page; ms: number; timeline: Record<Milestone, number> }> {
   const page = await context.newPage();
-  await page.goto(`${platform.serverUrl}${kind === 'app' ? '/app/' : SDK_ONLY_PATH}`);
+  await page.goto(`${platform.serverUrl}${kind === 'app' ? '/app/' : kind === 'routed' ? ROUTED_PATH : SDK_ONLY_PATH}`);
   await page.waitForFunction(
     () => {
       const w = window as unknown as { __readyAt?: number; __failed?: string };
@@ -156,7 +170,7 @@ async function openReady(context: BrowserContext, platform: TestPlatform, kind: 
 }
 
 /** CPU (main-thread task seconds) and heap samples of a page over `seconds`. */
-async function idle(pages: Record<Kind, Page>, seconds: number): Promise<Record<Kind, { cpuPercent: number; heap: number[] }>> {
+async function idle(pages: Record<'app' | 'sdk', Page>, seconds: number): Promise<Record<'app' | 'sdk', { cpuPercent: number; heap: number[] }>> {
   const sessions = await Promise.all(
     (['app', 'sdk'] as const).map(async (kind) => {
       const cdp = await pages[kind].context().newCDPSession(pages[kind]);
@@ -180,14 +194,14 @@ async function idle(pages: Record<Kind, Page>, seconds: number): Promise<Record<
   }
   const last = await Promise.all(sessions.map((s) => metrics(s.cdp)));
   const elapsed = (Date.now() - startedAt) / 1000;
-  const result = {} as Record<Kind, { cpuPercent: number; heap: number[] }>;
+  const result = {} as Record<'app' | 'sdk', { cpuPercent: number; heap: number[] }>;
   sessions.forEach((s, i) => {
     result[s.kind] = { cpuPercent: (100 * (last[i]!.task - first[i]!.task)) / elapsed, heap: heaps[i]! };
   });
   return result;
 }
 
-/** Prints the median of each milestone for both pages: where the app's extra time goes. */
+/** Prints the median of each milestone for the three pages: where the app's extra time goes. */
 function printTimelines(timelines: Record<Kind, Array<Record<Milestone, number>>>): void {
   const median = (kind: Kind, milestone: Milestone) => {
     const values = timelines[kind].map((t) => t[milestone]).filter((v) => Number.isFinite(v));
@@ -195,9 +209,11 @@ function printTimelines(timelines: Record<Kind, Array<Record<Milestone, number>>
   };
   const width = Math.max(...MILESTONES.map((m) => m.length));
   console.log('\nWhere the time goes: median ms from navigation start to each step (Navigation / Resource Timing; method: test/bench/agent-start.ts)');
-  console.log(`| ${'step'.padEnd(width)} | agent app | SDK only |`);
-  console.log(`|${'-'.repeat(width + 2)}|-----------|----------|`);
-  for (const milestone of MILESTONES) console.log(`| ${milestone.padEnd(width)} | ${median('app', milestone).padStart(9)} | ${median('sdk', milestone).padStart(8)} |`);
+  console.log(`| ${'step'.padEnd(width)} | agent app | app, routed | SDK only |`);
+  console.log(`|${'-'.repeat(width + 2)}|-----------|-------------|----------|`);
+  for (const milestone of MILESTONES) {
+    console.log(`| ${milestone.padEnd(width)} | ${median('app', milestone).padStart(9)} | ${median('routed', milestone).padStart(11)} | ${median('sdk', milestone).padStart(8)} |`);
+  }
 }
 
 /** Runs `rounds` interleaved cold starts of each page, then the idle window; prints the tables. */
@@ -216,11 +232,13 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
     const state = await login.storageState();
     await login.close();
 
-    const times: Record<Kind, number[]> = { app: [], sdk: [] };
-    const timelines: Record<Kind, Array<Record<Milestone, number>>> = { app: [], sdk: [] };
+    const times: Record<Kind, number[]> = { app: [], routed: [], sdk: [] };
+    const timelines: Record<Kind, Array<Record<Milestone, number>>> = { app: [], routed: [], sdk: [] };
+    const kinds: Kind[] = ['app', 'routed', 'sdk'];
     // One warm-up of each (the platform's first session, the OS file cache), not counted.
     for (let round = -1; round < rounds; round++) {
-      const order: Kind[] = round % 2 === 0 ? ['app', 'sdk'] : ['sdk', 'app'];
+      const shift = (round + 3) % 3;
+      const order = [...kinds.slice(shift), ...kinds.slice(0, shift)];
       for (const kind of order) {
         const context = await freshContext(browser, platform, state, script);
         const { ms, timeline } = await openReady(context, platform, kind);
@@ -232,14 +250,17 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
       }
     }
     printTable(`Agent app cold start to Ready against the Client SDK alone: ${rounds} interleaved rounds, fresh context each (method: test/bench/agent-start.ts)`, [
-      summarize('agent app: navigation -> data-voice="ready"', times.app),
-      summarize('SDK only: navigation -> createSession resolved', times.sdk),
+      summarize('agent app (backend): navigation -> data-voice="ready"', times.app),
+      summarize('agent app (router): navigation -> data-voice="ready"', times.routed),
+      summarize('SDK only (router): navigation -> createSession resolved', times.sdk),
     ]);
     printTimelines(timelines);
-    const ratios = times.app.map((ms, i) => ms / times.sdk[i]!);
-    console.log(
-      `app / SDK-only, per round: median ${percentile(ratios, 50).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×, max ${Math.max(...ratios).toFixed(2)}×); medians ${(percentile(times.app, 50) / percentile(times.sdk, 50)).toFixed(2)}× (target ≤ 1.20×)`,
-    );
+    for (const kind of ['app', 'routed'] as const) {
+      const ratios = times[kind].map((ms, i) => ms / times.sdk[i]!);
+      console.log(
+        `${kind === 'app' ? 'app (backend)' : 'app (router)'} / SDK-only, per round: median ${percentile(ratios, 50).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×, max ${Math.max(...ratios).toFixed(2)}×); medians ${(percentile(times[kind], 50) / percentile(times.sdk, 50)).toFixed(2)}× (target ≤ 1.20×)`,
+      );
+    }
 
     const app = await openReady(await freshContext(browser, platform, state, script), platform, 'app');
     const sdk = await openReady(await freshContext(browser, platform, state, script), platform, 'sdk');
