@@ -69,7 +69,7 @@ async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 15_000, 
 }
 
 /** The outside number calls are transferred to (a sandbox phone that answers). */
-const OUTSIDE = '14155550188';
+const OUTSIDE = '14155550144';
 
 /** The sandbox phones the platform has called at {@link OUTSIDE}, in any state. */
 async function outsidePhones(platform: TestPlatform): Promise<string[]> {
