@@ -150,18 +150,43 @@ export interface CallLogEntry extends CallLogRecord {
 export const agentStatus = z.enum(['available', 'busy', 'away', 'wrap-up', 'offline']);
 export type AgentStatus = z.infer<typeof agentStatus>;
 
+/**
+ * The built-in away reason: the desktop app sets it while the PC sleeps or is locked
+ * (`main/power.ts`). Always accepted with away, never on the operator's list (so never offered
+ * in the agent's Away menu), and not a label the operator may use.
+ */
+export const SYSTEM_AWAY_REASON = 'system';
+/** How reports, the console and the status line show {@link SYSTEM_AWAY_REASON}. */
+export const SYSTEM_AWAY_REASON_TEXT = 'System (sleep or lock)';
+
+/** Whether a label names the built-in reason (its value or its text, in any case). */
+export function isSystemAwayReason(label: string): boolean {
+  const lower = label.trim().toLowerCase();
+  return lower === SYSTEM_AWAY_REASON || lower === SYSTEM_AWAY_REASON_TEXT.toLowerCase();
+}
+
+/** An away reason as people read it: the built-in one as its text, the operator's as configured. */
+export function awayReasonText(reason: string): string {
+  return reason === SYSTEM_AWAY_REASON ? SYSTEM_AWAY_REASON_TEXT : reason;
+}
+
 /** `PUT /api/agent/status`: the statuses an agent may choose; choosing one ends a wrap-up early. */
 export const agentStatusRequest = z.object({
   status: z.enum(['available', 'away']),
-  /** With away: one of the configured away reasons (`GET /api/agent/away-reasons`). */
+  /** With away: one of the configured away reasons (`GET /api/agent/away-reasons`) or {@link SYSTEM_AWAY_REASON}. */
   reason: z.string().trim().min(1, 'must not be empty').max(40, 'is at most 40 characters').optional(),
 });
 export type AgentStatusRequest = z.infer<typeof agentStatusRequest>;
 
 /** One away reason as the admin API takes it: a short label. */
-export const awayReasonLabel = z.string().trim().min(1, 'must not be empty').max(40, 'is at most 40 characters');
+export const awayReasonLabel = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(40, 'is at most 40 characters')
+  .refine((label) => !isSystemAwayReason(label), `is the built-in reason ${SYSTEM_AWAY_REASON_TEXT}, set by the app itself`);
 
-/** `PUT /api/admin/away-reasons`: the whole list, in order (labels unique, any case). */
+/** `PUT /api/admin/away-reasons`: the whole list, in order (labels unique, any case; the built-in reason is not on it). */
 export const awayReasonsRequest = z.object({
   reasons: z
     .array(awayReasonLabel)

@@ -32,7 +32,7 @@ import { ShortcutManager } from './shortcuts';
 import { TrayController, type TrayState } from './tray';
 import { TokenVault, type VaultStore } from './vault';
 import os from 'node:os';
-import type { AgentStatus } from '../common/backend-api';
+import { SYSTEM_AWAY_REASON, type AgentStatus } from '../common/backend-api';
 import { ClickToDial } from './click-to-dial';
 import { detectDesktop, enablePlatformFeatures } from './desktop-env';
 import { IncomingCallWindow } from './incoming-window';
@@ -436,10 +436,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       signedIn: () => credential() !== null,
       lastStatus: () => lastStatus,
       getStatus: async () => (await agentStatus.get()).status,
-      // "system" labels the cause where the operator configured it as an away reason; the backend
-      // refuses a reason not on its list, and being away matters more than the label.
-      setStatus: (status) =>
-        status === 'away' ? agentStatus.set('away', 'system').catch(() => agentStatus.set('away')) : agentStatus.set(status),
+      // The backend's built-in reason: always accepted, shown as "System (sleep or lock)".
+      setStatus: (status) => (status === 'away' ? agentStatus.set('away', SYSTEM_AWAY_REASON) : agentStatus.set(status)),
       stream: statusStream,
       rebuildVoice: (after) => ipc.sendToRenderer('system:resumed', { after }),
     });

@@ -4,7 +4,7 @@
  * refusal (an empty label, a code used twice) appears beside the row it names.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import type { AwayReasons } from '../../common/backend-api';
+import { SYSTEM_AWAY_REASON_TEXT, type AwayReasons } from '../../common/backend-api';
 import type { Disposition, Dispositions } from '../../common/agent-desk';
 import type { ConsoleRole } from '../../common/console-api';
 import { ApiError, api } from './api';
@@ -25,6 +25,7 @@ export function Lists({ role }: { role: ConsoleRole }) {
         <ListEditor<string>
           title="Away reasons"
           what="away reason"
+          note={`Built in, not on this list: ${SYSTEM_AWAY_REASON_TEXT}. The desktop app sets it while the PC sleeps or is locked; agents do not pick it.`}
           field="reasons"
           url="/api/admin/away-reasons"
           admin={admin}
@@ -60,6 +61,8 @@ export function Lists({ role }: { role: ConsoleRole }) {
 function ListEditor<T>(props: {
   title: string;
   what: string;
+  /** A line under the title (what the list does not hold). */
+  note?: string;
   field: string;
   url: string;
   admin: boolean;
@@ -106,6 +109,11 @@ function ListEditor<T>(props: {
   return (
     <form className="card" onSubmit={(e) => void save(e)} aria-labelledby={`${id}-title`} data-testid={`${id}-editor`} noValidate>
       <h2 id={`${id}-title`}>{props.title}</h2>
+      {props.note ? (
+        <p className="muted" data-testid={`${id}-note`}>
+          {props.note}
+        </p>
+      ) : null}
       <SaveNotice notice={notice} testId={`${id}-notice`} />
       <ol className="list-rows">
         {rows.map((value, index) => (

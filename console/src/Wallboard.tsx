@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { awayReasonText } from '../../common/backend-api';
 import type { WallboardSnapshot } from '../../common/console-api';
 import { api } from './api';
 import { duration, phone, since } from './format';
@@ -122,7 +123,7 @@ export function Wallboard() {
                   <th scope="row">{a.display_name}</th>
                   <td>
                     <span className={`presence presence-${a.status}`}>{STATUS_LABEL[a.status] ?? a.status}</span>
-                    {a.reason ? <span className="muted"> · {a.reason}</span> : null}
+                    {a.reason ? <span className="muted"> · {awayReasonText(a.reason)}</span> : null}
                   </td>
                   <td className="num">{duration(since(a.since, serverNow))}</td>
                   <td data-testid="agent-call">{a.call ? `${a.call.state === 'ringing' ? 'Ringing: ' : ''}${phone(a.call.from)}${a.call.queue ? ` · ${a.call.queue}` : a.call.flow ? ` · ${a.call.flow}` : ''}` : '—'}</td>

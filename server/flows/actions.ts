@@ -92,6 +92,25 @@ export function connectPhoneNcco(number: string, from: string, timeoutS: number)
   ];
 }
 
+/**
+ * An NCCO whose speech can go through the Voice API's talk (`PUT /v1/calls/{uuid}/talk`) while
+ * the rest proceeds: its leading plain talk actions, joined, and the NCCO without them. Only
+ * when a `connect` or `conversation` follows (NCCO actions run in order, so the ring or the join
+ * would wait for the speech); speech before a recording, or all there is (a goodbye), stays in
+ * the NCCO (`said` null), as does a talk with options the talk step does not carry.
+ */
+export function speechBeforeConnect(ncco: Ncco): { said: string | null; rest: Ncco } {
+  let lead = 0;
+  while (ncco[lead]?.action === 'talk' && Object.keys(ncco[lead]!).every((key) => key === 'action' || key === 'text')) lead += 1;
+  const next = ncco[lead]?.action;
+  if (lead === 0 || (next !== 'connect' && next !== 'conversation')) return { said: null, rest: ncco };
+  const said = ncco
+    .slice(0, lead)
+    .map((action) => (action.action === 'talk' ? action.text : ''))
+    .join(' ');
+  return { said, rest: ncco.slice(lead) };
+}
+
 /** Say goodbye; the call ends with the NCCO. */
 export function goodbyeNcco(message: string = GOODBYE): Ncco {
   return [{ action: 'talk', text: message }];

@@ -26,7 +26,7 @@ import type { JobQueue } from '../jobs/queue';
 import type { QueueDirectory } from '../queues/directory';
 import type { CallRecordPatch, NewCallEvent } from '../storage/types';
 import type { VoiceApi } from '../vonage/voice-api';
-import { connectAgentNcco, goodbyeNcco, partyCallRequest } from './actions';
+import { connectAgentNcco, goodbyeNcco, partyCallRequest, speechBeforeConnect } from './actions';
 import type { Ncco } from './ncco';
 import type { RouteTarget } from './targets';
 import type { FlowUrls } from './urls';
@@ -179,13 +179,17 @@ export class CallControl {
         // A Voice API port that cannot speak into a leg keeps it in the NCCO.
         greeting = this.host.voice.talk ? TRANSFER_GREETING : null;
         ncco = connectAgentNcco({ agent: target.agent, greeting: greeting ? null : TRANSFER_GREETING, ringTimeoutS: session.ringTimeoutS, musicUrl: session.hold.musicUrl });
-      } else if (target.type === 'queue') {
-        if (!this.host.queues.get(target.queue)) throw new CallControlError(400, 'invalid_request', `There is no queue named "${target.queue}"`, 'target.queue');
-        session.attempt = null;
-        ncco = await this.host.route(turn, session, { type: 'queue', queue: target.queue }, 'transferred');
       } else {
+        if (target.type === 'queue' && !this.host.queues.get(target.queue)) {
+          throw new CallControlError(400, 'invalid_request', `There is no queue named "${target.queue}"`, 'target.queue');
+        }
         session.attempt = null;
-        ncco = await this.host.route(turn, session, { type: 'phone', number: target.number }, 'transferred');
+        const routed = await this.host.route(turn, session, target.type === 'queue' ? { type: 'queue', queue: target.queue } : { type: 'phone', number: target.number }, 'transferred');
+        // As for an agent: the queue's greeting (or the number's "please wait") is spoken through
+        // the Voice API while the caller already joins the queue or the number already rings.
+        const split = this.host.voice.talk ? speechBeforeConnect(routed) : { said: null, rest: routed };
+        greeting = split.said;
+        ncco = split.rest;
       }
       const steps: Step[] = [];
       // The caller leaves hold with the transfer; their hold time stays on record.

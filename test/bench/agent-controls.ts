@@ -12,6 +12,11 @@
  *   `Date.now()` as it clicks Joe's blind transfer, and a MutationObserver in Joe's page stamps
  *   `Date.now()` when his incoming-call panel appears (the SDK's callInvite rendered). Same
  *   machine, same clock. Joe answers, the caller hangs up, and Joe goes away for the next round.
+ * - transfer to a number: a second call per round, answered by Jane; she types an outside
+ *   number (the sandbox phone answers it) and the page stamps `Date.now()` as it clicks its
+ *   blind transfer; Node polls the sandbox's phone list (`GET /sandbox/v1/phone/calls?number=`)
+ *   every 5 ms until that number's phone exists (it rings the moment the platform connects it)
+ *   and stamps `Date.now()`. Includes up to one poll interval and one loopback round trip.
  */
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright';
@@ -37,7 +42,8 @@ async function signIn(platform: TestPlatform, page: Page, name: 'Jane' | 'Joe'):
 }
 
 async function setStatus(page: Page, status: 'available' | 'away'): Promise<void> {
-  await page.getByTestId(`agent-status-${status}`).click();
+  const button = page.getByTestId(`agent-status-${status}`);
+  if (await button.isEnabled()) await button.click(); // (disabled: that status already)
   await page.locator(`[data-testid="agent-status-label"]`, { hasText: status === 'away' ? 'Away' : 'Available' }).waitFor();
 }
 
@@ -62,6 +68,15 @@ async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 15_000, 
   }
 }
 
+/** The outside number calls are transferred to (a sandbox phone that answers). */
+const OUTSIDE = '14155550144';
+
+/** The sandbox phones the platform has called at {@link OUTSIDE}, in any state. */
+async function outsidePhones(platform: TestPlatform): Promise<string[]> {
+  const response = await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/calls?number=${OUTSIDE}`);
+  return ((await response.json()) as { calls: Array<{ uuid: string }> }).calls.map((c) => c.uuid);
+}
+
 /** Runs `rounds` hold and transfer measures and prints the table. */
 export async function runAgentControlsBench(rounds: number): Promise<void> {
   const platform = await startTestPlatform();
@@ -74,6 +89,9 @@ export async function runAgentControlsBench(rounds: number): Promise<void> {
 
     const hold: number[] = [];
     const transfer: number[] = [];
+    const toNumber: number[] = [];
+    const rule = await fetch(`${platform.sandboxUrl}/sandbox/v1/phone/rules/${OUTSIDE}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'answer' }) });
+    if (!rule.ok) throw new Error(`the sandbox refused the phone rule: ${await rule.text()}`);
     for (let i = 0; i < rounds; i++) {
       await setStatus(joe, 'away');
       const call = await platform.phone.call(`+1415555${String(1000 + i).padStart(4, '0')}`);
@@ -106,10 +124,26 @@ export async function runAgentControlsBench(rounds: number): Promise<void> {
       await jane.getByTestId('in-call').waitFor({ state: 'detached' });
       await jane.getByTestId('call-ended').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
       await joe.getByTestId('call-ended').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+
+      await setStatus(joe, 'away');
+      const second = await platform.phone.call(`+1415556${String(1000 + i).padStart(4, '0')}`);
+      await jane.getByTestId('incoming-call').waitFor();
+      await jane.getByTestId('answer-button').click();
+      await jane.getByTestId('in-call').waitFor();
+      const phonesBefore = new Set(await outsidePhones(platform));
+      await jane.getByTestId('transfer-button').click();
+      await jane.getByTestId('transfer-number').fill(`+${OUTSIDE}`);
+      const clickedNumber = await clickStamped(jane, 'transfer-number-blind');
+      const rang = await until(async () => ((await outsidePhones(platform)).some((uuid) => !phonesBefore.has(uuid)) ? Date.now() : undefined));
+      toNumber.push(rang - clickedNumber);
+      await platform.phone.hangup(second.uuid);
+      await jane.getByTestId('in-call').waitFor({ state: 'detached' });
+      await jane.getByTestId('call-ended').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
     }
-    printTable(`In-call controls on the embedded platform: ${rounds} calls, Jane holds then blind-transfers to Joe (method: test/bench/agent-controls.ts)`, [
+    printTable(`In-call controls on the embedded platform: ${rounds} calls, Jane holds then blind-transfers to Joe, and a second call to a number (method: test/bench/agent-controls.ts)`, [
       summarize('Hold click -> caller hears hold music', hold),
       summarize('Transfer click -> Joe\'s app rings', transfer),
+      summarize('Transfer to a number click -> the number rings', toNumber),
     ]);
   } finally {
     await browser.close();

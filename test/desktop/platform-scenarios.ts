@@ -150,7 +150,7 @@ export const DESKTOP_SCENARIOS: readonly DesktopScenario[] = [
       await expect(label).toHaveText('Available');
       const { away, back } = awayEvents(driver.platform);
       await driver.powerEvent(away);
-      await expect(label).toHaveText('Away', { timeout: SDK_TIMEOUT });
+      await expect(label).toHaveText('Away — System (sleep or lock)', { timeout: SDK_TIMEOUT });
       await driver.powerEvent(back);
       await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready', { timeout: SDK_TIMEOUT });
       await expect(label).toHaveText('Available', { timeout: SDK_TIMEOUT });

@@ -69,6 +69,22 @@ test('hold plays music to the caller and resume takes it away; a transfer to an 
   await expect(jane.getByTestId('call-ended')).toBeVisible();
 });
 
+/** Jane answers a call from `from`; her page, the caller's phone call and her answered leg. */
+async function janeAnswers(from: string): Promise<{ jane: Page; call: { uuid: string; conversation_uuid: string }; leg: string }> {
+  const jane = await agent('Jane');
+  const call = await env.platform.phone.call(from);
+  await expect(jane.getByTestId('incoming-call')).toBeVisible();
+  await jane.getByTestId('answer-button').click();
+  await expect(jane.getByTestId('in-call')).toBeVisible();
+  return { jane, call, leg: await answeredLeg(call.conversation_uuid, 'Jane') };
+}
+
+/** The sandbox phone at `number` answers when the platform rings it. */
+async function answeringPhone(number: string): Promise<void> {
+  const rule = await fetch(`${env.platform.sandboxUrl}/sandbox/v1/phone/rules/${number}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'answer' }) });
+  expect(rule.ok).toBe(true);
+}
+
 test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free and the record names Joe', async () => {
   const jane = await agent('Jane');
   const call = await env.platform.phone.call('+14155550123');
@@ -95,6 +111,44 @@ test('blind transfer: Jane sends the caller to Joe, who answers; Jane is free an
   await expect(joe.getByTestId('call-ended')).toBeVisible();
 });
 
+test('blind transfer to an outside number: the number rings and answers while the caller is told through the Voice API; Jane is free', async () => {
+  const number = '14155550178';
+  await answeringPhone(number);
+  const { jane, call, leg } = await janeAnswers('+14155550125');
+
+  const transferred = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/transfer`, { target: { type: 'phone', number } });
+  expect(transferred.status).toBe(202);
+  await expect(jane.getByTestId('call-ended')).toBeVisible();
+  const party = await phoneCallTo(number);
+  await expect.poll(async () => (await env.platform.phone.get(call.uuid)).heard.map((h) => h.text)).toContain('Please wait while we connect you.');
+  // The number hears the caller.
+  const tone = await fetch(`${env.platform.sandboxUrl}/sandbox/v1/phone/calls/${call.uuid}/play`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tone: true }) });
+  expect(tone.ok, await tone.text()).toBe(true);
+  await expect.poll(() => audible(party.uuid)).toBeGreaterThan(20);
+  expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');
+  await expect.poll(async () => (await record(call.conversation_uuid)).flow_outcome).toBe('transferred');
+  await env.platform.phone.hangup(call.uuid);
+});
+
+test('blind transfer to a queue: the caller is in its line at once and hears its greeting through the Voice API; Joe is offered the call and answers', async () => {
+  const { jane, call, leg } = await janeAnswers('+14155550126');
+  const joe = await agent('Joe');
+  const greeting = (await env.desk.admin<{ settings: { greeting: string } }>('/api/admin/queues/support')).settings.greeting;
+
+  const transferred = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/transfer`, { target: { type: 'queue', queue: 'support' } });
+  expect(transferred.status).toBe(202);
+  await expect(jane.getByTestId('call-ended')).toBeVisible();
+  await expect(joe.getByTestId('incoming-call')).toBeVisible();
+  // (With the queue's position after it, in one talk.)
+  await expect.poll(async () => (await env.platform.phone.get(call.uuid)).heard.map((h) => h.text)).toContainEqual(expect.stringContaining(greeting));
+  await joe.getByTestId('answer-button').click();
+  await expect(joe.getByTestId('in-call')).toBeVisible();
+  await expect.poll(async () => (await record(call.conversation_uuid)).agent).toBe('Joe');
+  expect((await env.platform.phone.get(call.uuid)).status).toBe('answered');
+  await env.platform.phone.hangup(call.uuid);
+  await expect(joe.getByTestId('call-ended')).toBeVisible();
+});
+
 /** A simulated phone's call to `number` placed by the platform (the consulted party), once it exists. */
 async function phoneCallTo(number: string): Promise<{ uuid: string }> {
   const find = async () => {
@@ -109,14 +163,8 @@ const audible = (uuid: string) => env.desk.audible(uuid);
 
 test('warm transfer to an outside phone: the caller holds with music while Jane consults, then talks to the phone once she completes', async () => {
   const consulted = '14155550177';
-  const rule = await fetch(`${env.platform.sandboxUrl}/sandbox/v1/phone/rules/${consulted}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'answer' }) });
-  expect(rule.ok).toBe(true);
-  const jane = await agent('Jane');
-  const call = await env.platform.phone.call('+14155550124');
-  await expect(jane.getByTestId('incoming-call')).toBeVisible();
-  await jane.getByTestId('answer-button').click();
-  await expect(jane.getByTestId('in-call')).toBeVisible();
-  const leg = await answeredLeg(call.conversation_uuid, 'Jane');
+  await answeringPhone(consulted);
+  const { jane, call, leg } = await janeAnswers('+14155550124');
 
   const consult = await agentApi(jane, 'POST', `/api/agent/calls/${leg}/consult`, { target: { type: 'phone', number: consulted } });
   expect(consult).toMatchObject({ status: 202, body: { held: true, consult: { state: 'ringing', target: { type: 'phone', number: consulted } } } });

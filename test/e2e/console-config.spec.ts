@@ -185,9 +185,15 @@ test('an admin edits the away reasons and dispositions; a bad code is named besi
   await expect(page.getByTestId('reasons-editor')).toBeVisible();
   await expectAccessible(page, 'lists');
 
+  // The built-in reason is named, not on the list, and not a label the admin may save.
+  await expect(page.getByTestId('reasons-note')).toContainText('System (sleep or lock)');
   await page.getByTestId('reasons-add').click();
   const reasons = page.getByTestId('reasons-editor').locator('input');
   const last = reasons.last();
+  await last.fill('System');
+  await page.getByTestId('reasons-save').click();
+  const added = (await reasons.count()) - 1;
+  await expect(page.getByTestId(`error-reasons.${added}`)).toContainText('built-in reason');
   await last.fill('Team meeting');
   await page.getByTestId('reasons-save').click();
   await expect(page.getByTestId('reasons-notice')).toContainText('Saved');

@@ -173,6 +173,15 @@ test('the wallboard follows a call as it rings, is answered and ends, pushed wit
   console.log(`wallboard updates after the agent's app saw the change (ms): ${JSON.stringify(latencies)}`);
   await page.reload();
   await expect(page.getByTestId('large-type')).toHaveAttribute('aria-pressed', 'true');
+
+  // Away for the built-in reason (the desktop app gives it while the PC sleeps): the board says so in words.
+  const away = await jane.evaluate(async () => {
+    const response = await fetch('/api/agent/status', { method: 'PUT', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'away', reason: 'system' }) });
+    return response.status;
+  });
+  expect(away).toBe(200);
+  await expect(janeRow).toHaveAttribute('data-status', 'away');
+  await expect(janeRow).toContainText('System (sleep or lock)');
   await page.close();
 });
 

@@ -6,6 +6,7 @@
  * It never says Available while the voice session or the backend's link to the app is down:
  * then it says why calls do not reach the agent (reconnecting, offline).
  */
+import { awayReasonText } from '../../../common/backend-api';
 import type { AgentStatusInfoPayload } from '../../../common/ipc-contract';
 import type { Connection } from '../softphone/softphone';
 
@@ -55,7 +56,7 @@ export function statusLine({ presence, connection, onCall, noAudio }: StatusInpu
     case 'wrap-up':
       return line('wrap-up', 'Wrap-up', null, presence.wrap_up_ends_at);
     case 'away':
-      return line('away', presence.away_reason ? `Away — ${presence.away_reason}` : 'Away');
+      return line('away', presence.away_reason ? `Away — ${awayReasonText(presence.away_reason)}` : 'Away');
     case 'offline':
       return line('offline', 'Offline', 'The Switchboard server counts you offline.');
   }

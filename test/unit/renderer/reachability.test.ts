@@ -75,6 +75,7 @@ describe('statusLine', () => {
       countdown: '2026-03-02T09:00:30.000Z',
     });
     expect(statusLine(inputs({ presence: presence({ status: 'away', away_reason: 'Lunch' }) })).label).toBe('Away — Lunch');
+    expect(statusLine(inputs({ presence: presence({ status: 'away', away_reason: 'system' }) })).label).toBe('Away — System (sleep or lock)');
     expect(statusLine(inputs({ presence: presence({ status: 'away' }) })).label).toBe('Away');
     expect(statusLine(inputs({ presence: presence({ status: 'offline', reachable: false }) }))).toMatchObject({ tone: 'offline', label: 'Offline' });
     expect(statusLine(inputs({ presence: null }))).toMatchObject({ tone: 'unknown' });

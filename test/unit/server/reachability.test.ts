@@ -96,6 +96,47 @@ describe('away reasons', () => {
   });
 });
 
+describe('the built-in away reason', () => {
+  it('is accepted with away on a backend whose operator never configured it, stored as system', async () => {
+    const refresh = await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
+    const put = (payload: Record<string, unknown>) => t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: bearer(refresh), payload });
+    const listed = json<AwayReasons>(await t.app.inject({ method: 'GET', url: '/api/admin/away-reasons', headers: admin })).reasons;
+    expect(listed.map((l) => l.toLowerCase())).not.toContain('system');
+    const away = await put({ status: 'away', reason: 'system' });
+    expect(away.statusCode, away.body).toBe(200);
+    expect(json<AgentStatusInfo>(away)).toMatchObject({ status: 'away', away_reason: 'system' });
+    // Any case, as the configured ones: stored as the one value reports group by.
+    expect(json<AgentStatusInfo>(await put({ status: 'away', reason: 'SYSTEM' })).away_reason).toBe('system');
+    const { rows } = await t.context.db.query<{ away_reason: string }>("SELECT away_reason FROM agent_presence p JOIN agents a ON a.id = p.agent_id WHERE a.name = 'Joe'");
+    expect(rows[0]?.away_reason).toBe('system');
+    expect(json<AgentStatusInfo>(await put({ status: 'available' })).away_reason).toBeNull();
+    await put({ status: 'away' }); // (Joe stays out of the routing tests below)
+  });
+
+  it('cannot be added, renamed or removed by the operator, and is never offered to the agent', async () => {
+    for (const [reasons, field] of [
+      [['Lunch', 'system'], 'reasons.1'],
+      [['System'], 'reasons.0'],
+      [['Break', ' System (sleep or lock) '], 'reasons.1'],
+    ] as const) {
+      const res = await t.app.inject({ method: 'PUT', url: '/api/admin/away-reasons', headers: admin, payload: { reasons } });
+      expect(res.statusCode, JSON.stringify(reasons)).toBe(400);
+      expect(json<ApiErrorBody>(res).error).toMatchObject({ field, message: expect.stringContaining('built-in') });
+    }
+    // An empty list leaves it in force: removing every reason does not remove it.
+    expect(json<AwayReasons>(await t.app.inject({ method: 'PUT', url: '/api/admin/away-reasons', headers: admin, payload: { reasons: [] } })).reasons).toEqual([]);
+    const refresh = await loginDesktop(t.app, 'Joe', 'joe-secret-pw');
+    const put = (payload: Record<string, unknown>) => t.app.inject({ method: 'PUT', url: '/api/agent/status', headers: bearer(refresh), payload });
+    expect(json<AgentStatusInfo>(await put({ status: 'away', reason: 'system' })).away_reason).toBe('system');
+    // A row an operator saved as "system" before it was built in is not offered in the agent's menu.
+    await t.context.db.query("INSERT INTO away_reasons (position, label) VALUES (1, 'Lunch'), (2, 'System')");
+    expect(json<AwayReasons>(await t.app.inject({ method: 'GET', url: '/api/agent/away-reasons', headers: bearer(refresh) })).reasons).toEqual(['Lunch']);
+    expect(json<AwayReasons>(await t.app.inject({ method: 'GET', url: '/api/admin/away-reasons', headers: admin })).reasons).toEqual(['Lunch']);
+    expect(json<AgentStatusInfo>(await put({ status: 'away', reason: 'System' })).away_reason).toBe('system');
+    expect(json<AgentStatusInfo>(await put({ status: 'away' })).away_reason).toBeNull();
+  });
+});
+
 describe('reachability', () => {
   it('refuses a bad voice report naming the field', async () => {
     const refresh = await loginDesktop(t.app, 'Jane', 'jane-secret-pw');

@@ -7,12 +7,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallControlError, TRANSFER_GREETING } from '../../../../server/flows/control';
+import { queueSettings } from '../../../../common/queue-settings';
 import { flowRig, MUSIC, type FlowRig } from './fakes';
 
 const CALLER = '14155550100';
 const INBOUND = '14155550199';
 const QUEUE = '14155550155';
 const ROOM = 'consult-caller-1-1';
+const QUEUE_GREETING = queueSettings.parse({}).greeting;
 
 let rig: FlowRig;
 afterEach(async () => {
@@ -72,6 +74,42 @@ describe('blind transfer of a connected (inbound) call', () => {
     expect(ncco[0]).toMatchObject({ endpoint: [{ type: 'app', user: 'Joe' }] });
     expect(rig.voice.talks).toEqual([{ uuid: 'caller-1', text: TRANSFER_GREETING }]);
     expect(rig.presence.reservedFor('Joe')).toBe('caller-1');
+  });
+
+  it('to a queue: the caller joins the queue at once and hears its greeting through the Voice API; Joe is offered the call', async () => {
+    await janeOnInboundCall();
+    rig.presence.set('Joe', 'available');
+    expect(await rig.flows.control.transfer('Jane', 'app-1', { type: 'queue', queue: 'support' })).toEqual({ status: 'transferring', target: { type: 'queue', queue: 'support' } });
+    await rig.settle();
+    const ncco = rig.voice.transfers.at(-1)!.ncco;
+    // No talk before the conversation: the caller would join the line only once it was said.
+    expect(ncco.map((action) => action.action)).toEqual(['conversation']);
+    expect(rig.voice.talks).toEqual([{ uuid: 'caller-1', text: QUEUE_GREETING }]);
+    expect(rig.voice.log).toEqual(expect.arrayContaining(['transfer caller-1 conversation:queue-caller-1', 'hangup app-1', 'create Joe']));
+    expect(rig.presence.reservedFor('Joe')).toBe('caller-1');
+  });
+
+  it('to a number: the NCCO rings the number at once, and the caller hears "please wait" through the Voice API meanwhile', async () => {
+    await janeOnInboundCall();
+    await rig.flows.control.transfer('Jane', 'app-1', { type: 'phone', number: '14155550177' });
+    await rig.settle();
+    expect(rig.voice.log).toEqual(['transfer caller-1 connect', 'hangup app-1']);
+    const ncco = rig.voice.transfers.at(-1)!.ncco;
+    expect(ncco.map((action) => action.action)).toEqual(['connect']);
+    expect(ncco[0]).toMatchObject({ endpoint: [{ type: 'phone', number: '14155550177' }] });
+    expect(rig.voice.talks).toEqual([{ uuid: 'caller-1', text: 'Please wait while we connect you.' }]);
+  });
+
+  it('to a number through a Voice API port that cannot speak into a leg: the NCCO says it first, as before', async () => {
+    await janeOnInboundCall();
+    Object.defineProperty(rig.voice, 'talk', { value: undefined });
+    await rig.flows.control.transfer('Jane', 'app-1', { type: 'phone', number: '14155550177' });
+    await rig.settle();
+    expect(rig.voice.transfers.at(-1)!.ncco).toEqual([
+      { action: 'talk', text: 'Please wait while we connect you.' },
+      expect.objectContaining({ action: 'connect', endpoint: [{ type: 'phone', number: '14155550177' }] }),
+    ]);
+    expect(rig.voice.talks).toEqual([]);
   });
 });
 

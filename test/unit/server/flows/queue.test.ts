@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentJoinNcco, connectPhoneNcco, goodbyeNcco, GOODBYE, voicemailNcco, VOICEMAIL_GREETING } from '../../../../server/flows/actions';
+import { agentJoinNcco, connectPhoneNcco, goodbyeNcco, GOODBYE, speechBeforeConnect, voicemailNcco, VOICEMAIL_GREETING } from '../../../../server/flows/actions';
 import { positionText, queueCallerNcco } from '../../../../server/flows/queue';
 import { validateNcco } from '../../../../server/flows/validate-ncco';
 import { queueSettings } from '../../../../server/queues/schema';
@@ -61,5 +61,25 @@ describe('redirect NCCOs', () => {
   it('disconnect says goodbye', () => {
     expect(goodbyeNcco()).toEqual([{ action: 'talk', text: GOODBYE }]);
     expect(goodbyeNcco('Bye.')).toEqual([{ action: 'talk', text: 'Bye.' }]);
+  });
+});
+
+describe('speech a transfer says through the Voice API (speechBeforeConnect)', () => {
+  it('takes the talks before a connect or a conversation, joined in order', () => {
+    const queued = queueCallerNcco(queueSettings.parse({ announce_position: true, greeting: 'Hi.' }), 3, hold);
+    expect(speechBeforeConnect(queued)).toEqual({ said: 'Hi. You are number 3 in line.', rest: queued.slice(2) });
+    const phone = connectPhoneNcco('447700900123', '14155550155', 30);
+    expect(speechBeforeConnect(phone)).toEqual({ said: 'Please wait while we connect you.', rest: phone.slice(1) });
+  });
+
+  it('leaves speech before a recording, a goodbye, a talk with options, and an NCCO that starts without talk', () => {
+    for (const ncco of [
+      voicemailNcco('http://127.0.0.1:3030/webhooks/recording?call=leg-9'),
+      goodbyeNcco(),
+      [{ action: 'talk' as const, text: 'Hola.', language: 'es-ES' }, ...agentJoinNcco('queue-leg-9', null)],
+      agentJoinNcco('queue-leg-9', null),
+    ]) {
+      expect(speechBeforeConnect(ncco)).toEqual({ said: null, rest: ncco });
+    }
   });
 });
