@@ -56,6 +56,8 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { keyLength, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { MediaClock } from '../../sandbox/media/clock';
 import { Mixer } from '../../sandbox/media/mixer';
@@ -488,6 +490,27 @@ async function measureSpeech(): Promise<NonNullable<MediaBenchResult['speech']>>
   return { coldMs, warmMs: warm[Math.floor(warm.length / 2)]!, cachedMs, audioSeconds: first.length / 8000 };
 }
 
+/**
+ * With `MEDIA_PROFILE_DIR` set, a V8 CPU profile of this process over each measuring window
+ * (not the calls' set-up): returns the stop that writes `<dir>/<name>-<n>.cpuprofile`.
+ * `npx tsx test/bench/profile-summary.ts <file>` prints its self time by function and file.
+ */
+async function startProfile(): Promise<((name: string) => Promise<void>) | null> {
+  const dir = process.env.MEDIA_PROFILE_DIR;
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await mkdir(dir, { recursive: true });
+    await writeFile(resolve(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 /** Measures one window with the calls running. */
 async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsProcess, windowMs: number, unconnected: number): Promise<CapacityRow> {
   agents.reset();
@@ -495,12 +518,14 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   const late = clock.lateTicks;
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
+  const profiler = await startProfile();
   const cpu = process.cpuUsage();
   const wallStart = performance.now();
   await sleep(windowMs);
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wallStart;
   loopDelay.disable();
+  await profiler?.(`sandbox-${calls.length}-calls`);
   const agentReport = await agents.report();
 
   const cpuMs = (used.user + used.system) / 1000;
