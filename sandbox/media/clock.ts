@@ -3,6 +3,13 @@
  *
  * Every source that produces frames (phones, mixers) ticks from this single timer
  * rather than keeping a timer each: one wake-up a frame period however many calls run.
+ *
+ * When the event loop was blocked past a period, the frames missed are caught up one per
+ * event-loop turn (`setImmediate`), not back to back: incoming RTP that waited in the
+ * sockets during the stall is read between them, so each caught-up tick finds its frame
+ * in the jitter queues. Back to back, every caught-up tick found the queues empty (the
+ * datagrams were still unread) and every call had a gap, then the late frames overflowed
+ * the queues: at 200 calls that was most of the phones' gaps in test/bench/media-capacity.ts.
  */
 
 export type Tick = () => void;
@@ -17,7 +24,9 @@ export interface MediaClockOptions {
 export class MediaClock {
   private readonly handlers = new Set<Tick>();
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private next = 0;
+  private running = false;
   private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
@@ -29,7 +38,7 @@ export class MediaClock {
   /** Registers a handler; returns its removal. Handlers run in the order they were added. */
   add(handler: Tick): () => void {
     this.handlers.add(handler);
-    if (!this.timer && !this.manual) this.start();
+    if (!this.running && !this.manual) this.start();
     return () => {
       this.handlers.delete(handler);
       if (this.handlers.size === 0) this.stop();
@@ -42,17 +51,28 @@ export class MediaClock {
   }
 
   private start(): void {
+    this.running = true;
     this.next = performance.now() + this.periodMs;
+    let caughtUp = 0;
     const loop = () => {
+      this.timer = null;
+      this.immediate = null;
       const now = performance.now();
-      let runs = 0;
-      while (now >= this.next && runs < 5) {
+      if (now >= this.next) {
         this.tick();
+        if (!this.running) return; // a handler stopped the clock
         this.next += this.periodMs;
-        runs++;
+        if (now >= this.next) {
+          // Still behind: the next frame after the I/O that waited, up to 5 in a row, then resync.
+          this.lateTicks++;
+          if (++caughtUp < 5) {
+            this.immediate = setImmediate(loop);
+            return;
+          }
+          this.next = now + this.periodMs;
+        }
       }
-      if (runs > 1) this.lateTicks += runs - 1;
-      if (now - this.next > this.periodMs * 5) this.next = now + this.periodMs;
+      caughtUp = 0;
       this.timer = setTimeout(loop, Math.max(0, this.next - performance.now()));
     };
     this.timer = setTimeout(loop, this.periodMs);
@@ -61,6 +81,9 @@ export class MediaClock {
   /** Stops the timer (handlers stay registered). */
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
+    this.running = false;
   }
 }
