@@ -53,26 +53,23 @@ export class MediaClock {
   private start(): void {
     this.running = true;
     this.next = performance.now() + this.periodMs;
-    let caughtUp = 0;
     const loop = () => {
       this.timer = null;
       this.immediate = null;
-      const now = performance.now();
-      if (now >= this.next) {
+      if (performance.now() >= this.next) {
         this.tick();
         if (!this.running) return; // a handler stopped the clock
         this.next += this.periodMs;
-        if (now >= this.next) {
-          // Still behind: the next frame after the I/O that waited, up to 5 in a row, then resync.
+        const now = performance.now();
+        // More than 10 frames (200 ms) behind, as the old back-to-back catch-up's 5 runs + 5 allowed: resync, those frames are lost.
+        if (now - this.next > this.periodMs * 10) this.next = now + this.periodMs;
+        else if (now >= this.next) {
+          // Still behind: the next frame after the I/O that waited.
           this.lateTicks++;
-          if (++caughtUp < 5) {
-            this.immediate = setImmediate(loop);
-            return;
-          }
-          this.next = now + this.periodMs;
+          this.immediate = setImmediate(loop);
+          return;
         }
       }
-      caughtUp = 0;
       this.timer = setTimeout(loop, Math.max(0, this.next - performance.now()));
     };
     this.timer = setTimeout(loop, this.periodMs);
