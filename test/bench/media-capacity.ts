@@ -20,7 +20,11 @@
  *   and RFC 3550 interarrival jitter (J += (|D| − J)/16, D from arrival times against RTP
  *   timestamps); at each phone, frames missing against the ticks elapsed and the same
  *   jitter over frame arrival times, plus "gaps" (frames with no agent audio because it
- *   was not there in time: what a caller hears as drop-outs). Jitter is each receiver's
+ *   was not there in time: what a caller hears as drop-outs). The mixer's jitter queue has
+ *   no playout delay (3 frames, a frame is played on the first tick after it arrives), so a
+ *   frame that arrives just after its tick counts as a gap although a phone's adaptive jitter
+ *   buffer would have played it late; the count is kept strict rather than modelled on a
+ *   buffer the sandbox does not have. Jitter is each receiver's
  *   running estimate averaged over the window, then averaged over receivers (max shown).
  * - CPU: process.cpuUsage() of the sandbox process over the window, as % of one core and
  *   as CPU ms per call per second of audio; the agents' process CPU is shown beside it.
