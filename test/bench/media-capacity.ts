@@ -171,9 +171,17 @@ class ReceiverStats {
   private firstSeq: number | null = null;
   private highestSeq = 0;
 
-  /** `timestamp` in 8 kHz units; `seq` extended (no wrap) by the caller. */
+  /** The RTP timestamp extended past 2^32 (a leg's random start may be just below it), and the last one as sent. */
+  private extendedTimestamp: number | null = null;
+  private lastTimestamp = 0;
+
+  /** `timestamp` in 8 kHz units (32-bit, may wrap); `seq` extended (no wrap) by the caller. */
   packet(seq: number, timestamp: number, arrivalMs: number): void {
-    const transit = arrivalMs * 8 - timestamp;
+    // The signed 32-bit step from the last timestamp, so a wrap is a step of +160, not −2^32.
+    const extended = this.extendedTimestamp === null ? timestamp : this.extendedTimestamp + ((timestamp - this.lastTimestamp) | 0);
+    this.extendedTimestamp = extended;
+    this.lastTimestamp = timestamp;
+    const transit = arrivalMs * 8 - extended;
     if (this.lastTransit !== null) {
       const d = Math.abs(transit - this.lastTransit);
       this.jitter += (d - this.jitter) / 16;
