@@ -3,6 +3,13 @@
  *
  * Every source that produces frames (phones, mixers) ticks from this single timer
  * rather than keeping a timer each: one wake-up a frame period however many calls run.
+ *
+ * When the event loop was blocked past a period, the frames missed are caught up one per
+ * event-loop turn (`setImmediate`), not back to back: incoming RTP that waited in the
+ * sockets during the stall is read between them, so each caught-up tick finds its frame
+ * in the jitter queues. Back to back, every caught-up tick found the queues empty (the
+ * datagrams were still unread) and every call had a gap, then the late frames overflowed
+ * the queues: at 200 calls that was most of the phones' gaps in test/bench/media-capacity.ts.
  */
 
 export type Tick = () => void;
@@ -17,7 +24,9 @@ export interface MediaClockOptions {
 export class MediaClock {
   private readonly handlers = new Set<Tick>();
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private next = 0;
+  private running = false;
   private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
@@ -29,7 +38,7 @@ export class MediaClock {
   /** Registers a handler; returns its removal. Handlers run in the order they were added. */
   add(handler: Tick): () => void {
     this.handlers.add(handler);
-    if (!this.timer && !this.manual) this.start();
+    if (!this.running && !this.manual) this.start();
     return () => {
       this.handlers.delete(handler);
       if (this.handlers.size === 0) this.stop();
@@ -42,17 +51,25 @@ export class MediaClock {
   }
 
   private start(): void {
+    this.running = true;
     this.next = performance.now() + this.periodMs;
     const loop = () => {
-      const now = performance.now();
-      let runs = 0;
-      while (now >= this.next && runs < 5) {
+      this.timer = null;
+      this.immediate = null;
+      if (performance.now() >= this.next) {
         this.tick();
+        if (!this.running) return; // a handler stopped the clock
         this.next += this.periodMs;
-        runs++;
+        const now = performance.now();
+        // More than 10 frames (200 ms) behind, as the old back-to-back catch-up's 5 runs + 5 allowed: resync, those frames are lost.
+        if (now - this.next > this.periodMs * 10) this.next = now + this.periodMs;
+        else if (now >= this.next) {
+          // Still behind: the next frame after the I/O that waited.
+          this.lateTicks++;
+          this.immediate = setImmediate(loop);
+          return;
+        }
       }
-      if (runs > 1) this.lateTicks += runs - 1;
-      if (now - this.next > this.periodMs * 5) this.next = now + this.periodMs;
       this.timer = setTimeout(loop, Math.max(0, this.next - performance.now()));
     };
     this.timer = setTimeout(loop, this.periodMs);
@@ -61,6 +78,9 @@ export class MediaClock {
   /** Stops the timer (handlers stay registered). */
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
+    this.running = false;
   }
 }

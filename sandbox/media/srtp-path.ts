@@ -22,15 +22,33 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:dgram';
 import { RtpHeader } from 'werift';
+import { SrtpReceiver, SrtpSender, supportedProfile, type SrtpSessionKeys } from './srtp';
 
 type Key = Buffer | KeyObject;
 /** The fields of werift's SRTP ciphers (AES-CM and AES-GCM) that hold keys. */
 const KEY_FIELDS = ['srtpSessionKey', 'srtcpSessionKey', 'srtpSessionAuthTag', 'srtcpSessionAuthTag'] as const;
 
+/** An SRTP context of werift: the session keys it derived, and its cipher's. */
+interface SrtpContextLike {
+  profile?: number;
+  srtpSessionKey?: unknown;
+  srtpSessionSalt?: unknown;
+  srtpSessionAuthTag?: unknown;
+  cipher?: Partial<Record<(typeof KEY_FIELDS)[number], Key>>;
+}
+
 /** An SRTP or SRTCP session of werift, as far as this file uses it. */
 export interface SrtpSessionLike {
-  localContext?: { cipher?: Partial<Record<(typeof KEY_FIELDS)[number], Key>> };
-  remoteContext?: { cipher?: Partial<Record<(typeof KEY_FIELDS)[number], Key>> };
+  localContext?: SrtpContextLike;
+  remoteContext?: SrtpContextLike;
+}
+
+/** The session keys werift derived for one direction, if they are as srtp.ts expects. */
+function sessionKeys(context: SrtpContextLike | undefined): SrtpSessionKeys | null {
+  const { profile, srtpSessionKey: key, srtpSessionSalt: salt, srtpSessionAuthTag: authKey } = context ?? {};
+  if (typeof profile !== 'number' || !supportedProfile(profile) || !Buffer.isBuffer(key) || key.length !== 16 || !Buffer.isBuffer(salt) || salt.length !== 14) return null;
+  if (authKey !== undefined && !(Buffer.isBuffer(authKey) && authKey.length === 20)) return null;
+  return { profile, key, salt, ...(authKey ? { authKey } : {}) };
 }
 
 /**
@@ -99,6 +117,9 @@ export class RtpFastPath {
   private readonly hooks: Array<{ transport: UdpTransportLike; werift: (data: Buffer, addr: unknown) => void }> = [];
   private readonly host: string;
   private readonly port: number;
+  /** Hand-written SRTP (srtp.ts) when werift's session keys are as expected; werift's `SrtpSession` otherwise. */
+  private readonly sender: SrtpSender | null;
+  private readonly receiver: SrtpReceiver | null;
   private detached = false;
 
   /**
@@ -147,6 +168,10 @@ export class RtpFastPath {
     this.port = pair.remoteAddr![1];
     // One header object for the leg's life: werift's encrypt serialises it per packet.
     this.header = new RtpHeader({ payloadType: 0, ssrc, sequenceNumber: 0, timestamp: 0, marker: false });
+    const local = sessionKeys(dtls.srtp.localContext);
+    const remote = sessionKeys(dtls.srtp.remoteContext);
+    this.sender = local && remote ? new SrtpSender(local, ssrc) : null;
+    this.receiver = local && remote ? new SrtpReceiver(remote) : null;
     useKeyObjects(dtls.srtp);
     useKeyObjects(dtls.srtcp);
     for (const protocol of connection.protocols) {
@@ -163,12 +188,20 @@ export class RtpFastPath {
 
   /** Sends one PCMU payload; false when werift's path must send it instead (pair changed, consent lost, DTLS closed). */
   send(payload: Buffer, sequenceNumber: number, timestamp: number): boolean {
-    if (this.detached || this.connection.nominated !== this.pair || this.dtls.state !== 'connected') return false;
+    if (this.detached || this.connection.nominated !== this.pair || this.dtls.state !== 'connected') {
+      this.handBack();
+      return false;
+    }
     if (!this.connection.canSendApplicationData()) return true; // RFC 7675, as werift: drop, do not send.
-    const header = this.header;
-    header.sequenceNumber = sequenceNumber;
-    header.timestamp = timestamp;
-    this.udp.socket.send(this.dtls.srtp.encrypt(payload, header), this.port, this.host);
+    let packet: Buffer;
+    if (this.sender) packet = this.sender.protect(payload, sequenceNumber, timestamp);
+    else {
+      const header = this.header;
+      header.sequenceNumber = sequenceNumber;
+      header.timestamp = timestamp;
+      packet = this.dtls.srtp.encrypt(payload, header);
+    }
+    this.udp.socket.send(packet, this.port, this.host);
     return true;
   }
 
@@ -176,11 +209,44 @@ export class RtpFastPath {
   detach(): void {
     if (this.detached) return;
     this.detached = true;
+    this.handBack();
     // Our handlers pass everything to werift once detached, so restoring is tidiness, not correctness.
     for (const { transport, werift } of this.hooks) transport.onData = werift;
   }
 
+  /**
+   * Before werift's own pipeline takes a stream over, gives its SRTP contexts the rollover
+   * counters srtp.ts kept (werift's would still be at 0 after a sequence number wrap).
+   */
+  private handBack(): void {
+    const states = (context: unknown) => (context as { srtpSSRCStates?: Record<number, unknown> } | undefined)?.srtpSSRCStates;
+    const local = states(this.dtls.srtp.localContext);
+    const remote = states(this.dtls.srtp.remoteContext);
+    if (local && this.sender) {
+      const { ssrc, roc, lastSeq } = this.sender.rollover();
+      if (lastSeq >= 0) local[ssrc] = { ssrc, rolloverCounter: roc, lastSequenceNumber: lastSeq, rolloverHasProcessed: true };
+    }
+    if (remote && this.receiver) {
+      for (const { ssrc, roc, lastSeq } of this.receiver.rollovers()) {
+        remote[ssrc] = { ssrc, rolloverCounter: roc, lastSequenceNumber: lastSeq, rolloverHasProcessed: true };
+      }
+    }
+  }
+
+  /** Whether packets are protected by srtp.ts (true) or werift's `SrtpSession` (false). */
+  get handWrittenSrtp(): boolean {
+    return this.sender !== null;
+  }
+
   private receive(data: Buffer): void {
+    if (this.receiver) {
+      const end = this.receiver.unprotect(data);
+      if (end < 0 || (data[1]! & 0x7f) !== 0) return; // failed authentication, a replay, not PCMU: dropped
+      const packet = data.subarray(0, end);
+      const payload = rtpPayload(packet);
+      if (payload) this.onPayload(payload, packet);
+      return;
+    }
     let packet: Buffer;
     try {
       packet = this.dtls.srtp.decrypt(data);

@@ -1,0 +1,255 @@
+/**
+ * SRTP for the RTP fast path (srtp-path.ts), written by hand for its per-packet cost.
+ *
+ * Why not werift's `SrtpSession` here (profile of test/bench/media-capacity.ts, see the bench's
+ * header): for each packet werift serialises the header object, looks the SSRC state up by key,
+ * builds the IV/counter and the ROC bytes in fresh Buffers and joins header, payload and tag
+ * with `Buffer.concat`; receiving, it deserialises the whole header into an object (extensions
+ * included), copies the SSRC state with an object spread, and joins again. Here:
+ * - the RTP header (V=2, PCMU, no CSRC or extension) is written straight into the packet;
+ * - AES-CM's keystream comes from one AES-128-ECB cipher per direction made once and fed the
+ *   packet's counter blocks (CTR mode is ECB of the counters), instead of a `createCipheriv`
+ *   per packet; the HMAC-SHA1 covers the packet in place, with the ROC written where the tag
+ *   then goes; received packets are authenticated and decrypted in place;
+ * - AES-GCM needs a cipher per packet (node:crypto has no re-keyed IV), with a `KeyObject`
+ *   key and the IV written into one reused buffer;
+ * - received packets are checked against a replay window (RFC 3711 §3.3.2), which werift's
+ *   session does not do.
+ * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` contexts), so
+ * the key derivation stays werift's; SRTCP stays with werift entirely.
+ */
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, timingSafeEqual, type Cipheriv, type KeyObject } from 'node:crypto';
+
+/** werift's numbers for the two SRTP protection profiles WebRTC uses. */
+export const AES_CM_128_HMAC_SHA1_80 = 1;
+export const AEAD_AES_128_GCM = 7;
+
+/** The session keys of one direction, as werift's SRTP context derived them. */
+export interface SrtpSessionKeys {
+  profile: number;
+  /** 16 bytes. */
+  key: Buffer;
+  /** 14 bytes (GCM uses the first 12). */
+  salt: Buffer;
+  /** 20 bytes; AES-CM only. */
+  authKey?: Buffer;
+}
+
+const RTP_HEADER = 12;
+const CM_TAG = 10;
+const GCM_TAG = 16;
+/** Packets a receiver remembers for replay detection (RFC 3711's minimum is 64). */
+const REPLAY_WINDOW = 128;
+
+/** Whether a profile is one this module implements. */
+export function supportedProfile(profile: number): boolean {
+  return profile === AES_CM_128_HMAC_SHA1_80 || profile === AEAD_AES_128_GCM;
+}
+
+/** Common per-direction state: keys as KeyObjects, the counter/IV buffers, the ECB cipher. */
+abstract class SrtpDirection {
+  protected readonly gcm: boolean;
+  protected readonly key: KeyObject;
+  protected readonly salt: Buffer;
+  protected readonly authKey: KeyObject | null;
+  /** GCM's 12-byte IV, rewritten per packet. */
+  protected readonly iv = Buffer.alloc(12);
+  /** AES-CM: one ECB cipher for the direction's life, fed counter blocks. */
+  private readonly ecb: Cipheriv | null;
+  /** AES-CM: counter blocks for one packet, grown when a packet is longer. */
+  private counters = Buffer.alloc(0);
+  readonly tagLength: number;
+
+  constructor(keys: SrtpSessionKeys) {
+    if (!supportedProfile(keys.profile)) throw new Error(`SRTP profile ${keys.profile} is not supported`);
+    if (keys.key.length !== 16 || keys.salt.length < 12) throw new Error('SRTP session key must be 16 bytes and the salt at least 12');
+    this.gcm = keys.profile === AEAD_AES_128_GCM;
+    this.key = createSecretKey(keys.key);
+    this.salt = Buffer.from(keys.salt);
+    this.tagLength = this.gcm ? GCM_TAG : CM_TAG;
+    if (this.gcm) {
+      this.authKey = null;
+      this.ecb = null;
+    } else {
+      if (!keys.authKey || keys.authKey.length !== 20 || this.salt.length !== 14) throw new Error('AES-CM needs a 14-byte salt and a 20-byte auth key');
+      this.authKey = createSecretKey(keys.authKey);
+      this.ecb = createCipheriv('aes-128-ecb', this.key, null);
+      this.ecb.setAutoPadding(false);
+    }
+  }
+
+  /** RFC 7714 §8.1: IV = salt XOR (00 00 | SSRC | ROC | SEQ). */
+  protected gcmIv(ssrc: number, roc: number, seq: number): Buffer {
+    const iv = this.iv;
+    const salt = this.salt;
+    iv[0] = salt[0]!;
+    iv[1] = salt[1]!;
+    iv.writeUInt32BE((ssrc ^ salt.readUInt32BE(2)) >>> 0, 2);
+    iv.writeUInt32BE((roc ^ salt.readUInt32BE(6)) >>> 0, 6);
+    iv.writeUInt16BE(seq ^ salt.readUInt16BE(10), 10);
+    return iv;
+  }
+
+  /**
+   * RFC 3711 §4.1.1: XORs AES-CM's keystream into `data[start, end)` in place. The counter of
+   * block i is (salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16) + i.
+   */
+  protected ctrXor(data: Buffer, start: number, end: number, ssrc: number, roc: number, seq: number): void {
+    const length = end - start;
+    const blocks = Math.ceil(length / 16);
+    if (this.counters.length < blocks * 16) this.counters = Buffer.alloc(blocks * 16);
+    const counters = this.counters;
+    const salt = this.salt;
+    // The first block's 14 leading bytes; the other blocks differ only in their last two.
+    counters.writeUInt32BE(salt.readUInt32BE(0), 0);
+    counters.writeUInt32BE((salt.readUInt32BE(4) ^ ssrc) >>> 0, 4);
+    counters.writeUInt32BE((salt.readUInt32BE(8) ^ roc) >>> 0, 8);
+    counters.writeUInt16BE(salt.readUInt16BE(12) ^ seq, 12);
+    counters[14] = 0;
+    counters[15] = 0;
+    for (let i = 1; i < blocks; i++) {
+      counters.copy(counters, i * 16, 0, 14);
+      counters[i * 16 + 14] = i >> 8;
+      counters[i * 16 + 15] = i & 0xff;
+    }
+    const keystream = this.ecb!.update(blocks * 16 === counters.length ? counters : counters.subarray(0, blocks * 16));
+    for (let i = 0; i < length; i++) data[start + i]! ^= keystream[i]!;
+  }
+
+  /** AES-CM's HMAC-SHA1-80 over `data[0, end)` followed by the ROC. */
+  protected cmTag(data: Buffer, end: number, roc: number, rocBytes: Buffer): Buffer {
+    rocBytes.writeUInt32BE(roc >>> 0, 0);
+    return createHmac('sha1', this.authKey!).update(data.subarray(0, end)).update(rocBytes).digest();
+  }
+}
+
+/** Protects the RTP of one outgoing stream (one SSRC, G.711 µ-law, payload type 0). */
+export class SrtpSender extends SrtpDirection {
+  private roc = 0;
+  private lastSeq = -1;
+  private readonly rocBytes = Buffer.alloc(4);
+
+  constructor(keys: SrtpSessionKeys, private readonly ssrc: number, private readonly payloadType = 0) {
+    super(keys);
+  }
+
+  /** The stream's rollover state (RFC 3711 ROC and last sequence number; -1 before the first packet). */
+  rollover(): { ssrc: number; roc: number; lastSeq: number } {
+    return { ssrc: this.ssrc, roc: this.roc, lastSeq: this.lastSeq };
+  }
+
+  /** One SRTP packet in a new Buffer: header, encrypted payload, tag. */
+  protect(payload: Uint8Array, seq: number, timestamp: number): Buffer {
+    // RFC 3711 §3.3.1: the sender's ROC counts its own sequence number wrapping.
+    if (this.lastSeq >= 0 && seq < this.lastSeq && this.lastSeq - seq > 0x8000) this.roc = (this.roc + 1) >>> 0;
+    this.lastSeq = seq;
+    const roc = this.roc;
+    const end = RTP_HEADER + payload.length;
+    // allocUnsafe: every byte is written below. A new Buffer a packet because dgram sends later (its address lookup is a nextTick).
+    const packet = Buffer.allocUnsafe(end + this.tagLength);
+    packet[0] = 0x80;
+    packet[1] = this.payloadType;
+    packet.writeUInt16BE(seq, 2);
+    packet.writeUInt32BE(timestamp >>> 0, 4);
+    packet.writeUInt32BE(this.ssrc, 8);
+    if (this.gcm) {
+      const cipher = createCipheriv('aes-128-gcm', this.key, this.gcmIv(this.ssrc, roc, seq));
+      cipher.setAAD(packet.subarray(0, RTP_HEADER));
+      cipher.update(payload).copy(packet, RTP_HEADER);
+      cipher.final();
+      cipher.getAuthTag().copy(packet, end);
+    } else {
+      packet.set(payload, RTP_HEADER);
+      this.ctrXor(packet, RTP_HEADER, end, this.ssrc, roc, seq);
+      this.cmTag(packet, end, roc, this.rocBytes).copy(packet, end, 0, CM_TAG);
+    }
+    return packet;
+  }
+}
+
+/** Per-SSRC receive state: RFC 3711's s_l and ROC, and the replay window. */
+interface ReceiveState {
+  ssrc: number;
+  roc: number;
+  /** Highest sequence number authenticated in this ROC (s_l); -1 before the first. */
+  lastSeq: number;
+  /** Highest packet index authenticated. */
+  highest: number;
+  /** Index of the last packet authenticated in each slot (index mod REPLAY_WINDOW). */
+  seen: Float64Array;
+}
+
+/** Authenticates and decrypts incoming SRTP, in place. */
+export class SrtpReceiver extends SrtpDirection {
+  private readonly states = new Map<number, ReceiveState>();
+  private last: ReceiveState | null = null;
+  private readonly rocBytes = Buffer.alloc(4);
+
+  /** Each stream's rollover state, for whoever receives after this receiver. */
+  rollovers(): Array<{ ssrc: number; roc: number; lastSeq: number }> {
+    return [...this.states.values()].filter((state) => state.lastSeq >= 0).map(({ ssrc, roc, lastSeq }) => ({ ssrc, roc, lastSeq }));
+  }
+
+  /**
+   * Authenticates and decrypts `packet` in place (its payload becomes plaintext, the tag is
+   * left after it) and returns the length of the RTP packet (header + payload + padding), or
+   * -1 when it is malformed, fails authentication or is a replay (the packet is then not changed
+   * in any way that matters: drop it).
+   */
+  unprotect(packet: Buffer): number {
+    const end = packet.length - this.tagLength;
+    if (end < RTP_HEADER || packet[0]! >> 6 !== 2) return -1;
+    let headerEnd = RTP_HEADER + (packet[0]! & 0x0f) * 4;
+    if (packet[0]! & 0x10) {
+      if (end < headerEnd + 4) return -1;
+      headerEnd += 4 + packet.readUInt16BE(headerEnd + 2) * 4;
+    }
+    if (headerEnd > end) return -1;
+    const seq = packet.readUInt16BE(2);
+    const ssrc = packet.readUInt32BE(8);
+    let state = this.last;
+    if (!state || state.ssrc !== ssrc) {
+      state = this.states.get(ssrc) ?? null;
+      if (!state) {
+        if (this.states.size >= 16) this.states.clear(); // SSRCs come and go with renegotiation; keep few
+        state = { ssrc, roc: 0, lastSeq: -1, highest: -1, seen: new Float64Array(REPLAY_WINDOW).fill(-1) };
+        this.states.set(ssrc, state);
+      }
+      this.last = state;
+    }
+    // RFC 3711 §3.3.1: the ROC this packet was most likely sent with.
+    let roc = state.roc;
+    if (state.lastSeq >= 0) {
+      if (state.lastSeq < 0x8000) {
+        if (seq - state.lastSeq > 0x8000 && roc > 0) roc--;
+      } else if (state.lastSeq - 0x8000 > seq) roc = (roc + 1) >>> 0;
+    }
+    const index = roc * 0x10000 + seq;
+    // RFC 3711 §3.3.2: too old, or seen already.
+    if (index <= state.highest - REPLAY_WINDOW || state.seen[index % REPLAY_WINDOW] === index) return -1;
+    if (this.gcm) {
+      const decipher = createDecipheriv('aes-128-gcm', this.key, this.gcmIv(ssrc, roc, seq));
+      decipher.setAAD(packet.subarray(0, headerEnd));
+      decipher.setAuthTag(packet.subarray(end));
+      const plain = decipher.update(packet.subarray(headerEnd, end));
+      try {
+        decipher.final();
+      } catch {
+        return -1;
+      }
+      plain.copy(packet, headerEnd);
+    } else {
+      const expected = this.cmTag(packet, end, roc, this.rocBytes);
+      if (!timingSafeEqual(expected.subarray(0, CM_TAG), packet.subarray(end))) return -1;
+      this.ctrXor(packet, headerEnd, end, ssrc, roc, seq);
+    }
+    // Authenticated: only now does the packet move the state on.
+    if (roc !== state.roc && roc === ((state.roc + 1) >>> 0)) {
+      state.roc = roc;
+      state.lastSeq = seq;
+    } else if (roc === state.roc && seq > state.lastSeq) state.lastSeq = seq;
+    if (index > state.highest) state.highest = index;
+    state.seen[index % REPLAY_WINDOW] = index;
+    return end;
+  }
+}

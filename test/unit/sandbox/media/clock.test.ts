@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaClock } from '../../../../sandbox/media/clock';
+
+let clock: MediaClock | null = null;
+afterEach(() => clock?.stop());
+
+/** Blocks the event loop, as a burst of work in the sandbox's one thread does. */
+function block(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: nothing else runs
+  }
+}
+
+describe('MediaClock', () => {
+  it('catches up missed frames one event-loop turn apart, so what arrived meanwhile is read between them', async () => {
+    clock = new MediaClock(20);
+    // Each tick leaves work for the loop's next turn, as a datagram waiting in a socket is; a
+    // caught-up tick must find the previous one's already done.
+    let arrived = 0;
+    const seen: Array<{ tick: number; arrived: number }> = [];
+    let ticks = 0;
+    const done = new Promise<void>((resolve) => {
+      clock!.add(() => {
+        ticks++;
+        seen.push({ tick: ticks, arrived });
+        setImmediate(() => arrived++);
+        if (ticks === 1) block(90); // four or more periods missed
+        if (ticks === 6) resolve();
+      });
+    });
+    await done;
+    expect(clock.lateTicks).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual(seen.map((_, i) => ({ tick: i + 1, arrived: i })));
+  });
+
+  it('stops when its last handler is removed, even from inside a tick', async () => {
+    clock = new MediaClock(5);
+    let ticks = 0;
+    const remove = clock.add(() => {
+      ticks++;
+      remove();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(ticks).toBe(1);
+  });
+});
