@@ -188,8 +188,12 @@ export class RtpFastPath {
 
   /** Sends one PCMU payload; false when werift's path must send it instead (pair changed, consent lost, DTLS closed). */
   send(payload: Buffer, sequenceNumber: number, timestamp: number): boolean {
-    if (this.detached || this.connection.nominated !== this.pair || this.dtls.state !== 'connected') {
-      this.handBack();
+    if (this.detached) return false;
+    if (this.connection.nominated !== this.pair || this.dtls.state !== 'connected') {
+      // werift's pipeline takes the stream over for good (the endpoint attaches a new path on
+      // its next 'connected'): hand the rollover counters back once, never again every frame,
+      // which would overwrite werift's own counters with ours, stale from its next wrap on.
+      this.detach();
       return false;
     }
     if (!this.connection.canSendApplicationData()) return true; // RFC 7675, as werift: drop, do not send.

@@ -117,6 +117,24 @@ describe('WebRtcEndpoint RTP fast path', () => {
     expect(after.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('after the nominated pair changes, hands the rollover counter to werift once and then leaves werift its own', async () => {
+    const { sandbox, peer } = await pair(true);
+    const internals = sandbox as unknown as { sequence: number; fastPath: RtpFastPath; transceiver: { dtlsTransport: { srtp: { localContext: { srtpSSRCStates: Record<number, { rolloverCounter: number; lastSequenceNumber: number }> } } }; sender: { ssrc: number } } };
+    internals.sequence = 0xfffc;
+    await carries(sandbox, peer, 6); // across a wrap on the fast path: ROC 1
+    // The ICE agent nominated another pair: the fast path refuses and werift's pipeline sends.
+    (internals.fastPath as unknown as { pair: unknown }).pair = {};
+    expect((await carries(sandbox, peer, 3)).length).toBeGreaterThanOrEqual(3);
+    const states = internals.transceiver.dtlsTransport.srtp.localContext.srtpSSRCStates;
+    const ssrc = internals.transceiver.sender.ssrc;
+    expect(states[ssrc]?.rolloverCounter).toBe(1);
+    // werift's own state moves on (here: as it would 22 minutes later, at its next wrap) …
+    states[ssrc] = { ...states[ssrc]!, rolloverCounter: 2, lastSequenceNumber: 3 };
+    sandbox.deliver(frame(1));
+    // … and the fast path's stale counter does not overwrite it on the next frame.
+    expect(states[ssrc]).toMatchObject({ rolloverCounter: 2 });
+  });
+
   it('refuses to attach to anything that is not a connected werift DTLS transport', () => {
     expect(RtpFastPath.attach(undefined, 1, () => undefined)).toBeNull();
     expect(RtpFastPath.attach({ state: 'connected' }, 1, () => undefined)).toBeNull();
