@@ -167,7 +167,8 @@ export function isSystemAwayReason(label: string): boolean {
 
 /** An away reason as people read it: the built-in one as its text, the operator's as configured. */
 export function awayReasonText(reason: string): string {
-  return reason === SYSTEM_AWAY_REASON ? SYSTEM_AWAY_REASON_TEXT : reason;
+  // Any spelling of it: an agent may have been away for a "System" the operator configured before it was built in.
+  return isSystemAwayReason(reason) ? SYSTEM_AWAY_REASON_TEXT : reason;
 }
 
 /** `PUT /api/agent/status`: the statuses an agent may choose; choosing one ends a wrap-up early. */

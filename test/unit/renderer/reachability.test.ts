@@ -76,6 +76,8 @@ describe('statusLine', () => {
     });
     expect(statusLine(inputs({ presence: presence({ status: 'away', away_reason: 'Lunch' }) })).label).toBe('Away — Lunch');
     expect(statusLine(inputs({ presence: presence({ status: 'away', away_reason: 'system' }) })).label).toBe('Away — System (sleep or lock)');
+    // Stored as an operator's "System" before the reason was built in: read the same way.
+    expect(statusLine(inputs({ presence: presence({ status: 'away', away_reason: 'System' }) })).label).toBe('Away — System (sleep or lock)');
     expect(statusLine(inputs({ presence: presence({ status: 'away' }) })).label).toBe('Away');
     expect(statusLine(inputs({ presence: presence({ status: 'offline', reachable: false }) }))).toMatchObject({ tone: 'offline', label: 'Offline' });
     expect(statusLine(inputs({ presence: null }))).toMatchObject({ tone: 'unknown' });
