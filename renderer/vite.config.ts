@@ -17,7 +17,7 @@ const linkedMaps = process.env.RENDERER_SOURCEMAPS === 'linked';
  * before the bundle: the web app's token and config requests go out while the bundle is still
  * downloading and compiling (see that file). A module script would be deferred behind the
  * bundle, and Vite merges the HTML's module scripts into one entry, so it is built here with
- * esbuild and linked at the end of `<head>` — after the CSP `<meta>`, which governs it.
+ * esbuild and linked right after the CSP `<meta>`, which governs it.
  */
 function earlyRequestsScript(): Plugin {
   let fileName = '';
@@ -40,9 +40,13 @@ function earlyRequestsScript(): Plugin {
     },
     transformIndexHtml: {
       order: 'post',
-      handler(_html, { path }) {
-        if (!path.endsWith('/index.html')) return [];
-        return [{ tag: 'script', attrs: { src: `./${fileName}` }, injectTo: 'head' }];
+      // Right after the CSP <meta>: after the stylesheet link, a parser-blocking script would
+      // wait for the stylesheet before running.
+      handler(html, { path }) {
+        if (!path.endsWith('/index.html')) return html;
+        const csp = /<meta\s+http-equiv="Content-Security-Policy"[^>]*>/i;
+        if (!csp.test(html)) throw new Error('renderer/index.html has no CSP <meta>: the early-requests script must come after one');
+        return html.replace(csp, (meta) => `${meta}\n    <script src="./${fileName}"></script>`);
       },
     },
   };
