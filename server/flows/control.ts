@@ -185,9 +185,12 @@ export class CallControl {
         }
         session.attempt = null;
         const routed = await this.host.route(turn, session, target.type === 'queue' ? { type: 'queue', queue: target.queue } : { type: 'phone', number: target.number }, 'transferred');
-        // As for an agent: the queue's greeting (or the number's "please wait") is spoken through
-        // the Voice API while the caller already joins the queue or the number already rings.
-        const split = this.host.voice.talk ? speechBeforeConnect(routed) : { said: null, rest: routed };
+        // To a number, as to an agent: "please wait" is spoken through the Voice API while the
+        // number already rings. A queue keeps its greeting and position in the NCCO, before its
+        // line: its agent is offered the call at once either way (the queue manager does that),
+        // and spoken through the Voice API they would play over the line's music, or over the
+        // agent who answers mid-sentence.
+        const split = this.host.voice.talk && target.type === 'phone' ? speechBeforeConnect(routed) : { said: null, rest: routed };
         greeting = split.said;
         ncco = split.rest;
       }

@@ -130,7 +130,7 @@ test('blind transfer to an outside number: the number rings and answers while th
   await env.platform.phone.hangup(call.uuid);
 });
 
-test('blind transfer to a queue: the caller is in its line at once and hears its greeting through the Voice API; Joe is offered the call and answers', async () => {
+test('blind transfer to a queue: the caller hears its greeting before its line; Joe is offered the call and answers', async () => {
   const { jane, call, leg } = await janeAnswers('+14155550126');
   const joe = await agent('Joe');
   const greeting = (await env.desk.admin<{ settings: { greeting: string } }>('/api/admin/queues/support')).settings.greeting;
@@ -139,7 +139,6 @@ test('blind transfer to a queue: the caller is in its line at once and hears its
   expect(transferred.status).toBe(202);
   await expect(jane.getByTestId('call-ended')).toBeVisible();
   await expect(joe.getByTestId('incoming-call')).toBeVisible();
-  // (With the queue's position after it, in one talk.)
   await expect.poll(async () => (await env.platform.phone.get(call.uuid)).heard.map((h) => h.text)).toContainEqual(expect.stringContaining(greeting));
   await joe.getByTestId('answer-button').click();
   await expect(joe.getByTestId('in-call')).toBeVisible();
