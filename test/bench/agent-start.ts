@@ -13,6 +13,9 @@
  *     Playwright's router like the SDK-only page, the API still the backend's. The SDK-only
  *     page is served that way, so this pair compares what the pages cost and not how they are
  *     delivered (on a busy machine the backend's static answers are slower than the router's).
+ *   The routed pages carry the headers the backend sends with every answer (read from its
+ *   `/app/` answer): Cross-Origin-Opener-Policy alone moves a page into a new renderer
+ *   process, 100–250 ms on this machine, and the backend serves no page without it.
  *   The three alternate in one run (the order rotates every round), so load on the shared
  *   machine falls on all alike.
  * - where the time goes: each load's Navigation and Resource Timing (HTML, scripts, the token
@@ -133,19 +136,37 @@ const READ_TIMELINE = `(() => {
   };
 })()`;
 
-/** Builds a fresh context (no cache) with the agent's cookie and the SDK-only page's routes. */
-async function freshContext(browser: Browser, platform: TestPlatform, state: Awaited<ReturnType<BrowserContext['storageState']>>, script: string): Promise<BrowserContext> {
+/**
+ * The headers the backend sends with every answer (server/http/security.ts), read from its own
+ * answer for `/app/`, for the routed pages to carry too. Cross-Origin-Opener-Policy matters
+ * most: a page that sets it does not share a browsing context group with the tab's initial
+ * about:blank, so Chromium commits it in a new renderer process (100–250 ms here). Every page
+ * this origin serves has it, so the pages compared have it too.
+ */
+async function pageSecurityHeaders(platform: TestPlatform): Promise<Record<string, string>> {
+  const response = await fetch(`${platform.serverUrl}/app/`, { method: 'HEAD' });
+  const headers: Record<string, string> = {};
+  for (const name of ['cross-origin-opener-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy']) {
+    const value = response.headers.get(name);
+    if (value === null) throw new Error(`the backend's /app/ answer has no ${name} header`);
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/** Builds a fresh context (no cache) with the agent's cookie and the routed pages. */
+async function freshContext(browser: Browser, platform: TestPlatform, state: Awaited<ReturnType<BrowserContext['storageState']>>, script: string, security: Record<string, string>): Promise<BrowserContext> {
   const context = await browser.newContext({ storageState: state });
   await context.addInitScript(STAMP_READY);
   await context.route(`${platform.serverUrl}${SDK_ONLY_PATH}**`, (route) => {
     const url = new URL(route.request().url());
-    if (url.pathname.endsWith('.js')) return route.fulfill({ status: 200, contentType: 'text/javascript', body: script });
-    return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><head><title>SDK only</title><script defer src="./sdk.js"></script></head><body></body></html>' });
+    if (url.pathname.endsWith('.js')) return route.fulfill({ status: 200, headers: security, contentType: 'text/javascript', body: script });
+    return route.fulfill({ status: 200, headers: security, contentType: 'text/html', body: '<!doctype html><html lang="en"><head><title>SDK only</title><script defer src="./sdk.js"></script></head><body></body></html>' });
   });
   await context.route(`${platform.serverUrl}${ROUTED_PATH}**`, async (route) => {
     const path = new URL(route.request().url()).pathname.slice(ROUTED_PATH.length) || 'index.html';
     const body = await readFile(join(RENDERER_DIST, normalize(path).replace(/^(\.\.[/\\])+/, '')));
-    return route.fulfill({ status: 200, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', body });
+    return route.fulfill({ status: 200, headers: security, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', body });
   });
   return context;
 }
@@ -225,6 +246,7 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
   const browser = await launchChromium({ args: flags });
   try {
     const script = await sdkOnlyScript();
+    const security = await pageSecurityHeaders(platform);
     // Sign Jane in once (web client: the session cookie); every load below reuses the cookie.
     const login = await browser.newContext();
     const response = await login.request.post(`${platform.serverUrl}/api/auth/login`, { data: { name: 'Jane', password: platform.agents.Jane, client: 'web' } });
@@ -240,7 +262,7 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
       const shift = (round + 3) % 3;
       const order = [...kinds.slice(shift), ...kinds.slice(0, shift)];
       for (const kind of order) {
-        const context = await freshContext(browser, platform, state, script);
+        const context = await freshContext(browser, platform, state, script, security);
         const { ms, timeline } = await openReady(context, platform, kind);
         if (round >= 0) {
           times[kind].push(ms);
@@ -262,8 +284,8 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
       );
     }
 
-    const app = await openReady(await freshContext(browser, platform, state, script), platform, 'app');
-    const sdk = await openReady(await freshContext(browser, platform, state, script), platform, 'sdk');
+    const app = await openReady(await freshContext(browser, platform, state, script, security), platform, 'app');
+    const sdk = await openReady(await freshContext(browser, platform, state, script, security), platform, 'sdk');
     const usage = await idle({ app: app.page, sdk: sdk.page }, idleS);
     const MB = (bytes: number) => (bytes / 1e6).toFixed(2).padStart(9);
     console.log(`\nIdle for ${idleS} s after Ready, side by side (CDP Performance.getMetrics every 5 s; method: test/bench/agent-start.ts)`);
