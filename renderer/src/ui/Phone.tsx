@@ -24,7 +24,8 @@ import { useShortcutsOverlay } from './ShortcutsOverlay';
 import { faviconBadge, showFaviconBadge } from '../alerts/favicon-badge';
 import type { WebAlerts } from '../alerts/web-alerts';
 import { VoicemailInbox } from './VoicemailInbox';
-import { useAgentStatus, WrapUpPanel } from './WrapUp';
+import { useAgentStatus } from './use-agent-status';
+import { WrapUpPanel } from './WrapUp';
 
 /** Carries out a command from outside the renderer (shortcut, notification, tray). */
 function runCommand(softphone: Softphone, command: CallCommand): void {
@@ -147,7 +148,7 @@ export function Phone({
       </header>
       {audioSettings.panel}
       {shortcutsOverlay.dialog}
-      <StatusSelector bridge={bridge} view={view} onCall={onCall} startedUp={startedUp} />
+      <StatusSelector bridge={bridge} view={view} onCall={onCall} agentStatus={agentStatus} startedUp={startedUp} />
       {failedShortcuts.length > 0 && shortcuts && (
         <p className="warning" role="alert" data-testid="shortcut-warning">
           {failedShortcuts
@@ -181,7 +182,7 @@ export function Phone({
       </div>
       <DeskTabs tab={shownTab} onTab={setTab} missed={missed.badge?.missed ?? 0} locked={live} />
       <DialRequest bridge={bridge} ready={view.connection.kind === 'ready' && !callList(view.calls).some(isLive)} onDial={(number) => softphone.dial(number)} />
-      {shownTab === 'phone' && <WrapUpPanel bridge={bridge} status={agentStatus} />}
+      {shownTab === 'phone' && <WrapUpPanel bridge={bridge} status={agentStatus.info} />}
       {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} micWarnings={audio.warnings} />}
       {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} />}
       {shownTab === 'voicemail' && <VoicemailInbox bridge={bridge} canCall={canCall} onCallBack={callBack} />}

@@ -6,15 +6,18 @@
  * from the list the admin configures).
  */
 import { useEffect, useId, useState } from 'react';
-import type { AgentStatusInfoPayload } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
 import type { SoftphoneView } from '../softphone/softphone';
 import { formatDuration } from './format';
 import { statusLine } from './status-line';
+import type { AgentStatusState } from './use-agent-status';
 
-/** Status line, wrap-up countdown and the Available / Away choice; the status and reasons are read once `startedUp`. */
-export function StatusSelector({ bridge, view, onCall, startedUp = true }: { bridge: Bridge; view: SoftphoneView; onCall: boolean; startedUp?: boolean }) {
-  const [info, setInfo] = useState<AgentStatusInfoPayload | null>(null);
+/**
+ * Status line, wrap-up countdown and the Available / Away choice. The status comes from the
+ * page's one {@link AgentStatusState}; the away reasons are read once `startedUp`.
+ */
+export function StatusSelector({ bridge, view, onCall, agentStatus, startedUp = true }: { bridge: Bridge; view: SoftphoneView; onCall: boolean; agentStatus: AgentStatusState; startedUp?: boolean }) {
+  const { info, readError, set: setInfo } = agentStatus;
   const [reasons, setReasons] = useState<string[]>([]);
   const [reason, setReason] = useState('');
   const [pending, setPending] = useState(false);
@@ -24,22 +27,12 @@ export function StatusSelector({ bridge, view, onCall, startedUp = true }: { bri
   useEffect(() => {
     if (!startedUp) return;
     let cancelled = false;
-    const off = bridge.onStatusChanged((status) => {
-      setInfo(status);
-      setError(null);
-    });
-    bridge
-      .getStatus()
-      // A pushed event may already have arrived; it is at least as new as this answer.
-      .then((status) => !cancelled && setInfo((current) => current ?? status))
-      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : 'Could not read your status.'));
     bridge
       .getAwayReasons()
       .then((list) => !cancelled && setReasons(list.reasons))
       .catch(() => undefined); // no list: plain away still works
     return () => {
       cancelled = true;
-      off();
     };
   }, [bridge, startedUp]);
 
@@ -107,9 +100,9 @@ export function StatusSelector({ bridge, view, onCall, startedUp = true }: { bri
           </>
         )}
       </div>
-      {error && (
+      {(error ?? readError) && (
         <p className="error" data-testid="agent-status-error" role="alert">
-          {error}
+          {error ?? readError}
         </p>
       )}
     </section>

@@ -12,25 +12,6 @@ import type { Bridge } from '../bridge';
 import { formatCaller, formatDuration } from './format';
 import { callBackNumber, errorText } from './RecentCalls';
 
-/** The agent's status, as the backend pushes it; read once `enabled` (after the voice session's start). */
-export function useAgentStatus(bridge: Bridge, enabled = true): AgentStatusInfoPayload | null {
-  const [info, setInfo] = useState<AgentStatusInfoPayload | null>(null);
-  useEffect(() => {
-    if (!enabled) return;
-    let cancelled = false;
-    const off = bridge.onStatusChanged(setInfo);
-    bridge.getStatus().then(
-      (status) => !cancelled && setInfo((current) => current ?? status),
-      () => undefined,
-    );
-    return () => {
-      cancelled = true;
-      off();
-    };
-  }, [bridge, enabled]);
-  return info;
-}
-
 /** The panel, shown only during wrap-up. */
 export function WrapUpPanel({ bridge, status }: { bridge: Bridge; status: AgentStatusInfoPayload | null }) {
   if (status?.status !== 'wrap-up') return null;
