@@ -50,6 +50,8 @@ export interface PlatformOptions {
   verboseSandbox?: boolean;
   /** After-call work in seconds (`WRAP_UP_S`; the backend's default otherwise). */
   wrapUpS?: number;
+  /** The web app's built folder the backend serves at `/app/` (`RENDERER_DIR`; dist/renderer otherwise). */
+  rendererDir?: string;
   /**
    * The backend's PostgreSQL database (`DATABASE_URL`). Unset: an embedded server under
    * `DATA_DIR/postgres`; null: the embedded server even when `DATABASE_URL` is set.
@@ -161,7 +163,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const app = { id: setup.application.id, keyPath: setup.application.keyPath };
     const passwords = agentPasswords(dataDir, options.agentPasswords);
     const consoleUsers = consolePasswords(dataDir, options.consolePasswords);
-    const rendererDir = join(root, 'dist', 'renderer');
+    const rendererDir = options.rendererDir ?? join(root, 'dist', 'renderer');
     const consoleDir = join(root, 'dist', 'console');
     const mobileApiKey = options.mobileApiKey === undefined ? env.MOBILE_API_KEY : options.mobileApiKey ?? undefined;
     const config = loadServerConfig({

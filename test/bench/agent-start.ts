@@ -6,18 +6,17 @@
  *   session cookie only), from navigation start (`performance.timeOrigin`) to Ready:
  *   - the agent app: `/app/` as the backend serves it, until the status line says
  *     `data-voice="ready"` (a MutationObserver stamps `performance.now()`);
- *   - SDK only: a page on the same origin (served by Playwright's router) that loads the
- *     Client SDK bundled alone (esbuild, minified, like `bundle-size.ts`), asks the backend
- *     for an SDK token and the SDK endpoints exactly as the app does, and creates a session.
- *   - the agent app through the same router: its built files (dist/renderer) served by
- *     Playwright's router like the SDK-only page, the API still the backend's. The SDK-only
- *     page is served that way, so this pair compares what the pages cost and not how they are
- *     delivered (on a busy machine the backend's static answers are slower than the router's).
- *   The routed pages carry the headers the backend sends with every answer (read from its
- *   `/app/` answer): Cross-Origin-Opener-Policy alone moves a page into a new renderer
- *   process, 100–250 ms on this machine, and the backend serves no page without it.
- *   The three alternate in one run (the order rotates every round), so load on the shared
- *   machine falls on all alike.
+ *   - SDK only: a page that loads the Client SDK bundled alone (esbuild, minified, like
+ *     `bundle-size.ts`), asks the backend for an SDK token and the SDK endpoints exactly as
+ *     the app does, and creates a session, until `createSession` resolves.
+ *   Both are delivered alike, by the backend: the bench copies the built app (dist/renderer)
+ *   into a temporary folder, adds the SDK-only page to it (`sdk-only.html` and a script under
+ *   `assets/`, precompressed as the build does) and starts the platform on that folder. So
+ *   both pages get the same static handler, compression, caching and security headers
+ *   (Cross-Origin-Opener-Policy alone moves a page into a new renderer process, 100–250 ms
+ *   on this machine), and no request goes through Playwright's router, which pauses each one
+ *   in the browser for a round trip to this process. The two alternate in one run (the order
+ *   swaps every round), so load on the shared machine falls on both alike.
  * - where the time goes: each load's Navigation and Resource Timing (HTML, scripts, the token
  *   and config requests), when `#root` first gets content and the app's `switchboard:mount`
  *   mark (its modules evaluated, the voice session about to start), and when `createSession`
@@ -28,17 +27,22 @@
  *   the window, and `JSHeapUsedSize` (first, last and largest sample: bounded means the last
  *   is not far above the first). A garbage collection is forced before the first sample.
  */
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { ROOT } from '../../scripts/build-desktop';
-import { chromiumArgs, launchChromium } from '../support/chromium';
+import { brotli, gzip, PRECOMPRESSED_SUFFIXES } from '../../scripts/web-delivery';
+import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { percentile, printTable, summarize } from './table';
 
-const SDK_ONLY_PATH = '/bench-sdk-only/';
+/** The SDK-only page, beside the app's index.html in the served folder. */
+const SDK_ONLY_PATH = '/app/sdk-only.html';
+const SDK_ONLY_SCRIPT_FILE = 'assets/sdk-only.js';
+const RENDERER_DIST = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
 /** The SDK-only page's script: token and endpoints from the backend, then a session. */
 const SDK_ONLY_SCRIPT = `
@@ -82,10 +86,7 @@ const STAMP_READY = `(() => {
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-voice'] });
 })();`;
 
-type Kind = 'app' | 'routed' | 'sdk';
-const ROUTED_PATH = '/bench-app-routed/';
-const RENDERER_DIST = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
-const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.svg': 'image/svg+xml', '.png': 'image/png' };
+type Kind = 'app' | 'sdk';
 
 /**
  * Where one load's time went: milestones in ms from navigation start, from the page's own
@@ -137,43 +138,32 @@ const READ_TIMELINE = `(() => {
 })()`;
 
 /**
- * The headers the backend sends with every answer (server/http/security.ts), read from its own
- * answer for `/app/`, for the routed pages to carry too. Cross-Origin-Opener-Policy matters
- * most: a page that sets it does not share a browsing context group with the tab's initial
- * about:blank, so Chromium commits it in a new renderer process (100–250 ms here). Every page
- * this origin serves has it, so the pages compared have it too.
+ * A copy of the built app with the SDK-only page beside it, each new file precompressed as
+ * the build does (scripts/web-delivery.ts); the caller removes the folder.
  */
-async function pageSecurityHeaders(platform: TestPlatform): Promise<Record<string, string>> {
-  const response = await fetch(`${platform.serverUrl}/app/`, { method: 'HEAD' });
-  const headers: Record<string, string> = {};
-  for (const name of ['cross-origin-opener-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy']) {
-    const value = response.headers.get(name);
-    if (value === null) throw new Error(`the backend's /app/ answer has no ${name} header`);
-    headers[name] = value;
+function servedFolder(script: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-renderer-'));
+  cpSync(RENDERER_DIST, dir, { recursive: true });
+  const html = `<!doctype html><html lang="en"><head><meta charset="UTF-8" /><title>SDK only</title><script defer src="./${SDK_ONLY_SCRIPT_FILE}"></script></head><body></body></html>`;
+  for (const [file, text] of [['sdk-only.html', html], [SDK_ONLY_SCRIPT_FILE, script]] as const) {
+    const body = Buffer.from(text);
+    writeFileSync(join(dir, file), body);
+    writeFileSync(join(dir, file + PRECOMPRESSED_SUFFIXES.br), brotli(body));
+    writeFileSync(join(dir, file + PRECOMPRESSED_SUFFIXES.gzip), gzip(body));
   }
-  return headers;
+  return dir;
 }
 
-/** Builds a fresh context (no cache) with the agent's cookie and the routed pages. */
-async function freshContext(browser: Browser, platform: TestPlatform, state: Awaited<ReturnType<BrowserContext['storageState']>>, script: string, security: Record<string, string>): Promise<BrowserContext> {
+/** Builds a fresh context (no cache) with the agent's cookie. */
+async function freshContext(browser: Browser, state: Awaited<ReturnType<BrowserContext['storageState']>>): Promise<BrowserContext> {
   const context = await browser.newContext({ storageState: state });
   await context.addInitScript(STAMP_READY);
-  await context.route(`${platform.serverUrl}${SDK_ONLY_PATH}**`, (route) => {
-    const url = new URL(route.request().url());
-    if (url.pathname.endsWith('.js')) return route.fulfill({ status: 200, headers: security, contentType: 'text/javascript', body: script });
-    return route.fulfill({ status: 200, headers: security, contentType: 'text/html', body: '<!doctype html><html lang="en"><head><title>SDK only</title><script defer src="./sdk.js"></script></head><body></body></html>' });
-  });
-  await context.route(`${platform.serverUrl}${ROUTED_PATH}**`, async (route) => {
-    const path = new URL(route.request().url()).pathname.slice(ROUTED_PATH.length) || 'index.html';
-    const body = await readFile(join(RENDERER_DIST, normalize(path).replace(/^(\.\.[/\\])+/, '')));
-    return route.fulfill({ status: 200, headers: security, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', body });
-  });
   return context;
 }
 
 async function openReady(context: BrowserContext, platform: TestPlatform, kind: Kind): Promise<{ page: Page; ms: number; timeline: Record<Milestone, number> }> {
   const page = await context.newPage();
-  await page.goto(`${platform.serverUrl}${kind === 'app' ? '/app/' : kind === 'routed' ? ROUTED_PATH : SDK_ONLY_PATH}`);
+  await page.goto(`${platform.serverUrl}${kind === 'app' ? '/app/' : SDK_ONLY_PATH}`);
   await page.waitForFunction(
     () => {
       const w = window as unknown as { __readyAt?: number; __failed?: string };
@@ -222,7 +212,7 @@ async function idle(pages: Record<'app' | 'sdk', Page>, seconds: number): Promis
   return result;
 }
 
-/** Prints the median of each milestone for the three pages: where the app's extra time goes. */
+/** Prints the median of each milestone for both pages: where the app's extra time goes. */
 function printTimelines(timelines: Record<Kind, Array<Record<Milestone, number>>>): void {
   const median = (kind: Kind, milestone: Milestone) => {
     const values = timelines[kind].map((t) => t[milestone]).filter((v) => Number.isFinite(v));
@@ -230,23 +220,21 @@ function printTimelines(timelines: Record<Kind, Array<Record<Milestone, number>>
   };
   const width = Math.max(...MILESTONES.map((m) => m.length));
   console.log('\nWhere the time goes: median ms from navigation start to each step (Navigation / Resource Timing; method: test/bench/agent-start.ts)');
-  console.log(`| ${'step'.padEnd(width)} | agent app | app, routed | SDK only |`);
-  console.log(`|${'-'.repeat(width + 2)}|-----------|-------------|----------|`);
+  console.log(`| ${'step'.padEnd(width)} | agent app | SDK only |`);
+  console.log(`|${'-'.repeat(width + 2)}|-----------|----------|`);
   for (const milestone of MILESTONES) {
-    console.log(`| ${milestone.padEnd(width)} | ${median('app', milestone).padStart(9)} | ${median('routed', milestone).padStart(11)} | ${median('sdk', milestone).padStart(8)} |`);
+    console.log(`| ${milestone.padEnd(width)} | ${median('app', milestone).padStart(9)} | ${median('sdk', milestone).padStart(8)} |`);
   }
 }
 
 /** Runs `rounds` interleaved cold starts of each page, then the idle window; prints the tables. */
 export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUNDS ?? 10), idleS = Number(process.env.BENCH_IDLE_S ?? 60)): Promise<void> {
-  const platform = await startTestPlatform();
-  // A page fulfilled by Playwright's router has no address, so Chromium's local-network checks
-  // would refuse its socket to the sandbox on 127.0.0.1: they are off for both pages alike.
-  const flags = chromiumArgs.map((arg) => (arg.startsWith('--disable-features=') ? `${arg},LocalNetworkAccessChecks` : arg));
-  const browser = await launchChromium({ args: flags });
+  const served = servedFolder(await sdkOnlyScript());
+  let platform: TestPlatform | undefined;
+  let browser: Browser | undefined;
   try {
-    const script = await sdkOnlyScript();
-    const security = await pageSecurityHeaders(platform);
+    platform = await startTestPlatform({ rendererDir: served });
+    browser = await launchChromium();
     // Sign Jane in once (web client: the session cookie); every load below reuses the cookie.
     const login = await browser.newContext();
     const response = await login.request.post(`${platform.serverUrl}/api/auth/login`, { data: { name: 'Jane', password: platform.agents.Jane, client: 'web' } });
@@ -254,15 +242,13 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
     const state = await login.storageState();
     await login.close();
 
-    const times: Record<Kind, number[]> = { app: [], routed: [], sdk: [] };
-    const timelines: Record<Kind, Array<Record<Milestone, number>>> = { app: [], routed: [], sdk: [] };
-    const kinds: Kind[] = ['app', 'routed', 'sdk'];
+    const times: Record<Kind, number[]> = { app: [], sdk: [] };
+    const timelines: Record<Kind, Array<Record<Milestone, number>>> = { app: [], sdk: [] };
     // One warm-up of each (the platform's first session, the OS file cache), not counted.
     for (let round = -1; round < rounds; round++) {
-      const shift = (round + 3) % 3;
-      const order = [...kinds.slice(shift), ...kinds.slice(0, shift)];
+      const order: Kind[] = round % 2 === 0 ? ['app', 'sdk'] : ['sdk', 'app'];
       for (const kind of order) {
-        const context = await freshContext(browser, platform, state, script, security);
+        const context = await freshContext(browser, state);
         const { ms, timeline } = await openReady(context, platform, kind);
         if (round >= 0) {
           times[kind].push(ms);
@@ -271,21 +257,18 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
         await context.close();
       }
     }
-    printTable(`Agent app cold start to Ready against the Client SDK alone: ${rounds} interleaved rounds, fresh context each (method: test/bench/agent-start.ts)`, [
-      summarize('agent app (backend): navigation -> data-voice="ready"', times.app),
-      summarize('agent app (router): navigation -> data-voice="ready"', times.routed),
-      summarize('SDK only (router): navigation -> createSession resolved', times.sdk),
+    printTable(`Agent app cold start to Ready against the Client SDK alone: ${rounds} interleaved rounds, fresh context each, both served by the backend (method: test/bench/agent-start.ts)`, [
+      summarize('agent app: navigation -> data-voice="ready"', times.app),
+      summarize('SDK only: navigation -> createSession resolved', times.sdk),
     ]);
     printTimelines(timelines);
-    for (const kind of ['app', 'routed'] as const) {
-      const ratios = times[kind].map((ms, i) => ms / times.sdk[i]!);
-      console.log(
-        `${kind === 'app' ? 'app (backend)' : 'app (router)'} / SDK-only, per round: median ${percentile(ratios, 50).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×, max ${Math.max(...ratios).toFixed(2)}×); medians ${(percentile(times[kind], 50) / percentile(times.sdk, 50)).toFixed(2)}× (target ≤ 1.20×)`,
-      );
-    }
+    const ratios = times.app.map((ms, i) => ms / times.sdk[i]!);
+    console.log(
+      `app / SDK-only, per round: median ${percentile(ratios, 50).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×, max ${Math.max(...ratios).toFixed(2)}×); medians ${(percentile(times.app, 50) / percentile(times.sdk, 50)).toFixed(2)}× (target ≤ 1.20×)`,
+    );
 
-    const app = await openReady(await freshContext(browser, platform, state, script, security), platform, 'app');
-    const sdk = await openReady(await freshContext(browser, platform, state, script, security), platform, 'sdk');
+    const app = await openReady(await freshContext(browser, state), platform, 'app');
+    const sdk = await openReady(await freshContext(browser, state), platform, 'sdk');
     const usage = await idle({ app: app.page, sdk: sdk.page }, idleS);
     const MB = (bytes: number) => (bytes / 1e6).toFixed(2).padStart(9);
     console.log(`\nIdle for ${idleS} s after Ready, side by side (CDP Performance.getMetrics every 5 s; method: test/bench/agent-start.ts)`);
@@ -298,8 +281,9 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
     await app.page.context().close();
     await sdk.page.context().close();
   } finally {
-    await browser.close();
-    await platform.stop();
+    await browser?.close();
+    await platform?.stop();
+    rmSync(served, { recursive: true, force: true });
   }
 }
 

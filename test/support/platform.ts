@@ -68,7 +68,7 @@ async function json<T>(response: Response): Promise<T> {
  * temporary data folder; never `DATABASE_URL`. After-call work defaults to 0 s here, so
  * scenarios can call the same agent back to back; a test about wrap-up asks for it.
  */
-export async function startTestPlatform(options: { wrapUpS?: number } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { wrapUpS?: number; rendererDir?: string } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const agents = { Jane: 'jane-test-password', Joe: 'joe-test-password' };
   const consoleUsers = { admin: 'admin-test-password', supervisor: 'supervisor-test-password' };
@@ -84,6 +84,7 @@ export async function startTestPlatform(options: { wrapUpS?: number } = {}): Pro
       mobileApiKey: null,
       logLevel: 'silent',
       wrapUpS: options.wrapUpS ?? 0,
+      ...(options.rendererDir !== undefined ? { rendererDir: options.rendererDir } : {}),
       databaseUrl: database?.url ?? null,
     });
   } catch (error) {
