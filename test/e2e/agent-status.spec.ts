@@ -123,3 +123,32 @@ test('status changes are pushed into the page and the agent chooses available or
     })
     .toBe('offline');
 });
+
+test("a reload signs back in on the page's early requests: one token and one config request, sent before the app's bundle has run", async () => {
+  await page.goto(`${platform.serverUrl}/app/`);
+  await page.getByTestId('login-name').fill('Jane');
+  await page.getByTestId('login-password').fill(platform.agents.Jane);
+  await page.getByTestId('login-submit').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
+
+  const sent: string[] = [];
+  const record = (request: Request) => {
+    const path = new URL(request.url()).pathname;
+    if (path === '/api/auth/token' || path === '/api/config') sent.push(`${request.method()} ${path}`);
+  };
+  page.on('request', record);
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
+  page.off('request', record);
+  expect(sent.sort()).toEqual(['GET /api/config', 'POST /api/auth/token']);
+  // The early-requests script sent them while the bundle was still loading: before the app's
+  // modules were evaluated (its mount mark), where the app itself would have sent them.
+  const order = await page.evaluate(() => ({
+    token: performance.getEntriesByType('resource').find((entry) => entry.name.endsWith('/api/auth/token'))?.startTime ?? NaN,
+    mount: performance.getEntriesByName('switchboard:mount')[0]?.startTime ?? NaN,
+  }));
+  expect(order.token).toBeLessThan(order.mount);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByTestId('login-submit')).toBeVisible();
+});

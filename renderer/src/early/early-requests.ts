@@ -3,8 +3,9 @@
  * SDK's endpoints — sent while the page is still being parsed, not after the app's bundle has
  * run. The bundle (React, the Client SDK, the UI: over 1.5 MB) takes a slow machine most of a
  * second to download, compile and evaluate; this script is a few hundred bytes, built on its
- * own as a classic script (renderer/vite.config.ts, `earlyRequestsScript`) that the HTML runs
- * before the bundle, so both answers are there when the softphone starts. The browser bridge's
+ * own as a classic script (renderer/vite.config.ts, `earlyRequestsScript`) that the HTML loads
+ * `async`, beside the bundle, so both answers are there when the softphone starts. Should the
+ * bundle ever run first, the bridge finds nothing here and sends its own. The browser bridge's
  * first `restoreSession` takes them (`takeEarlyRequests` in `../bridge/index.ts`).
  *
  * The desktop app has its own bridge (the preload's `window.switchboard`, which exists before
