@@ -130,7 +130,11 @@ export function Phone({
   // The tab's icon carries a badge too: missed calls not yet seen, or a call ringing.
   const ringing = callList(view.calls).some((call) => call.kind === 'ringing' || call.kind === 'waiting');
   const missedCount = missed.badge?.missed ?? 0;
-  useEffect(() => showFaviconBadge(document, faviconBadge(ringing, missedCount)), [ringing, missedCount]);
+  // Drawn once start-up is done: the plain icon is a canvas drawn and encoded (several ms of
+  // the page's thread), which the voice session's first connection should not wait behind.
+  useEffect(() => {
+    if (startedUp) showFaviconBadge(document, faviconBadge(ringing, missedCount));
+  }, [startedUp, ringing, missedCount]);
 
   return (
     <div className="phone">
