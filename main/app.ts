@@ -448,6 +448,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       mainWindow.show();
       clickToDial.fromArgv(argv);
     });
+    // The stored session's token and config are asked for while the page loads, not after.
+    session.prefetch();
     mainWindow.create();
     updates.start();
     clickToDial.register();

@@ -5,7 +5,7 @@
  * the renderer only ever receives the agent profile, the SDK endpoints and short-lived
  * SDK tokens.
  */
-import type { AgentStatusInfo, AgentStatusRequest, AwayReasons, VoiceReport } from '../common/backend-api';
+import type { AgentStatusInfo, AgentStatusRequest, AwayReasons, ClientConfig, SdkTokenResponse, VoiceReport } from '../common/backend-api';
 import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
@@ -20,14 +20,56 @@ export interface SessionServiceDeps {
   /** Owns the credential and ends the session (`main/session-authority.ts`). */
   authority: SessionAuthority;
   log?: Logger;
+  /** The clock (ms), for tests. */
+  now?: () => number;
+}
+
+/**
+ * How long the answers of a restore stay fresh enough to use once more: the prefetched
+ * restore for `restore()`, and the restore's SDK token for the first `sdkToken()` (the web
+ * app's bridge keeps its restore token as long).
+ */
+export const RESTORE_FRESH_MS = 30_000;
+
+/** An SDK token is only handed out again with at least this long left. */
+const TOKEN_MARGIN_MS = 60_000;
+
+/** The answers a restore needs, for the credential they were asked with. */
+interface RestoreAnswers {
+  credential: string;
+  token: SdkTokenResponse;
+  config: ClientConfig;
+  at: number;
 }
 
 /** Implements the `session:restore`, `auth:login`, `auth:logout` and `token:sdk` calls. */
 export class SessionService {
   private readonly log: Logger;
+  private readonly now: () => number;
+  /** The stored session's token and config, asked for at app start (`prefetch`); taken once. */
+  private early: Promise<RestoreAnswers | null> | null = null;
+  /** The last restore's SDK token, for the renderer's first `sdkToken()` right after it; taken once. */
+  private kept: { credential: string; token: SdkToken; at: number } | null = null;
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.log = deps.log ?? createLogger('session');
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Asks the backend for the stored session's SDK token and config now, at app start, while
+   * the window's page is still loading (over a second on a slow PC), so the renderer's
+   * restore finds the answers there. Nothing is decided here: a failed or refused request is
+   * asked again by `restore()`, where a refusal ends the session with the renderer listening.
+   */
+  prefetch(): void {
+    const credential = this.deps.authority.credential();
+    if (!credential || this.early) return;
+    const at = this.now();
+    this.early = Promise.all([this.deps.backend.exchangeToken(credential), this.deps.backend.getConfig()]).then(
+      ([token, config]) => ({ credential, token, config, at }),
+      () => null,
+    );
   }
 
   /**
@@ -39,11 +81,19 @@ export class SessionService {
    * the agent sees the connection error.
    */
   async restore(): Promise<SessionInfo | null> {
-    if (!this.deps.authority.credential()) return null;
+    const early = this.early;
+    this.early = null;
+    const credential = this.deps.authority.credential();
+    if (!credential) return null;
     try {
-      const token = await this.deps.authority.use((credential) => this.deps.backend.exchangeToken(credential));
-      const config = await this.deps.backend.getConfig();
-      this.log.info('Session restored', { agent: token.agent.name });
+      const prefetched = early ? await early : null;
+      const fresh = prefetched !== null && prefetched.credential === credential && this.now() - prefetched.at <= RESTORE_FRESH_MS;
+      // The token and the config at once: neither needs the other.
+      const [token, config] = fresh
+        ? [prefetched.token, prefetched.config]
+        : await Promise.all([this.deps.authority.use((current) => this.deps.backend.exchangeToken(current)), this.deps.backend.getConfig()]);
+      this.kept = { credential, token: { token: token.jwt, expiresAt: Date.parse(token.expires_at) }, at: this.now() };
+      this.log.info('Session restored', { agent: token.agent.name, prefetched: fresh });
       return { agent: token.agent, sdk: config.sdk };
     } catch (error) {
       if (!(error instanceof BackendError && error.kind === 'unauthorized')) this.log.warn('Could not restore the session', { reason: messageOf(error) });
@@ -57,6 +107,9 @@ export class SessionService {
       const login = await this.deps.backend.login(name, password);
       const config = await this.deps.backend.getConfig();
       this.deps.authority.begin({ refreshToken: login.refreshToken, agent: login.agent });
+      // A new session: nothing asked for the old one is handed out.
+      this.early = null;
+      this.kept = null;
       this.log.info('Signed in', { agent: login.agent.name });
       return { ok: true, session: { agent: login.agent, sdk: config.sdk } };
     } catch (error) {
@@ -67,6 +120,8 @@ export class SessionService {
 
   /** Signs out: forgets the credential and revokes it at the backend (best effort). */
   async logout(): Promise<void> {
+    this.early = null;
+    this.kept = null;
     const entry = this.deps.authority.signOut();
     if (!entry) return;
     try {
@@ -80,10 +135,16 @@ export class SessionService {
 
   /** A fresh SDK token; on a revoked credential (or none) the session ends. */
   async sdkToken(): Promise<SdkToken> {
-    if (!this.deps.authority.credential()) {
+    const credential = this.deps.authority.credential();
+    if (!credential) {
       this.deps.authority.end(SIGNED_OUT_MESSAGE);
       throw new PublicError(SIGNED_OUT_MESSAGE);
     }
+    // The renderer starts its voice session right after the restore: the restore's token, once.
+    const kept = this.kept;
+    this.kept = null;
+    const now = this.now();
+    if (kept && kept.credential === credential && now - kept.at <= RESTORE_FRESH_MS && kept.token.expiresAt - now > TOKEN_MARGIN_MS) return kept.token;
     try {
       const token = await this.deps.authority.use((credential) => this.deps.backend.exchangeToken(credential));
       return { token: token.jwt, expiresAt: Date.parse(token.expires_at) };

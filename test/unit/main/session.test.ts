@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { BackendError } from '../../../main/backend-client';
 import { PublicError } from '../../../main/ipc';
 import { createRecordingLogger } from '../../../main/log';
-import { SessionService } from '../../../main/session';
+import { RESTORE_FRESH_MS, SessionService } from '../../../main/session';
 import { SessionAuthority } from '../../../main/session-authority';
 import { TokenVault } from '../../../main/vault';
 import { MemoryStore, safeStorage } from '../../desktop/double';
@@ -10,7 +10,7 @@ import { MemoryStore, safeStorage } from '../../desktop/double';
 const agent = { name: 'Jane', display_name: 'Jane Doe' };
 const sdk = { apiUrl: 'http://a/api', websocketUrl: 'ws://a' };
 
-function setup() {
+function setup(options: { now?: () => number } = {}) {
   const store = new MemoryStore();
   const vault = new TokenVault(safeStorage, store, { platform: 'linux', log: createRecordingLogger() });
   const backend = {
@@ -23,7 +23,7 @@ function setup() {
   const onSignedOut = vi.fn();
   // The authority tells a sign-out (no reason) from an ended session (a reason to show).
   const authority = new SessionAuthority({ vault, onEnded: (reason) => (reason === undefined ? onSignedOut() : onSessionEnded(reason)), log: createRecordingLogger() });
-  const session = new SessionService({ backend, authority, log: createRecordingLogger() });
+  const session = new SessionService({ backend, authority, log: createRecordingLogger(), ...(options.now ? { now: options.now } : {}) });
   return { store, vault, backend, onSessionEnded, onSignedOut, session };
 }
 
@@ -114,5 +114,108 @@ describe('SessionService', () => {
     expect(backend.logout).toHaveBeenCalledWith('rt_1');
     expect(vault.read()).toBeNull();
     expect(onSignedOut).toHaveBeenCalledTimes(1);
+  });
+
+  it('restore asks for the token and the config at once, not one after the other', async () => {
+    const { session, vault, backend } = setup();
+    vault.save({ refreshToken: 'rt_1', agent });
+    let answerToken!: () => void;
+    backend.exchangeToken.mockImplementationOnce(
+      () => new Promise((resolve) => (answerToken = () => resolve({ agent, jwt: 'jwt_1', expires_at: '2030-01-01T00:00:00.000Z' }))),
+    );
+    const restored = session.restore();
+    await vi.waitFor(() => expect(backend.exchangeToken).toHaveBeenCalledTimes(1));
+    // The config request is out while the token's answer is still pending.
+    expect(backend.getConfig).toHaveBeenCalledTimes(1);
+    answerToken();
+    await expect(restored).resolves.toEqual({ agent, sdk });
+  });
+
+  it("the renderer's first sdkToken right after a restore is the restore's token; the next asks the backend", async () => {
+    const { session, vault, backend } = setup();
+    vault.save({ refreshToken: 'rt_1', agent });
+    await session.restore();
+    backend.exchangeToken.mockResolvedValueOnce({ agent, jwt: 'jwt_2', expires_at: '2030-01-01T00:00:00.000Z' });
+    await expect(session.sdkToken()).resolves.toEqual({ token: 'jwt_1', expiresAt: Date.parse('2030-01-01T00:00:00.000Z') });
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(1);
+    await expect(session.sdkToken()).resolves.toMatchObject({ token: 'jwt_2' });
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(2);
+  });
+
+  it("a restore's token is not handed out after a new sign-in, once stale, or with little time left", async () => {
+    let now = Date.parse('2029-12-31T23:00:00.000Z');
+    const { session, vault, backend } = setup({ now: () => now });
+    vault.save({ refreshToken: 'rt_1', agent });
+    await session.restore();
+    backend.login.mockResolvedValueOnce({ agent, refreshToken: 'rt_2', expiresAt: '2030-01-01T00:00:00Z' });
+    await session.login('Jane', 'pw');
+    await session.sdkToken();
+    expect(backend.exchangeToken).toHaveBeenLastCalledWith('rt_2');
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(2);
+
+    await session.restore();
+    now += RESTORE_FRESH_MS + 1;
+    await session.sdkToken();
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(4);
+
+    backend.exchangeToken.mockResolvedValueOnce({ agent, jwt: 'jwt_short', expires_at: new Date(now + 30_000).toISOString() });
+    await session.restore();
+    await expect(session.sdkToken()).resolves.toMatchObject({ token: 'jwt_1' });
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(6);
+  });
+
+  it('prefetch asks at app start; the first restore takes its answers without asking again', async () => {
+    const { session, vault, backend } = setup();
+    vault.save({ refreshToken: 'rt_1', agent });
+    session.prefetch();
+    session.prefetch(); // once
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(1);
+    expect(backend.getConfig).toHaveBeenCalledTimes(1);
+    await expect(session.restore()).resolves.toEqual({ agent, sdk });
+    await expect(session.sdkToken()).resolves.toMatchObject({ token: 'jwt_1' });
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(1);
+    expect(backend.getConfig).toHaveBeenCalledTimes(1);
+    // Taken once: a later restore (a reload) asks again.
+    await session.restore();
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(2);
+  });
+
+  it('prefetch without a stored session asks nothing', async () => {
+    const { session, backend } = setup();
+    session.prefetch();
+    await expect(session.restore()).resolves.toBeNull();
+    expect(backend.exchangeToken).not.toHaveBeenCalled();
+    expect(backend.getConfig).not.toHaveBeenCalled();
+  });
+
+  it('a prefetch the server refused decides nothing: the restore asks again, and that refusal ends the session with its reason', async () => {
+    const { session, vault, backend, onSessionEnded } = setup();
+    vault.save({ refreshToken: 'rt_1', agent });
+    backend.exchangeToken.mockRejectedValueOnce(new BackendError('unauthorized', 'ended', 401));
+    session.prefetch();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Still signed in until the renderer, listening, restores.
+    expect(vault.read()?.refreshToken).toBe('rt_1');
+    expect(onSessionEnded).not.toHaveBeenCalled();
+    backend.exchangeToken.mockRejectedValueOnce(new BackendError('unauthorized', 'ended', 401));
+    await expect(session.restore()).resolves.toBeNull();
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(2);
+    expect(onSessionEnded).toHaveBeenCalledWith('ended');
+    expect(vault.read()).toBeNull();
+  });
+
+  it('a prefetch that could not reach the server, or is stale, is asked again by the restore', async () => {
+    let now = 1_000_000;
+    const { session, vault, backend } = setup({ now: () => now });
+    vault.save({ refreshToken: 'rt_1', agent });
+    backend.getConfig.mockRejectedValueOnce(new BackendError('network', 'down'));
+    session.prefetch();
+    await expect(session.restore()).resolves.toEqual({ agent, sdk });
+    expect(backend.getConfig).toHaveBeenCalledTimes(2);
+
+    session.prefetch();
+    now += RESTORE_FRESH_MS + 1;
+    await session.restore();
+    expect(backend.getConfig).toHaveBeenCalledTimes(4);
   });
 });
