@@ -32,7 +32,7 @@ import { ShortcutManager } from './shortcuts';
 import { TrayController, type TrayState } from './tray';
 import { TokenVault, type VaultStore } from './vault';
 import os from 'node:os';
-import { SYSTEM_AWAY_REASON, type AgentStatus } from '../common/backend-api';
+import type { AgentStatus } from '../common/backend-api';
 import { ClickToDial } from './click-to-dial';
 import { detectDesktop, enablePlatformFeatures } from './desktop-env';
 import { IncomingCallWindow } from './incoming-window';
@@ -436,8 +436,8 @@ export function startSwitchboard(electron: SwitchboardElectron, options: Switchb
       signedIn: () => credential() !== null,
       lastStatus: () => lastStatus,
       getStatus: async () => (await agentStatus.get()).status,
-      // The backend's built-in reason: always accepted, shown as "System (sleep or lock)".
-      setStatus: (status) => (status === 'away' ? agentStatus.set('away', SYSTEM_AWAY_REASON) : agentStatus.set(status)),
+      // Away with the backend's built-in reason, "System (sleep or lock)".
+      setStatus: (status) => (status === 'away' ? agentStatus.awayForSystem() : agentStatus.set(status)),
       stream: statusStream,
       rebuildVoice: (after) => ipc.sendToRenderer('system:resumed', { after }),
     });

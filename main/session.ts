@@ -5,7 +5,7 @@
  * the renderer only ever receives the agent profile, the SDK endpoints and short-lived
  * SDK tokens.
  */
-import type { AgentStatusInfo, AgentStatusRequest, AwayReasons, ClientConfig, SdkTokenResponse, VoiceReport } from '../common/backend-api';
+import { SYSTEM_AWAY_REASON, type AgentStatusInfo, type AgentStatusRequest, type AwayReasons, type ClientConfig, type SdkTokenResponse, type VoiceReport } from '../common/backend-api';
 import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
@@ -178,6 +178,23 @@ export class AgentStatusService {
   /** Choose available or away (`reason`: the agent's away reason, or `system` when the app chose); the backend's refusal (on a call) reaches the agent as is. */
   async set(status: AgentStatusRequest['status'], reason?: string): Promise<AgentStatusInfo> {
     return this.call((token) => this.deps.backend.setStatus(token, status, reason));
+  }
+
+  /**
+   * Away because the PC slept or locked: the backend's built-in reason (`system`, shown as
+   * "System (sleep or lock)"). A backend older than that reason refuses it as a bad request;
+   * then plain away, so the agent is still taken out of routing while the PC sleeps.
+   */
+  async awayForSystem(): Promise<AgentStatusInfo> {
+    const answer = await this.call(async (token) => {
+      try {
+        return await this.deps.backend.setStatus(token, 'away', SYSTEM_AWAY_REASON);
+      } catch (error) {
+        if (error instanceof BackendError && error.status === 400) return null;
+        throw error;
+      }
+    });
+    return answer ?? this.set('away');
   }
 
   /** The away reasons the admin configured. */

@@ -120,6 +120,41 @@ describe('AgentStatusService', () => {
   });
 });
 
+describe('AgentStatusService.awayForSystem', () => {
+  function backendAnswering(refusal?: BackendError) {
+    return {
+      getStatus: vi.fn(async () => AVAILABLE),
+      setStatus: vi.fn(async (_token: string, status: 'available' | 'away', reason?: string) => {
+        if (reason !== undefined && refusal) throw refusal;
+        return { ...AVAILABLE, status, away_reason: reason ?? null };
+      }),
+      getAwayReasons: vi.fn(async () => ({ reasons: [] })),
+      reportVoice: vi.fn(async () => AVAILABLE),
+    };
+  }
+
+  it("goes away with the backend's built-in system reason", async () => {
+    const backend = backendAnswering();
+    const service = new AgentStatusService({ backend, authority: testAuthority('tok') });
+    await expect(service.awayForSystem()).resolves.toMatchObject({ status: 'away', away_reason: 'system' });
+    expect(backend.setStatus).toHaveBeenCalledTimes(1);
+  });
+
+  it('a backend older than the system reason refuses it: plain away, so routing still stops while the PC sleeps', async () => {
+    const backend = backendAnswering(new BackendError('rejected', 'reason must be one of the configured away reasons', 400, 'invalid_request'));
+    const service = new AgentStatusService({ backend, authority: testAuthority('tok') });
+    await expect(service.awayForSystem()).resolves.toMatchObject({ status: 'away', away_reason: null });
+    expect(backend.setStatus).toHaveBeenLastCalledWith('tok', 'away', undefined);
+  });
+
+  it('any other refusal reaches the caller as is, without a second try', async () => {
+    const backend = backendAnswering(new BackendError('rejected', 'You are on a call; your status changes when it ends', 409, 'status_conflict'));
+    const service = new AgentStatusService({ backend, authority: testAuthority('tok') });
+    await expect(service.awayForSystem()).rejects.toThrow('You are on a call');
+    expect(backend.setStatus).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('status IPC channels', () => {
   function setup() {
     const ipcMain = new IpcMainDouble();
