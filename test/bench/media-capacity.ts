@@ -578,11 +578,17 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | null>
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
   await session.post('Profiler.start');
+  // Allocation too: V8's sampling heap profiler (one sample per 32 KiB allocated on average), kept samples included.
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return async (name) => {
     const { profile } = await session.post('Profiler.stop');
+    const { profile: heap } = await session.post('HeapProfiler.stopSampling');
     session.disconnect();
     await mkdir(dir, { recursive: true });
-    await writeFile(resolve(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    const stamp = Date.now();
+    await writeFile(resolve(dir, `${name}-${stamp}.cpuprofile`), JSON.stringify(profile));
+    await writeFile(resolve(dir, `${name}-${stamp}.heapprofile`), JSON.stringify(heap));
   };
 }
 
