@@ -14,7 +14,7 @@
  *   serve 32 packets; a packet outside the batch starts a new one at its index;
  * - HMAC-SHA1 is computed as RFC 2104 defines it, H(K⊕opad ‖ H(K⊕ipad ‖ m)), with two one-shot
  *   `crypto.hash` calls over preallocated buffers that hold K⊕ipad and K⊕opad: `createHmac` makes
- *   an object and an OpenSSL context per packet (~5.7 µs against ~2 µs here, Node 24);
+ *   an object and an OpenSSL context per packet (~5.7 µs against ~0.7 µs here, Node 24);
  *   received packets are authenticated (tag compared without an early exit) and decrypted in place;
  * - AES-GCM needs a cipher per packet (node:crypto has no re-keyed IV), with a `KeyObject`
  *   key and the IV written into one reused buffer;
@@ -166,8 +166,8 @@ abstract class SrtpDirection {
     this.batchBlocks = blocks;
   }
 
-  /** AES-CM's HMAC-SHA1 (RFC 2104) over `data[0, end)` followed by the ROC; the first 10 bytes are the tag. */
-  protected cmTag(data: Buffer, end: number, roc: number): Buffer {
+  /** AES-CM's HMAC-SHA1 (RFC 2104) over `data[0, end)` followed by the ROC, as 20 latin1 characters; the first 10 are the tag. */
+  protected cmTag(data: Buffer, end: number, roc: number): string {
     const length = SHA1_BLOCK + end + 4;
     if (this.inner.length < length) {
       const grown = Buffer.alloc(length + 256);
@@ -178,8 +178,11 @@ abstract class SrtpDirection {
     data.copy(inner, SHA1_BLOCK, 0, end);
     inner.writeUInt32BE(roc >>> 0, SHA1_BLOCK + end);
     if (this.innerView.buffer !== inner.buffer || this.innerView.length !== length) this.innerView = inner.subarray(0, length);
-    hash('sha1', this.innerView, 'buffer').copy(this.outer, SHA1_BLOCK);
-    return hash('sha1', this.outer, 'buffer');
+    // Digests as latin1 ('binary') strings, not Buffers: a 20-byte string is a small V8 heap object, where
+    // a Buffer is an ArrayBuffer and a view, and `hash(…, 'buffer')` lower-cases its encoding
+    // name twice a call; ~0.7 µs against ~2.9 µs the pair (Node 24).
+    this.outer.write(hash('sha1', this.innerView, 'binary'), SHA1_BLOCK, 20, 'latin1');
+    return hash('sha1', this.outer, 'binary');
   }
 }
 
@@ -220,7 +223,7 @@ export class SrtpSender extends SrtpDirection {
     } else {
       packet.set(payload, RTP_HEADER);
       this.ctrXor(packet, RTP_HEADER, end, this.ssrc, roc, seq);
-      this.cmTag(packet, end, roc).copy(packet, end, 0, CM_TAG);
+      packet.write(this.cmTag(packet, end, roc), end, CM_TAG, 'latin1');
     }
     return packet;
   }
@@ -300,7 +303,7 @@ export class SrtpReceiver extends SrtpDirection {
       const expected = this.cmTag(packet, end, roc);
       // Every byte compared, no early exit (as timingSafeEqual, without its two subarrays a packet).
       let differ = 0;
-      for (let i = 0; i < CM_TAG; i++) differ |= expected[i]! ^ packet[end + i]!;
+      for (let i = 0; i < CM_TAG; i++) differ |= expected.charCodeAt(i) ^ packet[end + i]!;
       if (differ !== 0) return -1;
       this.ctrXor(packet, headerEnd, end, ssrc, roc, seq);
     }

@@ -28,8 +28,11 @@
  *   running estimate averaged over the window, then averaged over receivers (max shown).
  * - CPU: process.cpuUsage() of the sandbox process over the window, as % of one core and
  *   as CPU ms per call per second of audio; the agents' process CPU is shown beside it.
- *   Late ticks: frames the media clock had to catch up on during the window; loop delay:
- *   the longest the event loop was blocked (perf_hooks, 5 ms resolution).
+ *   Late ticks: frames the media clock had to catch up on during the window; longest tick:
+ *   the longest one clock tick ran (all calls' mixers and phones back to back: the burst the
+ *   clock itself makes); GC: the sandbox process's garbage-collection pauses in the window,
+ *   summed and the longest (perf_hooks 'gc' entries); loop delay: the longest the event loop
+ *   was blocked (perf_hooks, 5 ms resolution).
  * - A step that misses the bar is measured once more (the machine may be shared with other
  *   work, whose stalls show as "loop delay"); the steps stop at the first that misses twice.
  *
@@ -67,7 +70,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { keyLength, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
@@ -141,6 +144,11 @@ export interface CapacityRow {
   cpuMsPerCallSecond: number;
   agentsCpuPct: number;
   lateTicks: number;
+  /** The longest one clock tick ran (every call's mixer and phone, back to back), ms. */
+  longestTickMs: number;
+  /** Garbage-collection pauses of the sandbox process in the window: total and longest, ms. */
+  gcMs: number;
+  gcMaxMs: number;
   /** Longest the event loop was blocked during the window. */
   loopDelayMaxMs: number;
   /** Calls whose WebRTC leg never connected. */
@@ -597,6 +605,15 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   agents.reset();
   for (const call of calls) call.phone.resetWindow();
   const late = clock.lateTicks;
+  clock.longestTickMs = 0;
+  const gc = { ms: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.ms += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
   const profiler = await startProfile();
@@ -606,6 +623,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wallStart;
   loopDelay.disable();
+  gcObserver.disconnect();
   await profiler?.(`sandbox-${calls.length}-calls`);
   const agentReport = await agents.report();
 
@@ -625,6 +643,9 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
     cpuMsPerCallSecond: cpuMs / calls.length / (wallMs / 1000),
     agentsCpuPct: agentReport.cpuPct,
     lateTicks: clock.lateTicks - late,
+    longestTickMs: clock.longestTickMs,
+    gcMs: gc.ms,
+    gcMaxMs: gc.maxMs,
     loopDelayMaxMs: loopDelay.max / 1e6,
     unconnected,
     ok: false,
@@ -708,7 +729,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   let cost: PacketCost | null = null;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, RTP ${options.fastPath === false ? "through werift's whole pipeline" : 'on the fast path'}, load average at start ${load}, ${new Date().toISOString()}`);
-  const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'loop delay max ms', 'bar'];
+  const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'longest tick ms', 'GC ms (max)', 'loop delay max ms', 'bar'];
   print(`| ${header.join(' | ')} |`);
   print(`|${header.map((h) => '-'.repeat(h.length + 2)).join('|')}|`);
   const printRow = (row: CapacityRow, again: boolean) => {
@@ -723,6 +744,8 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
       row.cpuMsPerCallSecond.toFixed(2),
       row.agentsCpuPct.toFixed(1),
       String(row.lateTicks),
+      row.longestTickMs.toFixed(1),
+      `${row.gcMs.toFixed(0)} (${row.gcMaxMs.toFixed(1)})`,
       row.loopDelayMaxMs.toFixed(0),
       row.ok ? 'met' : row.unconnected ? `missed (${row.unconnected} not connected)` : 'missed',
     ];
