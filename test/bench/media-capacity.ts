@@ -58,8 +58,16 @@
  *   table shows the median and spread (min–max) over rounds and the ratio of the medians.
  *
  * Profile: with `MEDIA_PROFILE_DIR=dir`, each measuring window of the sandbox process is
- * profiled (V8 sampling, 0.5 ms) into `dir`; `npx tsx test/bench/profile-summary.ts dir/*`
- * prints self time by function and by file.
+ * profiled (V8 sampling, 0.5 ms) into `dir`, with a sampled allocation profile beside it
+ * (`.heapprofile`, V8's sampling heap profiler, one sample per 32 KiB on average, objects
+ * already collected included); `npx tsx test/bench/profile-summary.ts dir/*` prints self time
+ * by function and by file, and bytes allocated by function and caller. For GC itself, run
+ * the sandbox process as `node --trace-gc --import tsx test/bench/media-capacity.ts …` (the
+ * forked agents and floor processes do not inherit the flag; NODE_OPTIONS refuses it).
+ *
+ * The machine is shared: the load average is printed with each table, and rows measured
+ * above a load of ~1.5 on two cores vary more with the other work than with the code (a step
+ * met at load 2.6 missed at load 5 with the same code); compare builds back to back.
  *
  * Speech: time to synthesise a 100-character sentence (cold: worker and WASM start; warm:
  * median of 5 different sentences, so the cache is not hit; cached: a repeat).
