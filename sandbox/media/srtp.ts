@@ -14,7 +14,7 @@
  *   serve 32 packets; a packet outside the batch starts a new one at its index;
  * - HMAC-SHA1 is computed as RFC 2104 defines it, H(K⊕opad ‖ H(K⊕ipad ‖ m)), with two one-shot
  *   `crypto.hash` calls over preallocated buffers that hold K⊕ipad and K⊕opad: `createHmac` makes
- *   an object and an OpenSSL context per packet (~5.7 µs against ~0.7 µs here, Node 24);
+ *   an object and an OpenSSL context per packet (~5.7 µs against ~0.8 µs here, Node 24);
  *   received packets are authenticated (tag compared without an early exit) and decrypted in place;
  * - AES-GCM needs a cipher per packet (node:crypto has no re-keyed IV), with a `KeyObject`
  *   key and the IV written into one reused buffer;
