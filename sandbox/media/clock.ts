@@ -30,6 +30,8 @@ export class MediaClock {
   private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
+  /** The longest one tick's handlers ran, in ms, since the owner last set it to 0 (how long a burst the clock makes). */
+  longestTickMs = 0;
 
   constructor(private readonly periodMs = 20, options: MediaClockOptions = {}) {
     this.manual = options.manual ?? false;
@@ -47,7 +49,10 @@ export class MediaClock {
 
   /** Runs every handler once: one frame period of media. The timer calls it; a manual clock's owner does. */
   tick(): void {
+    const started = performance.now();
     for (const handler of this.handlers) handler();
+    const took = performance.now() - started;
+    if (took > this.longestTickMs) this.longestTickMs = took;
   }
 
   private start(): void {

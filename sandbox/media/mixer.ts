@@ -67,7 +67,8 @@ const SILENCE = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
  * frame a tick. When more than the capacity arrives the oldest bytes are dropped.
  */
 class JitterQueue {
-  private readonly ring = new Uint8Array(FRAME_BYTES * JITTER_FRAMES);
+  /** A Buffer, so `pop` copies out of it with offsets (`copy`) rather than through a `subarray` a frame. */
+  private readonly ring = Buffer.alloc(FRAME_BYTES * JITTER_FRAMES);
   private start = 0;
   private size = 0;
   /** Bytes dropped because the queue was full (late consumer or a burst). */
@@ -88,7 +89,8 @@ class JitterQueue {
     }
     const end = (this.start + this.size) % capacity;
     const first = Math.min(bytes.length, capacity - end);
-    this.ring.set(bytes.subarray(0, first), end);
+    // Whole frames land whole (the ring holds whole frames): no subarray but at an odd-sized frame's wrap.
+    this.ring.set(first === bytes.length ? bytes : bytes.subarray(0, first), end);
     if (first < bytes.length) this.ring.set(bytes.subarray(first), 0);
     this.size += bytes.length;
   }
@@ -109,8 +111,8 @@ class JitterQueue {
     const capacity = this.ring.length;
     const out = this.out;
     const first = Math.min(FRAME_BYTES, capacity - this.start);
-    out.set(this.ring.subarray(this.start, this.start + first), 0);
-    if (first < FRAME_BYTES) out.set(this.ring.subarray(0, FRAME_BYTES - first), first);
+    this.ring.copy(out, 0, this.start, this.start + first);
+    if (first < FRAME_BYTES) this.ring.copy(out, first, 0, FRAME_BYTES - first);
     this.start = (this.start + FRAME_BYTES) % capacity;
     this.size -= FRAME_BYTES;
     return out;

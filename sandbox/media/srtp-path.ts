@@ -94,15 +94,15 @@ function isSrtp(data: Buffer): boolean {
   return data.length >= 12 && (data[0]! & 0xc0) === 0x80 && !(data[1]! >= 192 && data[1]! <= 223);
 }
 
-/** Payload of a decrypted RTP packet (after CSRCs, header extension, before padding), or null if malformed. */
-function rtpPayload(packet: Buffer): Buffer | null {
+/** Payload of a decrypted RTP packet `packet[0, length)` (after CSRCs, header extension, before padding), or null if malformed. */
+function rtpPayload(packet: Buffer, length: number): Buffer | null {
   let offset = 12 + (packet[0]! & 0x0f) * 4;
   if (packet[0]! & 0x10) {
     if (packet.length < offset + 4) return null;
     offset += 4 + packet.readUInt16BE(offset + 2) * 4;
   }
-  const padding = packet[0]! & 0x20 ? packet[packet.length - 1]! : 0;
-  const end = packet.length - padding;
+  const padding = packet[0]! & 0x20 ? packet[length - 1]! : 0;
+  const end = length - padding;
   return end >= offset ? packet.subarray(offset, end) : null;
 }
 
@@ -124,8 +124,9 @@ export class RtpFastPath {
 
   /**
    * Attaches to a connected DTLS transport, or returns null (and changes nothing) when werift's
-   * objects are not as expected. `onPayload` gets every PCMU payload received and the whole
-   * decrypted packet it is in (both valid only during the call).
+   * objects are not as expected. `onPayload` gets every PCMU payload received and the decrypted
+   * packet it is in, for its header (both valid only during the call; after the RTP packet the
+   * buffer may still hold the SRTP tag: read the header, not the length).
    */
   static attach(transport: unknown, ssrc: number, onPayload: (payload: Buffer, packet: Buffer) => void): RtpFastPath | null {
     const dtls = transport as DtlsTransportLike;
@@ -246,9 +247,9 @@ export class RtpFastPath {
     if (this.receiver) {
       const end = this.receiver.unprotect(data);
       if (end < 0 || (data[1]! & 0x7f) !== 0) return; // failed authentication, a replay, not PCMU: dropped
-      const packet = data.subarray(0, end);
-      const payload = rtpPayload(packet);
-      if (payload) this.onPayload(payload, packet);
+      // The datagram is handed on as the packet, not cut to `end`: one subarray a packet fewer.
+      const payload = rtpPayload(data, end);
+      if (payload) this.onPayload(payload, data);
       return;
     }
     let packet: Buffer;
@@ -258,7 +259,7 @@ export class RtpFastPath {
       return; // failed authentication or replay: dropped, as werift drops it
     }
     if ((packet[1]! & 0x7f) !== 0) return; // PCMU only, as the offer
-    const payload = rtpPayload(packet);
+    const payload = rtpPayload(packet, packet.length);
     if (payload) this.onPayload(payload, packet);
   }
 }

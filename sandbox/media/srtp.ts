@@ -8,9 +8,14 @@
  * included), copies the SSRC state with an object spread, and joins again. Here:
  * - the RTP header (V=2, PCMU, no CSRC or extension) is written straight into the packet;
  * - AES-CM's keystream comes from one AES-128-ECB cipher per direction made once and fed the
- *   packet's counter blocks (CTR mode is ECB of the counters), instead of a `createCipheriv`
- *   per packet; the HMAC-SHA1 covers the packet in place, with the ROC written where the tag
- *   then goes; received packets are authenticated and decrypted in place;
+ *   counter blocks (CTR mode is ECB of the counters), instead of a `createCipheriv` per packet,
+ *   and for `KEYSTREAM_BATCH` packets at once: the next packets' indexes are known (a sender's
+ *   own sequence numbers; a receiver's peer counting up), so one native call and one Buffer
+ *   serve 32 packets; a packet outside the batch starts a new one at its index;
+ * - HMAC-SHA1 is computed as RFC 2104 defines it, H(K⊕opad ‖ H(K⊕ipad ‖ m)), with two one-shot
+ *   `crypto.hash` calls over preallocated buffers that hold K⊕ipad and K⊕opad: `createHmac` makes
+ *   an object and an OpenSSL context per packet (~5.7 µs against ~0.8 µs here, Node 24);
+ *   received packets are authenticated (tag compared without an early exit) and decrypted in place;
  * - AES-GCM needs a cipher per packet (node:crypto has no re-keyed IV), with a `KeyObject`
  *   key and the IV written into one reused buffer;
  * - received packets are checked against a replay window (RFC 3711 §3.3.2), which werift's
@@ -18,7 +23,7 @@
  * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` contexts), so
  * the key derivation stays werift's; SRTCP stays with werift entirely.
  */
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, timingSafeEqual, type Cipheriv, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hash, type Cipheriv, type KeyObject } from 'node:crypto';
 
 /** werift's numbers for the two SRTP protection profiles WebRTC uses. */
 export const AES_CM_128_HMAC_SHA1_80 = 1;
@@ -40,6 +45,9 @@ const CM_TAG = 10;
 const GCM_TAG = 16;
 /** Packets a receiver remembers for replay detection (RFC 3711's minimum is 64). */
 const REPLAY_WINDOW = 128;
+/** AES-CM packets whose keystream one ECB call makes (32 G.711 packets: 5 KiB, 0.64 s of audio). */
+export const KEYSTREAM_BATCH = 32;
+const SHA1_BLOCK = 64;
 
 /** Whether a profile is one this module implements. */
 export function supportedProfile(profile: number): boolean {
@@ -56,8 +64,19 @@ abstract class SrtpDirection {
   protected readonly iv = Buffer.alloc(12);
   /** AES-CM: one ECB cipher for the direction's life, fed counter blocks. */
   private readonly ecb: Cipheriv | null;
-  /** AES-CM: counter blocks for one packet, grown when a packet is longer. */
+  /** AES-CM: counter blocks of one batch, grown when packets are longer. */
   private counters = Buffer.alloc(0);
+  /** AES-CM: keystream of `KEYSTREAM_BATCH` packets from index `batchFirst` of `batchSsrc`, `batchBlocks` blocks each. */
+  private keystream = Buffer.alloc(0);
+  private batchSsrc = -1;
+  private batchFirst = -1;
+  private batchBlocks = 0;
+  /** AES-CM: K⊕ipad followed by the message (packet and ROC), grown for longer packets. */
+  private inner = Buffer.alloc(0);
+  /** AES-CM: `inner` cut to the last message's length (kept while packets keep one length). */
+  private innerView = Buffer.alloc(0);
+  /** AES-CM: K⊕opad followed by the inner digest. */
+  private readonly outer = Buffer.alloc(SHA1_BLOCK + 20);
   readonly tagLength: number;
 
   constructor(keys: SrtpSessionKeys) {
@@ -75,6 +94,13 @@ abstract class SrtpDirection {
       this.authKey = createSecretKey(keys.authKey);
       this.ecb = createCipheriv('aes-128-ecb', this.key, null);
       this.ecb.setAutoPadding(false);
+      // RFC 2104: the key (20 bytes, shorter than SHA-1's block) zero-padded to a block and XORed with ipad / opad.
+      this.inner = Buffer.alloc(SHA1_BLOCK + 256, 0);
+      for (let i = 0; i < SHA1_BLOCK; i++) {
+        const k = i < keys.authKey.length ? keys.authKey[i]! : 0;
+        this.inner[i] = k ^ 0x36;
+        this.outer[i] = k ^ 0x5c;
+      }
     }
   }
 
@@ -92,34 +118,71 @@ abstract class SrtpDirection {
 
   /**
    * RFC 3711 §4.1.1: XORs AES-CM's keystream into `data[start, end)` in place. The counter of
-   * block i is (salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16) + i.
+   * block i of packet index x is (salt · 2^16) XOR (SSRC · 2^64) XOR (x · 2^16) + i (x = ROC · 2^16 + SEQ).
    */
   protected ctrXor(data: Buffer, start: number, end: number, ssrc: number, roc: number, seq: number): void {
     const length = end - start;
     const blocks = Math.ceil(length / 16);
-    if (this.counters.length < blocks * 16) this.counters = Buffer.alloc(blocks * 16);
-    const counters = this.counters;
-    const salt = this.salt;
-    // The first block's 14 leading bytes; the other blocks differ only in their last two.
-    counters.writeUInt32BE(salt.readUInt32BE(0), 0);
-    counters.writeUInt32BE((salt.readUInt32BE(4) ^ ssrc) >>> 0, 4);
-    counters.writeUInt32BE((salt.readUInt32BE(8) ^ roc) >>> 0, 8);
-    counters.writeUInt16BE(salt.readUInt16BE(12) ^ seq, 12);
-    counters[14] = 0;
-    counters[15] = 0;
-    for (let i = 1; i < blocks; i++) {
-      counters.copy(counters, i * 16, 0, 14);
-      counters[i * 16 + 14] = i >> 8;
-      counters[i * 16 + 15] = i & 0xff;
+    const index = roc * 0x10000 + seq;
+    if (ssrc !== this.batchSsrc || blocks > this.batchBlocks || index < this.batchFirst || index >= this.batchFirst + KEYSTREAM_BATCH) {
+      this.fillKeystream(ssrc, index, blocks);
     }
-    const keystream = this.ecb!.update(blocks * 16 === counters.length ? counters : counters.subarray(0, blocks * 16));
-    for (let i = 0; i < length; i++) data[start + i]! ^= keystream[i]!;
+    const keystream = this.keystream;
+    const at = (index - this.batchFirst) * this.batchBlocks * 16;
+    for (let i = 0; i < length; i++) data[start + i]! ^= keystream[at + i]!;
   }
 
-  /** AES-CM's HMAC-SHA1-80 over `data[0, end)` followed by the ROC. */
-  protected cmTag(data: Buffer, end: number, roc: number, rocBytes: Buffer): Buffer {
-    rocBytes.writeUInt32BE(roc >>> 0, 0);
-    return createHmac('sha1', this.authKey!).update(data.subarray(0, end)).update(rocBytes).digest();
+  /** Keystream of `KEYSTREAM_BATCH` packets from `first` on, `blocks` blocks each, in one ECB call. */
+  private fillKeystream(ssrc: number, first: number, blocks: number): void {
+    const bytes = KEYSTREAM_BATCH * blocks * 16;
+    if (this.counters.length !== bytes) this.counters = Buffer.alloc(bytes);
+    const counters = this.counters;
+    const salt = this.salt;
+    const s0 = salt.readUInt32BE(0);
+    const s1 = (salt.readUInt32BE(4) ^ ssrc) >>> 0;
+    const s2 = salt.readUInt32BE(8);
+    const s3 = salt.readUInt16BE(12);
+    for (let p = 0; p < KEYSTREAM_BATCH; p++) {
+      const index = first + p;
+      const roc = Math.floor(index / 0x10000) >>> 0;
+      const seq = index & 0xffff;
+      const base = p * blocks * 16;
+      counters.writeUInt32BE(s0, base);
+      counters.writeUInt32BE(s1, base + 4);
+      counters.writeUInt32BE((s2 ^ roc) >>> 0, base + 8);
+      counters.writeUInt16BE(s3 ^ seq, base + 12);
+      counters[base + 14] = 0;
+      counters[base + 15] = 0;
+      // The other blocks differ only in their last two bytes.
+      for (let i = 1; i < blocks; i++) {
+        counters.copy(counters, base + i * 16, base, base + 14);
+        counters[base + i * 16 + 14] = i >> 8;
+        counters[base + i * 16 + 15] = i & 0xff;
+      }
+    }
+    this.keystream = this.ecb!.update(counters);
+    this.batchSsrc = ssrc;
+    this.batchFirst = first;
+    this.batchBlocks = blocks;
+  }
+
+  /** AES-CM's HMAC-SHA1 (RFC 2104) over `data[0, end)` followed by the ROC, as 20 latin1 characters; the first 10 are the tag. */
+  protected cmTag(data: Buffer, end: number, roc: number): string {
+    const length = SHA1_BLOCK + end + 4;
+    if (this.inner.length < length) {
+      const grown = Buffer.alloc(length + 256);
+      this.inner.copy(grown, 0, 0, SHA1_BLOCK);
+      this.inner = grown;
+    }
+    const inner = this.inner;
+    data.copy(inner, SHA1_BLOCK, 0, end);
+    inner.writeUInt32BE(roc >>> 0, SHA1_BLOCK + end);
+    if (this.innerView.buffer !== inner.buffer || this.innerView.length !== length) this.innerView = inner.subarray(0, length);
+    // Digests as latin1 ('binary') strings, not Buffers: a 20-byte string is a small V8 heap object, where
+    // a Buffer is an ArrayBuffer and a view, and `hash(…, 'buffer')` lower-cases its encoding
+    // name twice a call; ~0.7 µs against ~2.9 µs the pair (Node 24).
+    this.outer.write(hash('sha1', this.innerView, 'binary'), SHA1_BLOCK, 20, 'latin1');
+    return hash('sha1', this.outer, 'binary');
   }
 }
 
@@ -127,7 +190,6 @@ abstract class SrtpDirection {
 export class SrtpSender extends SrtpDirection {
   private roc = 0;
   private lastSeq = -1;
-  private readonly rocBytes = Buffer.alloc(4);
 
   constructor(keys: SrtpSessionKeys, private readonly ssrc: number, private readonly payloadType = 0) {
     super(keys);
@@ -161,7 +223,7 @@ export class SrtpSender extends SrtpDirection {
     } else {
       packet.set(payload, RTP_HEADER);
       this.ctrXor(packet, RTP_HEADER, end, this.ssrc, roc, seq);
-      this.cmTag(packet, end, roc, this.rocBytes).copy(packet, end, 0, CM_TAG);
+      packet.write(this.cmTag(packet, end, roc), end, CM_TAG, 'latin1');
     }
     return packet;
   }
@@ -183,7 +245,6 @@ interface ReceiveState {
 export class SrtpReceiver extends SrtpDirection {
   private readonly states = new Map<number, ReceiveState>();
   private last: ReceiveState | null = null;
-  private readonly rocBytes = Buffer.alloc(4);
 
   /** Each stream's rollover state, for whoever receives after this receiver. */
   rollovers(): Array<{ ssrc: number; roc: number; lastSeq: number }> {
@@ -239,8 +300,11 @@ export class SrtpReceiver extends SrtpDirection {
       }
       plain.copy(packet, headerEnd);
     } else {
-      const expected = this.cmTag(packet, end, roc, this.rocBytes);
-      if (!timingSafeEqual(expected.subarray(0, CM_TAG), packet.subarray(end))) return -1;
+      const expected = this.cmTag(packet, end, roc);
+      // Every byte compared, no early exit (as timingSafeEqual, without its two subarrays a packet).
+      let differ = 0;
+      for (let i = 0; i < CM_TAG; i++) differ |= expected.charCodeAt(i) ^ packet[end + i]!;
+      if (differ !== 0) return -1;
       this.ctrXor(packet, headerEnd, end, ssrc, roc, seq);
     }
     // Authenticated: only now does the packet move the state on.

@@ -28,8 +28,11 @@
  *   running estimate averaged over the window, then averaged over receivers (max shown).
  * - CPU: process.cpuUsage() of the sandbox process over the window, as % of one core and
  *   as CPU ms per call per second of audio; the agents' process CPU is shown beside it.
- *   Late ticks: frames the media clock had to catch up on during the window; loop delay:
- *   the longest the event loop was blocked (perf_hooks, 5 ms resolution).
+ *   Late ticks: frames the media clock had to catch up on during the window; longest tick:
+ *   the longest one clock tick ran (all calls' mixers and phones back to back: the burst the
+ *   clock itself makes); GC: the sandbox process's garbage-collection pauses in the window,
+ *   summed and the longest (perf_hooks 'gc' entries); loop delay: the longest the event loop
+ *   was blocked (perf_hooks, 5 ms resolution).
  * - A step that misses the bar is measured once more (the machine may be shared with other
  *   work, whose stalls show as "loop delay"); the steps stop at the first that misses twice.
  *
@@ -55,8 +58,16 @@
  *   table shows the median and spread (min–max) over rounds and the ratio of the medians.
  *
  * Profile: with `MEDIA_PROFILE_DIR=dir`, each measuring window of the sandbox process is
- * profiled (V8 sampling, 0.5 ms) into `dir`; `npx tsx test/bench/profile-summary.ts dir/*`
- * prints self time by function and by file.
+ * profiled (V8 sampling, 0.5 ms) into `dir`, with a sampled allocation profile beside it
+ * (`.heapprofile`, V8's sampling heap profiler, one sample per 32 KiB on average, objects
+ * already collected included); `npx tsx test/bench/profile-summary.ts dir/*` prints self time
+ * by function and by file, and bytes allocated by function and caller. For GC itself, run
+ * the sandbox process as `node --trace-gc --import tsx test/bench/media-capacity.ts …` (the
+ * forked agents and floor processes do not inherit the flag; NODE_OPTIONS refuses it).
+ *
+ * The machine is shared: the load average is printed with each table, and rows measured
+ * above a load of ~1.5 on two cores vary more with the other work than with the code (a step
+ * met at load 2.6 missed at load 5 with the same code); compare builds back to back.
  *
  * Speech: time to synthesise a 100-character sentence (cold: worker and WASM start; warm:
  * median of 5 different sentences, so the cache is not hit; cached: a repeat).
@@ -67,7 +78,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { keyLength, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
@@ -141,6 +152,11 @@ export interface CapacityRow {
   cpuMsPerCallSecond: number;
   agentsCpuPct: number;
   lateTicks: number;
+  /** The longest one clock tick ran (every call's mixer and phone, back to back), ms. */
+  longestTickMs: number;
+  /** Garbage-collection pauses of the sandbox process in the window: total and longest, ms. */
+  gcMs: number;
+  gcMaxMs: number;
   /** Longest the event loop was blocked during the window. */
   loopDelayMaxMs: number;
   /** Calls whose WebRTC leg never connected. */
@@ -578,11 +594,17 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | null>
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
   await session.post('Profiler.start');
+  // Allocation too: V8's sampling heap profiler (one sample per 32 KiB allocated on average), kept samples included.
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return async (name) => {
     const { profile } = await session.post('Profiler.stop');
+    const { profile: heap } = await session.post('HeapProfiler.stopSampling');
     session.disconnect();
     await mkdir(dir, { recursive: true });
-    await writeFile(resolve(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    const stamp = Date.now();
+    await writeFile(resolve(dir, `${name}-${stamp}.cpuprofile`), JSON.stringify(profile));
+    await writeFile(resolve(dir, `${name}-${stamp}.heapprofile`), JSON.stringify(heap));
   };
 }
 
@@ -591,6 +613,15 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   agents.reset();
   for (const call of calls) call.phone.resetWindow();
   const late = clock.lateTicks;
+  clock.longestTickMs = 0;
+  const gc = { ms: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.ms += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
   const profiler = await startProfile();
@@ -600,6 +631,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wallStart;
   loopDelay.disable();
+  gcObserver.disconnect();
   await profiler?.(`sandbox-${calls.length}-calls`);
   const agentReport = await agents.report();
 
@@ -619,6 +651,9 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
     cpuMsPerCallSecond: cpuMs / calls.length / (wallMs / 1000),
     agentsCpuPct: agentReport.cpuPct,
     lateTicks: clock.lateTicks - late,
+    longestTickMs: clock.longestTickMs,
+    gcMs: gc.ms,
+    gcMaxMs: gc.maxMs,
     loopDelayMaxMs: loopDelay.max / 1e6,
     unconnected,
     ok: false,
@@ -702,7 +737,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   let cost: PacketCost | null = null;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, RTP ${options.fastPath === false ? "through werift's whole pipeline" : 'on the fast path'}, load average at start ${load}, ${new Date().toISOString()}`);
-  const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'loop delay max ms', 'bar'];
+  const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'longest tick ms', 'GC ms (max)', 'loop delay max ms', 'bar'];
   print(`| ${header.join(' | ')} |`);
   print(`|${header.map((h) => '-'.repeat(h.length + 2)).join('|')}|`);
   const printRow = (row: CapacityRow, again: boolean) => {
@@ -717,6 +752,8 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
       row.cpuMsPerCallSecond.toFixed(2),
       row.agentsCpuPct.toFixed(1),
       String(row.lateTicks),
+      row.longestTickMs.toFixed(1),
+      `${row.gcMs.toFixed(0)} (${row.gcMaxMs.toFixed(1)})`,
       row.loopDelayMaxMs.toFixed(0),
       row.ok ? 'met' : row.unconnected ? `missed (${row.unconnected} not connected)` : 'missed',
     ];

@@ -2,6 +2,8 @@
  * Summarises a V8 `.cpuprofile` (as `MEDIA_PROFILE_DIR` in media-capacity.ts writes them):
  * self time by function and by file, as % of all samples, heaviest first. Prints tables.
  * `npx tsx test/bench/profile-summary.ts <file.cpuprofile>...` (several: summed); `PROFILE_ROWS` rows (default 25).
+ * `.heapprofile` files (V8's sampling heap profiler, as the same bench writes them beside each CPU
+ * profile) are summarised apart: bytes allocated by function and its caller, heaviest first.
  */
 import { readFileSync } from 'node:fs';
 
@@ -41,11 +43,45 @@ function tally(profiles: Profile[], key: (node: ProfileNode) => string): Array<[
   return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error('usage: profile-summary.ts <file.cpuprofile>...');
+interface HeapNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes sampled by allocating function (with its caller, which tells which path allocates), heaviest first. */
+function summarizeHeap(heapFiles: string[], rows: number): void {
+  const bytes = new Map<string, number>();
+  let total = 0;
+  const name = (node: HeapNode | null) =>
+    node ? `${node.callFrame.functionName || '(anonymous)'} ${shortFile(node.callFrame.url)}:${node.callFrame.lineNumber + 1}` : '';
+  const walk = (node: HeapNode, parent: HeapNode | null) => {
+    if (node.selfSize > 0) {
+      const key = `${name(node)}\t${name(parent)}`;
+      bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) walk(child, node);
+  };
+  for (const file of heapFiles) walk((JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode }).head, null);
+  console.log(`\n${heapFiles.length} heap profile(s): ${(total / 1e6).toFixed(1)} MB sampled allocation`);
+  console.log('\n| MB | % | allocating function | called from |\n|---|---|---|---|');
+  for (const [k, n] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
+    const [fn, caller] = k.split('\t');
+    console.log(`| ${(n / 1e6).toFixed(1)} | ${((n / Math.max(1, total)) * 100).toFixed(1)} | ${fn} | ${caller} |`);
+  }
+}
+
+const args = process.argv.slice(2);
+const heapFiles = args.filter((file) => file.endsWith('.heapprofile'));
+const files = args.filter((file) => !file.endsWith('.heapprofile'));
+if (args.length === 0) {
+  console.error('usage: profile-summary.ts <file.cpuprofile | file.heapprofile>...');
   process.exit(2);
 }
+if (heapFiles.length > 0) summarizeHeap(heapFiles, Number(process.env.PROFILE_ROWS ?? 25));
+if (files.length === 0) process.exit(0);
 const profiles = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Profile);
 const rows = Number(process.env.PROFILE_ROWS ?? 25);
 const idle = (node: ProfileNode) => node.callFrame.functionName === '(idle)';

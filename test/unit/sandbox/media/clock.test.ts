@@ -13,6 +13,17 @@ function block(ms: number): void {
 }
 
 describe('MediaClock', () => {
+  it('records the longest a tick ran, all handlers together, until its owner resets it', () => {
+    clock = new MediaClock(20, { manual: true });
+    clock.add(() => block(3));
+    clock.add(() => block(3));
+    clock.tick();
+    expect(clock.longestTickMs).toBeGreaterThanOrEqual(6);
+    clock.longestTickMs = 0;
+    clock.tick();
+    expect(clock.longestTickMs).toBeGreaterThanOrEqual(6);
+  });
+
   it('catches up missed frames one event-loop turn apart, so what arrived meanwhile is read between them', async () => {
     clock = new MediaClock(20);
     // Each tick leaves work for the loop's next turn, as a datagram waiting in a socket is; a

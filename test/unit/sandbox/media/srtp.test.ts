@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, saltLength, SrtpSession } from 'werift';
-import { SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../../../sandbox/media/srtp';
+import { KEYSTREAM_BATCH, SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../../../sandbox/media/srtp';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 
 /** Two werift sessions facing each other, and the session keys werift derived for a→b. */
@@ -74,6 +74,31 @@ describe('hand-written SRTP (srtp.ts)', () => {
         expect(receiver.unprotect(Buffer.from(earlier))).toBe(12 + FRAME_SAMPLES);
         const old = near.encrypt(payload, header(101, 1616));
         expect(receiver.unprotect(Buffer.from(old))).toBe(-1);
+      });
+
+      it('matches werift when packets change length, go back, jump past a keystream batch and change SSRC', () => {
+        const { near, far, keys } = sessions(profile);
+        const sender = new SrtpSender(keys, 0x1234abcd);
+        const receiver = new SrtpReceiver(keys);
+        // Lengths up and down (the batch's blocks per packet), a step back, jumps of one batch and more, a wrap.
+        const steps: Array<[seq: number, bytes: number]> = [
+          [10, 160], [11, 160], [12, 240], [13, 80], [9, 160], [10 + KEYSTREAM_BATCH, 160], [11 + KEYSTREAM_BATCH, 160],
+          [500, 20], [501, 1], [0xffff, 160], [0, 160], [1, 300],
+        ];
+        for (const [seq, bytes] of steps) {
+          const payload = randomBytes(bytes);
+          const ours = sender.protect(payload, seq, seq * 160);
+          expect(ours.equals(near.encrypt(payload, header(seq, seq * 160)))).toBe(true);
+          expect(far.decrypt(Buffer.from(ours)).subarray(12).equals(payload)).toBe(true);
+        }
+        // Receiving, two SSRCs interleaved (each its own counters) and lengths changing.
+        let n = 0;
+        for (const [ssrc, seq, bytes] of [[1, 100, 160], [2, 7, 160], [1, 101, 160], [2, 8, 80], [1, 102, 200], [1, 140, 160], [2, 9, 160]] as const) {
+          const payload = randomBytes(bytes);
+          const packet = Buffer.from(near.encrypt(payload, header(seq, n++ * 160, ssrc)));
+          expect(receiver.unprotect(packet)).toBe(12 + bytes);
+          expect(packet.subarray(12, 12 + bytes).equals(payload)).toBe(true);
+        }
       });
 
       it('skips CSRCs and a header extension as the payload’s start', () => {

@@ -81,6 +81,9 @@ describe('WebRtcEndpoint RTP fast path', () => {
       await expect.poll(() => pc.iceGatheringState, { timeout: 10_000 }).toBe('complete');
       await sandbox.acceptAnswer(pc.localDescription!.sdp);
       await expect.poll(() => rtp !== null && sandbox.fastPathActive, { timeout: 10_000 }).toBe(true);
+      // werift as shipped lists AEAD_AES_128_GCM first (as browsers do); the sandbox, DTLS server here, picks AES-CM, its cheaper profile.
+      expect(sandbox.srtpProfile).toBe(ProtectionProfileAes128CmHmacSha1_80);
+      expect((rtp as RtpFastPath | null)?.handWrittenSrtp).toBe(true);
       const atSandbox: Buffer[] = [];
       sandbox.onFrame((payload) => atSandbox.push(payload));
       for (let n = 0; n < 20; n++) {
