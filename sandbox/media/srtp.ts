@@ -122,6 +122,8 @@ abstract class SrtpDirection {
    */
   protected ctrXor(data: Buffer, start: number, end: number, ssrc: number, roc: number, seq: number): void {
     const length = end - start;
+    // No payload, no keystream (and no batch of zero-block slots).
+    if (length <= 0) return;
     const blocks = Math.ceil(length / 16);
     const index = roc * 0x10000 + seq;
     if (ssrc !== this.batchSsrc || blocks > this.batchBlocks || index < this.batchFirst || index >= this.batchFirst + KEYSTREAM_BATCH) {

@@ -51,6 +51,24 @@ describe('hand-written SRTP (srtp.ts)', () => {
         expect(receiver.rollovers()).toEqual([{ ssrc: 0x1234abcd, roc: 1, lastSeq: 7 }]);
       });
 
+      it('an empty payload, between full ones and past a keystream batch, both ways as werift does', () => {
+        const { near, keys } = sessions(profile);
+        const sender = new SrtpSender(keys, 0x1234abcd);
+        const receiver = new SrtpReceiver(keys);
+        for (const [seq, size] of [
+          [1, FRAME_SAMPLES],
+          [2, 0],
+          [2 + KEYSTREAM_BATCH * 3, 0],
+          [3 + KEYSTREAM_BATCH * 3, FRAME_SAMPLES],
+        ] as const) {
+          const payload = randomBytes(size);
+          const theirs = Buffer.from(near.encrypt(payload, header(seq, seq * FRAME_SAMPLES)));
+          expect(sender.protect(payload, seq, seq * FRAME_SAMPLES).equals(theirs)).toBe(true);
+          expect(receiver.unprotect(theirs)).toBe(12 + size);
+          expect(theirs.subarray(12, 12 + size).equals(payload)).toBe(true);
+        }
+      });
+
       it('refuses a tampered packet, a packet under other keys, a replay and a truncated packet', () => {
         const { near, keys } = sessions(profile);
         const receiver = new SrtpReceiver(keys);
