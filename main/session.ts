@@ -42,12 +42,19 @@ interface RestoreAnswers {
   at: number;
 }
 
+/** A prefetch: its answers, or why there are none (`refused`: any backend refusal; `unreachable`: no answer). */
+type Prefetched = { ok: true; answers: RestoreAnswers } | { ok: false; failure: 'refused' | 'unreachable'; error: unknown };
+
+function toSdkToken(token: SdkTokenResponse): SdkToken {
+  return { token: token.jwt, expiresAt: Date.parse(token.expires_at) };
+}
+
 /** Implements the `session:restore`, `auth:login`, `auth:logout` and `token:sdk` calls. */
 export class SessionService {
   private readonly log: Logger;
   private readonly now: () => number;
   /** The stored session's token and config, asked for at app start (`prefetch`); taken once. */
-  private early: Promise<RestoreAnswers | null> | null = null;
+  private early: { settled: boolean; result: Promise<Prefetched> } | null = null;
   /** The last restore's SDK token, for the renderer's first `sdkToken()` right after it; taken once. */
   private kept: { credential: string; token: SdkToken; at: number } | null = null;
 
@@ -59,17 +66,24 @@ export class SessionService {
   /**
    * Asks the backend for the stored session's SDK token and config now, at app start, while
    * the window's page is still loading (over a second on a slow PC), so the renderer's
-   * restore finds the answers there. Nothing is decided here: a failed or refused request is
-   * asked again by `restore()`, where a refusal ends the session with the renderer listening.
+   * restore finds the answers there. Nothing is decided here: a refused request is asked again
+   * by `restore()`, where a refusal ends the session with the renderer listening; one that
+   * found no server is asked again only if it had already failed when the restore came (the
+   * network may have come up since), so an unreachable server costs one wait, not two.
    */
   prefetch(): void {
     const credential = this.deps.authority.credential();
     if (!credential || this.early) return;
     const at = this.now();
-    this.early = Promise.all([this.deps.backend.exchangeToken(credential), this.deps.backend.getConfig()]).then(
-      ([token, config]) => ({ credential, token, config, at }),
-      () => null,
-    );
+    const early = {
+      settled: false,
+      result: Promise.all([this.deps.backend.exchangeToken(credential), this.deps.backend.getConfig()]).then(
+        ([token, config]): Prefetched => ({ ok: true, answers: { credential, token, config, at } }),
+        (error: unknown): Prefetched => ({ ok: false, failure: error instanceof BackendError && error.kind === 'network' ? 'unreachable' : 'refused', error }),
+      ),
+    };
+    void early.result.then(() => (early.settled = true));
+    this.early = early;
   }
 
   /**
@@ -86,14 +100,18 @@ export class SessionService {
     const credential = this.deps.authority.credential();
     if (!credential) return null;
     try {
-      const prefetched = early ? await early : null;
-      const fresh = prefetched !== null && prefetched.credential === credential && this.now() - prefetched.at <= RESTORE_FRESH_MS;
+      const settledBefore = early?.settled ?? false;
+      const prefetched = early ? await early.result : null;
+      // Signed out or ended meanwhile: this restore is for a session that is gone.
+      if (this.deps.authority.credential() !== credential) return null;
+      if (prefetched && !prefetched.ok && prefetched.failure === 'unreachable' && !settledBefore) throw prefetched.error;
+      const answers = prefetched?.ok && prefetched.answers.credential === credential && this.now() - prefetched.answers.at <= RESTORE_FRESH_MS ? prefetched.answers : null;
       // The token and the config at once: neither needs the other.
-      const [token, config] = fresh
-        ? [prefetched.token, prefetched.config]
+      const [token, config] = answers
+        ? [answers.token, answers.config]
         : await Promise.all([this.deps.authority.use((current) => this.deps.backend.exchangeToken(current)), this.deps.backend.getConfig()]);
-      this.kept = { credential, token: { token: token.jwt, expiresAt: Date.parse(token.expires_at) }, at: this.now() };
-      this.log.info('Session restored', { agent: token.agent.name, prefetched: fresh });
+      this.kept = { credential, token: toSdkToken(token), at: answers?.at ?? this.now() };
+      this.log.info('Session restored', { agent: token.agent.name, prefetched: answers !== null });
       return { agent: token.agent, sdk: config.sdk };
     } catch (error) {
       if (!(error instanceof BackendError && error.kind === 'unauthorized')) this.log.warn('Could not restore the session', { reason: messageOf(error) });
@@ -146,8 +164,7 @@ export class SessionService {
     const now = this.now();
     if (kept && kept.credential === credential && now - kept.at <= RESTORE_FRESH_MS && kept.token.expiresAt - now > TOKEN_MARGIN_MS) return kept.token;
     try {
-      const token = await this.deps.authority.use((credential) => this.deps.backend.exchangeToken(credential));
-      return { token: token.jwt, expiresAt: Date.parse(token.expires_at) };
+      return toSdkToken(await this.deps.authority.use((credential) => this.deps.backend.exchangeToken(credential)));
     } catch (error) {
       if (error instanceof BackendError) throw new PublicError(error.message);
       throw error;

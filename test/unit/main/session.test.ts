@@ -204,12 +204,13 @@ describe('SessionService', () => {
     expect(vault.read()).toBeNull();
   });
 
-  it('a prefetch that could not reach the server, or is stale, is asked again by the restore', async () => {
+  it('a prefetch that had already found no server is asked again by the restore (the network may be up now); a stale one too', async () => {
     let now = 1_000_000;
     const { session, vault, backend } = setup({ now: () => now });
     vault.save({ refreshToken: 'rt_1', agent });
     backend.getConfig.mockRejectedValueOnce(new BackendError('network', 'down'));
     session.prefetch();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     await expect(session.restore()).resolves.toEqual({ agent, sdk });
     expect(backend.getConfig).toHaveBeenCalledTimes(2);
 
@@ -217,5 +218,32 @@ describe('SessionService', () => {
     now += RESTORE_FRESH_MS + 1;
     await session.restore();
     expect(backend.getConfig).toHaveBeenCalledTimes(4);
+  });
+
+  it('a restore that waited for a prefetch finding no server fails as one restore would: no second wait', async () => {
+    const { session, vault, backend } = setup();
+    vault.save({ refreshToken: 'rt_1', agent });
+    let fail!: () => void;
+    backend.getConfig.mockImplementationOnce(() => new Promise((_resolve, reject) => (fail = () => reject(new BackendError('network', 'Cannot reach')))));
+    session.prefetch();
+    const restored = session.restore();
+    fail();
+    await expect(restored).resolves.toBeNull();
+    expect(backend.getConfig).toHaveBeenCalledTimes(1);
+    expect(backend.exchangeToken).toHaveBeenCalledTimes(1);
+    expect(vault.read()?.refreshToken).toBe('rt_1');
+  });
+
+  it('a restore whose session ended while it waited for the prefetch returns nothing', async () => {
+    const { session, vault, backend } = setup();
+    vault.save({ refreshToken: 'rt_1', agent });
+    let answer!: () => void;
+    backend.getConfig.mockImplementationOnce(() => new Promise((resolve) => (answer = () => resolve({ sdk, contact_number: '+1' }))));
+    session.prefetch();
+    const restored = session.restore();
+    await session.logout();
+    answer();
+    await expect(restored).resolves.toBeNull();
+    await expect(session.sdkToken()).rejects.toThrow('You are signed out');
   });
 });
