@@ -59,7 +59,7 @@ test('status changes are pushed into the page and the agent chooses available or
   await page.goto(`${platform.serverUrl}/app/`);
   await page.getByTestId('login-name').fill('Jane');
   await page.getByTestId('login-password').fill(platform.agents.Jane);
-  // The status line and the wrap-up panel share one read of the status.
+  // The status line and the wrap-up panel share one read of the status (counted to the end).
   const statusReads: string[] = [];
   const countReads = (request: Request) => {
     if (request.method() === 'GET' && new URL(request.url()).pathname === '/api/agent/status') statusReads.push(request.url());
@@ -70,10 +70,6 @@ test('status changes are pushed into the page and the agent chooses available or
   const label = page.getByTestId('agent-status-label');
   // Opening the event stream made the offline agent available.
   await expect(label).toHaveText('Available');
-  // Start-up's reads are all sent by now (they start together); give a stray one time to show.
-  await page.waitForTimeout(1000);
-  page.off('request', countReads);
-  expect(statusReads).toHaveLength(1);
 
   await page.getByTestId('agent-status-away').click();
   await expect(label).toHaveText('Away');
@@ -110,6 +106,10 @@ test('status changes are pushed into the page and the agent chooses available or
   await page.getByTestId('agent-status-available').click();
   await expect(label).toHaveText('Available');
   await expect(page.getByTestId('wrap-up-countdown')).toHaveCount(0);
+
+  // Every change above was pushed: the page read the status once, at start-up.
+  page.off('request', countReads);
+  expect(statusReads).toHaveLength(1);
 
   // Signing out takes Jane offline at once, as the admin API shows.
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -148,6 +148,38 @@ test("a reload signs back in on the page's early requests: one token and one con
     mount: performance.getEntriesByName('switchboard:mount')[0]?.startTime ?? NaN,
   }));
   expect(order.token).toBeLessThan(order.mount);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByTestId('login-submit')).toBeVisible();
+});
+
+test('a refused change shows its reason until the next status arrives', async () => {
+  await page.goto(`${platform.serverUrl}/app/`);
+  await page.getByTestId('login-name').fill('Jane');
+  await page.getByTestId('login-password').fill(platform.agents.Jane);
+  await page.getByTestId('login-submit').click();
+  const label = page.getByTestId('agent-status-label');
+  await expect(label).toHaveText('Available');
+
+  // The backend refuses once, as it does when a call reached Jane first.
+  await page.route('**/api/agent/status', (route) =>
+    route.request().method() === 'PUT'
+      ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'status_conflict', message: 'You are on a call; your status changes when it ends' } }) })
+      : route.fallback(),
+  );
+  await page.getByTestId('agent-status-away').click();
+  await expect(page.getByTestId('agent-status-error')).toHaveText('You are on a call; your status changes when it ends');
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+  // A status pushed from elsewhere is newer than the refusal: the message goes.
+  const token = await janeCredential();
+  await fetch(`${platform.serverUrl}/api/agent/status`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ status: 'away' }),
+  });
+  await expect(label).toHaveText('Away');
+  await expect(page.getByTestId('agent-status-error')).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByTestId('login-submit')).toBeVisible();

@@ -23,6 +23,8 @@ export function StatusSelector({ bridge, view, onCall, agentStatus, startedUp = 
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const reasonId = useId();
+  // A new status (pushed, or the answer to a change) makes an earlier refusal old news.
+  useEffect(() => setError(null), [info]);
 
   useEffect(() => {
     if (!startedUp) return;
