@@ -27,7 +27,8 @@ export interface ResolvedShell {
 /** The token and config requests the page's early script sent (`../early/early-requests.ts`), once. */
 function takeEarlyRequests(): EarlyRequests | null {
   const early = window.__switchboardEarly ?? null;
-  delete window.__switchboardEarly;
+  // Looked once: an early-requests script that has not run yet will send nothing.
+  window.__switchboardEarly = null;
   return early;
 }
 

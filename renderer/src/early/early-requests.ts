@@ -22,12 +22,15 @@ export interface EarlyRequests {
 
 declare global {
   interface Window {
-    /** Set by this script, taken (and deleted) by the bridge. */
-    __switchboardEarly?: EarlyRequests;
+    /**
+     * Set by this script, taken by the bridge, which leaves null: a script that runs after
+     * the bridge has looked (it is `async`) sends nothing.
+     */
+    __switchboardEarly?: EarlyRequests | null;
   }
 }
 
-if (!('switchboard' in window) && /^https?:$/.test(window.location.protocol)) {
+if (!('switchboard' in window) && window.__switchboardEarly === undefined && /^https?:$/.test(window.location.protocol)) {
   const init: RequestInit = { credentials: 'same-origin', headers: { 'content-type': 'application/json' } };
   const early: EarlyRequests = {
     token: fetch(`${window.location.origin}/api/auth/token`, { ...init, method: 'POST', body: '{}' }),

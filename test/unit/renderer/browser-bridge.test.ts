@@ -159,4 +159,23 @@ describe('the renderer and the preload', () => {
     walk(root);
     expect(offenders).toEqual([]);
   });
+
+  it('an early-requests script sends both requests before the bridge looks, and nothing after (it runs async)', async () => {
+    const sent = vi.fn(async () => json(200, {}));
+    vi.stubGlobal('fetch', sent);
+    const page: Record<string, unknown> = { location: { protocol: 'http:', origin: ORIGIN }, focus: () => undefined };
+    vi.stubGlobal('window', page);
+    vi.resetModules();
+    await import('../../../renderer/src/early/early-requests');
+    expect(sent).toHaveBeenCalledTimes(2);
+    expect(page.__switchboardEarly).toBeTruthy();
+
+    const { resolveBridge } = await import('../../../renderer/src/bridge/index');
+    expect(resolveBridge().shell).toBe('browser');
+    expect(page.__switchboardEarly).toBeNull();
+    // The script arriving after the bundle: nothing more is sent.
+    vi.resetModules();
+    await import('../../../renderer/src/early/early-requests');
+    expect(sent).toHaveBeenCalledTimes(2);
+  });
 });
