@@ -2,7 +2,8 @@
  * Sleep, lock and networks: an agent whose PC sleeps, locks or loses its network is not
  * offered calls, and is back as before once it wakes, unlocks or reconnects.
  *
- * Suspend, lock and offline (any of them) make the agent Away with reason "system" — when
+ * Suspend, lock and offline (any of them) make the agent Away with reason "system" (plain
+ * away where an older backend refuses that reason) — when
  * they were available and the backend can still be reached — and stop the status stream
  * while offline (a suspended PC's stream survives a short sleep, and its watchdog reopens it
  * after a long one). When the last of them ends, the status stream is opened again if it was
@@ -30,7 +31,7 @@ export interface PowerWatcherDeps {
   lastStatus(): AgentStatus | null;
   /** Reads the agent's status at the backend. */
   getStatus(): Promise<AgentStatus>;
-  /** Sets it (away carries reason "system"). */
+  /** Sets it (away carries reason "system", or none where an older backend refuses it). */
   setStatus(status: 'available' | 'away'): Promise<unknown>;
   stream: { start(): void; stop(): void };
   /** The renderer must rebuild its voice session (the SDK's socket did not survive); `after` is the cause that ended last. */
