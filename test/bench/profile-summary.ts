@@ -80,26 +80,30 @@ if (args.length === 0) {
   console.error('usage: profile-summary.ts <file.cpuprofile | file.heapprofile>...');
   process.exit(2);
 }
-if (heapFiles.length > 0) summarizeHeap(heapFiles, Number(process.env.PROFILE_ROWS ?? 25));
-if (files.length === 0) process.exit(0);
-const profiles = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Profile);
 const rows = Number(process.env.PROFILE_ROWS ?? 25);
-const idle = (node: ProfileNode) => node.callFrame.functionName === '(idle)';
-const total = profiles.reduce((s, profile) => s + profile.samples.length, 0);
-const busy = tally(profiles, (node) => (idle(node) ? 'idle' : 'busy')).find(([k]) => k === 'busy')?.[1] ?? 0;
-const seconds = profiles.reduce((s, profile) => s + (profile.endTime - profile.startTime) / 1e6, 0);
-const pct = (n: number) => ((n / Math.max(1, busy)) * 100).toFixed(1);
-console.log(`${files.length} profile(s), ${total} samples over ${seconds.toFixed(1)} s, ${((busy / Math.max(1, total)) * 100).toFixed(1)} % not idle; shares below are of the non-idle samples`);
-console.log('\n| self % | function | file:line |\n|---|---|---|');
-for (const [k, n] of tally(profiles, (node) => (idle(node) ? '' : `${node.callFrame.functionName || '(anonymous)'}\t${shortFile(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`))
-  .filter(([k]) => k !== '')
-  .slice(0, rows)) {
-  const [name, where] = k.split('\t');
-  console.log(`| ${pct(n)} | ${name} | ${where} |`);
-}
-console.log('\n| self % | file |\n|---|---|');
-for (const [k, n] of tally(profiles, (node) => (idle(node) ? '' : shortFile(node.callFrame.url)))
-  .filter(([k]) => k !== '')
-  .slice(0, rows)) {
-  console.log(`| ${pct(n)} | ${k} |`);
+if (heapFiles.length > 0) summarizeHeap(heapFiles, rows);
+if (files.length > 0) summarizeCpu(files, rows);
+
+/** Self time of the CPU profiles' samples by function and by file, of the non-idle samples. */
+function summarizeCpu(files: string[], rows: number): void {
+  const profiles = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const idle = (node: ProfileNode) => node.callFrame.functionName === '(idle)';
+  const total = profiles.reduce((s, profile) => s + profile.samples.length, 0);
+  const busy = tally(profiles, (node) => (idle(node) ? 'idle' : 'busy')).find(([k]) => k === 'busy')?.[1] ?? 0;
+  const seconds = profiles.reduce((s, profile) => s + (profile.endTime - profile.startTime) / 1e6, 0);
+  const pct = (n: number) => ((n / Math.max(1, busy)) * 100).toFixed(1);
+  console.log(`${files.length} profile(s), ${total} samples over ${seconds.toFixed(1)} s, ${((busy / Math.max(1, total)) * 100).toFixed(1)} % not idle; shares below are of the non-idle samples`);
+  console.log('\n| self % | function | file:line |\n|---|---|---|');
+  for (const [k, n] of tally(profiles, (node) => (idle(node) ? '' : `${node.callFrame.functionName || '(anonymous)'}\t${shortFile(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`))
+    .filter(([k]) => k !== '')
+    .slice(0, rows)) {
+    const [name, where] = k.split('\t');
+    console.log(`| ${pct(n)} | ${name} | ${where} |`);
+  }
+  console.log('\n| self % | file |\n|---|---|');
+  for (const [k, n] of tally(profiles, (node) => (idle(node) ? '' : shortFile(node.callFrame.url)))
+    .filter(([k]) => k !== '')
+    .slice(0, rows)) {
+    console.log(`| ${pct(n)} | ${k} |`);
+  }
 }
