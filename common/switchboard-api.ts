@@ -14,6 +14,13 @@ type Answer<C extends InvokeChannel> = Promise<InvokeResponse<C>>;
 /** Subscribes to an event channel; returns the unsubscribe function. */
 type Listen<C extends EventChannel> = (callback: (payload: EventPayload<C>) => void) => () => void;
 
+/**
+ * How long the answers of a session restore stand in for new ones, once: the restore's SDK
+ * token for the voice session's first `getSdkToken` (both shells' bridges), and main's
+ * prefetched restore.
+ */
+export const RESTORE_FRESH_MS = 30_000;
+
 export interface SwitchboardApi {
   /** Signed-in session kept by main (the credential stays there), or null. */
   restoreSession(): Answer<'session:restore'>;

@@ -7,6 +7,7 @@
  */
 import { SYSTEM_AWAY_REASON, type AgentStatusInfo, type AgentStatusRequest, type AwayReasons, type ClientConfig, type SdkTokenResponse, type VoiceReport } from '../common/backend-api';
 import type { LoginOutcome, SdkToken, SessionInfo } from '../common/ipc-contract';
+import { RESTORE_FRESH_MS } from '../common/switchboard-api';
 import { BackendError, type BackendClient } from './backend-client';
 import { PublicError } from './ipc';
 import { createLogger, type Logger } from './log';
@@ -24,12 +25,8 @@ export interface SessionServiceDeps {
   now?: () => number;
 }
 
-/**
- * How long the answers of a restore stay fresh enough to use once more: the prefetched
- * restore for `restore()`, and the restore's SDK token for the first `sdkToken()` (the web
- * app's bridge keeps its restore token as long).
- */
-export const RESTORE_FRESH_MS = 30_000;
+/** Shared with the web app's bridge (`common/switchboard-api.ts`). */
+export { RESTORE_FRESH_MS };
 
 /** An SDK token is only handed out again with at least this long left. */
 const TOKEN_MARGIN_MS = 60_000;

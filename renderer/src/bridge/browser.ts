@@ -25,7 +25,7 @@ import type { WebAlerts } from '../alerts/web-alerts';
 import type { EarlyRequests } from '../early/early-requests';
 import { loadAudioPreferences, saveAudioPreferences } from '../audio/preferences';
 // The Bridge type is the contract itself (common/), so this file does not import its own index.
-import type { SwitchboardApi as Bridge } from '../../../common/switchboard-api';
+import { RESTORE_FRESH_MS, type SwitchboardApi as Bridge } from '../../../common/switchboard-api';
 
 async function errorMessage(response: Response): Promise<string> {
   return (await errorOf(response)).message;
@@ -44,8 +44,6 @@ async function answer<S extends z.ZodType>(response: Response, schema: S): Promi
   return parsed.data as z.infer<S>;
 }
 
-/** How long the token a session restore received stands in for a new one (the start of the voice session). */
-const RESTORED_TOKEN_FRESH_MS = 30_000;
 
 /**
  * Builds the bridge against a backend origin; `alerts` ring and notify for incoming calls (the
@@ -110,7 +108,7 @@ export function createBrowserBridge(origin: string, alerts?: WebAlerts, early?: 
     async getSdkToken() {
       const kept = restoredToken;
       restoredToken = null;
-      if (kept && Date.now() - kept.receivedAt < RESTORED_TOKEN_FRESH_MS) return { token: kept.token, expiresAt: kept.expiresAt };
+      if (kept && Date.now() - kept.receivedAt < RESTORE_FRESH_MS) return { token: kept.token, expiresAt: kept.expiresAt };
       const response = await api('/api/auth/token', { method: 'POST', body: '{}' });
       if (!response.ok) throw new Error(await errorMessage(response));
       const token = await answer(response, sdkTokenResponseSchema);
