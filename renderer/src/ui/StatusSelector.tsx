@@ -6,6 +6,7 @@
  * from the list the admin configures).
  */
 import { useEffect, useId, useState } from 'react';
+import type { AgentStatusInfoPayload } from '../../../common/ipc-contract';
 import type { Bridge } from '../bridge';
 import type { SoftphoneView } from '../softphone/softphone';
 import { formatDuration } from './format';
@@ -21,10 +22,11 @@ export function StatusSelector({ bridge, view, onCall, agentStatus, startedUp = 
   const [reasons, setReasons] = useState<string[]>([]);
   const [reason, setReason] = useState('');
   const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // A refusal is kept with the status it refused: a newer status (pushed, or the answer to a
+  // change) makes it old news, and it is no longer shown.
+  const [refusal, setRefusal] = useState<{ message: string; against: AgentStatusInfoPayload | null } | null>(null);
+  const error = refusal !== null && refusal.against === info ? refusal.message : null;
   const reasonId = useId();
-  // A new status (pushed, or the answer to a change) makes an earlier refusal old news.
-  useEffect(() => setError(null), [info]);
 
   useEffect(() => {
     if (!startedUp) return;
@@ -40,11 +42,12 @@ export function StatusSelector({ bridge, view, onCall, agentStatus, startedUp = 
 
   const choose = async (status: 'available' | 'away', why = reason) => {
     setPending(true);
-    setError(null);
+    setRefusal(null);
     try {
       setInfo(await bridge.setStatus(status, status === 'away' && why ? why : undefined));
     } catch (e) {
-      setError(e instanceof Error ? e.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : 'Could not change your status.');
+      const message = e instanceof Error ? e.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : 'Could not change your status.';
+      setRefusal({ message, against: info });
     } finally {
       setPending(false);
     }
