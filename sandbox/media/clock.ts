@@ -14,6 +14,13 @@
 
 export type Tick = () => void;
 
+/**
+ * The most frames a late clock catches up (200 ms at 20 ms); further behind, it resyncs and
+ * those frames are lost. The mixer's jitter queues hold as much, so what arrived during a
+ * stall the clock catches up is still there to play.
+ */
+export const CATCH_UP_FRAMES = 10;
+
 /** How a clock runs. */
 export interface MediaClockOptions {
   /** No timer: the owner calls `tick()` (tests drive media frame by frame, without sleeping). */
@@ -66,8 +73,8 @@ export class MediaClock {
         if (!this.running) return; // a handler stopped the clock
         this.next += this.periodMs;
         const now = performance.now();
-        // More than 10 frames (200 ms) behind, as the old back-to-back catch-up's 5 runs + 5 allowed: resync, those frames are lost.
-        if (now - this.next > this.periodMs * 10) this.next = now + this.periodMs;
+        // More than CATCH_UP_FRAMES (200 ms) behind: resync, those frames are lost.
+        if (now - this.next > this.periodMs * CATCH_UP_FRAMES) this.next = now + this.periodMs;
         else if (now >= this.next) {
           // Still behind: the next frame after the I/O that waited.
           this.lateTicks++;

@@ -15,7 +15,7 @@
  * member's frame and a mix are written into buffers reused every tick, so endpoints use or
  * copy what they are delivered at once.
  */
-import type { MediaClock } from './clock';
+import { CATCH_UP_FRAMES, type MediaClock } from './clock';
 import type { MediaEndpoint } from './endpoint';
 import { FRAME_SAMPLES, MULAW_SILENCE, mulawDecodeAdd, mulawEncodeClipped } from './g711';
 
@@ -55,16 +55,32 @@ export interface PlayOptions {
   level?: number;
 }
 
-/** Frames a member's jitter queue holds; older audio is dropped beyond it. */
-export const JITTER_FRAMES = 3;
+/**
+ * Frames a member's jitter queue holds (200 ms): as many as the media clock catches up after a
+ * stall, so audio that arrived during one is played, not dropped. With 3 frames, every stall
+ * past 60 ms overflowed the queues as the late frames arrived together: at 250 calls in
+ * test/bench/media-capacity.ts each phone gap was matched by a dropped frame.
+ */
+export const JITTER_FRAMES = CATCH_UP_FRAMES;
+/** Ticks over which a queue's slack is watched before it is trimmed (5 s). */
+export const JITTER_TRIM_TICKS = 250;
+/** Slack (frames left after a tick) a queue keeps at all times before it drops a frame to cut delay. */
+const JITTER_TRIM_SLACK = 2;
 const FRAME_BYTES = FRAME_SAMPLES;
 const SILENCE = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
 
 /**
- * A member's incoming audio as a byte queue of µ-law, up to `JITTER_FRAMES` frames.
+ * A member's incoming audio as a byte queue of µ-law: an adaptive jitter buffer of up to
+ * `JITTER_FRAMES` frames.
  *
  * Bytes rather than packets, so a peer packetising at 10 or 30 ms still yields one 20 ms
- * frame a tick. When more than the capacity arrives the oldest bytes are dropped.
+ * frame a tick. A frame plays on the first tick after it arrives; when audio comes late (a
+ * stall of the peer, the network or this process) the tick finds nothing, and the late frames
+ * then wait in the queue: the delay grows by what the late audio needed, so the next stall
+ * of that size is absorbed (as a phone's adaptive jitter buffer grows its playout delay).
+ * The delay shrinks again one frame at a time: when the queue kept at least
+ * `JITTER_TRIM_SLACK` frames after every tick for `JITTER_TRIM_TICKS` ticks, the oldest
+ * frame is dropped. Beyond the capacity the oldest bytes are dropped.
  */
 class JitterQueue {
   /** A Buffer, so `pop` copies out of it with offsets (`copy`) rather than through a `subarray` a frame. */
@@ -73,6 +89,16 @@ class JitterQueue {
   private size = 0;
   /** Bytes dropped because the queue was full (late consumer or a burst). */
   dropped = 0;
+  /** Frames dropped to cut the delay back (`JITTER_TRIM_SLACK`). */
+  trimmed = 0;
+
+  /** Bytes queued. */
+  get length(): number {
+    return this.size;
+  }
+  /** The fewest bytes left after a tick in this trim window, and the window's ticks so far. */
+  private leastLeft = Number.POSITIVE_INFINITY;
+  private windowTicks = 0;
 
   push(frame: Uint8Array): void {
     const capacity = this.ring.length;
@@ -97,9 +123,11 @@ class JitterQueue {
 
   /** Drops one 20 ms frame unread (a member nobody hears), keeping the queue in step. */
   skip(): void {
-    if (this.size < FRAME_BYTES) return;
-    this.start = (this.start + FRAME_BYTES) % this.ring.length;
-    this.size -= FRAME_BYTES;
+    if (this.size >= FRAME_BYTES) {
+      this.start = (this.start + FRAME_BYTES) % this.ring.length;
+      this.size -= FRAME_BYTES;
+    }
+    this.ticked();
   }
 
   /** This queue's output frame, reused every tick (no allocation per frame). */
@@ -107,7 +135,10 @@ class JitterQueue {
 
   /** Takes one 20 ms frame into the queue's own output buffer (valid until the next pop), or returns null when less than a frame is queued. */
   pop(): Buffer | null {
-    if (this.size < FRAME_BYTES) return null;
+    if (this.size < FRAME_BYTES) {
+      this.ticked();
+      return null;
+    }
     const capacity = this.ring.length;
     const out = this.out;
     const first = Math.min(FRAME_BYTES, capacity - this.start);
@@ -115,7 +146,21 @@ class JitterQueue {
     if (first < FRAME_BYTES) this.ring.copy(out, first, 0, FRAME_BYTES - first);
     this.start = (this.start + FRAME_BYTES) % capacity;
     this.size -= FRAME_BYTES;
+    this.ticked();
     return out;
+  }
+
+  /** Ends a tick: watches the slack left and trims a frame of delay at the end of a window that always kept `JITTER_TRIM_SLACK`. */
+  private ticked(): void {
+    if (this.size < this.leastLeft) this.leastLeft = this.size;
+    if (++this.windowTicks < JITTER_TRIM_TICKS) return;
+    if (this.leastLeft >= JITTER_TRIM_SLACK * FRAME_BYTES) {
+      this.start = (this.start + FRAME_BYTES) % this.ring.length;
+      this.size -= FRAME_BYTES;
+      this.trimmed++;
+    }
+    this.leastLeft = Number.POSITIVE_INFINITY;
+    this.windowTicks = 0;
   }
 }
 
@@ -328,6 +373,20 @@ export class Mixer {
     let bytes = 0;
     for (const member of this.order) bytes += member.queue.dropped;
     return Math.floor(bytes / FRAME_BYTES);
+  }
+
+  /** Audio waiting in current members' jitter queues now, in 20 ms frames (whole frames; the delay they add). */
+  get bufferedFrames(): number {
+    let bytes = 0;
+    for (const member of this.order) bytes += member.queue.length;
+    return Math.floor(bytes / FRAME_BYTES);
+  }
+
+  /** Frames current members' jitter queues dropped to cut their delay back after late audio had grown it. */
+  get trimmedFrames(): number {
+    let frames = 0;
+    for (const member of this.order) frames += member.queue.trimmed;
+    return frames;
   }
 
   /** Stops every playback, detaches every member and leaves the clock. */

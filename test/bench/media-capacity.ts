@@ -20,11 +20,12 @@
  *   and RFC 3550 interarrival jitter (J += (|D| − J)/16, D from arrival times against RTP
  *   timestamps); at each phone, frames missing against the ticks elapsed and the same
  *   jitter over frame arrival times, plus "gaps" (frames with no agent audio because it
- *   was not there in time: what a caller hears as drop-outs). The mixer's jitter queue has
- *   no playout delay (3 frames, a frame is played on the first tick after it arrives), so a
- *   frame that arrives just after its tick counts as a gap although a phone's adaptive jitter
- *   buffer would have played it late; the count is kept strict rather than modelled on a
- *   buffer the sandbox does not have. Jitter is each receiver's
+ *   was not there in time: what a caller hears as drop-outs). The mixer's jitter queue
+ *   plays a frame on the first tick after it arrives and grows its delay only by what late
+ *   audio needed, then trims it back (mixer.ts); the delay it added is shown ("queue ms":
+ *   audio waiting in the queues between ticks, mean per call, sampled every 100 ms, so
+ *   about half a frame of it is the frames' arrival phase), with the frames the queues
+ *   dropped when full and trimmed to cut delay. Jitter is each receiver's
  *   running estimate averaged over the window, then averaged over receivers (max shown).
  * - CPU: process.cpuUsage() of the sandbox process over the window, as % of one core and
  *   as CPU ms per call per second of audio; the agents' process CPU is shown beside it.
@@ -159,6 +160,11 @@ export interface CapacityRow {
   gcMaxMs: number;
   /** Longest the event loop was blocked during the window. */
   loopDelayMaxMs: number;
+  /** Audio waiting in the mixers' jitter queues between ticks, per call, mean over the window (sampled every 100 ms), ms. */
+  queueMs: number;
+  /** Frames the mixers' jitter queues dropped in the window: when full, and to cut delay back. */
+  droppedFrames: number;
+  trimmedFrames: number;
   /** Calls whose WebRTC leg never connected. */
   unconnected: number;
   ok: boolean;
@@ -614,6 +620,15 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   for (const call of calls) call.phone.resetWindow();
   const late = clock.lateTicks;
   clock.longestTickMs = 0;
+  const sumOf = (count: (call: Call) => number) => calls.reduce((s, call) => s + count(call), 0);
+  const droppedBefore = sumOf((call) => call.mixer.droppedFrames);
+  const trimmedBefore = sumOf((call) => call.mixer.trimmedFrames);
+  let queuedFrames = 0;
+  let queueSamples = 0;
+  const queueSampler = setInterval(() => {
+    queuedFrames += sumOf((call) => call.mixer.bufferedFrames) / calls.length;
+    queueSamples++;
+  }, 100);
   const gc = { ms: 0, maxMs: 0 };
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -630,6 +645,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   await sleep(windowMs);
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wallStart;
+  clearInterval(queueSampler);
   loopDelay.disable();
   gcObserver.disconnect();
   await profiler?.(`sandbox-${calls.length}-calls`);
@@ -655,6 +671,9 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
     gcMs: gc.ms,
     gcMaxMs: gc.maxMs,
     loopDelayMaxMs: loopDelay.max / 1e6,
+    queueMs: (queuedFrames / Math.max(1, queueSamples)) * 20,
+    droppedFrames: sumOf((call) => call.mixer.droppedFrames) - droppedBefore,
+    trimmedFrames: sumOf((call) => call.mixer.trimmedFrames) - trimmedBefore,
     unconnected,
     ok: false,
   };
@@ -737,7 +756,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   let cost: PacketCost | null = null;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, RTP ${options.fastPath === false ? "through werift's whole pipeline" : 'on the fast path'}, load average at start ${load}, ${new Date().toISOString()}`);
-  const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'longest tick ms', 'GC ms (max)', 'loop delay max ms', 'bar'];
+  const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'longest tick ms', 'GC ms (max)', 'loop delay max ms', 'queue ms', 'dropped / trimmed', 'bar'];
   print(`| ${header.join(' | ')} |`);
   print(`|${header.map((h) => '-'.repeat(h.length + 2)).join('|')}|`);
   const printRow = (row: CapacityRow, again: boolean) => {
@@ -755,6 +774,8 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
       row.longestTickMs.toFixed(1),
       `${row.gcMs.toFixed(0)} (${row.gcMaxMs.toFixed(1)})`,
       row.loopDelayMaxMs.toFixed(0),
+      row.queueMs.toFixed(1),
+      `${row.droppedFrames} / ${row.trimmedFrames}`,
       row.ok ? 'met' : row.unconnected ? `missed (${row.unconnected} not connected)` : 'missed',
     ];
     print(`| ${cells.map((cell, i) => cell.padStart(header[i]!.length)).join(' | ')} |`);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaClock } from '../../../../sandbox/media/clock';
-import { Mixer, type AudioSource } from '../../../../sandbox/media/mixer';
+import { JITTER_FRAMES, JITTER_TRIM_TICKS, Mixer, type AudioSource } from '../../../../sandbox/media/mixer';
 import { FRAME_SAMPLES, MULAW_SILENCE } from '../../../../sandbox/media/g711';
 import { goertzel, rms } from '../../../../sandbox/media/analysis';
 import { FakeEndpoint, sine } from './fakes';
@@ -163,16 +163,74 @@ describe('moving an endpoint between mixers', () => {
 });
 
 describe('mixer jitter queue', () => {
-  it('keeps the newest three frames, plays one a tick in order, then underruns to silence', () => {
+  it('keeps the newest frames up to its capacity (as much as the clock catches up), plays one a tick in order, then underruns to silence', () => {
     setup();
     const a = new FakeEndpoint('a');
     const b = new FakeEndpoint('b');
     mixer.join('a', a);
     mixer.join('b', b);
-    for (let i = 1; i <= 5; i++) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, i));
-    for (let i = 0; i < 4; i++) clock.tick();
-    expect(b.frames.map((f) => f[0])).toEqual([3, 4, 5, MULAW_SILENCE]);
+    expect(JITTER_FRAMES).toBe(10);
+    for (let i = 1; i <= JITTER_FRAMES + 2; i++) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, i));
+    for (let i = 0; i < JITTER_FRAMES + 1; i++) clock.tick();
+    expect(b.frames.map((f) => f[0])).toEqual([...Array.from({ length: JITTER_FRAMES }, (_, i) => i + 3), MULAW_SILENCE]);
     expect(mixer.droppedFrames).toBe(2);
+  });
+
+  it('plays every frame of a late burst after a stall: one gap, nothing dropped, and the delay it grew absorbs the next stall', () => {
+    setup();
+    const a = new FakeEndpoint('a');
+    const b = new FakeEndpoint('b');
+    mixer.join('a', a);
+    mixer.join('b', b);
+    let sent = 0;
+    const send = () => a.sendBytes(Buffer.alloc(FRAME_SAMPLES, ++sent));
+    for (let i = 0; i < 5; i++) {
+      send();
+      clock.tick();
+    }
+    // An 80 ms stall: four ticks' frames arrive late, together, after the first late tick found nothing.
+    clock.tick();
+    for (let i = 0; i < 4; i++) send();
+    for (let i = 0; i < 3; i++) {
+      clock.tick();
+      send();
+    }
+    clock.tick();
+    // The same stall again: the frame of delay the first one grew covers it.
+    for (let i = 0; i < 4; i++) send();
+    for (let i = 0; i < 3; i++) {
+      clock.tick();
+      send();
+    }
+    clock.tick();
+    const heard = b.frames.map((f) => f[0]);
+    // With a 3-frame queue the burst overflowed (frame 6 was dropped) and the second stall was a gap again.
+    expect(heard.filter((v) => v === MULAW_SILENCE)).toHaveLength(1);
+    expect(heard.filter((v) => v !== MULAW_SILENCE)).toEqual(Array.from({ length: heard.length - 1 }, (_, i) => i + 1));
+    expect(mixer.droppedFrames).toBe(0);
+  });
+
+  it('cuts the delay late audio grew back one frame a window, down to the slack it always keeps', () => {
+    setup();
+    const a = new FakeEndpoint('a');
+    const b = new FakeEndpoint('b');
+    mixer.join('a', a);
+    mixer.join('b', b);
+    let sent = 0;
+    const send = () => a.sendBytes(Buffer.alloc(FRAME_SAMPLES, (++sent % 200) + 1));
+    for (let i = 0; i < 4; i++) send(); // a burst: 3 frames of delay, then one frame a tick
+    const lag = () => ((sent % 200) + 1 - b.frames.at(-1)![0]! + 200) % 200;
+    const lags: number[] = [];
+    for (let i = 0; i < JITTER_TRIM_TICKS * 4; i++) {
+      clock.tick();
+      send();
+      if (i % JITTER_TRIM_TICKS === JITTER_TRIM_TICKS - 1) lags.push(lag());
+    }
+    // Played frames lag the newest sent (one just sent, 3 waiting): one frame trimmed a window while
+    // 2 or more were always left after a tick, down to 1 left, then kept there.
+    expect(lags).toEqual([4, 3, 2, 2]);
+    expect(mixer.trimmedFrames).toBe(2);
+    expect(mixer.droppedFrames).toBe(0);
   });
 
   it('keeps a member nobody hears in step, so unmuting plays current audio, not stale', () => {
