@@ -21,6 +21,16 @@ function setup(): void {
 }
 afterEach(() => mixer?.close());
 
+/** A speaker `a` and a listener `b` in a fresh mixer. */
+function pair(options: { a?: object } = {}) {
+  setup();
+  const a = new FakeEndpoint('a');
+  const b = new FakeEndpoint('b');
+  mixer.join('a', a, options.a);
+  mixer.join('b', b);
+  return { a, b };
+}
+
 /** Everyone speaks one frame, then the clock ticks; repeated `frames` times. */
 function run(endpoints: FakeEndpoint[], frames: number): void {
   for (let i = 0; i < frames; i++) {
@@ -103,11 +113,7 @@ describe('mixer routing', () => {
   });
 
   it('delivers a lone speaker\'s frames unchanged (the two-party case)', () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a);
-    mixer.join('b', b);
+    const { a, b } = pair();
     const frame = Buffer.alloc(FRAME_SAMPLES, 0x35);
     a.sendBytes(frame);
     clock.tick();
@@ -164,11 +170,7 @@ describe('moving an endpoint between mixers', () => {
 
 describe('mixer jitter queue', () => {
   it('keeps the newest frames up to its capacity (as much as the clock catches up), plays one a tick in order, then underruns to silence', () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a);
-    mixer.join('b', b);
+    const { a, b } = pair();
     expect(JITTER_FRAMES).toBe(10);
     for (let i = 1; i <= JITTER_FRAMES + 2; i++) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, i));
     for (let i = 0; i < JITTER_FRAMES + 1; i++) clock.tick();
@@ -177,11 +179,7 @@ describe('mixer jitter queue', () => {
   });
 
   it('plays every frame of a late burst after a stall: one gap, nothing dropped, and the delay it grew absorbs the next stall', () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a);
-    mixer.join('b', b);
+    const { a, b } = pair();
     let sent = 0;
     const send = () => a.sendBytes(Buffer.alloc(FRAME_SAMPLES, ++sent));
     for (let i = 0; i < 5; i++) {
@@ -189,20 +187,18 @@ describe('mixer jitter queue', () => {
       clock.tick();
     }
     // An 80 ms stall: four ticks' frames arrive late, together, after the first late tick found nothing.
-    clock.tick();
-    for (let i = 0; i < 4; i++) send();
-    for (let i = 0; i < 3; i++) {
+    const stall = () => {
+      for (let i = 0; i < 4; i++) send();
+      for (let i = 0; i < 3; i++) {
+        clock.tick();
+        send();
+      }
       clock.tick();
-      send();
-    }
+    };
     clock.tick();
+    stall();
     // The same stall again: the frame of delay the first one grew covers it.
-    for (let i = 0; i < 4; i++) send();
-    for (let i = 0; i < 3; i++) {
-      clock.tick();
-      send();
-    }
-    clock.tick();
+    stall();
     const heard = b.frames.map((f) => f[0]);
     // With a 3-frame queue the burst overflowed (frame 6 was dropped) and the second stall was a gap again.
     expect(heard.filter((v) => v === MULAW_SILENCE)).toHaveLength(1);
@@ -211,11 +207,7 @@ describe('mixer jitter queue', () => {
   });
 
   it('cuts the delay late audio grew back one frame a window, down to the slack it always keeps', () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a);
-    mixer.join('b', b);
+    const { a, b } = pair();
     let sent = 0;
     const send = () => a.sendBytes(Buffer.alloc(FRAME_SAMPLES, (++sent % 200) + 1));
     for (let i = 0; i < 4; i++) send(); // a burst: 3 frames of delay, then one frame a tick
@@ -234,11 +226,7 @@ describe('mixer jitter queue', () => {
   });
 
   it('keeps a member nobody hears in step, so unmuting plays current audio, not stale', () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a, { muted: true });
-    mixer.join('b', b);
+    const { a, b } = pair({ a: { muted: true } });
     for (let i = 1; i <= 5; i++) {
       a.sendBytes(Buffer.alloc(FRAME_SAMPLES, i));
       clock.tick();
@@ -250,11 +238,7 @@ describe('mixer jitter queue', () => {
   });
 
   it('reassembles 10 ms packets into 20 ms frames', () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a);
-    mixer.join('b', b);
+    const { a, b } = pair();
     for (let tick = 0; tick < 3; tick++) {
       a.sendBytes(Buffer.alloc(FRAME_SAMPLES / 2, 10 + tick * 2));
       a.sendBytes(Buffer.alloc(FRAME_SAMPLES / 2, 11 + tick * 2));
@@ -270,11 +254,7 @@ describe('mixer jitter queue', () => {
 
 describe('mixer playback', () => {
   it('plays to one member only, or to everyone including later joiners', async () => {
-    setup();
-    const a = new FakeEndpoint('a');
-    const b = new FakeEndpoint('b');
-    mixer.join('a', a);
-    mixer.join('b', b);
+    const { a, b } = pair();
     const toA = mixer.play(sine(AGENT_HZ, 1600), { to: ['a'] });
     for (let i = 0; i < 10; i++) clock.tick();
     expect(await toA.done).toBe('finished');
