@@ -9,7 +9,10 @@ export default defineConfig({
   testMatch: ['e2e/**/*.spec.ts', 'desktop/**/*.spec.ts', 'electron/**/*.spec.ts'],
   // Bundles main, preload and the desktop harness so every run tests the current code.
   globalSetup: './test/desktop/global-setup.ts',
-  workers: 1,
+  // Two workers, one per project: the e2e specs run one at a time (their audio checks need the
+  // machine's second core: with two e2e workers, audio tests failed under load) while the
+  // desktop harness's specs run beside them on the other.
+  workers: 2,
   fullyParallel: false,
   forbidOnly: true,
   retries: process.env.CI ? 1 : 0,
@@ -18,8 +21,8 @@ export default defineConfig({
   reporter: [['list']],
   use: { trace: 'retain-on-failure' },
   projects: [
-    { name: 'e2e', testMatch: 'e2e/**/*.spec.ts' },
-    { name: 'desktop', testMatch: 'desktop/**/*.spec.ts' },
-    { name: 'electron', testMatch: 'electron/**/*.spec.ts' },
+    { name: 'e2e', testMatch: 'e2e/**/*.spec.ts', workers: 1 },
+    { name: 'desktop', testMatch: 'desktop/**/*.spec.ts', workers: 1 },
+    { name: 'electron', testMatch: 'electron/**/*.spec.ts', workers: 1 },
   ],
 });

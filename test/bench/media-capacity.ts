@@ -23,9 +23,8 @@
  *   was not there in time: what a caller hears as drop-outs). The mixer's jitter queue
  *   plays a frame on the first tick after it arrives and grows its delay only by what late
  *   audio needed, then trims it back (mixer.ts); the delay it added is shown ("queue ms":
- *   audio waiting in the queues between ticks, mean per call, sampled every 100 ms, so
- *   about half a frame of it is the frames' arrival phase), with the frames the queues
- *   dropped when full and trimmed to cut delay. Jitter is each receiver's
+ *   audio left waiting in the queues after each tick, mean per call), with the frames the
+ *   queues dropped when full and trimmed to cut delay. Jitter is each receiver's
  *   running estimate averaged over the window, then averaged over receivers (max shown).
  * - CPU: process.cpuUsage() of the sandbox process over the window, as % of one core and
  *   as CPU ms per call per second of audio; the agents' process CPU is shown beside it.
@@ -160,7 +159,7 @@ export interface CapacityRow {
   gcMaxMs: number;
   /** Longest the event loop was blocked during the window. */
   loopDelayMaxMs: number;
-  /** Audio waiting in the mixers' jitter queues between ticks, per call, mean over the window (sampled every 100 ms), ms. */
+  /** Audio left waiting in the mixers' jitter queues after each tick (the delay they added), per call, mean over the window, ms. */
   queueMs: number;
   /** Frames the mixers' jitter queues dropped in the window: when full, and to cut delay back. */
   droppedFrames: number;
@@ -623,12 +622,13 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   const sumOf = (count: (call: Call) => number) => calls.reduce((s, call) => s + count(call), 0);
   const droppedBefore = sumOf((call) => call.mixer.droppedFrames);
   const trimmedBefore = sumOf((call) => call.mixer.trimmedFrames);
+  // Added after every call's mixer, so it runs once they have all taken this tick's frame.
   let queuedFrames = 0;
   let queueSamples = 0;
-  const queueSampler = setInterval(() => {
+  const removeQueueSampler = clock.add(() => {
     queuedFrames += sumOf((call) => call.mixer.bufferedFrames) / calls.length;
     queueSamples++;
-  }, 100);
+  });
   const gc = { ms: 0, maxMs: 0 };
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -645,7 +645,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   await sleep(windowMs);
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wallStart;
-  clearInterval(queueSampler);
+  removeQueueSampler();
   loopDelay.disable();
   gcObserver.disconnect();
   await profiler?.(`sandbox-${calls.length}-calls`);
