@@ -47,9 +47,15 @@
  *   its keys as KeyObjects (`useKeyObjects`); the hand-written SRTP of srtp.ts, as the sandbox's
  *   fast path now runs; and srtp.ts again with one socket per stream, each sending to the next
  *   (the sandbox has one ICE socket per leg, so one readiness event and one `message` callback
- *   per datagram, where one busy socket is drained many datagrams a wake-up). The ratio is
+ *   per datagram, where one busy socket is drained many datagrams a wake-up); and once more
+ *   with one socket per stream whose packets come from a peer process (forked by the floor,
+ *   each stream sending on its own clock, as each call's browser sends from its own process;
+ *   the peer's CPU is not counted): a packet from another process wakes this one, where in
+ *   the other rows the process sends to itself and is awake already. The ratio is
  *   against the cheaper of the two one-socket-pair SRTP rows, so a faster SRTP lowers the
- *   floor as much as the sandbox; the per-socket row shows what the socket fan-out costs;
+ *   floor as much as the sandbox; the per-socket and peer-process rows show what the socket
+ *   fan-out and a peer in another process cost, and the sandbox's ratio to the peer-process
+ *   row is printed below the table. A column shows each row's kernel (system) CPU;
  * - the sandbox: its process's CPU over the same length of time, per RTP packet it sent
  *   (each call sends one and receives one a frame, as each floor packet is sent and
  *   received once, so both costs cover one encryption, one send, one receive and one
@@ -133,9 +139,15 @@ export interface PacketCost {
   floorHandWrittenUs: { median: number; min: number; max: number };
   /** srtp.ts with one socket per stream, each sending to the next (the sandbox's shape: one ICE socket per leg). */
   floorSocketPerStreamUs: { median: number; min: number; max: number };
+  /** srtp.ts with one socket per stream and the peer sending back from another process (as each call's peer does). */
+  floorPeerProcessUs: { median: number; min: number; max: number };
   sandboxUs: { median: number; min: number; max: number };
+  /** Of each row's CPU, the kernel's (process.cpuUsage().system: the system calls, UDP and loopback delivery), medians. */
+  systemUs: Record<FloorMode | 'sandbox', number>;
   /** sandbox median / floor median. */
   ratio: number;
+  /** sandbox median / the peer-process floor's median. */
+  ratioPeerProcess: number;
   rounds: number;
 }
 
@@ -351,10 +363,83 @@ async function runAgents(): Promise<void> {
  * sandbox now runs) between one pair of sockets; or the same with one socket per stream, each
  * sending to the next, as the sandbox has one ICE socket per leg.
  */
-type FloorMode = 'shipped' | 'keyObjects' | 'handWritten' | 'socketPerStream';
-const FLOOR_MODES: FloorMode[] = ['shipped', 'keyObjects', 'handWritten', 'socketPerStream'];
+type FloorMode = 'shipped' | 'keyObjects' | 'handWritten' | 'socketPerStream' | 'peerProcess';
+const FLOOR_MODES: FloorMode[] = ['shipped', 'keyObjects', 'handWritten', 'socketPerStream', 'peerProcess'];
 type ToFloor = { type: 'run'; streams: number; seconds: number; profile: number; mode: FloorMode } | { type: 'close' };
-type FromFloor = { type: 'floor'; usPerPacket: number; packets: number; failed: number };
+type FromFloor = { type: 'floor'; usPerPacket: number; systemUsPerPacket: number; packets: number; failed: number };
+
+/** SRTP session keys across IPC (Buffers as base64). */
+type WireKeys = { profile: number; key: string; salt: string; authKey: string };
+type ToFloorPeer = { type: 'start'; ports: number[]; keys: WireKeys } | { type: 'stop' } | { type: 'close' };
+type FromFloorPeer = { type: 'ready'; ports: number[] } | { type: 'stopped' };
+
+/**
+ * The floor's peer process (`peerProcess` rows): one socket per stream, each sending one
+ * SRTP-protected G.711 packet every 20 ms on its own clock to the floor's socket of that
+ * stream, as each call's peer (a browser) sends from its own process. What it receives is
+ * drained unread: its CPU is not measured.
+ */
+async function runFloorPeer(): Promise<void> {
+  const payload = toneFrame(700);
+  let sockets: Socket[] = [];
+  let clock: MediaClock | null = null;
+  const send = (message: FromFloorPeer) => process.send!(message);
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', async (message: ToFloorPeer) => {
+    if (message.type === 'close') process.exit(0);
+    if (message.type === 'stop') {
+      clock?.stop();
+      clock = null;
+      for (const socket of sockets) socket.close();
+      sockets = [];
+      send({ type: 'stopped' });
+      return;
+    }
+    const { ports, keys } = message;
+    sockets = await boundSockets(ports.length);
+    for (const socket of sockets) socket.on('message', () => undefined);
+    const wire = { profile: keys.profile, key: Buffer.from(keys.key, 'base64'), salt: Buffer.from(keys.salt, 'base64'), authKey: Buffer.from(keys.authKey, 'base64') };
+    const senders = ports.map((_, i) => new SrtpSender(wire, 0x10000 + i));
+    let seq = 0;
+    clock = new MediaClock();
+    clock.add(() => {
+      seq = (seq + 1) & 0xffff;
+      for (let i = 0; i < sockets.length; i++) sockets[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), ports[i]!, '127.0.0.1');
+    });
+    send({ type: 'ready', ports: sockets.map((socket) => socket.address().port) });
+  });
+}
+
+/** The floor's side of its peer process, forked on first use. */
+class FloorPeer {
+  private readonly child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'floor-peer' }, execArgv: ['--import', 'tsx'] });
+
+  private ask<T extends FromFloorPeer['type']>(message: ToFloorPeer, reply: T): Promise<Extract<FromFloorPeer, { type: T }>> {
+    return new Promise((resolve) => {
+      const onMessage = (answer: FromFloorPeer) => {
+        if (answer.type !== reply) return;
+        this.child.off('message', onMessage);
+        resolve(answer as Extract<FromFloorPeer, { type: T }>);
+      };
+      this.child.on('message', onMessage);
+      this.child.send(message);
+    });
+  }
+
+  /** Starts the peer's streams towards `ports`; resolves with the peer's port of each stream. */
+  async start(ports: number[], keys: SrtpSessionKeys): Promise<number[]> {
+    const wire: WireKeys = { profile: keys.profile, key: keys.key.toString('base64'), salt: keys.salt.toString('base64'), authKey: keys.authKey!.toString('base64') };
+    return (await this.ask({ type: 'start', ports, keys: wire }, 'ready')).ports;
+  }
+
+  async stop(): Promise<void> {
+    await this.ask({ type: 'stop' }, 'stopped');
+  }
+
+  close(): void {
+    this.child.send({ type: 'close' } satisfies ToFloorPeer);
+  }
+}
 
 async function boundSockets(count: number): Promise<Socket[]> {
   const sockets = Array.from({ length: count }, () => createSocket('udp4'));
@@ -378,8 +463,10 @@ async function runFloor(): Promise<void> {
     else failed++;
   };
   receiver.on('message', onMessage);
+  let peer: FloorPeer | null = null;
   process.on('message', async (message: ToFloor) => {
     if (message.type === 'close') {
+      peer?.close();
       sender.close();
       receiver.close();
       process.exit(checksum >= 0 ? 0 : 1);
@@ -427,7 +514,16 @@ async function runFloor(): Promise<void> {
         checksum += packet[end - 1]!;
         return true;
       };
-      if (mode === 'handWritten') {
+      if (mode === 'peerProcess') {
+        perStream = await boundSockets(streams);
+        for (const socket of perStream) socket.on('message', onMessage);
+        peer ??= new FloorPeer();
+        const peerPorts = await peer.start(perStream.map((socket) => socket.address().port), keys);
+        tick = () => {
+          seq = (seq + 1) & 0xffff;
+          for (let i = 0; i < streams; i++) perStream[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), peerPorts[i]!, '127.0.0.1');
+        };
+      } else if (mode === 'handWritten') {
         tick = () => {
           seq = (seq + 1) & 0xffff;
           for (const srtp of senders) sender.send(srtp.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), port, '127.0.0.1');
@@ -448,10 +544,11 @@ async function runFloor(): Promise<void> {
     clock.add(tick);
     await sleep(seconds * 1000);
     clock.stop();
+    if (mode === 'peerProcess') await peer!.stop();
     await sleep(50); // the last packets in flight
     const used = process.cpuUsage(cpu);
     for (const socket of perStream) socket.close();
-    const reply: FromFloor = { type: 'floor', usPerPacket: (used.user + used.system) / Math.max(1, received), packets: received, failed };
+    const reply: FromFloor = { type: 'floor', usPerPacket: (used.user + used.system) / Math.max(1, received), systemUsPerPacket: used.system / Math.max(1, received), packets: received, failed };
     process.send!(reply);
   });
 }
@@ -694,18 +791,22 @@ async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, s
   const profile = calls.find((call) => call.webrtc.srtpProfile !== null)?.webrtc.srtpProfile ?? 1;
   const floors = Object.fromEntries(FLOOR_MODES.map((mode) => [mode, [] as number[]])) as Record<FloorMode, number[]>;
   const sandboxUs: number[] = [];
+  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox', number[]>;
   for (let round = 0; round < rounds; round++) {
     for (const mode of FLOOR_MODES) {
       const result = await floor.run(calls.length, seconds, profile, mode);
       if (result.failed) throw new Error(`floor (${mode}): ${result.failed} packets failed to decrypt`);
       floors[mode].push(result.usPerPacket);
+      systemUs[mode].push(result.systemUsPerPacket);
     }
     const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
     const sentBefore = sent();
     const cpu = process.cpuUsage();
     await sleep(seconds * 1000);
     const used = process.cpuUsage(cpu);
-    sandboxUs.push((used.user + used.system) / Math.max(1, sent() - sentBefore));
+    const packets = Math.max(1, sent() - sentBefore);
+    sandboxUs.push((used.user + used.system) / packets);
+    systemUs.sandbox.push(used.system / packets);
   }
   const spread = (values: number[]) => {
     const row = summarize('', values);
@@ -722,23 +823,29 @@ async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, s
     floorKeyObjectsUs: keyObjects,
     floorHandWrittenUs: handWritten,
     floorSocketPerStreamUs: spread(floors.socketPerStream),
+    floorPeerProcessUs: spread(floors.peerProcess),
     sandboxUs: spread(sandboxUs),
+    systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, spread(values).median])) as PacketCost['systemUs'],
     ratio: 0,
+    ratioPeerProcess: 0,
     rounds,
   };
   cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
+  cost.ratioPeerProcess = cost.sandboxUs.median / cost.floorPeerProcessUs.median;
   const profileName = profile === 7 ? 'AEAD_AES_128_GCM' : profile === 1 ? 'AES_CM_128_HMAC_SHA1_80' : `profile ${profile}`;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
-  print('| measure | median µs/packet | min | max | × floor |');
-  print('|---|---|---|---|---|');
-  const line = (label: string, us: PacketCost['floorUs']) =>
-    print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} |`);
-  line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs);
-  line('floor: the same with the session keys as KeyObjects', keyObjects);
-  line('floor: the same with the hand-written SRTP of srtp.ts', handWritten);
-  line('floor, hand-written SRTP, one socket per stream (as the sandbox has one ICE socket per leg)', cost.floorSocketPerStreamUs);
-  line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs);
+  print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
+  print('|---|---|---|---|---|---|');
+  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox') =>
+    print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} | ${cost.systemUs[row].toFixed(1)} |`);
+  line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
+  line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
+  line('floor: the same with the hand-written SRTP of srtp.ts', handWritten, 'handWritten');
+  line('floor, hand-written SRTP, one socket per stream (as the sandbox has one ICE socket per leg)', cost.floorSocketPerStreamUs, 'socketPerStream');
+  line("floor, hand-written SRTP, one socket per stream, the peer's packets sent from another process (as each call's peer sends)", cost.floorPeerProcessUs, 'peerProcess');
+  line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
+  print(`sandbox against the peer-process floor: ${cost.ratioPeerProcess.toFixed(2)}×`);
   return cost;
 }
 
@@ -840,6 +947,8 @@ if (process.env.MEDIA_BENCH_ROLE === 'agents') {
   void runAgents();
 } else if (process.env.MEDIA_BENCH_ROLE === 'floor') {
   void runFloor();
+} else if (process.env.MEDIA_BENCH_ROLE === 'floor-peer') {
+  void runFloorPeer();
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const steps = process.argv[2]?.split(',').map(Number);
   const costCalls = process.env.MEDIA_COST_CALLS ? Number(process.env.MEDIA_COST_CALLS) : undefined;
