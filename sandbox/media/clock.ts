@@ -15,9 +15,9 @@
 export type Tick = () => void;
 
 /**
- * The most frames a late clock catches up (200 ms at 20 ms); further behind, it resyncs and
- * those frames are lost. The mixer's jitter queues hold as much, so what arrived during a
- * stall the clock catches up is still there to play.
+ * How far behind (in frames, 200 ms at 20 ms) a late clock may be after a tick and still catch
+ * up; further behind, it resyncs and those frames are lost. The mixer's jitter queues hold
+ * what one stall the clock catches up can bring, so it is still there to play.
  */
 export const CATCH_UP_FRAMES = 10;
 

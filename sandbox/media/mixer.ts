@@ -56,12 +56,14 @@ export interface PlayOptions {
 }
 
 /**
- * Frames a member's jitter queue holds (200 ms): as many as the media clock catches up after a
- * stall, so audio that arrived during one is played, not dropped. With 3 frames, every stall
- * past 60 ms overflowed the queues as the late frames arrived together: at 250 calls in
- * test/bench/media-capacity.ts each phone gap was matched by a dropped frame.
+ * Frames a member's jitter queue holds (240 ms): as many as the media clock catches up after a
+ * stall (it goes on catching up while at most `CATCH_UP_FRAMES` behind after a tick, so one
+ * stall can end in up to `CATCH_UP_FRAMES` + 2 ticks in a row), so audio that arrived during
+ * it is played, not dropped. With 3 frames, every stall past 60 ms overflowed the queues as
+ * the late frames arrived together: at 250 calls in test/bench/media-capacity.ts each phone
+ * gap was matched by a dropped frame.
  */
-export const JITTER_FRAMES = CATCH_UP_FRAMES;
+export const JITTER_FRAMES = CATCH_UP_FRAMES + 2;
 /** Ticks over which a queue's slack is watched before it is trimmed (5 s). */
 export const JITTER_TRIM_TICKS = 250;
 /** Slack (frames left after a tick) a queue keeps at all times before it drops a frame to cut delay. */

@@ -171,7 +171,7 @@ describe('moving an endpoint between mixers', () => {
 describe('mixer jitter queue', () => {
   it('keeps the newest frames up to its capacity (as much as the clock catches up), plays one a tick in order, then underruns to silence', () => {
     const { a, b } = pair();
-    expect(JITTER_FRAMES).toBe(10);
+    expect(JITTER_FRAMES).toBe(12);
     for (let i = 1; i <= JITTER_FRAMES + 2; i++) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, i));
     for (let i = 0; i < JITTER_FRAMES + 1; i++) clock.tick();
     expect(b.frames.map((f) => f[0])).toEqual([...Array.from({ length: JITTER_FRAMES }, (_, i) => i + 3), MULAW_SILENCE]);
@@ -182,28 +182,30 @@ describe('mixer jitter queue', () => {
     const { a, b } = pair();
     let sent = 0;
     const send = () => a.sendBytes(Buffer.alloc(FRAME_SAMPLES, ++sent));
-    for (let i = 0; i < 5; i++) {
-      send();
-      clock.tick();
-    }
-    // An 80 ms stall: four ticks' frames arrive late, together, after the first late tick found nothing.
-    const stall = () => {
-      for (let i = 0; i < 4; i++) send();
-      for (let i = 0; i < 3; i++) {
-        clock.tick();
+    const steady = (ticks: number) => {
+      for (let i = 0; i < ticks; i++) {
         send();
+        clock.tick();
       }
-      clock.tick();
     };
-    clock.tick();
+    // This process stalls for 80 ms: the first late tick runs before the four frames that
+    // arrived meanwhile are read, then the clock catches up the other three ticks.
+    const stall = () => {
+      clock.tick();
+      for (let i = 0; i < 4; i++) send();
+      for (let i = 0; i < 3; i++) clock.tick();
+    };
+    steady(5);
     stall();
-    // The same stall again: the frame of delay the first one grew covers it.
+    steady(5);
     stall();
+    steady(5);
     const heard = b.frames.map((f) => f[0]);
-    // With a 3-frame queue the burst overflowed (frame 6 was dropped) and the second stall was a gap again.
+    // A 3-frame queue dropped a frame of each burst and lost the delay it had grown: 2 gaps, 2 dropped.
     expect(heard.filter((v) => v === MULAW_SILENCE)).toHaveLength(1);
     expect(heard.filter((v) => v !== MULAW_SILENCE)).toEqual(Array.from({ length: heard.length - 1 }, (_, i) => i + 1));
     expect(mixer.droppedFrames).toBe(0);
+    expect(mixer.bufferedFrames).toBe(1); // the frame of delay the first stall grew
   });
 
   it('cuts the delay late audio grew back one frame a window, down to the slack it always keeps', () => {
@@ -216,6 +218,9 @@ describe('mixer jitter queue', () => {
     for (let i = 0; i < JITTER_TRIM_TICKS * 4; i++) {
       clock.tick();
       send();
+      // The first window is exactly JITTER_TRIM_TICKS ticks long.
+      if (i === JITTER_TRIM_TICKS - 2) expect(mixer.trimmedFrames).toBe(0);
+      if (i === JITTER_TRIM_TICKS - 1) expect(mixer.trimmedFrames).toBe(1);
       if (i % JITTER_TRIM_TICKS === JITTER_TRIM_TICKS - 1) lags.push(lag());
     }
     // Played frames lag the newest sent (one just sent, 3 waiting): one frame trimmed a window while
@@ -223,6 +228,17 @@ describe('mixer jitter queue', () => {
     expect(lags).toEqual([4, 3, 2, 2]);
     expect(mixer.trimmedFrames).toBe(2);
     expect(mixer.droppedFrames).toBe(0);
+  });
+
+  it('trims the delay of a member nobody hears as well (its queue is skipped, not played)', () => {
+    const { a, b } = pair({ a: { muted: true } });
+    for (let i = 0; i < 4; i++) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, 1));
+    for (let i = 0; i < JITTER_TRIM_TICKS; i++) {
+      clock.tick();
+      a.sendBytes(Buffer.alloc(FRAME_SAMPLES, 1));
+    }
+    expect(mixer.trimmedFrames).toBe(1);
+    expect(b.frames.every((f) => f[0] === MULAW_SILENCE)).toBe(true);
   });
 
   it('keeps a member nobody hears in step, so unmuting plays current audio, not stale', () => {
