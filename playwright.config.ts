@@ -9,9 +9,9 @@ export default defineConfig({
   testMatch: ['e2e/**/*.spec.ts', 'desktop/**/*.spec.ts', 'electron/**/*.spec.ts'],
   // Bundles main, preload and the desktop harness so every run tests the current code.
   globalSetup: './test/desktop/global-setup.ts',
-  // Two workers, one per project: the e2e specs run one at a time (their audio checks need the
-  // machine's second core: with two e2e workers, audio tests failed under load) while the
-  // desktop harness's specs run beside them on the other.
+  // Two workers, at most one per project: the e2e specs run one at a time (with two e2e workers,
+  // audio checks failed under load), and the desktop harness's specs (about 4 minutes, some of
+  // them with audio checks too) share the second core with them until they are done.
   workers: 2,
   fullyParallel: false,
   forbidOnly: true,

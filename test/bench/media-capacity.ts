@@ -23,14 +23,15 @@
  *   was not there in time: what a caller hears as drop-outs). The mixer's jitter queue
  *   plays a frame on the first tick after it arrives and grows its delay only by what late
  *   audio needed, then trims it back (mixer.ts); the delay it added is shown ("queue ms":
- *   audio left waiting in the queues after each tick, mean per call), with the frames the
- *   queues dropped when full and trimmed to cut delay. Jitter is each receiver's
+ *   audio left waiting in the queues after each tick, mean per call, both members' queues
+ *   summed: the phone's is always empty then, its frame is played in the tick it is sent, so
+ *   this is the agent's audio), with the frames the queues dropped when full and trimmed. Jitter is each receiver's
  *   running estimate averaged over the window, then averaged over receivers (max shown).
  * - CPU: process.cpuUsage() of the sandbox process over the window, as % of one core and
  *   as CPU ms per call per second of audio; the agents' process CPU is shown beside it.
  *   Late ticks: frames the media clock had to catch up on during the window; longest tick:
- *   the longest one clock tick ran (all calls' mixers and phones back to back: the burst the
- *   clock itself makes); GC: the sandbox process's garbage-collection pauses in the window,
+ *   the longest one clock tick ran (all calls' mixers and phones back to back, and the
+ *   queue sampler, a sum over the calls: the burst the clock itself makes); GC: the sandbox process's garbage-collection pauses in the window,
  *   summed and the longest (perf_hooks 'gc' entries); loop delay: the longest the event loop
  *   was blocked (perf_hooks, 5 ms resolution).
  * - A step that misses the bar is measured once more (the machine may be shared with other
@@ -42,15 +43,15 @@
  *   each sending one 172-byte RTP packet every 20 ms on a `MediaClock`, SRTP-protected (the
  *   profile the calls negotiated, fresh random keys), sent from one loopback UDP socket to
  *   another and authenticated and decrypted there: the cheapest one SRTP packet can be sent and
- *   received in Node, with no WebRTC pipeline. Four times a round: werift's `SrtpSession` as
+ *   received in Node, with no WebRTC pipeline. Five times a round: werift's `SrtpSession` as
  *   werift ships it (Buffer keys, which Node 24 imports again on every cipher); the same with
  *   its keys as KeyObjects (`useKeyObjects`); the hand-written SRTP of srtp.ts, as the sandbox's
  *   fast path now runs; and srtp.ts again with one socket per stream, each sending to the next
  *   (the sandbox has one ICE socket per leg, so one readiness event and one `message` callback
  *   per datagram, where one busy socket is drained many datagrams a wake-up); and once more
- *   with one socket per stream whose packets come from a peer process (forked by the floor,
- *   each stream sending on its own clock, as each call's browser sends from its own process;
- *   the peer's CPU is not counted): a packet from another process wakes this one, where in
+ *   with one socket per stream whose packets come from a peer process (forked by the floor;
+ *   all streams on the peer's one clock, as the agents' process sends; the peer's CPU is not
+ *   counted): a packet from another process wakes this one, where in
  *   the other rows the process sends to itself and is awake already. The ratio is
  *   against the cheaper of the two one-socket-pair SRTP rows, so a faster SRTP lowers the
  *   floor as much as the sandbox; the per-socket and peer-process rows show what the socket
@@ -360,8 +361,9 @@ async function runAgents(): Promise<void> {
 /**
  * How the floor protects and carries its packets: werift's `SrtpSession` as shipped or with
  * KeyObject keys, between one pair of sockets; the hand-written SRTP of srtp.ts (as the
- * sandbox now runs) between one pair of sockets; or the same with one socket per stream, each
- * sending to the next, as the sandbox has one ICE socket per leg.
+ * sandbox now runs) between one pair of sockets; the same with one socket per stream, each
+ * sending to the next, as the sandbox has one ICE socket per leg; or one socket per stream
+ * receiving from a peer process (`runFloorPeer`), as the sandbox receives from the agents'.
  */
 type FloorMode = 'shipped' | 'keyObjects' | 'handWritten' | 'socketPerStream' | 'peerProcess';
 const FLOOR_MODES: FloorMode[] = ['shipped', 'keyObjects', 'handWritten', 'socketPerStream', 'peerProcess'];
@@ -375,9 +377,9 @@ type FromFloorPeer = { type: 'ready'; ports: number[] } | { type: 'stopped' };
 
 /**
  * The floor's peer process (`peerProcess` rows): one socket per stream, each sending one
- * SRTP-protected G.711 packet every 20 ms on its own clock to the floor's socket of that
- * stream, as each call's peer (a browser) sends from its own process. What it receives is
- * drained unread: its CPU is not measured.
+ * SRTP-protected G.711 packet every 20 ms to the floor's socket of that stream, all on this
+ * process's one clock, as the agents' process sends to the sandbox. What it receives is
+ * drained unread: its CPU is not measured. It exits with the floor (IPC disconnect).
  */
 async function runFloorPeer(): Promise<void> {
   const payload = toneFrame(700);
@@ -415,13 +417,16 @@ class FloorPeer {
   private readonly child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'floor-peer' }, execArgv: ['--import', 'tsx'] });
 
   private ask<T extends FromFloorPeer['type']>(message: ToFloorPeer, reply: T): Promise<Extract<FromFloorPeer, { type: T }>> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the floor's peer process exited (${code}) before answering ${message.type}`));
       const onMessage = (answer: FromFloorPeer) => {
         if (answer.type !== reply) return;
         this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
         resolve(answer as Extract<FromFloorPeer, { type: T }>);
       };
       this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
       this.child.send(message);
     });
   }
@@ -464,6 +469,8 @@ async function runFloor(): Promise<void> {
   };
   receiver.on('message', onMessage);
   let peer: FloorPeer | null = null;
+  // Its sockets would keep it alive if the bench died: go with it (the peer then goes with this process).
+  process.on('disconnect', () => process.exit(0));
   process.on('message', async (message: ToFloor) => {
     if (message.type === 'close') {
       peer?.close();
@@ -558,8 +565,13 @@ class FloorProcess {
   private readonly child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'floor' }, execArgv: ['--import', 'tsx'] });
 
   run(streams: number, seconds: number, profile: number, mode: FloorMode): Promise<FromFloor> {
-    return new Promise((resolve) => {
-      this.child.once('message', (message: FromFloor) => resolve(message));
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the floor process exited (${code}) during its ${mode} window`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (message: FromFloor) => {
+        this.child.off('exit', onExit);
+        resolve(message);
+      });
       this.child.send({ type: 'run', streams, seconds, profile, mode } satisfies ToFloor);
     });
   }
