@@ -68,6 +68,13 @@ export const JITTER_FRAMES = CATCH_UP_FRAMES + 2;
 export const JITTER_TRIM_TICKS = 250;
 /** Slack (frames left after a tick) a queue keeps at all times before it drops a frame to cut delay. */
 const JITTER_TRIM_SLACK = 2;
+/**
+ * A large delay (a long stall's) is cut faster: a frame a second (50 ticks) while the queue
+ * kept at least 4 frames (80 ms) after every tick, so 200 ms of delay is back under 80 ms in
+ * about 7 s rather than 35 s.
+ */
+export const JITTER_FAST_TRIM_TICKS = 50;
+const JITTER_FAST_TRIM_SLACK = 4;
 const FRAME_BYTES = FRAME_SAMPLES;
 const SILENCE = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
 
@@ -81,8 +88,9 @@ const SILENCE = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
  * then wait in the queue: the delay grows by what the late audio needed, so the next stall
  * of that size is absorbed (as a phone's adaptive jitter buffer grows its playout delay).
  * The delay shrinks again one frame at a time: when the queue kept at least
- * `JITTER_TRIM_SLACK` frames after every tick for `JITTER_TRIM_TICKS` ticks, the oldest
- * frame is dropped. Beyond the capacity the oldest bytes are dropped.
+ * `JITTER_TRIM_SLACK` frames after every tick for `JITTER_TRIM_TICKS` ticks (or
+ * `JITTER_FAST_TRIM_SLACK` for `JITTER_FAST_TRIM_TICKS`), the oldest frame is dropped.
+ * Beyond the capacity the oldest bytes are dropped.
  */
 class JitterQueue {
   /** A Buffer, so `pop` copies out of it with offsets (`copy`) rather than through a `subarray` a frame. */
@@ -152,11 +160,13 @@ class JitterQueue {
     return out;
   }
 
-  /** Ends a tick: watches the slack left and trims a frame of delay at the end of a window that always kept `JITTER_TRIM_SLACK`. */
+  /** Ends a tick: watches the slack left and trims a frame of delay at the end of a window that always kept enough of it. */
   private ticked(): void {
     if (this.size < this.leastLeft) this.leastLeft = this.size;
-    if (++this.windowTicks < JITTER_TRIM_TICKS) return;
-    if (this.leastLeft >= JITTER_TRIM_SLACK * FRAME_BYTES) {
+    const ticks = ++this.windowTicks;
+    const fast = ticks >= JITTER_FAST_TRIM_TICKS && this.leastLeft >= JITTER_FAST_TRIM_SLACK * FRAME_BYTES;
+    if (!fast && ticks < JITTER_TRIM_TICKS) return;
+    if (fast || this.leastLeft >= JITTER_TRIM_SLACK * FRAME_BYTES) {
       this.start = (this.start + FRAME_BYTES) % this.ring.length;
       this.size -= FRAME_BYTES;
       this.trimmed++;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaClock } from '../../../../sandbox/media/clock';
-import { JITTER_FRAMES, JITTER_TRIM_TICKS, Mixer, type AudioSource } from '../../../../sandbox/media/mixer';
+import { JITTER_FAST_TRIM_TICKS, JITTER_FRAMES, JITTER_TRIM_TICKS, Mixer, type AudioSource } from '../../../../sandbox/media/mixer';
 import { FRAME_SAMPLES, MULAW_SILENCE } from '../../../../sandbox/media/g711';
 import { goertzel, rms } from '../../../../sandbox/media/analysis';
 import { FakeEndpoint, sine } from './fakes';
@@ -227,6 +227,28 @@ describe('mixer jitter queue', () => {
     // 2 or more were always left after a tick, down to 1 left, then kept there.
     expect(lags).toEqual([4, 3, 2, 2]);
     expect(mixer.trimmedFrames).toBe(2);
+    expect(mixer.droppedFrames).toBe(0);
+  });
+
+  it('cuts a large delay a frame a second while 4 frames or more are always left, then as slowly as a small one', () => {
+    const { a } = pair();
+    for (let i = 0; i < 8; i++) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, 1)); // 7 frames of delay after the first tick
+    const trimmedAt = (ticks: number) => {
+      for (let i = 0; i < ticks; i++) {
+        clock.tick();
+        a.sendBytes(Buffer.alloc(FRAME_SAMPLES, 1));
+      }
+      return mixer.trimmedFrames;
+    };
+    // Four fast windows take 7 frames left down to 3, then the 5 s windows take 3 to 2 and 2 to 1.
+    expect(trimmedAt(JITTER_FAST_TRIM_TICKS - 1)).toBe(0);
+    expect(trimmedAt(1)).toBe(1);
+    expect(trimmedAt(JITTER_FAST_TRIM_TICKS * 3)).toBe(4);
+    expect(trimmedAt(JITTER_TRIM_TICKS - 1)).toBe(4);
+    expect(trimmedAt(1)).toBe(5);
+    expect(trimmedAt(JITTER_TRIM_TICKS)).toBe(6);
+    expect(trimmedAt(JITTER_TRIM_TICKS * 2)).toBe(6);
+    expect(mixer.bufferedFrames).toBe(2); // one frame of slack and the frame just sent
     expect(mixer.droppedFrames).toBe(0);
   });
 
