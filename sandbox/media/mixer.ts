@@ -101,14 +101,14 @@ class JitterQueue {
   dropped = 0;
   /** Frames dropped to cut the delay back (`JITTER_TRIM_SLACK`). */
   trimmed = 0;
+  /** The fewest bytes left after a tick in this trim window, and the window's ticks so far. */
+  private leastLeft = Number.POSITIVE_INFINITY;
+  private windowTicks = 0;
 
   /** Bytes queued. */
   get length(): number {
     return this.size;
   }
-  /** The fewest bytes left after a tick in this trim window, and the window's ticks so far. */
-  private leastLeft = Number.POSITIVE_INFINITY;
-  private windowTicks = 0;
 
   push(frame: Uint8Array): void {
     const capacity = this.ring.length;
@@ -133,11 +133,14 @@ class JitterQueue {
 
   /** Drops one 20 ms frame unread (a member nobody hears), keeping the queue in step. */
   skip(): void {
-    if (this.size >= FRAME_BYTES) {
-      this.start = (this.start + FRAME_BYTES) % this.ring.length;
-      this.size -= FRAME_BYTES;
-    }
+    if (this.size >= FRAME_BYTES) this.dropFrame();
     this.ticked();
+  }
+
+  /** Drops the oldest 20 ms frame (the caller checked one is queued). */
+  private dropFrame(): void {
+    this.start = (this.start + FRAME_BYTES) % this.ring.length;
+    this.size -= FRAME_BYTES;
   }
 
   /** This queue's output frame, reused every tick (no allocation per frame). */
@@ -167,8 +170,7 @@ class JitterQueue {
     const fast = ticks >= JITTER_FAST_TRIM_TICKS && this.leastLeft >= JITTER_FAST_TRIM_SLACK * FRAME_BYTES;
     if (!fast && ticks < JITTER_TRIM_TICKS) return;
     if (fast || this.leastLeft >= JITTER_TRIM_SLACK * FRAME_BYTES) {
-      this.start = (this.start + FRAME_BYTES) % this.ring.length;
-      this.size -= FRAME_BYTES;
+      this.dropFrame();
       this.trimmed++;
     }
     this.leastLeft = Number.POSITIVE_INFINITY;
@@ -382,23 +384,24 @@ export class Mixer {
 
   /** Audio frames dropped so far from current members' full jitter queues (a sign of bursty or fast peers). */
   get droppedFrames(): number {
-    let bytes = 0;
-    for (const member of this.order) bytes += member.queue.dropped;
-    return Math.floor(bytes / FRAME_BYTES);
+    return Math.floor(this.sumQueues((queue) => queue.dropped) / FRAME_BYTES);
   }
 
   /** Audio waiting in current members' jitter queues now, in 20 ms frames (whole frames; the delay they add). */
   get bufferedFrames(): number {
-    let bytes = 0;
-    for (const member of this.order) bytes += member.queue.length;
-    return Math.floor(bytes / FRAME_BYTES);
+    return Math.floor(this.sumQueues((queue) => queue.length) / FRAME_BYTES);
   }
 
   /** Frames current members' jitter queues dropped to cut their delay back after late audio had grown it. */
   get trimmedFrames(): number {
-    let frames = 0;
-    for (const member of this.order) frames += member.queue.trimmed;
-    return frames;
+    return this.sumQueues((queue) => queue.trimmed);
+  }
+
+  /** One count summed over current members' jitter queues. */
+  private sumQueues(count: (queue: JitterQueue) => number): number {
+    let sum = 0;
+    for (const member of this.order) sum += count(member.queue);
+    return sum;
   }
 
   /** Stops every playback, detaches every member and leaves the clock. */
