@@ -406,7 +406,7 @@ async function runFloorPeer(): Promise<void> {
     clock = new MediaClock();
     clock.add(() => {
       seq = (seq + 1) & 0xffff;
-      for (let i = 0; i < sockets.length; i++) sockets[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), ports[i]!, '127.0.0.1');
+      sendStreams(sockets, senders, ports, payload, seq);
     });
     send({ type: 'ready', ports: sockets.map((socket) => socket.address().port) });
   });
@@ -414,7 +414,7 @@ async function runFloorPeer(): Promise<void> {
 
 /** The floor's side of its peer process, forked on first use. */
 class FloorPeer {
-  private readonly child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'floor-peer' }, execArgv: ['--import', 'tsx'] });
+  private readonly child = forkRole('floor-peer');
 
   private ask<T extends FromFloorPeer['type']>(message: ToFloorPeer, reply: T): Promise<Extract<FromFloorPeer, { type: T }>> {
     return new Promise((resolve, reject) => {
@@ -444,6 +444,16 @@ class FloorPeer {
   close(): void {
     this.child.send({ type: 'close' } satisfies ToFloorPeer);
   }
+}
+
+/** This file again, in a child process playing `role` (MEDIA_BENCH_ROLE). */
+function forkRole(role: 'agents' | 'floor' | 'floor-peer'): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: role }, execArgv: ['--import', 'tsx'] });
+}
+
+/** One frame of every stream: stream i's packet `seq` from `sockets[i]` to `ports[i]` on loopback. */
+function sendStreams(sockets: Socket[], senders: SrtpSender[], ports: number[], payload: Buffer, seq: number): void {
+  for (let i = 0; i < sockets.length; i++) sockets[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), ports[i]!, '127.0.0.1');
 }
 
 async function boundSockets(count: number): Promise<Socket[]> {
@@ -528,7 +538,7 @@ async function runFloor(): Promise<void> {
         const peerPorts = await peer.start(perStream.map((socket) => socket.address().port), keys);
         tick = () => {
           seq = (seq + 1) & 0xffff;
-          for (let i = 0; i < streams; i++) perStream[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), peerPorts[i]!, '127.0.0.1');
+          sendStreams(perStream, senders, peerPorts, payload, seq);
         };
       } else if (mode === 'handWritten') {
         tick = () => {
@@ -537,11 +547,12 @@ async function runFloor(): Promise<void> {
         };
       } else {
         perStream = await boundSockets(streams);
-        const ports = perStream.map((socket) => socket.address().port);
+        // Each stream sends to the next one's socket.
+        const ports = perStream.map((_, i) => perStream[(i + 1) % streams]!.address().port);
         for (const socket of perStream) socket.on('message', onMessage);
         tick = () => {
           seq = (seq + 1) & 0xffff;
-          for (let i = 0; i < streams; i++) perStream[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), ports[(i + 1) % streams]!, '127.0.0.1');
+          sendStreams(perStream, senders, ports, payload, seq);
         };
       }
     }
@@ -562,7 +573,7 @@ async function runFloor(): Promise<void> {
 
 /** The floor's process: runs a paced floor window on request. */
 class FloorProcess {
-  private readonly child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'floor' }, execArgv: ['--import', 'tsx'] });
+  private readonly child = forkRole('floor');
 
   run(streams: number, seconds: number, profile: number, mode: FloorMode): Promise<FromFloor> {
     return new Promise((resolve, reject) => {
@@ -620,7 +631,7 @@ class AgentsProcess {
   private reportWaiter: ((message: Extract<FromAgents, { type: 'report' }>) => void) | null = null;
 
   constructor() {
-    this.child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: 'agents' }, execArgv: ['--import', 'tsx'] });
+    this.child = forkRole('agents');
     this.child.on('message', (message: FromAgents) => {
       if (message.type === 'report') this.reportWaiter?.(message);
       else this.waiting.get(message.id)?.(message);
