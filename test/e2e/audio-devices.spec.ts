@@ -47,10 +47,11 @@ async function unplug(page: Page, deviceId: string): Promise<() => Promise<void>
 test('the agent chooses devices by keyboard, the choice is remembered, the level meter moves, axe is clean', async () => {
   const jane = await env.desk.agent('Jane');
   await openSettingsByKeyboard(jane);
+  // The lists fill once the page has enumerated the devices, after the panel shows.
+  await expect.poll(async () => (await options(jane, 'audio-input')).length).toBeGreaterThanOrEqual(2);
+  await expect.poll(async () => (await options(jane, 'audio-output')).length).toBeGreaterThanOrEqual(1);
   const inputs = await options(jane, 'audio-input');
   const outputs = await options(jane, 'audio-output');
-  expect(inputs.length, JSON.stringify(inputs)).toBeGreaterThanOrEqual(2);
-  expect(outputs.length, JSON.stringify(outputs)).toBeGreaterThanOrEqual(1);
   // Labels are shown once the page may use the microphone (the level meter opened it).
   await expect.poll(async () => (await options(jane, 'audio-input')).every(([, label]) => /fake/i.test(label))).toBe(true);
   // The fake microphone beeps: the meter moves.
