@@ -596,14 +596,19 @@ class FloorProcess {
 
 // ---------------------------------------------------------------- the sandbox's process
 
-/** A phone that also times what it receives, as a receiver would. */
+/** A phone that also times what it receives, as a receiver would, during capacity windows (not while the per-packet cost is measured: that is the sandbox's alone). */
 class MeasuredPhone extends PhoneEndpoint {
   readonly timing = new ReceiverStats();
   private frames = 0;
   windowFrames = 0;
   windowAudible = 0;
+  measuring = false;
 
   override deliver(frame: Buffer): void {
+    if (!this.measuring) {
+      this.frames++;
+      return super.deliver(frame);
+    }
     const before = this.audibleFramesReceived;
     super.deliver(frame);
     this.timing.packet(this.frames, this.frames * FRAME_SAMPLES, performance.now());
@@ -613,6 +618,7 @@ class MeasuredPhone extends PhoneEndpoint {
   }
 
   resetWindow(): void {
+    this.measuring = true;
     this.timing.reset();
     this.windowFrames = 0;
     this.windowAudible = 0;
@@ -766,6 +772,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - wallStart;
   removeQueueSampler();
+  for (const call of calls) call.phone.measuring = false;
   loopDelay.disable();
   gcObserver.disconnect();
   await profiler?.(`sandbox-${calls.length}-calls`);

@@ -1,8 +1,11 @@
+import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
-import { RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
+import { answerIpLookupsAtOnce, RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 
 const open: WebRtcEndpoint[] = [];
@@ -138,6 +141,21 @@ describe('WebRtcEndpoint RTP fast path', () => {
     expect(states[ssrc]).toMatchObject({ rolloverCounter: 2 });
   });
 
+  it('takes the place of werift’s listener on its UDP sockets while attached, and gives it back on detach', async () => {
+    const { sandbox, peer } = await pair(true);
+    const internals = sandbox as unknown as { fastPath: RtpFastPath; transceiver: { dtlsTransport: { iceTransport: { connection: { protocols: Array<{ transport: { socket: Socket } }> } } } } };
+    const sockets = internals.transceiver.dtlsTransport.iceTransport.connection.protocols.map((protocol) => protocol.transport.socket);
+    const attached = sockets.map((socket) => socket.listeners('message'));
+    expect(attached.every((listeners) => listeners.length === 1)).toBe(true);
+    expect((await carries(peer, sandbox, 3)).length).toBeGreaterThanOrEqual(3);
+    internals.fastPath.detach();
+    const detached = sockets.map((socket) => socket.listeners('message'));
+    expect(detached.every((listeners) => listeners.length === 1)).toBe(true);
+    detached.forEach((listeners, i) => expect(listeners[0]).not.toBe(attached[i]![0]));
+    // werift's own pipeline receives again.
+    expect((await carries(peer, sandbox, 3)).length).toBeGreaterThanOrEqual(3);
+  });
+
   it('refuses to attach to anything that is not a connected werift DTLS transport', () => {
     expect(RtpFastPath.attach(undefined, 1, () => undefined)).toBeNull();
     expect(RtpFastPath.attach({ state: 'connected' }, 1, () => undefined)).toBeNull();
@@ -172,4 +190,59 @@ describe('useKeyObjects', () => {
       expect(() => session().decrypt(tampered)).toThrow();
     });
   }
+});
+
+describe('answerIpLookupsAtOnce', () => {
+  /** Tick objects (`process.nextTick`) created while `send` runs: node:dgram's default lookup makes one a send. */
+  function ticksDuring(send: () => void): number {
+    let ticks = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'TickObject') ticks++;
+      },
+    }).enable();
+    try {
+      send();
+    } finally {
+      hook.disable();
+    }
+    return ticks;
+  }
+
+  it('sends to an IP address of the socket’s family at once, still resolves names, and undoes', async () => {
+    const receiver = createSocket('udp4');
+    const sender = createSocket('udp4');
+    receiver.bind(0, '127.0.0.1');
+    sender.bind(0, '127.0.0.1');
+    await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
+    const port = receiver.address().port;
+    const heard: string[] = [];
+    receiver.on('message', (data) => heard.push(data.toString()));
+    try {
+      expect(ticksDuring(() => sender.send('node', port, '127.0.0.1'))).toBeGreaterThan(0);
+      const undo = answerIpLookupsAtOnce(sender);
+      expect(undo).toBeTypeOf('function');
+      expect(ticksDuring(() => sender.send('at once', port, '127.0.0.1'))).toBe(0);
+      sender.send('by name', port, 'localhost');
+      undo!();
+      expect(ticksDuring(() => sender.send('undone', port, '127.0.0.1'))).toBeGreaterThan(0);
+      await expect.poll(() => [...heard].sort(), { timeout: 5_000 }).toEqual(['at once', 'by name', 'node', 'undone']);
+    } finally {
+      sender.close();
+      receiver.close();
+    }
+  });
+
+  it('leaves an address of the other family to Node, which refuses it as before', async () => {
+    const sender = createSocket('udp4');
+    sender.bind(0, '127.0.0.1');
+    await once(sender, 'listening');
+    answerIpLookupsAtOnce(sender);
+    try {
+      const error = await new Promise<Error | null>((resolve) => sender.send('x', 9, '::1', resolve));
+      expect(error).toBeInstanceOf(Error);
+    } finally {
+      sender.close();
+    }
+  });
 });
