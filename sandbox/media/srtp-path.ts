@@ -113,8 +113,13 @@ function dgramHandle(socket: Socket): { lookup: Lookup } | null {
 export function answerIpLookupsAtOnce(socket: Socket): (() => void) | null {
   const handle = dgramHandle(socket);
   if (!handle) return null;
+  let family: number;
+  try {
+    family = socket.address().family === 'IPv6' ? 6 : 4;
+  } catch {
+    return null; // not bound yet: Node's lookup, as before
+  }
   const nodeLookup = handle.lookup;
-  const family = socket.type === 'udp6' ? 6 : 4;
   handle.lookup = (address, callback) => (isIP(address) === family ? callback(null, address, family) : nodeLookup(address, callback));
   return () => {
     handle.lookup = nodeLookup;

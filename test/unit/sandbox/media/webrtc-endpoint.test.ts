@@ -233,6 +233,15 @@ describe('answerIpLookupsAtOnce', () => {
     }
   });
 
+  it('leaves an unbound socket to Node’s lookup (its family is not known yet)', () => {
+    const unbound = createSocket('udp4');
+    try {
+      expect(answerIpLookupsAtOnce(unbound)).toBeNull();
+    } finally {
+      unbound.close();
+    }
+  });
+
   it('leaves an address of the other family to Node, which refuses it as before', async () => {
     const sender = createSocket('udp4');
     sender.bind(0, '127.0.0.1');
