@@ -13,12 +13,7 @@
  *   `RtpFastPath` writes SRTP packets straight to the nominated pair's UDP socket with the
  *   DTLS transport's own `SrtpSession`, and takes incoming SRTP (not SRTCP, DTLS or STUN,
  *   which still go to werift) from the ICE agent's UDP sockets (a peer may send to any of
- *   our candidates) before werift's 'message' listener sees it;
- * - node:dgram resolves the address of every `send` with `dns.lookup`, which answers an IP
- *   address on the next tick: a tick object, its arguments, a closure and the lookup's result
- *   object a packet (a tenth of the bytes the sandbox allocated at 100 calls, sampled heap
- *   profile), and the send itself deferred to the tick queue. The nominated socket's lookup
- *   answers an IP address of its own family synchronously, as a connected socket's send does.
+ *   our candidates) before werift's 'message' listener sees it.
  * It reaches into werift's internals, so every field is checked when the path is attached;
  * anything unexpected (another werift shape, a non-UDP pair, a hostname address) leaves the
  * leg on werift's ordinary pipeline, which is correct, only slower.
@@ -93,39 +88,6 @@ interface UdpTransportLike {
   socket?: Socket;
 }
 type MessageListener = (data: Buffer, rinfo: RemoteInfo) => void;
-type Lookup = (address: string, callback: (error: Error | null, address: string, family: number) => void) => void;
-
-/**
- * The native handle of a node:dgram socket, whose `lookup` resolves the address of every send
- * (node:dgram keeps it in the socket's state under a symbol). Null when Node's internals are not
- * as expected: the socket then keeps Node's own lookup.
- */
-function dgramHandle(socket: Socket): { lookup: Lookup } | null {
-  const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
-  const handle = key ? (socket as unknown as Record<symbol, { handle?: { lookup?: unknown } } | undefined>)[key]?.handle : undefined;
-  return handle && typeof handle.lookup === 'function' ? (handle as { lookup: Lookup }) : null;
-}
-
-/**
- * Makes `socket`'s sends to an IP address of its own family go out at once instead of on the
- * next tick (see the header); any other address still goes to Node's lookup. Returns the undo.
- */
-export function answerIpLookupsAtOnce(socket: Socket): (() => void) | null {
-  const handle = dgramHandle(socket);
-  if (!handle) return null;
-  let family: number;
-  try {
-    family = socket.address().family === 'IPv6' ? 6 : 4;
-  } catch {
-    return null; // not bound yet: Node's lookup, as before
-  }
-  const nodeLookup = handle.lookup;
-  handle.lookup = (address, callback) => (isIP(address) === family ? callback(null, address, family) : nodeLookup(address, callback));
-  return () => {
-    handle.lookup = nodeLookup;
-  };
-}
-
 /** RFC 5761: RTCP packet types 192–223 in the second byte; RTP otherwise. */
 function isSrtp(data: Buffer): boolean {
   return data.length >= 12 && (data[0]! & 0xc0) === 0x80 && !(data[1]! >= 192 && data[1]! <= 223);
@@ -152,8 +114,6 @@ export class RtpFastPath {
   private readonly udp: UdpTransportLike & { socket: Socket };
   /** Each hooked socket, werift's 'message' listener on it and the one that took its place. */
   private readonly hooks: Array<{ socket: Socket; werift: MessageListener; ours: MessageListener }> = [];
-  /** Gives the nominated socket Node's own address lookup back. */
-  private readonly restoreLookup: (() => void) | null;
   private readonly host: string;
   private readonly port: number;
   /** Hand-written SRTP (srtp.ts) when werift's session keys are as expected; werift's `SrtpSession` otherwise. */
@@ -229,7 +189,6 @@ export class RtpFastPath {
       socket.on('message', ours);
       this.hooks.push({ socket, werift, ours });
     }
-    this.restoreLookup = answerIpLookupsAtOnce(udp.socket);
   }
 
   /** Sends one PCMU payload; false when werift's path must send it instead (pair changed, consent lost, DTLS closed). */
@@ -265,7 +224,6 @@ export class RtpFastPath {
       socket.removeListener('message', ours);
       socket.on('message', werift);
     }
-    this.restoreLookup?.();
   }
 
   /**

@@ -209,7 +209,7 @@ export class SrtpSender extends SrtpDirection {
     this.lastSeq = seq;
     const roc = this.roc;
     const end = RTP_HEADER + payload.length;
-    // allocUnsafe: every byte is written below. A new Buffer a packet: dgram keeps it when the socket's buffer is full and sends it later.
+    // allocUnsafe: every byte is written below. A new Buffer a packet because dgram sends later (its address lookup is a nextTick).
     const packet = Buffer.allocUnsafe(end + this.tagLength);
     packet[0] = 0x80;
     packet[1] = this.payloadType;

@@ -1,11 +1,9 @@
-import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
+import type { Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
-import { answerIpLookupsAtOnce, RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
+import { RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 
 const open: WebRtcEndpoint[] = [];
@@ -190,68 +188,4 @@ describe('useKeyObjects', () => {
       expect(() => session().decrypt(tampered)).toThrow();
     });
   }
-});
-
-describe('answerIpLookupsAtOnce', () => {
-  /** Tick objects (`process.nextTick`) created while `send` runs: node:dgram's default lookup makes one a send. */
-  function ticksDuring(send: () => void): number {
-    let ticks = 0;
-    const hook = createHook({
-      init(_id, type) {
-        if (type === 'TickObject') ticks++;
-      },
-    }).enable();
-    try {
-      send();
-    } finally {
-      hook.disable();
-    }
-    return ticks;
-  }
-
-  it('sends to an IP address of the socket’s family at once, still resolves names, and undoes', async () => {
-    const receiver = createSocket('udp4');
-    const sender = createSocket('udp4');
-    receiver.bind(0, '127.0.0.1');
-    sender.bind(0, '127.0.0.1');
-    await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
-    const port = receiver.address().port;
-    const heard: string[] = [];
-    receiver.on('message', (data) => heard.push(data.toString()));
-    try {
-      expect(ticksDuring(() => sender.send('node', port, '127.0.0.1'))).toBeGreaterThan(0);
-      const undo = answerIpLookupsAtOnce(sender);
-      expect(undo).toBeTypeOf('function');
-      expect(ticksDuring(() => sender.send('at once', port, '127.0.0.1'))).toBe(0);
-      sender.send('by name', port, 'localhost');
-      undo!();
-      expect(ticksDuring(() => sender.send('undone', port, '127.0.0.1'))).toBeGreaterThan(0);
-      await expect.poll(() => [...heard].sort(), { timeout: 5_000 }).toEqual(['at once', 'by name', 'node', 'undone']);
-    } finally {
-      sender.close();
-      receiver.close();
-    }
-  });
-
-  it('leaves an unbound socket to Node’s lookup (its family is not known yet)', () => {
-    const unbound = createSocket('udp4');
-    try {
-      expect(answerIpLookupsAtOnce(unbound)).toBeNull();
-    } finally {
-      unbound.close();
-    }
-  });
-
-  it('leaves an address of the other family to Node, which refuses it as before', async () => {
-    const sender = createSocket('udp4');
-    sender.bind(0, '127.0.0.1');
-    await once(sender, 'listening');
-    answerIpLookupsAtOnce(sender);
-    try {
-      const error = await new Promise<Error | null>((resolve) => sender.send('x', 9, '::1', resolve));
-      expect(error).toBeInstanceOf(Error);
-    } finally {
-      sender.close();
-    }
-  });
 });
