@@ -88,6 +88,7 @@ interface UdpTransportLike {
   socket?: Socket;
 }
 type MessageListener = (data: Buffer, rinfo: RemoteInfo) => void;
+
 /** RFC 5761: RTCP packet types 192–223 in the second byte; RTP otherwise. */
 function isSrtp(data: Buffer): boolean {
   return data.length >= 12 && (data[0]! & 0xc0) === 0x80 && !(data[1]! >= 192 && data[1]! <= 223);
@@ -177,9 +178,10 @@ export class RtpFastPath {
     // address in a new array before its STUN parse): SRTP is ours, the rest goes to werift's.
     for (const protocol of connection.protocols) {
       const socket = protocol.transport?.socket;
-      if (!socket || typeof socket.listeners !== 'function') continue; // a TCP candidate: werift's path
+      if (!socket || typeof socket.listeners !== 'function') continue; // no UDP socket of Node's: nothing to take over
       const listeners = socket.listeners('message');
-      if (listeners.length !== 1) continue; // not werift's usual socket: its pipeline receives, correct if slower
+      // Not werift's usual UDP socket (a TCP candidate's has no 'message' listener): its pipeline receives, correct if slower.
+      if (listeners.length !== 1) continue;
       const werift = listeners[0] as MessageListener;
       const ours: MessageListener = (data, rinfo) => {
         if (this.detached || !isSrtp(data)) return werift(data, rinfo);
