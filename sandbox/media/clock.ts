@@ -37,6 +37,10 @@ export class MediaClock {
   private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
+  /** Frame periods run so far (`tick()` calls). */
+  ticks = 0;
+  /** Frame periods never run: the clock was more than `CATCH_UP_FRAMES` behind and resynced past them (lost audio). */
+  skippedTicks = 0;
   /** The longest one tick's handlers ran, in ms, since the owner last set it to 0 (how long a burst the clock makes). */
   longestTickMs = 0;
 
@@ -57,6 +61,7 @@ export class MediaClock {
   /** Runs every handler once: one frame period of media. The timer calls it; a manual clock's owner does. */
   tick(): void {
     const started = performance.now();
+    this.ticks++;
     for (const handler of this.handlers) handler();
     const took = performance.now() - started;
     if (took > this.longestTickMs) this.longestTickMs = took;
@@ -74,8 +79,11 @@ export class MediaClock {
         this.next += this.periodMs;
         const now = performance.now();
         // More than CATCH_UP_FRAMES (200 ms) behind: resync, those frames are lost.
-        if (now - this.next > this.periodMs * CATCH_UP_FRAMES) this.next = now + this.periodMs;
-        else if (now >= this.next) {
+        if (now - this.next > this.periodMs * CATCH_UP_FRAMES) {
+          // The periods from `next` up to now are not run.
+          this.skippedTicks += Math.floor((now - this.next) / this.periodMs) + 1;
+          this.next = now + this.periodMs;
+        } else if (now >= this.next) {
           // Still behind: the next frame after the I/O that waited.
           this.lateTicks++;
           this.immediate = setImmediate(loop);

@@ -18,8 +18,11 @@
  * - Calls are added step by step. At each step, after a 2 s settle, a window (default
  *   10 s) measures at every receiver: at each agent peer, RTP loss from sequence numbers
  *   and RFC 3550 interarrival jitter (J += (|D| − J)/16, D from arrival times against RTP
- *   timestamps); at each phone, frames missing against the ticks elapsed and the same
- *   jitter over frame arrival times, plus "gaps" (frames with no agent audio because it
+ *   timestamps); at each phone, frames missing against the clock's frame periods in the
+ *   window (those it ran, and those it skipped when more than 200 ms behind: audio lost; a
+ *   frame still being caught up as the window closes is late, not lost, and counts in the
+ *   next window, its lateness in the jitter and late ticks) and the same jitter over frame
+ *   arrival times, plus "gaps" (frames with no agent audio because it
  *   was not there in time: what a caller hears as drop-outs). The mixer's jitter queue
  *   plays a frame on the first tick after it arrives and grows its delay only by what late
  *   audio needed, then trims it back (mixer.ts); the delay it added is shown ("queue ms":
@@ -743,6 +746,9 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | null>
 async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsProcess, windowMs: number, unconnected: number): Promise<CapacityRow> {
   agents.reset();
   for (const call of calls) call.phone.resetWindow();
+  // The frames the phones should get in the window are the clock's periods in it, run or skipped,
+  // counted between the same two points as the phones count (no tick runs between them and here).
+  const periodsBefore = clock.ticks + clock.skippedTicks;
   const late = clock.lateTicks;
   clock.longestTickMs = 0;
   const sumOf = (count: (call: Call) => number) => calls.reduce((s, call) => s + count(call), 0);
@@ -773,13 +779,14 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
   const wallMs = performance.now() - wallStart;
   removeQueueSampler();
   for (const call of calls) call.phone.measuring = false;
+  const periods = clock.ticks + clock.skippedTicks - periodsBefore;
   loopDelay.disable();
   gcObserver.disconnect();
   await profiler?.(`sandbox-${calls.length}-calls`);
   const agentReport = await agents.report();
 
   const cpuMs = (used.user + used.system) / 1000;
-  const expectedFrames = Math.floor(wallMs / 20) * calls.length;
+  const expectedFrames = periods * calls.length;
   const phoneReceived = calls.reduce((s, call) => s + call.phone.windowFrames, 0);
   const phoneJitter = calls.reduce((s, call) => s + call.phone.timing.report().jitterMs, 0) / calls.length;
   const row: CapacityRow = {

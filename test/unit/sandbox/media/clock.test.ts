@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MediaClock } from '../../../../sandbox/media/clock';
+import { CATCH_UP_FRAMES, MediaClock } from '../../../../sandbox/media/clock';
 
 let clock: MediaClock | null = null;
 afterEach(() => clock?.stop());
@@ -43,6 +43,25 @@ describe('MediaClock', () => {
     await done;
     expect(clock.lateTicks).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual(seen.map((_, i) => ({ tick: i + 1, arrived: i })));
+    // Caught up, not skipped: every period ran.
+    expect(clock.ticks).toBe(6);
+    expect(clock.skippedTicks).toBe(0);
+  });
+
+  it('counts the periods it skips when too far behind to catch up, apart from those it ran', async () => {
+    clock = new MediaClock(20);
+    let ticks = 0;
+    await new Promise<void>((resolve) => {
+      clock!.add(() => {
+        ticks++;
+        if (ticks === 2) block(20 * (CATCH_UP_FRAMES + 5)); // 300 ms: more than the clock catches up
+        if (ticks === 5) resolve();
+      });
+    });
+    expect(clock.ticks).toBe(5);
+    // 300 ms behind less the one period the blocked tick itself was: 15, give or take timer slack.
+    expect(clock.skippedTicks).toBeGreaterThanOrEqual(CATCH_UP_FRAMES);
+    expect(clock.skippedTicks).toBeLessThanOrEqual(CATCH_UP_FRAMES + 15);
   });
 
   it('stops when its last handler is removed, even from inside a tick', async () => {
