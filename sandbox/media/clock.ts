@@ -67,7 +67,9 @@ export class MediaClock {
     if (took > this.longestTickMs) this.longestTickMs = took;
   }
 
-  private start(): void {
+  /** Starts the timer again after `stop()` (adding the first handler starts it). Idempotent; a manual clock has no timer. */
+  start(): void {
+    if (this.running || this.manual) return;
     this.running = true;
     this.next = performance.now() + this.periodMs;
     const loop = () => {

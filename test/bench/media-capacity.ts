@@ -63,7 +63,11 @@
  * - the sandbox: its process's CPU over the same length of time, per RTP packet it sent
  *   (each call sends one and receives one a frame, as each floor packet is sent and
  *   received once, so both costs cover one encryption, one send, one receive and one
- *   decryption per packet; the sandbox's also covers the mixer, the phone and the clock).
+ *   decryption per packet; the sandbox's also covers the mixer, the phone and the clock);
+ * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
+ *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
+ *   what the legs cost besides RTP (werift's ICE consent checks every ~5 s each way, RFC 7675,
+ *   and its timers), which is part of the sandbox's row and none of the floor's.
  *   Rounds alternate, so load from other work on the machine falls on both alike; the
  *   table shows the median and spread (min–max) over rounds and the ratio of the medians.
  *
@@ -146,8 +150,14 @@ export interface PacketCost {
   /** srtp.ts with one socket per stream and the peer sending back from another process (as each call's peer does). */
   floorPeerProcessUs: { median: number; min: number; max: number };
   sandboxUs: { median: number; min: number; max: number };
+  /**
+   * The sandbox with every call connected and no audio flowing (its clock stopped, the agents
+   * silent), per packet of the running rate (50 a call a second): what the legs cost besides RTP
+   * (werift's ICE consent checks, its timers). Part of `sandboxUs`.
+   */
+  sandboxNoAudioUs: { median: number; min: number; max: number };
   /** Of each row's CPU, the kernel's (process.cpuUsage().system: the system calls, UDP and loopback delivery), medians. */
-  systemUs: Record<FloorMode | 'sandbox', number>;
+  systemUs: Record<FloorMode | 'sandbox' | 'noAudio', number>;
   /** sandbox median / floor median. */
   ratio: number;
   /** sandbox median / the peer-process floor's median. */
@@ -241,6 +251,12 @@ class ReceiverStats {
     this.firstSeq = null;
   }
 
+  /** A new stream from the next packet: a pause in it (no audio for a while) is not a transit jump. */
+  restart(): void {
+    this.lastTransit = null;
+    this.extendedTimestamp = null;
+  }
+
   report(): { expected: number; received: number; jitterMs: number; maxJitterMs: number } {
     const expected = this.firstSeq === null ? 0 : this.highestSeq - this.firstSeq + 1;
     return { expected, received: this.received, jitterMs: this.samples ? this.jitterSum / this.samples / 8 : 0, maxJitterMs: this.maxJitter / 8 };
@@ -261,7 +277,7 @@ class SequenceExtender {
 
 // ---------------------------------------------------------------- the agents' process
 
-type ToAgents = { type: 'offer'; id: number; sdp: string } | { type: 'reset' } | { type: 'report' } | { type: 'close' };
+type ToAgents = { type: 'offer'; id: number; sdp: string } | { type: 'silent'; silent: boolean } | { type: 'reset' } | { type: 'report' } | { type: 'close' };
 type FromAgents =
   | { type: 'answer'; id: number; sdp: string }
   | { type: 'failed'; id: number; error: string }
@@ -288,7 +304,9 @@ async function runAgents(): Promise<void> {
   const frame = toneFrame(700); // 14 whole cycles a frame: repeats seamlessly
   let cpuStart = process.cpuUsage();
   let wallStart = performance.now();
+  let silent = false;
   clock.add(() => {
+    if (silent) return;
     for (const agent of agents) {
       if (!agent.rtp) continue;
       agent.rtp.send(frame, agent.sequence, agent.timestamp >>> 0);
@@ -336,6 +354,8 @@ async function runAgents(): Promise<void> {
       } catch (error) {
         send({ type: 'failed', id: message.id, error: (error as Error).message });
       }
+    } else if (message.type === 'silent') {
+      silent = message.silent;
     } else if (message.type === 'reset') {
       for (const agent of agents) agent.stats.reset();
       cpuStart = process.cpuUsage();
@@ -658,6 +678,11 @@ class AgentsProcess {
     });
   }
 
+  /** Stops (or restarts) every agent's RTP; their peer connections stay up. */
+  silent(silent: boolean): void {
+    this.child.send({ type: 'silent', silent } satisfies ToAgents);
+  }
+
   reset(): void {
     this.child.send({ type: 'reset' } satisfies ToAgents);
   }
@@ -824,11 +849,13 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
 /**
  * Per-packet CPU of the sandbox against the floor, in alternating windows (see the header).
  */
-async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, seconds: number, print: (line: string) => void): Promise<PacketCost> {
+async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, print: (line: string) => void): Promise<PacketCost> {
   const profile = calls.find((call) => call.webrtc.srtpProfile !== null)?.webrtc.srtpProfile ?? 1;
   const floors = Object.fromEntries(FLOOR_MODES.map((mode) => [mode, [] as number[]])) as Record<FloorMode, number[]>;
   const sandboxUs: number[] = [];
-  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox', number[]>;
+  const noAudioUs: number[] = [];
+  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'noAudio'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'noAudio', number[]>;
+  const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
   for (let round = 0; round < rounds; round++) {
     for (const mode of FLOOR_MODES) {
       const result = await floor.run(calls.length, seconds, profile, mode);
@@ -844,6 +871,20 @@ async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, s
     const packets = Math.max(1, sent() - sentBefore);
     sandboxUs.push((used.user + used.system) / packets);
     systemUs.sandbox.push(used.system / packets);
+    // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
+    agents.silent(true);
+    clock.stop();
+    await sleep(1000);
+    const idleCpu = process.cpuUsage();
+    await sleep(seconds * 1000);
+    const idle = process.cpuUsage(idleCpu);
+    clock.start();
+    agents.silent(false);
+    // The phones' frames count their time: after the pause they count from a new start.
+    for (const call of calls) call.phone.timing.restart();
+    await sleep(1000); // the jitter queues fill again before the next round's windows
+    noAudioUs.push((idle.user + idle.system) / (runningRate * seconds));
+    systemUs.noAudio.push(idle.system / (runningRate * seconds));
   }
   const spread = (values: number[]) => {
     const row = summarize('', values);
@@ -862,6 +903,7 @@ async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, s
     floorSocketPerStreamUs: spread(floors.socketPerStream),
     floorPeerProcessUs: spread(floors.peerProcess),
     sandboxUs: spread(sandboxUs),
+    sandboxNoAudioUs: spread(noAudioUs),
     systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, spread(values).median])) as PacketCost['systemUs'],
     ratio: 0,
     ratioPeerProcess: 0,
@@ -874,7 +916,7 @@ async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, s
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
-  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox') =>
+  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'noAudio') =>
     print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} | ${cost.systemUs[row].toFixed(1)} |`);
   line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
   line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
@@ -882,6 +924,7 @@ async function measureCost(calls: Call[], floor: FloorProcess, rounds: number, s
   line('floor, hand-written SRTP, one socket per stream (as the sandbox has one ICE socket per leg)', cost.floorSocketPerStreamUs, 'socketPerStream');
   line("floor, hand-written SRTP, one socket per stream, the peer's packets sent from another process (as each call's peer sends)", cost.floorPeerProcessUs, 'peerProcess');
   line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
+  line('of which with no audio flowing (calls connected, clock stopped, agents silent: ICE consent checks, timers), per packet of the running rate', cost.sandboxNoAudioUs, 'noAudio');
   print(`sandbox against the peer-process floor: ${cost.ratioPeerProcess.toFixed(2)}×`);
   return cost;
 }
@@ -947,7 +990,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
         printRow(row, true);
       }
       if (floor && !cost && calls.length >= costCalls) {
-        cost = await measureCost(calls, floor, options.costRounds ?? 5, options.costSeconds ?? 5, print);
+        cost = await measureCost(calls, clock, agents, floor, options.costRounds ?? 5, options.costSeconds ?? 5, print);
       }
       if (!row.ok) break;
     }

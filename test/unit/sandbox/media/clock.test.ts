@@ -64,6 +64,28 @@ describe('MediaClock', () => {
     expect(clock.skippedTicks).toBeLessThanOrEqual(CATCH_UP_FRAMES + 15);
   });
 
+  it('starts again after stop, with its handlers; a manual clock has no timer to start', async () => {
+    clock = new MediaClock(5);
+    let ticks = 0;
+    clock.add(() => ticks++);
+    await expect.poll(() => ticks, { timeout: 2_000 }).toBeGreaterThan(0);
+    clock.stop();
+    const stopped = ticks;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(ticks).toBe(stopped);
+    clock.start();
+    clock.start(); // already running: no second timer
+    await expect.poll(() => ticks, { timeout: 2_000 }).toBeGreaterThan(stopped + 2);
+    clock.stop();
+
+    const manual = new MediaClock(5, { manual: true });
+    let manualTicks = 0;
+    manual.add(() => manualTicks++);
+    manual.start();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(manualTicks).toBe(0);
+  });
+
   it('stops when its last handler is removed, even from inside a tick', async () => {
     clock = new MediaClock(5);
     let ticks = 0;
