@@ -856,6 +856,15 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const noAudioUs: number[] = [];
   const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'noAudio'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'noAudio', number[]>;
   const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
+  const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
+  /** This process's CPU over one window of `seconds`, in µs per packet (`packets()` read at its end), and the kernel's part. */
+  const cpuPerPacket = async (packets: () => number) => {
+    const cpu = process.cpuUsage();
+    await sleep(seconds * 1000);
+    const used = process.cpuUsage(cpu);
+    const count = Math.max(1, packets());
+    return { us: (used.user + used.system) / count, systemUs: used.system / count };
+  };
   for (let round = 0; round < rounds; round++) {
     for (const mode of FLOOR_MODES) {
       const result = await floor.run(calls.length, seconds, profile, mode);
@@ -863,28 +872,22 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       floors[mode].push(result.usPerPacket);
       systemUs[mode].push(result.systemUsPerPacket);
     }
-    const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
     const sentBefore = sent();
-    const cpu = process.cpuUsage();
-    await sleep(seconds * 1000);
-    const used = process.cpuUsage(cpu);
-    const packets = Math.max(1, sent() - sentBefore);
-    sandboxUs.push((used.user + used.system) / packets);
-    systemUs.sandbox.push(used.system / packets);
+    const running = await cpuPerPacket(() => sent() - sentBefore);
+    sandboxUs.push(running.us);
+    systemUs.sandbox.push(running.systemUs);
     // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
     agents.silent(true);
     clock.stop();
     await sleep(1000);
-    const idleCpu = process.cpuUsage();
-    await sleep(seconds * 1000);
-    const idle = process.cpuUsage(idleCpu);
+    const idle = await cpuPerPacket(() => runningRate * seconds);
     clock.start();
     agents.silent(false);
     // The phones' frames count their time: after the pause they count from a new start.
     for (const call of calls) call.phone.timing.restart();
     await sleep(1000); // the jitter queues fill again before the next round's windows
-    noAudioUs.push((idle.user + idle.system) / (runningRate * seconds));
-    systemUs.noAudio.push(idle.system / (runningRate * seconds));
+    noAudioUs.push(idle.us);
+    systemUs.noAudio.push(idle.systemUs);
   }
   const spread = (values: number[]) => {
     const row = summarize('', values);
