@@ -198,9 +198,21 @@ export class Wallboard {
 
   /** Add a stream: it gets the board at once, then every change. Returns the function that forgets it. */
   async add(sink: StreamSink): Promise<() => void> {
-    const board = await computeWallboard(this.ctx);
-    sink.write(formatEvent('board', board));
+    // In the set before the first board's queries: a change committed while they run is not
+    // dropped for this stream (`changed()` ignores changes while no stream is open).
     this.sinks.add(sink);
+    let board: WallboardSnapshot;
+    try {
+      board = await computeWallboard(this.ctx);
+    } catch (error) {
+      this.sinks.delete(sink);
+      throw error;
+    }
+    sink.write(formatEvent('board', board));
+    // A push computed while those queries ran may have reached this stream before its first
+    // board, which can be the older of the two: send the board once more to every stream.
+    this.lastSent = '';
+    this.changed();
     return () => void this.sinks.delete(sink);
   }
 

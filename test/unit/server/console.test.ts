@@ -321,6 +321,37 @@ describe('wallboard', () => {
   });
 });
 
+describe('the wallboard stream as it opens', () => {
+  it('shows a call that starts while the stream’s first board is being read', async () => {
+    const { Wallboard } = await import('../../../server/console/wallboard');
+    const log = { warn: () => undefined };
+    let wallboard: InstanceType<typeof Wallboard> | null = null;
+    // Right after the first board has read the calls in progress, a call starts and its NOTIFY
+    // arrives (what this instance's LISTEN would call), before that board is sent.
+    let started = false;
+    const db = Object.create(t.context.db) as typeof t.context.db;
+    db.query = (async (...args: unknown[]) => {
+      const result = await (t.context.db.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      if (!started && String(args[0]).includes('FROM calls WHERE ended_at IS NULL')) {
+        started = true;
+        await postEvent(t.app, { status: 'started', uuid: 'opening-caller', conversation_uuid: 'CON-opening', direction: 'inbound', from: '14155550123', to: '14155550199', timestamp: new Date(t.clock.nowMs).toISOString() });
+        wallboard!.changed();
+      }
+      return result;
+    }) as typeof t.context.db.query;
+    wallboard = new Wallboard({ db, presence: t.context.presence, now: t.context.now, log });
+    const boards: string[] = [];
+    try {
+      await wallboard.add({ write: (chunk) => void boards.push(chunk), end: () => undefined });
+      expect(started).toBe(true);
+      expect(boards[0]).not.toContain('CON-opening'); // the first board was read before the call
+      await expect.poll(() => boards.at(-1) ?? '', { timeout: 5_000 }).toContain('CON-opening');
+    } finally {
+      await wallboard.close();
+    }
+  });
+});
+
 describe("an agent's day", () => {
   it('sums time per status from the status changes, clipped to the day', () => {
     const from = Date.parse('2026-03-02T00:00:00Z');
