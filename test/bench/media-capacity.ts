@@ -67,7 +67,9 @@
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (werift's ICE consent checks every ~5 s each way, RFC 7675,
- *   and its timers), which is part of the sandbox's row and none of the floor's.
+ *   and its timers), which is part of the sandbox's row and none of the floor's. With no
+ *   audio the process sleeps between those datagrams, and waking it costs as much as the
+ *   checks' own code: an upper bound of what they add while audio keeps it awake.
  *   Rounds alternate, so load from other work on the machine falls on both alike; the
  *   table shows the median and spread (min–max) over rounds and the ratio of the medians.
  *
