@@ -9,13 +9,18 @@ export interface Logger {
   error(message: string): void;
 }
 
-/** Logs to stderr when `verbose`, warnings and errors always. */
-export function createLogger(verbose: boolean, prefix = 'sandbox'): Logger {
+/** Where log lines go: stderr unless a launcher collects them (the tests keep them to show with a failure). */
+export type LogSink = (line: string) => void;
+
+const toStderr: LogSink = (line) => console.error(line);
+
+/** Logs to `sink` (stderr by default): info when `verbose`, warnings and errors always. */
+export function createLogger(verbose: boolean, prefix = 'sandbox', sink: LogSink = toStderr): Logger {
   return {
     info: (m) => {
-      if (verbose) console.error(`[${prefix}] ${m}`);
+      if (verbose) sink(`[${prefix}] ${m}`);
     },
-    warn: (m) => console.error(`[${prefix}] warning: ${m}`),
-    error: (m) => console.error(`[${prefix}] error: ${m}`),
+    warn: (m) => sink(`[${prefix}] warning: ${m}`),
+    error: (m) => sink(`[${prefix}] error: ${m}`),
   };
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import { DEFAULT_NUMBER_POOL, type SandboxConfig } from './config';
-import { createLogger } from './log';
+import { createLogger, type LogSink } from './log';
 import { MediaClock } from './media/clock';
 import { SessionRegistry } from './sdk/sessions';
 import { SandboxStore } from './state/store';
@@ -39,9 +39,9 @@ function isClientSdkPath(url: string): boolean {
   return /^\/v0\.[0-9]+\//.test(url) || url.startsWith(`${SOCKET_PATH}/`);
 }
 
-/** Starts the sandbox and resolves once it listens. */
-export async function startSandbox(config: SandboxConfig): Promise<RunningSandbox> {
-  const log = createLogger(config.verbose);
+/** Starts the sandbox and resolves once it listens; its log lines go to `logSink` (stderr by default). */
+export async function startSandbox(config: SandboxConfig, logSink?: LogSink): Promise<RunningSandbox> {
+  const log = createLogger(config.verbose, 'sandbox', logSink);
   const store = new SandboxStore(join(config.dataDir, 'state.json'));
   const clock = new MediaClock();
   const sessions = new SessionRegistry(store, log);

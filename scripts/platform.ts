@@ -48,6 +48,12 @@ export interface PlatformOptions {
   consolePasswords?: Record<DemoConsoleUser, string>;
   logLevel?: 'silent' | 'error' | 'warn' | 'info';
   verboseSandbox?: boolean;
+  /**
+   * Collects the backend's log lines (pino JSON, at `logLevel`) and the sandbox's (verbose or
+   * not, as `verboseSandbox` says) instead of stdout and stderr: the tests keep them to show
+   * with a failure.
+   */
+  logSink?: (line: string) => void;
   /** After-call work in seconds (`WRAP_UP_S`; the backend's default otherwise). */
   wrapUpS?: number;
   /** The web app's built folder the backend serves at `/app/` (`RENDERER_DIR`; dist/renderer otherwise). */
@@ -130,7 +136,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       ...sandboxConfig,
       ...(options.sandboxPort !== undefined ? { port: options.sandboxPort } : {}),
       ...(options.verboseSandbox !== undefined ? { verbose: options.verboseSandbox } : {}),
-    }),
+    }, options.logSink),
     givenDatabase
       ? Promise.resolve({ url: givenDatabase, embedded: null })
       : startEmbeddedPostgres({ dir: embeddedDir(dataDir) }).then((server): { url: string; embedded: EmbeddedDatabase | null } => ({ url: server.url, embedded: server })),
@@ -189,6 +195,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     // Resolved (and generated on first start) here, so the launcher can show a new token once.
     const admin = resolveAdminToken(config);
     const server = await startServer(config, {
+      ...(options.logSink ? { logStream: { write: options.logSink } } : {}),
       seedAgents: DEMO_AGENTS.map((name) => ({ name, display_name: name, password: passwords[name] })),
       seedConsoleUsers: DEMO_CONSOLE_USERS.map((name) => ({ name, display_name: name === 'admin' ? 'Demo admin' : 'Demo supervisor', role: name, password: consoleUsers[name] })),
     });

@@ -18,7 +18,7 @@ import { printTable, summarize } from './table';
 
 /** Runs `calls` inbound calls to Jane and prints the table. */
 export async function runAgentAppBench(calls: number): Promise<void> {
-  const platform = await startTestPlatform();
+  const platform = await startTestPlatform({ keepLogs: false });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext();

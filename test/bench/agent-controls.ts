@@ -79,7 +79,7 @@ async function outsidePhones(platform: TestPlatform): Promise<string[]> {
 
 /** Runs `rounds` hold and transfer measures and prints the table. */
 export async function runAgentControlsBench(rounds: number): Promise<void> {
-  const platform = await startTestPlatform();
+  const platform = await startTestPlatform({ keepLogs: false });
   const browser = await launchChromium();
   try {
     const jane = await browser.newPage();

@@ -233,7 +233,7 @@ export async function runAgentStartBench(rounds = Number(process.env.BENCH_ROUND
   let platform: TestPlatform | undefined;
   let browser: Browser | undefined;
   try {
-    platform = await startTestPlatform({ rendererDir: served });
+    platform = await startTestPlatform({ rendererDir: served, keepLogs: false });
     browser = await launchChromium();
     // Sign Jane in once (web client: the session cookie); every load below reuses the cookie.
     const login = await browser.newContext();

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright';
 import { launchChromium } from '../support/chromium';
 import { seriousA11yViolations } from '../support/axe';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 import { launchDesktop, type DesktopApp } from './harness';
 import { CALLER, expectIncomingCall, signIn, SDK_TIMEOUT } from './scenarios';
 
@@ -23,6 +24,7 @@ test.beforeAll(async () => {
   browser = await launchChromium();
 });
 
+platformLogOnFailure(() => platform);
 test.afterEach(async () => {
   await desktop?.quit();
   desktop = null;

@@ -13,6 +13,7 @@ import { launchChromium } from '../support/chromium';
 import { harnessDriver, launchDesktop, trayMenu, type DesktopApp, type LaunchDesktopOptions } from './harness';
 import { DESKTOP_PLATFORMS, DESKTOP_SCENARIOS, type DesktopDriver } from './platform-scenarios';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 import { CALLER, completedCalls, digits, expectAudioFlowing, expectIncomingCall, expectLoggedCall, signIn, SDK_TIMEOUT } from './scenarios';
 
 test.describe('desktop app on the full stack (harness)', () => {
@@ -27,6 +28,7 @@ test.describe('desktop app on the full stack (harness)', () => {
     browser = await launchChromium();
   });
 
+  platformLogOnFailure(() => platform);
   test.afterEach(async () => {
     await desktop?.quit();
     desktop = null;

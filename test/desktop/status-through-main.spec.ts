@@ -11,6 +11,7 @@ import { test, expect } from '@playwright/test';
 import type { Browser } from 'playwright';
 import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 import { launchDesktop, type DesktopApp } from './harness';
 import { CALLER, expectIncomingCall, signIn, SDK_TIMEOUT } from './scenarios';
 
@@ -25,6 +26,7 @@ test.beforeAll(async () => {
   browser = await launchChromium();
 });
 
+platformLogOnFailure(() => platform);
 test.afterEach(async () => {
   await desktop?.quit();
   desktop = null;

@@ -14,6 +14,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { seriousA11yViolations } from '../support/axe';
 import { chromiumArgs, launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -31,6 +32,7 @@ test.beforeAll(async () => {
   browser = await launchChromium();
 });
 
+platformLogOnFailure(() => platform);
 test.afterAll(async () => {
   await browser?.close();
   await platform?.stop();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, test, type Browser, type Page, type Request } from '@playwright/test';
 import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -20,6 +21,7 @@ test.beforeAll(async () => {
   page = await browser.newPage();
 });
 
+platformLogOnFailure(() => platform);
 test.afterAll(async () => {
   await browser?.close();
   await platform?.stop();

@@ -7,6 +7,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
 import { launchChromium } from '../support/chromium';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -18,6 +19,7 @@ test.beforeAll(async () => {
   browser = await launchChromium();
 });
 
+platformLogOnFailure(() => platform);
 test.afterAll(async () => {
   await browser?.close();
   await platform?.stop();

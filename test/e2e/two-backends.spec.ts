@@ -20,6 +20,7 @@ import { AgentDesk } from '../support/agent-desk';
 import { launchChromium } from '../support/chromium';
 import { backendChild, type BackendChild } from '../support/backend-process';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 import { freePort } from '../../server/free-port';
 
 const QUEUE = '14155550155';
@@ -127,6 +128,7 @@ test.beforeAll(async () => {
   desk = new AgentDesk(platform, browser);
 });
 
+platformLogOnFailure(() => platform);
 test.afterAll(async () => {
   await browser?.close();
   await proxy?.close();

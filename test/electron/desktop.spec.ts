@@ -20,6 +20,7 @@ import { _electron, type ElectronApplication } from 'playwright';
 import { DESKTOP_OUTPUTS } from '../../scripts/build-desktop';
 import type { SwitchboardHandle } from '../../main/app';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { platformLogOnFailure } from '../support/failure-log';
 import { findElectron } from '../../scripts/electron-runtime';
 import { CALLER, expectAudioFlowing, expectIncomingCall, signIn, SDK_TIMEOUT } from '../desktop/scenarios';
 import { DESKTOP_SCENARIOS, type DesktopDriver } from '../desktop/platform-scenarios';
@@ -49,6 +50,7 @@ test.describe('desktop app on real Electron', () => {
     platform = await startTestPlatform();
   });
 
+  platformLogOnFailure(() => platform);
   test.afterEach(async () => {
     await app?.evaluate(() => (globalThis as WithHandle).switchboard?.quit()).catch(() => undefined);
     await app?.close().catch(() => undefined);
@@ -136,6 +138,7 @@ test.describe(`desktop scenarios that differ by OS, on real Electron as ${proces
     await signIn(await driver.mainPage(), 'Jane', platform.agents.Jane);
   });
 
+  platformLogOnFailure(() => platform);
   test.afterAll(async () => {
     await app?.evaluate(() => (globalThis as WithHandle).switchboard?.quit()).catch(() => undefined);
     await app?.close().catch(() => undefined);

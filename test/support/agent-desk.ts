@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { launchChromium } from './chromium';
 import { startTestPlatform, type TestPlatform } from './platform';
+import { platformLogOnFailure } from './failure-log';
 
 /**
  * For a spec file's top level: a platform, a Chromium and an `AgentDesk` started before the
@@ -28,6 +29,7 @@ export function agentDeskPerFile(options: { wrapUpS?: number } = {}): { readonly
     await browser?.close();
     await platform?.stop();
   });
+  platformLogOnFailure(() => platform);
   test.afterEach(async () => {
     await desk?.signOutAll();
   });

@@ -52,6 +52,8 @@ export interface TestPlatform {
   stopSandbox(): Promise<void>;
   /** The platform comes back on the same port, from its state on disk (`platform.sandbox` is the new one). */
   startSandbox(): Promise<void>;
+  /** The backend's (info and up) and the sandbox's log lines, the last `LOG_LINES` of them, oldest first, each with its time. */
+  logTail(): string[];
   stop(): Promise<void>;
 }
 
@@ -60,19 +62,61 @@ async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Log lines a test platform keeps (the backend logs a line or two a request): the minutes before a failure. */
+export const LOG_LINES = 5000;
+
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** One line to read: the time first (the sandbox's own lines have none), the backend's pino JSON without pid and hostname. */
+function readable(line: string): string {
+  const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+  const now = new Date().toISOString().slice(11, 23);
+  if (!text.startsWith('{')) return `${now} ${text}`;
+  try {
+    const { level, time, pid: _pid, hostname: _hostname, msg, ...fields } = JSON.parse(text) as Record<string, unknown>;
+    const at = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : now;
+    const rest = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    return `${at} [backend] ${PINO_LEVELS[level as number] ?? String(level)}: ${String(msg)}${rest}`;
+  } catch {
+    return `${now} ${text}`;
+  }
+}
+
+/** The last `capacity` lines written, oldest first, made readable. */
+class LogRing {
+  private readonly lines: string[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  readonly write = (line: string): void => {
+    const text = readable(line);
+    if (this.lines.length < this.capacity) this.lines.push(text);
+    else this.lines[this.next] = text;
+    this.next = (this.next + 1) % this.capacity;
+  };
+
+  tail(): string[] {
+    return this.lines.length < this.capacity ? [...this.lines] : [...this.lines.slice(this.next), ...this.lines.slice(0, this.next)];
+  }
+}
+
 /**
  * Starts a platform for a test; `stop()` ends it and deletes its data.
  *
  * Its database is a fresh one on the Playwright run's PostgreSQL server
  * (`./platform-database.ts`), or without one (the benchmarks) the embedded server in its
  * temporary data folder; never `DATABASE_URL`. After-call work defaults to 0 s here, so
- * scenarios can call the same agent back to back; a test about wrap-up asks for it.
+ * scenarios can call the same agent back to back; a test about wrap-up asks for it. Its log
+ * lines are kept (`logTail()`, unless `keepLogs: false`), not printed.
  */
-export async function startTestPlatform(options: { wrapUpS?: number; rendererDir?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { wrapUpS?: number; rendererDir?: string; keepLogs?: boolean } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const agents = { Jane: 'jane-test-password', Joe: 'joe-test-password' };
   const consoleUsers = { admin: 'admin-test-password', supervisor: 'supervisor-test-password' };
   const database = await createPlatformDatabase();
+  // Kept, not printed: a failing test shows them (./failure-log.ts), a passing one stays quiet.
+  const log = new LogRing(LOG_LINES);
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
@@ -82,7 +126,8 @@ export async function startTestPlatform(options: { wrapUpS?: number; rendererDir
       agentPasswords: agents,
       consolePasswords: consoleUsers,
       mobileApiKey: null,
-      logLevel: 'silent',
+      // The benchmarks log nothing, as before: their numbers compare with runs that did not.
+      ...(options.keepLogs === false ? { logLevel: 'silent' as const } : { logLevel: 'info' as const, verboseSandbox: true, logSink: log.write }),
       wrapUpS: options.wrapUpS ?? 0,
       ...(options.rendererDir !== undefined ? { rendererDir: options.rendererDir } : {}),
       databaseUrl: database?.url ?? null,
@@ -133,8 +178,9 @@ export async function startTestPlatform(options: { wrapUpS?: number; rendererDir
     },
     async startSandbox() {
       const port = Number(new URL(sandboxUrl).port);
-      platform.sandbox = await startSandbox({ ...loadSandboxConfig({ ...process.env, DATA_DIR: dataDir }), port });
+      platform.sandbox = await startSandbox({ ...loadSandboxConfig({ ...process.env, DATA_DIR: dataDir }), port, verbose: true }, log.write);
     },
+    logTail: () => log.tail(),
     async stop() {
       await platform.stop();
       await database?.drop();
