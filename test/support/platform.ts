@@ -116,7 +116,7 @@ export async function startTestPlatform(options: { wrapUpS?: number; rendererDir
   const consoleUsers = { admin: 'admin-test-password', supervisor: 'supervisor-test-password' };
   const database = await createPlatformDatabase();
   // Kept, not printed: a failing test shows them (./failure-log.ts), a passing one stays quiet.
-  const log = new LogRing(LOG_LINES);
+  const log = options.keepLogs === false ? null : new LogRing(LOG_LINES);
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
@@ -127,7 +127,7 @@ export async function startTestPlatform(options: { wrapUpS?: number; rendererDir
       consolePasswords: consoleUsers,
       mobileApiKey: null,
       // The benchmarks log nothing, as before: their numbers compare with runs that did not.
-      ...(options.keepLogs === false ? { logLevel: 'silent' as const } : { logLevel: 'info' as const, verboseSandbox: true, logSink: log.write }),
+      ...(log ? { logLevel: 'info' as const, verboseSandbox: true, logSink: log.write } : { logLevel: 'silent' as const }),
       wrapUpS: options.wrapUpS ?? 0,
       ...(options.rendererDir !== undefined ? { rendererDir: options.rendererDir } : {}),
       databaseUrl: database?.url ?? null,
@@ -178,9 +178,9 @@ export async function startTestPlatform(options: { wrapUpS?: number; rendererDir
     },
     async startSandbox() {
       const port = Number(new URL(sandboxUrl).port);
-      platform.sandbox = await startSandbox({ ...loadSandboxConfig({ ...process.env, DATA_DIR: dataDir }), port, verbose: true }, log.write);
+      platform.sandbox = await startSandbox({ ...loadSandboxConfig({ ...process.env, DATA_DIR: dataDir }), port, verbose: log !== null }, log?.write);
     },
-    logTail: () => log.tail(),
+    logTail: () => log?.tail() ?? [],
     async stop() {
       await platform.stop();
       await database?.drop();
