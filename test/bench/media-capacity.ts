@@ -64,6 +64,10 @@
  *   (each call sends one and receives one a frame, as each floor packet is sent and
  *   received once, so both costs cover one encryption, one send, one receive and one
  *   decryption per packet; the sandbox's also covers the mixer, the phone and the clock);
+ * - the sandbox's legs alone: the same calls with their mixers and phones taken out, each
+ *   agent's last frame sent back to it on the clock, so the process runs its WebRTC legs (the
+ *   fast path, werift's ICE, the clock) and nothing else: the sandbox's row less this one is
+ *   what the mixer and the simulated phone cost;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (werift's ICE consent checks every ~5 s each way, RFC 7675,
@@ -158,8 +162,14 @@ export interface PacketCost {
    * (werift's ICE consent checks, its timers). Part of `sandboxUs`.
    */
   sandboxNoAudioUs: { median: number; min: number; max: number };
+  /**
+   * The same calls with their mixers and phones taken out: each agent's last frame is sent back
+   * to it on the clock (`legsAlone`), so the sandbox runs its WebRTC legs (fast path, werift's
+   * ICE, the clock) and nothing else. `sandboxUs` less this is what the mixer and the phone cost.
+   */
+  sandboxLegsAloneUs: { median: number; min: number; max: number };
   /** Of each row's CPU, the kernel's (process.cpuUsage().system: the system calls, UDP and loopback delivery), medians. */
-  systemUs: Record<FloorMode | 'sandbox' | 'noAudio', number>;
+  systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio', number>;
   /** sandbox median / floor median. */
   ratio: number;
   /** sandbox median / the peer-process floor's median. */
@@ -856,7 +866,8 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const floors = Object.fromEntries(FLOOR_MODES.map((mode) => [mode, [] as number[]])) as Record<FloorMode, number[]>;
   const sandboxUs: number[] = [];
   const noAudioUs: number[] = [];
-  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'noAudio'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'noAudio', number[]>;
+  const legsAloneUs: number[] = [];
+  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'noAudio'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio', number[]>;
   const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
   const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
   /** This process's CPU over one window of `seconds`, in µs per packet (`packets()` read at its end), and the kernel's part. */
@@ -878,6 +889,13 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     const running = await cpuPerPacket(() => sent() - sentBefore);
     sandboxUs.push(running.us);
     systemUs.sandbox.push(running.systemUs);
+    // The legs alone: the same calls, their mixers and phones out, each agent's frame sent back.
+    const restore = calls.map((call) => legsAlone(call, clock));
+    const sentBeforeLegs = sent();
+    const legs = await cpuPerPacket(() => sent() - sentBeforeLegs);
+    for (const undo of restore) undo();
+    legsAloneUs.push(legs.us);
+    systemUs.legsAlone.push(legs.systemUs);
     // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
     agents.silent(true);
     clock.stop();
@@ -909,6 +927,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     floorPeerProcessUs: spread(floors.peerProcess),
     sandboxUs: spread(sandboxUs),
     sandboxNoAudioUs: spread(noAudioUs),
+    sandboxLegsAloneUs: spread(legsAloneUs),
     systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, spread(values).median])) as PacketCost['systemUs'],
     ratio: 0,
     ratioPeerProcess: 0,
@@ -921,7 +940,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
-  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'noAudio') =>
+  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'noAudio') =>
     print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} | ${cost.systemUs[row].toFixed(1)} |`);
   line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
   line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
@@ -929,9 +948,29 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   line('floor, hand-written SRTP, one socket per stream (as the sandbox has one ICE socket per leg)', cost.floorSocketPerStreamUs, 'socketPerStream');
   line("floor, hand-written SRTP, one socket per stream, the peer's packets sent from another process (as each call's peer sends)", cost.floorPeerProcessUs, 'peerProcess');
   line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
+  line("sandbox, the legs alone: the same calls with no mixer and no phone, each agent's frame sent back to it on the clock", cost.sandboxLegsAloneUs, 'legsAlone');
   line('of which with no audio flowing (calls connected, clock stopped, agents silent: ICE consent checks, timers), per packet of the running rate', cost.sandboxNoAudioUs, 'noAudio');
   print(`sandbox against the peer-process floor: ${cost.ratioPeerProcess.toFixed(2)}×`);
   return cost;
+}
+
+/**
+ * Takes a call's mixer and phone out of its media: the agent's frames go straight back to the
+ * agent, the last one received sent on each clock tick (one packet a frame, as the call sends).
+ * Returns the undo, which joins both to the mixer again.
+ */
+function legsAlone(call: Call, clock: MediaClock): () => void {
+  const { mixer, phone, webrtc } = call;
+  mixer.leave(phone.id);
+  mixer.leave(webrtc.id);
+  const frame = Buffer.alloc(FRAME_SAMPLES);
+  webrtc.onFrame((received) => received.copy(frame));
+  const removeTick = clock.add(() => webrtc.deliver(frame));
+  return () => {
+    removeTick();
+    mixer.join(phone.id, phone);
+    mixer.join(webrtc.id, webrtc);
+  };
 }
 
 /** Runs the capacity steps and the speech timing; prints both tables. */
