@@ -90,14 +90,14 @@ class LogRing {
   constructor(private readonly capacity: number) {}
 
   readonly write = (line: string): void => {
-    const text = readable(line);
-    if (this.lines.length < this.capacity) this.lines.push(text);
-    else this.lines[this.next] = text;
+    // Appends until full (`next` is then the length), overwrites the oldest after.
+    this.lines[this.next] = readable(line);
     this.next = (this.next + 1) % this.capacity;
   };
 
+  /** Oldest first: before the ring is full the first slice is empty. */
   tail(): string[] {
-    return this.lines.length < this.capacity ? [...this.lines] : [...this.lines.slice(this.next), ...this.lines.slice(0, this.next)];
+    return [...this.lines.slice(this.next), ...this.lines.slice(0, this.next)];
   }
 }
 
