@@ -69,6 +69,8 @@ export interface SandboxConfig {
   dataDir: string;
   /** Address offered to WebRTC peers as the media host candidate. */
   mediaAddress: string;
+  /** The one UDP port every call's WebRTC media uses, on `mediaAddress` (0: any free port). */
+  mediaPort?: number;
   verbose: boolean;
   /** The numbers the Numbers API sells; {@link DEFAULT_NUMBER_POOL} when not given. */
   numberPool?: readonly NumberRange[];
@@ -93,13 +95,14 @@ function port(value: string | undefined, name: string, fallback: number): number
   return n;
 }
 
-/** Reads `SANDBOX_PORT`, `SANDBOX_HOST`, `DATA_DIR`, `SANDBOX_MEDIA_ADDRESS`, `SANDBOX_VERBOSE`, `SANDBOX_NUMBER_POOL`. */
+/** Reads `SANDBOX_PORT`, `SANDBOX_HOST`, `DATA_DIR`, `SANDBOX_MEDIA_ADDRESS`, `SANDBOX_MEDIA_PORT`, `SANDBOX_VERBOSE`, `SANDBOX_NUMBER_POOL`. */
 export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
   return {
     port: port(env.SANDBOX_PORT, 'SANDBOX_PORT', 3040),
     host: env.SANDBOX_HOST || '127.0.0.1',
     dataDir: join(env.DATA_DIR || defaultDataDir(env), 'sandbox'),
     mediaAddress: env.SANDBOX_MEDIA_ADDRESS || '127.0.0.1',
+    mediaPort: port(env.SANDBOX_MEDIA_PORT, 'SANDBOX_MEDIA_PORT', 0),
     verbose: env.SANDBOX_VERBOSE === '1',
     numberPool: env.SANDBOX_NUMBER_POOL?.trim() ? parseNumberPool(env.SANDBOX_NUMBER_POOL) : DEFAULT_NUMBER_POOL,
   };

@@ -8,6 +8,7 @@ import { Server as SocketServer } from 'socket.io';
 import { DEFAULT_NUMBER_POOL, type SandboxConfig } from './config';
 import { createLogger, type LogSink } from './log';
 import { MediaClock } from './media/clock';
+import { UdpMux } from './media/udp-mux';
 import { SessionRegistry } from './sdk/sessions';
 import { SandboxStore } from './state/store';
 import { NumberPool } from './state/number-pool';
@@ -45,7 +46,9 @@ export async function startSandbox(config: SandboxConfig, logSink?: LogSink): Pr
   const store = new SandboxStore(join(config.dataDir, 'state.json'));
   const clock = new MediaClock();
   const sessions = new SessionRegistry(store, log);
-  const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress },
+  // Every call's WebRTC media on one UDP port (udp-mux.ts); first, so a taken port fails the start.
+  const mux = await UdpMux.open(config.mediaAddress, config.mediaPort ?? 0);
+  const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress, mux },
     recordingsDir: join(config.dataDir, 'recordings'),
   });
 
@@ -117,12 +120,18 @@ export async function startSandbox(config: SandboxConfig, logSink?: LogSink): Pr
     else engineListener(req, res);
   });
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    io.close();
+    await mux.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
   engine.baseUrl = url;
-  log.info(`listening on ${url}`);
+  log.info(`listening on ${url}; WebRTC media on udp ${config.mediaAddress}:${mux.port}`);
 
   return {
     url,
@@ -136,6 +145,7 @@ export async function startSandbox(config: SandboxConfig, logSink?: LogSink): Pr
       sessions.close();
       clock.stop();
       await app.close();
+      await mux.close();
     },
   };
 }

@@ -86,6 +86,10 @@ interface IceConnectionLike {
 }
 interface UdpTransportLike {
   socket?: Socket;
+  /** Set by werift's transport, and the mux's, once its socket is closed. */
+  closed?: boolean;
+  /** A leg's share of the sandbox's one media socket (udp-mux.ts): sees each datagram first. */
+  intercept?: ((data: Buffer) => boolean) | null;
 }
 type MessageListener = (data: Buffer, rinfo: RemoteInfo) => void;
 
@@ -115,6 +119,8 @@ export class RtpFastPath {
   private readonly udp: UdpTransportLike & { socket: Socket };
   /** Each hooked socket, werift's 'message' listener on it and the one that took its place. */
   private readonly hooks: Array<{ socket: Socket; werift: MessageListener; ours: MessageListener }> = [];
+  /** Each transport of the shared media socket this path intercepts on (udp-mux.ts). */
+  private readonly intercepted: Array<{ transport: UdpTransportLike; ours: (data: Buffer) => boolean }> = [];
   private readonly host: string;
   private readonly port: number;
   /** Hand-written SRTP (srtp.ts) when werift's session keys are as expected; werift's `SrtpSession` otherwise. */
@@ -177,7 +183,19 @@ export class RtpFastPath {
     // Our listener takes werift's place on each UDP socket (werift's wraps every datagram's
     // address in a new array before its STUN parse): SRTP is ours, the rest goes to werift's.
     for (const protocol of connection.protocols) {
-      const socket = protocol.transport?.socket;
+      const transport = protocol.transport;
+      // A leg on the shared media socket: the mux hands it this leg's datagrams, SRTP comes here first.
+      if (transport && 'intercept' in transport) {
+        const ours = (data: Buffer) => {
+          if (this.detached || !isSrtp(data)) return false;
+          this.receive(data);
+          return true;
+        };
+        transport.intercept = ours;
+        this.intercepted.push({ transport, ours });
+        continue;
+      }
+      const socket = transport?.socket;
       if (!socket || typeof socket.listeners !== 'function') continue; // no UDP socket of Node's: nothing to take over
       const listeners = socket.listeners('message');
       // Not werift's usual UDP socket (a TCP candidate's has no 'message' listener): its pipeline receives, correct if slower.
@@ -203,7 +221,8 @@ export class RtpFastPath {
       this.detach();
       return false;
     }
-    if (!this.connection.canSendApplicationData()) return true; // RFC 7675, as werift: drop, do not send.
+    // RFC 7675, as werift: drop, do not send; and nothing to send on once the socket is closed.
+    if (!this.connection.canSendApplicationData() || this.udp.closed) return true;
     let packet: Buffer;
     if (this.sender) packet = this.sender.protect(payload, sequenceNumber, timestamp);
     else {
@@ -226,6 +245,8 @@ export class RtpFastPath {
       socket.removeListener('message', ours);
       socket.on('message', werift);
     }
+    // Only our own: a path attached since (a new 'connected') has put its own there.
+    for (const { transport, ours } of this.intercepted) if (transport.intercept === ours) transport.intercept = null;
   }
 
   /**

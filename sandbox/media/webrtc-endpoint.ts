@@ -11,6 +11,7 @@ import { louderThan } from './g711';
 import { AUDIBLE_LEVEL } from './phone-endpoint';
 import { RtpFastPath } from './srtp-path';
 import { AES_CM_128_HMAC_SHA1_80 } from './srtp';
+import type { UdpMux } from './udp-mux';
 
 const PCMU = () => new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 });
 
@@ -38,6 +39,12 @@ export interface WebRtcOptions {
   mediaAddress: string;
   /** RTP straight between the UDP socket and SRTP (`srtp-path.ts`) once connected (default true); false keeps werift's whole pipeline. */
   fastPath?: boolean;
+  /**
+   * The sandbox's one media socket (udp-mux.ts): the leg's ICE host candidate is on it, at
+   * `mux.address`, and werift opens no socket of its own. Without it (or when werift's objects
+   * are not as the mux expects) the leg gathers its own socket, on `mediaAddress`.
+   */
+  mux?: UdpMux;
 }
 
 /** werift peer connection wrapped as a media endpoint. */
@@ -63,6 +70,7 @@ export class WebRtcEndpoint implements MediaEndpoint {
         : { iceInterfaceAddresses: { udp4: options.mediaAddress } }),
     });
     this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    options.mux?.attach(this.transceiver.dtlsTransport?.iceTransport?.connection);
     preferAesCm(this.transceiver.dtlsTransport);
     // werift's pipeline: all RTP until connected, and all of it when the fast path is off or cannot attach.
     this.transceiver.onTrack.subscribe((track) => {
