@@ -50,16 +50,18 @@
  *   werift ships it (Buffer keys, which Node 24 imports again on every cipher); the same with
  *   its keys as KeyObjects (`useKeyObjects`); the hand-written SRTP of srtp.ts, as the sandbox's
  *   fast path now runs; and srtp.ts again with one socket per stream, each sending to the next
- *   (the sandbox has one ICE socket per leg, so one readiness event and one `message` callback
- *   per datagram, where one busy socket is drained many datagrams a wake-up); and once more
+ *   (werift's shape, one ICE socket per leg: one readiness event and one `message` callback
+ *   per datagram, where one busy socket is drained many datagrams a wake-up); once more
  *   with one socket per stream whose packets come from a peer process (forked by the floor;
  *   all streams on the peer's one clock, as the agents' process sends; the peer's CPU is not
  *   counted): a packet from another process wakes this one, where in
- *   the other rows the process sends to itself and is awake already. The ratio is
+ *   the other rows the process sends to itself and is awake already; and with every stream on
+ *   one socket, the peer in another process: the sandbox's shape, whose legs share one media
+ *   socket (udp-mux.ts; `MEDIA_MUX=0` gives each leg werift's own). The ratio is
  *   against the cheaper of the two one-socket-pair SRTP rows, so a faster SRTP lowers the
  *   floor as much as the sandbox; the per-socket and peer-process rows show what the socket
  *   fan-out and a peer in another process cost, and the sandbox's ratio to the peer-process
- *   row is printed below the table. A column shows each row's kernel (system) CPU;
+ *   row of its shape is printed below the table. A column shows each row's kernel (system) CPU;
  * - the sandbox: its process's CPU over the same length of time, per RTP packet it sent
  *   (each call sends one and receives one a frame, as each floor packet is sent and
  *   received once, so both costs cover one encryption, one send, one receive and one
@@ -106,6 +108,7 @@ import { MediaClock } from '../../sandbox/media/clock';
 import { Mixer } from '../../sandbox/media/mixer';
 import { PhoneEndpoint } from '../../sandbox/media/phone-endpoint';
 import { WebRtcEndpoint } from '../../sandbox/media/webrtc-endpoint';
+import { UdpMux } from '../../sandbox/media/udp-mux';
 import { RtpFastPath, useKeyObjects } from '../../sandbox/media/srtp-path';
 import { SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../sandbox/media/srtp';
 import { FRAME_SAMPLES, mulawEncode } from '../../sandbox/media/g711';
@@ -136,6 +139,8 @@ export interface MediaBenchOptions {
   speech?: boolean;
   /** The sandbox legs' RTP fast path (default true; false: werift's whole pipeline, to compare). */
   fastPath?: boolean;
+  /** Every leg's media on one UDP socket, as the sandbox runs them (default true; `MEDIA_MUX=0`: a socket per leg, werift's own). */
+  mux?: boolean;
 }
 
 /** Per-packet CPU of the sandbox against the SRTP+UDP floor, medians over rounds. */
@@ -151,10 +156,12 @@ export interface PacketCost {
   floorKeyObjectsUs: { median: number; min: number; max: number };
   /** srtp.ts (as the sandbox's fast path runs), one socket pair. */
   floorHandWrittenUs: { median: number; min: number; max: number };
-  /** srtp.ts with one socket per stream, each sending to the next (the sandbox's shape: one ICE socket per leg). */
+  /** srtp.ts with one socket per stream, each sending to the next (werift's shape: one ICE socket per leg). */
   floorSocketPerStreamUs: { median: number; min: number; max: number };
   /** srtp.ts with one socket per stream and the peer sending back from another process (as each call's peer does). */
   floorPeerProcessUs: { median: number; min: number; max: number };
+  /** srtp.ts with every stream on one socket and the peer in another process (the sandbox's shape: one media socket, udp-mux.ts). */
+  floorPeerOneSocketUs: { median: number; min: number; max: number };
   sandboxUs: { median: number; min: number; max: number };
   /**
    * The sandbox with every call connected and no audio flowing (its clock stopped, the agents
@@ -172,7 +179,7 @@ export interface PacketCost {
   systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio', number>;
   /** sandbox median / floor median. */
   ratio: number;
-  /** sandbox median / the peer-process floor's median. */
+  /** sandbox median / the median of the peer-process floor of the sandbox's shape (one socket, or one a leg with `MEDIA_MUX=0`). */
   ratioPeerProcess: number;
   rounds: number;
 }
@@ -400,8 +407,8 @@ async function runAgents(): Promise<void> {
  * sending to the next, as the sandbox has one ICE socket per leg; or one socket per stream
  * receiving from a peer process (`runFloorPeer`), as the sandbox receives from the agents'.
  */
-type FloorMode = 'shipped' | 'keyObjects' | 'handWritten' | 'socketPerStream' | 'peerProcess';
-const FLOOR_MODES: FloorMode[] = ['shipped', 'keyObjects', 'handWritten', 'socketPerStream', 'peerProcess'];
+type FloorMode = 'shipped' | 'keyObjects' | 'handWritten' | 'socketPerStream' | 'peerProcess' | 'peerOneSocket';
+const FLOOR_MODES: FloorMode[] = ['shipped', 'keyObjects', 'handWritten', 'socketPerStream', 'peerProcess', 'peerOneSocket'];
 type ToFloor = { type: 'run'; streams: number; seconds: number; profile: number; mode: FloorMode } | { type: 'close' };
 type FromFloor = { type: 'floor'; usPerPacket: number; systemUsPerPacket: number; packets: number; failed: number };
 
@@ -566,14 +573,16 @@ async function runFloor(): Promise<void> {
         checksum += packet[end - 1]!;
         return true;
       };
-      if (mode === 'peerProcess') {
-        perStream = await boundSockets(streams);
+      if (mode === 'peerProcess' || mode === 'peerOneSocket') {
+        // peerOneSocket: every stream on one socket here, as the sandbox's media socket (udp-mux.ts).
+        perStream = await boundSockets(mode === 'peerOneSocket' ? 1 : streams);
         for (const socket of perStream) socket.on('message', onMessage);
+        const ours = Array.from({ length: streams }, (_, i) => perStream[i % perStream.length]!);
         peer ??= new FloorPeer();
-        const peerPorts = await peer.start(perStream.map((socket) => socket.address().port), keys);
+        const peerPorts = await peer.start(ours.map((socket) => socket.address().port), keys);
         tick = () => {
           seq = (seq + 1) & 0xffff;
-          sendStreams(perStream, senders, peerPorts, payload, seq);
+          sendStreams(ours, senders, peerPorts, payload, seq);
         };
       } else if (mode === 'handWritten') {
         tick = () => {
@@ -597,7 +606,7 @@ async function runFloor(): Promise<void> {
     clock.add(tick);
     await sleep(seconds * 1000);
     clock.stop();
-    if (mode === 'peerProcess') await peer!.stop();
+    if (mode === 'peerProcess' || mode === 'peerOneSocket') await peer!.stop();
     await sleep(50); // the last packets in flight
     const used = process.cpuUsage(cpu);
     for (const socket of perStream) socket.close();
@@ -715,8 +724,8 @@ class AgentsProcess {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function addCall(id: number, clock: MediaClock, agents: AgentsProcess, fastPath: boolean): Promise<Call> {
-  const webrtc = new WebRtcEndpoint(`agent-${id}`, { mediaAddress: '127.0.0.1', fastPath });
+async function addCall(id: number, clock: MediaClock, agents: AgentsProcess, fastPath: boolean, mux: UdpMux | null): Promise<Call> {
+  const webrtc = new WebRtcEndpoint(`agent-${id}`, { mediaAddress: '127.0.0.1', fastPath, ...(mux ? { mux } : {}) });
   const offer = await webrtc.createOffer();
   await webrtc.acceptAnswer(await agents.answer(id, offer));
   const phone = new MeasuredPhone(`phone-${id}`, clock);
@@ -861,7 +870,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
 /**
  * Per-packet CPU of the sandbox against the floor, in alternating windows (see the header).
  */
-async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, print: (line: string) => void): Promise<PacketCost> {
+async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, oneSocket: boolean, print: (line: string) => void): Promise<PacketCost> {
   const profile = calls.find((call) => call.webrtc.srtpProfile !== null)?.webrtc.srtpProfile ?? 1;
   const floors = Object.fromEntries(FLOOR_MODES.map((mode) => [mode, [] as number[]])) as Record<FloorMode, number[]>;
   const sandboxUs: number[] = [];
@@ -925,6 +934,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     floorHandWrittenUs: handWritten,
     floorSocketPerStreamUs: spread(floors.socketPerStream),
     floorPeerProcessUs: spread(floors.peerProcess),
+    floorPeerOneSocketUs: spread(floors.peerOneSocket),
     sandboxUs: spread(sandboxUs),
     sandboxNoAudioUs: spread(noAudioUs),
     sandboxLegsAloneUs: spread(legsAloneUs),
@@ -934,7 +944,8 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     rounds,
   };
   cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
-  cost.ratioPeerProcess = cost.sandboxUs.median / cost.floorPeerProcessUs.median;
+  const shape = oneSocket ? cost.floorPeerOneSocketUs : cost.floorPeerProcessUs;
+  cost.ratioPeerProcess = cost.sandboxUs.median / shape.median;
   const profileName = profile === 7 ? 'AEAD_AES_128_GCM' : profile === 1 ? 'AES_CM_128_HMAC_SHA1_80' : `profile ${profile}`;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
@@ -945,12 +956,13 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
   line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
   line('floor: the same with the hand-written SRTP of srtp.ts', handWritten, 'handWritten');
-  line('floor, hand-written SRTP, one socket per stream (as the sandbox has one ICE socket per leg)', cost.floorSocketPerStreamUs, 'socketPerStream');
+  line("floor, hand-written SRTP, one socket per stream (werift's shape: one ICE socket per leg)", cost.floorSocketPerStreamUs, 'socketPerStream');
   line("floor, hand-written SRTP, one socket per stream, the peer's packets sent from another process (as each call's peer sends)", cost.floorPeerProcessUs, 'peerProcess');
+  line("floor, hand-written SRTP, every stream on one socket, the peer's packets sent from another process (the sandbox's shape: one media socket)", cost.floorPeerOneSocketUs, 'peerOneSocket');
   line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
   line("sandbox, the legs alone: the same calls with no mixer and no phone, each agent's frame sent back to it on the clock", cost.sandboxLegsAloneUs, 'legsAlone');
   line('of which with no audio flowing (calls connected, clock stopped, agents silent: ICE consent checks, timers), per packet of the running rate', cost.sandboxNoAudioUs, 'noAudio');
-  print(`sandbox against the peer-process floor: ${cost.ratioPeerProcess.toFixed(2)}×`);
+  print(`sandbox against the peer-process floor of its shape (${oneSocket ? 'one socket' : 'a socket per leg'}): ${cost.ratioPeerProcess.toFixed(2)}×`);
   return cost;
 }
 
@@ -982,11 +994,12 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   const clock = new MediaClock();
   const agents = new AgentsProcess();
   const floor = costCalls > 0 ? new FloorProcess() : null;
+  const mux = options.mux === false ? null : await UdpMux.open('127.0.0.1');
   const calls: Call[] = [];
   const rows: CapacityRow[] = [];
   let cost: PacketCost | null = null;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
-  print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, RTP ${options.fastPath === false ? "through werift's whole pipeline" : 'on the fast path'}, load average at start ${load}, ${new Date().toISOString()}`);
+  print(`\nMedia capacity: two-party calls (phone ↔ mixer ↔ WebRTC agent over loopback), ${windowMs / 1000} s windows, RTP ${options.fastPath === false ? "through werift's whole pipeline" : 'on the fast path'}, ${mux ? 'every leg on one UDP socket' : 'a UDP socket per leg'}, load average at start ${load}, ${new Date().toISOString()}`);
   const header = ['calls', 'agent loss %', 'agent jitter ms (max)', 'phone loss %', 'phone jitter ms', 'phone gaps %', 'CPU % core', 'CPU ms/call/s', 'agents CPU %', 'late ticks', 'longest tick ms', 'GC ms (max)', 'loop delay max ms', 'queue ms', 'dropped / trimmed', 'bar'];
   print(`| ${header.join(' | ')} |`);
   print(`|${header.map((h) => '-'.repeat(h.length + 2)).join('|')}|`);
@@ -1016,7 +1029,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
       // Add calls a few at a time: each DTLS handshake costs CPU that live calls share.
       while (calls.length < target) {
         const batch = Math.min(10, target - calls.length);
-        const added = await Promise.all(Array.from({ length: batch }, (_, i) => addCall(calls.length + i, clock, agents, options.fastPath ?? true)));
+        const added = await Promise.all(Array.from({ length: batch }, (_, i) => addCall(calls.length + i, clock, agents, options.fastPath ?? true, mux)));
         calls.push(...added);
       }
       const deadline = Date.now() + 15_000;
@@ -1034,7 +1047,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
         printRow(row, true);
       }
       if (floor && !cost && calls.length >= costCalls) {
-        cost = await measureCost(calls, clock, agents, floor, options.costRounds ?? 5, options.costSeconds ?? 5, print);
+        cost = await measureCost(calls, clock, agents, floor, options.costRounds ?? 5, options.costSeconds ?? 5, mux !== null, print);
       }
       if (!row.ok) break;
     }
@@ -1047,6 +1060,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
     clock.stop();
     await agents.close();
     await floor?.close();
+    await mux?.close();
   }
   const best = [...rows].reverse().find((row) => row.ok);
   print(
@@ -1077,5 +1091,5 @@ if (process.env.MEDIA_BENCH_ROLE === 'agents') {
   const steps = process.argv[2]?.split(',').map(Number);
   const costCalls = process.env.MEDIA_COST_CALLS ? Number(process.env.MEDIA_COST_CALLS) : undefined;
   const costRounds = process.env.MEDIA_COST_ROUNDS ? Number(process.env.MEDIA_COST_ROUNDS) : undefined;
-  await runMediaBench({ ...(steps ? { steps } : {}), ...(costCalls !== undefined ? { costCalls } : {}), ...(costRounds !== undefined ? { costRounds } : {}), ...(process.env.MEDIA_SKIP_SPEECH ? { speech: false } : {}), fastPath: process.env.MEDIA_FAST_PATH !== '0' });
+  await runMediaBench({ ...(steps ? { steps } : {}), ...(costCalls !== undefined ? { costCalls } : {}), ...(costRounds !== undefined ? { costRounds } : {}), ...(process.env.MEDIA_SKIP_SPEECH ? { speech: false } : {}), fastPath: process.env.MEDIA_FAST_PATH !== '0', mux: process.env.MEDIA_MUX !== '0' });
 }
