@@ -47,7 +47,7 @@ export async function startSandbox(config: SandboxConfig, logSink?: LogSink): Pr
   const clock = new MediaClock();
   const sessions = new SessionRegistry(store, log);
   // Every call's WebRTC media on one UDP port (udp-mux.ts); first, so a taken port fails the start.
-  const mux = await UdpMux.open(config.mediaAddress, config.mediaPort ?? 0);
+  const mux = await UdpMux.open(config.mediaAddress, config.mediaPort ?? 0, (error) => log.warn(`media socket: ${error.message}`));
   const engine = new CallEngine({ store, sessions, clock, log, webrtc: { mediaAddress: config.mediaAddress, mux },
     recordingsDir: join(config.dataDir, 'recordings'),
   });
@@ -92,6 +92,9 @@ export async function startSandbox(config: SandboxConfig, logSink?: LogSink): Pr
     active_legs: engine.activeLegCount(),
     // Media frames the clock had to catch up on: a sign the event loop is overloaded.
     media_late_ticks: clock.lateTicks,
+    // The one UDP port of every call's WebRTC media (SANDBOX_MEDIA_PORT, or the free one it got).
+    media_address: config.mediaAddress,
+    media_port: mux.port,
   }));
   registerApplicationRoutes(app, store);
   registerNumberRoutes(app, { store, pool: new NumberPool(config.numberPool ?? DEFAULT_NUMBER_POOL) });

@@ -14,8 +14,9 @@
  * werift then gathers no socket of its own (it skips addresses it already has a candidate on,
  * and is told no other), and runs ICE, consent and DTLS as it always does. Incoming datagrams
  * go to the leg whose peer sent them: by the sender's address once known, else, for a STUN
- * Binding request, by the ICE username fragment (ours) its USERNAME names, which binds that
- * address to the leg. Anything else from an unknown address is dropped, as no leg asked for it.
+ * Binding request, to the leg whose ICE username fragment its USERNAME names (ours, first) and
+ * whose password its MESSAGE-INTEGRITY verifies with, which binds that address to the leg.
+ * Anything else from an unknown address is dropped, as no leg asked for it.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
@@ -163,8 +164,11 @@ export class UdpMux {
     socket.on('message', (data, rinfo) => this.dispatch(data, rinfo));
   }
 
-  /** Binds the shared socket to `address`:`port` (0: any free port). Rejects when the port is taken. */
-  static async open(address: string, port = 0): Promise<UdpMux> {
+  /**
+   * Binds the shared socket to `address`:`port` (0: any free port). Rejects when the port is
+   * taken. `onError` hears what the socket reports later (a send that failed).
+   */
+  static async open(address: string, port = 0, onError: (error: Error) => void = () => undefined): Promise<UdpMux> {
     const socket = createSocket('udp4');
     socket.bind(port, address);
     try {
@@ -173,6 +177,8 @@ export class UdpMux {
       socket.close();
       throw new Error(`the media socket could not bind ${address}:${port}: ${(error as Error).message}`);
     }
+    // A send that fails later (an unreachable peer) is an 'error' event: one peer's must not end every call.
+    socket.on('error', onError);
     // A busy socket takes every call's frames at once: room for a few frames of every call.
     try {
       socket.setRecvBufferSize(4 * 1024 * 1024);
@@ -261,7 +267,8 @@ export class UdpMux {
     }
     // A new peer address: only a Binding request to one of our legs binds it: its USERNAME
     // names the leg's fragment and its MESSAGE-INTEGRITY verifies with the leg's password
-    // (fragments are 4 random characters: two legs may share one, their passwords tell them apart).
+    // (werift's fragments are 4 hex characters: among 300 legs two share one about half the
+    // time; their passwords tell them apart).
     const ufrag = bindingRequestTarget(data);
     if (ufrag === null) return;
     for (const transport of this.transports) {

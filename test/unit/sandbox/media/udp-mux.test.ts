@@ -86,6 +86,26 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
     }
   });
 
+  it('tells apart two legs with the same ICE fragment by their passwords', async () => {
+    // werift's fragments are 4 hex characters: among 300 legs, two share one about half the time.
+    const mux = await openMux();
+    const iceOf = (endpoint: WebRtcEndpoint) =>
+      (endpoint as unknown as { transceiver: { dtlsTransport: { iceTransport: { connection: { localUsername: string } } } } }).transceiver.dtlsTransport.iceTransport.connection;
+    const legs = ['a', 'b'].map((name) => {
+      const sandbox = new WebRtcEndpoint(`sandbox-${name}`, { mediaAddress: '127.0.0.1', mux });
+      const peer = new WebRtcEndpoint(`peer-${name}`, { mediaAddress: '127.0.0.1' });
+      endpoints.push(sandbox, peer);
+      return { sandbox, peer };
+    });
+    iceOf(legs[1]!.sandbox).localUsername = iceOf(legs[0]!.sandbox).localUsername;
+    for (const { sandbox, peer } of legs) await sandbox.acceptAnswer(await peer.answerOffer(await sandbox.createOffer()));
+    await expect.poll(() => legs.flatMap(({ sandbox, peer }) => [sandbox.state, peer.state]), { timeout: 10_000 }).toEqual(Array(4).fill('connected'));
+    for (const [i, { sandbox, peer }] of legs.entries()) {
+      expect((await carries(peer, sandbox, 0x50 + i)).every((p) => p[0] === 0x50 + i)).toBe(true);
+      expect((await carries(sandbox, peer, 0x60 + i)).every((p) => p[0] === 0x60 + i)).toBe(true);
+    }
+  });
+
   it('keeps the other calls going when one hangs up, and takes a new call after', async () => {
     const mux = await openMux();
     const first = await leg(mux, 'first');
@@ -147,6 +167,16 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
     await expect(UdpMux.open('127.0.0.1', mux.port)).rejects.toThrow(`the media socket could not bind 127.0.0.1:${mux.port}`);
   });
 
+  it('hands a later socket error (a send that failed) to its owner, and the calls go on', async () => {
+    const errors: Error[] = [];
+    const mux = await UdpMux.open('127.0.0.1', 0, (error) => errors.push(error));
+    muxes.push(mux);
+    const call = await leg(mux, 'a');
+    mux.socket.emit('error', new Error('send ENETUNREACH'));
+    expect(errors.map((error) => error.message)).toEqual(['send ENETUNREACH']);
+    expect((await carries(call.peer, call.sandbox, 0x71)).length).toBeGreaterThanOrEqual(5);
+  });
+
   it('closes its socket once: the legs’ transports then send nothing', async () => {
     const mux = await openMux();
     const call = await leg(mux, 'a');
@@ -164,8 +194,19 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
     try {
       const config = { port: 0, host: '127.0.0.1', dataDir, mediaAddress: '127.0.0.1', verbose: false };
       await expect(startSandbox({ ...config, mediaPort: taken.port })).rejects.toThrow(`could not bind 127.0.0.1:${taken.port}`);
-      const sandbox = await startSandbox(config);
-      await sandbox.close();
+      // Free again, the port is the sandbox's; its health names it.
+      const port = taken.port;
+      await taken.close();
+      const sandbox = await startSandbox({ ...config, mediaPort: port });
+      try {
+        const health = (await (await fetch(`${sandbox.url}/sandbox/v1/health`)).json()) as { media_address: string; media_port: number };
+        expect(health).toMatchObject({ media_address: '127.0.0.1', media_port: port });
+      } finally {
+        await sandbox.close();
+      }
+      // Closed, it gives the port back: a sandbox started again binds it.
+      const again = await startSandbox({ ...config, mediaPort: port });
+      await again.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
