@@ -49,30 +49,18 @@ function isIceConnection(value: unknown): value is IceConnectionLike {
   );
 }
 
-const STUN_MAGIC_COOKIE = 0x2112a442;
-const STUN_BINDING_REQUEST = 0x0001;
-const STUN_USERNAME = 0x0006;
-
 /**
  * The username fragment a STUN Binding request is addressed to (RFC 8445 §7.2.2: USERNAME is
  * "theirs:ours", the receiver's fragment first), or null when `data` is no such request.
  */
 export function bindingRequestTarget(data: Buffer): string | null {
-  if (data.length < 20 || data.readUInt16BE(0) !== STUN_BINDING_REQUEST || data.readUInt32BE(4) !== STUN_MAGIC_COOKIE) return null;
-  const end = Math.min(data.length, 20 + data.readUInt16BE(2));
-  let at = 20;
-  while (at + 4 <= end) {
-    const type = data.readUInt16BE(at);
-    const length = data.readUInt16BE(at + 2);
-    if (at + 4 + length > end) return null;
-    if (type === STUN_USERNAME) {
-      const username = data.toString('utf8', at + 4, at + 4 + length);
-      const colon = username.indexOf(':');
-      return colon > 0 ? username.slice(0, colon) : null;
-    }
-    at += 4 + Math.ceil(length / 4) * 4;
-  }
-  return null;
+  // werift's own parser (off the per-packet path: only a datagram from an unknown address comes here).
+  const message = parseMessage(data);
+  if (!message || message.messageMethod !== 1 || message.messageClass !== 0) return null; // BINDING, REQUEST
+  const username: unknown = message.getAttributeValue('USERNAME');
+  if (typeof username !== 'string') return null;
+  const colon = username.indexOf(':');
+  return colon > 0 ? username.slice(0, colon) : null;
 }
 
 /** Whether a STUN message's MESSAGE-INTEGRITY verifies with `password` (werift's parser checks it). */
