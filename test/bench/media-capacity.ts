@@ -72,8 +72,8 @@
  *   what the mixer and the simulated phone cost;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
- *   what the legs cost besides RTP (werift's ICE consent checks every ~5 s each way, RFC 7675,
- *   and its timers), which is part of the sandbox's row and none of the floor's. With no
+ *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
+ *   legs' own by consent.ts, the peer's answered by werift; werift's timers), which is part of the sandbox's row and none of the floor's. With no
  *   audio the process sleeps between those datagrams, and waking it costs as much as the
  *   checks' own code: an upper bound of what they add while audio keeps it awake.
  *   Rounds alternate, so load from other work on the machine falls on both alike; the
@@ -166,7 +166,7 @@ export interface PacketCost {
   /**
    * The sandbox with every call connected and no audio flowing (its clock stopped, the agents
    * silent), per packet of the running rate (50 a call a second): what the legs cost besides RTP
-   * (werift's ICE consent checks, its timers). Part of `sandboxUs`.
+   * (ICE consent checks, werift's timers). Part of `sandboxUs`.
    */
   sandboxNoAudioUs: { median: number; min: number; max: number };
   /**
