@@ -73,11 +73,13 @@
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
- *   legs' own by consent.ts, the peer's answered by werift; werift's timers), which is part of the sandbox's row and none of the floor's. With no
- *   audio the process sleeps between those datagrams, and waking it costs as much as the
- *   checks' own code: an upper bound of what they add while audio keeps it awake.
- *   Rounds alternate, so load from other work on the machine falls on both alike; the
- *   table shows the median and spread (min–max) over rounds and the ratio of the medians.
+ *   legs' own by consent.ts, the peer's answered by werift; werift's timers), which is part
+ *   of the sandbox's row and none of the floor's. With no audio the process sleeps between
+ *   those datagrams, and waking it costs as much as the checks' own code: an upper bound of
+ *   what they add while audio keeps it awake.
+ *   Rounds alternate, so load from other work on the machine falls on both alike (the
+ *   sandbox's and the legs-alone windows swap order every round); the table shows the median
+ *   and spread (min–max) over rounds and the ratio of the medians.
  *
  * Profile: with `MEDIA_PROFILE_DIR=dir`, each measuring window of the sandbox process is
  * profiled (V8 sampling, 0.5 ms) into `dir`, with a sampled allocation profile beside it
@@ -894,17 +896,30 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       floors[mode].push(result.usPerPacket);
       systemUs[mode].push(result.systemUsPerPacket);
     }
-    const sentBefore = sent();
-    const running = await cpuPerPacket(() => sent() - sentBefore);
-    sandboxUs.push(running.us);
-    systemUs.sandbox.push(running.systemUs);
+    const measureSandbox = async () => {
+      const sentBefore = sent();
+      const running = await cpuPerPacket(() => sent() - sentBefore);
+      sandboxUs.push(running.us);
+      systemUs.sandbox.push(running.systemUs);
+    };
     // The legs alone: the same calls, their mixers and phones out, each agent's frame sent back.
-    const restore = calls.map((call) => legsAlone(call, clock));
-    const sentBeforeLegs = sent();
-    const legs = await cpuPerPacket(() => sent() - sentBeforeLegs);
-    for (const undo of restore) undo();
-    legsAloneUs.push(legs.us);
-    systemUs.legsAlone.push(legs.systemUs);
+    const measureLegsAlone = async () => {
+      const restore = calls.map((call) => legsAlone(call, clock));
+      const sentBefore = sent();
+      const legs = await cpuPerPacket(() => sent() - sentBefore);
+      for (const undo of restore) undo();
+      legsAloneUs.push(legs.us);
+      systemUs.legsAlone.push(legs.systemUs);
+    };
+    // Which of the two goes first alternates by round, so neither always follows the floor's windows
+    // (two more busy processes beside the calls on two cores) nor always precedes the pause.
+    if (round % 2 === 0) {
+      await measureSandbox();
+      await measureLegsAlone();
+    } else {
+      await measureLegsAlone();
+      await measureSandbox();
+    }
     // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
     agents.silent(true);
     clock.stop();
