@@ -20,7 +20,7 @@
  * flow; stopping hands the cycle back to werift (`queryConsent`) when the connection is still up.
  * Anything not as expected leaves werift's consent running.
  */
-import { parseMessage } from 'werift';
+import { stunVerifies } from './udp-mux';
 
 /** RFC 7675 §5.1: a check every 5 s on average, randomised over 0.8–1.2 of it. */
 export const CONSENT_INTERVAL_MS = 5000;
@@ -45,6 +45,9 @@ interface IceConnectionLike {
   };
   shouldNominateConsentRequest?(pair: unknown): boolean;
 }
+
+/** Whether ICE is up (werift's states), so consent has a pair to check. */
+const isUp = (state: string) => state === 'connected' || state === 'completed';
 
 function isIceConnection(value: unknown): value is IceConnectionLike {
   const c = value as Partial<IceConnectionLike> | undefined;
@@ -96,7 +99,7 @@ export class ConsentFreshness {
    * to the pair's remote address.
    */
   static attach(connection: unknown, send: (datagram: Buffer) => void, timing: ConsentTiming = {}): ConsentFreshness | null {
-    if (!isIceConnection(connection) || (connection.state !== 'connected' && connection.state !== 'completed')) return null;
+    if (!isIceConnection(connection) || !isUp(connection.state)) return null;
     return new ConsentFreshness(connection, send, timing);
   }
 
@@ -123,14 +126,8 @@ export class ConsentFreshness {
     const type = data.readUInt16BE(0);
     if ((type !== BINDING_SUCCESS && type !== BINDING_ERROR) || data.readUInt32BE(4) !== MAGIC_COOKIE || data.compare(pending, 0, 12, 8, 20) !== 0) return false;
     this.pending = null;
-    let authentic = false;
-    try {
-      authentic = parseMessage(data, Buffer.from(this.connection.remotePassword, 'utf8')) !== undefined;
-    } catch {
-      authentic = false;
-    }
     // RFC 7675 §5.1: only an authenticated success response refreshes consent; an error response does not.
-    if (authentic && type === BINDING_SUCCESS) {
+    if (type === BINDING_SUCCESS && stunVerifies(data, this.connection.remotePassword)) {
       this.lastConsent = performance.now();
       this.responsesReceived++;
       const pair = this.connection.nominated;
@@ -146,8 +143,7 @@ export class ConsentFreshness {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending = null;
-    const { state } = this.connection;
-    if (handBack && this.connection.consentFresh && (state === 'connected' || state === 'completed')) this.connection.queryConsent();
+    if (handBack && this.connection.consentFresh && isUp(this.connection.state)) this.connection.queryConsent();
   }
 
   private schedule(): void {

@@ -64,7 +64,7 @@ export function bindingRequestTarget(data: Buffer): string | null {
 }
 
 /** Whether a STUN message's MESSAGE-INTEGRITY verifies with `password` (werift's parser checks it). */
-function verifies(data: Buffer, password: string): boolean {
+export function stunVerifies(data: Buffer, password: string): boolean {
   try {
     return parseMessage(data, Buffer.from(password, 'utf8')) !== undefined;
   } catch {
@@ -261,7 +261,7 @@ export class UdpMux {
     if (ufrag === null) return;
     for (const transport of this.transports) {
       const { connection } = transport;
-      if (connection.localUsername !== ufrag || !verifies(data, connection.localPassword)) continue;
+      if (connection.localUsername !== ufrag || !stunVerifies(data, connection.localPassword)) continue;
       const route = { address: rinfo.address, transport };
       if (routes) routes.push(route);
       else this.routes.set(rinfo.port, [route]);
