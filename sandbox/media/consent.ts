@@ -13,14 +13,26 @@
  * `buildRequest`, USERNAME, PRIORITY, ICE-CONTROLLING/CONTROLLED with its tie-breaker,
  * MESSAGE-INTEGRITY with the peer's password, FINGERPRINT), the same cadence (5 s, randomised
  * ×0.8–1.2) and the same end: no authenticated response for 30 s fails the connection.
- * Answering the peer's checks stays werift's.
+ *
+ * The peer's checks are answered here too, when they are consent checks: a Binding request
+ * from the nominated pair's remote address, to our username fragment, with a MESSAGE-INTEGRITY
+ * that verifies with our password (werift does not check it), no USE-CANDIDATE and no role
+ * conflict. The answer is werift's (a success response with XOR-MAPPED-ADDRESS,
+ * MESSAGE-INTEGRITY, FINGERPRINT, built by werift's `Message`), sent to the same address, and
+ * the pair's counters move as werift's do. Why: werift's answer goes through its STUN parser,
+ * its request listeners and `checkIncoming`, which serialises the request and the pair to JSON
+ * for a debug log whether or not it is enabled. Any other request (a nomination, a role
+ * conflict, another address, another fragment) is werift's, as before.
  *
  * Attaching stops werift's own cycle (`stopConsentLifecycle`) and keeps its `consentFresh`
  * true while consent holds, so werift's `canSendApplicationData()` still says whether media may
  * flow; stopping hands the cycle back to werift (`queryConsent`) when the connection is still up.
  * Anything not as expected leaves werift's consent running.
  */
-import { stunVerifies } from './udp-mux';
+import type { KeyObject } from 'node:crypto';
+import type { RemoteInfo } from 'node:dgram';
+import { Message, parseMessage } from 'werift';
+import { stunKey, stunVerifies } from './udp-mux';
 
 /** RFC 7675 §5.1: a check every 5 s on average, randomised over 0.8–1.2 of it. */
 export const CONSENT_INTERVAL_MS = 5000;
@@ -32,16 +44,26 @@ interface IceConnectionLike {
   state: string;
   consentFresh: boolean;
   remotePassword: string;
+  localPassword: string;
   localUsername: string;
   remoteUsername: string;
   iceControlling: boolean;
-  nominated?: { localCandidate?: unknown; consentRequestsSent?: number; requestsSent?: number; responsesReceived?: number };
+  nominated?: {
+    localCandidate?: unknown;
+    remoteAddr?: [string, number];
+    consentRequestsSent?: number;
+    requestsSent?: number;
+    responsesReceived?: number;
+    requestsReceived?: number;
+    responsesSent?: number;
+    noteIncomingRequest?(transactionIdHex: string): boolean;
+  };
   stopConsentLifecycle(): void;
   queryConsent(): void;
   setState(state: string): void;
   buildRequest(options: { nominate: boolean; localUsername: string; remoteUsername: string; iceControlling: boolean; localCandidate: unknown }): {
     readonly transactionId: Buffer;
-    addMessageIntegrity(key: Buffer): { addFingerprint(): { bytes: Buffer } };
+    addMessageIntegrity(key: KeyObject): { addFingerprint(): { bytes: Buffer } };
   };
   shouldNominateConsentRequest?(pair: unknown): boolean;
 }
@@ -56,6 +78,8 @@ function isIceConnection(value: unknown): value is IceConnectionLike {
     typeof c.consentFresh === 'boolean' &&
     typeof c.remotePassword === 'string' &&
     c.remotePassword.length > 0 &&
+    typeof c.localPassword === 'string' &&
+    c.localPassword.length > 0 &&
     typeof c.localUsername === 'string' &&
     typeof c.remoteUsername === 'string' &&
     typeof c.iceControlling === 'boolean' &&
@@ -76,7 +100,8 @@ export interface ConsentTiming {
 
 /** STUN (RFC 5389): the first two bits are 0, the magic cookie follows the type and length. */
 const MAGIC_COOKIE = 0x2112a442;
-/** Binding success and error responses. */
+/** Binding requests, success and error responses. */
+const BINDING_REQUEST = 0x0001;
 const BINDING_SUCCESS = 0x0101;
 const BINDING_ERROR = 0x0111;
 
@@ -89,9 +114,14 @@ export class ConsentFreshness {
   private stopped = false;
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
-  /** Checks sent and authenticated responses taken, for tests and diagnostics. */
+  /** The peer's password and its HMAC key, made once (`stunKey`); again if an ICE restart changes it. */
+  private key: { password: string; key: KeyObject } | null = null;
+  /** Ours, likewise. */
+  private localKey: { password: string; key: KeyObject } | null = null;
+  /** Checks sent and authenticated responses taken, and the peer's checks answered, for tests and diagnostics. */
   requestsSent = 0;
   responsesReceived = 0;
+  requestsAnswered = 0;
 
   /**
    * Takes consent over from werift for `connection` (its nominated pair), or returns null and
@@ -117,17 +147,19 @@ export class ConsentFreshness {
   }
 
   /**
-   * Takes a datagram that is the response to our pending check (true), after checking its
-   * MESSAGE-INTEGRITY with the peer's password; anything else is left to werift (false).
+   * Takes a datagram from `from` that is the response to our pending check, after checking its
+   * MESSAGE-INTEGRITY with the peer's password, or the peer's consent check, which it answers
+   * (true); anything else is left to werift (false).
    */
-  take(data: Buffer): boolean {
-    const pending = this.pending;
-    if (pending === null || data.length < 20 || data[0]! > 1) return false;
+  take(data: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>): boolean {
+    if (data.length < 20 || data[0]! > 1 || data.readUInt32BE(4) !== MAGIC_COOKIE) return false;
     const type = data.readUInt16BE(0);
-    if ((type !== BINDING_SUCCESS && type !== BINDING_ERROR) || data.readUInt32BE(4) !== MAGIC_COOKIE || data.compare(pending, 0, 12, 8, 20) !== 0) return false;
+    if (type === BINDING_REQUEST) return this.answer(data, from);
+    const pending = this.pending;
+    if (pending === null || (type !== BINDING_SUCCESS && type !== BINDING_ERROR) || data.compare(pending, 0, 12, 8, 20) !== 0) return false;
     this.pending = null;
     // RFC 7675 §5.1: only an authenticated success response refreshes consent; an error response does not.
-    if (type === BINDING_SUCCESS && stunVerifies(data, this.connection.remotePassword)) {
+    if (type === BINDING_SUCCESS && stunVerifies(data, this.peerKey())) {
       this.lastConsent = performance.now();
       this.responsesReceived++;
       const pair = this.connection.nominated;
@@ -144,6 +176,49 @@ export class ConsentFreshness {
     this.timer = null;
     this.pending = null;
     if (handBack && this.connection.consentFresh && isUp(this.connection.state)) this.connection.queryConsent();
+  }
+
+  /** The HMAC key of the peer's current password. */
+  private peerKey(): KeyObject {
+    const password = this.connection.remotePassword;
+    if (this.key?.password !== password) this.key = { password, key: stunKey(password) };
+    return this.key.key;
+  }
+
+  /** The HMAC key of our current password. */
+  private ourKey(): KeyObject {
+    const password = this.connection.localPassword;
+    if (this.localKey?.password !== password) this.localKey = { password, key: stunKey(password) };
+    return this.localKey.key;
+  }
+
+  /**
+   * Answers the peer's consent check as werift would (true), or leaves the request to werift
+   * (false): anything but a check of the nominated pair from its remote address, to our
+   * fragment, authenticated with our password, with no nomination and no role conflict.
+   */
+  private answer(data: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>): boolean {
+    const connection = this.connection;
+    const pair = connection.nominated;
+    const remote = pair?.remoteAddr;
+    if (this.stopped || !pair || !remote || remote[0] !== from.address || remote[1] !== from.port) return false;
+    const key = this.ourKey();
+    // werift's parser, given our key, checks MESSAGE-INTEGRITY and FINGERPRINT (werift types the key as a Buffer; see stunKey).
+    const request = parseMessage(data, key as unknown as Buffer);
+    if (!request) return false;
+    const username: unknown = request.getAttributeValue('USERNAME');
+    if (typeof username !== 'string' || username.slice(0, username.indexOf(':')) !== connection.localUsername) return false;
+    const attributes = request.attributesKeys;
+    if (attributes.includes('USE-CANDIDATE') || attributes.includes(connection.iceControlling ? 'ICE-CONTROLLING' : 'ICE-CONTROLLED')) return false;
+    const response = new Message(request.messageMethod, 0x100, request.transactionId); // BINDING, RESPONSE (success)
+    response.setAttribute('XOR-MAPPED-ADDRESS', [from.address, from.port]);
+    this.send(response.addMessageIntegrity(key as unknown as Buffer).addFingerprint().bytes);
+    this.requestsAnswered++;
+    // The pair's counters, as werift's checkIncoming moves them.
+    pair.noteIncomingRequest?.(request.transactionIdHex);
+    if (typeof pair.requestsReceived === 'number') pair.requestsReceived++;
+    if (typeof pair.responsesSent === 'number') pair.responsesSent++;
+    return true;
   }
 
   private schedule(): void {
@@ -177,7 +252,7 @@ export class ConsentFreshness {
       const id = request.transactionId;
       // Not a transaction ID as werift makes them: werift's own cycle takes consent back.
       if (!Buffer.isBuffer(id) || id.length !== 12) return this.stop(true);
-      const bytes = request.addMessageIntegrity(Buffer.from(connection.remotePassword, 'utf8')).addFingerprint().bytes;
+      const bytes = request.addMessageIntegrity(this.peerKey()).addFingerprint().bytes;
       this.pending = id;
       this.requestsSent++;
       if (typeof pair.consentRequestsSent === 'number') pair.consentRequestsSent++;

@@ -14,8 +14,9 @@
  *   DTLS transport's own `SrtpSession`, and takes incoming SRTP (not SRTCP, DTLS or STUN,
  *   which still go to werift) from the ICE agent's UDP sockets (a peer may send to any of
  *   our candidates) before werift's 'message' listener sees it;
- * - the leg's own ICE consent checks are consent.ts's while the path is attached (werift's
- *   consent rounds cost ~5 µs an RTP packet at 100 calls), their responses taken here.
+ * - the leg's ICE consent checks are consent.ts's while the path is attached, both ways (werift's
+ *   consent rounds cost ~5 µs an RTP packet at 100 calls): its own, whose responses are taken
+ *   here, and the answers to the peer's, whose requests are taken here too.
  * It reaches into werift's internals, so every field is checked when the path is attached;
  * anything unexpected (another werift shape, a non-UDP pair, a hostname address) leaves the
  * leg on werift's ordinary pipeline, which is correct, only slower.
@@ -92,7 +93,7 @@ interface UdpTransportLike {
   /** Set by werift's transport, and the mux's, once its socket is closed. */
   closed?: boolean;
   /** A leg's share of the sandbox's one media socket (udp-mux.ts): sees each datagram first. */
-  intercept?: ((data: Buffer) => boolean) | null;
+  intercept?: ((data: Buffer, rinfo: RemoteInfo) => boolean) | null;
 }
 type MessageListener = (data: Buffer, rinfo: RemoteInfo) => void;
 
@@ -123,7 +124,7 @@ export class RtpFastPath {
   /** Each hooked socket, werift's 'message' listener on it and the one that took its place. */
   private readonly hooks: Array<{ socket: Socket; werift: MessageListener; ours: MessageListener }> = [];
   /** Each transport of the shared media socket this path intercepts on (udp-mux.ts). */
-  private readonly intercepted: Array<{ transport: UdpTransportLike; ours: (data: Buffer) => boolean }> = [];
+  private readonly intercepted: Array<{ transport: UdpTransportLike; ours: (data: Buffer, rinfo: RemoteInfo) => boolean }> = [];
   private readonly host: string;
   private readonly port: number;
   /** Hand-written SRTP (srtp.ts) when werift's session keys are as expected; werift's `SrtpSession` otherwise. */
@@ -193,9 +194,9 @@ export class RtpFastPath {
       const transport = protocol.transport;
       // A leg on the shared media socket: the mux hands it this leg's datagrams, SRTP comes here first.
       if (transport && 'intercept' in transport) {
-        const ours = (data: Buffer) => {
+        const ours = (data: Buffer, rinfo: RemoteInfo) => {
           if (this.detached) return false;
-          if (!isSrtp(data)) return this.consent !== null && this.consent.take(data);
+          if (!isSrtp(data)) return this.consent !== null && this.consent.take(data, rinfo);
           this.receive(data);
           return true;
         };
@@ -212,7 +213,7 @@ export class RtpFastPath {
       const ours: MessageListener = (data, rinfo) => {
         if (this.detached) return werift(data, rinfo);
         if (!isSrtp(data)) {
-          if (this.consent === null || !this.consent.take(data)) werift(data, rinfo);
+          if (this.consent === null || !this.consent.take(data, rinfo)) werift(data, rinfo);
           return;
         }
         this.receive(data);

@@ -73,7 +73,7 @@
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
- *   legs' own by consent.ts, the peer's answered by werift; werift's timers), which is part
+ *   legs' own and the answers to the peer's by consent.ts; werift's timers), which is part
  *   of the sandbox's row and none of the floor's. With no audio the process sleeps between
  *   those datagrams, and waking it costs as much as the checks' own code: an upper bound of
  *   what they add while audio keeps it awake.
