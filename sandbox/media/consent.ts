@@ -204,7 +204,13 @@ export class ConsentFreshness {
     if (this.stopped || !pair || !remote || remote[0] !== from.address || remote[1] !== from.port) return false;
     const key = this.ourKey();
     // werift's parser, given our key, checks MESSAGE-INTEGRITY and FINGERPRINT (werift types the key as a Buffer; see stunKey).
-    const request = parseMessage(data, key as unknown as Buffer);
+    // This runs in the socket's 'message' listener: a datagram werift's parser chokes on goes to werift, it must not throw here.
+    let request: Message | undefined;
+    try {
+      request = parseMessage(data, key as unknown as Buffer);
+    } catch {
+      return false;
+    }
     if (!request) return false;
     const username: unknown = request.getAttributeValue('USERNAME');
     if (typeof username !== 'string' || username.slice(0, username.indexOf(':')) !== connection.localUsername) return false;

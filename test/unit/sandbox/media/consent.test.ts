@@ -169,6 +169,12 @@ describe('ConsentFreshness (RFC 7675 consent for a fast-path leg)', () => {
     const damaged = Buffer.from(check());
     damaged[damaged.length - 1]! ^= 1;
     expect(consent.take(damaged, PEER)).toBe(false);
+    // Malformed: a Binding request header whose length runs past the datagram, or whose attribute is cut short.
+    const truncated = Buffer.from(check().subarray(0, 30));
+    expect(consent.take(truncated, PEER)).toBe(false);
+    const header = Buffer.from(check().subarray(0, 20));
+    header.writeUInt16BE(400, 2);
+    expect(consent.take(header, PEER)).toBe(false);
     expect(sent).toHaveLength(1);
     expect(consent.requestsAnswered).toBe(1);
     // Stopped: werift answers again.
