@@ -114,10 +114,8 @@ export class ConsentFreshness {
   private stopped = false;
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
-  /** The peer's password and its HMAC key, made once (`stunKey`); again if an ICE restart changes it. */
-  private key: { password: string; key: KeyObject } | null = null;
-  /** Ours, likewise. */
-  private localKey: { password: string; key: KeyObject } | null = null;
+  /** Each ICE password's HMAC key (ours and the peer's), made once (`stunKey`); an ICE restart brings new ones. */
+  private readonly keys = new Map<string, KeyObject>();
   /** Checks sent and authenticated responses taken, and the peer's checks answered, for tests and diagnostics. */
   requestsSent = 0;
   responsesReceived = 0;
@@ -159,7 +157,7 @@ export class ConsentFreshness {
     if (pending === null || (type !== BINDING_SUCCESS && type !== BINDING_ERROR) || data.compare(pending, 0, 12, 8, 20) !== 0) return false;
     this.pending = null;
     // RFC 7675 §5.1: only an authenticated success response refreshes consent; an error response does not.
-    if (type === BINDING_SUCCESS && stunVerifies(data, this.peerKey())) {
+    if (type === BINDING_SUCCESS && stunVerifies(data, this.keyOf(this.connection.remotePassword))) {
       this.lastConsent = performance.now();
       this.responsesReceived++;
       const pair = this.connection.nominated;
@@ -178,18 +176,15 @@ export class ConsentFreshness {
     if (handBack && this.connection.consentFresh && isUp(this.connection.state)) this.connection.queryConsent();
   }
 
-  /** The HMAC key of the peer's current password. */
-  private peerKey(): KeyObject {
-    const password = this.connection.remotePassword;
-    if (this.key?.password !== password) this.key = { password, key: stunKey(password) };
-    return this.key.key;
-  }
-
-  /** The HMAC key of our current password. */
-  private ourKey(): KeyObject {
-    const password = this.connection.localPassword;
-    if (this.localKey?.password !== password) this.localKey = { password, key: stunKey(password) };
-    return this.localKey.key;
+  /** The HMAC key of an ICE password (the connection's current ours or the peer's). */
+  private keyOf(password: string): KeyObject {
+    let key = this.keys.get(password);
+    if (!key) {
+      if (this.keys.size >= 4) this.keys.clear(); // passwords of earlier ICE generations
+      key = stunKey(password);
+      this.keys.set(password, key);
+    }
+    return key;
   }
 
   /**
@@ -202,7 +197,7 @@ export class ConsentFreshness {
     const pair = connection.nominated;
     const remote = pair?.remoteAddr;
     if (this.stopped || !pair || !remote || remote[0] !== from.address || remote[1] !== from.port) return false;
-    const key = this.ourKey();
+    const key = this.keyOf(connection.localPassword);
     // werift's parser, given our key, checks MESSAGE-INTEGRITY and FINGERPRINT (werift types the key as a Buffer; see stunKey).
     // This runs in the socket's 'message' listener: a datagram werift's parser chokes on goes to werift, it must not throw here.
     let request: Message | undefined;
@@ -258,7 +253,7 @@ export class ConsentFreshness {
       const id = request.transactionId;
       // Not a transaction ID as werift makes them: werift's own cycle takes consent back.
       if (!Buffer.isBuffer(id) || id.length !== 12) return this.stop(true);
-      const bytes = request.addMessageIntegrity(this.peerKey()).addFingerprint().bytes;
+      const bytes = request.addMessageIntegrity(this.keyOf(connection.remotePassword)).addFingerprint().bytes;
       this.pending = id;
       this.requestsSent++;
       if (typeof pair.consentRequestsSent === 'number') pair.consentRequestsSent++;
