@@ -30,6 +30,12 @@ export interface MediaClockOptions {
 /** Drives registered tick handlers every 20 ms, catching up when the event loop was late. */
 export class MediaClock {
   private readonly handlers = new Set<Tick>();
+  /**
+   * The handlers as an array, made again on add and remove: `tick` walks it with an index. A
+   * `for…of` over the Set allocated an iterator result per handler per tick in the media
+   * bench's heap profile (2 MB in 10 s at 100 calls: every mixer and phone is a handler).
+   */
+  private order: Tick[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private next = 0;
@@ -51,9 +57,11 @@ export class MediaClock {
   /** Registers a handler; returns its removal. Handlers run in the order they were added. */
   add(handler: Tick): () => void {
     this.handlers.add(handler);
+    this.order = [...this.handlers];
     if (!this.running && !this.manual) this.start();
     return () => {
-      this.handlers.delete(handler);
+      if (!this.handlers.delete(handler)) return;
+      this.order = [...this.handlers];
       if (this.handlers.size === 0) this.stop();
     };
   }
@@ -62,7 +70,14 @@ export class MediaClock {
   tick(): void {
     const started = performance.now();
     this.ticks++;
-    for (const handler of this.handlers) handler();
+    // The handlers when the tick began: one added during it runs from the next tick; one removed
+    // during it (the array was made again) is not run again.
+    const handlers = this.order;
+    for (let i = 0; i < handlers.length; i++) {
+      const handler = handlers[i]!;
+      if (this.order !== handlers && !this.handlers.has(handler)) continue;
+      handler();
+    }
     const took = performance.now() - started;
     if (took > this.longestTickMs) this.longestTickMs = took;
   }

@@ -13,6 +13,31 @@ function block(ms: number): void {
 }
 
 describe('MediaClock', () => {
+  it('runs handlers in the order added; one removed during a tick is not run, one added during it runs from the next', () => {
+    clock = new MediaClock(20, { manual: true });
+    const ran: string[] = [];
+    let removeC: () => void = () => undefined;
+    let added = false;
+    clock.add(() => {
+      ran.push('a');
+      removeC(); // a later handler, removed before its turn
+      if (!added) {
+        added = true;
+        clock!.add(() => ran.push('d'));
+      }
+    });
+    clock.add(() => ran.push('b'));
+    removeC = clock.add(() => ran.push('c'));
+    clock.tick();
+    expect(ran).toEqual(['a', 'b']);
+    ran.length = 0;
+    clock.tick();
+    expect(ran).toEqual(['a', 'b', 'd']);
+    removeC(); // removing twice changes nothing
+    clock.tick();
+    expect(ran).toEqual(['a', 'b', 'd', 'a', 'b', 'd']);
+  });
+
   it('records the longest a tick ran, all handlers together, until its owner resets it', () => {
     clock = new MediaClock(20, { manual: true });
     clock.add(() => block(3));
