@@ -12,13 +12,14 @@
  * a packet less in the same bench. The protocol is werift's: the same request (werift's
  * `buildRequest`, USERNAME, PRIORITY, ICE-CONTROLLING/CONTROLLED with its tie-breaker,
  * MESSAGE-INTEGRITY with the peer's password, FINGERPRINT), the same cadence (5 s, randomised
- * ×0.8–1.2) and the same end: no authenticated response for 30 s fails the connection.
+ * ×0.8–1.2) and the same end: no authenticated response for 30 s fails the connection. The
+ * request's bytes are written by stun.ts (werift's encoder writes a message over four times).
  *
  * The peer's checks are answered here too, when they are consent checks: a Binding request
  * from the nominated pair's remote address, to our username fragment, with a MESSAGE-INTEGRITY
  * that verifies with our password (werift does not check it), no USE-CANDIDATE and no role
  * conflict. The answer is werift's (a success response with XOR-MAPPED-ADDRESS,
- * MESSAGE-INTEGRITY, FINGERPRINT, built by werift's `Message`), sent to the same address, and
+ * MESSAGE-INTEGRITY, FINGERPRINT; an IPv4 sender's, written by stun.ts), sent to the same address, and
  * the pair's counters move as werift's do. Why: werift's answer goes through its STUN parser,
  * its request listeners and `checkIncoming`, which serialises the request and the pair to JSON
  * for a debug log whether or not it is enabled. Any other request (a nomination, a role
@@ -31,8 +32,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
-import { Message, parseMessage } from 'werift';
-import { stunKey, stunVerifies } from './udp-mux';
+import { fromWeriftAttributes, MAGIC_COOKIE, readStun, StunAttribute, writeStun, xorMappedAddressV4 } from './stun';
+import { stunKey } from './udp-mux';
 
 /** RFC 7675 §5.1: a check every 5 s on average, randomised over 0.8–1.2 of it. */
 export const CONSENT_INTERVAL_MS = 5000;
@@ -63,6 +64,10 @@ interface IceConnectionLike {
   setState(state: string): void;
   buildRequest(options: { nominate: boolean; localUsername: string; remoteUsername: string; iceControlling: boolean; localCandidate: unknown }): {
     readonly transactionId: Buffer;
+    readonly messageMethod?: unknown;
+    readonly messageClass?: unknown;
+    /** werift's [name, value] pairs: what stun.ts writes. */
+    getAttributes?(): unknown;
     addMessageIntegrity(key: KeyObject): { addFingerprint(): { bytes: Buffer } };
   };
   shouldNominateConsentRequest?(pair: unknown): boolean;
@@ -98,8 +103,6 @@ export interface ConsentTiming {
   timeoutMs?: number;
 }
 
-/** STUN (RFC 5389): the first two bits are 0, the magic cookie follows the type and length. */
-const MAGIC_COOKIE = 0x2112a442;
 /** Binding requests, success and error responses. */
 const BINDING_REQUEST = 0x0001;
 const BINDING_SUCCESS = 0x0101;
@@ -157,7 +160,7 @@ export class ConsentFreshness {
     if (pending === null || (type !== BINDING_SUCCESS && type !== BINDING_ERROR) || data.compare(pending, 0, 12, 8, 20) !== 0) return false;
     this.pending = null;
     // RFC 7675 §5.1: only an authenticated success response refreshes consent; an error response does not.
-    if (type === BINDING_SUCCESS && stunVerifies(data, this.keyOf(this.connection.remotePassword))) {
+    if (type === BINDING_SUCCESS && readStun(data, this.keyOf(this.connection.remotePassword)) !== null) {
       this.lastConsent = performance.now();
       this.responsesReceived++;
       const pair = this.connection.nominated;
@@ -197,26 +200,22 @@ export class ConsentFreshness {
     const pair = connection.nominated;
     const remote = pair?.remoteAddr;
     if (this.stopped || !pair || !remote || remote[0] !== from.address || remote[1] !== from.port) return false;
+    // The answer's one attribute; an address stun.ts does not write (not IPv4) is werift's to answer.
+    const mapped = xorMappedAddressV4(from.address, from.port);
+    if (mapped === null) return false;
     const key = this.keyOf(connection.localPassword);
-    // werift's parser, given our key, checks MESSAGE-INTEGRITY and FINGERPRINT (werift types the key as a Buffer; see stunKey).
-    // This runs in the socket's 'message' listener: a datagram werift's parser chokes on goes to werift, it must not throw here.
-    let request: Message | undefined;
-    try {
-      request = parseMessage(data, key as unknown as Buffer);
-    } catch {
-      return false;
-    }
-    if (!request) return false;
-    const username: unknown = request.getAttributeValue('USERNAME');
-    if (typeof username !== 'string' || username.slice(0, username.indexOf(':')) !== connection.localUsername) return false;
-    const attributes = request.attributesKeys;
-    if (attributes.includes('USE-CANDIDATE') || attributes.includes(connection.iceControlling ? 'ICE-CONTROLLING' : 'ICE-CONTROLLED')) return false;
-    const response = new Message(request.messageMethod, 0x100, request.transactionId); // BINDING, RESPONSE (success)
-    response.setAttribute('XOR-MAPPED-ADDRESS', [from.address, from.port]);
-    this.send(response.addMessageIntegrity(key as unknown as Buffer).addFingerprint().bytes);
+    // Authenticated with our password (MESSAGE-INTEGRITY) and undamaged (FINGERPRINT), or not ours to answer.
+    const request = readStun(data, key);
+    if (request === null || request.type !== BINDING_REQUEST) return false;
+    // USERNAME is "ours:theirs" (RFC 8445 §7.2.2).
+    const colon = request.username?.indexOf(':') ?? -1;
+    if (colon <= 0 || request.username!.slice(0, colon) !== connection.localUsername) return false;
+    if (request.useCandidate || (connection.iceControlling ? request.iceControlling : request.iceControlled)) return false;
+    // What werift answers (a Binding success response: XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY, FINGERPRINT), written by stun.ts.
+    this.send(writeStun(BINDING_SUCCESS, request.transactionId, [[StunAttribute.XOR_MAPPED_ADDRESS, mapped]], key));
     this.requestsAnswered++;
     // The pair's counters, as werift's checkIncoming moves them.
-    pair.noteIncomingRequest?.(request.transactionIdHex);
+    pair.noteIncomingRequest?.(request.transactionId.toString('hex'));
     if (typeof pair.requestsReceived === 'number') pair.requestsReceived++;
     if (typeof pair.responsesSent === 'number') pair.responsesSent++;
     return true;
@@ -253,7 +252,10 @@ export class ConsentFreshness {
       const id = request.transactionId;
       // Not a transaction ID as werift makes them: werift's own cycle takes consent back.
       if (!Buffer.isBuffer(id) || id.length !== 12) return this.stop(true);
-      const bytes = request.addMessageIntegrity(this.keyOf(connection.remotePassword)).addFingerprint().bytes;
+      const key = this.keyOf(connection.remotePassword);
+      // werift's request, written by stun.ts; by werift when it holds something stun.ts does not write.
+      const attributes = request.messageMethod === 1 && request.messageClass === 0 && typeof request.getAttributes === 'function' ? fromWeriftAttributes(request.getAttributes()) : null;
+      const bytes = attributes ? writeStun(BINDING_REQUEST, id, attributes, key) : request.addMessageIntegrity(key).addFingerprint().bytes;
       this.pending = id;
       this.requestsSent++;
       if (typeof pair.consentRequestsSent === 'number') pair.consentRequestsSent++;
