@@ -40,6 +40,8 @@ export class MediaClock {
   private immediate: NodeJS.Immediate | null = null;
   private next = 0;
   private running = false;
+  /** Counts `start()`s: a loop of an earlier start ends, so a stop and start within one tick never leaves two loops. */
+  private runs = 0;
   private readonly manual: boolean;
   /** Frames that ran late and were caught up (a measure of event-loop pressure). */
   lateTicks = 0;
@@ -86,13 +88,15 @@ export class MediaClock {
   start(): void {
     if (this.running || this.manual) return;
     this.running = true;
+    const run = ++this.runs;
     this.next = performance.now() + this.periodMs;
     const loop = () => {
       this.timer = null;
       this.immediate = null;
       if (performance.now() >= this.next) {
         this.tick();
-        if (!this.running) return; // a handler stopped the clock
+        // A handler stopped the clock, or stopped and started it (that start runs its own loop).
+        if (!this.running || run !== this.runs) return;
         this.next += this.periodMs;
         const now = performance.now();
         // More than CATCH_UP_FRAMES (200 ms) behind: resync, those frames are lost.

@@ -121,4 +121,19 @@ describe('MediaClock', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(ticks).toBe(1);
   });
+
+  it('runs one timer loop when a tick removes its last handler and adds another: stop() then stops it', async () => {
+    clock = new MediaClock(5);
+    let ticks = 0;
+    const remove = clock.add(() => {
+      remove(); // the last handler: the clock stops…
+      clock!.add(() => ticks++); // …and starts again, inside the same tick
+    });
+    await expect.poll(() => ticks, { timeout: 2_000 }).toBeGreaterThan(3);
+    clock.stop();
+    const stopped = ticks;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Two loops (the old tick's and the new start's): stop() cleared one timer and the other kept ticking.
+    expect(ticks).toBe(stopped);
+  });
 });
