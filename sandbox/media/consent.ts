@@ -68,6 +68,8 @@ interface IceConnectionLike {
     readonly messageClass?: unknown;
     /** werift's [name, value] pairs: what stun.ts writes. */
     getAttributes?(): unknown;
+    /** Attributes of types werift does not know, written after the rest. */
+    readonly rawAttributes?: unknown;
     addMessageIntegrity(key: KeyObject): { addFingerprint(): { bytes: Buffer } };
   };
   shouldNominateConsentRequest?(pair: unknown): boolean;
@@ -254,7 +256,7 @@ export class ConsentFreshness {
       if (!Buffer.isBuffer(id) || id.length !== 12) return this.stop(true);
       const key = this.keyOf(connection.remotePassword);
       // werift's request, written by stun.ts; by werift when it holds something stun.ts does not write.
-      const attributes = request.messageMethod === 1 && request.messageClass === 0 && typeof request.getAttributes === 'function' ? fromWeriftAttributes(request.getAttributes()) : null;
+      const attributes = request.messageMethod === 1 && request.messageClass === 0 && typeof request.getAttributes === 'function' ? fromWeriftAttributes(request.getAttributes(), request.rawAttributes ?? []) : null;
       const bytes = attributes ? writeStun(BINDING_REQUEST, id, attributes, key) : request.addMessageIntegrity(key).addFingerprint().bytes;
       this.pending = id;
       this.requestsSent++;

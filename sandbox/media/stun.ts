@@ -93,11 +93,12 @@ export function xorMappedAddressV4(address: string, port: number): Buffer | null
 
 /**
  * The attributes of a werift `Message` as this encoder writes them, or null when it holds one
- * this file does not know how to write (the caller then lets werift write the message).
- * werift keeps attributes as [name, value] pairs, in the order they were set.
+ * this file does not know how to write, or raw attributes (the caller then lets werift write the
+ * message). werift keeps attributes as [name, value] pairs, in the order they were set.
  */
-export function fromWeriftAttributes(attributes: unknown): StunAttributeValue[] | null {
-  if (!Array.isArray(attributes)) return null;
+export function fromWeriftAttributes(attributes: unknown, rawAttributes: unknown = []): StunAttributeValue[] | null {
+  // werift writes its raw (unknown-type) attributes after the rest: this encoder leaves such a message to werift.
+  if (!Array.isArray(attributes) || !Array.isArray(rawAttributes) || rawAttributes.length > 0) return null;
   const out: StunAttributeValue[] = [];
   for (const entry of attributes as unknown[]) {
     if (!Array.isArray(entry) || entry.length !== 2) return null;
@@ -130,14 +131,25 @@ export interface StunMessage {
   iceControlled: boolean;
 }
 
+/** The value size each attribute readStun checks must have (werift's parser refuses a message with any other). */
+const FIXED_SIZES = new Map<number, number>([
+  [StunAttribute.PRIORITY, 4],
+  [StunAttribute.USE_CANDIDATE, 0],
+  [StunAttribute.ICE_CONTROLLED, 8],
+  [StunAttribute.ICE_CONTROLLING, 8],
+]);
+
 /**
  * Reads a STUN message whose MESSAGE-INTEGRITY verifies with `key` (RFC 5389 §15.4), and whose
  * FINGERPRINT, when present, is right and last (§15.5); null for anything else: not STUN, cut
- * short, unauthenticated, damaged. Attributes after MESSAGE-INTEGRITY but FINGERPRINT are
- * ignored, as §15.4 says. Why not werift's `parseMessage`: it unpacks every attribute into
- * objects first (consent.ts only needs four), and at 100 calls a consent answer cost ~190 µs
- * in the media bench against ~4 µs warm: run every few seconds, its code is cold each time, so
- * what it touches is what it costs.
+ * short, unauthenticated, damaged, or with a PRIORITY, USE-CANDIDATE, ICE-CONTROLLING,
+ * ICE-CONTROLLED or XOR-MAPPED-ADDRESS of the wrong size (werift's parser refuses those too).
+ * USERNAME is read before MESSAGE-INTEGRITY only, as §15.4 says; the ICE flags are reported
+ * wherever they are, so a caller that leaves them to werift (consent.ts) leaves them all, as
+ * werift, which reads them anywhere, would act on them. Why not werift's `parseMessage`: it
+ * unpacks every attribute into objects first (consent.ts only needs four), and at 100 calls a
+ * consent answer cost ~190 µs in the media bench against ~4 µs warm: run every few seconds, its
+ * code is cold each time, so what it touches is what it costs.
  */
 export function readStun(data: Buffer, key: KeyObject): StunMessage | null {
   if (data.length < HEADER_BYTES || (data[0]! & 0xc0) !== 0 || data.readUInt32BE(4) !== MAGIC_COOKIE) return null;
@@ -160,14 +172,18 @@ export function readStun(data: Buffer, key: KeyObject): StunMessage | null {
       if (((crc32(data.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0) !== data.readUInt32BE(at + 4)) return null;
       break;
     }
-    if (integrityAt < 0) {
+    const fixed = FIXED_SIZES.get(attribute);
+    if (fixed !== undefined && size !== fixed) return null;
+    // IPv4 (family 1) is 8 bytes, IPv6 (family 2) 20.
+    if (attribute === StunAttribute.XOR_MAPPED_ADDRESS && !((size === 8 && data[at + 5] === 1) || (size === 20 && data[at + 5] === 2))) return null;
+    if (attribute === StunAttribute.USE_CANDIDATE) useCandidate = true;
+    else if (attribute === StunAttribute.ICE_CONTROLLING) iceControlling = true;
+    else if (attribute === StunAttribute.ICE_CONTROLLED) iceControlled = true;
+    else if (integrityAt < 0) {
       if (attribute === StunAttribute.MESSAGE_INTEGRITY) {
         if (size !== 20) return null;
         integrityAt = at;
       } else if (attribute === StunAttribute.USERNAME) username = data.toString('utf8', at + 4, end);
-      else if (attribute === StunAttribute.USE_CANDIDATE) useCandidate = true;
-      else if (attribute === StunAttribute.ICE_CONTROLLING) iceControlling = true;
-      else if (attribute === StunAttribute.ICE_CONTROLLED) iceControlled = true;
     }
     at += 4 + ((size + 3) & ~3);
   }

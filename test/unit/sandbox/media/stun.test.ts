@@ -81,6 +81,9 @@ describe('stun.ts: the consent checks and answers, byte for byte as werift write
     expect(fromWeriftAttributes([['PRIORITY', -1]])).toBeNull();
     expect(fromWeriftAttributes([['ICE-CONTROLLING', 5]])).toBeNull();
     expect(fromWeriftAttributes('not a list')).toBeNull();
+    // werift's raw attributes (types it does not know) are werift's to write.
+    expect(fromWeriftAttributes([['USERNAME', 'a:b']], [{ type: 0x8022, value: Buffer.from('x') }])).toBeNull();
+    expect(fromWeriftAttributes([['USERNAME', 'a:b']], [])).toHaveLength(1);
     expect(() => writeStun(0x0001, Buffer.alloc(8), [], key)).toThrow(/12 bytes/);
   });
 });
@@ -123,10 +126,24 @@ describe('stun.ts: readStun, what consent.ts takes', () => {
     expect(readStun(rtp, key)).toBeNull();
   });
 
-  it('ignores attributes after MESSAGE-INTEGRITY but FINGERPRINT (RFC 5389 §15.4)', () => {
+  it('reads USERNAME before MESSAGE-INTEGRITY only (RFC 5389 §15.4), and the ICE flags wherever they are (werift acts on them there)', () => {
     const message = new Message(1, 0, transactionId);
-    message.setAttribute('USERNAME', 'ab12:cd34').addMessageIntegrity(Buffer.from(password, 'utf8'));
-    message.setAttribute('USE-CANDIDATE', null);
-    expect(readStun(message.addFingerprint().bytes, key)).toMatchObject({ username: 'ab12:cd34', useCandidate: false });
+    message.setAttribute('PRIORITY', 7).addMessageIntegrity(Buffer.from(password, 'utf8'));
+    message.setAttribute('USERNAME', 'ab12:cd34').setAttribute('USE-CANDIDATE', null).setAttribute('ICE-CONTROLLING', 3n);
+    expect(readStun(message.addFingerprint().bytes, key)).toMatchObject({ username: null, useCandidate: true, iceControlling: true });
+  });
+
+  it("refuses, as werift's parser does, a PRIORITY, USE-CANDIDATE, ICE role or XOR-MAPPED-ADDRESS of the wrong size", () => {
+    const authenticated = (attributes: Array<[number, Buffer]>) => readStun(writeStun(0x0001, transactionId, attributes, key), key);
+    expect(authenticated([[StunAttribute.PRIORITY, Buffer.alloc(4)]])).not.toBeNull();
+    expect(authenticated([[StunAttribute.PRIORITY, Buffer.alloc(2)]])).toBeNull();
+    expect(authenticated([[StunAttribute.USE_CANDIDATE, Buffer.alloc(4)]])).toBeNull();
+    expect(authenticated([[StunAttribute.ICE_CONTROLLED, Buffer.alloc(4)]])).toBeNull();
+    expect(authenticated([[StunAttribute.ICE_CONTROLLING, Buffer.alloc(12)]])).toBeNull();
+    expect(authenticated([[StunAttribute.XOR_MAPPED_ADDRESS, xorMappedAddressV4('127.0.0.1', 9)!]])).not.toBeNull();
+    const family3 = xorMappedAddressV4('127.0.0.1', 9)!;
+    family3[1] = 3;
+    expect(authenticated([[StunAttribute.XOR_MAPPED_ADDRESS, family3]])).toBeNull();
+    expect(authenticated([[StunAttribute.XOR_MAPPED_ADDRESS, Buffer.alloc(20)]])).toBeNull(); // 20 bytes but family 0
   });
 });
