@@ -32,8 +32,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
-import { fromWeriftAttributes, MAGIC_COOKIE, readStun, StunAttribute, writeStun, xorMappedAddressV4 } from './stun';
-import { stunKey } from './udp-mux';
+import { fromWeriftAttributes, MAGIC_COOKIE, readStun, StunAttribute, stunKey, writeStun, xorMappedAddressV4 } from './stun';
 
 /** RFC 7675 §5.1: a check every 5 s on average, randomised over 0.8–1.2 of it. */
 export const CONSENT_INTERVAL_MS = 5000;

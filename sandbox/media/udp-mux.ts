@@ -18,10 +18,10 @@
  * whose password its MESSAGE-INTEGRITY verifies with, which binds that address to the leg.
  * Anything else from an unknown address is dropped, as no leg asked for it.
  */
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { Candidate, candidateFoundation, candidatePriority, parseMessage, StunProtocol } from 'werift';
+import { readStun, stunKey } from './stun';
 
 /** What of werift's ICE `Connection` the mux uses (checked at attach). */
 interface IceConnectionLike {
@@ -62,28 +62,6 @@ export function bindingRequestTarget(data: Buffer): string | null {
   if (typeof username !== 'string') return null;
   const colon = username.indexOf(':');
   return colon > 0 ? username.slice(0, colon) : null;
-}
-
-/**
- * The HMAC key of an ICE password (RFC 5389 short-term credentials) as a `KeyObject`, which
- * werift's STUN code passes to `createHmac` as it would a Buffer. Node 24 tells a KeyObject from
- * a Buffer by catching a thrown TypeError, twice for a Buffer key: two exceptions with their
- * stack traces a message (~11 µs against ~2.5 µs an HMAC in a microbench, more in the event
- * loop's deeper stacks), which showed in the media bench's profile at a few µs an RTP packet.
- */
-export function stunKey(password: string): KeyObject {
-  return createSecretKey(Buffer.from(password, 'utf8'));
-}
-
-/** Whether a STUN message's MESSAGE-INTEGRITY verifies with `password` or its `stunKey` (werift's parser checks it). */
-export function stunVerifies(data: Buffer, password: string | KeyObject): boolean {
-  try {
-    // werift types the key as a Buffer; it only hands it to createHmac, which takes a KeyObject too.
-    const key = (typeof password === 'string' ? stunKey(password) : password) as unknown as Buffer;
-    return parseMessage(data, key) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 /** A peer address bound to a leg. */
@@ -275,7 +253,7 @@ export class UdpMux {
     if (ufrag === null) return;
     for (const transport of this.transports) {
       const { connection } = transport;
-      if (connection.localUsername !== ufrag || !stunVerifies(data, connection.localPassword)) continue;
+      if (connection.localUsername !== ufrag || readStun(data, stunKey(connection.localPassword)) === null) continue;
       const route = { address: rinfo.address, transport };
       if (routes) routes.push(route);
       else this.routes.set(rinfo.port, [route]);
