@@ -76,10 +76,17 @@
  *   legs' own and the answers to the peer's by consent.ts; werift's timers), which is part
  *   of the sandbox's row and none of the floor's. With no audio the process sleeps between
  *   those datagrams, and waking it costs as much as the checks' own code: an upper bound of
- *   what they add while audio keeps it awake.
+ *   what they add while audio keeps it awake;
+ * - the floor's hand-written row again, inside the sandbox's process while its calls are idle
+ *   (right after the window above): the sandbox's process (werift's heap of peer connections,
+ *   their timers) against a process of its own, for one SRTP packet; when it reads as the floor
+ *   plus the idle row, what the sandbox's packets cost beyond the floor is its legs' own code.
  *   Rounds alternate, so load from other work on the machine falls on both alike (the
  *   sandbox's and the legs-alone windows swap order every round); the table shows the median
- *   and spread (min–max) over rounds and the ratio of the medians.
+ *   and spread (min–max) over rounds and the ratio of the medians, and a line below it each
+ *   round's sandbox window over that round's floor window (median, min–max): on a shared
+ *   virtual machine one 5 s window can read a third above or below the next, so one round's
+ *   ratio says little, and a ratio of medians near a bar needs more rounds (`MEDIA_COST_ROUNDS`).
  *
  * Profile: with `MEDIA_PROFILE_DIR=dir`, each measuring window of the sandbox process is
  * profiled (V8 sampling, 0.5 ms) into `dir`, with a sampled allocation profile beside it
@@ -177,12 +184,25 @@ export interface PacketCost {
    * ICE, the clock) and nothing else. `sandboxUs` less this is what the mixer and the phone cost.
    */
   sandboxLegsAloneUs: { median: number; min: number; max: number };
+  /**
+   * The hand-written floor (one socket pair) run inside the sandbox's process beside its calls
+   * with no audio flowing (`inProcessFloor`), per floor packet, the calls' own idle cost
+   * (`sandboxNoAudioUs`) included: whether the sandbox's process (its heap of peer connections,
+   * their timers) makes one SRTP packet dearer, apart from what its legs' code does.
+   */
+  floorInProcessUs: { median: number; min: number; max: number };
   /** Of each row's CPU, the kernel's (process.cpuUsage().system: the system calls, UDP and loopback delivery), medians. */
-  systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio', number>;
+  systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess', number>;
   /** sandbox median / floor median. */
   ratio: number;
   /** sandbox median / the median of the peer-process floor of the sandbox's shape (one socket, or one a leg with `MEDIA_MUX=0`). */
   ratioPeerProcess: number;
+  /**
+   * Each round's sandbox window divided by the same round's window of the floor mode `floorUs`
+   * uses: median and spread. The spread says how far one round's reading may be from another's
+   * on this machine, which `ratio` alone hides.
+   */
+  roundRatio: { median: number; min: number; max: number };
   rounds: number;
 }
 
@@ -505,6 +525,61 @@ async function boundSockets(count: number): Promise<Socket[]> {
   for (const socket of sockets) socket.bind(0, '127.0.0.1');
   await Promise.all(sockets.map((socket) => once(socket, 'listening')));
   return sockets;
+}
+
+/** Session keys for srtp.ts as a DTLS handshake gives them: werift's `SrtpSession` derives them from fresh random master keys. */
+function floorSessionKeys(profile: number): SrtpSessionKeys {
+  const p = profile as Parameters<typeof keyLength>[0];
+  const master = () => ({ key: randomBytes(keyLength(p)), salt: randomBytes(saltLength(p)) });
+  const [local, remote] = [master(), master()];
+  const session = new SrtpSession({ keys: { localMasterKey: local.key, localMasterSalt: local.salt, remoteMasterKey: remote.key, remoteMasterSalt: remote.salt }, profile: p });
+  const context = (session as unknown as { localContext: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer; srtpSessionAuthTag: Buffer } }).localContext;
+  return { profile, key: context.srtpSessionKey, salt: context.srtpSessionSalt, authKey: context.srtpSessionAuthTag };
+}
+
+/**
+ * The floor's hand-written row (srtp.ts, one socket pair, `streams` streams on a clock of their
+ * own) run inside this process: beside the sandbox's calls it tells whether the sandbox's
+ * process itself (its heap of peer connections, their timers) makes an SRTP packet dearer, or
+ * its legs' own code does.
+ */
+async function inProcessFloor(streams: number, profile: number): Promise<{ run(seconds: number): Promise<{ us: number; systemUs: number }>; close(): void }> {
+  const keys = floorSessionKeys(profile);
+  const senders = Array.from({ length: streams }, (_, i) => new SrtpSender(keys, 0x10000 + i));
+  const receivers = Array.from({ length: streams }, () => new SrtpReceiver(keys));
+  const [receiver, sender] = (await boundSockets(2)) as [Socket, Socket];
+  const port = receiver.address().port;
+  const payload = toneFrame(700);
+  let received = 0;
+  let failed = 0;
+  receiver.on('message', (packet: Buffer) => {
+    if (receivers[(packet.readUInt32BE(8) - 0x10000) % streams]!.unprotect(packet) >= 0) received++;
+    else failed++;
+  });
+  const clock = new MediaClock();
+  let seq = 0;
+  const tick = () => {
+    seq = (seq + 1) & 0xffff;
+    for (const srtp of senders) sender.send(srtp.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), port, '127.0.0.1');
+  };
+  return {
+    async run(seconds) {
+      received = 0;
+      failed = 0;
+      const cpu = process.cpuUsage();
+      const remove = clock.add(tick); // the last handler's removal stops the clock
+      await sleep(seconds * 1000);
+      remove();
+      await sleep(50); // the last packets in flight
+      const used = process.cpuUsage(cpu);
+      if (failed) throw new Error(`in-process floor: ${failed} packets failed to decrypt`);
+      return { us: (used.user + used.system) / Math.max(1, received), systemUs: used.system / Math.max(1, received) };
+    },
+    close() {
+      sender.close();
+      receiver.close();
+    },
+  };
 }
 
 /** One SRTP-protected G.711 packet sent and received over loopback UDP, paced like calls; nothing else. */
@@ -878,7 +953,9 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const sandboxUs: number[] = [];
   const noAudioUs: number[] = [];
   const legsAloneUs: number[] = [];
-  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'noAudio'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio', number[]>;
+  const inProcessUs: number[] = [];
+  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'noAudio', 'inProcess'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess', number[]>;
+  const inProcess = await inProcessFloor(calls.length, profile);
   const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
   const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
   /** This process's CPU over one window of `seconds`, in µs per packet (`packets()` read at its end), and the kernel's part. */
@@ -925,6 +1002,10 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     clock.stop();
     await sleep(1000);
     const idle = await cpuPerPacket(() => runningRate * seconds);
+    // The floor in this process while the calls are still idle.
+    const beside = await inProcess.run(seconds);
+    inProcessUs.push(beside.us);
+    systemUs.inProcess.push(beside.systemUs);
     clock.start();
     agents.silent(false);
     // The phones' frames count their time: after the pause they count from a new start.
@@ -933,6 +1014,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     noAudioUs.push(idle.us);
     systemUs.noAudio.push(idle.systemUs);
   }
+  inProcess.close();
   const spread = (values: number[]) => {
     const row = summarize('', values);
     return { median: row.median, min: row.min, max: row.max };
@@ -953,9 +1035,12 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     sandboxUs: spread(sandboxUs),
     sandboxNoAudioUs: spread(noAudioUs),
     sandboxLegsAloneUs: spread(legsAloneUs),
+    floorInProcessUs: spread(inProcessUs),
     systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, spread(values).median])) as PacketCost['systemUs'],
     ratio: 0,
     ratioPeerProcess: 0,
+    // Rounds pair up as measured: both windows of round i ran within the same minute.
+    roundRatio: spread(sandboxUs.map((us, i) => us / floors[keyObjects.median <= handWritten.median ? 'keyObjects' : 'handWritten'][i]!)),
     rounds,
   };
   cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
@@ -966,7 +1051,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
-  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'noAudio') =>
+  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess') =>
     print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} | ${cost.systemUs[row].toFixed(1)} |`);
   line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
   line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
@@ -977,7 +1062,10 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
   line("sandbox, the legs alone: the same calls with no mixer and no phone, each agent's frame sent back to it on the clock", cost.sandboxLegsAloneUs, 'legsAlone');
   line('of which with no audio flowing (calls connected, clock stopped, agents silent: ICE consent checks, timers), per packet of the running rate', cost.sandboxNoAudioUs, 'noAudio');
+  line("floor inside the sandbox's process, beside its calls with no audio flowing: hand-written SRTP, one socket pair (the calls' own cost, the row above, included)", cost.floorInProcessUs, 'inProcess');
   print(`sandbox against the peer-process floor of its shape (${oneSocket ? 'one socket' : 'a socket per leg'}): ${cost.ratioPeerProcess.toFixed(2)}×`);
+  const { roundRatio } = cost;
+  print(`sandbox over the floor round by round (each round's sandbox window over its own floor window): median ${roundRatio.median.toFixed(2)}× (${roundRatio.min.toFixed(2)}–${roundRatio.max.toFixed(2)})`);
   return cost;
 }
 
