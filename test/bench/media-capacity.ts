@@ -79,8 +79,9 @@
  *   what they add while audio keeps it awake;
  * - the floor's hand-written row again, inside the sandbox's process while its calls are idle
  *   (right after the window above): the sandbox's process (werift's heap of peer connections,
- *   their timers) against a process of its own, for one SRTP packet; when it reads as the floor
- *   plus the idle row, what the sandbox's packets cost beyond the floor is its legs' own code.
+ *   their timers) against a process of its own, for one SRTP packet, the idle calls' own cost
+ *   included (small once the process is awake: the row above is an upper bound). When it reads
+ *   as the floor, what the sandbox's packets cost beyond the floor is its legs' own code.
  *   Rounds alternate, so load from other work on the machine falls on both alike (the
  *   sandbox's and the legs-alone windows swap order every round); the table shows the median
  *   and spread (min–max) over rounds and the ratio of the medians, and a line below it each
