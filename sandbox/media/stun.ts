@@ -43,8 +43,9 @@ export const StunAttribute = {
 /**
  * The HMAC key of an ICE password (RFC 5389 short-term credentials) as a `KeyObject`. Node 24's
  * `createHmac` tells a KeyObject from a Buffer by catching a thrown TypeError, twice for a
- * Buffer key: two exceptions with their stack traces a message (~11 µs against ~2.5 µs an HMAC in a microbench, more in the event
- * loop's deeper stacks), which showed in the media bench's profile at a few µs an RTP packet.
+ * Buffer key: two exceptions with their stack traces a message (~11 µs against ~2.5 µs an HMAC
+ * in a microbench, more in the event loop's deeper stacks), which showed in the media bench's
+ * profile at a few µs an RTP packet.
  */
 export function stunKey(password: string): KeyObject {
   return createSecretKey(Buffer.from(password, 'utf8'));

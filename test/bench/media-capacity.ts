@@ -187,7 +187,7 @@ export interface PacketCost {
   sandboxLegsAloneUs: { median: number; min: number; max: number };
   /**
    * The hand-written floor (one socket pair) run inside the sandbox's process beside its calls
-   * with no audio flowing (`inProcessFloor`), per floor packet, the calls' own idle cost
+   * with no audio flowing (`handWrittenFloor`), per floor packet, the calls' own idle cost
    * (`sandboxNoAudioUs`) included: whether the sandbox's process (its heap of peer connections,
    * their timers) makes one SRTP packet dearer, apart from what its legs' code does.
    */
@@ -357,8 +357,6 @@ async function runAgents(): Promise<void> {
     }
   });
   const send = (message: FromAgents) => process.send!(message);
-  // Its clock and sockets would keep it sending RTP if the bench died, loading the machine the next run measures on: go with it.
-  process.on('disconnect', () => process.exit(0));
   process.on('message', async (message: ToAgents) => {
     if (message.type === 'offer') {
       try {
@@ -453,7 +451,6 @@ async function runFloorPeer(): Promise<void> {
   let sockets: Socket[] = [];
   let clock: MediaClock | null = null;
   const send = (message: FromFloorPeer) => process.send!(message);
-  process.on('disconnect', () => process.exit(0));
   process.on('message', async (message: ToFloorPeer) => {
     if (message.type === 'close') process.exit(0);
     if (message.type === 'stop') {
@@ -540,13 +537,21 @@ function floorSessionKeys(profile: number): SrtpSessionKeys {
   return { profile, key: context.srtpSessionKey, salt: context.srtpSessionSalt, authKey: context.srtpSessionAuthTag };
 }
 
+/** One window of a floor: CPU per packet received, and the packets received and failed. */
+interface FloorWindow {
+  us: number;
+  systemUs: number;
+  packets: number;
+  failed: number;
+}
+
 /**
- * The floor's hand-written row (srtp.ts, one socket pair, `streams` streams on a clock of their
- * own) run inside this process: beside the sandbox's calls it tells whether the sandbox's
- * process itself (its heap of peer connections, their timers) makes an SRTP packet dearer, or
- * its legs' own code does.
+ * The floor's hand-written row: srtp.ts, one socket pair, `streams` streams on a clock of their
+ * own, in the process that calls it. The floor's process runs it for its row; the sandbox's
+ * process runs it beside its idle calls, which tells whether that process itself (its heap of
+ * peer connections, their timers) makes an SRTP packet dearer, or its legs' own code does.
  */
-async function inProcessFloor(streams: number, profile: number): Promise<{ run(seconds: number): Promise<{ us: number; systemUs: number }>; close(): void }> {
+async function handWrittenFloor(streams: number, profile: number): Promise<{ run(seconds: number): Promise<FloorWindow>; close(): void }> {
   const keys = floorSessionKeys(profile);
   const senders = Array.from({ length: streams }, (_, i) => new SrtpSender(keys, 0x10000 + i));
   const receivers = Array.from({ length: streams }, () => new SrtpReceiver(keys));
@@ -575,8 +580,7 @@ async function inProcessFloor(streams: number, profile: number): Promise<{ run(s
       remove();
       await sleep(50); // the last packets in flight
       const used = process.cpuUsage(cpu);
-      if (failed) throw new Error(`in-process floor: ${failed} packets failed to decrypt`);
-      return { us: (used.user + used.system) / Math.max(1, received), systemUs: used.system / Math.max(1, received) };
+      return { us: (used.user + used.system) / Math.max(1, received), systemUs: used.system / Math.max(1, received), packets: received, failed };
     },
     close() {
       sender.close();
@@ -601,8 +605,6 @@ async function runFloor(): Promise<void> {
   };
   receiver.on('message', onMessage);
   let peer: FloorPeer | null = null;
-  // Its sockets would keep it alive if the bench died: go with it (the peer then goes with this process).
-  process.on('disconnect', () => process.exit(0));
   process.on('message', async (message: ToFloor) => {
     if (message.type === 'close') {
       peer?.close();
@@ -611,6 +613,13 @@ async function runFloor(): Promise<void> {
       process.exit(checksum >= 0 ? 0 : 1);
     }
     const { streams, seconds, mode } = message;
+    if (mode === 'handWritten') {
+      const floor = await handWrittenFloor(streams, message.profile);
+      const window = await floor.run(seconds);
+      floor.close();
+      process.send!({ type: 'floor', usPerPacket: window.us, systemUsPerPacket: window.systemUs, packets: window.packets, failed: window.failed } satisfies FromFloor);
+      return;
+    }
     const profile = message.profile as Parameters<typeof keyLength>[0];
     const local = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
     const remote = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
@@ -642,8 +651,7 @@ async function runFloor(): Promise<void> {
         }
       };
     } else {
-      const context = (tx as unknown as { localContext: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer; srtpSessionAuthTag: Buffer } }).localContext;
-      const keys: SrtpSessionKeys = { profile, key: context.srtpSessionKey, salt: context.srtpSessionSalt, authKey: context.srtpSessionAuthTag };
+      const keys = floorSessionKeys(profile);
       const senders = Array.from({ length: streams }, (_, i) => new SrtpSender(keys, 0x10000 + i));
       const receivers = Array.from({ length: streams }, () => new SrtpReceiver(keys));
       let seq = 0;
@@ -663,11 +671,6 @@ async function runFloor(): Promise<void> {
         tick = () => {
           seq = (seq + 1) & 0xffff;
           sendStreams(ours, senders, peerPorts, payload, seq);
-        };
-      } else if (mode === 'handWritten') {
-        tick = () => {
-          seq = (seq + 1) & 0xffff;
-          for (const srtp of senders) sender.send(srtp.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), port, '127.0.0.1');
         };
       } else {
         perStream = await boundSockets(streams);
@@ -958,7 +961,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const legsAloneUs: number[] = [];
   const inProcessUs: number[] = [];
   const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'noAudio', 'inProcess'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess', number[]>;
-  const inProcess = await inProcessFloor(calls.length, profile);
+  const inProcess = await handWrittenFloor(calls.length, profile);
   const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
   const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
   /** This process's CPU over one window of `seconds`, in µs per packet (`packets()` read at its end), and the kernel's part. */
@@ -1007,6 +1010,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     const idle = await cpuPerPacket(() => runningRate * seconds);
     // The floor in this process while the calls are still idle.
     const beside = await inProcess.run(seconds);
+    if (beside.failed) throw new Error(`floor in the sandbox's process: ${beside.failed} packets failed to decrypt`);
     inProcessUs.push(beside.us);
     systemUs.inProcess.push(beside.systemUs);
     clock.start();
@@ -1187,6 +1191,9 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   return { rows, maxCalls: best?.calls ?? 0, cpuMsPerCallSecond: best?.cpuMsPerCallSecond ?? 0, speech, cost };
 }
 
+// A forked role's clock and sockets would keep it running (the agents still sending RTP, loading the
+// machine the next run measures on) if the bench died: each goes with the process that forked it.
+if (process.env.MEDIA_BENCH_ROLE) process.on('disconnect', () => process.exit(0));
 if (process.env.MEDIA_BENCH_ROLE === 'agents') {
   void runAgents();
 } else if (process.env.MEDIA_BENCH_ROLE === 'floor') {
