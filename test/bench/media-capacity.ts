@@ -537,6 +537,13 @@ function floorSessionKeys(profile: number): SrtpSessionKeys {
   return { profile, key: context.srtpSessionKey, salt: context.srtpSessionSalt, authKey: context.srtpSessionAuthTag };
 }
 
+/** CPU used since `since` (a `process.cpuUsage()`), in µs per packet, and the kernel's part of it. */
+function cpuPer(since: NodeJS.CpuUsage, packets: number): { us: number; systemUs: number } {
+  const used = process.cpuUsage(since);
+  const count = Math.max(1, packets);
+  return { us: (used.user + used.system) / count, systemUs: used.system / count };
+}
+
 /** One window of a floor: CPU per packet received, and the packets received and failed. */
 interface FloorWindow {
   us: number;
@@ -579,8 +586,7 @@ async function handWrittenFloor(streams: number, profile: number): Promise<{ run
       await sleep(seconds * 1000);
       remove();
       await sleep(50); // the last packets in flight
-      const used = process.cpuUsage(cpu);
-      return { us: (used.user + used.system) / Math.max(1, received), systemUs: used.system / Math.max(1, received), packets: received, failed };
+      return { ...cpuPer(cpu, received), packets: received, failed };
     },
     close() {
       sender.close();
@@ -620,19 +626,20 @@ async function runFloor(): Promise<void> {
       process.send!({ type: 'floor', usPerPacket: window.us, systemUsPerPacket: window.systemUs, packets: window.packets, failed: window.failed } satisfies FromFloor);
       return;
     }
-    const profile = message.profile as Parameters<typeof keyLength>[0];
-    const local = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
-    const remote = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
-    const tx = new SrtpSession({ keys: { localMasterKey: local.key, localMasterSalt: local.salt, remoteMasterKey: remote.key, remoteMasterSalt: remote.salt }, profile });
-    const rx = new SrtpSession({ keys: { localMasterKey: remote.key, localMasterSalt: remote.salt, remoteMasterKey: local.key, remoteMasterSalt: local.salt }, profile });
-    if (mode !== 'shipped') {
-      useKeyObjects(tx);
-      useKeyObjects(rx);
-    }
     const clock = new MediaClock();
     let tick: () => void;
     let perStream: Socket[] = [];
     if (mode === 'shipped' || mode === 'keyObjects') {
+      // werift's own SrtpSession both ways, its keys as shipped or as KeyObjects.
+      const profile = message.profile as Parameters<typeof keyLength>[0];
+      const local = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
+      const remote = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
+      const tx = new SrtpSession({ keys: { localMasterKey: local.key, localMasterSalt: local.salt, remoteMasterKey: remote.key, remoteMasterSalt: remote.salt }, profile });
+      const rx = new SrtpSession({ keys: { localMasterKey: remote.key, localMasterSalt: remote.salt, remoteMasterKey: local.key, remoteMasterSalt: local.salt }, profile });
+      if (mode === 'keyObjects') {
+        useKeyObjects(tx);
+        useKeyObjects(rx);
+      }
       const headers = Array.from({ length: streams }, (_, i) => new RtpHeader({ payloadType: 0, ssrc: 0x10000 + i, sequenceNumber: 0, timestamp: 0 }));
       consume = (packet) => {
         try {
@@ -651,7 +658,7 @@ async function runFloor(): Promise<void> {
         }
       };
     } else {
-      const keys = floorSessionKeys(profile);
+      const keys = floorSessionKeys(message.profile);
       const senders = Array.from({ length: streams }, (_, i) => new SrtpSender(keys, 0x10000 + i));
       const receivers = Array.from({ length: streams }, () => new SrtpReceiver(keys));
       let seq = 0;
@@ -691,9 +698,9 @@ async function runFloor(): Promise<void> {
     clock.stop();
     if (mode === 'peerProcess' || mode === 'peerOneSocket') await peer!.stop();
     await sleep(50); // the last packets in flight
-    const used = process.cpuUsage(cpu);
+    const { us, systemUs } = cpuPer(cpu, received);
     for (const socket of perStream) socket.close();
-    const reply: FromFloor = { type: 'floor', usPerPacket: (used.user + used.system) / Math.max(1, received), systemUsPerPacket: used.system / Math.max(1, received), packets: received, failed };
+    const reply: FromFloor = { type: 'floor', usPerPacket: us, systemUsPerPacket: systemUs, packets: received, failed };
     process.send!(reply);
   });
 }
@@ -968,9 +975,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const cpuPerPacket = async (packets: () => number) => {
     const cpu = process.cpuUsage();
     await sleep(seconds * 1000);
-    const used = process.cpuUsage(cpu);
-    const count = Math.max(1, packets());
-    return { us: (used.user + used.system) / count, systemUs: used.system / count };
+    return cpuPer(cpu, packets());
   };
   for (let round = 0; round < rounds; round++) {
     for (const mode of FLOOR_MODES) {
@@ -1028,11 +1033,12 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   };
   const keyObjects = spread(floors.keyObjects);
   const handWritten = spread(floors.handWritten);
+  // The floor is the cheaper of the two single-socket SRTP implementations: the ratio never flatters the sandbox.
+  const floorMode = keyObjects.median <= handWritten.median ? 'keyObjects' : 'handWritten';
   const cost: PacketCost = {
     calls: calls.length,
     profile,
-    // The floor is the cheaper of the two single-socket SRTP implementations: the ratio never flatters the sandbox.
-    floorUs: keyObjects.median <= handWritten.median ? keyObjects : handWritten,
+    floorUs: floorMode === 'keyObjects' ? keyObjects : handWritten,
     floorShippedUs: spread(floors.shipped),
     floorKeyObjectsUs: keyObjects,
     floorHandWrittenUs: handWritten,
@@ -1047,7 +1053,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     ratio: 0,
     ratioPeerProcess: 0,
     // Rounds pair up as measured: both windows of round i ran within the same minute.
-    roundRatio: spread(sandboxUs.map((us, i) => us / floors[keyObjects.median <= handWritten.median ? 'keyObjects' : 'handWritten'][i]!)),
+    roundRatio: spread(sandboxUs.map((us, i) => us / floors[floorMode][i]!)),
     rounds,
   };
   cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
