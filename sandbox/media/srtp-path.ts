@@ -16,7 +16,9 @@
  *   our candidates) before werift's 'message' listener sees it;
  * - the leg's ICE consent checks are consent.ts's while the path is attached, both ways (werift's
  *   consent rounds cost ~5 µs an RTP packet at 100 calls): its own, whose responses are taken
- *   here, and the answers to the peer's, whose requests are taken here too.
+ *   here, and the answers to the peer's, whose requests are taken here too;
+ * - werift's RTCP report loops start only from RTP its pipeline sent, so the path sends the
+ *   leg's sender and receiver reports itself (rtcp-reports.ts), through werift's transport.
  * It reaches into werift's internals, so every field is checked when the path is attached;
  * anything unexpected (another werift shape, a non-UDP pair, a hostname address) leaves the
  * leg on werift's ordinary pipeline, which is correct, only slower.
@@ -27,6 +29,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { RtpHeader } from 'werift';
 import { SrtpReceiver, SrtpSender, supportedProfile, type SrtpSessionKeys } from './srtp';
 import { ConsentFreshness, type ConsentTiming } from './consent';
+import { RtcpReports } from './rtcp-reports';
 
 type Key = Buffer | KeyObject;
 /** The fields of werift's SRTP ciphers (AES-CM and AES-GCM) that hold keys. */
@@ -80,6 +83,10 @@ interface DtlsTransportLike {
   state: string;
   srtp?: SrtpSessionLike & { encrypt(payload: Buffer, header: RtpHeader): Buffer; decrypt(packet: Buffer): Buffer };
   srtcp?: SrtpSessionLike;
+  /** werift's: serialises RTCP packets, protects them (SRTCP) and sends them on the nominated pair. */
+  sendRtcp?: (packets: ReturnType<RtcpReports['report']>) => Promise<unknown>;
+  /** werift's: every RTCP packet received, parsed. */
+  onRtcp?: { subscribe(listener: (rtcp: unknown) => void): { unSubscribe(): void } };
   iceTransport?: { connection?: IceConnectionLike };
 }
 interface IceConnectionLike {
@@ -96,6 +103,12 @@ interface UdpTransportLike {
   intercept?: ((data: Buffer, rinfo: RemoteInfo) => boolean) | null;
 }
 type MessageListener = (data: Buffer, rinfo: RemoteInfo) => void;
+
+/** A fast path's RTCP reports: the CNAME its SDES names (default one of its own) and the interval (default 5 s). */
+export interface RtcpOptions {
+  cname?: string;
+  intervalMs?: number;
+}
 
 /** RFC 5761: RTCP packet types 192–223 in the second byte; RTP otherwise. */
 function isSrtp(data: Buffer): boolean {
@@ -132,6 +145,10 @@ export class RtpFastPath {
   private readonly receiver: SrtpReceiver | null;
   /** RFC 7675 consent checks of the nominated pair, in place of werift's (consent.ts); null: werift's. */
   private readonly consent: ConsentFreshness | null;
+  /** RTCP sender and receiver reports of the leg (rtcp-reports.ts); null when off or werift's transport cannot send them. */
+  private readonly reports: RtcpReports | null;
+  private readonly sendReport: (() => void) | null;
+  private readonly stopPeerRtcp: (() => void) | null;
   private detached = false;
 
   /**
@@ -140,8 +157,15 @@ export class RtpFastPath {
    * packet it is in, for its header (both valid only during the call; after the RTP packet the
    * buffer may still hold the SRTP tag: read the header, not the length). `consent`: the
    * timing of the path's own consent checks (consent.ts), or false to leave them to werift.
+   * `reports`: the leg's RTCP reports (rtcp-reports.ts: its CNAME and interval), or false for none.
    */
-  static attach(transport: unknown, ssrc: number, onPayload: (payload: Buffer, packet: Buffer) => void, consent: ConsentTiming | false = {}): RtpFastPath | null {
+  static attach(
+    transport: unknown,
+    ssrc: number,
+    onPayload: (payload: Buffer, packet: Buffer) => void,
+    consent: ConsentTiming | false = {},
+    reports: RtcpOptions | false = {},
+  ): RtpFastPath | null {
     const dtls = transport as DtlsTransportLike;
     const connection = dtls?.iceTransport?.connection;
     const pair = connection?.nominated;
@@ -162,7 +186,7 @@ export class RtpFastPath {
     ) {
       return null;
     }
-    return new RtpFastPath(dtls as RtpFastPath['dtls'], connection as Required<IceConnectionLike>, pair, udp as RtpFastPath['udp'], ssrc, onPayload, consent);
+    return new RtpFastPath(dtls as RtpFastPath['dtls'], connection as Required<IceConnectionLike>, pair, udp as RtpFastPath['udp'], ssrc, onPayload, consent, reports);
   }
 
   private constructor(
@@ -173,6 +197,7 @@ export class RtpFastPath {
     ssrc: number,
     private readonly onPayload: (payload: Buffer, packet: Buffer) => void,
     consent: ConsentTiming | false,
+    reports: RtcpOptions | false,
   ) {
     this.dtls = dtls;
     this.connection = connection;
@@ -233,6 +258,19 @@ export class RtpFastPath {
             },
             consent,
           );
+    // RTCP goes through werift's transport (its packets, its SRTCP); without its methods, no reports.
+    const { sendRtcp, onRtcp } = dtls;
+    if (reports !== false && typeof sendRtcp === 'function' && typeof onRtcp?.subscribe === 'function') {
+      const leg = new RtcpReports(ssrc, reports.cname ?? `sandbox-${ssrc.toString(16)}`, reports.intervalMs);
+      const subscription = onRtcp.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0]));
+      this.reports = leg;
+      this.sendReport = () => void sendRtcp.call(dtls, leg.report()).catch(() => undefined);
+      this.stopPeerRtcp = () => subscription.unSubscribe();
+    } else {
+      this.reports = null;
+      this.sendReport = null;
+      this.stopPeerRtcp = null;
+    }
   }
 
   /** Sends one PCMU payload; false when werift's path must send it instead (pair changed, consent lost, DTLS closed). */
@@ -256,6 +294,8 @@ export class RtpFastPath {
       packet = this.dtls.srtp.encrypt(payload, header);
     }
     this.udp.socket.send(packet, this.port, this.host);
+    // A report rides with the leg's RTP (rtcp-reports.ts: no timer of its own).
+    if (this.reports?.sent(payload.length, timestamp)) this.sendReport!();
     return true;
   }
 
@@ -264,6 +304,8 @@ export class RtpFastPath {
     if (this.detached) return;
     this.detached = true;
     this.handBack();
+    // werift's own report loops take over with its pipeline (they start from the RTP it sends).
+    this.stopPeerRtcp?.();
     // werift's consent cycle again, as its pipeline takes the stream (none once the connection is down).
     this.consent?.stop(true);
     // Our listeners pass everything to werift once detached, so restoring is tidiness, not correctness.
@@ -303,6 +345,7 @@ export class RtpFastPath {
     if (this.receiver) {
       const end = this.receiver.unprotect(data);
       if (end < 0 || (data[1]! & 0x7f) !== 0) return; // failed authentication, a replay, not PCMU: dropped
+      this.reports?.receivedPacket(data.readUInt32BE(8), data.readUInt16BE(2), data.readUInt32BE(4));
       // The datagram is handed on as the packet, not cut to `end`: one subarray a packet fewer.
       const payload = rtpPayload(data, end);
       if (payload) this.onPayload(payload, data);
@@ -315,6 +358,7 @@ export class RtpFastPath {
       return; // failed authentication or replay: dropped, as werift drops it
     }
     if ((packet[1]! & 0x7f) !== 0) return; // PCMU only, as the offer
+    this.reports?.receivedPacket(packet.readUInt32BE(8), packet.readUInt16BE(2), packet.readUInt32BE(4));
     const payload = rtpPayload(packet, packet.length);
     if (payload) this.onPayload(payload, packet);
   }

@@ -45,6 +45,8 @@ export interface WebRtcOptions {
    * are not as the mux expects) the leg gathers its own socket, on `mediaAddress`.
    */
   mux?: UdpMux;
+  /** On the fast path, how often RTCP reports go out (rtcp-reports.ts; default 5 s, WebRTC's for audio). */
+  rtcpIntervalMs?: number;
 }
 
 /** werift peer connection wrapped as a media endpoint. */
@@ -83,7 +85,11 @@ export class WebRtcEndpoint implements MediaEndpoint {
       this.state = state;
       if (state === 'connected' && options.fastPath !== false) {
         this.fastPath?.detach();
-        this.fastPath = RtpFastPath.attach(this.transceiver.dtlsTransport, this.transceiver.sender.ssrc, (payload) => this.received(payload));
+        this.fastPath = RtpFastPath.attach(this.transceiver.dtlsTransport, this.transceiver.sender.ssrc, (payload) => this.received(payload), {}, {
+          // The CNAME the SDP announced for the leg's SSRC, so the browser ties the reports to the stream.
+          cname: this.pc.cname,
+          ...(options.rtcpIntervalMs !== undefined ? { intervalMs: options.rtcpIntervalMs } : {}),
+        });
       }
     });
   }

@@ -43,6 +43,14 @@ test('an invite is answered: audio flows both ways, the agent hangs up (LOCAL_HA
   await jane.expectAudioFlowing(callId);
   const before = (await sdk.phones.get(call.uuid)).media;
   await expect.poll(async () => (await sdk.phones.get(call.uuid)).media.audible_frames_received).toBeGreaterThan(before.audible_frames_received + 10);
+  // The platform's RTCP reports reach Chromium: its sender reports (remote-outbound-rtp), and
+  // receiver reports whose LSR/DLSR give the round trip the call-quality indicator reads first.
+  // Reports go every ~5 s, so this can take a few of them.
+  await expect.poll(async () => (await jane.rtcp(callId)).remoteInbound?.roundTripTime ?? null, { timeout: 20_000, message: 'RTCP round trip' }).not.toBeNull();
+  const rtcp = await jane.rtcp(callId);
+  expect(rtcp.remoteInbound!.roundTripTime!).toBeLessThan(1);
+  expect(rtcp.remoteInbound!.packetsLost).toBe(0);
+  expect(rtcp.remoteOutbound?.packetsSent ?? 0).toBeGreaterThan(0);
 
   await jane.call('hangup', callId);
   const hangup = await jane.waitFor('callHangup');

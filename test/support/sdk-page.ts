@@ -52,6 +52,14 @@ export interface CallMedia {
   audioEnergy: number;
 }
 
+/** What Chromium learnt from the platform's RTCP about a call's audio (getStats). */
+export interface CallRtcp {
+  /** `remote-inbound-rtp`: the platform's receiver reports on the audio sent; the round trip, s (from LSR/DLSR). */
+  remoteInbound: { roundTripTime?: number; packetsLost?: number; jitter?: number } | null;
+  /** `remote-outbound-rtp`: the platform's sender reports on the audio received. */
+  remoteOutbound: { packetsSent?: number; bytesSent?: number } | null;
+}
+
 /** One SDK client in its own Chromium page. */
 export class SdkAgent {
   private constructor(readonly page: Page) {}
@@ -173,6 +181,22 @@ export class SdkAgent {
           out.audioEnergy += stat.totalAudioEnergy ?? 0;
         }
         if (stat.type === 'outbound-rtp') out.packetsSent += stat.packetsSent ?? 0;
+      });
+      return out;
+    }, callId);
+  }
+
+  /** The RTCP-based statistics of a call's audio, as Chromium reports them. */
+  async rtcp(callId: string): Promise<CallRtcp> {
+    return this.page.evaluate(async (id) => {
+      const { client } = (window as unknown as { harness: { client: { getPeerConnection(id: string): RTCPeerConnection | undefined } } }).harness;
+      const out: CallRtcp = { remoteInbound: null, remoteOutbound: null };
+      const pc = client.getPeerConnection(id);
+      if (!pc) return out;
+      (await pc.getStats()).forEach((stat: { type: string; kind?: string; roundTripTime?: number; packetsLost?: number; jitter?: number; packetsSent?: number; bytesSent?: number }) => {
+        if (stat.kind !== 'audio') return;
+        if (stat.type === 'remote-inbound-rtp') out.remoteInbound = { roundTripTime: stat.roundTripTime, packetsLost: stat.packetsLost, jitter: stat.jitter };
+        if (stat.type === 'remote-outbound-rtp') out.remoteOutbound = { packetsSent: stat.packetsSent, bytesSent: stat.bytesSent };
       });
       return out;
     }, callId);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
+import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTCPeerConnection, RTCRtpCodecParameters, RtcpSourceDescriptionPacket, RtcpSrPacket, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
 import { RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
+import { compactNtp } from '../../../../sandbox/media/rtcp-reports';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 
 const open: WebRtcEndpoint[] = [];
@@ -12,9 +13,10 @@ afterEach(() => {
 });
 
 /** A sandbox leg (offers) and a peer (answers) over loopback, both connected. */
-async function pair(peerFastPath: boolean) {
-  const sandbox = new WebRtcEndpoint('sandbox', { mediaAddress: '127.0.0.1' });
-  const peer = new WebRtcEndpoint('peer', { mediaAddress: '127.0.0.1', fastPath: peerFastPath });
+async function pair(peerFastPath: boolean, rtcpIntervalMs?: number) {
+  const rtcp = rtcpIntervalMs === undefined ? {} : { rtcpIntervalMs };
+  const sandbox = new WebRtcEndpoint('sandbox', { mediaAddress: '127.0.0.1', ...rtcp });
+  const peer = new WebRtcEndpoint('peer', { mediaAddress: '127.0.0.1', fastPath: peerFastPath, ...rtcp });
   open.push(sandbox, peer);
   await sandbox.acceptAnswer(await peer.answerOffer(await sandbox.createOffer()));
   await expect.poll(() => [sandbox.state, peer.state], { timeout: 10_000 }).toEqual(['connected', 'connected']);
@@ -159,6 +161,106 @@ describe('WebRtcEndpoint RTP fast path', () => {
     expect(RtpFastPath.attach({ state: 'connected' }, 1, () => undefined)).toBeNull();
     expect(RtpFastPath.attach({ state: 'new', srtp: { encrypt() {}, decrypt() {} } }, 1, () => undefined)).toBeNull();
   });
+});
+
+/** A leg's werift objects the RTCP tests read. */
+type LegInternals = {
+  pc: { cname: string };
+  transceiver: {
+    sender: { ssrc: number };
+    dtlsTransport: { onRtcp: { subscribe(listener: (rtcp: unknown) => void): { unSubscribe(): void } } };
+  };
+};
+const internals = (endpoint: WebRtcEndpoint) => endpoint as unknown as LegInternals;
+
+/** Both legs send a frame every 20 ms, as legs in a conversation do (reports ride with RTP), until the returned stop. */
+function talking(...legs: WebRtcEndpoint[]): () => void {
+  const timer = setInterval(() => {
+    for (const leg of legs) leg.deliver(frame(1));
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+/** Every RTCP packet that reaches `endpoint`, as werift parsed it. */
+function rtcpAt(endpoint: WebRtcEndpoint): unknown[] {
+  const seen: unknown[] = [];
+  internals(endpoint).transceiver.dtlsTransport.onRtcp.subscribe((rtcp) => seen.push(rtcp));
+  return seen;
+}
+
+describe('RTCP reports of a fast-path leg', () => {
+  it('reports what it sent and heard: an SR with a report block on the peer’s stream and the SDES CNAME the SDP named, LSR echoing the peer’s SR', async () => {
+    const { sandbox, peer } = await pair(true, 100);
+    const atPeer = rtcpAt(peer);
+    const atSandbox = rtcpAt(sandbox);
+    const ours = internals(sandbox).transceiver.sender.ssrc;
+    const theirs = internals(peer).transceiver.sender.ssrc;
+    await carries(sandbox, peer, 10);
+    await carries(peer, sandbox, 10);
+    const stop = talking(sandbox, peer);
+    const srs = () => atPeer.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours);
+    // A report block that echoes an SR of the peer's (one sent after the peer's audio began).
+    const echoing = () => srs().find((sr) => sr.reports.some((block) => block.ssrc === theirs && block.lsr !== 0));
+    try {
+      await expect.poll(() => echoing() !== undefined, { timeout: 5_000 }).toBe(true);
+    } finally {
+      stop();
+    }
+    const sr = echoing()!;
+    expect(sr.senderInfo.packetCount).toBeGreaterThanOrEqual(10);
+    expect(sr.senderInfo.octetCount).toBe(sr.senderInfo.packetCount * FRAME_SAMPLES);
+    const block = sr.reports.find((report) => report.ssrc === theirs)!;
+    expect(block.highestSequence).toBeGreaterThan(0);
+    expect(block.dlsr / 65536).toBeLessThan(1);
+    const peerSrs = atSandbox.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === theirs);
+    expect(peerSrs.map((peerSr) => compactNtp(peerSr.senderInfo.ntpTimestamp))).toContain(block.lsr);
+    const sdes = atPeer.find((rtcp): rtcp is RtcpSourceDescriptionPacket => rtcp instanceof RtcpSourceDescriptionPacket && rtcp.chunks[0]?.source === ours);
+    expect(sdes?.chunks[0]?.items[0]?.text).toBe(internals(sandbox).pc.cname);
+  });
+
+  it('interoperates with werift’s whole pipeline on the other side: its receiver takes the SRs (SRTCP, counts, NTP time)', async () => {
+    const { sandbox, peer } = await pair(false, 100);
+    const ours = internals(sandbox).transceiver.sender.ssrc;
+    const atPeer = rtcpAt(peer);
+    await carries(sandbox, peer, 10);
+    const stop = talking(sandbox, peer);
+    const receiver = () =>
+      (internals(peer).transceiver as unknown as { receiver: { senderReportsReceivedBySsrc: Record<number, number>; remotePacketCountBySsrc: Record<number, number>; remoteOctetCountBySsrc: Record<number, number> } }).receiver;
+    try {
+      await expect.poll(() => receiver().remotePacketCountBySsrc[ours] ?? 0, { timeout: 5_000 }).toBeGreaterThanOrEqual(20);
+    } finally {
+      stop();
+    }
+    expect(receiver().senderReportsReceivedBySsrc[ours]).toBeGreaterThanOrEqual(2);
+    const packets = receiver().remotePacketCountBySsrc[ours]!;
+    expect(packets).toBeLessThanOrEqual(sandbox.counters().packets_sent);
+    expect(receiver().remoteOctetCountBySsrc[ours]).toBe(packets * FRAME_SAMPLES);
+    // The SR's NTP time is the wall clock: seconds since 1900. (werift's own reading of it,
+    // `remoteTimestampsBySsrc`, takes the 32-bit fraction for milliseconds, so it is not used.)
+    const sr = atPeer.find((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours)!;
+    expect(Math.abs(Number(sr.senderInfo.ntpTimestamp >> 32n) - 2_208_988_800 - Date.now() / 1000)).toBeLessThan(5);
+  });
+
+
+  it('reports only with its own RTP: none from a silent leg (no timer of its own), none after close', async () => {
+    const { sandbox, peer } = await pair(true, 50);
+    const atPeer = rtcpAt(peer);
+    const stop = talking(sandbox);
+    try {
+      await expect.poll(() => atPeer.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    } finally {
+      stop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const silent = atPeer.length;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // six intervals
+    expect(atPeer.length).toBe(silent);
+    sandbox.close();
+    for (let n = 0; n < 10; n++) sandbox.deliver(frame(n));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(atPeer.length).toBe(silent);
+  });
+
 });
 
 describe('useKeyObjects', () => {
