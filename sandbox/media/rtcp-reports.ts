@@ -7,8 +7,8 @@
  * and jitter the platform saw of the agent's audio), which Switchboard's call quality reads
  * first, and no `remote-outbound-rtp`. Here the path tells `RtcpReports` what it sends and
  * receives, and every ~5 s (WebRTC's interval for audio, randomised over 0.5–1.5 of it as
- * RFC 3550 §6.3.1 asks; the first after half of that) the path sends a compound SR (or RR, when
- * nothing was sent since the last report) with an SDES CNAME, built with werift's RTCP classes
+ * RFC 3550 §6.3.1 asks; the first after half of that) the path sends a compound SR, with a
+ * report block on the peer's stream while it is heard, and an SDES CNAME, built with werift's RTCP classes
  * and sent through werift's DTLS transport (SRTCP stays werift's). The peer's own SRs, which
  * werift parses, give each report block its LSR and DLSR, from which the browser works out the
  * round trip.
@@ -21,10 +21,11 @@
  *
  * The per-packet part is a few integer operations each way and one clock read a packet
  * received; the statistics follow RFC 3550 Appendix A.1 (sequence numbers), A.3 (loss) and
- * A.8 (jitter). Cost at 100 calls in the media bench (test/bench/media-capacity.ts): ~3 µs a
- * packet (paired A/B, reports and statistics on and off in the sandbox and the agents; 12 of
- * 16 pairs cheaper off), about half werift's RTCP (serialising, SRTCP, parsing) and half the
- * statistics here in a CPU profile.
+ * A.8 (jitter). Cost at 100 calls in the media bench (test/bench/media-capacity.ts): about 3 µs
+ * a packet, read with a switch added for the measurement only (paired windows, reports and
+ * statistics on and off in the sandbox and the agents; 12 of 16 pairs cheaper off, so a rough
+ * figure), about half werift's RTCP (serialising, SRTCP, parsing) and half the statistics here
+ * in a CPU profile.
  */
 import {
   RtcpReceiverInfo,
@@ -66,7 +67,8 @@ interface RtcpLike {
 export function ntpTimestamp(unixMs: number): bigint {
   const seconds = Math.floor(unixMs / 1000);
   const fraction = Math.floor(((unixMs - seconds * 1000) / 1000) * 2 ** 32);
-  return (BigInt(seconds + NTP_UNIX_OFFSET_S) << 32n) | BigInt(fraction);
+  // 32 bits of seconds: from February 2036 they wrap (NTP era 1), as RFC 5905 counts them.
+  return (BigInt((seconds + NTP_UNIX_OFFSET_S) % 2 ** 32) << 32n) | BigInt(fraction);
 }
 
 /** RFC 3550 §4: the middle 32 bits of an NTP timestamp (what LSR echoes). */
@@ -167,20 +169,27 @@ export class RtcpReports {
     this.transit = transit;
   }
 
-  /** An RTCP packet from the peer (werift's parse): a sender report of the stream received is kept for LSR/DLSR. */
+  /**
+   * An RTCP packet from the peer (werift's parse): a sender report of the stream received is
+   * kept for LSR/DLSR. Before the stream's first packet any SR is kept (the block checks whose
+   * it was); after, another SSRC's is ignored.
+   */
   peerRtcp(rtcp: RtcpLike): void {
     if (rtcp.type !== RtcpSrPacket.type || typeof rtcp.senderInfo?.ntpTimestamp !== 'bigint' || typeof rtcp.ssrc !== 'number') return;
+    if (this.peerSsrc !== -1 && rtcp.ssrc !== this.peerSsrc) return;
     this.lastSrSsrc = rtcp.ssrc;
     this.lastSr = compactNtp(rtcp.senderInfo.ntpTimestamp);
     this.lastSrAt = this.now();
   }
 
   /**
-   * The compound packet to send now: an SR when RTP was sent since the last report (else an RR),
-   * with a report block once the peer's stream is heard, then the SDES CNAME.
+   * The compound packet to send now: an SR when RTP was sent since the last report (else an RR;
+   * the fast path reports right after a packet, so always an SR there), with a report block on
+   * the peer's stream when it was heard since the last report (RFC 3550 §6.4), then the SDES CNAME.
    */
   report(): Array<RtcpSrPacket | RtcpRrPacket | RtcpSourceDescriptionPacket> {
-    const reports = this.peerSsrc === -1 ? [] : [this.reportBlock()];
+    const heard = this.peerSsrc !== -1 && this.received !== this.receivedPrior;
+    const reports = heard ? [this.reportBlock()] : [];
     const now = this.now();
     const first =
       this.sentSinceReport
@@ -188,7 +197,8 @@ export class RtcpReports {
             ssrc: this.ssrc,
             senderInfo: new RtcpSenderInfo({
               ntpTimestamp: ntpTimestamp(performance.timeOrigin + now),
-              // The RTP time that corresponds to that NTP time: the packet just sent's (see `sent`).
+              // The RTP time that corresponds to that NTP time: the packet just sent's (see `sent`;
+              // in a clock's catch-up burst that packet's time runs up to 200 ms behind now).
               rtpTimestamp: this.lastTimestamp >>> 0,
               packetCount: this.packetsSent >>> 0,
               octetCount: this.octetsSent >>> 0,
@@ -220,8 +230,8 @@ export class RtcpReports {
     return new RtcpReceiverInfo({
       ssrc: this.peerSsrc,
       fractionLost: Math.min(255, fractionLost),
-      // 24 bits on the wire: duplicates can make it negative, which werift's writer cannot carry, so 0.
-      packetsLost: Math.min(0x7fffff, Math.max(0, lost)),
+      // 24-bit two's complement on the wire (duplicates can make it negative); werift writes it unsigned.
+      packetsLost: Math.max(-0x800000, Math.min(0x7fffff, lost)) & 0xffffff,
       highestSequence: extendedMax >>> 0,
       jitter: Math.floor(this.jitter) >>> 0,
       lsr: srKnown ? this.lastSr : 0,

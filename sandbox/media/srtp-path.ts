@@ -108,6 +108,8 @@ type MessageListener = (data: Buffer, rinfo: RemoteInfo) => void;
 export interface RtcpOptions {
   cname?: string;
   intervalMs?: number;
+  /** The leg's reports so far, to go on with (a leg attaches a path again after a reconnect): its counts must not start again. */
+  reports?: RtcpReports;
 }
 
 /** RFC 5761: RTCP packet types 192–223 in the second byte; RTP otherwise. */
@@ -261,10 +263,18 @@ export class RtpFastPath {
     // RTCP goes through werift's transport (its packets, its SRTCP); without its methods, no reports.
     const { sendRtcp, onRtcp } = dtls;
     if (reports !== false && typeof sendRtcp === 'function' && typeof onRtcp?.subscribe === 'function') {
-      const leg = new RtcpReports(ssrc, reports.cname ?? `sandbox-${ssrc.toString(16)}`, reports.intervalMs);
+      // Eight hex digits, so the CNAME's length, and werift's SDES chunk padding with it, never changes.
+      const leg = reports.reports ?? new RtcpReports(ssrc, reports.cname ?? `sandbox-${ssrc.toString(16).padStart(8, '0')}`, reports.intervalMs);
       const subscription = onRtcp.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0]));
       this.reports = leg;
-      this.sendReport = () => void sendRtcp.call(dtls, leg.report()).catch(() => undefined);
+      // It runs inside the media clock's tick: nothing it does may throw there, whatever werift returns.
+      this.sendReport = () => {
+        try {
+          void Promise.resolve(sendRtcp.call(dtls, leg.report())).catch(() => undefined);
+        } catch {
+          // A report lost; the next one carries the same counts.
+        }
+      };
       this.stopPeerRtcp = () => subscription.unSubscribe();
     } else {
       this.reports = null;
@@ -304,7 +314,8 @@ export class RtpFastPath {
     if (this.detached) return;
     this.detached = true;
     this.handBack();
-    // werift's own report loops take over with its pipeline (they start from the RTP it sends).
+    // werift's own report loops take over with its pipeline (they start from the RTP it sends,
+    // and run for the leg's life: the endpoint attaches later paths without reports then).
     this.stopPeerRtcp?.();
     // werift's consent cycle again, as its pipeline takes the stream (none once the connection is down).
     this.consent?.stop(true);
@@ -344,8 +355,10 @@ export class RtpFastPath {
   private receive(data: Buffer): void {
     if (this.receiver) {
       const end = this.receiver.unprotect(data);
-      if (end < 0 || (data[1]! & 0x7f) !== 0) return; // failed authentication, a replay, not PCMU: dropped
+      if (end < 0) return; // failed authentication or a replay: dropped
+      // Every authenticated packet of the stream counts as received, whatever its payload type.
       this.reports?.receivedPacket(data.readUInt32BE(8), data.readUInt16BE(2), data.readUInt32BE(4));
+      if ((data[1]! & 0x7f) !== 0) return; // not PCMU: not played
       // The datagram is handed on as the packet, not cut to `end`: one subarray a packet fewer.
       const payload = rtpPayload(data, end);
       if (payload) this.onPayload(payload, data);
@@ -357,8 +370,8 @@ export class RtpFastPath {
     } catch {
       return; // failed authentication or replay: dropped, as werift drops it
     }
-    if ((packet[1]! & 0x7f) !== 0) return; // PCMU only, as the offer
     this.reports?.receivedPacket(packet.readUInt32BE(8), packet.readUInt16BE(2), packet.readUInt32BE(4));
+    if ((packet[1]! & 0x7f) !== 0) return; // PCMU only, as the offer
     const payload = rtpPayload(packet, packet.length);
     if (payload) this.onPayload(payload, packet);
   }

@@ -9,7 +9,8 @@ import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RT
 import type { MediaCounters, MediaEndpoint } from './endpoint';
 import { louderThan } from './g711';
 import { AUDIBLE_LEVEL } from './phone-endpoint';
-import { RtpFastPath } from './srtp-path';
+import { RtcpReports } from './rtcp-reports';
+import { RtpFastPath, type RtcpOptions } from './srtp-path';
 import { AES_CM_128_HMAC_SHA1_80 } from './srtp';
 import type { UdpMux } from './udp-mux';
 
@@ -58,6 +59,8 @@ export class WebRtcEndpoint implements MediaEndpoint {
   private sequence = Math.floor(Math.random() * 0xffff);
   private timestamp = Math.floor(Math.random() * 0xffffffff);
   private fastPath: RtpFastPath | null = null;
+  /** The leg's RTCP statistics and reports, made at the first fast path (`rtcpReports`). */
+  private rtcp: RtcpReports | null = null;
   bytesIn = 0;
   bytesOut = 0;
   state: string = 'new';
@@ -85,16 +88,24 @@ export class WebRtcEndpoint implements MediaEndpoint {
       this.state = state;
       if (state === 'connected' && options.fastPath !== false) {
         this.fastPath?.detach();
-        this.fastPath = RtpFastPath.attach(this.transceiver.dtlsTransport, this.transceiver.sender.ssrc, (payload) => this.received(payload), {}, {
-          // The CNAME the SDP announced for the leg's SSRC, so the browser ties the reports to the stream.
-          cname: this.pc.cname,
-          ...(options.rtcpIntervalMs !== undefined ? { intervalMs: options.rtcpIntervalMs } : {}),
-        });
+        this.fastPath = RtpFastPath.attach(this.transceiver.dtlsTransport, this.transceiver.sender.ssrc, (payload) => this.received(payload), {}, this.rtcpReports());
       }
     });
   }
 
   /** Creates the offer and waits for ICE gathering, since SDP goes whole (no trickle). */
+  /**
+   * The leg's RTCP reports for a fast path: one `RtcpReports` for the leg's life, so a path
+   * attached after a reconnect goes on counting; none once werift's own report loop runs (it
+   * starts when werift's pipeline sends, as after a fallback, and never stops), or the browser
+   * would get two SR streams for one SSRC.
+   */
+  private rtcpReports(): RtcpOptions | false {
+    if ((this.transceiver.sender as unknown as { rtcpRunning?: boolean }).rtcpRunning) return false;
+    this.rtcp ??= new RtcpReports(this.transceiver.sender.ssrc, this.pc.cname, this.options.rtcpIntervalMs);
+    return { reports: this.rtcp };
+  }
+
   async createOffer(): Promise<string> {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.localSdp();

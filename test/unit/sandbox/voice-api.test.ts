@@ -315,10 +315,10 @@ describe('finished calls', () => {
       expect(live.status).toBe(200);
       expect(((await live.json()) as { status: string }).status).toBe('answered');
 
-      // Ended, it stays readable for the retention time, then goes. The retention is read when
-      // the call ends, so a longer one here keeps a slow machine's next GET inside it; the
-      // short one above is what let the 300 ms wait show a live call is never retired.
-      engine.retainFinishedCallMs = 1500;
+      // Ended, it stays readable for the retention time, then goes (waitFor allows 10 s). The
+      // retention is read when the call ends, so a longer one here keeps a slow machine's next
+      // GET inside it; the short one above let the 300 ms wait show a live call is never retired.
+      engine.retainFinishedCallMs = 5000;
       expect((await api('PUT', `/v1/calls/${uuid}`, { action: 'hangup' })).status).toBe(204);
       expect((await api('GET', `/v1/calls/${uuid}`)).status).toBe(200);
       expect(await waitFor(async () => (await api('GET', `/v1/calls/${uuid}`)).status, (status) => status === 404)).toBe(404);

@@ -74,7 +74,8 @@ describe('RtcpReports', () => {
     hear(leg, clock, [65535]); // late (a duplicate)
     const block = first(leg).block!;
     expect(block.highestSequence).toBe(0x10000 + 1);
-    expect(block.packetsLost).toBe(0);
+    // −1 in 24 bits: the duplicate counts as received, as A.3 counts it.
+    expect(block.packetsLost).toBe(0xffffff);
   });
 
   it('takes a restart of the peer’s sequence after two packets in a row, and a new SSRC at once', () => {
@@ -105,14 +106,43 @@ describe('RtcpReports', () => {
     expect(first(leg).block).toMatchObject({ lsr: 0, dlsr: 0 }); // no SR of the peer yet
     const ntp = ntpTimestamp(Date.UTC(2026, 11, 6, 12, 0, 0, 250));
     leg.peerRtcp(new RtcpSrPacket({ ssrc: PEER, senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp }) }));
-    clock.ms += 1500;
+    clock.ms += 1480;
+    hear(leg, clock, [4]); // 1.5 s after the SR
     expect(first(leg).block).toMatchObject({ lsr: compactNtp(ntp), dlsr: 1.5 * 65536 });
+    // Another stream's SR, and an RR of the peer's, change nothing.
     leg.peerRtcp(new RtcpSrPacket({ ssrc: 0x9999, senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntpTimestamp(0) }) }));
-    expect(first(leg).block).toMatchObject({ lsr: 0, dlsr: 0 });
-    // An RR or anything else of the peer's is not an SR.
     leg.peerRtcp(new RtcpRrPacket({ ssrc: PEER }));
-    expect(first(leg).block).toMatchObject({ lsr: 0 });
+    hear(leg, clock, [5]);
+    expect(first(leg).block).toMatchObject({ lsr: compactNtp(ntp), dlsr: Math.round(1.52 * 65536) });
   });
+
+  it('takes an SR that came before the stream’s first packet only if it is that stream’s', () => {
+    const early = reports();
+    const ntp = ntpTimestamp(Date.UTC(2026, 11, 6, 9, 30));
+    early.leg.peerRtcp(new RtcpSrPacket({ ssrc: PEER, senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp }) }));
+    hear(early.leg, early.clock, [1]);
+    expect(first(early.leg).block!.lsr).toBe(compactNtp(ntp));
+    const other = reports();
+    other.leg.peerRtcp(new RtcpSrPacket({ ssrc: 0x9999, senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp }) }));
+    hear(other.leg, other.clock, [1]);
+    expect(first(other.leg).block).toMatchObject({ lsr: 0, dlsr: 0 });
+  });
+
+  it('leaves the report block out when the peer was not heard since the last report (RFC 3550 §6.4)', () => {
+    const { clock, leg } = reports();
+    hear(leg, clock, [1, 2]);
+    expect(first(leg).block).toBeDefined();
+    expect(first(leg).block).toBeUndefined();
+    hear(leg, clock, [3]);
+    expect(first(leg).block).toMatchObject({ highestSequence: 3, packetsLost: 0 });
+  });
+
+  it('writes a negative loss (duplicates) as 24-bit two’s complement', () => {
+    const { clock, leg } = reports();
+    hear(leg, clock, [10, 11, 11, 11]); // two duplicates: expected 2, received 4
+    expect(first(leg).block!.packetsLost).toBe(0xfffffe);
+  });
+
 
   it('asks for a report every 5 s of the leg’s packets, randomised over 0.5–1.5 of that, the first after half', () => {
     const leg = new RtcpReports(OURS, 'c');
