@@ -98,6 +98,40 @@ test('one status line: available, away with a configured reason (stored by the b
   await page.close();
 });
 
+test('a reloaded app opens its status stream before its voice session, so a call placed at "ready" can route to her', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'Joe');
+  // The order, as the page sees it: the status stream's EventSource made, the voice session's first WebSocket made.
+  await page.addInitScript(() => {
+    const order: string[] = [];
+    (window as unknown as { __order: string[] }).__order = order;
+    const OriginalEventSource = window.EventSource;
+    window.EventSource = class extends OriginalEventSource {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        if (String(url).includes('/api/agent/events')) order.push('stream');
+      }
+    };
+    const OriginalWebSocket = window.WebSocket;
+    window.WebSocket = class extends OriginalWebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        order.push('voice');
+      }
+    };
+  });
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
+  const order = await page.evaluate(() => (window as unknown as { __order: string[] }).__order);
+  // Before: the stream opened only once the voice session was up, and a call placed at "ready"
+  // could go to the fallback while the backend still held the agent in the old stream's
+  // reconnect grace (it routes only to an agent whose stream is connected).
+  expect(order).toContain('voice');
+  expect(order.indexOf('stream')).toBeGreaterThanOrEqual(0);
+  expect(order.indexOf('stream')).toBeLessThan(order.indexOf('voice'));
+  await page.close();
+});
+
 test('the web app rings and notifies for an incoming call, and both stop on answer', async () => {
   const context = await browser.newContext();
   await context.grantPermissions(['notifications'], { origin: platform.serverUrl });

@@ -197,6 +197,11 @@ export class Softphone {
     this.voiceTimer ??= setInterval(() => {
       if (this.view.connection.kind === 'ready') this.reportVoice('up');
     }, VOICE_REPORT_MS);
+    // The status stream opens before the voice session, not once it is up: the backend routes
+    // calls only to an agent whose stream is connected (after a reload the old stream's close
+    // starts a grace in which she is skipped), so a stream opened at 'ready' left a window in
+    // which the app showed ready and a call went past her to the fallback.
+    this.followStatus();
     // The first connection is the scheduler's first `reopen`: a failure backs off like any other.
     this.rebuild = rebuildStart();
     this.update({ connection: connectionOf(this.rebuild) });
@@ -211,10 +216,7 @@ export class Softphone {
     const connection = connectionOf(this.rebuild);
     if (JSON.stringify(connection) !== JSON.stringify(before)) {
       this.update({ connection });
-      if (connection.kind === 'ready') {
-        this.reportVoice('up');
-        this.followStatus();
-      }
+      if (connection.kind === 'ready') this.reportVoice('up');
       else if (before.kind === 'ready' || connection.kind === 'failed') this.reportVoice('down');
     }
     this.pumpRebuild();
@@ -292,9 +294,8 @@ export class Softphone {
 
   /**
    * The backend moves the agent out of "busy" when their call ends: make sure it has here too.
-   * Followed from the first time the session is up, not from `start`: there are no calls
-   * before, and in the web app it opens the status event stream, which would otherwise go out
-   * beside `createSession`.
+   * Followed from `start`, before the voice session: in the web app this opens the status event
+   * stream, and the backend routes to an agent only while her stream is connected (see `start`).
    */
   private followStatus(): void {
     if (this.offStatus || this.stopped) return;
