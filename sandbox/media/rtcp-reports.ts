@@ -8,10 +8,11 @@
  * first, and no `remote-outbound-rtp`. Here the path tells `RtcpReports` what it sends and
  * receives, and every ~5 s (WebRTC's interval for audio, randomised over 0.5–1.5 of it as
  * RFC 3550 §6.3.1 asks; the first after half of that) the path sends a compound SR, with a
- * report block on the peer's stream while it is heard, and an SDES CNAME, built with werift's RTCP classes
- * and sent through werift's DTLS transport (SRTCP stays werift's). The peer's own SRs, which
- * werift parses, give each report block its LSR and DLSR, from which the browser works out the
- * round trip.
+ * report block on the peer's stream while it is heard, and an SDES CNAME, built with werift's
+ * RTCP classes (srtp-path.ts protects and sends them: srtp.ts's SRTCP with AES-CM, werift's
+ * transport with AEAD-GCM). The peer's own SRs (`readSenderReports` reads them from its
+ * decrypted SRTCP, or werift's parser hands them on) give each report block its LSR and DLSR,
+ * from which the browser works out the round trip.
  *
  * The interval is counted in the leg's own packets (one a 20 ms frame), not with a timer a leg:
  * a report goes out right after an RTP packet, while the process is awake for the media clock's
@@ -25,7 +26,8 @@
  * a packet, read with a switch added for the measurement only (paired windows, reports and
  * statistics on and off in the sandbox and the agents; 12 of 16 pairs cheaper off, so a rough
  * figure), about half werift's RTCP (serialising, SRTCP, parsing) and half the statistics here
- * in a CPU profile.
+ * in a CPU profile, when werift's transport carried the reports; srtp.ts's SRTCP took ~1.5 µs
+ * of it off (srtp-path.ts).
  */
 import {
   RtcpReceiverInfo,
@@ -76,6 +78,31 @@ export function compactNtp(ntp: bigint): number {
   return Number((ntp >> 16n) & 0xffffffffn);
 }
 
+/** RTCP packet type of a sender report. */
+const RTCP_SR = 200;
+
+/**
+ * Walks a decrypted RTCP compound packet `packet[0, end)` (RFC 3550 §6.1) and calls `onSr` with
+ * each sender report's SSRC and the middle 32 bits of its NTP timestamp, the only part of the
+ * peer's RTCP a report needs (LSR). Stops at the first malformed header: what came before it
+ * was well formed. Written here, not werift's `RtcpPacketConverter`, which parses every packet
+ * of the compound into objects (bit by bit, through iterators) for the one field read.
+ */
+export function readSenderReports(packet: Uint8Array, end: number, onSr: (ssrc: number, compactNtpTime: number) => void): void {
+  const view = new DataView(packet.buffer, packet.byteOffset, end);
+  let at = 0;
+  while (at + 4 <= end) {
+    if (packet[at]! >> 6 !== 2) return;
+    const length = (view.getUint16(at + 2) + 1) * 4;
+    if (at + length > end) return;
+    // An SR: header, sender SSRC, NTP timestamp (64 bits), RTP timestamp, counts: at least 28 bytes.
+    if (packet[at + 1] === RTCP_SR && length >= 28) {
+      onSr(view.getUint32(at + 4), ((view.getUint16(at + 10) << 16) | view.getUint16(at + 12)) >>> 0);
+    }
+    at += length;
+  }
+}
+
 /** The counts and estimates one leg's RTCP reports carry, kept as its packets pass. */
 export class RtcpReports {
   // What was sent (SR sender info).
@@ -98,6 +125,8 @@ export class RtcpReports {
   private lastSrSsrc = -1;
   private lastSr = 0;
   private lastSrAt = 0;
+  /** The peer's sender reports taken so far (`peerSenderReport`): for diagnostics and tests. */
+  senderReportsReceived = 0;
 
   /** Packets to send before the next report, and the mean interval in packets. */
   private untilReport: number;
@@ -176,10 +205,21 @@ export class RtcpReports {
    */
   peerRtcp(rtcp: RtcpLike): void {
     if (rtcp.type !== RtcpSrPacket.type || typeof rtcp.senderInfo?.ntpTimestamp !== 'bigint' || typeof rtcp.ssrc !== 'number') return;
-    if (this.peerSsrc !== -1 && rtcp.ssrc !== this.peerSsrc) return;
-    this.lastSrSsrc = rtcp.ssrc;
-    this.lastSr = compactNtp(rtcp.senderInfo.ntpTimestamp);
+    this.peerSenderReport(rtcp.ssrc, compactNtp(rtcp.senderInfo.ntpTimestamp));
+  }
+
+  /** A sender report from the peer, as `peerRtcp`: its sender's SSRC and its NTP time's middle 32 bits (`readSenderReports`). */
+  peerSenderReport(ssrc: number, compactNtpTime: number): void {
+    if (this.peerSsrc !== -1 && ssrc !== this.peerSsrc) return;
+    this.lastSrSsrc = ssrc;
+    this.lastSr = compactNtpTime >>> 0;
     this.lastSrAt = this.now();
+    this.senderReportsReceived++;
+  }
+
+  /** The last of the peer's sender reports taken: its NTP time's middle 32 bits (what LSR echoes), 0 before one. */
+  get lastPeerSr(): number {
+    return this.lastSr;
   }
 
   /**

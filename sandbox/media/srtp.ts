@@ -21,7 +21,16 @@
  * - received packets are checked against a replay window (RFC 3711 §3.3.2), which werift's
  *   session does not do.
  * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` contexts), so
- * the key derivation stays werift's; SRTCP stays with werift entirely.
+ * the key derivation stays werift's.
+ *
+ * SRTCP (RFC 3711 §3.4) is here too, for AES-CM: the fast path's RTCP reports, one each way every
+ * ~5 s a leg (rtcp-reports.ts). Why not werift's `SrtcpSession` and its DTLS transport's RTCP
+ * path: at 100 calls in the media bench, sending and receiving the reports through werift
+ * (serialise, a cipher and an HMAC object a packet, ICE's async send; on receipt werift's STUN
+ * parse attempt, the DTLS transport's demultiplexing, its RTCP parser and every RTCP listener
+ * of the peer connection) cost ~100–600 µs a report, run cold every few seconds. Here a report
+ * is a keystream slice and two one-shot hashes each way, as an RTP packet is: ~1.5 µs an RTP
+ * packet less in paired windows (srtp-path.ts). The AEAD profile stays werift's.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, hash, type Cipheriv, type KeyObject } from 'node:crypto';
 
@@ -314,6 +323,109 @@ export class SrtpReceiver extends SrtpDirection {
       state.roc = roc;
       state.lastSeq = seq;
     } else if (roc === state.roc && seq > state.lastSeq) state.lastSeq = seq;
+    if (index > state.highest) state.highest = index;
+    state.seen[index % REPLAY_WINDOW] = index;
+    return end;
+  }
+}
+
+/** RFC 3711 §3.4: the E flag and the 31-bit SRTCP index follow the RTCP compound packet. */
+const SRTCP_INDEX = 4;
+/** The largest SRTCP index; the next wraps to 0 (as werift's `SrtcpContext`). */
+const SRTCP_INDEX_MAX = 0x7fffffff;
+/** RTCP's fixed header and sender SSRC: sent in the clear (RFC 3711 §3.4). */
+const RTCP_CLEAR = 8;
+
+/** Whether a profile's SRTCP this module implements (AES-CM; AEAD stays werift's). */
+export function supportedRtcpProfile(profile: number): boolean {
+  return profile === AES_CM_128_HMAC_SHA1_80;
+}
+
+/**
+ * Protects the RTCP compound packets of one sender (AES_CM_128_HMAC_SHA1_80), each with the
+ * next SRTCP index, encrypted (E set). `index`: the last index used (werift's, when taking over
+ * from its session: the next packet must not reuse one, or its keystream).
+ */
+export class SrtcpSender extends SrtpDirection {
+  /**
+   * `counter`: where the sender's last SRTCP index is kept. Pass werift's own state of the SSRC
+   * (its context's `getSrtcpSsrcState`) when werift may send RTCP with it too (its receiver's
+   * report loop uses the sender's SSRC): both then move one counter, and no index, so no
+   * keystream, is used twice.
+   */
+  constructor(keys: SrtpSessionKeys, private readonly counter: { srtcpIndex: number } = { srtcpIndex: 0 }) {
+    if (!supportedRtcpProfile(keys.profile)) throw new Error(`SRTCP profile ${keys.profile} is not implemented here`);
+    super(keys);
+  }
+
+  /** The last SRTCP index used (0 before the first packet). */
+  get lastIndex(): number {
+    return this.counter.srtcpIndex;
+  }
+
+  /** One SRTCP packet in a new Buffer: the compound packet, encrypted after its first 8 bytes, E|index, tag. */
+  protect(rtcp: Uint8Array): Buffer {
+    if (rtcp.length < RTCP_CLEAR) throw new Error('an RTCP packet is at least 8 bytes');
+    // As werift's context: the index moves on before use, and wraps after 2^31 - 1.
+    const last = this.counter.srtcpIndex;
+    const index = last >= 0 && last < SRTCP_INDEX_MAX ? last + 1 : 0;
+    this.counter.srtcpIndex = index;
+    const end = rtcp.length;
+    const packet = Buffer.allocUnsafe(end + SRTCP_INDEX + CM_TAG);
+    packet.set(rtcp, 0);
+    // RFC 3711 §4.1.1 with the SRTCP index in place of ROC || SEQ.
+    this.ctrXor(packet, RTCP_CLEAR, end, packet.readUInt32BE(4), index >>> 16, index & 0xffff);
+    const eIndex = (0x80000000 | index) >>> 0;
+    packet.writeUInt32BE(eIndex, end);
+    // The authenticated portion is the packet and E|index: `cmTag`'s message and its trailing word.
+    packet.write(this.cmTag(packet, end, eIndex), end + SRTCP_INDEX, CM_TAG, 'latin1');
+    return packet;
+  }
+}
+
+/** Per-sender SRTCP replay state (RFC 3711 §3.3.2, over SRTCP indexes). */
+interface RtcpReceiveState {
+  highest: number;
+  seen: Float64Array;
+}
+
+/** Authenticates and decrypts incoming SRTCP (AES_CM_128_HMAC_SHA1_80), in place. */
+export class SrtcpReceiver extends SrtpDirection {
+  private readonly states = new Map<number, RtcpReceiveState>();
+
+  constructor(keys: SrtpSessionKeys) {
+    if (!supportedRtcpProfile(keys.profile)) throw new Error(`SRTCP profile ${keys.profile} is not implemented here`);
+    super(keys);
+  }
+
+  /**
+   * Authenticates `packet` and decrypts it in place when its E flag is set; returns the length of
+   * the RTCP compound packet at its start, or -1 when it is malformed, fails authentication or is
+   * a replay (drop it).
+   */
+  unprotect(packet: Buffer): number {
+    const end = packet.length - SRTCP_INDEX - CM_TAG;
+    if (end < RTCP_CLEAR || packet[0]! >> 6 !== 2) return -1;
+    const eIndex = packet.readUInt32BE(end);
+    const expected = this.cmTag(packet, end, eIndex);
+    let differ = 0;
+    for (let i = 0; i < CM_TAG; i++) differ |= expected.charCodeAt(i) ^ packet[end + SRTCP_INDEX + i]!;
+    if (differ !== 0) return -1;
+    const index = eIndex & SRTCP_INDEX_MAX;
+    const ssrc = packet.readUInt32BE(4);
+    let state = this.states.get(ssrc);
+    if (!state) {
+      if (this.states.size >= 16) this.states.clear(); // senders come and go with renegotiation; keep few
+      state = { highest: -1, seen: new Float64Array(REPLAY_WINDOW).fill(-1) };
+      this.states.set(ssrc, state);
+    }
+    // A sender whose index wrapped (after 2^31 reports) starts its window again.
+    if (state.highest - index > SRTCP_INDEX_MAX / 2) {
+      state.highest = -1;
+      state.seen.fill(-1);
+    }
+    if (index <= state.highest - REPLAY_WINDOW || state.seen[index % REPLAY_WINDOW] === index) return -1;
+    if (eIndex & 0x80000000) this.ctrXor(packet, RTCP_CLEAR, end, ssrc, index >>> 16, index & 0xffff);
     if (index > state.highest) state.highest = index;
     state.seen[index % REPLAY_WINDOW] = index;
     return end;

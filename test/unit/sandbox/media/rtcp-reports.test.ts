@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RtcpReceiverInfo, RtcpRrPacket, RtcpSenderInfo, RtcpSourceDescriptionPacket, RtcpSrPacket } from 'werift';
-import { compactNtp, ntpTimestamp, RtcpReports } from '../../../../sandbox/media/rtcp-reports';
+import { compactNtp, ntpTimestamp, readSenderReports, RtcpReports } from '../../../../sandbox/media/rtcp-reports';
 
 const OURS = 0x1234;
 const PEER = 0xabcd;
@@ -166,4 +166,27 @@ describe('RtcpReports', () => {
     expect(reports).toBeLessThanOrEqual(50);
   });
 
+});
+
+describe('readSenderReports', () => {
+  it('finds each SR of a compound packet (SSRC and the NTP time’s middle 32 bits) and skips the rest', () => {
+    const sr = (ssrc: number, ntp: bigint) => new RtcpSrPacket({ ssrc, senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp: 1, packetCount: 2, octetCount: 3 }), reports: [] }).serialize();
+    const rr = new RtcpRrPacket({ ssrc: 5, reports: [new RtcpReceiverInfo({ ssrc: 6, fractionLost: 0, packetsLost: 0, highestSequence: 1, jitter: 0, lsr: 0, dlsr: 0 })] }).serialize();
+    const packet = Buffer.concat([rr, sr(0x11111111, 0x01234567_89abcdefn), sr(0x22222222, 0xfedcba98_76543210n)]);
+    const seen: Array<[number, number]> = [];
+    readSenderReports(packet, packet.length, (ssrc, ntp) => seen.push([ssrc, ntp]));
+    expect(seen).toEqual([
+      [0x11111111, compactNtp(0x01234567_89abcdefn)],
+      [0x22222222, compactNtp(0xfedcba98_76543210n)],
+    ]);
+    // Read up to `end` only, and not past a header whose length runs beyond it (what came before it still counts).
+    const cut: number[] = [];
+    readSenderReports(packet, rr.length + 28 + 10, (ssrc) => cut.push(ssrc));
+    expect(cut).toEqual([0x11111111]);
+    const broken = Buffer.from(packet);
+    broken[0] = 0; // not version 2: nothing read
+    const none: number[] = [];
+    readSenderReports(broken, broken.length, (ssrc) => none.push(ssrc));
+    expect(none).toEqual([]);
+  });
 });

@@ -1,7 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, saltLength, SrtpSession } from 'werift';
-import { KEYSTREAM_BATCH, SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../../../sandbox/media/srtp';
+import {
+  keyLength,
+  ProtectionProfileAeadAes128Gcm,
+  ProtectionProfileAes128CmHmacSha1_80,
+  RtcpReceiverInfo,
+  RtcpSenderInfo,
+  RtcpSourceDescriptionPacket,
+  RtcpSrPacket,
+  RtpHeader,
+  saltLength,
+  SourceDescriptionChunk,
+  SourceDescriptionItem,
+  SrtcpSession,
+  SrtpSession,
+} from 'werift';
+import { KEYSTREAM_BATCH, SrtcpReceiver, SrtcpSender, SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../../../sandbox/media/srtp';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 
 /** Two werift sessions facing each other, and the session keys werift derived for a→b. */
@@ -136,5 +150,82 @@ describe('hand-written SRTP (srtp.ts)', () => {
     expect(() => new SrtpSender({ profile: 2, key: randomBytes(16), salt: randomBytes(14) }, 1)).toThrow(/profile 2/);
     expect(() => new SrtpSender({ profile: 7, key: randomBytes(32), salt: randomBytes(14) }, 1)).toThrow(/16 bytes/);
     expect(() => new SrtpReceiver({ profile: 1, key: randomBytes(16), salt: randomBytes(14) })).toThrow(/auth key/);
+  });
+});
+
+/** Two werift SRTCP sessions facing each other (AES-CM), and the SRTCP session keys werift derived for a→b. */
+function rtcpSessions() {
+  const profile = ProtectionProfileAes128CmHmacSha1_80;
+  const a = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
+  const b = { key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) };
+  const near = new SrtcpSession({ keys: { localMasterKey: a.key, localMasterSalt: a.salt, remoteMasterKey: b.key, remoteMasterSalt: b.salt }, profile });
+  const far = new SrtcpSession({ keys: { localMasterKey: b.key, localMasterSalt: b.salt, remoteMasterKey: a.key, remoteMasterSalt: a.salt }, profile });
+  type Context = { srtcpSessionKey: Buffer; srtcpSessionSalt: Buffer; srtcpSessionAuthTag: Buffer; getSrtcpSsrcState(ssrc: number): { srtcpIndex: number } };
+  const context = (near as unknown as { localContext: Context }).localContext;
+  const keys: SrtpSessionKeys = { profile, key: context.srtcpSessionKey, salt: context.srtcpSessionSalt, authKey: context.srtcpSessionAuthTag };
+  return { near, far, keys, context };
+}
+
+/** A compound RTCP packet as a leg sends one: an SR with a report block, and an SDES CNAME. */
+function compound(ssrc: number, packets: number): Buffer {
+  const sr = new RtcpSrPacket({
+    ssrc,
+    senderInfo: new RtcpSenderInfo({ ntpTimestamp: 0xe1234567_89abcdefn, rtpTimestamp: 160 * packets, packetCount: packets, octetCount: 160 * packets }),
+    reports: [new RtcpReceiverInfo({ ssrc: 42, fractionLost: 0, packetsLost: 0, highestSequence: packets, jitter: 3, lsr: 0, dlsr: 0 })],
+  });
+  const sdes = new RtcpSourceDescriptionPacket({ chunks: [new SourceDescriptionChunk({ source: ssrc, items: [new SourceDescriptionItem({ type: 1, text: 'sandbox-0000abcd' })] })] });
+  return Buffer.concat([sr.serialize(), sdes.serialize()]);
+}
+
+describe('hand-written SRTCP (srtp.ts, AES_CM_128_HMAC_SHA1_80)', () => {
+  it('protects byte for byte as werift does, index after index, and werift unprotects ours', () => {
+    const { near, far, keys } = rtcpSessions();
+    const sender = new SrtcpSender(keys);
+    for (let n = 1; n <= 40; n++) {
+      const rtcp = compound(0xabcd, n);
+      const ours = sender.protect(rtcp);
+      expect(ours.equals(near.encrypt(rtcp))).toBe(true);
+      expect(ours.readUInt32BE(ours.length - 14)).toBe((0x80000000 | n) >>> 0); // E set, index n
+      expect(far.decrypt(ours).equals(rtcp)).toBe(true);
+    }
+    expect(sender.lastIndex).toBe(40);
+  });
+
+  it('unprotects werift’s packets in place; refuses a tampered packet, other keys, a replay and a runt', () => {
+    const { near, keys } = rtcpSessions();
+    const receiver = new SrtcpReceiver(keys);
+    for (let n = 1; n <= 40; n++) {
+      const rtcp = compound(0xabcd, n);
+      const packet = Buffer.from(near.encrypt(rtcp));
+      const end = receiver.unprotect(packet);
+      expect(end).toBe(rtcp.length);
+      expect(packet.subarray(0, end).equals(rtcp)).toBe(true);
+    }
+    const fresh = Buffer.from(near.encrypt(compound(0xabcd, 41)));
+    const tampered = Buffer.from(fresh);
+    tampered[12]! ^= 1;
+    expect(receiver.unprotect(tampered)).toBe(-1);
+    expect(new SrtcpReceiver(rtcpSessions().keys).unprotect(Buffer.from(fresh))).toBe(-1);
+    expect(receiver.unprotect(Buffer.from(fresh))).toBe(compound(0xabcd, 41).length);
+    expect(receiver.unprotect(Buffer.from(fresh))).toBe(-1); // the same index again
+    expect(receiver.unprotect(fresh.subarray(0, 20))).toBe(-1);
+    expect(() => new SrtcpReceiver({ ...keys, profile: ProtectionProfileAeadAes128Gcm })).toThrow(/SRTCP profile 7/);
+  });
+
+  it('shares werift’s index of the SSRC, so werift and srtp.ts sending for one SSRC never reuse an index (a keystream)', () => {
+    const { near, far, keys, context } = rtcpSessions();
+    const sender = new SrtcpSender(keys, context.getSrtcpSsrcState(0xabcd));
+    const indexes: number[] = [];
+    for (let n = 1; n <= 10; n++) {
+      const rtcp = compound(0xabcd, n);
+      const packet = n % 3 === 0 ? near.encrypt(rtcp) : sender.protect(rtcp);
+      indexes.push(packet.readUInt32BE(packet.length - 14) & 0x7fffffff);
+      expect(far.decrypt(packet).equals(rtcp)).toBe(true);
+    }
+    expect(indexes).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // After 2^31 - 1 the index wraps to 0, as werift's does.
+    context.getSrtcpSsrcState(0xabcd).srtcpIndex = 0x7fffffff;
+    const wrapped = sender.protect(compound(0xabcd, 11));
+    expect(wrapped.readUInt32BE(wrapped.length - 14)).toBe(0x80000000);
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTCPeerConnection, RTCRtpCodecParameters, RtcpSourceDescriptionPacket, RtcpSrPacket, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
 import { RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
-import { compactNtp } from '../../../../sandbox/media/rtcp-reports';
+import { compactNtp, type RtcpReports } from '../../../../sandbox/media/rtcp-reports';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 
 const open: WebRtcEndpoint[] = [];
@@ -166,9 +166,10 @@ describe('WebRtcEndpoint RTP fast path', () => {
 /** A leg's werift objects the RTCP tests read. */
 type LegInternals = {
   pc: { cname: string };
+  rtcp: RtcpReports | null;
   transceiver: {
     sender: { ssrc: number };
-    dtlsTransport: { onRtcp: { subscribe(listener: (rtcp: unknown) => void): { unSubscribe(): void } } };
+    dtlsTransport: { packetsSent: number; onRtcp: { subscribe(listener: (rtcp: unknown) => void): { unSubscribe(): void } } };
   };
 };
 const internals = (endpoint: WebRtcEndpoint) => endpoint as unknown as LegInternals;
@@ -181,7 +182,20 @@ function talking(...legs: WebRtcEndpoint[]): () => void {
   return () => clearInterval(timer);
 }
 
-/** Every RTCP packet that reaches `endpoint`, as werift parsed it. */
+/** Every RTCP packet a fast-path leg sends, as its reports build them (before SRTCP). */
+function reportsSent(endpoint: WebRtcEndpoint): unknown[] {
+  const sent: unknown[] = [];
+  const reports = internals(endpoint).rtcp!;
+  const build = reports.report.bind(reports);
+  reports.report = () => {
+    const compound = build();
+    sent.push(...compound);
+    return compound;
+  };
+  return sent;
+}
+
+/** Every RTCP packet that reaches `endpoint` through werift's transport (a leg on werift's pipeline), as werift parsed it. */
 function rtcpAt(endpoint: WebRtcEndpoint): unknown[] {
   const seen: unknown[] = [];
   internals(endpoint).transceiver.dtlsTransport.onRtcp.subscribe((rtcp) => seen.push(rtcp));
@@ -190,19 +204,22 @@ function rtcpAt(endpoint: WebRtcEndpoint): unknown[] {
 
 describe('RTCP reports of a fast-path leg', () => {
   it('reports what it sent and heard: an SR with a report block on the peer’s stream and the SDES CNAME the SDP named, LSR echoing the peer’s SR', async () => {
+    // Both legs on the fast path: each protects its reports and reads the other's with srtp.ts's SRTCP.
     const { sandbox, peer } = await pair(true, 100);
-    const atPeer = rtcpAt(peer);
-    const atSandbox = rtcpAt(sandbox);
+    const sentBySandbox = reportsSent(sandbox);
+    const sentByPeer = reportsSent(peer);
     const ours = internals(sandbox).transceiver.sender.ssrc;
     const theirs = internals(peer).transceiver.sender.ssrc;
     await carries(sandbox, peer, 10);
     await carries(peer, sandbox, 10);
     const stop = talking(sandbox, peer);
-    const srs = () => atPeer.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours);
+    const srs = () => sentBySandbox.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours);
     // A report block that echoes an SR of the peer's (one sent after the peer's audio began).
     const echoing = () => srs().find((sr) => sr.reports.some((block) => block.ssrc === theirs && block.lsr !== 0));
     try {
       await expect.poll(() => echoing() !== undefined, { timeout: 5_000 }).toBe(true);
+      // The peer read the sandbox's SRs too: its last one is one the sandbox sent.
+      await expect.poll(() => srs().map((sr) => compactNtp(sr.senderInfo.ntpTimestamp)).includes(internals(peer).rtcp!.lastPeerSr), { timeout: 5_000 }).toBe(true);
     } finally {
       stop();
     }
@@ -212,10 +229,13 @@ describe('RTCP reports of a fast-path leg', () => {
     const block = sr.reports.find((report) => report.ssrc === theirs)!;
     expect(block.highestSequence).toBeGreaterThan(0);
     expect(block.dlsr / 65536).toBeLessThan(3);
-    const peerSrs = atSandbox.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === theirs);
+    const peerSrs = sentByPeer.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === theirs);
     expect(peerSrs.map((peerSr) => compactNtp(peerSr.senderInfo.ntpTimestamp))).toContain(block.lsr);
-    const sdes = atPeer.find((rtcp): rtcp is RtcpSourceDescriptionPacket => rtcp instanceof RtcpSourceDescriptionPacket && rtcp.chunks[0]?.source === ours);
+    expect(internals(sandbox).rtcp!.senderReportsReceived).toBeGreaterThan(0);
+    const sdes = sentBySandbox.find((rtcp): rtcp is RtcpSourceDescriptionPacket => rtcp instanceof RtcpSourceDescriptionPacket && rtcp.chunks[0]?.source === ours);
     expect(sdes?.chunks[0]?.items[0]?.text).toBe(internals(sandbox).pc.cname);
+    // Neither leg's RTCP went through werift's transport: no SRTCP of werift's, no werift parse.
+    expect(internals(sandbox).transceiver.dtlsTransport.packetsSent).toBe(0);
   });
 
   it('interoperates with werift’s whole pipeline on the other side: its receiver takes the SRs (SRTCP, counts, NTP time)', async () => {
@@ -238,11 +258,18 @@ describe('RTCP reports of a fast-path leg', () => {
     // `remoteTimestampsBySsrc`, takes the 32-bit fraction for milliseconds, so it is not used.)
     const sr = atPeer.find((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours)!;
     expect(Math.abs(Number(sr.senderInfo.ntpTimestamp >> 32n) - 2_208_988_800 - Date.now() / 1000)).toBeLessThan(5);
+    // The other way: werift's own SRs (its report loop runs from its pipeline's RTP, its SRTCP) are read by the sandbox's path.
+    const weriftSender = internals(peer).transceiver.sender as unknown as { lastSRtimestamp?: number };
+    await expect.poll(() => internals(sandbox).rtcp!.senderReportsReceived, { timeout: 5_000 }).toBeGreaterThan(0);
+    // Its NTP time read as werift wrote it (werift keeps the middle 32 bits of its last SR's; it sends one every 0.5–1.5 s).
+    await expect.poll(() => internals(sandbox).rtcp!.lastPeerSr === weriftSender.lastSRtimestamp, { timeout: 5_000 }).toBe(true);
+    expect(internals(sandbox).rtcp!.lastPeerSr).not.toBe(0);
   });
 
 
   it('reports only with its own RTP: none while it is silent (no timer of its own), none from a detached path', async () => {
-    const { sandbox, peer } = await pair(true, 50);
+    // The peer on werift's pipeline, whose transport parses every RTCP packet that arrives.
+    const { sandbox, peer } = await pair(false, 50);
     const atPeer = rtcpAt(peer);
     const stop = talking(sandbox);
     try {
@@ -272,7 +299,7 @@ describe('RTCP reports of a fast-path leg', () => {
   });
 
   it('goes on counting when the leg attaches a path again (after a reconnect), and leaves reports to werift once its own loop runs', async () => {
-    const { sandbox, peer } = await pair(true, 100);
+    const { sandbox, peer } = await pair(false, 100);
     const atPeer = rtcpAt(peer);
     const ours = internals(sandbox).transceiver.sender.ssrc;
     const srCounts = () => atPeer.filter((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours).map((sr) => sr.senderInfo.packetCount);
