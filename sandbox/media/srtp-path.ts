@@ -319,7 +319,10 @@ export class RtpFastPath {
             // A report lost; the next one carries the same counts.
           }
         };
-        this.stopPeerRtcp = null;
+        // SRTCP on a socket the path did not take over (one that was not werift's usual UDP
+        // socket) still reaches werift: its parse still gives the SR, as before.
+        const subscription = typeof onRtcp?.subscribe === 'function' ? onRtcp.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0])) : null;
+        this.stopPeerRtcp = subscription ? () => subscription.unSubscribe() : null;
       } else {
         this.rtcpReceiver = null;
         const subscription = onRtcp!.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0]));
@@ -344,7 +347,9 @@ export class RtpFastPath {
   /**
    * Takes the peer's SRTCP when this path reads it (srtp.ts): authenticated, decrypted, its
    * sender reports given to the leg's reports (LSR), the rest dropped (werift's RTCP listeners
-   * keep statistics and answer NACKs for its own pipeline's RTP, which this leg does not send).
+   * keep statistics and answer NACKs for its own pipeline's RTP, which this leg does not send;
+   * werift's receiver report loop, if it ever started, then echoes no LSR, consistently with
+   * its DLSR).
    * False: not SRTCP, or not this path's to read (werift's then).
    */
   private takeRtcp(data: Buffer): boolean {

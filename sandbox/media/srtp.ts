@@ -20,7 +20,7 @@
  *   key and the IV written into one reused buffer;
  * - received packets are checked against a replay window (RFC 3711 §3.3.2), which werift's
  *   session does not do.
- * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` contexts), so
+ * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` and `SrtcpSession` contexts), so
  * the key derivation stays werift's.
  *
  * SRTCP (RFC 3711 §3.4) is here too, for AES-CM: the fast path's RTCP reports, one each way every
@@ -343,8 +343,8 @@ export function supportedRtcpProfile(profile: number): boolean {
 
 /**
  * Protects the RTCP compound packets of one sender (AES_CM_128_HMAC_SHA1_80), each with the
- * next SRTCP index, encrypted (E set). `index`: the last index used (werift's, when taking over
- * from its session: the next packet must not reuse one, or its keystream).
+ * next SRTCP index, encrypted (E set). No index may be used twice (it would reuse keystream):
+ * see `counter`.
  */
 export class SrtcpSender extends SrtpDirection {
   /**
@@ -419,11 +419,8 @@ export class SrtcpReceiver extends SrtpDirection {
       state = { highest: -1, seen: new Float64Array(REPLAY_WINDOW).fill(-1) };
       this.states.set(ssrc, state);
     }
-    // A sender whose index wrapped (after 2^31 reports) starts its window again.
-    if (state.highest - index > SRTCP_INDEX_MAX / 2) {
-      state.highest = -1;
-      state.seen.fill(-1);
-    }
+    // No window restarts when a sender's index wraps: RFC 3711 §9.2 wants new keys before 2^31
+    // packets (~340 years of reports at one each 5 s), and a restart would let an old packet in.
     if (index <= state.highest - REPLAY_WINDOW || state.seen[index % REPLAY_WINDOW] === index) return -1;
     if (eIndex & 0x80000000) this.ctrXor(packet, RTCP_CLEAR, end, ssrc, index >>> 16, index & 0xffff);
     if (index > state.highest) state.highest = index;

@@ -183,6 +183,12 @@ describe('readSenderReports', () => {
     const cut: number[] = [];
     readSenderReports(packet, rr.length + 28 + 10, (ssrc) => cut.push(ssrc));
     expect(cut).toEqual([0x11111111]);
+    // An SR too short to hold its sender info (a length field of 2 words) is skipped, not read past.
+    const short = Buffer.from(sr(0x33333333, 1n).subarray(0, 12));
+    short.writeUInt16BE(2, 2);
+    const shortSeen: number[] = [];
+    readSenderReports(Buffer.concat([short, rr]), short.length + rr.length, (ssrc) => shortSeen.push(ssrc));
+    expect(shortSeen).toEqual([]);
     const broken = Buffer.from(packet);
     broken[0] = 0; // not version 2: nothing read
     const none: number[] = [];

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   keyLength,
@@ -210,6 +210,34 @@ describe('hand-written SRTCP (srtp.ts, AES_CM_128_HMAC_SHA1_80)', () => {
     expect(receiver.unprotect(Buffer.from(fresh))).toBe(-1); // the same index again
     expect(receiver.unprotect(fresh.subarray(0, 20))).toBe(-1);
     expect(() => new SrtcpReceiver({ ...keys, profile: ProtectionProfileAeadAes128Gcm })).toThrow(/SRTCP profile 7/);
+  });
+
+  it('keeps a replay window: late packets inside it pass once, older ones are refused; an unencrypted (E = 0) packet is authenticated, not decrypted', () => {
+    const { near, keys } = rtcpSessions();
+    const receiver = new SrtcpReceiver(keys);
+    const packets = Array.from({ length: 200 }, (_, n) => ({ rtcp: compound(0xabcd, n), srtcp: Buffer.from(near.encrypt(compound(0xabcd, n))) }));
+    expect(receiver.unprotect(Buffer.from(packets[199]!.srtcp))).toBeGreaterThan(0); // index 200
+    // Index 100 is 100 behind the highest: inside the 128-packet window, accepted once.
+    expect(receiver.unprotect(Buffer.from(packets[99]!.srtcp))).toBe(packets[99]!.rtcp.length);
+    expect(receiver.unprotect(Buffer.from(packets[99]!.srtcp))).toBe(-1);
+    // Index 50 is 150 behind: too old.
+    expect(receiver.unprotect(Buffer.from(packets[49]!.srtcp))).toBe(-1);
+    // Far behind, as when the highest is 2^30 ahead: still too old (no restart of the window lets it in).
+    const { near: far, keys: farKeys, context } = rtcpSessions();
+    const early = Buffer.from(far.encrypt(compound(0xabcd, 1)));
+    context.getSrtcpSsrcState(0xabcd).srtcpIndex = 0x50000000;
+    const late = Buffer.from(far.encrypt(compound(0xabcd, 2)));
+    const window = new SrtcpReceiver(farKeys);
+    expect(window.unprotect(late)).toBeGreaterThan(0);
+    expect(window.unprotect(early)).toBe(-1);
+    // E = 0: the compound in the clear, then the index with E unset, then HMAC-SHA1-80 over both.
+    const clear = compound(0xabcd, 7);
+    const word = Buffer.alloc(4);
+    word.writeUInt32BE(201);
+    const tag = createHmac('sha1', keys.authKey!).update(clear).update(word).digest().subarray(0, 10);
+    const plain = Buffer.concat([clear, word, tag]);
+    expect(receiver.unprotect(plain)).toBe(clear.length);
+    expect(plain.subarray(0, clear.length).equals(clear)).toBe(true);
   });
 
   it('shares werift’s index of the SSRC, so werift and srtp.ts sending for one SSRC never reuse an index (a keystream)', () => {

@@ -169,7 +169,7 @@ type LegInternals = {
   rtcp: RtcpReports | null;
   transceiver: {
     sender: { ssrc: number };
-    dtlsTransport: { packetsSent: number; onRtcp: { subscribe(listener: (rtcp: unknown) => void): { unSubscribe(): void } } };
+    dtlsTransport: { packetsSent: number; packetsReceived: number; srtcp: { localContext: { getSrtcpSsrcState(ssrc: number): { srtcpIndex: number } } }; onRtcp: { subscribe(listener: (rtcp: unknown) => void): { unSubscribe(): void } } };
   };
 };
 const internals = (endpoint: WebRtcEndpoint) => endpoint as unknown as LegInternals;
@@ -235,7 +235,10 @@ describe('RTCP reports of a fast-path leg', () => {
     const sdes = sentBySandbox.find((rtcp): rtcp is RtcpSourceDescriptionPacket => rtcp instanceof RtcpSourceDescriptionPacket && rtcp.chunks[0]?.source === ours);
     expect(sdes?.chunks[0]?.items[0]?.text).toBe(internals(sandbox).pc.cname);
     // Neither leg's RTCP went through werift's transport: no SRTCP of werift's, no werift parse.
-    expect(internals(sandbox).transceiver.dtlsTransport.packetsSent).toBe(0);
+    for (const leg of [sandbox, peer]) {
+      expect(internals(leg).transceiver.dtlsTransport.packetsSent).toBe(0);
+      expect(internals(leg).transceiver.dtlsTransport.packetsReceived).toBe(0);
+    }
   });
 
   it('interoperates with werift’s whole pipeline on the other side: its receiver takes the SRs (SRTCP, counts, NTP time)', async () => {
@@ -258,6 +261,9 @@ describe('RTCP reports of a fast-path leg', () => {
     // `remoteTimestampsBySsrc`, takes the 32-bit fraction for milliseconds, so it is not used.)
     const sr = atPeer.find((rtcp): rtcp is RtcpSrPacket => rtcp instanceof RtcpSrPacket && rtcp.ssrc === ours)!;
     expect(Math.abs(Number(sr.senderInfo.ntpTimestamp >> 32n) - 2_208_988_800 - Date.now() / 1000)).toBeLessThan(5);
+    // The CNAME the SDP named, as it arrived.
+    const sdes = atPeer.find((rtcp): rtcp is RtcpSourceDescriptionPacket => rtcp instanceof RtcpSourceDescriptionPacket && rtcp.chunks[0]?.source === ours);
+    expect(sdes?.chunks[0]?.items[0]?.text).toBe(internals(sandbox).pc.cname);
     // The other way: werift's own SRs (its report loop runs from its pipeline's RTP, its SRTCP) are read by the sandbox's path.
     const weriftSender = internals(peer).transceiver.sender as unknown as { lastSRtimestamp?: number };
     await expect.poll(() => internals(sandbox).rtcp!.senderReportsReceived, { timeout: 5_000 }).toBeGreaterThan(0);
@@ -307,6 +313,10 @@ describe('RTCP reports of a fast-path leg', () => {
     await expect.poll(() => srCounts().length, { timeout: 5_000 }).toBeGreaterThan(0);
     stop();
     const before = Math.max(...srCounts());
+    // The SRTCP index the leg's reports used: werift's own counter for the SSRC, which a new path must go on from.
+    const rtcpIndex = () => internals(sandbox).transceiver.dtlsTransport.srtcp.localContext.getSrtcpSsrcState(ours).srtcpIndex;
+    const indexBefore = rtcpIndex();
+    expect(indexBefore).toBeGreaterThan(0);
     // A new 'connected' (an ICE reconnect) attaches a new path for the same leg.
     const endpoint = sandbox as unknown as { fastPath: RtpFastPath | null; rtcpReports(): unknown; transceiver: { dtlsTransport: unknown; sender: { ssrc: number } } };
     endpoint.fastPath!.detach();
@@ -318,8 +328,9 @@ describe('RTCP reports of a fast-path leg', () => {
     } finally {
       stop();
     }
-    // The counts carried on from the first path's, never back to 0.
+    // The counts carried on from the first path's, never back to 0, and so did the SRTCP index.
     expect(srCounts().at(-1)).toBeGreaterThan(before);
+    expect(rtcpIndex()).toBeGreaterThan(indexBefore);
     expect(srCounts().filter((count, i, all) => i > 0 && count < all[i - 1]!)).toEqual([]);
     // Once werift's own loop runs (it started from its pipeline's RTP), a path sends no reports of its own.
     (internals(sandbox).transceiver.sender as unknown as { rtcpRunning: boolean }).rtcpRunning = true;
