@@ -38,13 +38,14 @@ import {
   SourceDescriptionChunk,
   SourceDescriptionItem,
 } from 'werift';
+import { FRAME_SAMPLES } from './g711';
 
 /** WebRTC's RTCP interval for audio, ms. */
 export const RTCP_INTERVAL_MS = 5000;
 /** The frame period the leg sends at, ms: the interval is counted in packets of it. */
 const FRAME_MS = 20;
-/** G.711's RTP clock, units per ms. */
-const RTP_UNITS_PER_MS = 8;
+/** G.711's RTP clock, units per ms: a frame's samples over its length. */
+const RTP_UNITS_PER_MS = FRAME_SAMPLES / FRAME_MS;
 /** RFC 3550 A.1: a jump forward of up to this many sequence numbers is a loss, not a restart. */
 const MAX_DROPOUT = 3000;
 /** RFC 3550 A.1: a packet this far behind the highest is late (or a duplicate), not a restart. */

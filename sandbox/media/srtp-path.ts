@@ -306,36 +306,27 @@ export class RtpFastPath {
       // Eight hex digits, so the CNAME's length, and werift's SDES chunk padding with it, never changes.
       const leg = reports.reports ?? new RtcpReports(ssrc, reports.cname ?? `sandbox-${ssrc.toString(16).padStart(8, '0')}`, reports.intervalMs);
       this.reports = leg;
+      let transmit: (compound: ReturnType<RtcpReports['report']>) => void;
       if (handWrittenRtcp) {
         const rtcpSender = new SrtcpSender(rtcpLocal, rtcpIndex);
         this.rtcpReceiver = new SrtcpReceiver(rtcpRemote);
-        // It runs inside the media clock's tick: nothing it does may throw there.
-        this.sendReport = () => {
-          try {
-            const compound = leg.report();
-            const packet = rtcpSender.protect(compound.length === 1 ? compound[0]!.serialize() : Buffer.concat(compound.map((rtcp) => rtcp.serialize())));
-            this.udp.socket.send(packet, this.port, this.host);
-          } catch {
-            // A report lost; the next one carries the same counts.
-          }
-        };
-        // SRTCP on a socket the path did not take over (one that was not werift's usual UDP
-        // socket) still reaches werift: its parse still gives the SR, as before.
-        const subscription = typeof onRtcp?.subscribe === 'function' ? onRtcp.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0])) : null;
-        this.stopPeerRtcp = subscription ? () => subscription.unSubscribe() : null;
+        transmit = (compound) => this.udp.socket.send(rtcpSender.protect(Buffer.concat(compound.map((rtcp) => rtcp.serialize()))), this.port, this.host);
       } else {
         this.rtcpReceiver = null;
-        const subscription = onRtcp!.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0]));
-        // It runs inside the media clock's tick: nothing it does may throw there, whatever werift returns.
-        this.sendReport = () => {
-          try {
-            void Promise.resolve(sendRtcp!.call(dtls, leg.report())).catch(() => undefined);
-          } catch {
-            // A report lost; the next one carries the same counts.
-          }
-        };
-        this.stopPeerRtcp = () => subscription.unSubscribe();
+        transmit = (compound) => void Promise.resolve(sendRtcp!.call(dtls, compound)).catch(() => undefined);
       }
+      // It runs inside the media clock's tick: nothing it does may throw there, whatever werift returns.
+      this.sendReport = () => {
+        try {
+          transmit(leg.report());
+        } catch {
+          // A report lost; the next one carries the same counts.
+        }
+      };
+      // The peer's SRs as werift parses them: all of them on werift's transport; with srtp.ts's
+      // SRTCP, any that arrive on a socket the path did not take over (not werift's usual UDP socket).
+      const subscription = typeof onRtcp?.subscribe === 'function' ? onRtcp.subscribe((rtcp) => leg.peerRtcp(rtcp as Parameters<RtcpReports['peerRtcp']>[0])) : null;
+      this.stopPeerRtcp = subscription ? () => subscription.unSubscribe() : null;
     } else {
       this.reports = null;
       this.sendReport = null;

@@ -20,8 +20,8 @@
  *   key and the IV written into one reused buffer;
  * - received packets are checked against a replay window (RFC 3711 §3.3.2), which werift's
  *   session does not do.
- * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` and `SrtcpSession` contexts), so
- * the key derivation stays werift's.
+ * Keys are the session keys werift's DTLS transport derived (its `SrtpSession` and
+ * `SrtcpSession` contexts), so the key derivation stays werift's.
  *
  * SRTCP (RFC 3711 §3.4) is here too, for AES-CM: the fast path's RTCP reports, one each way every
  * ~5 s a leg (rtcp-reports.ts). Why not werift's `SrtcpSession` and its DTLS transport's RTCP
@@ -195,6 +195,17 @@ abstract class SrtpDirection {
     this.outer.write(hash('sha1', this.innerView, 'binary'), SHA1_BLOCK, 20, 'latin1');
     return hash('sha1', this.outer, 'binary');
   }
+
+  /**
+   * Whether the AES-CM tag at `data[at, at + 10)` is that of `data[0, end)` and `word` (`cmTag`):
+   * every byte compared, no early exit (as timingSafeEqual, without its two subarrays a packet).
+   */
+  protected cmTagMatches(data: Buffer, end: number, word: number, at: number): boolean {
+    const expected = this.cmTag(data, end, word);
+    let differ = 0;
+    for (let i = 0; i < CM_TAG; i++) differ |= expected.charCodeAt(i) ^ data[at + i]!;
+    return differ === 0;
+  }
 }
 
 /** Protects the RTP of one outgoing stream (one SSRC, G.711 µ-law, payload type 0). */
@@ -240,16 +251,44 @@ export class SrtpSender extends SrtpDirection {
   }
 }
 
+/** RFC 3711 §3.3.2's replay list of one stream (SRTP packet indexes, or SRTCP indexes). */
+interface ReplayWindow {
+  /** Highest index authenticated; -1 before the first. */
+  highest: number;
+  /** Index of the last packet authenticated in each slot (index mod REPLAY_WINDOW). */
+  seen: Float64Array;
+}
+
+/** Too old for the window, or seen already. */
+function replayed(window: ReplayWindow, index: number): boolean {
+  return index <= window.highest - REPLAY_WINDOW || window.seen[index % REPLAY_WINDOW] === index;
+}
+
+/** Records an authenticated index (only an authenticated packet may move the window). */
+function remember(window: ReplayWindow, index: number): void {
+  if (index > window.highest) window.highest = index;
+  window.seen[index % REPLAY_WINDOW] = index;
+}
+
+/** The state of stream `ssrc`, made by `make` for a new one; streams come and go with renegotiation, so few are kept. */
+function streamState<T>(states: Map<number, T>, ssrc: number, make: () => T): T {
+  let state = states.get(ssrc);
+  if (state === undefined) {
+    if (states.size >= 16) states.clear();
+    state = make();
+    states.set(ssrc, state);
+  }
+  return state;
+}
+
+const emptyWindow = (): ReplayWindow => ({ highest: -1, seen: new Float64Array(REPLAY_WINDOW).fill(-1) });
+
 /** Per-SSRC receive state: RFC 3711's s_l and ROC, and the replay window. */
-interface ReceiveState {
+interface ReceiveState extends ReplayWindow {
   ssrc: number;
   roc: number;
   /** Highest sequence number authenticated in this ROC (s_l); -1 before the first. */
   lastSeq: number;
-  /** Highest packet index authenticated. */
-  highest: number;
-  /** Index of the last packet authenticated in each slot (index mod REPLAY_WINDOW). */
-  seen: Float64Array;
 }
 
 /** Authenticates and decrypts incoming SRTP, in place. */
@@ -281,12 +320,7 @@ export class SrtpReceiver extends SrtpDirection {
     const ssrc = packet.readUInt32BE(8);
     let state = this.last;
     if (!state || state.ssrc !== ssrc) {
-      state = this.states.get(ssrc) ?? null;
-      if (!state) {
-        if (this.states.size >= 16) this.states.clear(); // SSRCs come and go with renegotiation; keep few
-        state = { ssrc, roc: 0, lastSeq: -1, highest: -1, seen: new Float64Array(REPLAY_WINDOW).fill(-1) };
-        this.states.set(ssrc, state);
-      }
+      state = streamState(this.states, ssrc, () => ({ ssrc, roc: 0, lastSeq: -1, ...emptyWindow() }));
       this.last = state;
     }
     // RFC 3711 §3.3.1: the ROC this packet was most likely sent with.
@@ -297,8 +331,7 @@ export class SrtpReceiver extends SrtpDirection {
       } else if (state.lastSeq - 0x8000 > seq) roc = (roc + 1) >>> 0;
     }
     const index = roc * 0x10000 + seq;
-    // RFC 3711 §3.3.2: too old, or seen already.
-    if (index <= state.highest - REPLAY_WINDOW || state.seen[index % REPLAY_WINDOW] === index) return -1;
+    if (replayed(state, index)) return -1;
     if (this.gcm) {
       const decipher = createDecipheriv('aes-128-gcm', this.key, this.gcmIv(ssrc, roc, seq));
       decipher.setAAD(packet.subarray(0, headerEnd));
@@ -311,11 +344,7 @@ export class SrtpReceiver extends SrtpDirection {
       }
       plain.copy(packet, headerEnd);
     } else {
-      const expected = this.cmTag(packet, end, roc);
-      // Every byte compared, no early exit (as timingSafeEqual, without its two subarrays a packet).
-      let differ = 0;
-      for (let i = 0; i < CM_TAG; i++) differ |= expected.charCodeAt(i) ^ packet[end + i]!;
-      if (differ !== 0) return -1;
+      if (!this.cmTagMatches(packet, end, roc, end)) return -1;
       this.ctrXor(packet, headerEnd, end, ssrc, roc, seq);
     }
     // Authenticated: only now does the packet move the state on.
@@ -323,8 +352,7 @@ export class SrtpReceiver extends SrtpDirection {
       state.roc = roc;
       state.lastSeq = seq;
     } else if (roc === state.roc && seq > state.lastSeq) state.lastSeq = seq;
-    if (index > state.highest) state.highest = index;
-    state.seen[index % REPLAY_WINDOW] = index;
+    remember(state, index);
     return end;
   }
 }
@@ -383,15 +411,10 @@ export class SrtcpSender extends SrtpDirection {
   }
 }
 
-/** Per-sender SRTCP replay state (RFC 3711 §3.3.2, over SRTCP indexes). */
-interface RtcpReceiveState {
-  highest: number;
-  seen: Float64Array;
-}
-
 /** Authenticates and decrypts incoming SRTCP (AES_CM_128_HMAC_SHA1_80), in place. */
 export class SrtcpReceiver extends SrtpDirection {
-  private readonly states = new Map<number, RtcpReceiveState>();
+  /** Each sender's replay window, over its SRTCP indexes. */
+  private readonly windows = new Map<number, ReplayWindow>();
 
   constructor(keys: SrtpSessionKeys) {
     if (!supportedRtcpProfile(keys.profile)) throw new Error(`SRTCP profile ${keys.profile} is not implemented here`);
@@ -407,24 +430,16 @@ export class SrtcpReceiver extends SrtpDirection {
     const end = packet.length - SRTCP_INDEX - CM_TAG;
     if (end < RTCP_CLEAR || packet[0]! >> 6 !== 2) return -1;
     const eIndex = packet.readUInt32BE(end);
-    const expected = this.cmTag(packet, end, eIndex);
-    let differ = 0;
-    for (let i = 0; i < CM_TAG; i++) differ |= expected.charCodeAt(i) ^ packet[end + SRTCP_INDEX + i]!;
-    if (differ !== 0) return -1;
+    // The authenticated portion is the packet and E|index (RFC 3711 §3.4).
+    if (!this.cmTagMatches(packet, end, eIndex, end + SRTCP_INDEX)) return -1;
     const index = eIndex & SRTCP_INDEX_MAX;
     const ssrc = packet.readUInt32BE(4);
-    let state = this.states.get(ssrc);
-    if (!state) {
-      if (this.states.size >= 16) this.states.clear(); // senders come and go with renegotiation; keep few
-      state = { highest: -1, seen: new Float64Array(REPLAY_WINDOW).fill(-1) };
-      this.states.set(ssrc, state);
-    }
+    const replay = streamState(this.windows, ssrc, emptyWindow);
     // No window restarts when a sender's index wraps: RFC 3711 §9.2 wants new keys before 2^31
     // packets (~340 years of reports at one each 5 s), and a restart would let an old packet in.
-    if (index <= state.highest - REPLAY_WINDOW || state.seen[index % REPLAY_WINDOW] === index) return -1;
+    if (replayed(replay, index)) return -1;
     if (eIndex & 0x80000000) this.ctrXor(packet, RTCP_CLEAR, end, ssrc, index >>> 16, index & 0xffff);
-    if (index > state.highest) state.highest = index;
-    state.seen[index % REPLAY_WINDOW] = index;
+    remember(replay, index);
     return end;
   }
 }

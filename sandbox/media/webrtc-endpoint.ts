@@ -93,7 +93,6 @@ export class WebRtcEndpoint implements MediaEndpoint {
     });
   }
 
-  /** Creates the offer and waits for ICE gathering, since SDP goes whole (no trickle). */
   /**
    * The leg's RTCP reports for a fast path: one `RtcpReports` for the leg's life, so a path
    * attached after a reconnect goes on counting; none once werift's own report loop runs (it
@@ -106,6 +105,7 @@ export class WebRtcEndpoint implements MediaEndpoint {
     return { reports: this.rtcp };
   }
 
+  /** Creates the offer and waits for ICE gathering, since SDP goes whole (no trickle). */
   async createOffer(): Promise<string> {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.localSdp();
