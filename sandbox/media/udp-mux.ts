@@ -18,8 +18,10 @@
  * whose password its MESSAGE-INTEGRITY verifies with, which binds that address to the leg.
  * Anything else from an unknown address is dropped, as no leg asked for it.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import { once } from 'node:events';
+import { isIP } from 'node:net';
 import { Candidate, candidateFoundation, candidatePriority, parseMessage, StunProtocol } from 'werift';
 import { readStun, stunKey } from './stun';
 
@@ -62,6 +64,32 @@ export function bindingRequestTarget(data: Buffer): string | null {
   if (typeof username !== 'string') return null;
   const colon = username.indexOf(':');
   return colon > 0 ? username.slice(0, colon) : null;
+}
+
+/**
+ * The address lookup of a media socket: an IP address is answered at once, anything else goes to
+ * `dns.lookup` as dgram's default does.
+ *
+ * Why: dgram resolves the address of every `send`, and `dns.lookup` answers even an IP address
+ * on the next tick, so each datagram queued a tick entry and kept its closure, buffer list and
+ * send request alive until the tick queue ran after the whole media clock tick. In the media
+ * bench's allocation profile at 100 calls that tick entry alone was 13 % of the sandbox's bytes
+ * allocated; in paired 5 s windows switching only this lookup at run time (14 pairs), a packet
+ * cost a median 2.8 µs less answered at once, 9 of 14 pairs cheaper. Answered at once, dgram
+ * hands the datagram to the kernel before `send` returns.
+ */
+export const ipLookup: NonNullable<SocketOptions['lookup']> = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+};
+
+/**
+ * A UDP socket for media (IPv4), whose sends to an IP address skip dns.lookup's tick (`ipLookup`).
+ * Its `bind` to an IP address then emits 'listening' (or 'error') before it returns: listen first.
+ */
+export function createMediaSocket(): Socket {
+  return createSocket({ type: 'udp4', lookup: ipLookup });
 }
 
 /** A peer address bound to a leg. */
@@ -149,10 +177,12 @@ export class UdpMux {
    * taken. `onError` hears what the socket reports later (a send that failed).
    */
   static async open(address: string, port = 0, onError: (error: Error) => void = () => undefined): Promise<UdpMux> {
-    const socket = createSocket('udp4');
+    const socket = createMediaSocket();
+    // Listened for before `bind`: with `ipLookup` the socket is bound, or fails, inside the call.
+    const listening = once(socket, 'listening'); // rejects with the socket's 'error'
     socket.bind(port, address);
     try {
-      await once(socket, 'listening'); // rejects with the socket's 'error'
+      await listening;
     } catch (error) {
       socket.close();
       throw new Error(`the media socket could not bind ${address}:${port}: ${(error as Error).message}`);

@@ -45,7 +45,8 @@
  * - the floor: in a third process (forked, idle otherwise), as many G.711 streams as calls,
  *   each sending one 172-byte RTP packet every 20 ms on a `MediaClock`, SRTP-protected (the
  *   profile the calls negotiated, fresh random keys), sent from one loopback UDP socket to
- *   another and authenticated and decrypted there: the cheapest one SRTP packet can be sent and
+ *   another (made as the sandbox's media socket is, udp-mux.ts's `createMediaSocket`: a send to
+ *   an IP address goes out inside `send`) and authenticated and decrypted there: the cheapest one SRTP packet can be sent and
  *   received in Node, with no WebRTC pipeline. Five times a round: werift's `SrtpSession` as
  *   werift ships it (Buffer keys, which Node 24 imports again on every cipher); the same with
  *   its keys as KeyObjects (`useKeyObjects`); the hand-written SRTP of srtp.ts, as the sandbox's
@@ -106,7 +107,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +119,7 @@ import { MediaClock } from '../../sandbox/media/clock';
 import { Mixer } from '../../sandbox/media/mixer';
 import { PhoneEndpoint } from '../../sandbox/media/phone-endpoint';
 import { WebRtcEndpoint } from '../../sandbox/media/webrtc-endpoint';
-import { UdpMux } from '../../sandbox/media/udp-mux';
+import { createMediaSocket, UdpMux } from '../../sandbox/media/udp-mux';
 import { RtpFastPath, useKeyObjects } from '../../sandbox/media/srtp-path';
 import { SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../sandbox/media/srtp';
 import { FRAME_SAMPLES, mulawEncode } from '../../sandbox/media/g711';
@@ -521,9 +522,11 @@ function sendStreams(sockets: Socket[], senders: SrtpSender[], ports: number[], 
 }
 
 async function boundSockets(count: number): Promise<Socket[]> {
-  const sockets = Array.from({ length: count }, () => createSocket('udp4'));
+  const sockets = Array.from({ length: count }, () => createMediaSocket());
+  // Listened for first: a media socket binds to an IP address inside `bind` (udp-mux.ts).
+  const listening = Promise.all(sockets.map((socket) => once(socket, 'listening')));
   for (const socket of sockets) socket.bind(0, '127.0.0.1');
-  await Promise.all(sockets.map((socket) => once(socket, 'listening')));
+  await listening;
   return sockets;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Message } from 'werift';
 import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
-import { bindingRequestTarget, UdpMux } from '../../../../sandbox/media/udp-mux';
+import { bindingRequestTarget, createMediaSocket, ipLookup, UdpMux } from '../../../../sandbox/media/udp-mux';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 import { loadSandboxConfig } from '../../../../sandbox/config';
 import { startSandbox } from '../../../../sandbox/server';
@@ -210,5 +210,48 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ipLookup: a media socket sends before send returns', () => {
+  /** A socket that counts the datagrams it receives. */
+  async function receiver() {
+    const socket = createSocket('udp4');
+    sockets.push(socket);
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    const received: Buffer[] = [];
+    socket.on('message', (data) => received.push(data));
+    return { port: socket.address().port, received };
+  }
+
+  it('answers an IP address at once, and a hostname through dns.lookup', async () => {
+    const answers: Array<[string, number]> = [];
+    ipLookup('127.0.0.1', { family: 4 }, (error, address, family) => {
+      expect(error).toBeNull();
+      answers.push([address, family]);
+    });
+    // Called back before ipLookup returned: no tick in between.
+    expect(answers).toEqual([['127.0.0.1', 4]]);
+    const resolved = await new Promise<[string, number]>((resolve, reject) =>
+      ipLookup('localhost', { family: 4 }, (error, address, family) => (error ? reject(error) : resolve([address, family]))),
+    );
+    expect(resolved).toEqual(['127.0.0.1', 4]);
+  });
+
+  it('hands the mux’s datagram to the kernel inside send: closed right after, it still arrives', async () => {
+    const to = await receiver();
+    const mux = await UdpMux.open('127.0.0.1');
+    mux.socket.send(Buffer.from('sent before close'), to.port, '127.0.0.1');
+    await mux.close();
+    await expect.poll(() => to.received.map(String)).toEqual(['sent before close']);
+  });
+
+  it('still sends to a hostname, resolved first', async () => {
+    const to = await receiver();
+    const socket = createMediaSocket();
+    sockets.push(socket);
+    socket.send(Buffer.from('to localhost'), to.port, 'localhost');
+    await expect.poll(() => to.received.map(String)).toEqual(['to localhost']);
   });
 });
