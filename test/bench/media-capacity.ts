@@ -45,10 +45,11 @@
  * - the floor: in a third process (forked, idle otherwise), as many G.711 streams as calls,
  *   each sending one 172-byte RTP packet every 20 ms on a `MediaClock`, SRTP-protected (the
  *   profile the calls negotiated, fresh random keys), sent from one loopback UDP socket to
- *   another (made as the sandbox's media socket is, udp-mux.ts's `createMediaSocket`: a send to
- *   an IP address goes out inside `send`) and authenticated and decrypted there: the cheapest one SRTP packet can be sent and
- *   received in Node, with no WebRTC pipeline. Five times a round: werift's `SrtpSession` as
- *   werift ships it (Buffer keys, which Node 24 imports again on every cipher); the same with
+ *   another (each made as the sandbox's media socket is, udp-mux.ts's `createMediaSocket`: a
+ *   send to an IP address goes out inside `send`) and authenticated and decrypted there: the
+ *   cheapest one SRTP packet can be sent and received in Node, with no WebRTC pipeline. Five
+ *   times a round: werift's `SrtpSession` as werift ships it (Buffer keys, which Node 24
+ *   imports again on every cipher); the same with
  *   its keys as KeyObjects (`useKeyObjects`); the hand-written SRTP of srtp.ts, as the sandbox's
  *   fast path now runs; and srtp.ts again with one socket per stream, each sending to the next
  *   (werift's shape, one ICE socket per leg: one readiness event and one `message` callback
