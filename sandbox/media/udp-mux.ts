@@ -174,7 +174,9 @@ export class UdpMux {
 
   /**
    * Binds the shared socket to `address`:`port` (0: any free port). Rejects when the port is
-   * taken. `onError` hears what the socket reports later (a send that failed).
+   * taken. `onError` hears what the socket reports later: a send whose hostname did not resolve
+   * (a send to an IP address that fails is dropped without a report, as dgram drops any send
+   * made without a callback).
    */
   static async open(address: string, port = 0, onError: (error: Error) => void = () => undefined): Promise<UdpMux> {
     const socket = createMediaSocket();
@@ -187,7 +189,7 @@ export class UdpMux {
       socket.close();
       throw new Error(`the media socket could not bind ${address}:${port}: ${(error as Error).message}`);
     }
-    // A send that fails later (an unreachable peer) is an 'error' event: one peer's must not end every call.
+    // A socket 'error' (a send whose hostname did not resolve) must not end every call: it goes to the owner.
     socket.on('error', onError);
     // A busy socket takes every call's frames at once: room for a few frames of every call.
     try {

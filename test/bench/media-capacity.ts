@@ -49,9 +49,9 @@
  *   send to an IP address goes out inside `send`) and authenticated and decrypted there: the
  *   cheapest one SRTP packet can be sent and received in Node, with no WebRTC pipeline. Five
  *   times a round: werift's `SrtpSession` as werift ships it (Buffer keys, which Node 24
- *   imports again on every cipher); the same with
- *   its keys as KeyObjects (`useKeyObjects`); the hand-written SRTP of srtp.ts, as the sandbox's
- *   fast path now runs; and srtp.ts again with one socket per stream, each sending to the next
+ *   imports again on every cipher); the same with its keys as KeyObjects (`useKeyObjects`);
+ *   the hand-written SRTP of srtp.ts, as the sandbox's fast path now runs; and srtp.ts again
+ *   with one socket per stream, each sending to the next
  *   (werift's shape, one ICE socket per leg: one readiness event and one `message` callback
  *   per datagram, where one busy socket is drained many datagrams a wake-up); once more
  *   with one socket per stream whose packets come from a peer process (forked by the floor;

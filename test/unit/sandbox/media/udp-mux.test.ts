@@ -167,13 +167,13 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
     await expect(UdpMux.open('127.0.0.1', mux.port)).rejects.toThrow(`the media socket could not bind 127.0.0.1:${mux.port}`);
   });
 
-  it('hands a later socket error (a send that failed) to its owner, and the calls go on', async () => {
+  it('hands a later socket error (a send whose hostname did not resolve) to its owner, and the calls go on', async () => {
     const errors: Error[] = [];
     const mux = await UdpMux.open('127.0.0.1', 0, (error) => errors.push(error));
     muxes.push(mux);
     const call = await leg(mux, 'a');
-    mux.socket.emit('error', new Error('send ENETUNREACH'));
-    expect(errors.map((error) => error.message)).toEqual(['send ENETUNREACH']);
+    mux.socket.emit('error', new Error('getaddrinfo ENOTFOUND peer.invalid'));
+    expect(errors.map((error) => error.message)).toEqual(['getaddrinfo ENOTFOUND peer.invalid']);
     expect((await carries(call.peer, call.sandbox, 0x71)).length).toBeGreaterThanOrEqual(5);
   });
 
