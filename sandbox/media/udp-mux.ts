@@ -85,11 +85,22 @@ export const ipLookup: NonNullable<SocketOptions['lookup']> = (hostname, options
 };
 
 /**
- * A UDP socket for media (IPv4), whose sends to an IP address skip dns.lookup's tick (`ipLookup`).
- * Its `bind` to an IP address then emits 'listening' (or 'error') before it returns: listen first.
+ * A UDP socket for media (IPv4) bound to `address`:`port` (0: any free port), whose sends to an
+ * IP address skip dns.lookup's tick (`ipLookup`). Rejects with the socket's error (the socket
+ * closed) when it cannot bind.
  */
-export function createMediaSocket(): Socket {
-  return createSocket({ type: 'udp4', lookup: ipLookup });
+export async function bindMediaSocket(address: string, port = 0): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', lookup: ipLookup });
+  // Listened for before `bind`: with `ipLookup` a bind to an IP address succeeds, or fails, inside the call.
+  const listening = once(socket, 'listening'); // rejects with the socket's 'error'
+  socket.bind(port, address);
+  try {
+    await listening;
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  return socket;
 }
 
 /** A peer address bound to a leg. */
@@ -179,14 +190,10 @@ export class UdpMux {
    * made without a callback).
    */
   static async open(address: string, port = 0, onError: (error: Error) => void = () => undefined): Promise<UdpMux> {
-    const socket = createMediaSocket();
-    // Listened for before `bind`: with `ipLookup` the socket is bound, or fails, inside the call.
-    const listening = once(socket, 'listening'); // rejects with the socket's 'error'
-    socket.bind(port, address);
+    let socket: Socket;
     try {
-      await listening;
+      socket = await bindMediaSocket(address, port);
     } catch (error) {
-      socket.close();
       throw new Error(`the media socket could not bind ${address}:${port}: ${(error as Error).message}`);
     }
     // A socket 'error' (a send whose hostname did not resolve) must not end every call: it goes to the owner.

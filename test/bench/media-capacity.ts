@@ -45,7 +45,7 @@
  * - the floor: in a third process (forked, idle otherwise), as many G.711 streams as calls,
  *   each sending one 172-byte RTP packet every 20 ms on a `MediaClock`, SRTP-protected (the
  *   profile the calls negotiated, fresh random keys), sent from one loopback UDP socket to
- *   another (each made as the sandbox's media socket is, udp-mux.ts's `createMediaSocket`: a
+ *   another (each made as the sandbox's media socket is, udp-mux.ts's `bindMediaSocket`: a
  *   send to an IP address goes out inside `send`) and authenticated and decrypted there: the
  *   cheapest one SRTP packet can be sent and received in Node, with no WebRTC pipeline. Five
  *   times a round: werift's `SrtpSession` as werift ships it (Buffer keys, which Node 24
@@ -120,7 +120,7 @@ import { MediaClock } from '../../sandbox/media/clock';
 import { Mixer } from '../../sandbox/media/mixer';
 import { PhoneEndpoint } from '../../sandbox/media/phone-endpoint';
 import { WebRtcEndpoint } from '../../sandbox/media/webrtc-endpoint';
-import { createMediaSocket, UdpMux } from '../../sandbox/media/udp-mux';
+import { bindMediaSocket, UdpMux } from '../../sandbox/media/udp-mux';
 import { RtpFastPath, useKeyObjects } from '../../sandbox/media/srtp-path';
 import { SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../sandbox/media/srtp';
 import { FRAME_SAMPLES, mulawEncode } from '../../sandbox/media/g711';
@@ -522,13 +522,8 @@ function sendStreams(sockets: Socket[], senders: SrtpSender[], ports: number[], 
   for (let i = 0; i < sockets.length; i++) sockets[i]!.send(senders[i]!.protect(payload, seq, (seq * FRAME_SAMPLES) >>> 0), ports[i]!, '127.0.0.1');
 }
 
-async function boundSockets(count: number): Promise<Socket[]> {
-  const sockets = Array.from({ length: count }, () => createMediaSocket());
-  // Listened for first: a media socket binds to an IP address inside `bind` (udp-mux.ts).
-  const listening = Promise.all(sockets.map((socket) => once(socket, 'listening')));
-  for (const socket of sockets) socket.bind(0, '127.0.0.1');
-  await listening;
-  return sockets;
+function boundSockets(count: number): Promise<Socket[]> {
+  return Promise.all(Array.from({ length: count }, () => bindMediaSocket('127.0.0.1')));
 }
 
 /** Session keys for srtp.ts as a DTLS handshake gives them: werift's `SrtpSession` derives them from fresh random master keys. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Message } from 'werift';
 import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
-import { bindingRequestTarget, createMediaSocket, ipLookup, UdpMux } from '../../../../sandbox/media/udp-mux';
+import { bindingRequestTarget, bindMediaSocket, ipLookup, UdpMux } from '../../../../sandbox/media/udp-mux';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
 import { loadSandboxConfig } from '../../../../sandbox/config';
 import { startSandbox } from '../../../../sandbox/server';
@@ -47,6 +47,17 @@ async function carries(from: WebRtcEndpoint, to: WebRtcEndpoint, byte: number, c
   }
   await expect.poll(() => heard.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(count);
   return heard;
+}
+
+/** A plain UDP socket on 127.0.0.1 (closed after each test) that keeps the datagrams it receives. */
+async function receiver() {
+  const socket = createSocket('udp4');
+  sockets.push(socket);
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  const received: Buffer[] = [];
+  socket.on('message', (data) => received.push(data));
+  return { socket, port: socket.address().port, received };
 }
 
 const candidates = (sdp: string) => sdp.split('\r\n').filter((line) => line.startsWith('a=candidate:'));
@@ -123,12 +134,7 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
   it('drops datagrams from an unknown address that name none of its legs, and the calls go on', async () => {
     const mux = await openMux();
     const call = await leg(mux, 'a');
-    const stranger = createSocket('udp4');
-    sockets.push(stranger);
-    stranger.bind(0, '127.0.0.1');
-    await once(stranger, 'listening');
-    const answers: Buffer[] = [];
-    stranger.on('message', (data) => answers.push(data));
+    const { socket: stranger, received: answers } = await receiver();
     const strangers = [
       Buffer.from([0x80, 0x00, 0x00, 0x01, ...Buffer.alloc(168)]), // RTP
       new Message(1, 0).setAttribute('USERNAME', 'nobody:x').addFingerprint().bytes, // a check for no leg of ours
@@ -214,16 +220,6 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
 });
 
 describe('ipLookup: a media socket sends before send returns', () => {
-  /** A socket that counts the datagrams it receives. */
-  async function receiver() {
-    const socket = createSocket('udp4');
-    sockets.push(socket);
-    socket.bind(0, '127.0.0.1');
-    await once(socket, 'listening');
-    const received: Buffer[] = [];
-    socket.on('message', (data) => received.push(data));
-    return { port: socket.address().port, received };
-  }
 
   it('answers an IP address at once, and a hostname through dns.lookup', async () => {
     const answers: Array<[string, number]> = [];
@@ -249,7 +245,7 @@ describe('ipLookup: a media socket sends before send returns', () => {
 
   it('still sends to a hostname, resolved first', async () => {
     const to = await receiver();
-    const socket = createMediaSocket();
+    const socket = await bindMediaSocket('127.0.0.1');
     sockets.push(socket);
     socket.send(Buffer.from('to localhost'), to.port, 'localhost');
     await expect.poll(() => to.received.map(String)).toEqual(['to localhost']);
