@@ -1,5 +1,7 @@
 /**
- * Runs the sandbox on its own: `npx tsx sandbox/index.ts` (the platform launcher runs it in-process).
+ * Runs the sandbox on its own: `npx tsx --initial-old-space-size=256 sandbox/index.ts` (the
+ * platform launcher runs it in-process; the flag is the platform's heap sizing,
+ * docs/ARCHITECTURE.md "The process's heap").
  */
 import { loadSandboxConfig } from './config';
 import { startSandbox } from './server';

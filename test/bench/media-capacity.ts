@@ -99,6 +99,11 @@
  * the sandbox process as `node --trace-gc --import tsx test/bench/media-capacity.ts …` (the
  * forked agents and floor processes do not inherit the flag; NODE_OPTIONS refuses it).
  *
+ * Heap: run on its own as `npm run bench` runs it, `npx tsx --initial-old-space-size=256
+ * test/bench/media-capacity.ts`: the platform's V8 heap sizing (docs/ARCHITECTURE.md, "The
+ * process's heap"), which the forked processes inherit. Without the flag the sandbox runs on
+ * V8's default sizing, a full mark-compact every few seconds, and the table's header says so.
+ *
  * The machine is shared: the load average is printed with each table, and rows measured
  * above a load of ~1.5 on two cores vary more with the other work than with the code (a step
  * met at load 2.6 missed at load 5 with the same code); compare builds back to back.
@@ -512,9 +517,17 @@ class FloorPeer {
   }
 }
 
+/**
+ * The V8 heap flags this process (the sandbox's) runs with: `npm run bench` gives it the
+ * platform's (package.json's `start` and `platform` scripts; docs/ARCHITECTURE.md, "The
+ * process's heap"). The forked floor, its peer and the agents run with the same, so the floor
+ * is measured under the heap sizing the sandbox is.
+ */
+const HEAP_FLAGS = process.execArgv.filter((flag) => flag.startsWith('--initial-old-space-size'));
+
 /** This file again, in a child process playing `role` (MEDIA_BENCH_ROLE). */
 function forkRole(role: 'agents' | 'floor' | 'floor-peer'): ChildProcess {
-  return fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: role }, execArgv: ['--import', 'tsx'] });
+  return fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, MEDIA_BENCH_ROLE: role }, execArgv: ['--import', 'tsx', ...HEAP_FLAGS] });
 }
 
 /** One frame of every stream: stream i's packet `seq` from `sockets[i]` to `ports[i]` on loopback. */
@@ -1061,6 +1074,8 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const profileName = profile === 7 ? 'AEAD_AES_128_GCM' : profile === 1 ? 'AES_CM_128_HMAC_SHA1_80' : `profile ${profile}`;
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
+  // The heap sizing changes the sandbox's row by ~15 % at 100 calls: say which one ran.
+  print(HEAP_FLAGS.length > 0 ? `V8 heap of every process: ${HEAP_FLAGS.join(' ')}, as the platform runs` : "V8 heap: Node's default sizing, not the platform's (npm run bench and the platform's scripts pass --initial-old-space-size=256)");
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
   const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess') =>
