@@ -2,7 +2,7 @@
  * Media capacity: how many concurrent two-party calls with live audio the sandbox's media
  * layer carries before receivers see more than 1 % packet loss, the phones more than 1 % gaps,
  * or 30 ms of jitter.
- * Run alone with `npx tsx test/bench/media-capacity.ts [10,25,50,...]`; `runMediaBench()`
+ * Run alone with `npx tsx --initial-old-space-size=256 test/bench/media-capacity.ts [10,25,50,...]` (Heap, below); `runMediaBench()`
  * is exported for test/bench/run.ts. Prints tables; asserts nothing.
  *
  * Method:
@@ -96,7 +96,7 @@
  * (`.heapprofile`, V8's sampling heap profiler, one sample per 32 KiB on average, objects
  * already collected included); `npx tsx test/bench/profile-summary.ts dir/*` prints self time
  * by function and by file, and bytes allocated by function and caller. For GC itself, run
- * the sandbox process as `node --trace-gc --import tsx test/bench/media-capacity.ts …` (the
+ * the sandbox process as `node --initial-old-space-size=256 --trace-gc --import tsx test/bench/media-capacity.ts …` (the
  * forked agents and floor processes do not inherit the flag; NODE_OPTIONS refuses it).
  *
  * Heap: run on its own as `npm run bench` runs it, `npx tsx --initial-old-space-size=256
