@@ -1,9 +1,9 @@
 /**
  * Media capacity: how many concurrent two-party calls with live audio the sandbox's media
  * layer carries before receivers see more than 1 % packet loss, the phones more than 1 % gaps,
- * or 30 ms of jitter.
- * Run alone with `npx tsx --initial-old-space-size=256 test/bench/media-capacity.ts [10,25,50,...]` (Heap, below); `runMediaBench()`
- * is exported for test/bench/run.ts. Prints tables; asserts nothing.
+ * or 30 ms of jitter. Run alone with
+ * `npx tsx --initial-old-space-size=256 test/bench/media-capacity.ts [10,25,50,...]` (Heap,
+ * below); `runMediaBench()` is exported for test/bench/run.ts. Prints tables; asserts nothing.
  *
  * Method:
  * - Each call is what the engine builds for a phone answered by an agent: one `Mixer` on
@@ -96,8 +96,10 @@
  * (`.heapprofile`, V8's sampling heap profiler, one sample per 32 KiB on average, objects
  * already collected included); `npx tsx test/bench/profile-summary.ts dir/*` prints self time
  * by function and by file, and bytes allocated by function and caller. For GC itself, run
- * the sandbox process as `node --initial-old-space-size=256 --trace-gc --import tsx test/bench/media-capacity.ts …` (the
- * forked agents and floor processes do not inherit the flag; NODE_OPTIONS refuses it).
+ * the sandbox process as
+ * `node --initial-old-space-size=256 --trace-gc --import tsx test/bench/media-capacity.ts …`
+ * (the forked agents and floor processes inherit the heap flag, `HEAP_FLAGS`, but not
+ * `--trace-gc`; NODE_OPTIONS refuses both).
  *
  * Heap: run on its own as `npm run bench` runs it, `npx tsx --initial-old-space-size=256
  * test/bench/media-capacity.ts`: the platform's V8 heap sizing (docs/ARCHITECTURE.md, "The
@@ -521,9 +523,10 @@ class FloorPeer {
  * The V8 heap flags this process (the sandbox's) runs with: `npm run bench` gives it the
  * platform's (package.json's `start` and `platform` scripts; docs/ARCHITECTURE.md, "The
  * process's heap"). The forked floor, its peer and the agents run with the same, so the floor
- * is measured under the heap sizing the sandbox is.
+ * is measured under the heap sizing the sandbox is. In the `--flag=value` form (V8 also reads
+ * underscores), as the scripts write it: a value after a space would be left behind.
  */
-const HEAP_FLAGS = process.execArgv.filter((flag) => flag.startsWith('--initial-old-space-size'));
+const HEAP_FLAGS = process.execArgv.filter((flag) => /^--initial[-_]old[-_]space[-_]size=/.test(flag));
 
 /** This file again, in a child process playing `role` (MEDIA_BENCH_ROLE). */
 function forkRole(role: 'agents' | 'floor' | 'floor-peer'): ChildProcess {

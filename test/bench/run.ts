@@ -3,7 +3,9 @@
  *
  * BENCH_ONLY=bundle-size,agent-app,agent-start,agent-controls,ring,media,webhooks,signed-webhooks,call-cpu,reports,recovery,wallboard,console picks some; BENCH_CALLS sets the calls per
  * latency measure (default 20). Each module documents its method and runs alone with
- * `npx tsx test/bench/<name>.ts`.
+ * `npx tsx --initial-old-space-size=256 test/bench/<name>.ts`: the heap sizing `npm run bench`
+ * gives this process, the platform's (docs/ARCHITECTURE.md, "The process's heap"); without
+ * it, the benches that run the platform in their process run on V8's default sizing.
  */
 import { runAgentAppBench } from './agent-app';
 import { runAgentStartBench } from './agent-start';

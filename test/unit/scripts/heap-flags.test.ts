@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-const FLAG = /tsx (--initial-old-space-size=(\d+)) /;
+const FLAG = /tsx (--initial-old-space-size=\d+) /;
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-heap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
