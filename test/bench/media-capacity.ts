@@ -1078,7 +1078,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
   print(`\nPer-packet CPU at ${calls.length} calls, ${rounds} alternating rounds of ${seconds} s, SRTP ${profileName}, load average ${load}`);
   // The heap sizing changes the sandbox's row by ~15 % at 100 calls: say which one ran.
-  print(HEAP_FLAGS.length > 0 ? `V8 heap of every process: ${HEAP_FLAGS.join(' ')}, as the platform runs` : "V8 heap: Node's default sizing, not the platform's (npm run bench and the platform's scripts pass --initial-old-space-size=256)");
+  print(HEAP_FLAGS.length > 0 ? `V8 heap of every process: ${HEAP_FLAGS.join(' ')}, as the platform runs` : "V8 heap: Node's default sizing, not the platform's (run it as npm run bench does: this file's header, Heap)");
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
   const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess') =>

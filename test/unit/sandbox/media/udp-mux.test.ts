@@ -220,7 +220,6 @@ describe('UdpMux: every leg’s media on one UDP socket', () => {
 });
 
 describe('ipLookup: a media socket sends before send returns', () => {
-
   it('answers an IP address at once, and a hostname through dns.lookup', async () => {
     const answers: Array<[string, number]> = [];
     ipLookup('127.0.0.1', { family: 4 }, (error, address, family) => {
