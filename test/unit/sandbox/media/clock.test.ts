@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CATCH_UP_FRAMES, MediaClock } from '../../../../sandbox/media/clock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CATCH_UP_FRAMES, MediaClock, TIMER_EARLY_MS } from '../../../../sandbox/media/clock';
 
 let clock: MediaClock | null = null;
 afterEach(() => clock?.stop());
@@ -135,5 +135,27 @@ describe('MediaClock', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     // Two loops (the old tick's and the new start's): stop() cleared one timer and the other kept ticking.
     expect(ticks).toBe(stopped);
+  });
+
+  it('takes one timeout a tick: a timer that fires a fraction of a millisecond early runs the tick, no second timer for the rest', async () => {
+    clock = new MediaClock(20);
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+    let started = 0;
+    let ticks = 0;
+    const early: number[] = [];
+    await new Promise<void>((resolve) => {
+      clock!.add(() => {
+        ticks++;
+        // Tick n is due n periods after the start: it may come at most TIMER_EARLY_MS early.
+        early.push(started + ticks * 20 - performance.now());
+        if (ticks === 25) resolve();
+      });
+      started = performance.now(); // just after the start (the clock's own is a little earlier)
+    });
+    const calls = timeouts.mock.calls.length;
+    timeouts.mockRestore();
+    // Node's timers keep whole milliseconds: waiting out the fraction took a second timeout (50 for 25 ticks here).
+    expect(calls).toBeLessThanOrEqual(ticks + 2);
+    expect(Math.max(...early)).toBeLessThanOrEqual(TIMER_EARLY_MS);
   });
 });
