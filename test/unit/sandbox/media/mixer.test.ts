@@ -288,6 +288,41 @@ describe('mixer jitter queue', () => {
       [14, 15],
     ]);
   });
+
+  it('plays every byte in order when an overflow of odd-sized packets leaves the queue between its frame slots, across the ring end', () => {
+    const { a, b } = pair();
+    const sent: number[] = [];
+    // 25 packets of 100 bytes: more than the queue holds, so its start moves by a part of a frame.
+    for (let packet = 0; packet < 25; packet++) {
+      const bytes = Buffer.alloc(100);
+      for (let i = 0; i < bytes.length; i++) {
+        bytes[i] = (sent.length % 250) + 1;
+        sent.push(bytes[i]!);
+      }
+      a.sendBytes(bytes);
+    }
+    for (let tick = 0; tick < JITTER_FRAMES; tick++) clock.tick();
+    expect(b.frames).toHaveLength(JITTER_FRAMES);
+    expect([...Buffer.concat(b.frames)]).toEqual(sent.slice(sent.length - JITTER_FRAMES * FRAME_SAMPLES));
+  });
+
+  it('hands each tick the frame that arrived, whole frames out of the queue in place, the ring reused round after round', () => {
+    const { a, b } = pair();
+    for (let tick = 0; tick < 3 * JITTER_FRAMES; tick++) {
+      a.sendBytes(Buffer.alloc(FRAME_SAMPLES, tick + 1));
+      // A late frame now and then: two arrive before the next tick, and both are played in turn.
+      if (tick % 7 === 3) a.sendBytes(Buffer.alloc(FRAME_SAMPLES, 200 + tick));
+      clock.tick();
+    }
+    const firsts = b.frames.map((frame) => frame[0]);
+    const expected: number[] = [];
+    for (let tick = 0; tick < 3 * JITTER_FRAMES; tick++) {
+      expected.push(tick + 1);
+      if (tick % 7 === 3) expected.push(200 + tick);
+    }
+    expect(firsts).toEqual(expected.slice(0, firsts.length));
+    for (const frame of b.frames) expect(frame.every((byte) => byte === frame[0])).toBe(true);
+  });
 });
 
 describe('mixer playback', () => {
