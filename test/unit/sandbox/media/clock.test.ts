@@ -157,7 +157,7 @@ describe('MediaClock', () => {
     const loop = timeouts.mock.calls[0]![0];
     const clockTimeouts = timeouts.mock.calls.filter(([callback]) => callback === loop).length;
     timeouts.mockRestore();
-    // Node's timers keep whole milliseconds: waiting out the fraction took a second timeout (50 for 25 ticks here).
+    // Node's timers keep whole milliseconds: waiting out the rest took a second timeout (45–50 for 25 ticks here).
     expect(clockTimeouts).toBeLessThanOrEqual(ticks + 2);
     expect(Math.max(...early)).toBeLessThanOrEqual(TIMER_EARLY_MS);
   });
