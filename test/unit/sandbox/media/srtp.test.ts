@@ -108,6 +108,42 @@ describe('hand-written SRTP (srtp.ts)', () => {
         expect(receiver.unprotect(Buffer.from(old))).toBe(-1);
       });
 
+      it('keeps a 128-packet replay window as RFC 3711 §3.3.2 says, over random late, repeated and far-ahead packets, per SSRC', () => {
+        const { near, keys } = sessions(profile);
+        const receiver = new SrtpReceiver(keys);
+        // The rule itself, kept plainly: a packet passes once, unless 128 or more behind the highest passed.
+        const model = new Map<number, { highest: number; seen: Set<number>; sent: number[] }>();
+        const payload = randomBytes(20);
+        let seed = 7;
+        const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+        const ssrcs = [0x1234abcd, 0xfedcba98]; // one of them above 2^31
+        const heads = new Map(ssrcs.map((ssrc) => [ssrc, 1000]));
+        let refused = 0;
+        for (let n = 0; n < 1500; n++) {
+          const ssrc = ssrcs[random(10) === 0 ? 1 : 0]!;
+          const head = heads.get(ssrc)!;
+          const state = model.get(ssrc) ?? { highest: -1, seen: new Set<number>(), sent: [] };
+          model.set(ssrc, state);
+          // Mostly the next one; some late ones (up to 160 back: inside the window and past its
+          // end), some sent again (one of the last 50 sent), some jumps ahead (up to 200, past
+          // the whole window).
+          const roll = random(20);
+          const seq =
+            roll < 10 ? head + 1 : roll < 13 ? head - random(161) : roll < 17 && state.sent.length > 0 ? state.sent[state.sent.length - 1 - random(Math.min(50, state.sent.length))]! : head + 1 + random(200);
+          heads.set(ssrc, Math.max(head, seq));
+          state.sent.push(seq);
+          const passes = !state.seen.has(seq) && !(state.highest >= 0 && seq <= state.highest - 128);
+          if (passes) {
+            state.seen.add(seq);
+            state.highest = Math.max(state.highest, seq);
+          } else refused++;
+          expect(receiver.unprotect(Buffer.from(near.encrypt(payload, header(seq, seq * 160, ssrc)))), `packet ${n}: seq ${seq} of ${ssrc.toString(16)}`).toBe(passes ? 12 + 20 : -1);
+        }
+        // Both kinds of packet came up often enough for the comparison to mean something.
+        expect(refused).toBeGreaterThan(100);
+        expect(refused).toBeLessThan(1000);
+      });
+
       it('matches werift when packets change length, go back, jump past a keystream batch and change SSRC', () => {
         const { near, far, keys } = sessions(profile);
         const sender = new SrtpSender(keys, 0x1234abcd);
