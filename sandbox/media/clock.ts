@@ -27,7 +27,7 @@ export const CATCH_UP_FRAMES = 10;
  * the loop's time in whole milliseconds again, so a timeout fires up to ~2 ms before the time
  * it was asked for by `performance.now()` (1.07 ms seen). Waiting out the rest took a second
  * timer and a second wake-up of the process for many ticks (test/bench/media-capacity.ts at
- * 100 calls: 740 timeouts in 10 s for 500 ticks; clock.test.ts: 50 for 25). A tick 2 ms early
+ * 100 calls: 740 timeouts in 10 s for 500 ticks; clock.test.ts: 45–50 for 25). A tick 2 ms early
  * is a tenth of a period: the mixer plays what arrived before it, as from any tick.
  */
 export const TIMER_EARLY_MS = 2;
