@@ -235,10 +235,28 @@ const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM agent_presence p J
   ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"
   LIMIT 1
   FOR UPDATE OF p SKIP LOCKED`);
+/**
+ * Whether the reservation above would find someone with no row skipped for its lock: the same
+ * eligibility, read without locking (`reserveNext`'s retry).
+ */
+const ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+  WHERE ${ELIGIBLE}
+    AND NOT (lower(a.name) = ANY($2::text[]))
+    AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))) AS found`);
 const RESERVE_AGENT = prepared(`SELECT p.agent_id, p.reserved_call FROM agent_presence p JOIN agents a ON a.id = p.agent_id
   WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
     AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))
   FOR UPDATE OF p SKIP LOCKED`);
+/** Whether RESERVE_AGENT would find the agent (for the call $3) with her row unlocked: read without locking (`reserveAgent`'s retry). */
+const AGENT_ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+  WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
+    AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))) AS found`);
+/**
+ * How often, and how far apart, a reservation that found nobody looks again while an eligible
+ * agent's row is locked by another transaction (`lockedRetry`): 10 × 25 ms.
+ */
+const LOCKED_RETRIES = 10;
+const LOCKED_RETRY_MS = 25;
 const RELEASE = prepared(`WITH freed AS (
     UPDATE agent_presence p SET reserved_call = NULL, reserved_at = NULL, version = p.version + 1, updated_at = now()
     FROM agents a
@@ -278,6 +296,28 @@ const WRITE_ROW = prepared(`UPDATE agent_presence SET status = $2, since = $3, i
     answered_while_busy = $11, offline_after_call = $12, grace_ends_at = $13, reserved_call = $14, reserved_at = $15,
     version = version + 1, updated_at = now()
   WHERE agent_id = $1 RETURNING version`);
+
+/**
+ * Runs a reservation's `FOR UPDATE … SKIP LOCKED` query, and while it finds nobody but
+ * `eligibleUnlocked` (the same eligibility, read without locks) says someone qualifies, runs it
+ * again a moment later (`LOCKED_RETRIES` × `LOCKED_RETRY_MS`).
+ *
+ * Why: SKIP LOCKED keeps concurrent reservations from waiting on each other, but it also
+ * passes over an available agent whose row another transaction holds for a moment: her voice
+ * lease being renewed (every few seconds), a status change, another call's reservation not yet
+ * committed. With nobody else free, that caller was sent to the fallback while she was free
+ * (a likely cause of a rare failure of the desktop scenario that calls Jane right after her PC
+ * wakes, when her status is written). Waiting for the lock instead (plain FOR
+ * UPDATE) could deadlock reservations that lock rows in different orders; looking again
+ * cannot, and costs nothing when someone is free or nobody qualifies.
+ */
+async function lockedRetry<T>(reserve: () => Promise<T | undefined>, eligibleUnlocked: () => Promise<boolean>): Promise<T | undefined> {
+  for (let attempt = 0; ; attempt += 1) {
+    const row = await reserve();
+    if (row !== undefined || attempt >= LOCKED_RETRIES || !(await eligibleUnlocked())) return row;
+    await new Promise((resolve) => setTimeout(resolve, LOCKED_RETRY_MS));
+  }
+}
 
 /** The presence of every agent, in the database, cached and kept current on each instance. */
 export class PresenceService {
@@ -539,8 +579,10 @@ export class PresenceService {
   async reserveNext(sql: Sql, request: ReserveRequest): Promise<string | null> {
     const exclude = request.exclude.map((n) => n.toLowerCase());
     const members = request.members.map((n) => n.toLowerCase());
-    const { rows } = await sql.query<{ agent_id: string; name: string }>(RESERVE_NEXT, [this.reservationTtlS, exclude, members, request.prefer ?? null]);
-    const picked = rows[0];
+    const picked = await lockedRetry(
+      async () => (await sql.query<{ agent_id: string; name: string }>(RESERVE_NEXT, [this.reservationTtlS, exclude, members, request.prefer ?? null])).rows[0],
+      async () => (await sql.query<{ found: boolean }>(ELIGIBLE_UNLOCKED, [this.reservationTtlS, exclude, members])).rows[0]?.found === true,
+    );
     if (!picked) return null;
     await this.markReserved(sql, picked.agent_id, request.callId);
     return picked.name;
@@ -551,8 +593,10 @@ export class PresenceService {
    * already reserved for this very call counts as reserved). Returns whether they are.
    */
   async reserveAgent(sql: Sql, name: string, callId: string): Promise<boolean> {
-    const { rows } = await sql.query<{ agent_id: string; reserved_call: string | null }>(RESERVE_AGENT, [this.reservationTtlS, name, callId]);
-    const row = rows[0];
+    const row = await lockedRetry(
+      async () => (await sql.query<{ agent_id: string; reserved_call: string | null }>(RESERVE_AGENT, [this.reservationTtlS, name, callId])).rows[0],
+      async () => (await sql.query<{ found: boolean }>(AGENT_ELIGIBLE_UNLOCKED, [this.reservationTtlS, name, callId])).rows[0]?.found === true,
+    );
     if (!row) return false;
     if (row.reserved_call !== callId) await this.markReserved(sql, row.agent_id, callId);
     return true;

@@ -414,6 +414,53 @@ describe('reservations', () => {
     expect(await next('c3', { members: ['joe'] })).toBe('Joe');
   });
 
+  it('offers an available agent whose row another transaction holds for a moment, rather than passing over her', async () => {
+    const { a } = await pair();
+    await makeAvailable(a, JANE);
+    // Another transaction (her voice lease being renewed, a status change) holds her row briefly.
+    const holdRow = async (ms: number) => {
+      let held!: () => void;
+      const locked = new Promise<void>((resolve) => (held = resolve));
+      const done = a.db.tx(async (sql) => {
+        await sql.query('SELECT 1 FROM agent_presence WHERE agent_id = $1 FOR UPDATE', [JANE]);
+        held();
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      });
+      await locked;
+      // In an object: an async function returning the promise itself would wait for it.
+      return { done };
+    };
+    let holder = await holdRow(100);
+    expect(await a.db.tx((sql) => a.presence.reserveNext(sql, { callId: 'c1', exclude: [], members: [] }))).toBe('Jane');
+    await holder.done;
+    await a.db.tx((sql) => a.presence.release(sql, 'Jane', 'c1'));
+    // A named agent (an IVR choice, the number's default) the same.
+    holder = await holdRow(100);
+    expect(await a.db.tx((sql) => a.presence.reserveAgent(sql, 'Jane', 'c2'))).toBe(true);
+    await holder.done;
+    await a.db.tx((sql) => a.presence.release(sql, 'Jane', 'c2'));
+    // Held past the retries: nobody, and no wait beyond them.
+    holder = await holdRow(1_500);
+    expect(await a.db.tx((sql) => a.presence.reserveNext(sql, { callId: 'c3', exclude: [], members: [] }))).toBeNull();
+    expect(await a.db.tx((sql) => a.presence.reserveAgent(sql, 'Jane', 'c3'))).toBe(false);
+    await holder.done;
+    // Held by another call's reservation: once it commits she is that call's, and this one finds nobody.
+    let reserved!: () => void;
+    const reserving = new Promise<void>((resolve) => (reserved = resolve));
+    const other = a.db.tx(async (sql) => {
+      const name = await a.presence.reserveNext(sql, { callId: 'c4', exclude: [], members: [] });
+      reserved();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return name;
+    });
+    await reserving;
+    expect(await a.db.tx((sql) => a.presence.reserveNext(sql, { callId: 'c5', exclude: [], members: [] }))).toBeNull();
+    expect(await other).toBe('Jane');
+    // Nobody eligible at all: nobody, at once (nothing to look again for).
+    await a.presence.choose(JOE, 'away');
+    expect(await a.db.tx((sql) => a.presence.reserveNext(sql, { callId: 'c6', exclude: ['jane'], members: [] }))).toBeNull();
+  });
+
   it('releases only the reservation of that call, and tells every instance', async () => {
     const { a, b } = await pair();
     await makeAvailable(a, JANE);
