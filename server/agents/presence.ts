@@ -228,10 +228,12 @@ const ELIGIBLE = `p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
 
 // The statements of call events and routing (each webhook's hot path), prepared once per connection.
 const AGENT_BY_NAME = prepared('SELECT id FROM agents WHERE lower(name) = lower($1)');
-const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+/** Who `reserveNext` may take: eligible, not excluded ($2), among the members ($3) when any. */
+const NEXT_CANDIDATES = `agent_presence p JOIN agents a ON a.id = p.agent_id
   WHERE ${ELIGIBLE}
     AND NOT (lower(a.name) = ANY($2::text[]))
-    AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))
+    AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))`;
+const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM ${NEXT_CANDIDATES}
   ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"
   LIMIT 1
   FOR UPDATE OF p SKIP LOCKED`);
@@ -239,18 +241,15 @@ const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM agent_presence p J
  * Whether the reservation above would find someone with no row skipped for its lock: the same
  * eligibility, read without locking (`reserveNext`'s retry).
  */
-const ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-  WHERE ${ELIGIBLE}
-    AND NOT (lower(a.name) = ANY($2::text[]))
-    AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))) AS found`);
-const RESERVE_AGENT = prepared(`SELECT p.agent_id, p.reserved_call FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+const ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM ${NEXT_CANDIDATES}) AS found`);
+/** The agent named $2, when she may be offered the call $3 (reserved for it already counts). */
+const NAMED_CANDIDATE = `agent_presence p JOIN agents a ON a.id = p.agent_id
   WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
-    AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))
+    AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))`;
+const RESERVE_AGENT = prepared(`SELECT p.agent_id, p.reserved_call FROM ${NAMED_CANDIDATE}
   FOR UPDATE OF p SKIP LOCKED`);
-/** Whether RESERVE_AGENT would find the agent (for the call $3) with her row unlocked: read without locking (`reserveAgent`'s retry). */
-const AGENT_ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-  WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
-    AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))) AS found`);
+/** Whether RESERVE_AGENT would find her with no lock in the way: read without locking (`reserveAgent`'s retry). */
+const AGENT_ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM ${NAMED_CANDIDATE}) AS found`);
 /**
  * How often, and how far apart, a reservation that found nobody looks again while an eligible
  * agent's row is locked by another transaction (`lockedRetry`): 10 × 25 ms.
