@@ -120,6 +120,34 @@ test('call-back from the history rings the phone through the dial path, and endi
   await expect(back.getByTestId('history-outcome')).toContainText('Answered');
 });
 
+test('Recent calls opened before the call that just ended is on record shows it once it is, without Refresh', async () => {
+  const jane = await env.desk.agent('Jane');
+  await missCall(jane, '+14155550146');
+  // The history read as the backend answers it before the platform's events wrote the call: the
+  // first read leaves the call out (as a read that wins that race would); later reads go through.
+  let stale = 0;
+  const history = (url: URL) => url.pathname === '/api/agent/calls';
+  await jane.route(history, async (route) => {
+    if (stale > 0) return route.continue();
+    stale += 1;
+    const response = await route.fetch();
+    const page = (await response.json()) as { calls: Array<{ from: string | null }> };
+    await route.fulfill({ response, json: { ...page, calls: page.calls.filter((call) => call.from?.replace(/\D/g, '') !== '14155550146') } });
+  });
+  await jane.getByTestId('tab-recent').click();
+  await expect(jane.getByTestId('recent-calls')).toBeVisible();
+  await expect.poll(() => stale).toBe(1);
+  const rows = jane.locator('[data-testid="history-row"][data-missed="true"]').filter({ hasText: '+1 415 555 0146' });
+  // Read again after the call's end, with nothing pressed.
+  await expect(rows).toHaveCount(1, { timeout: 20_000 });
+  await expect(rows.getByTestId('history-direction')).toHaveText('Missed');
+  // Every call once, newest first.
+  const conversations = await jane.getByTestId('history-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-conversation')));
+  expect(new Set(conversations).size).toBe(conversations.length);
+  await expect(jane.getByTestId('history-row').first()).toHaveAttribute('data-conversation', (await rows.getAttribute('data-conversation'))!);
+  await jane.unroute(history);
+});
+
 test('wrap-up: the disposition from the operator’s list and the notes are saved to the call and shown in the history', async () => {
   await env.desk.admin('/api/admin/dispositions', {
     method: 'PUT',

@@ -10,6 +10,7 @@ import { AudioDevices } from '../audio/devices';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
+import { useLastCallEnd } from './after-call';
 import { DesktopSettings } from './DesktopSettings';
 import { Dialer } from './Dialer';
 import { DialRequest } from './DialRequest';
@@ -118,7 +119,8 @@ export function Phone({
   useEffect(() => {
     if (live) setTab('phone');
   }, [live]);
-  const missed = useMissedBadge(bridge, callList(view.calls).filter((call) => call.kind === 'ended').map((call) => call.callId).join(), startedUp);
+  const lastCallEnd = useLastCallEnd(callList(view.calls).filter((call) => call.kind === 'ended').map((call) => call.callId));
+  const missed = useMissedBadge(bridge, lastCallEnd, startedUp);
   const agentStatus = useAgentStatus(bridge, startedUp);
   const callBack = async (number: string) => {
     const outcome = await softphone.dial(number);
@@ -188,7 +190,7 @@ export function Phone({
       <DialRequest bridge={bridge} ready={view.connection.kind === 'ready' && !callList(view.calls).some(isLive)} onDial={(number) => softphone.dial(number)} />
       {shownTab === 'phone' && <WrapUpPanel bridge={bridge} status={agentStatus.info} />}
       {shownTab === 'phone' && <Calls view={view} softphone={softphone} bridge={bridge} shortcuts={shortcuts} micWarnings={audio.warnings} />}
-      {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} />}
+      {shownTab === 'recent' && <RecentCalls bridge={bridge} canCall={canCall} onCallBack={callBack} onSeen={missed.set} lastCallEnd={lastCallEnd} />}
       {shownTab === 'voicemail' && <VoicemailInbox bridge={bridge} canCall={canCall} onCallBack={callBack} />}
       {shownTab === 'phone' && <DesktopSettings bridge={bridge} />}
     </div>

@@ -3,17 +3,18 @@
  * disposition and notes, which they may edit later), newest first and paged, with one-click call-back; and the
  * missed-call badge, which counts the missed calls the agent has not seen yet. Opening the
  * list marks them seen in the backend (per agent, so the badge is the same on the web and the
- * desktop and after a restart).
+ * desktop and after a restart). The open list reads its newest page again after each call
+ * ends (`after-call.ts`), so a call that just ended appears without Refresh.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
+import { useReadAfterCallEnd } from './after-call';
 import { formatCaller, formatDuration } from './format';
+import { mergeNewestPage, type HistoryList } from './history-page';
 
-/** How often the badge is read while nothing happens (a call ending reads it at once). */
+/** How often the badge is read while nothing happens (a call ending reads it again soon after). */
 const BADGE_POLL_MS = 20_000;
-/** After a call ends, the backend's record follows the platform's events: read again after these delays. */
-const BADGE_AFTER_CALL_MS = [1_500, 5_000];
 
 /** A message fit for the screen from a failed bridge call (Electron prefixes its own words). */
 export function errorText(error: unknown, fallback: string): string {
@@ -21,8 +22,8 @@ export function errorText(error: unknown, fallback: string): string {
   return message || fallback;
 }
 
-/** The missed-call badge, read on sign-in (once `enabled`: after the voice session's start), every {@link BADGE_POLL_MS} and after each call ends (`callsEnded` changes). */
-export function useMissedBadge(bridge: Bridge, callsEnded: string, enabled = true): { badge: MissedBadge | null; set: (badge: MissedBadge) => void } {
+/** The missed-call badge, read on sign-in (once `enabled`: after the voice session's start), every {@link BADGE_POLL_MS} and after each call ends (`lastCallEnd`, from `useLastCallEnd`). */
+export function useMissedBadge(bridge: Bridge, lastCallEnd: number | null, enabled = true): { badge: MissedBadge | null; set: (badge: MissedBadge) => void } {
   const [badge, setBadge] = useState<MissedBadge | null>(null);
   const read = useCallback(() => {
     bridge.desk({ action: 'unseen' }).then(setBadge, () => undefined);
@@ -33,11 +34,7 @@ export function useMissedBadge(bridge: Bridge, callsEnded: string, enabled = tru
     const timer = setInterval(read, BADGE_POLL_MS);
     return () => clearInterval(timer);
   }, [read, enabled]);
-  useEffect(() => {
-    if (callsEnded === '') return;
-    const timers = BADGE_AFTER_CALL_MS.map((ms) => setTimeout(read, ms));
-    return () => timers.forEach(clearTimeout);
-  }, [callsEnded, read]);
+  useReadAfterCallEnd(lastCallEnd, read);
   return { badge, set: setBadge };
 }
 
@@ -75,34 +72,43 @@ export function formatWhen(iso: string, now = new Date()): string {
   return sameDay ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : at.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** The history screen. `onCallBack` dials through the softphone (the same path as the dial pad). */
+/**
+ * The history screen. `onCallBack` dials through the softphone (the same path as the dial pad);
+ * `lastCallEnd` (from `useLastCallEnd`) is when the agent's last call ended, after which the
+ * newest page is read again.
+ */
 export function RecentCalls({
   bridge,
   canCall,
   onCallBack,
   onSeen,
+  lastCallEnd = null,
 }: {
   bridge: Bridge;
   canCall: boolean;
   onCallBack: (number: string) => Promise<{ ok: true } | { ok: false; message: string }>;
   onSeen: (badge: MissedBadge) => void;
+  lastCallEnd?: number | null;
 }) {
-  const [calls, setCalls] = useState<AgentCall[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
+  const [list, setList] = useState<HistoryList | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const calls = list?.calls ?? null;
 
+  /** Reads a page: the newest (merged with what is shown), or the one after `cursor` (appended). */
   const load = useCallback(
     async (cursor?: string) => {
       setLoading(true);
       setError(null);
       try {
         const page = await bridge.desk({ action: 'history', ...(cursor ? { cursor } : {}) });
-        setCalls((current) => (cursor && current ? [...current, ...page.calls] : page.calls));
-        setNext(page.next_cursor);
-        // The newest missed call shown is seen (not "now": one arriving meanwhile must still count).
-        const newestMissed = cursor ? undefined : page.calls.find((c) => c.missed);
+        setList((shown) =>
+          cursor && shown ? { calls: [...shown.calls, ...page.calls], next: page.next_cursor } : mergeNewestPage(shown, page),
+        );
+        // The newest missed call shown is seen (not "now": one arriving meanwhile must still
+        // count), and only while the agent can see the list (not in a hidden window).
+        const newestMissed = cursor || document.visibilityState === 'hidden' ? undefined : page.calls.find((c) => c.missed);
         if (newestMissed) onSeen(await bridge.desk({ action: 'seen', upTo: newestMissed.started_at }));
       } catch (e) {
         setError(errorText(e, 'Could not load your calls.'));
@@ -118,12 +124,15 @@ export function RecentCalls({
     heading.current?.focus();
   }, [load]);
 
+  const refresh = useCallback(() => void load(), [load]);
+  useReadAfterCallEnd(lastCallEnd, refresh);
+
   /** Saves a call's notes (the disposition stays); answers an error for the agent, or null. */
   const saveNotes = useCallback(
     async (conversationUuid: string, notes: string): Promise<string | null> => {
       try {
         const saved = await bridge.desk({ action: 'notes', conversationUuid, notes });
-        setCalls((current) => current?.map((c) => (c.conversation_uuid === conversationUuid ? { ...c, notes: saved.notes || null } : c)) ?? null);
+        setList((shown) => shown && { ...shown, calls: shown.calls.map((c) => (c.conversation_uuid === conversationUuid ? { ...c, notes: saved.notes || null } : c)) });
         return null;
       } catch (e) {
         return errorText(e, 'Could not save the notes.');
@@ -158,8 +167,8 @@ export function RecentCalls({
           ))}
         </ul>
       )}
-      {next && (
-        <button type="button" className="secondary small" data-testid="recent-calls-more" disabled={loading} onClick={() => void load(next)}>
+      {list?.next && (
+        <button type="button" className="secondary small" data-testid="recent-calls-more" disabled={loading} onClick={() => void load(list.next ?? undefined)}>
           Show older calls
         </button>
       )}
