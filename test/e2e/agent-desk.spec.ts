@@ -120,28 +120,40 @@ test('call-back from the history rings the phone through the dial path, and endi
   await expect(back.getByTestId('history-outcome')).toContainText('Answered');
 });
 
-test('Recent calls opened before the call that just ended is on record shows it once it is, without Refresh', async () => {
+test('the open Recent calls list stays current: read again when Jane comes back to the window, and after a call that was not yet on record', async () => {
   const jane = await env.desk.agent('Jane');
-  await missCall(jane, '+14155550146');
-  // The history read as the backend answers it before the platform's events wrote the call: the
-  // first read leaves the call out (as a read that wins that race would); later reads go through.
-  let stale = 0;
+  // Every history read counted; the one after `hide` is set answers as the backend does before
+  // the platform's events wrote the call (as a read that wins that race would): without it.
+  let reads = 0;
+  let hide: string | null = null;
   const history = (url: URL) => url.pathname === '/api/agent/calls';
   await jane.route(history, async (route) => {
-    if (stale > 0) return route.continue();
-    stale += 1;
+    reads += 1;
+    const number = hide;
+    if (number === null) return route.continue();
+    hide = null;
     const response = await route.fetch();
     const page = (await response.json()) as { calls: Array<{ from: string | null }> };
-    await route.fulfill({ response, json: { ...page, calls: page.calls.filter((call) => call.from?.replace(/\D/g, '') !== '14155550146') } });
+    await route.fulfill({ response, json: { ...page, calls: page.calls.filter((call) => call.from?.replace(/\D/g, '') !== number) } });
   });
+
+  // Back to the window (shown again after being hidden): the open list is read again.
+  await jane.getByTestId('tab-recent').click();
+  await expect.poll(() => reads).toBe(1);
+  await jane.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await expect.poll(() => reads).toBe(2);
+  await jane.getByTestId('tab-phone').click();
+
+  await missCall(jane, '+14155550146');
+  hide = '14155550146';
   await jane.getByTestId('tab-recent').click();
   await expect(jane.getByTestId('recent-calls')).toBeVisible();
-  await expect.poll(() => stale).toBe(1);
+  await expect.poll(() => hide).toBeNull();
   const rows = jane.locator('[data-testid="history-row"][data-missed="true"]').filter({ hasText: '+1 415 555 0146' });
   // Read again after the call's end, with nothing pressed.
   await expect(rows).toHaveCount(1, { timeout: 20_000 });
   await expect(rows.getByTestId('history-direction')).toHaveText('Missed');
-  // Every call once, newest first.
+  // Every call once, the newest first.
   const conversations = await jane.getByTestId('history-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-conversation')));
   expect(new Set(conversations).size).toBe(conversations.length);
   await expect(jane.getByTestId('history-row').first()).toHaveAttribute('data-conversation', (await rows.getAttribute('data-conversation'))!);
@@ -179,10 +191,14 @@ test('wrap-up: the disposition from the operator’s list and the notes are save
   await expect(row.getByTestId('history-notes')).toHaveText('Wants the blue one.\nCall Friday.');
 });
 
-test('voicemail: a message left while Jane is away plays in the app and is marked handled by her', async () => {
+test('voicemail: a message left while Jane is away shows in her open inbox by itself, plays in the app and is marked handled by her', async () => {
   const jane = await env.desk.agent('Jane');
   await jane.getByTestId('agent-status-away').click();
   await expect(jane.getByTestId('agent-status-label')).toHaveText('Away');
+  // The inbox is open before the message is left.
+  await jane.getByTestId('tab-voicemail').click();
+  await expect(jane.getByTestId('voicemail-inbox')).toBeVisible();
+  await expect(jane.getByTestId('voicemail-item').filter({ hasText: '+1 415 555 0144' })).toHaveCount(0);
   // Nobody available: the contact number's fallback takes a message; the caller speaks (a tone) and presses #.
   const call = await env.platform.phone.call('+14155550144');
   await expect.poll(async () => (await env.platform.phone.get(call.uuid)).heard.map((h) => h.text), { timeout: 20_000 }).toContain(VOICEMAIL_GREETING);
@@ -196,12 +212,9 @@ test('voicemail: a message left while Jane is away plays in the app and is marke
     )
     .toBe('completed');
 
-  await jane.getByTestId('tab-voicemail').click();
+  // It appears with nothing pressed (the open inbox reads the list again every 15 s).
   const item = jane.getByTestId('voicemail-item').filter({ hasText: '+1 415 555 0144' });
-  await expect(async () => {
-    await jane.getByTestId('voicemail-refresh').click();
-    await expect(item).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 20_000 });
+  await expect(item).toBeVisible({ timeout: 35_000 });
   await expect(item.getByTestId('voicemail-handled')).toHaveText('Not handled yet');
   await expectAccessible(jane);
 

@@ -10,7 +10,7 @@ import { AudioDevices } from '../audio/devices';
 import type { Bridge } from '../bridge';
 import { Softphone, type SoftphoneView } from '../softphone/softphone';
 import { CallContextLines } from './CallContextLines';
-import { useLastCallEnd } from './after-call';
+import { useLastCallEnd } from './read-again';
 import { DesktopSettings } from './DesktopSettings';
 import { Dialer } from './Dialer';
 import { DialRequest } from './DialRequest';

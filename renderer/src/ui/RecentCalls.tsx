@@ -4,12 +4,13 @@
  * missed-call badge, which counts the missed calls the agent has not seen yet. Opening the
  * list marks them seen in the backend (per agent, so the badge is the same on the web and the
  * desktop and after a restart). The open list reads its newest page again after each call
- * ends (`after-call.ts`), so a call that just ended appears without Refresh.
+ * ends and when the agent comes back to the window (`read-again.ts`), so a call that just
+ * ended appears without Refresh.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
-import { useReadAfterCallEnd } from './after-call';
+import { useReadAfterCallEnd, useReadWhileShown } from './read-again';
 import { formatCaller, formatDuration } from './format';
 import { mergeNewestPage, type HistoryList } from './history-page';
 
@@ -126,6 +127,7 @@ export function RecentCalls({
 
   const refresh = useCallback(() => void load(), [load]);
   useReadAfterCallEnd(lastCallEnd, refresh);
+  useReadWhileShown(refresh);
 
   /** Saves a call's notes (the disposition stays); answers an error for the agent, or null. */
   const saveNotes = useCallback(

@@ -1,7 +1,9 @@
 /**
  * The voicemail inbox: the messages of the agent's queues and the shared mailbox (the backend
  * decides which), played in the app, marked handled (by whom, when — kept in the database, so
- * colleagues see it), and called back.
+ * colleagues see it), and called back. The open inbox reads the list again every
+ * {@link VOICEMAIL_POLL_MS} while shown and when the agent comes back to the window
+ * (`read-again.ts`): a message left meanwhile, or one a colleague handled, shows without Refresh.
  *
  * The audio comes through the bridge (main fetches it with the stored credential; the web page
  * with its session cookie) and plays from a blob URL, which the strict CSP's `media-src blob:`
@@ -11,7 +13,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { VoicemailItem } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
 import { formatCaller, formatDuration } from './format';
+import { useReadWhileShown } from './read-again';
 import { callBackNumber, errorText, formatWhen } from './RecentCalls';
+
+/** How often the open inbox reads the list again while it is shown. */
+export const VOICEMAIL_POLL_MS = 15_000;
 
 /** A blob URL for base64 audio. */
 function blobUrl(contentType: string, base64: string): string {
@@ -51,6 +57,8 @@ export function VoicemailInbox({
     void load();
     heading.current?.focus();
   }, [load]);
+  const refresh = useCallback(() => void load(), [load]);
+  useReadWhileShown(refresh, VOICEMAIL_POLL_MS);
 
   // One blob URL at a time, released when replaced or when the inbox closes.
   useEffect(() => () => (playing ? URL.revokeObjectURL(playing.url) : undefined), [playing]);

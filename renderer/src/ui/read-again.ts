@@ -1,0 +1,68 @@
+/**
+ * Reading the backend again while a view is open, so what it shows stays current.
+ *
+ * - After a call ends. The app knows at once that a call ended (the SDK tells it); the
+ *   backend's record of the call follows the platform's event webhooks, a moment later (longer
+ *   when a webhook is retried). So what shows the record (the missed-call badge, the open
+ *   Recent calls list) reads it again a few times after each call's end, at fixed delays from
+ *   that end: a view opened half a second after the call reads at once, and again when the
+ *   record should be there.
+ * - When the agent comes back to the window (hidden, minimised, in the tray, another tab).
+ * - Every so often while it is shown, for what arrives with no call of the agent's (a
+ *   voicemail left for the queue, a colleague marking one handled).
+ */
+import { useEffect, useRef, useState } from 'react';
+
+/** Delays after a call's end at which its record is read again. */
+export const AFTER_CALL_READS_MS = [1_500, 5_000, 15_000] as const;
+
+/**
+ * When the last call ended (ms since the epoch), or null before any did: changes when an id
+ * not seen before appears among `endedIds` (a card dismissed, which drops an id, changes nothing).
+ */
+export function useLastCallEnd(endedIds: readonly string[]): number | null {
+  const seen = useRef(new Set<string>());
+  const [endedAt, setEndedAt] = useState<number | null>(null);
+  const key = endedIds.join();
+  useEffect(() => {
+    let fresh = false;
+    for (const id of key === '' ? [] : key.split(',')) {
+      if (seen.current.has(id)) continue;
+      seen.current.add(id);
+      fresh = true;
+    }
+    if (fresh) setEndedAt(Date.now());
+  }, [key]);
+  return endedAt;
+}
+
+/**
+ * Calls `read` at each of {@link AFTER_CALL_READS_MS} after `endedAt` that is still ahead (so
+ * a view mounted after the call ended reads only at the delays left); nothing while null.
+ */
+export function useReadAfterCallEnd(endedAt: number | null, read: () => void): void {
+  useEffect(() => {
+    if (endedAt === null) return;
+    const elapsed = Date.now() - endedAt;
+    const timers = AFTER_CALL_READS_MS.filter((ms) => ms > elapsed).map((ms) => setTimeout(read, ms - elapsed));
+    return () => timers.forEach(clearTimeout);
+  }, [endedAt, read]);
+}
+
+/**
+ * Calls `read` when the page becomes visible again, and every `pollMs` while it is visible
+ * (none when null): a hidden window reads nothing until the agent is back.
+ */
+export function useReadWhileShown(read: () => void, pollMs: number | null = null): void {
+  useEffect(() => {
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible') read();
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    const timer = pollMs === null ? null : setInterval(() => document.visibilityState === 'visible' && read(), pollMs);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      if (timer !== null) clearInterval(timer);
+    };
+  }, [read, pollMs]);
+}
