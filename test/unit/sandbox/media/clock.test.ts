@@ -137,7 +137,7 @@ describe('MediaClock', () => {
     expect(ticks).toBe(stopped);
   });
 
-  it('takes one timeout a tick: a timer that fires a fraction of a millisecond early runs the tick, no second timer for the rest', async () => {
+  it('takes one timeout a tick: a timer that fires up to TIMER_EARLY_MS (2 ms) early runs the tick, no second timer for the rest', async () => {
     clock = new MediaClock(20);
     const timeouts = vi.spyOn(globalThis, 'setTimeout');
     // Just before the start: tick n is due n periods after the clock's own start, a little later.
