@@ -137,11 +137,26 @@ test('the open Recent calls list stays current: read again when Jane comes back 
     await route.fulfill({ response, json: { ...page, calls: page.calls.filter((call) => call.from?.replace(/\D/g, '') !== number) } });
   });
 
-  // Back to the window (shown again after being hidden): the open list is read again.
+  // Hidden (minimised, in the tray), nothing is read; back to the window, the open list is read again.
   await jane.getByTestId('tab-recent').click();
   await expect.poll(() => reads).toBe(1);
-  await jane.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await jane.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await jane.waitForTimeout(500);
+  expect(reads).toBe(1);
+  await jane.evaluate(() => {
+    delete (document as { visibilityState?: unknown }).visibilityState;
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
   await expect.poll(() => reads).toBe(2);
+  // Refresh by keyboard reads again and keeps the focus where it was.
+  await jane.getByTestId('recent-calls-refresh').focus();
+  await jane.keyboard.press('Enter');
+  await expect.poll(() => reads).toBe(3);
+  await expect(jane.getByTestId('recent-calls-refresh')).toHaveAttribute('aria-disabled', 'false');
+  await expect(jane.getByTestId('recent-calls-refresh')).toBeFocused();
   await jane.getByTestId('tab-phone').click();
 
   await missCall(jane, '+14155550146');

@@ -12,7 +12,7 @@ import { NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/age
 import type { Bridge } from '../bridge';
 import { useReadAfterCallEnd, useReadWhileShown } from './read-again';
 import { formatCaller, formatDuration } from './format';
-import { mergeNewestPage, type HistoryList } from './history-page';
+import { appendOlderPage, mergeNewestPage, type HistoryList } from './history-page';
 
 /** How often the badge is read while nothing happens (a call ending reads it again soon after). */
 const BADGE_POLL_MS = 20_000;
@@ -92,48 +92,84 @@ export function RecentCalls({
   lastCallEnd?: number | null;
 }) {
   const [list, setList] = useState<HistoryList | null>(null);
-  const [loading, setLoading] = useState(false);
+  /** A read the agent asked for is going on: the newest page (first read, Refresh) or an older one. */
+  const [loading, setLoading] = useState<'newest' | 'older' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const calls = list?.calls ?? null;
+  /**
+   * Moves on with each read of the newest page and each edit answered: a read's answer is
+   * shown only if nothing moved since it began, so an older read never overwrites a newer one
+   * or an edit made meanwhile (the next read brings both).
+   */
+  const generation = useRef(0);
+  /** Whether a list is shown (for the reads' callbacks, which do not change with it). */
+  const shown = useRef(false);
+  useEffect(() => {
+    shown.current = list !== null;
+  }, [list]);
 
-  /** Reads a page: the newest (merged with what is shown), or the one after `cursor` (appended). */
-  const load = useCallback(
-    async (cursor?: string) => {
-      setLoading(true);
-      setError(null);
+  /**
+   * Reads the newest page and merges it with what is shown. `background` (after a call, the
+   * window shown again): nothing is disabled, no error is cleared, and a failure stays quiet
+   * once a list is shown, since it is still right up to then and the next read tries again.
+   */
+  const readNewest = useCallback(
+    async (background: boolean) => {
+      const mine = ++generation.current;
+      if (!background) {
+        setLoading('newest');
+        setError(null);
+      }
       try {
-        const page = await bridge.desk({ action: 'history', ...(cursor ? { cursor } : {}) });
-        setList((shown) =>
-          cursor && shown ? { calls: [...shown.calls, ...page.calls], next: page.next_cursor } : mergeNewestPage(shown, page),
-        );
+        const page = await bridge.desk({ action: 'history' });
+        if (generation.current !== mine) return;
+        setList((shown) => mergeNewestPage(shown, page));
         // The newest missed call shown is seen (not "now": one arriving meanwhile must still
         // count), and only while the agent can see the list (not in a hidden window).
-        const newestMissed = cursor || document.visibilityState === 'hidden' ? undefined : page.calls.find((c) => c.missed);
+        const newestMissed = document.visibilityState === 'hidden' ? undefined : page.calls.find((c) => c.missed);
         if (newestMissed) onSeen(await bridge.desk({ action: 'seen', upTo: newestMissed.started_at }));
       } catch (e) {
-        setError(errorText(e, 'Could not load your calls.'));
+        if (!background || !shown.current) setError(errorText(e, 'Could not load your calls.'));
       } finally {
-        setLoading(false);
+        if (!background) setLoading(null);
       }
     },
     [bridge, onSeen],
   );
 
-  useEffect(() => {
-    void load();
-    heading.current?.focus();
-  }, [load]);
+  /** "Show older calls": the page after `cursor`, appended while it still follows the list. */
+  const readOlder = useCallback(
+    async (cursor: string) => {
+      setLoading('older');
+      setError(null);
+      try {
+        const page = await bridge.desk({ action: 'history', cursor });
+        setList((shown) => appendOlderPage(shown, cursor, page));
+      } catch (e) {
+        setError(errorText(e, 'Could not load your calls.'));
+      } finally {
+        setLoading(null);
+      }
+    },
+    [bridge],
+  );
 
-  const refresh = useCallback(() => void load(), [load]);
-  useReadAfterCallEnd(lastCallEnd, refresh);
-  useReadWhileShown(refresh);
+  useEffect(() => {
+    void readNewest(false);
+    heading.current?.focus();
+  }, [readNewest]);
+
+  const readAgain = useCallback(() => void readNewest(true), [readNewest]);
+  useReadAfterCallEnd(lastCallEnd, readAgain);
+  useReadWhileShown(readAgain);
 
   /** Saves a call's notes (the disposition stays); answers an error for the agent, or null. */
   const saveNotes = useCallback(
     async (conversationUuid: string, notes: string): Promise<string | null> => {
       try {
         const saved = await bridge.desk({ action: 'notes', conversationUuid, notes });
+        generation.current++;
         setList((shown) => shown && { ...shown, calls: shown.calls.map((c) => (c.conversation_uuid === conversationUuid ? { ...c, notes: saved.notes || null } : c)) });
         return null;
       } catch (e) {
@@ -149,7 +185,10 @@ export function RecentCalls({
         <h2 id="recent-calls-title" className="panel-title" tabIndex={-1} ref={heading}>
           Recent calls
         </h2>
-        <button type="button" className="small secondary" data-testid="recent-calls-refresh" disabled={loading} onClick={() => void load()}>
+        {/* aria-disabled, not disabled: a focused button that is disabled drops the focus to the page. */}
+        <button type="button" className="small secondary" data-testid="recent-calls-refresh" aria-disabled={loading !== null} onClick={() => {
+            if (loading === null) void readNewest(false);
+          }}>
           Refresh
         </button>
       </div>
@@ -170,7 +209,9 @@ export function RecentCalls({
         </ul>
       )}
       {list?.next && (
-        <button type="button" className="secondary small" data-testid="recent-calls-more" disabled={loading} onClick={() => void load(list.next ?? undefined)}>
+        <button type="button" className="secondary small" data-testid="recent-calls-more" aria-disabled={loading !== null} onClick={() => {
+            if (loading === null && list.next !== null) void readOlder(list.next);
+          }}>
           Show older calls
         </button>
       )}

@@ -44,21 +44,41 @@ export function VoicemailInbox({
   const heading = useRef<HTMLHeadingElement>(null);
   const audio = useRef<HTMLAudioElement>(null);
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setItems(await bridge.desk({ action: 'voicemails' }));
-    } catch (e) {
-      setError(errorText(e, 'Could not load the voicemail.'));
-    }
-  }, [bridge]);
+  /**
+   * Moves on with each read and each mark answered: a read's answer is shown only if nothing
+   * moved since it began, so an older read never undoes a newer one or a mark made meanwhile.
+   */
+  const generation = useRef(0);
+  /** Whether a list is shown (for the read's callback, which does not change with it). */
+  const shown = useRef(false);
+  useEffect(() => {
+    shown.current = items !== null;
+  }, [items]);
+
+  /**
+   * Reads the list. `background` (the poll, the window shown again): no error is cleared, and a
+   * failure stays quiet once a list is shown (it is still right up to then; the next read tries again).
+   */
+  const load = useCallback(
+    async (background = false) => {
+      const mine = ++generation.current;
+      if (!background) setError(null);
+      try {
+        const read = await bridge.desk({ action: 'voicemails' });
+        if (generation.current === mine) setItems(read);
+      } catch (e) {
+        if (!background || !shown.current) setError(errorText(e, 'Could not load the voicemail.'));
+      }
+    },
+    [bridge],
+  );
 
   useEffect(() => {
     void load();
     heading.current?.focus();
   }, [load]);
-  const refresh = useCallback(() => void load(), [load]);
-  useReadWhileShown(refresh, VOICEMAIL_POLL_MS);
+  const readAgain = useCallback(() => void load(true), [load]);
+  useReadWhileShown(readAgain, VOICEMAIL_POLL_MS);
 
   // One blob URL at a time, released when replaced or when the inbox closes.
   useEffect(() => () => (playing ? URL.revokeObjectURL(playing.url) : undefined), [playing]);
@@ -84,6 +104,7 @@ export function VoicemailInbox({
     setError(null);
     try {
       const updated = await bridge.desk({ action: 'handled', id, handled });
+      generation.current++;
       setItems((current) => current?.map((v) => (v.id === id ? updated : v)) ?? null);
     } catch (e) {
       setError(errorText(e, 'Could not update the voicemail.'));

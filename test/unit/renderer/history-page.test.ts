@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentCall } from '../../../common/agent-desk';
-import { mergeNewestPage, type HistoryList } from '../../../renderer/src/ui/history-page';
+import { appendOlderPage, mergeNewestPage, type HistoryList } from '../../../renderer/src/ui/history-page';
 
 const PAGE = 3;
 
@@ -35,8 +35,7 @@ function backend(history: AgentCall[]) {
 
 /** "Show older calls": the page after the list's cursor, appended. */
 function more(list: HistoryList, read: ReturnType<typeof backend>): HistoryList {
-  const page = read(list.next!);
-  return { calls: [...list.calls, ...page.calls], next: page.next_cursor };
+  return appendOlderPage(list, list.next!, read(list.next!))!;
 }
 
 const ids = (list: HistoryList) => list.calls.map((c) => c.conversation_uuid);
@@ -92,5 +91,39 @@ describe('the open Recent calls list read again', () => {
     list = mergeNewestPage(list, read());
     expect(ids(list)).toEqual(['CON-4', 'CON-3', 'CON-2', 'CON-1']);
     expect(list.next).toBeNull();
+  });
+
+  it('more than a page of calls since: the list starts again from the newest page, and older calls follow with no gap', () => {
+    const older = [call(4), call(3), call(2), call(1)];
+    let list = mergeNewestPage(null, backend(older)());
+    list = more(list, backend(older)); // 4..1 shown, nothing older
+    const now = [call(9), call(8), call(7), call(6), call(5), ...older];
+    const read = backend(now);
+    list = mergeNewestPage(list, read());
+    expect(ids(list)).toEqual(['CON-9', 'CON-8', 'CON-7']);
+    while (list.next !== null) list = more(list, read);
+    expect(ids(list)).toEqual(now.map((c) => c.conversation_uuid));
+  });
+});
+
+describe('"Show older calls"', () => {
+  const history = [call(6), call(5), call(4), call(3), call(2), call(1)];
+  const read = backend(history);
+
+  it('appends the page after the cursor', () => {
+    const list = mergeNewestPage(null, read());
+    expect(ids(appendOlderPage(list, 'CON-4', read('CON-4'))!)).toEqual(history.map((c) => c.conversation_uuid));
+  });
+
+  it('leaves the list as it is when it moved on since the page was asked for (a refresh started it again)', () => {
+    const list = mergeNewestPage(null, read());
+    const moved = mergeNewestPage(null, backend([call(9), call(8), call(7), ...history])());
+    expect(appendOlderPage(moved, list.next!, read(list.next!))).toBe(moved);
+    expect(appendOlderPage(null, 'CON-4', read('CON-4'))).toBeNull();
+  });
+
+  it('never repeats a call already shown', () => {
+    const list: HistoryList = { calls: [call(6), call(5), call(4), call(3)], next: 'CON-4' };
+    expect(ids(appendOlderPage(list, 'CON-4', read('CON-4'))!)).toEqual(history.map((c) => c.conversation_uuid));
   });
 });
