@@ -10,7 +10,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { NOTES_MAX, type AgentCall, type MissedBadge } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
-import { useReadAfterCallEnd, useReadWhileShown } from './read-again';
+import { useReadAfterCallEnd, useReadOrder, useReadWhileShown } from './read-again';
 import { formatCaller, formatDuration } from './format';
 import { appendOlderPage, mergeNewestPage, type HistoryList } from './history-page';
 
@@ -97,17 +97,7 @@ export function RecentCalls({
   const [error, setError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const calls = list?.calls ?? null;
-  /**
-   * Moves on with each read of the newest page and each edit answered: a read's answer is
-   * shown only if nothing moved since it began, so an older read never overwrites a newer one
-   * or an edit made meanwhile (the next read brings both).
-   */
-  const generation = useRef(0);
-  /** Whether a list is shown (for the reads' callbacks, which do not change with it). */
-  const shown = useRef(false);
-  useEffect(() => {
-    shown.current = list !== null;
-  }, [list]);
+  const order = useReadOrder(list !== null);
 
   /**
    * Reads the newest page and merges it with what is shown. `background` (after a call, the
@@ -116,26 +106,26 @@ export function RecentCalls({
    */
   const readNewest = useCallback(
     async (background: boolean) => {
-      const mine = ++generation.current;
+      const ticket = order.begin();
       if (!background) {
         setLoading('newest');
         setError(null);
       }
       try {
         const page = await bridge.desk({ action: 'history' });
-        if (generation.current !== mine) return;
+        if (!order.latest(ticket)) return;
         setList((shown) => mergeNewestPage(shown, page));
         // The newest missed call shown is seen (not "now": one arriving meanwhile must still
         // count), and only while the agent can see the list (not in a hidden window).
         const newestMissed = document.visibilityState === 'hidden' ? undefined : page.calls.find((c) => c.missed);
         if (newestMissed) onSeen(await bridge.desk({ action: 'seen', upTo: newestMissed.started_at }));
       } catch (e) {
-        if (!background || !shown.current) setError(errorText(e, 'Could not load your calls.'));
+        if (!background || !order.shown()) setError(errorText(e, 'Could not load your calls.'));
       } finally {
         if (!background) setLoading(null);
       }
     },
-    [bridge, onSeen],
+    [bridge, onSeen, order],
   );
 
   /** "Show older calls": the page after `cursor`, appended while it still follows the list. */
@@ -169,14 +159,14 @@ export function RecentCalls({
     async (conversationUuid: string, notes: string): Promise<string | null> => {
       try {
         const saved = await bridge.desk({ action: 'notes', conversationUuid, notes });
-        generation.current++;
+        order.edited();
         setList((shown) => shown && { ...shown, calls: shown.calls.map((c) => (c.conversation_uuid === conversationUuid ? { ...c, notes: saved.notes || null } : c)) });
         return null;
       } catch (e) {
         return errorText(e, 'Could not save the notes.');
       }
     },
-    [bridge],
+    [bridge, order],
   );
 
   return (

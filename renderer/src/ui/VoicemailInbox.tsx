@@ -13,7 +13,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { VoicemailItem } from '../../../common/agent-desk';
 import type { Bridge } from '../bridge';
 import { formatCaller, formatDuration } from './format';
-import { useReadWhileShown } from './read-again';
+import { useReadOrder, useReadWhileShown } from './read-again';
 import { callBackNumber, errorText, formatWhen } from './RecentCalls';
 
 /** How often the open inbox reads the list again while it is shown. */
@@ -44,16 +44,7 @@ export function VoicemailInbox({
   const heading = useRef<HTMLHeadingElement>(null);
   const audio = useRef<HTMLAudioElement>(null);
 
-  /**
-   * Moves on with each read and each mark answered: a read's answer is shown only if nothing
-   * moved since it began, so an older read never undoes a newer one or a mark made meanwhile.
-   */
-  const generation = useRef(0);
-  /** Whether a list is shown (for the read's callback, which does not change with it). */
-  const shown = useRef(false);
-  useEffect(() => {
-    shown.current = items !== null;
-  }, [items]);
+  const order = useReadOrder(items !== null);
 
   /**
    * Reads the list. `background` (the poll, the window shown again): no error is cleared, and a
@@ -61,16 +52,16 @@ export function VoicemailInbox({
    */
   const load = useCallback(
     async (background = false) => {
-      const mine = ++generation.current;
+      const ticket = order.begin();
       if (!background) setError(null);
       try {
         const read = await bridge.desk({ action: 'voicemails' });
-        if (generation.current === mine) setItems(read);
+        if (order.latest(ticket)) setItems(read);
       } catch (e) {
-        if (!background || !shown.current) setError(errorText(e, 'Could not load the voicemail.'));
+        if (!background || !order.shown()) setError(errorText(e, 'Could not load the voicemail.'));
       }
     },
-    [bridge],
+    [bridge, order],
   );
 
   useEffect(() => {
@@ -104,7 +95,7 @@ export function VoicemailInbox({
     setError(null);
     try {
       const updated = await bridge.desk({ action: 'handled', id, handled });
-      generation.current++;
+      order.edited();
       setItems((current) => current?.map((v) => (v.id === id ? updated : v)) ?? null);
     } catch (e) {
       setError(errorText(e, 'Could not update the voicemail.'));

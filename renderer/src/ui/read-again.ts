@@ -11,7 +11,7 @@
  * - Every so often while it is shown, for what arrives with no call of the agent's (a
  *   voicemail left for the queue, a colleague marking one handled).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 
 /** Delays after a call's end at which its record is read again. */
 export const AFTER_CALL_READS_MS = [1_500, 5_000, 15_000] as const;
@@ -65,4 +65,38 @@ export function useReadWhileShown(read: () => void, pollMs: number | null = null
       if (timer !== null) clearInterval(timer);
     };
   }, [read, pollMs]);
+}
+
+/** What keeps a view's reads in order: see {@link useReadOrder}. */
+export interface ReadOrder {
+  /** Before a read: its ticket. */
+  begin(): number;
+  /** When its answer comes: whether nothing moved since (no newer read began, no edit answered). */
+  latest(ticket: number): boolean;
+  /** An edit's answer was applied (notes saved, a message marked): reads begun before it are stale. */
+  edited(): void;
+  /** Whether the view shows a list yet (a background read's failure stays quiet once it does). */
+  shown(): boolean;
+}
+
+/**
+ * Orders a view's reads and edits: a read's answer is shown only if no newer read began and no
+ * edit was answered since it began, so an older answer never undoes a newer one or an edit made
+ * meanwhile (the next read brings both). `shown`: whether the view has a list to show.
+ */
+export function useReadOrder(shown: boolean): ReadOrder {
+  const generation = useRef(0);
+  const isShown = useRef(shown);
+  useEffect(() => {
+    isShown.current = shown;
+  }, [shown]);
+  return useMemo(
+    () => ({
+      begin: () => ++generation.current,
+      latest: (ticket) => ticket === generation.current,
+      edited: () => void generation.current++,
+      shown: () => isShown.current,
+    }),
+    [],
+  );
 }
