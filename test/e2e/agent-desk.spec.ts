@@ -230,6 +230,9 @@ test('voicemail: a message left while Jane is away shows in her open inbox by it
   // It appears with nothing pressed (the open inbox reads the list again every 15 s).
   const item = jane.getByTestId('voicemail-item').filter({ hasText: '+1 415 555 0144' });
   await expect(item).toBeVisible({ timeout: 35_000 });
+  // Said to a screen reader too (a status region, present from the start).
+  await expect(jane.getByTestId('voicemail-news')).toHaveText('1 new voicemail');
+  await expect(jane.getByTestId('voicemail-news')).toHaveAttribute('role', 'status');
   await expect(item.getByTestId('voicemail-handled')).toHaveText('Not handled yet');
   await expectAccessible(jane);
 

@@ -27,6 +27,11 @@ function blobUrl(contentType: string, base64: string): string {
   return URL.createObjectURL(new Blob([bytes], { type: contentType }));
 }
 
+/** The words announced when background reads bring `count` new messages ('' for none). */
+export function newMessagesText(count: number): string {
+  return count === 0 ? '' : count === 1 ? '1 new voicemail' : `${count} new voicemails`;
+}
+
 /** The inbox screen. */
 export function VoicemailInbox({
   bridge,
@@ -41,10 +46,17 @@ export function VoicemailInbox({
   const [error, setError] = useState<string | null>(null);
   const [playing, setPlaying] = useState<{ id: string; url: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  /** What a background read brought, for screen readers ("1 new voicemail"); empty otherwise. */
+  const [news, setNews] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
   const audio = useRef<HTMLAudioElement>(null);
 
   const order = useReadOrder(items !== null);
+  /** The list shown, for the read's callback (which does not change with it). */
+  const shownItems = useRef(items);
+  useEffect(() => {
+    shownItems.current = items;
+  }, [items]);
 
   /**
    * Reads the list. `background` (the poll, the window shown again): no error is cleared, and a
@@ -56,7 +68,11 @@ export function VoicemailInbox({
       if (!background) setError(null);
       try {
         const read = await bridge.desk({ action: 'voicemails' });
-        if (order.latest(ticket)) setItems(read);
+        if (!order.latest(ticket)) return;
+        // Only what arrived while the agent looked (not the first read, not a Refresh).
+        const before = shownItems.current;
+        if (background && before) setNews(newMessagesText(read.filter((v) => !before.some((old) => old.id === v.id)).length));
+        setItems(read);
       } catch (e) {
         if (!background || !order.shown()) setError(errorText(e, 'Could not load the voicemail.'));
       }
@@ -118,6 +134,10 @@ export function VoicemailInbox({
       <div role="alert" className="call-error">
         {error && <span data-testid="voicemail-error">{error}</span>}
       </div>
+      {/* Present from the start, so that a screen reader announces what appears in it. */}
+      <p role="status" className="visually-hidden" data-testid="voicemail-news">
+        {news}
+      </p>
       {playing && (
         <audio ref={audio} className="voicemail-player" data-testid="voicemail-audio" data-voicemail={playing.id} src={playing.url} controls aria-label="Voicemail player" />
       )}
