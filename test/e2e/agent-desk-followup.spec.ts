@@ -89,3 +89,42 @@ test('notes are edited after the call from Recent calls, kept after a reload; Es
   await jane.getByTestId('tab-recent').click();
   await expect(jane.getByTestId('history-row').filter({ hasText: '+1 415 555 0152' }).first().getByTestId('history-notes')).toHaveText('Wants a call on Friday.');
 });
+
+test('notes saved while a read of Recent calls is on its way stay shown: the older answer is dropped, and the Refresh it answered goes again', async () => {
+  const jane = await env.desk.agent('Jane');
+  await env.desk.takeCall(jane, 'Jane', '+14155550153');
+  // A fresh page: no call ended in it, so no read after a call's end comes in between.
+  await jane.reload();
+  await expect(jane.getByTestId('status')).toHaveAttribute('data-voice', 'ready');
+  await jane.getByTestId('tab-recent').click();
+  const row = jane.getByTestId('history-row').filter({ hasText: '+1 415 555 0153' }).first();
+  await expect(row).toBeVisible();
+
+  // Refresh's read: answered by the backend before the notes are saved, delivered after.
+  let reads = 0;
+  let release = () => undefined as void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const history = (url: URL) => url.pathname === '/api/agent/calls';
+  await jane.route(history, async (route) => {
+    reads += 1;
+    if (reads > 1) return route.continue();
+    const response = await route.fetch();
+    await held;
+    await route.fulfill({ response });
+  });
+  await jane.getByTestId('recent-calls-refresh').click();
+  await expect.poll(() => reads).toBe(1);
+  await row.getByTestId('history-edit-notes').click();
+  await expect(row.getByTestId('history-notes-input')).toBeFocused();
+  await jane.keyboard.type('Call back after 3.');
+  await row.getByTestId('history-notes-save').click();
+  await expect(row.getByTestId('history-notes')).toHaveText('Call back after 3.');
+
+  release();
+  // The held answer (no notes yet) is dropped and the list read again: the notes stay.
+  await expect.poll(() => reads).toBe(2);
+  await expect(jane.getByTestId('recent-calls-refresh')).toHaveAttribute('aria-disabled', 'false');
+  await jane.waitForTimeout(500);
+  await expect(row.getByTestId('history-notes')).toHaveText('Call back after 3.');
+  await jane.unroute(history);
+});

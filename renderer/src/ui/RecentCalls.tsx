@@ -92,8 +92,8 @@ export function RecentCalls({
   lastCallEnd?: number | null;
 }) {
   const [list, setList] = useState<HistoryList | null>(null);
-  /** A read the agent asked for is going on: the newest page (first read, Refresh) or an older one. */
-  const [loading, setLoading] = useState<'newest' | 'older' | null>(null);
+  /** A read the agent asked for is going on (the first read, Refresh, "Show older calls"). */
+  const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const calls = list?.calls ?? null;
@@ -104,16 +104,20 @@ export function RecentCalls({
    * window shown again): nothing is disabled, no error is cleared, and a failure stays quiet
    * once a list is shown, since it is still right up to then and the next read tries again.
    */
-  const readNewest = useCallback(
+  const readNewest: (background: boolean) => Promise<void> = useCallback(
     async (background: boolean) => {
       const ticket = order.begin();
       if (!background) {
-        setLoading('newest');
+        setLoading(true);
         setError(null);
       }
       try {
         const page = await bridge.desk({ action: 'history' });
-        if (!order.latest(ticket)) return;
+        // Overtaken: a newer read shows its answer; after an edit, the agent's read goes again.
+        if (!order.latest(ticket)) {
+          if (!background) void readNewest(true);
+          return;
+        }
         setList((shown) => mergeNewestPage(shown, page));
         // The newest missed call shown is seen (not "now": one arriving meanwhile must still
         // count), and only while the agent can see the list (not in a hidden window).
@@ -122,7 +126,7 @@ export function RecentCalls({
       } catch (e) {
         if (!background || !order.shown()) setError(errorText(e, 'Could not load your calls.'));
       } finally {
-        if (!background) setLoading(null);
+        if (!background) setLoading(false);
       }
     },
     [bridge, onSeen, order],
@@ -131,7 +135,7 @@ export function RecentCalls({
   /** "Show older calls": the page after `cursor`, appended while it still follows the list. */
   const readOlder = useCallback(
     async (cursor: string) => {
-      setLoading('older');
+      setLoading(true);
       setError(null);
       try {
         const page = await bridge.desk({ action: 'history', cursor });
@@ -139,7 +143,7 @@ export function RecentCalls({
       } catch (e) {
         setError(errorText(e, 'Could not load your calls.'));
       } finally {
-        setLoading(null);
+        setLoading(false);
       }
     },
     [bridge],
@@ -176,8 +180,8 @@ export function RecentCalls({
           Recent calls
         </h2>
         {/* aria-disabled, not disabled: a focused button that is disabled drops the focus to the page. */}
-        <button type="button" className="small secondary" data-testid="recent-calls-refresh" aria-disabled={loading !== null} onClick={() => {
-            if (loading === null) void readNewest(false);
+        <button type="button" className="small secondary" data-testid="recent-calls-refresh" aria-disabled={loading} onClick={() => {
+            if (!loading) void readNewest(false);
           }}>
           Refresh
         </button>
@@ -199,8 +203,8 @@ export function RecentCalls({
         </ul>
       )}
       {list?.next && (
-        <button type="button" className="secondary small" data-testid="recent-calls-more" aria-disabled={loading !== null} onClick={() => {
-            if (loading === null && list.next !== null) void readOlder(list.next);
+        <button type="button" className="secondary small" data-testid="recent-calls-more" aria-disabled={loading} onClick={() => {
+            if (!loading && list.next !== null) void readOlder(list.next);
           }}>
           Show older calls
         </button>

@@ -62,13 +62,17 @@ export function VoicemailInbox({
    * Reads the list. `background` (the poll, the window shown again): no error is cleared, and a
    * failure stays quiet once a list is shown (it is still right up to then; the next read tries again).
    */
-  const load = useCallback(
+  const load: (background?: boolean) => Promise<void> = useCallback(
     async (background = false) => {
       const ticket = order.begin();
       if (!background) setError(null);
       try {
         const read = await bridge.desk({ action: 'voicemails' });
-        if (!order.latest(ticket)) return;
+        // Overtaken: a newer read shows its answer; after a mark, the agent's read goes again.
+        if (!order.latest(ticket)) {
+          if (!background) void load(true);
+          return;
+        }
         // Only what arrived while the agent looked (not the first read, not a Refresh).
         const before = shownItems.current;
         if (background && before) setNews(newMessagesText(read.filter((v) => !before.some((old) => old.id === v.id)).length));
