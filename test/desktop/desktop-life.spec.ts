@@ -83,6 +83,9 @@ test('a renderer that crashes during a call is reloaded in a new process and han
   await expect.poll(async () => (await app.mainWindow().page()) !== page).toBe(true);
   const reloaded = await app.mainWindow().page();
   await expect(reloaded.getByTestId('fixture')).toBeVisible();
+  // The marker shows before the fixture's script has run (the parser stops at the script, not
+  // the paint): wait for its record to exist, so an empty one is read, not none yet.
+  await reloaded.waitForFunction(() => Array.isArray((window as unknown as { __received?: unknown }).__received));
   expect(await received(reloaded)).toEqual([]); // nothing before it says ready
   await ready(reloaded);
   await expect.poll(() => received(reloaded)).toContainEqual({ channel: 'call:recover', payload: { callId: 'call-7', from: CALLER, since: 1_000 } });
