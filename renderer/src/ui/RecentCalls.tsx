@@ -115,7 +115,7 @@ export function RecentCalls({
         const page = await bridge.desk({ action: 'history' });
         // Overtaken: a newer read shows its answer; after an edit, the agent's read goes again.
         if (!order.latest(ticket)) {
-          if (!background) void readNewest(true);
+          if (!background && order.lastWasEdit()) void readNewest(true);
           return;
         }
         setList((shown) => mergeNewestPage(shown, page));

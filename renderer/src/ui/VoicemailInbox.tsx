@@ -70,7 +70,7 @@ export function VoicemailInbox({
         const read = await bridge.desk({ action: 'voicemails' });
         // Overtaken: a newer read shows its answer; after a mark, the agent's read goes again.
         if (!order.latest(ticket)) {
-          if (!background) void load(true);
+          if (!background && order.lastWasEdit()) void load(true);
           return;
         }
         // Only what arrived while the agent looked (not the first read, not a Refresh).

@@ -75,6 +75,11 @@ export interface ReadOrder {
   latest(ticket: number): boolean;
   /** An edit's answer was applied (notes saved, a message marked): reads begun before it are stale. */
   edited(): void;
+  /**
+   * Whether the last thing that happened was an edit (no read began since): an agent's read it
+   * overtook goes again then, while one overtaken by a newer read leaves the answer to that read.
+   */
+  lastWasEdit(): boolean;
   /** Whether the view shows a list yet (a background read's failure stays quiet once it does). */
   shown(): boolean;
 }
@@ -86,6 +91,8 @@ export interface ReadOrder {
  */
 export function useReadOrder(shown: boolean): ReadOrder {
   const generation = useRef(0);
+  /** The generation the last edit made (-1: none yet). */
+  const lastEdit = useRef(-1);
   const isShown = useRef(shown);
   useEffect(() => {
     isShown.current = shown;
@@ -94,7 +101,8 @@ export function useReadOrder(shown: boolean): ReadOrder {
     () => ({
       begin: () => ++generation.current,
       latest: (ticket) => ticket === generation.current,
-      edited: () => void generation.current++,
+      edited: () => void (lastEdit.current = ++generation.current),
+      lastWasEdit: () => lastEdit.current === generation.current,
       shown: () => isShown.current,
     }),
     [],
