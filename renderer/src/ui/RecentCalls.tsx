@@ -97,7 +97,7 @@ export function RecentCalls({
   const [error, setError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const calls = list?.calls ?? null;
-  const order = useReadOrder(list !== null);
+  const order = useReadOrder(list);
 
   /**
    * Reads the newest page and merges it with what is shown. `background` (after a call, the
@@ -106,25 +106,20 @@ export function RecentCalls({
    */
   const readNewest: (background: boolean) => Promise<void> = useCallback(
     async (background: boolean) => {
-      const ticket = order.begin();
       if (!background) {
         setLoading(true);
         setError(null);
       }
       try {
-        const page = await bridge.desk({ action: 'history' });
-        // Overtaken: a newer read shows its answer; after an edit, the agent's read goes again.
-        if (!order.latest(ticket)) {
-          if (!background && order.lastWasEdit()) void readNewest(true);
-          return;
-        }
+        const page = await order.read(background, () => bridge.desk({ action: 'history' }), () => void readNewest(true));
+        if (page === undefined) return;
         setList((shown) => mergeNewestPage(shown, page));
         // The newest missed call shown is seen (not "now": one arriving meanwhile must still
         // count), and only while the agent can see the list (not in a hidden window).
         const newestMissed = document.visibilityState === 'hidden' ? undefined : page.calls.find((c) => c.missed);
         if (newestMissed) onSeen(await bridge.desk({ action: 'seen', upTo: newestMissed.started_at }));
       } catch (e) {
-        if (!background || !order.shown()) setError(errorText(e, 'Could not load your calls.'));
+        if (!background || order.shown() === null) setError(errorText(e, 'Could not load your calls.'));
       } finally {
         if (!background) setLoading(false);
       }

@@ -51,12 +51,7 @@ export function VoicemailInbox({
   const heading = useRef<HTMLHeadingElement>(null);
   const audio = useRef<HTMLAudioElement>(null);
 
-  const order = useReadOrder(items !== null);
-  /** The list shown, for the read's callback (which does not change with it). */
-  const shownItems = useRef(items);
-  useEffect(() => {
-    shownItems.current = items;
-  }, [items]);
+  const order = useReadOrder(items);
 
   /**
    * Reads the list. `background` (the poll, the window shown again): no error is cleared, and a
@@ -64,21 +59,16 @@ export function VoicemailInbox({
    */
   const load: (background?: boolean) => Promise<void> = useCallback(
     async (background = false) => {
-      const ticket = order.begin();
       if (!background) setError(null);
       try {
-        const read = await bridge.desk({ action: 'voicemails' });
-        // Overtaken: a newer read shows its answer; after a mark, the agent's read goes again.
-        if (!order.latest(ticket)) {
-          if (!background && order.lastWasEdit()) void load(true);
-          return;
-        }
+        const read = await order.read(background, () => bridge.desk({ action: 'voicemails' }), () => void load(true));
+        if (read === undefined) return;
         // Only what arrived while the agent looked (not the first read, not a Refresh).
-        const before = shownItems.current;
+        const before = order.shown();
         if (background && before) setNews(newMessagesText(read.filter((v) => !before.some((old) => old.id === v.id)).length));
         setItems(read);
       } catch (e) {
-        if (!background || !order.shown()) setError(errorText(e, 'Could not load the voicemail.'));
+        if (!background || order.shown() === null) setError(errorText(e, 'Could not load the voicemail.'));
       }
     },
     [bridge, order],

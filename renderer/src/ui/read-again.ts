@@ -68,42 +68,44 @@ export function useReadWhileShown(read: () => void, pollMs: number | null = null
 }
 
 /** What keeps a view's reads in order: see {@link useReadOrder}. */
-export interface ReadOrder {
-  /** Before a read: its ticket. */
-  begin(): number;
-  /** When its answer comes: whether nothing moved since (no newer read began, no edit answered). */
-  latest(ticket: number): boolean;
+export interface ReadOrder<T> {
+  /**
+   * Runs one read of the view: its answer, or undefined when something moved since it began (a
+   * newer read began, or an edit was answered) and the answer must not be shown. An agent's read
+   * (not `background`) overtaken by an edit calls `again` (the read, in the background); one
+   * overtaken by a newer read leaves the answer to that read. A failed read throws.
+   */
+  read<A>(background: boolean, fetch: () => Promise<A>, again: () => void): Promise<A | undefined>;
   /** An edit's answer was applied (notes saved, a message marked): reads begun before it are stale. */
   edited(): void;
-  /**
-   * Whether the last thing that happened was an edit (no read began since): an agent's read it
-   * overtook goes again then, while one overtaken by a newer read leaves the answer to that read.
-   */
-  lastWasEdit(): boolean;
-  /** Whether the view shows a list yet (a background read's failure stays quiet once it does). */
-  shown(): boolean;
+  /** What the view shows now (null before its first answer), for callbacks that do not change with it. */
+  shown(): T | null;
 }
 
 /**
  * Orders a view's reads and edits: a read's answer is shown only if no newer read began and no
  * edit was answered since it began, so an older answer never undoes a newer one or an edit made
- * meanwhile (the next read brings both). `shown`: whether the view has a list to show.
+ * meanwhile (the next read brings both). `shown`: what the view shows now.
  */
-export function useReadOrder(shown: boolean): ReadOrder {
+export function useReadOrder<T>(shown: T | null): ReadOrder<T> {
   const generation = useRef(0);
   /** The generation the last edit made (-1: none yet). */
   const lastEdit = useRef(-1);
-  const isShown = useRef(shown);
+  const current = useRef(shown);
   useEffect(() => {
-    isShown.current = shown;
+    current.current = shown;
   }, [shown]);
   return useMemo(
     () => ({
-      begin: () => ++generation.current,
-      latest: (ticket) => ticket === generation.current,
+      async read(background, fetch, again) {
+        const ticket = ++generation.current;
+        const answer = await fetch();
+        if (ticket === generation.current) return answer;
+        if (!background && lastEdit.current === generation.current) again();
+        return undefined;
+      },
       edited: () => void (lastEdit.current = ++generation.current),
-      lastWasEdit: () => lastEdit.current === generation.current,
-      shown: () => isShown.current,
+      shown: () => current.current,
     }),
     [],
   );
