@@ -308,7 +308,7 @@ const WRITE_ROW = prepared(`UPDATE agent_presence SET status = $2, since = $3, i
  * (a likely cause of a rare failure of the desktop scenario that calls Jane right after her PC
  * wakes, when her status is written). Waiting for the lock instead (plain FOR
  * UPDATE) could deadlock reservations that lock rows in different orders; looking again
- * cannot, and costs nothing when someone is free or nobody qualifies.
+ * cannot. It costs nothing when someone is free, and one unlocked EXISTS when nobody qualifies.
  */
 async function lockedRetry<T>(reserve: () => Promise<T | undefined>, eligibleUnlocked: () => Promise<boolean>): Promise<T | undefined> {
   for (let attempt = 0; ; attempt += 1) {
