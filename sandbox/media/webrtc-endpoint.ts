@@ -114,7 +114,11 @@ export class WebRtcEndpoint implements MediaEndpoint {
   /** Answers a client's offer (`serverCall`, `reconnectCall`): the client offered, we answer. */
   async answerOffer(sdp: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const answer = await this.pc.createAnswer();
+    // An offer with no codec in common: werift 0.24 threw here; 0.25 answers the m-line rejected
+    // (port 0, RFC 3264 §6), gathers nothing for it, and the wait below would never end.
+    if (!/^m=audio [1-9]/m.test(answer.sdp)) throw new Error('no audio codec in common with the offer (the sandbox offers PCMU)');
+    await this.pc.setLocalDescription(answer);
     return this.localSdp();
   }
 
