@@ -233,23 +233,33 @@ const NEXT_CANDIDATES = `agent_presence p JOIN agents a ON a.id = p.agent_id
   WHERE ${ELIGIBLE}
     AND NOT (lower(a.name) = ANY($2::text[]))
     AND (cardinality($3::text[]) = 0 OR lower(a.name) = ANY($3::text[]))`;
-const RESERVE_NEXT = prepared(`SELECT p.agent_id, a.name FROM ${NEXT_CANDIDATES}
-  ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"
-  LIMIT 1
-  FOR UPDATE OF p SKIP LOCKED`);
+/** A `lockingReservation` row: the agent locked and `T`'s columns, or nulls and whether one was skipped. */
+type Reserved<T> = (({ agent_id: string } & T) | ({ agent_id: null } & { [K in keyof T]: null })) & { skipped: boolean };
 /**
- * Whether the reservation above would find someone with no row skipped for its lock: the same
- * eligibility, read without locking (`reserveNext`'s retry).
+ * A reservation's query, run once: the first row `candidates` gives, locked (`FOR UPDATE …
+ * SKIP LOCKED`, ordered by `order`), or, when none could be locked, whether the same
+ * eligibility read without locks finds someone (`skipped`: an eligible agent's row is held by
+ * another transaction for a moment; `lockedRetry` looks again). One row either way, so the
+ * check costs no round trip of its own; it is evaluated only when nothing was locked.
  */
-const ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM ${NEXT_CANDIDATES}) AS found`);
+function lockingReservation(columns: string, candidates: string, order = ''): string {
+  return `WITH picked AS (SELECT ${columns} FROM ${candidates} ${order} LIMIT 1 FOR UPDATE OF p SKIP LOCKED)
+  SELECT picked.*, picked.agent_id IS NULL AND EXISTS (SELECT 1 FROM ${candidates}) AS skipped
+  FROM (SELECT) AS one LEFT JOIN picked ON true`;
+}
+/** `reserveNext`'s: $4 first when eligible, else the longest idle. */
+const RESERVE_NEXT = prepared(
+  lockingReservation(
+    'p.agent_id, a.name',
+    NEXT_CANDIDATES,
+    'ORDER BY (lower(a.name) = lower($4)) IS TRUE DESC, p.idle_since ASC NULLS LAST, p.since ASC, lower(a.name) COLLATE "C"',
+  ),
+);
 /** The agent named $2, when she may be offered the call $3 (reserved for it already counts). */
 const NAMED_CANDIDATE = `agent_presence p JOIN agents a ON a.id = p.agent_id
   WHERE lower(a.name) = lower($2) AND p.status = 'available' AND NOT a.disabled AND ${REACHABLE}
     AND (p.reserved_call IS NULL OR p.reserved_call = $3 OR p.reserved_at < now() - make_interval(secs => $1))`;
-const RESERVE_AGENT = prepared(`SELECT p.agent_id, p.reserved_call FROM ${NAMED_CANDIDATE}
-  FOR UPDATE OF p SKIP LOCKED`);
-/** Whether RESERVE_AGENT would find her with no lock in the way: read without locking (`reserveAgent`'s retry). */
-const AGENT_ELIGIBLE_UNLOCKED = prepared(`SELECT EXISTS (SELECT 1 FROM ${NAMED_CANDIDATE}) AS found`);
+const RESERVE_AGENT = prepared(lockingReservation('p.agent_id, p.reserved_call', NAMED_CANDIDATE));
 /**
  * How often, and how far apart, a reservation that found nobody looks again while an eligible
  * agent's row is locked by another transaction (`lockedRetry`): 10 × 25 ms.
@@ -297,9 +307,9 @@ const WRITE_ROW = prepared(`UPDATE agent_presence SET status = $2, since = $3, i
   WHERE agent_id = $1 RETURNING version`);
 
 /**
- * Runs a reservation's `FOR UPDATE … SKIP LOCKED` query, and while it finds nobody but
- * `eligibleUnlocked` (the same eligibility, read without locks) says someone qualifies, runs it
- * again a moment later (`LOCKED_RETRIES` × `LOCKED_RETRY_MS`).
+ * Runs a reservation's query (`lockingReservation`), and while it locks nobody but says an
+ * eligible agent's row was skipped for its lock, runs it again a moment later
+ * (`LOCKED_RETRIES` × `LOCKED_RETRY_MS`). Returns the row it locked, if any.
  *
  * Why: SKIP LOCKED keeps concurrent reservations from waiting on each other, but it also
  * passes over an available agent whose row another transaction holds for a moment: her voice
@@ -308,12 +318,14 @@ const WRITE_ROW = prepared(`UPDATE agent_presence SET status = $2, since = $3, i
  * (a likely cause of a rare failure of the desktop scenario that calls Jane right after her PC
  * wakes, when her status is written). Waiting for the lock instead (plain FOR
  * UPDATE) could deadlock reservations that lock rows in different orders; looking again
- * cannot. It costs nothing when someone is free, and one unlocked EXISTS when nobody qualifies.
+ * cannot. The check rides in the same statement, read only when nothing was locked: no
+ * round trip of its own, when someone is free or when nobody qualifies.
  */
-async function lockedRetry<T>(reserve: () => Promise<T | undefined>, eligibleUnlocked: () => Promise<boolean>): Promise<T | undefined> {
+async function lockedRetry<T>(reserve: () => Promise<Reserved<T>>): Promise<({ agent_id: string } & T) | undefined> {
   for (let attempt = 0; ; attempt += 1) {
     const row = await reserve();
-    if (row !== undefined || attempt >= LOCKED_RETRIES || !(await eligibleUnlocked())) return row;
+    if (row.agent_id !== null) return row;
+    if (attempt >= LOCKED_RETRIES || !row.skipped) return undefined;
     await new Promise((resolve) => setTimeout(resolve, LOCKED_RETRY_MS));
   }
 }
@@ -579,8 +591,7 @@ export class PresenceService {
     const exclude = request.exclude.map((n) => n.toLowerCase());
     const members = request.members.map((n) => n.toLowerCase());
     const picked = await lockedRetry(
-      async () => (await sql.query<{ agent_id: string; name: string }>(RESERVE_NEXT, [this.reservationTtlS, exclude, members, request.prefer ?? null])).rows[0],
-      async () => (await sql.query<{ found: boolean }>(ELIGIBLE_UNLOCKED, [this.reservationTtlS, exclude, members])).rows[0]?.found === true,
+      async () => (await sql.query<Reserved<{ name: string }>>(RESERVE_NEXT, [this.reservationTtlS, exclude, members, request.prefer ?? null])).rows[0]!,
     );
     if (!picked) return null;
     await this.markReserved(sql, picked.agent_id, request.callId);
@@ -593,8 +604,7 @@ export class PresenceService {
    */
   async reserveAgent(sql: Sql, name: string, callId: string): Promise<boolean> {
     const row = await lockedRetry(
-      async () => (await sql.query<{ agent_id: string; reserved_call: string | null }>(RESERVE_AGENT, [this.reservationTtlS, name, callId])).rows[0],
-      async () => (await sql.query<{ found: boolean }>(AGENT_ELIGIBLE_UNLOCKED, [this.reservationTtlS, name, callId])).rows[0]?.found === true,
+      async () => (await sql.query<Reserved<{ reserved_call: string | null }>>(RESERVE_AGENT, [this.reservationTtlS, name, callId])).rows[0]!,
     );
     if (!row) return false;
     if (row.reserved_call !== callId) await this.markReserved(sql, row.agent_id, callId);
