@@ -6,7 +6,7 @@
  * on each new screen, light and dark; the editor is used by keyboard.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { agentDeskPerFile } from '../support/agent-desk';
+import { agentDeskPerFile, holdFirstRead } from '../support/agent-desk';
 import { seriousA11yViolations } from '../support/axe';
 import type { PhoneCallState } from '../support/platform';
 
@@ -101,30 +101,20 @@ test('notes saved while a read of Recent calls is on its way stay shown: the old
   await expect(row).toBeVisible();
 
   // Refresh's read: answered by the backend before the notes are saved, delivered after.
-  let reads = 0;
-  let release = () => undefined as void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  const history = (url: URL) => url.pathname === '/api/agent/calls';
-  await jane.route(history, async (route) => {
-    reads += 1;
-    if (reads > 1) return route.continue();
-    const response = await route.fetch();
-    await held;
-    await route.fulfill({ response });
-  });
+  const read = await holdFirstRead(jane, '/api/agent/calls');
   await jane.getByTestId('recent-calls-refresh').click();
-  await expect.poll(() => reads).toBe(1);
+  await expect.poll(read.reads).toBe(1);
   await row.getByTestId('history-edit-notes').click();
   await expect(row.getByTestId('history-notes-input')).toBeFocused();
   await jane.keyboard.type('Call back after 3.');
   await row.getByTestId('history-notes-save').click();
   await expect(row.getByTestId('history-notes')).toHaveText('Call back after 3.');
 
-  release();
+  read.release();
   // The held answer (no notes yet) is dropped and the list read again: the notes stay.
-  await expect.poll(() => reads).toBe(2);
+  await expect.poll(read.reads).toBe(2);
   await expect(jane.getByTestId('recent-calls-refresh')).toHaveAttribute('aria-disabled', 'false');
   await jane.waitForTimeout(500);
   await expect(row.getByTestId('history-notes')).toHaveText('Call back after 3.');
-  await jane.unroute(history);
+  await read.stop();
 });

@@ -11,7 +11,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { VOICEMAIL_GREETING } from '../../server/flows/actions';
-import { agentDeskPerFile } from '../support/agent-desk';
+import { agentDeskPerFile, holdFirstRead } from '../support/agent-desk';
 import { seriousA11yViolations } from '../support/axe';
 import type { PhoneCallState } from '../support/platform';
 
@@ -206,7 +206,7 @@ test('wrap-up: the disposition from the operator’s list and the notes are save
   await expect(row.getByTestId('history-notes')).toHaveText('Wants the blue one.\nCall Friday.');
 });
 
-test('voicemail: a message left while Jane is away shows in her open inbox by itself, plays in the app and is marked handled by her', async () => {
+test('voicemail: a message left while Jane is away shows in her open inbox by itself, plays in the app and is marked handled by her (a read on its way meanwhile does not undo the mark)', async () => {
   const jane = await env.desk.agent('Jane');
   await jane.getByTestId('agent-status-away').click();
   await expect(jane.getByTestId('agent-status-label')).toHaveText('Away');
@@ -244,9 +244,28 @@ test('voicemail: a message left while Jane is away shows in her open inbox by it
   await expect.poll(() => player.evaluate((el: HTMLAudioElement) => el.currentTime > 0 || el.ended)).toBe(true);
   expect(await player.evaluate((el: HTMLAudioElement) => el.error)).toBeNull();
 
+  // Marked while a Refresh's read is on its way: that read was answered before the mark and is
+  // delivered after it, so showing it would undo the mark. It is dropped and the list read again.
+  const read = await holdFirstRead(jane, '/api/voicemails');
+  await jane.getByTestId('voicemail-refresh').click();
+  await expect.poll(read.reads).toBe(1);
   await item.getByTestId('voicemail-mark').click();
   await expect(item.getByTestId('voicemail-handled')).toContainText('Handled by Jane');
+  // Any moment the item shows unhandled again counts, however soon a later read puts it right.
+  await item.evaluate((element) => {
+    const page = window as unknown as { __unmarked: number };
+    page.__unmarked = 0;
+    new MutationObserver(() => {
+      if (element.getAttribute('data-handled') !== 'true') page.__unmarked += 1;
+    }).observe(element, { attributes: true, attributeFilter: ['data-handled'] });
+  });
+  read.release();
+  await expect.poll(read.reads).toBe(2);
+  await jane.waitForTimeout(500);
+  await expect(item.getByTestId('voicemail-handled')).toContainText('Handled by Jane');
   await expect(item).toHaveAttribute('data-handled', 'true');
+  expect(await jane.evaluate(() => (window as unknown as { __unmarked: number }).__unmarked)).toBe(0);
+  await read.stop();
   await expectAccessible(jane);
 
   // Kept in the database: after a reload, and for the operator too.

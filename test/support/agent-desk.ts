@@ -153,3 +153,33 @@ export class AgentDesk {
     return (await this.platform.phone.get(uuid)).heard.map((h) => h.text ?? h.type);
   }
 }
+
+/** A read of the desk held on its way (`holdFirstRead`): how many reads went out, and the release. */
+export interface HeldRead {
+  /** Reads of the path so far, the held one included. */
+  reads(): number;
+  /** Delivers the held answer. */
+  release(): void;
+  /** Stops counting and holding. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Holds the answer of the page's next read of `pathname` (the backend answers it at once; the
+ * page gets it only on `release()`), so that an edit made meanwhile comes after a read that
+ * began before it. Later reads go through, counted.
+ */
+export async function holdFirstRead(page: Page, pathname: string): Promise<HeldRead> {
+  let reads = 0;
+  let release = () => undefined as void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const matches = (url: URL) => url.pathname === pathname;
+  await page.route(matches, async (route) => {
+    reads += 1;
+    if (reads > 1) return route.continue();
+    const response = await route.fetch();
+    await held;
+    await route.fulfill({ response });
+  });
+  return { reads: () => reads, release: () => release(), stop: () => page.unroute(matches) };
+}
