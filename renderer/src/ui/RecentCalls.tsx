@@ -111,7 +111,7 @@ export function RecentCalls({
         setError(null);
       }
       try {
-        const page = await order.read(background, () => bridge.desk({ action: 'history' }), () => void readNewest(true));
+        const page = await order.read(() => bridge.desk({ action: 'history' }), () => void readNewest(true));
         if (page === undefined) return;
         setList((shown) => mergeNewestPage(shown, page));
         // The newest missed call shown is seen (not "now": one arriving meanwhile must still

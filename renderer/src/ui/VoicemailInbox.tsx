@@ -61,7 +61,7 @@ export function VoicemailInbox({
     async (background = false) => {
       if (!background) setError(null);
       try {
-        const read = await order.read(background, () => bridge.desk({ action: 'voicemails' }), () => void load(true));
+        const read = await order.read(() => bridge.desk({ action: 'voicemails' }), () => void load(true));
         if (read === undefined) return;
         // Only what arrived while the agent looked (not the first read, not a Refresh).
         const before = order.shown();

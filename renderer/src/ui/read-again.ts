@@ -71,11 +71,12 @@ export function useReadWhileShown(read: () => void, pollMs: number | null = null
 export interface ReadOrder<T> {
   /**
    * Runs one read of the view: its answer, or undefined when something moved since it began (a
-   * newer read began, or an edit was answered) and the answer must not be shown. An agent's read
-   * (not `background`) overtaken by an edit calls `again` (the read, in the background); one
-   * overtaken by a newer read leaves the answer to that read. A failed read throws.
+   * newer read began, or an edit was answered) and the answer must not be shown. A read overtaken
+   * by an edit, with no read begun since, calls `again` (the read, in the background), so what it
+   * was to bring still comes; one overtaken by a newer read leaves the answer to that read. A
+   * failed read throws.
    */
-  read<A>(background: boolean, fetch: () => Promise<A>, again: () => void): Promise<A | undefined>;
+  read<A>(fetch: () => Promise<A>, again: () => void): Promise<A | undefined>;
   /** An edit's answer was applied (notes saved, a message marked): reads begun before it are stale. */
   edited(): void;
   /** What the view shows now (null before its first answer), for callbacks that do not change with it. */
@@ -97,11 +98,11 @@ export function useReadOrder<T>(shown: T | null): ReadOrder<T> {
   }, [shown]);
   return useMemo(
     () => ({
-      async read(background, fetch, again) {
+      async read(fetch, again) {
         const ticket = ++generation.current;
         const answer = await fetch();
         if (ticket === generation.current) return answer;
-        if (!background && lastEdit.current === generation.current) again();
+        if (lastEdit.current === generation.current) again();
         return undefined;
       },
       edited: () => void (lastEdit.current = ++generation.current),
