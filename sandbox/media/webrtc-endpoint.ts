@@ -48,7 +48,21 @@ export interface WebRtcOptions {
   mux?: UdpMux;
   /** On the fast path, how often RTCP reports go out (rtcp-reports.ts; default 5 s, WebRTC's for audio). */
   rtcpIntervalMs?: number;
+  /** How long an offer or answer waits for ICE gathering before it fails (default `ICE_GATHERING_TIMEOUT_MS`). */
+  iceGatheringTimeoutMs?: number;
 }
+
+/**
+ * Gathering host candidates on a local address takes milliseconds (none at all on the shared
+ * media socket, whose candidate the leg has before it gathers). The wait is bounded anyway:
+ * the offer of a ringing call and the answer to an SDK's offer wait on it, and a hang there
+ * would hold the call (and the SDK's request) for ever; a failure is reported where it happens
+ * (the call's ringing fails, the SDK gets an error).
+ */
+export const ICE_GATHERING_TIMEOUT_MS = 5_000;
+
+/** ICE gathering outlasted its limit: the platform's media could not be set up (not a fault of the peer's SDP). */
+export class IceGatheringTimeout extends Error {}
 
 /** werift peer connection wrapped as a media endpoint. */
 export class WebRtcEndpoint implements MediaEndpoint {
@@ -122,12 +136,18 @@ export class WebRtcEndpoint implements MediaEndpoint {
     return this.localSdp();
   }
 
-  /** The local description once ICE gathering is complete, candidates restricted. */
+  /** The local description once ICE gathering is complete, candidates restricted; rejects when gathering takes too long. */
   private async localSdp(): Promise<string> {
     if (this.pc.iceGatheringState !== 'complete') {
-      await new Promise<void>((resolve) => {
+      const limitMs = this.options.iceGatheringTimeoutMs ?? ICE_GATHERING_TIMEOUT_MS;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          sub.unSubscribe();
+          reject(new IceGatheringTimeout(`ICE gathering did not complete within ${limitMs / 1000} s`));
+        }, limitMs);
         const sub = this.pc.iceGatheringStateChange.subscribe((state) => {
           if (state === 'complete') {
+            clearTimeout(timer);
             sub.unSubscribe();
             resolve();
           }

@@ -6,7 +6,7 @@
  * engine's: it reaches them through {@link SignallingCalls}, never by importing the engine.
  */
 import type { Logger } from '../log';
-import { WebRtcEndpoint, type WebRtcOptions } from '../media/webrtc-endpoint';
+import { IceGatheringTimeout, WebRtcEndpoint, type WebRtcOptions } from '../media/webrtc-endpoint';
 import { PlatformError, type LegControl } from '../voice/call-control';
 import { AppLeg, FINAL_STATUSES, type AppInvite, type Conversation, type Leg, type LegStatus, type RingOutcome } from '../voice/legs';
 import type { RtcSession, SessionRegistry } from './sessions';
@@ -64,6 +64,8 @@ export class SdkSignalling {
       return { media, answerSdp: await media.answerOffer(offerSdp) };
     } catch (error) {
       media.close();
+      // The platform's side failed, not the offer: the SDK may try again.
+      if (error instanceof IceGatheringTimeout) throw new PlatformError(503, 'rtc:error:media-unavailable', `The media path could not be set up: ${error.message}`);
       throw new PlatformError(400, 'rtc:error:invalid-sdp', `The SDP offer was not accepted: ${(error as Error).message}`);
     }
   }
@@ -84,10 +86,10 @@ export class SdkSignalling {
       try {
         sdp = await media.createOffer();
       } catch (error) {
-        log.error(`call ${leg.uuid}: could not create a media offer: ${(error as Error).message}`);
+        // This session is not rung; the user's other sessions (the desktop app beside a browser tab) still are.
+        log.error(`call ${leg.uuid}: could not create a media offer for session ${session.id}: ${(error as Error).message}`);
         media.close();
-        leg.settleRinging('failed');
-        return 'failed';
+        continue;
       }
       leg.invites.set(session.id, { session, media, state: 'invited' });
       this.push(session, leg, 'member:invited', {
@@ -98,6 +100,10 @@ export class SdkSignalling {
         channel: { id: leg.uuid, type: 'app', from, to: { type: 'app', user: leg.user.name } },
         sdp,
       });
+    }
+    if (leg.invites.size === 0) {
+      leg.settleRinging('failed');
+      return 'failed';
     }
     this.calls.setStatus(leg, 'ringing');
     const timer = setTimeout(() => leg.settleRinging('timeout'), timeoutS * 1000);

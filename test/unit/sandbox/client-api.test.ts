@@ -5,12 +5,13 @@
  * paths are covered with the real SDK in test/e2e/sdk-*.spec.ts.) A socket.io client and a
  * werift peer stand in for the SDK here.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { tokenGenerate } from '@vonage/jwt';
 import { startSandboxAccount, type SandboxAccount } from '../../support/sandbox-account';
 import { expiredUserToken } from '../../support/sdk-tokens';
+import { IceGatheringTimeout, WebRtcEndpoint } from '../../../sandbox/media/webrtc-endpoint';
 
 let account: SandboxAccount;
 /** Well-formed SDP the platform cannot take: no G.711. */
@@ -158,6 +159,73 @@ describe('POST /v0.3/legs and /v0.3/knocking', () => {
     const call = await janeOnACall();
     expectError(await knock(joe.id, call.legId, 'Joe'), 403, 'conversation:error:forbidden');
     expectError(await knock(call.session.id, call.legId), 409, 'conversation:error:invalid-member-state');
+  });
+});
+
+describe('POST /v0.3/legs when the platform cannot set up media', () => {
+  it('answers 503 with the reason, keeps no leg, and the next offer gets its leg', async () => {
+    const jane = await session('Jane');
+    const body = async () => ({ originating_session: jane.id, body: { offer: { type: 'offer', sdp: await offer() } } });
+    // A gathering that outlasts its limit (webrtc-endpoint.ts), stood in for by the endpoint's own error.
+    const stuck = vi.spyOn(WebRtcEndpoint.prototype, 'answerOffer').mockRejectedValueOnce(new IceGatheringTimeout('ICE gathering did not complete within 5 s'));
+    const closed = vi.spyOn(WebRtcEndpoint.prototype, 'close');
+    try {
+      const refused = await send('POST', '/v0.3/legs', { body: await body() });
+      expectError(refused, 503, 'rtc:error:media-unavailable');
+      expect(refused.body.detail).toMatch(/ICE gathering did not complete within 5 s/);
+      expect(closed).toHaveBeenCalledTimes(1);
+    } finally {
+      stuck.mockRestore();
+      closed.mockRestore();
+    }
+    const opened = await send('POST', '/v0.3/legs', { body: await body() });
+    expect(opened.status).toBe(200);
+    expect(typeof opened.body.rtc_id).toBe('string');
+  });
+
+  it('rings a user\'s other sessions when one session\'s offer cannot be made, and fails the leg at once when none can', async () => {
+    account.setNcco([{ action: 'connect', timeout: 20, endpoint: [{ type: 'app', user: 'Bea' }] }]);
+    const call = async () => {
+      const response = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '+14155550110', to: account.number }),
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { uuid: string }).uuid;
+    };
+    const hangUp = (uuid: string) => fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}`, { method: 'DELETE' });
+    const invited = (events: Array<{ type: string }>) => events.filter((e) => e.type === 'member:invited').length;
+    const offerFails = () => vi.spyOn(WebRtcEndpoint.prototype, 'createOffer').mockRejectedValueOnce(new IceGatheringTimeout('ICE gathering did not complete within 5 s'));
+
+    // Bea on two devices: the first session's offer fails, the other one still rings.
+    const [desk, tab] = [await session('Bea'), await session('Bea')];
+    let stuck = offerFails();
+    const first = await call();
+    try {
+      await until(() => (invited(desk.events) + invited(tab.events) === 1 ? true : undefined));
+      expect(account.hooks.filter((h) => h.body?.to === 'Bea' && h.body?.status === 'failed')).toEqual([]);
+    } finally {
+      stuck.mockRestore();
+      await hangUp(first);
+    }
+
+    // Cy on one device, whose offer fails: his leg fails at once (no 20 s of ringing nobody hears).
+    account.setNcco([{ action: 'connect', timeout: 20, endpoint: [{ type: 'app', user: 'Cy' }] }]);
+    const only = await session('Cy');
+    stuck = offerFails();
+    account.hooks.length = 0;
+    try {
+      await call();
+      await until(() => account.hooks.find((h) => h.body?.to === 'Cy' && h.body?.status === 'failed'));
+      expect(invited(only.events)).toBe(0);
+    } finally {
+      stuck.mockRestore();
+    }
+    // The next call rings him.
+    const third = await call();
+    await until(() => (invited(only.events) === 1 ? true : undefined));
+    await hangUp(third);
   });
 });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyLength, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTCPeerConnection, RTCRtpCodecParameters, RtcpSourceDescriptionPacket, RtcpSrPacket, RtpHeader, saltLength, SrtpSession } from 'werift';
-import { WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
+import { IceGatheringTimeout, WebRtcEndpoint } from '../../../../sandbox/media/webrtc-endpoint';
 import { RtpFastPath, useKeyObjects } from '../../../../sandbox/media/srtp-path';
 import { compactNtp, type RtcpReports } from '../../../../sandbox/media/rtcp-reports';
 import { FRAME_SAMPLES } from '../../../../sandbox/media/g711';
@@ -338,6 +338,36 @@ describe('RTCP reports of a fast-path leg', () => {
   });
 
 
+});
+
+describe('ICE gathering', () => {
+  /** An endpoint whose werift connection never gathers (a stand-in for a gathering that hangs). */
+  function neverGathers(iceGatheringTimeoutMs: number): WebRtcEndpoint {
+    const endpoint = new WebRtcEndpoint('stuck', { mediaAddress: '127.0.0.1', iceGatheringTimeoutMs });
+    open.push(endpoint);
+    const pc = (endpoint as unknown as { pc: RTCPeerConnection }).pc;
+    pc.setLocalDescription = (async () => undefined) as unknown as RTCPeerConnection['setLocalDescription'];
+    return endpoint;
+  }
+
+  it('fails an offer whose gathering outlasts the limit, with an error that says so, instead of waiting for ever', async () => {
+    const started = Date.now();
+    const offer = neverGathers(200).createOffer();
+    await expect(offer).rejects.toBeInstanceOf(IceGatheringTimeout);
+    await expect(offer).rejects.toThrow('ICE gathering did not complete within 0.2 s');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('fails an answer the same way, and the next endpoint still connects', async () => {
+    const offerer = new WebRtcEndpoint('offerer', { mediaAddress: '127.0.0.1' });
+    open.push(offerer);
+    const offer = await offerer.createOffer();
+    await expect(neverGathers(200).answerOffer(offer)).rejects.toThrow('ICE gathering did not complete within 0.2 s');
+    const answerer = new WebRtcEndpoint('answerer', { mediaAddress: '127.0.0.1' });
+    open.push(answerer);
+    await offerer.acceptAnswer(await answerer.answerOffer(offer));
+    await expect.poll(() => [offerer.state, answerer.state], { timeout: 10_000 }).toEqual(['connected', 'connected']);
+  });
 });
 
 describe('useKeyObjects', () => {
