@@ -63,7 +63,9 @@
  *   against the cheaper of the two one-socket-pair SRTP rows, so a faster SRTP lowers the
  *   floor as much as the sandbox; the per-socket and peer-process rows show what the socket
  *   fan-out and a peer in another process cost, and the sandbox's ratio to the peer-process
- *   row of its shape is printed below the table. A column shows each row's kernel (system) CPU;
+ *   row of its shape is printed below the table. A column shows each row's kernel (system) CPU
+ *   (getrusage's: Linux splits a process's time into user and system by sampling at its tick, so
+ *   a difference of a few µs between rows there is within that rounding; `perf`, below, counts it);
  * - the sandbox: its process's CPU over the same length of time, per RTP packet it sent
  *   (each call sends one and receives one a frame, as each floor packet is sent and
  *   received once, so both costs cover one encryption, one send, one receive and one
@@ -90,6 +92,14 @@
  *   round's sandbox window over that round's floor window (median, min–max): on a shared
  *   virtual machine one 5 s window can read a third above or below the next, so one round's
  *   ratio says little, and a ratio of medians near a bar needs more rounds (`MEDIA_COST_ROUNDS`).
+ *
+ * CPU by function with `perf` (CPU time of every thread, native and kernel code included, where
+ * V8's sampler below counts wall time: a thread preempted inside `send` counts there): run with
+ * `NODE_OPTIONS=--perf-basic-prof-only-functions` (V8 writes /tmp/perf-<pid>.map, which names
+ * JIT-compiled JavaScript) and `perf record -a -F 1999 -- sleep 100` beside it, then
+ * `perf script -F pid,time,ip,sym,dso` and cut the samples by process and second: each window is
+ * told apart by which process is busy (the floor's only in its windows, its peer only in the peer
+ * rows). Samples ÷ 1999 ÷ packets a second is µs a packet, and matches the table's rows.
  *
  * Profile: with `MEDIA_PROFILE_DIR=dir`, each measuring window of the sandbox process is
  * profiled (V8 sampling, 0.5 ms) into `dir`, with a sampled allocation profile beside it
