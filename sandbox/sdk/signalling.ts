@@ -80,17 +80,23 @@ export class SdkSignalling {
       leg.settleRinging('failed');
       return 'failed';
     }
-    for (const session of targets) {
-      const media = new WebRtcEndpoint(`${leg.uuid}/${session.id}`, webrtc);
-      let sdp: string;
-      try {
-        sdp = await media.createOffer();
-      } catch (error) {
-        // This session is not rung; the user's other sessions (the desktop app beside a browser tab) still are.
-        log.error(`call ${leg.uuid}: could not create a media offer for session ${session.id}: ${(error as Error).message}`);
-        media.close();
-        continue;
-      }
+    // Every session's offer at once: the wait is the slowest one's, not their sum.
+    const offers = await Promise.all(
+      targets.map(async (session) => {
+        const media = new WebRtcEndpoint(`${leg.uuid}/${session.id}`, webrtc);
+        try {
+          return { session, media, sdp: await media.createOffer() };
+        } catch (error) {
+          // This session is not rung; the user's other sessions (the desktop app beside a browser tab) still are.
+          log.error(`call ${leg.uuid}: could not create a media offer for session ${session.id}: ${(error as Error).message}`);
+          media.close();
+          return null;
+        }
+      }),
+    );
+    for (const offer of offers) {
+      if (!offer) continue;
+      const { session, media, sdp } = offer;
       leg.invites.set(session.id, { session, media, state: 'invited' });
       this.push(session, leg, 'member:invited', {
         conversation: { conversation_id: leg.conversation.id, name: leg.conversation.name },

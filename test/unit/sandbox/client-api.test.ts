@@ -229,6 +229,36 @@ describe('POST /v0.3/legs when the platform cannot set up media', () => {
   });
 });
 
+describe('ringing an app user on several sessions', () => {
+  it('makes every session\'s offer at once, so one slow offer does not hold the others back', async () => {
+    account.setNcco([{ action: 'connect', timeout: 20, endpoint: [{ type: 'app', user: 'Dee' }] }]);
+    const [desk, tab] = [await session('Dee'), await session('Dee')];
+    // Each offer is made only once both have been asked for: made one after the other, the first
+    // would wait for a second that is never asked for, and fail.
+    let asked = 0;
+    let bothAsked: () => void = () => undefined;
+    const together = new Promise<void>((resolve) => (bothAsked = resolve));
+    const offers = vi.spyOn(WebRtcEndpoint.prototype, 'createOffer').mockImplementation(async () => {
+      if (++asked === 2) bothAsked();
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new IceGatheringTimeout('the other offer was never asked for')), 2_000));
+      await Promise.race([together, timeout]);
+      return 'v=0\r\n';
+    });
+    try {
+      const response = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '+14155550111', to: account.number }),
+      });
+      const { uuid } = (await response.json()) as { uuid: string };
+      await until(() => (desk.events.some((e) => e.type === 'member:invited') && tab.events.some((e) => e.type === 'member:invited') ? true : undefined));
+      await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}`, { method: 'DELETE' });
+    } finally {
+      offers.mockRestore();
+    }
+  });
+});
+
 describe('POST /v0.3/conversations/{cid}/events', () => {
   it('names what is wrong with an event', async () => {
     const { cid, memberId, legId } = await janeOnACall();
