@@ -169,11 +169,14 @@ describe('POST /v0.3/legs when the platform cannot set up media', () => {
     // A gathering that outlasts its limit (webrtc-endpoint.ts), stood in for by the endpoint's own error.
     const stuck = vi.spyOn(WebRtcEndpoint.prototype, 'answerOffer').mockRejectedValueOnce(new IceGatheringTimeout('ICE gathering did not complete within 5 s'));
     const closed = vi.spyOn(WebRtcEndpoint.prototype, 'close');
+    const legsBefore = account.sandbox.engine.activeLegCount();
     try {
       const refused = await send('POST', '/v0.3/legs', { body: await body() });
       expectError(refused, 503, 'rtc:error:media-unavailable');
       expect(refused.body.detail).toMatch(/ICE gathering did not complete within 5 s/);
       expect(closed).toHaveBeenCalledTimes(1);
+      // No leg was made for it (earlier tests' calls may end meanwhile, never begin).
+      expect(account.sandbox.engine.activeLegCount()).toBeLessThanOrEqual(legsBefore);
     } finally {
       stuck.mockRestore();
       closed.mockRestore();
