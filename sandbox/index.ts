@@ -4,16 +4,13 @@
  * docs/ARCHITECTURE.md "The process's heap").
  */
 import { loadSandboxConfig } from './config';
-import { startSandbox, type RunningSandbox } from './server';
+import { startSandbox } from './server';
 
-let sandbox: RunningSandbox;
-try {
-  sandbox = await startSandbox(loadSandboxConfig());
-} catch (error) {
+const sandbox = await startSandbox(loadSandboxConfig()).catch((error: unknown) => {
   // One line for the operator (a media address not on this machine, a port taken), as the platform launcher says it.
   console.error(`Could not start the sandbox: ${(error as Error).message}`);
-  process.exit(1);
-}
+  return process.exit(1);
+});
 console.log(`Sandbox listening on ${sandbox.url}`);
 const stop = () => {
   sandbox.close().then(

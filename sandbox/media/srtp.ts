@@ -163,9 +163,10 @@ abstract class SrtpDirection {
     if (this.counters.length !== bytes || this.countersSsrc !== ssrc) {
       this.counters = Buffer.alloc(bytes);
       this.countersSsrc = ssrc;
+      const s0 = salt.readUInt32BE(0);
       const s1 = (salt.readUInt32BE(4) ^ ssrc) >>> 0;
       for (let at = 0; at < bytes; at += 16) {
-        this.counters.writeUInt32BE(salt.readUInt32BE(0), at);
+        this.counters.writeUInt32BE(s0, at);
         this.counters.writeUInt32BE(s1, at + 4);
         const block = (at / 16) % blocks;
         this.counters[at + 14] = block >> 8;

@@ -86,6 +86,20 @@ async function until<T>(read: () => T | undefined): Promise<T> {
   throw new Error('timed out');
 }
 
+/** A simulated phone calls the account's number (the NCCO decides where it goes); its call uuid. */
+async function phoneCall(from: string): Promise<string> {
+  const response = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from, to: account.number }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { uuid: string }).uuid;
+}
+
+/** The phone hangs up. */
+const hangUp = (uuid: string) => fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}`, { method: 'DELETE' });
+
 /** Jane's `serverCall`: an answered app leg in a conversation, with its member id. */
 async function janeOnACall() {
   account.setNcco([{ action: 'wait', timeout: 60 }]);
@@ -188,16 +202,7 @@ describe('POST /v0.3/legs when the platform cannot set up media', () => {
 
   it('rings a user\'s other sessions when one session\'s offer cannot be made, and fails the leg at once when none can', async () => {
     account.setNcco([{ action: 'connect', timeout: 20, endpoint: [{ type: 'app', user: 'Bea' }] }]);
-    const call = async () => {
-      const response = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from: '+14155550110', to: account.number }),
-      });
-      expect(response.status).toBe(201);
-      return ((await response.json()) as { uuid: string }).uuid;
-    };
-    const hangUp = (uuid: string) => fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}`, { method: 'DELETE' });
+    const call = () => phoneCall('+14155550110');
     const invited = (events: Array<{ type: string }>) => events.filter((e) => e.type === 'member:invited').length;
     const offerFails = () => vi.spyOn(WebRtcEndpoint.prototype, 'createOffer').mockRejectedValueOnce(new IceGatheringTimeout('ICE gathering did not complete within 5 s'));
 
@@ -248,14 +253,9 @@ describe('ringing an app user on several sessions', () => {
       return 'v=0\r\n';
     });
     try {
-      const response = await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from: '+14155550111', to: account.number }),
-      });
-      const { uuid } = (await response.json()) as { uuid: string };
+      const uuid = await phoneCall('+14155550111');
       await until(() => (desk.events.some((e) => e.type === 'member:invited') && tab.events.some((e) => e.type === 'member:invited') ? true : undefined));
-      await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls/${uuid}`, { method: 'DELETE' });
+      await hangUp(uuid);
     } finally {
       offers.mockRestore();
     }
@@ -291,11 +291,7 @@ describe('POST /v0.3/conversations/{cid}/events', () => {
     // A member still ringing cannot be muted: ring Ann, who never answers.
     account.setNcco([{ action: 'connect', endpoint: [{ type: 'app', user: 'Ann' }] }]);
     const ann = await session('Ann');
-    await fetch(`${account.sandbox.url}/sandbox/v1/phone/calls`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ from: '+14155550109', to: account.number }),
-    });
+    await phoneCall('+14155550109');
     const invited = (await until(() => ann.events.find((e) => e.type === 'member:invited'))).payload;
     const body = invited.body as { member_id: string; channel: { id: string } };
     const ringing = await send('POST', `/v0.3/conversations/${invited.cid as string}/events`, {
