@@ -106,6 +106,34 @@ describe('PhoneEndpoint ear', () => {
     phone.close();
   });
 
+  it('keeps odd-sized frames across its one-second chunks and past 60 s, byte for byte', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const phone = new PhoneEndpoint('p', clock);
+    // 170-byte packets (not a divisor of a chunk's 8000 bytes), each byte the next of a counter
+    // over µ-law's 256 values: where a frame is split, repeated or dropped, the order breaks.
+    const total = 70 * 8000 + 170 * 7;
+    let next = 0;
+    const frame = Buffer.alloc(170);
+    for (let sent = 0; sent < total; sent += frame.length) {
+      for (let i = 0; i < frame.length; i++) frame[i] = next++ & 0xff;
+      phone.deliver(frame);
+      if (sent === 170 * 40) {
+        // Read while still inside the first chunk: all 41 packets, from the first byte.
+        const early = phone.received();
+        expect(early).toHaveLength(170 * 41);
+        expect(early[0]).toBe(mulawDecode(Buffer.from([0]))[0]);
+      }
+    }
+    const heard = phone.received();
+    expect(heard).toHaveLength(60 * 8000);
+    // Compared decoded (what the phone hands out): µ-law's two zeros, 0x7f and 0xff, decode alike.
+    const decoded = mulawDecode(Uint8Array.from({ length: 256 }, (_, byte) => byte));
+    const firstKept = next - 60 * 8000;
+    const mismatches = heard.filter((sample, i) => sample !== decoded[(firstKept + i) & 0xff]).length;
+    expect(mismatches).toBe(0);
+    phone.close();
+  });
+
   it('keeps every frame in order, whether read at once or later, whole frames and odd-sized ones mixed', () => {
     const clock = new MediaClock(20, { manual: true });
     const phone = new PhoneEndpoint('p', clock);
