@@ -9,6 +9,7 @@ import { startSandbox } from './server';
 const sandbox = await startSandbox(loadSandboxConfig()).catch((error: unknown) => {
   // One line for the operator (a media address not on this machine, a port taken), as the platform launcher says it.
   console.error(`Could not start the sandbox: ${(error as Error).message}`);
+  // Returned (it never returns) so `sandbox` keeps its type: the code below runs only on a start.
   return process.exit(1);
 });
 console.log(`Sandbox listening on ${sandbox.url}`);

@@ -144,18 +144,16 @@ export class PhoneEndpoint implements MediaEndpoint {
 
   /** Appends to what the phone heard: a new chunk each second for the first 60 s, then the oldest is overwritten. */
   private keep(frame: Uint8Array): void {
-    // Only the last 60 s of a (never seen) longer frame could be kept.
-    const bytes = frame.length > RECEIVED_MAX_BYTES ? frame.subarray(frame.length - RECEIVED_MAX_BYTES) : frame;
-    this.heardBytes += frame.length - bytes.length;
-    for (let done = 0; done < bytes.length; ) {
+    // Any frame, whatever its length: one longer than 60 s (never seen) overwrites itself and leaves its last 60 s.
+    for (let done = 0; done < frame.length; ) {
       const at = this.heardBytes % RECEIVED_MAX_BYTES;
-      const index = (at / RECEIVED_CHUNK_BYTES) | 0;
-      const within = at - index * RECEIVED_CHUNK_BYTES;
-      // A chunk is made when the first byte lands in it.
+      const index = Math.floor(at / RECEIVED_CHUNK_BYTES);
+      const within = at % RECEIVED_CHUNK_BYTES;
+      // Chunks fill in order, so a missing one is the next to make.
       const chunk = this.heard[index] ?? (this.heard[index] = new Uint8Array(RECEIVED_CHUNK_BYTES));
-      const n = Math.min(bytes.length - done, RECEIVED_CHUNK_BYTES - within);
+      const n = Math.min(frame.length - done, RECEIVED_CHUNK_BYTES - within);
       // A whole 20 ms frame fits a chunk (8000 is 50 of them): set as is, no subarray.
-      chunk.set(n === bytes.length ? bytes : bytes.subarray(done, done + n), within);
+      chunk.set(n === frame.length ? frame : frame.subarray(done, done + n), within);
       done += n;
       this.heardBytes += n;
     }

@@ -134,6 +134,20 @@ describe('PhoneEndpoint ear', () => {
     phone.close();
   });
 
+  it('keeps the last 60 s of one packet longer than that', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const phone = new PhoneEndpoint('p', clock);
+    const packet = Buffer.alloc(61 * 8000);
+    for (let s = 0; s < 61; s++) packet.fill(0x80 + s, s * 8000, (s + 1) * 8000);
+    phone.deliver(packet);
+    const heard = phone.received();
+    const byteAt = (second: number) => mulawDecode(Buffer.from([0x80 + second]))[0];
+    expect(heard).toHaveLength(60 * 8000);
+    expect(heard[0]).toBe(byteAt(1));
+    expect(heard[heard.length - 1]).toBe(byteAt(60));
+    phone.close();
+  });
+
   it('keeps every frame in order, whether read at once or later, whole frames and odd-sized ones mixed', () => {
     const clock = new MediaClock(20, { manual: true });
     const phone = new PhoneEndpoint('p', clock);
