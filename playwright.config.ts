@@ -6,16 +6,18 @@ import { defineConfig } from '@playwright/test';
  */
 
 /**
- * e2e specs that check no audio and carry little of it (offline waits, lists, notes, status,
- * the console's call log): they share the second core with the desktop harness's specs while
- * the audio specs run on the first, which takes about 5 of the run's 24 minutes off its
- * longest line (CI on a 2-core machine).
+ * e2e specs that measure no call audio (no levels, packets or who hears whom; the console's
+ * specs read only which prompts the platform played): offline waits, lists, notes, status, the
+ * console. They share the second core with the desktop harness's specs while the audio specs
+ * run on the first, off the run's longest line (CI runs on a 2-core machine).
  */
 const QUIET_E2E = [
   'e2e/agent-desk.spec.ts',
   'e2e/agent-desk-followup.spec.ts',
   'e2e/agent-status.spec.ts',
+  'e2e/console.spec.ts',
   'e2e/console-call-log.spec.ts',
+  'e2e/console-config.spec.ts',
   'e2e/sandbox-sdk-session.spec.ts',
   'e2e/shortcuts-overlay.spec.ts',
   'e2e/web-online.spec.ts',
@@ -26,10 +28,10 @@ export default defineConfig({
   testMatch: ['e2e/**/*.spec.ts', 'desktop/**/*.spec.ts', 'electron/**/*.spec.ts'],
   // Bundles main, preload and the desktop harness so every run tests the current code.
   globalSetup: './test/desktop/global-setup.ts',
-  // Two workers, at most one per project. The e2e specs that check audio run one at a time
+  // Two workers, at most one per project. The e2e specs that measure audio run one at a time
   // (with two of them at once, audio checks failed under load); the second core runs the
-  // desktop harness's specs (about 5 minutes, some with audio checks too) and then the quiet
-  // e2e specs below, so they are off the audio specs' one line.
+  // desktop harness's specs (about 5 minutes, some with audio checks too) and the quiet e2e
+  // specs above.
   workers: 2,
   fullyParallel: false,
   forbidOnly: true,
