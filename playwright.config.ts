@@ -8,13 +8,14 @@ import { defineConfig } from '@playwright/test';
 /**
  * e2e specs that measure no call audio (no levels, packets or who hears whom; the console's
  * specs read only which prompts the platform played): offline waits, lists, notes, status, the
- * console. They share the second core with the desktop harness's specs while the audio specs
+ * console, the test Chromium's launch. They share the second core with the desktop harness's specs while the audio specs
  * run on the first, off the run's longest line (CI runs on a 2-core machine).
  */
 const QUIET_E2E = [
   'e2e/agent-desk.spec.ts',
   'e2e/agent-desk-followup.spec.ts',
   'e2e/agent-status.spec.ts',
+  'e2e/chromium-launch.spec.ts',
   'e2e/console.spec.ts',
   'e2e/console-call-log.spec.ts',
   'e2e/console-config.spec.ts',

@@ -10,6 +10,44 @@ import { existsSync } from 'node:fs';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
+/**
+ * The features Playwright itself disables when it launches Chromium (playwright-core 1.65's
+ * `chromiumSwitches`). Chromium keeps only the last `--disable-features` on its command line,
+ * and `chromiumArgs` come after Playwright's own switches: without these names in ours, passing
+ * ours switched Playwright's back on. `test/e2e/chromium-launch.spec.ts` fails when Playwright
+ * disables a feature this list lacks.
+ */
+const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/** The features the tests disable besides Playwright's. */
+const TEST_DISABLED_FEATURES = [
+  // Host candidates as IP addresses, not mDNS names: the platform's ICE reaches them on loopback.
+  'WebRtcHideLocalIpsWithMdns',
+  // Chromium 156 preloads its address bar's popup, a WebUI page in a renderer of its own, for
+  // every window, headless ones included: each new context paid about a second of CPU for it
+  // (10 contexts: 16–17 s of Chromium CPU against 5.6–6.4 s without it, three runs each), on
+  // the 2 cores the platform and the other tests share.
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
+];
+
 export const chromiumArgs = [
   '--no-sandbox',
   '--use-fake-ui-for-media-stream',
@@ -23,11 +61,7 @@ export const chromiumArgs = [
   '--disable-default-apps',
   '--no-first-run',
   '--disable-quic',
-  // WebUIOmniboxPopup, WebUIOmniboxAimPopup: Chromium 156 preloads its address bar's popup, a
-  // WebUI page in a renderer of its own, for every window, headless ones included: each new
-  // context paid about a second of CPU for it (10 contexts: 16–17 s of Chromium CPU against
-  // 5.6–6.4 s without it, three runs each), on the 2 cores the platform and the other tests share.
-  '--disable-features=WebRtcHideLocalIpsWithMdns,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...TEST_DISABLED_FEATURES].join(',')}`,
 ];
 
 /** Launches headless Debian Chromium with the flags every test needs. */
