@@ -8,8 +8,9 @@ import { defineConfig } from '@playwright/test';
 /**
  * e2e specs that measure no call audio (no levels, packets or who hears whom; the console's
  * specs read only which prompts the platform played): offline waits, lists, notes, status, the
- * console, the test Chromium's launch. They share the second core with the desktop harness's specs while the audio specs
- * run on the first, off the run's longest line (CI runs on a 2-core machine).
+ * console, the test Chromium's launch. They share the second core with the desktop harness's
+ * specs while the audio specs run on the first, off the run's longest line (CI runs on a
+ * 2-core machine).
  */
 const QUIET_E2E = [
   'e2e/agent-desk.spec.ts',

@@ -25,7 +25,7 @@ function launchedChromium(): string[][] {
   return commandLines;
 }
 
-test('the last --disable-features Chromium gets keeps every feature Playwright disables, and the tests\' own', async () => {
+test("the last --disable-features Chromium gets keeps every feature Playwright disables, and the tests' own", async () => {
   test.skip(process.platform !== 'linux', 'reads the browser command line from /proc, which only Linux has');
   const browser = await launchChromium();
   try {
