@@ -74,6 +74,15 @@
  *   agent's last frame sent back to it on the clock, so the process runs its WebRTC legs (the
  *   fast path, werift's ICE, the clock) and nothing else: the sandbox's row less this one is
  *   what the mixer and the simulated phone cost;
+ * - the floor's code carrying the same calls (`floorCodeLegs`): mixers and phones out as above,
+ *   and the legs' per-packet code too: each agent's SRTP packet is taken off the media socket
+ *   and decrypted, and the last frame sent back encrypted on the clock, by the floor's own code
+ *   (srtp.ts with each leg's keys and counters, one `send` a packet), while the rest of the
+ *   process runs as it does (the calls' consent checks and SRTCP, werift's timers, the heap), its
+ *   peers the same agents. The legs-alone row less this one is what the legs' per-packet code
+ *   costs (the mux's routing, the fast path's checks and RTCP statistics, the endpoint); this
+ *   one less the floor is what carrying these calls in this process costs besides that code. A
+ *   line below the table splits the sandbox's µs over the floor that way;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
@@ -87,7 +96,7 @@
  *   included (small once the process is awake: the row above is an upper bound). When it reads
  *   as the floor, what the sandbox's packets cost beyond the floor is its legs' own code.
  *   Rounds alternate, so load from other work on the machine falls on both alike (the
- *   sandbox's and the legs-alone windows swap order every round); the table shows the median
+ *   sandbox's, the legs-alone and the floor's-code windows run in reverse order every other round); the table shows the median
  *   and spread (min–max) over rounds and the ratio of the medians, and a line below it each
  *   round's sandbox window over that round's floor window (median, min–max): on a shared
  *   virtual machine one 5 s window can read a third above or below the next, so one round's
@@ -125,7 +134,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,6 +214,16 @@ export interface PacketCost {
    */
   sandboxLegsAloneUs: { median: number; min: number; max: number };
   /**
+   * The same calls carried by the floor's code in the sandbox's process (`floorCodeLegs`): their
+   * agents' SRTP decrypted and the last frame sent back encrypted, with srtp.ts and the legs' own
+   * keys, straight on the media socket, none of the legs' per-packet code running; the process,
+   * its peers in the agents' process and its calls' consent checks and timers as they are.
+   * `sandboxLegsAloneUs` less this is what the legs' per-packet code costs; this less `floorUs`
+   * is what carrying the calls in this process costs besides it. Null: not measured (the legs'
+   * fields were not as expected).
+   */
+  sandboxFloorCodeUs: { median: number; min: number; max: number } | null;
+  /**
    * The hand-written floor (one socket pair) run inside the sandbox's process beside its calls
    * with no audio flowing (`handWrittenFloor`), per floor packet, the calls' own idle cost
    * (`sandboxNoAudioUs`) included: whether the sandbox's process (its heap of peer connections,
@@ -212,7 +231,7 @@ export interface PacketCost {
    */
   floorInProcessUs: { median: number; min: number; max: number };
   /** Of each row's CPU, the kernel's (process.cpuUsage().system: the system calls, UDP and loopback delivery), medians. */
-  systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess', number>;
+  systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess', number>;
   /** sandbox median / floor median. */
   ratio: number;
   /** sandbox median / the median of the peer-process floor of the sandbox's shape (one socket, or one a leg with `MEDIA_MUX=0`). */
@@ -991,8 +1010,9 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   const sandboxUs: number[] = [];
   const noAudioUs: number[] = [];
   const legsAloneUs: number[] = [];
+  const floorCodeUs: number[] = [];
   const inProcessUs: number[] = [];
-  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'noAudio', 'inProcess'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess', number[]>;
+  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'floorCode', 'noAudio', 'inProcess'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess', number[]>;
   const inProcess = await handWrittenFloor(calls.length, profile);
   const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
   const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
@@ -1024,15 +1044,20 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       legsAloneUs.push(legs.us);
       systemUs.legsAlone.push(legs.systemUs);
     };
-    // Which of the two goes first alternates by round, so neither always follows the floor's windows
-    // (two more busy processes beside the calls on two cores) nor always precedes the pause.
-    if (round % 2 === 0) {
-      await measureSandbox();
-      await measureLegsAlone();
-    } else {
-      await measureLegsAlone();
-      await measureSandbox();
-    }
+    // The floor's code carrying the same calls.
+    const measureFloorCode = async () => {
+      const restore = floorCodeLegs(calls, clock);
+      if (restore === null) return;
+      const sentBefore = sent();
+      const carried = await cpuPerPacket(() => sent() - sentBefore);
+      restore();
+      floorCodeUs.push(carried.us);
+      systemUs.floorCode.push(carried.systemUs);
+    };
+    // The order reverses every round, so none always follows the floor's windows (two more busy
+    // processes beside the calls on two cores) nor always precedes the pause.
+    const windows = [measureSandbox, measureLegsAlone, measureFloorCode];
+    for (const measure of round % 2 === 0 ? windows : windows.reverse()) await measure();
     // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
     agents.silent(true);
     clock.stop();
@@ -1073,8 +1098,9 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     sandboxUs: spread(sandboxUs),
     sandboxNoAudioUs: spread(noAudioUs),
     sandboxLegsAloneUs: spread(legsAloneUs),
+    sandboxFloorCodeUs: floorCodeUs.length > 0 ? spread(floorCodeUs) : null,
     floorInProcessUs: spread(inProcessUs),
-    systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, spread(values).median])) as PacketCost['systemUs'],
+    systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, values.length > 0 ? spread(values).median : Number.NaN])) as PacketCost['systemUs'],
     ratio: 0,
     ratioPeerProcess: 0,
     // Rounds pair up as measured: both windows of round i ran within the same minute.
@@ -1091,7 +1117,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   print(HEAP_FLAGS.length > 0 ? `V8 heap of every process: ${HEAP_FLAGS.join(' ')}, as the platform runs` : "V8 heap: Node's default sizing, not the platform's (run it as npm run bench does: this file's header, Heap)");
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
-  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'noAudio' | 'inProcess') =>
+  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess') =>
     print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} | ${cost.systemUs[row].toFixed(1)} |`);
   line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
   line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
@@ -1101,9 +1127,23 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   line("floor, hand-written SRTP, every stream on one socket, the peer's packets sent from another process (the sandbox's shape: one media socket)", cost.floorPeerOneSocketUs, 'peerOneSocket');
   line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
   line("sandbox, the legs alone: the same calls with no mixer and no phone, each agent's frame sent back to it on the clock", cost.sandboxLegsAloneUs, 'legsAlone');
+  if (cost.sandboxFloorCodeUs) {
+    line("the floor's code carrying the same calls in the sandbox's process: each agent's SRTP decrypted and its frame sent back encrypted (srtp.ts, the legs' keys) straight on the media socket, no leg code per packet", cost.sandboxFloorCodeUs, 'floorCode');
+  } else {
+    print("| the floor's code carrying the same calls: not measured (the legs' fields were not as the bench expects) | | | | | |");
+  }
   line('of which with no audio flowing (calls connected, clock stopped, agents silent: ICE consent checks, timers), per packet of the running rate', cost.sandboxNoAudioUs, 'noAudio');
   line("floor inside the sandbox's process, beside its calls with no audio flowing: hand-written SRTP, one socket pair (the calls' own cost, the row above, included)", cost.floorInProcessUs, 'inProcess');
   print(`sandbox against the peer-process floor of its shape (${oneSocket ? 'one socket' : 'a socket per leg'}): ${cost.ratioPeerProcess.toFixed(2)}×`);
+  if (cost.sandboxFloorCodeUs) {
+    // Differences of medians: where the sandbox's µs over the floor go.
+    const carried = cost.sandboxFloorCodeUs.median;
+    const legs = cost.sandboxLegsAloneUs.median;
+    print(
+      `of the sandbox's ${(cost.sandboxUs.median - cost.floorUs.median).toFixed(1)} µs over the floor: ${(carried - cost.floorUs.median).toFixed(1)} µs carrying its calls in its process with the floor's own code, ` +
+        `${(legs - carried).toFixed(1)} µs the legs' per-packet code (legs alone less that), ${(cost.sandboxUs.median - legs).toFixed(1)} µs the mixers and phones (sandbox less legs alone)`,
+    );
+  }
   const { roundRatio } = cost;
   print(`sandbox over the floor round by round (each round's sandbox window over its own floor window): median ${roundRatio.median.toFixed(2)}× (${roundRatio.min.toFixed(2)}–${roundRatio.max.toFixed(2)})`);
   return cost;
@@ -1125,6 +1165,81 @@ function legsAlone(call: Call, clock: MediaClock): () => void {
     removeTick();
     mixer.join(phone.id, phone);
     mixer.join(webrtc.id, webrtc);
+  };
+}
+
+/** The private fields of a leg (`WebRtcEndpoint` and its `RtpFastPath`) that `floorCodeLegs` takes over, checked before use. */
+interface LegInternals {
+  sequence: number;
+  timestamp: number;
+  stats: { packets_sent: number };
+  fastPath: { sender: SrtpSender | null; receiver: SrtpReceiver | null; host: string; port: number; udp: { socket: Socket } } | null;
+}
+
+/**
+ * The floor's code carrying the calls, in the sandbox's process: every call's mixer and phone
+ * are taken out, as `legsAlone` does, and so is the legs' own per-packet code. A listener of
+ * this file's replaces the media socket's (udp-mux.ts's) and, as the floor's receiver does,
+ * decrypts each agent's SRTP packet with the leg's srtp.ts receiver and keeps its payload; on
+ * each clock tick the last one is encrypted with the leg's srtp.ts sender and sent to the agent,
+ * as the floor's sender does. Nothing else of the legs runs per packet (the mux's routing, the
+ * fast path's checks and RTCP statistics, the endpoint); the rest of the process does: every
+ * leg's ICE consent checks and SRTCP (handed to the mux's listener, as every datagram that is
+ * not an agent's RTP), werift's timers, the heap. The leg's sequence number, RTP timestamp and
+ * rollover counter go on from where its own path left them, so the agents see one stream.
+ * Returns the undo, or null (nothing changed) when the legs' fields are not as this expects.
+ */
+function floorCodeLegs(calls: Call[], clock: MediaClock): (() => void) | null {
+  const legs = calls.map((call) => call.webrtc as unknown as LegInternals);
+  const socket = legs[0]?.fastPath?.udp.socket;
+  const usable = legs.every(
+    (leg) =>
+      typeof leg.sequence === 'number' &&
+      typeof leg.timestamp === 'number' &&
+      typeof leg.stats?.packets_sent === 'number' &&
+      leg.fastPath?.sender instanceof SrtpSender &&
+      leg.fastPath.receiver instanceof SrtpReceiver &&
+      leg.fastPath.udp.socket === socket,
+  );
+  const listeners = socket?.listeners('message') ?? [];
+  if (!usable || !socket || listeners.length !== 1) return null;
+  const mux = listeners[0] as (data: Buffer, rinfo: RemoteInfo) => void;
+  // The agents' process sends from 127.0.0.1, one port a call.
+  const byPort = new Map(legs.map((leg) => [leg.fastPath!.port, { leg, receiver: leg.fastPath!.receiver!, frame: Buffer.alloc(FRAME_SAMPLES) }]));
+  if (byPort.size !== legs.length) return null;
+  for (const { mixer, phone, webrtc } of calls) {
+    mixer.leave(phone.id);
+    mixer.leave(webrtc.id);
+  }
+  const ours = (data: Buffer, rinfo: RemoteInfo) => {
+    const stream = byPort.get(rinfo.port);
+    // RTP (RFC 5761: not RTCP's packet types) from an agent; the rest is the mux's.
+    if (stream === undefined || data.length < 12 || (data[1]! >= 192 && data[1]! <= 223)) return mux(data, rinfo);
+    const end = stream.receiver.unprotect(data);
+    if (end >= 12 + FRAME_SAMPLES) data.copy(stream.frame, 0, 12, 12 + FRAME_SAMPLES);
+  };
+  socket.removeListener('message', mux);
+  socket.on('message', ours);
+  const streams = [...byPort.values()];
+  const removeTick = clock.add(() => {
+    for (const { leg, frame } of streams) {
+      const { fastPath } = leg;
+      const sequence = leg.sequence;
+      const timestamp = leg.timestamp >>> 0;
+      leg.sequence = (sequence + 1) & 0xffff;
+      leg.timestamp = (timestamp + FRAME_SAMPLES) >>> 0;
+      leg.stats.packets_sent++;
+      socket.send(fastPath!.sender!.protect(frame, sequence, timestamp), fastPath!.port, fastPath!.host);
+    }
+  });
+  return () => {
+    removeTick();
+    socket.removeListener('message', ours);
+    socket.on('message', mux);
+    for (const { mixer, phone, webrtc } of calls) {
+      mixer.join(phone.id, phone);
+      mixer.join(webrtc.id, webrtc);
+    }
   };
 }
 
