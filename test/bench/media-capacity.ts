@@ -83,6 +83,11 @@
  *   costs (the mux's routing, the fast path's checks and RTCP statistics, the endpoint); this
  *   one less the floor is what carrying these calls in this process costs besides that code. A
  *   line below the table splits the sandbox's µs over the floor that way;
+ * - once, after the rounds, the mixers' and phones' code alone (`mixersAndPhonesAlone`): as many
+ *   two-party calls, a test double in each agent's place, on a manual clock ticked back to back,
+ *   so their state stays in the CPU's caches. Against the sandbox's row less the legs-alone row
+ *   (the same code in the running process, its state touched once every 20 ms between the
+ *   network path's work) it tells their instructions from reaching their state;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
@@ -143,6 +148,7 @@ import { Session } from 'node:inspector/promises';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { keyLength, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, saltLength, SrtpSession } from 'werift';
 import { MediaClock } from '../../sandbox/media/clock';
+import type { MediaCounters, MediaEndpoint } from '../../sandbox/media/endpoint';
 import { Mixer } from '../../sandbox/media/mixer';
 import { PhoneEndpoint } from '../../sandbox/media/phone-endpoint';
 import { WebRtcEndpoint } from '../../sandbox/media/webrtc-endpoint';
@@ -223,6 +229,13 @@ export interface PacketCost {
    * fields were not as expected).
    */
   sandboxFloorCodeUs: { median: number; min: number; max: number } | null;
+  /**
+   * The mixers' and phones' code alone (`mixersAndPhonesAlone`): as many calls as the rounds ran,
+   * on a manual clock ticked back to back, CPU µs a call a frame (one packet each way a frame).
+   * Against `sandboxUs` less `sandboxLegsAloneUs`, what the same code adds in the running
+   * process: the difference is what reaching their state costs there, not their instructions.
+   */
+  mixersAndPhonesAloneUs: number;
   /**
    * The hand-written floor (one socket pair) run inside the sandbox's process beside its calls
    * with no audio flowing (`handWrittenFloor`), per floor packet, the calls' own idle cost
@@ -1077,6 +1090,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     systemUs.noAudio.push(idle.systemUs);
   }
   inProcess.close();
+  const mixersAndPhonesUs = mixersAndPhonesAlone(calls.length);
   const spread = (values: number[]) => {
     const row = summarize('', values);
     return { median: row.median, min: row.min, max: row.max };
@@ -1099,6 +1113,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     sandboxNoAudioUs: spread(noAudioUs),
     sandboxLegsAloneUs: spread(legsAloneUs),
     sandboxFloorCodeUs: floorCodeUs.length > 0 ? spread(floorCodeUs) : null,
+    mixersAndPhonesAloneUs: mixersAndPhonesUs,
     floorInProcessUs: spread(inProcessUs),
     systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, values.length > 0 ? spread(values).median : Number.NaN])) as PacketCost['systemUs'],
     ratio: 0,
@@ -1144,6 +1159,10 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
         `${(legs - carried).toFixed(1)} µs the legs' per-packet code (legs alone less that), ${(cost.sandboxUs.median - legs).toFixed(1)} µs the mixers and phones (sandbox less legs alone)`,
     );
   }
+  print(
+    `the mixers' and phones' code alone, ${calls.length} calls on a manual clock ticked back to back (their state kept in the CPU's caches): ${cost.mixersAndPhonesAloneUs.toFixed(2)} µs a call a frame, ` +
+      `against ${(cost.sandboxUs.median - cost.sandboxLegsAloneUs.median).toFixed(1)} µs they add in the running process (sandbox less legs alone)`,
+  );
   const { roundRatio } = cost;
   print(`sandbox over the floor round by round (each round's sandbox window over its own floor window): median ${roundRatio.median.toFixed(2)}× (${roundRatio.min.toFixed(2)}–${roundRatio.max.toFixed(2)})`);
   return cost;
@@ -1241,6 +1260,75 @@ function floorCodeLegs(calls: Call[], clock: MediaClock): (() => void) | null {
       mixer.join(webrtc.id, webrtc);
     }
   };
+}
+
+/** A test double of an agent's leg for `mixersAndPhonesAlone`: gives its mixer a frame when told, and takes the mix. */
+class FrameSource implements MediaEndpoint {
+  private listener: ((frame: Buffer) => void) | null = null;
+  /** Read from every delivered frame, so delivering is not optimised away. */
+  checksum = 0;
+
+  constructor(readonly id: string) {}
+
+  onFrame(listener: ((frame: Buffer) => void) | null): void {
+    this.listener = listener;
+  }
+
+  send(frame: Buffer): void {
+    this.listener?.(frame);
+  }
+
+  deliver(frame: Buffer): void {
+    this.checksum += frame[0]!;
+  }
+
+  counters(): MediaCounters {
+    return { packets_sent: 0, packets_received: 0 };
+  }
+
+  close(): void {
+    this.listener = null;
+  }
+}
+
+/**
+ * The mixers' and phones' code alone: `count` two-party calls as the bench builds them, a
+ * `FrameSource` in each agent's place, on a manual clock ticked back to back (each frame: every
+ * source's frame in, one tick), after a simulated minute so every phone keeps its full 60 s.
+ * Their state stays in the CPU's caches from one frame to the next, which in the running
+ * process, touched once every 20 ms between the network path's work, it does not. Returns CPU
+ * µs a call a frame: median of `rounds` runs of `frames` frames.
+ */
+function mixersAndPhonesAlone(count: number, rounds = 5, frames = 1500): number {
+  const clock = new MediaClock(20, { manual: true });
+  const sources: FrameSource[] = [];
+  const parts: Array<{ close(): void }> = [];
+  for (let i = 0; i < count; i++) {
+    const phone = new PhoneEndpoint(`alone-phone-${i}`, clock);
+    const source = new FrameSource(`alone-agent-${i}`);
+    const mixer = new Mixer(clock);
+    mixer.join(phone.id, phone);
+    mixer.join(source.id, source);
+    sources.push(source);
+    parts.push(mixer, phone);
+  }
+  const frame = toneFrame(700);
+  const run = (n: number) => {
+    for (let t = 0; t < n; t++) {
+      for (const source of sources) source.send(frame);
+      clock.tick();
+    }
+  };
+  run(60 * 50);
+  const us: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const cpu = process.cpuUsage();
+    run(frames);
+    const used = process.cpuUsage(cpu);
+    us.push((used.user + used.system) / (frames * count));
+  }
+  for (const part of parts) part.close();
+  return summarize('', us).median;
 }
 
 /** Runs the capacity steps and the speech timing; prints both tables. */
