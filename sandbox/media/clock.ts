@@ -64,6 +64,11 @@ export class MediaClock {
   longestTickMs = 0;
 
   constructor(private readonly periodMs = 20, options: MediaClockOptions = {}) {
+    // Options in the period's place (`new MediaClock({ manual: true })`) made a clock that ran
+    // on a timer with a NaN period, which Node turns into 1 ms with only a warning.
+    if (typeof periodMs !== 'number' || !Number.isFinite(periodMs) || periodMs <= 0) {
+      throw new RangeError(`MediaClock: the frame period must be a positive number of ms, got ${JSON.stringify(periodMs)}`);
+    }
     this.manual = options.manual ?? false;
   }
 

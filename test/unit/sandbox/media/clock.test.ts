@@ -13,6 +13,17 @@ function block(ms: number): void {
 }
 
 describe('MediaClock', () => {
+  it('refuses a period that is not a positive number of ms (options passed in its place made a 1 ms timer)', () => {
+    const asPeriod = (value: unknown) => value as number;
+    expect(() => new MediaClock(asPeriod({ manual: true }))).toThrow(/frame period must be a positive number of ms, got \{"manual":true\}/);
+    expect(() => new MediaClock(0)).toThrow(RangeError);
+    expect(() => new MediaClock(Number.NaN)).toThrow(RangeError);
+    expect(() => new MediaClock(-20, { manual: true })).toThrow(RangeError);
+    // The default and a given period still make a clock.
+    expect(new MediaClock(undefined, { manual: true })).toBeInstanceOf(MediaClock);
+    expect(new MediaClock(20, { manual: true })).toBeInstanceOf(MediaClock);
+  });
+
   it('runs handlers in the order added; one removed during a tick is not run, one added during it runs from the next', () => {
     clock = new MediaClock(20, { manual: true });
     const ran: string[] = [];
