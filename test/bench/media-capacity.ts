@@ -101,11 +101,12 @@
  *   included (small once the process is awake: the row above is an upper bound). When it reads
  *   as the floor, what the sandbox's packets cost beyond the floor is its legs' own code.
  *   Rounds alternate, so load from other work on the machine falls on both alike (the
- *   sandbox's, the legs-alone and the floor's-code windows run in reverse order every other round); the table shows the median
- *   and spread (min–max) over rounds and the ratio of the medians, and a line below it each
- *   round's sandbox window over that round's floor window (median, min–max): on a shared
- *   virtual machine one 5 s window can read a third above or below the next, so one round's
- *   ratio says little, and a ratio of medians near a bar needs more rounds (`MEDIA_COST_ROUNDS`).
+ *   sandbox's, the legs-alone and the floor's-code windows run in reverse order every other
+ *   round); the table shows the median and spread (min–max) over rounds and the ratio of the
+ *   medians, and a line below it each round's sandbox window over that round's floor window
+ *   (median, min–max): on a shared virtual machine one 5 s window can read a third above or
+ *   below the next, so one round's ratio says little, and a ratio of medians near a bar needs
+ *   more rounds (`MEDIA_COST_ROUNDS`).
  *
  * CPU by function with `perf` (CPU time of every thread, native and kernel code included, where
  * V8's sampler below counts wall time: a thread preempted inside `send` counts there): run with
