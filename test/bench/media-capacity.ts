@@ -78,16 +78,20 @@
  *   and the legs' per-packet code too: each agent's SRTP packet is taken off the media socket
  *   and decrypted, and the last frame sent back encrypted on the clock, by the floor's own code
  *   (srtp.ts with each leg's keys and counters, one `send` a packet), while the rest of the
- *   process runs as it does (the calls' consent checks and SRTCP, werift's timers, the heap), its
- *   peers the same agents. The legs-alone row less this one is what the legs' per-packet code
- *   costs (the mux's routing, the fast path's checks and RTCP statistics, the endpoint); this
+ *   process runs as it does (the calls' consent checks both ways, the agents' SRTCP, werift's
+ *   timers, the heap), its peers the same agents. The legs-alone row less this one is what the
+ *   legs' per-packet code costs (the mux's routing, the fast path's checks, RTCP statistics and
+ *   reports, the endpoint); this
  *   one less the floor is what carrying these calls in this process costs besides that code. A
  *   line below the table splits the sandbox's µs over the floor that way;
- * - once, after the rounds, the mixers' and phones' code alone (`mixersAndPhonesAlone`): as many
- *   two-party calls, a test double in each agent's place, on a manual clock ticked back to back,
- *   so their state stays in the CPU's caches. Against the sandbox's row less the legs-alone row
- *   (the same code in the running process, its state touched once every 20 ms between the
- *   network path's work) it tells their instructions from reaching their state;
+ * - once, before any call is set up, the mixers' and phones' code alone
+ *   (`mixersAndPhonesAlone`): as many two-party calls, a test double in each agent's place, on a
+ *   manual clock ticked back to back. Beside the sandbox's row less the legs-alone row (what the
+ *   same code adds in the running process; the phones tick in both windows) it shows how far
+ *   their instructions are from what they add there. The likely difference is their state,
+ *   touched once every 20 ms between the network path's work and so no longer in the CPU's
+ *   caches, though the running process also differs in its call sites' types and in the timers
+ *   and garbage collection around them;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
@@ -233,8 +237,8 @@ export interface PacketCost {
   /**
    * The mixers' and phones' code alone (`mixersAndPhonesAlone`): as many calls as the rounds ran,
    * on a manual clock ticked back to back, CPU µs a call a frame (one packet each way a frame).
-   * Against `sandboxUs` less `sandboxLegsAloneUs`, what the same code adds in the running
-   * process: the difference is what reaching their state costs there, not their instructions.
+   * Beside `sandboxUs` less `sandboxLegsAloneUs`, what the same code adds in the running
+   * process (the phones tick in both of those windows).
    */
   mixersAndPhonesAloneUs: number;
   /**
@@ -1018,7 +1022,7 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
 /**
  * Per-packet CPU of the sandbox against the floor, in alternating windows (see the header).
  */
-async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, oneSocket: boolean, print: (line: string) => void): Promise<PacketCost> {
+async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, oneSocket: boolean, mixersAndPhonesUs: number, print: (line: string) => void): Promise<PacketCost> {
   const profile = calls.find((call) => call.webrtc.srtpProfile !== null)?.webrtc.srtpProfile ?? 1;
   const floors = Object.fromEntries(FLOOR_MODES.map((mode) => [mode, [] as number[]])) as Record<FloorMode, number[]>;
   const sandboxUs: number[] = [];
@@ -1068,8 +1072,9 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       floorCodeUs.push(carried.us);
       systemUs.floorCode.push(carried.systemUs);
     };
-    // The order reverses every round, so none always follows the floor's windows (two more busy
-    // processes beside the calls on two cores) nor always precedes the pause.
+    // The order reverses every round, so neither the sandbox's nor the floor's-code window always
+    // follows the floor's windows (two more busy processes beside the calls on two cores) or
+    // always precedes the pause; legs alone runs between them.
     const windows = [measureSandbox, measureLegsAlone, measureFloorCode];
     for (const measure of round % 2 === 0 ? windows : windows.reverse()) await measure();
     // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
@@ -1091,7 +1096,6 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     systemUs.noAudio.push(idle.systemUs);
   }
   inProcess.close();
-  const mixersAndPhonesUs = mixersAndPhonesAlone(calls.length);
   const spread = (values: number[]) => {
     const row = summarize('', values);
     return { median: row.median, min: row.min, max: row.max };
@@ -1146,7 +1150,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   if (cost.sandboxFloorCodeUs) {
     line("the floor's code carrying the same calls in the sandbox's process: each agent's SRTP decrypted and its frame sent back encrypted (srtp.ts, the legs' keys) straight on the media socket, no leg code per packet", cost.sandboxFloorCodeUs, 'floorCode');
   } else {
-    print("| the floor's code carrying the same calls: not measured (the legs' fields were not as the bench expects) | | | | | |");
+    print("| the floor's code carrying the same calls: not measured (it needs every leg on the one media socket, and the legs' fields as the bench expects) | | | | | |");
   }
   line('of which with no audio flowing (calls connected, clock stopped, agents silent: ICE consent checks, timers), per packet of the running rate', cost.sandboxNoAudioUs, 'noAudio');
   line("floor inside the sandbox's process, beside its calls with no audio flowing: hand-written SRTP, one socket pair (the calls' own cost, the row above, included)", cost.floorInProcessUs, 'inProcess');
@@ -1203,11 +1207,14 @@ interface LegInternals {
  * decrypts each agent's SRTP packet with the leg's srtp.ts receiver and keeps its payload; on
  * each clock tick the last one is encrypted with the leg's srtp.ts sender and sent to the agent,
  * as the floor's sender does. Nothing else of the legs runs per packet (the mux's routing, the
- * fast path's checks and RTCP statistics, the endpoint); the rest of the process does: every
- * leg's ICE consent checks and SRTCP (handed to the mux's listener, as every datagram that is
- * not an agent's RTP), werift's timers, the heap. The leg's sequence number, RTP timestamp and
- * rollover counter go on from where its own path left them, so the agents see one stream.
- * Returns the undo, or null (nothing changed) when the legs' fields are not as this expects.
+ * fast path's checks, the RTCP statistics and the reports they send, the endpoint); the rest of
+ * the process does: every leg's ICE consent checks both ways and the agents' SRTCP (handed to
+ * the mux's listener, as every datagram that is not an agent's RTP), werift's timers, the heap.
+ * The leg's sequence number, RTP timestamp and rollover counter go on from where its own path
+ * left them, so the agents see one stream; its RTCP counts skip the window's packets (its next
+ * report under-counts what it sent, and counts what it received meanwhile as lost), which
+ * nothing in the bench reads. Returns the undo, or null (nothing changed) when the legs do not
+ * share one media socket (`MEDIA_MUX=0`) or their fields are not as this expects.
  */
 function floorCodeLegs(calls: Call[], clock: MediaClock): (() => void) | null {
   const legs = calls.map((call) => call.webrtc as unknown as LegInternals);
@@ -1233,8 +1240,9 @@ function floorCodeLegs(calls: Call[], clock: MediaClock): (() => void) | null {
   }
   const ours = (data: Buffer, rinfo: RemoteInfo) => {
     const stream = byPort.get(rinfo.port);
-    // RTP (RFC 5761: not RTCP's packet types) from an agent; the rest is the mux's.
-    if (stream === undefined || data.length < 12 || (data[1]! >= 192 && data[1]! <= 223)) return mux(data, rinfo);
+    // RTP from an agent (version 2, not RTCP's packet types: RFC 5761, as srtp-path.ts tells them
+    // apart); the rest (STUN consent checks, SRTCP, DTLS) is the mux's, which hands it to the leg.
+    if (stream === undefined || data.length < 12 || (data[0]! & 0xc0) !== 0x80 || (data[1]! >= 192 && data[1]! <= 223)) return mux(data, rinfo);
     const end = stream.receiver.unprotect(data);
     if (end >= 12 + FRAME_SAMPLES) data.copy(stream.frame, 0, 12, 12 + FRAME_SAMPLES);
   };
@@ -1293,12 +1301,12 @@ class FrameSource implements MediaEndpoint {
 }
 
 /**
- * The mixers' and phones' code alone: `count` two-party calls as the bench builds them, a
- * `FrameSource` in each agent's place, on a manual clock ticked back to back (each frame: every
- * source's frame in, one tick), after a simulated minute so every phone keeps its full 60 s.
- * Their state stays in the CPU's caches from one frame to the next, which in the running
- * process, touched once every 20 ms between the network path's work, it does not. Returns CPU
- * µs a call a frame: median of `rounds` runs of `frames` frames.
+ * The mixers' and phones' code alone: `count` two-party calls as the bench builds them (a plain
+ * `PhoneEndpoint`: `MeasuredPhone` adds nothing outside a capacity window), a `FrameSource` in
+ * each agent's place, on a manual clock ticked back to back (each frame: every source's frame
+ * in, one tick), after a simulated minute so every phone keeps its full 60 s. Their state stays
+ * in the CPU's caches from one frame to the next. Returns CPU µs a call a frame: median of
+ * `rounds` runs of `frames` frames.
  */
 function mixersAndPhonesAlone(count: number, rounds = 5, frames = 1500): number {
   const clock = new MediaClock(20, { manual: true });
@@ -1341,6 +1349,9 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   const clock = new MediaClock();
   const agents = new AgentsProcess();
   const floor = costCalls > 0 ? new FloorProcess() : null;
+  // Before any call is set up: it blocks the event loop for a few tenths of a second and keeps
+  // 100 phones' minute of audio (~48 MB) until it ends, which would fall on live calls' windows.
+  const mixersAndPhonesUs = costCalls > 0 ? mixersAndPhonesAlone(costCalls) : 0;
   const mux = options.mux === false ? null : await UdpMux.open('127.0.0.1');
   const calls: Call[] = [];
   const rows: CapacityRow[] = [];
@@ -1394,7 +1405,7 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
         printRow(row, true);
       }
       if (floor && !cost && calls.length >= costCalls) {
-        cost = await measureCost(calls, clock, agents, floor, options.costRounds ?? 5, options.costSeconds ?? 5, mux !== null, print);
+        cost = await measureCost(calls, clock, agents, floor, options.costRounds ?? 5, options.costSeconds ?? 5, mux !== null, mixersAndPhonesUs, print);
       }
       if (!row.ok) break;
     }
