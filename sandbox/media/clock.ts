@@ -64,10 +64,11 @@ export class MediaClock {
   longestTickMs = 0;
 
   constructor(private readonly periodMs = 20, options: MediaClockOptions = {}) {
-    // Options in the period's place (`new MediaClock({ manual: true })`) made a clock that ran
-    // on a timer with a NaN period, which Node turns into 1 ms with only a warning.
+    // Options in the period's place (`new MediaClock({ manual: true })`) made a clock that never
+    // ticked and woke every 1 ms (Node's delay for a NaN timeout, with only a warning).
     if (typeof periodMs !== 'number' || !Number.isFinite(periodMs) || periodMs <= 0) {
-      throw new RangeError(`MediaClock: the frame period must be a positive number of ms, got ${JSON.stringify(periodMs)}`);
+      const given = typeof periodMs === 'number' ? String(periodMs) : JSON.stringify(periodMs);
+      throw new RangeError(`MediaClock: the frame period must be a positive number of ms, got ${given}`);
     }
     this.manual = options.manual ?? false;
   }
