@@ -139,7 +139,7 @@ export interface RtcpOptions {
 }
 
 /** RFC 5761: RTCP packet types 192–223 in the second byte; RTP otherwise. */
-function isSrtp(data: Buffer): boolean {
+export function isSrtp(data: Buffer): boolean {
   return data.length >= 12 && (data[0]! & 0xc0) === 0x80 && !(data[1]! >= 192 && data[1]! <= 223);
 }
 

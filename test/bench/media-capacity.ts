@@ -158,7 +158,7 @@ import { Mixer } from '../../sandbox/media/mixer';
 import { PhoneEndpoint } from '../../sandbox/media/phone-endpoint';
 import { WebRtcEndpoint } from '../../sandbox/media/webrtc-endpoint';
 import { bindMediaSocket, UdpMux } from '../../sandbox/media/udp-mux';
-import { RtpFastPath, useKeyObjects } from '../../sandbox/media/srtp-path';
+import { isSrtp, RtpFastPath, useKeyObjects } from '../../sandbox/media/srtp-path';
 import { SrtpReceiver, SrtpSender, type SrtpSessionKeys } from '../../sandbox/media/srtp';
 import { FRAME_SAMPLES, mulawEncode } from '../../sandbox/media/g711';
 import { synthesize } from '../../sandbox/media/speech';
@@ -1240,9 +1240,9 @@ function floorCodeLegs(calls: Call[], clock: MediaClock): (() => void) | null {
   }
   const ours = (data: Buffer, rinfo: RemoteInfo) => {
     const stream = byPort.get(rinfo.port);
-    // RTP from an agent (version 2, not RTCP's packet types: RFC 5761, as srtp-path.ts tells them
-    // apart); the rest (STUN consent checks, SRTCP, DTLS) is the mux's, which hands it to the leg.
-    if (stream === undefined || data.length < 12 || (data[0]! & 0xc0) !== 0x80 || (data[1]! >= 192 && data[1]! <= 223)) return mux(data, rinfo);
+    // RTP from an agent, told apart as the fast path does; the rest (STUN consent checks, SRTCP,
+    // DTLS) is the mux's, which hands it to the leg.
+    if (stream === undefined || !isSrtp(data)) return mux(data, rinfo);
     const end = stream.receiver.unprotect(data);
     if (end >= 12 + FRAME_SAMPLES) data.copy(stream.frame, 0, 12, 12 + FRAME_SAMPLES);
   };
