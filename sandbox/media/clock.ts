@@ -62,6 +62,8 @@ export class MediaClock {
   skippedTicks = 0;
   /** The longest one tick's handlers ran, in ms, since the owner last set it to 0 (how long a burst the clock makes). */
   longestTickMs = 0;
+  /** The time every tick's handlers have run, in ms, all told (the media's share of its thread, as a difference over a while). */
+  busyMs = 0;
 
   constructor(private readonly periodMs = 20, options: MediaClockOptions = {}) {
     // Options in the period's place (`new MediaClock({ manual: true })`) made a clock that never
@@ -97,6 +99,7 @@ export class MediaClock {
       handler();
     }
     const took = performance.now() - started;
+    this.busyMs += took;
     if (took > this.longestTickMs) this.longestTickMs = took;
   }
 

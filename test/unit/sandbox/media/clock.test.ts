@@ -61,6 +61,16 @@ describe('MediaClock', () => {
     expect(clock.longestTickMs).toBeGreaterThanOrEqual(6);
   });
 
+  it('adds up the time its handlers ran over every tick', () => {
+    clock = new MediaClock(20, { manual: true });
+    expect(clock.busyMs).toBe(0);
+    clock.add(() => block(3));
+    clock.tick();
+    clock.tick();
+    expect(clock.busyMs).toBeGreaterThanOrEqual(6);
+    expect(clock.busyMs).toBeLessThan(1000);
+  });
+
   it('catches up missed frames one event-loop turn apart, so what arrived meanwhile is read between them', async () => {
     clock = new MediaClock(20);
     // Each tick leaves work for the loop's next turn, as a datagram waiting in a socket is; a
