@@ -1,6 +1,7 @@
 /**
  * What the call engine connects: anything that takes and gives 20 ms µ-law frames.
  */
+import type { MediaClock } from './clock';
 
 /** Packet counters every endpoint keeps. */
 export interface MediaCounters {
@@ -20,4 +21,25 @@ export interface MediaEndpoint {
   deliver(frame: Buffer): void;
   counters(): MediaCounters;
   close(): void;
+}
+
+/**
+ * An endpoint that makes its frames on a media clock in this process (a simulated phone). A
+ * mixer on the same clock reads its frame each tick (`pull`) rather than queueing what
+ * `onFrame` hands it: nothing arrives early or late from it, so it needs no jitter queue.
+ */
+export interface ClockedEndpoint extends MediaEndpoint {
+  /** The clock it makes its frames on. */
+  readonly clock: MediaClock;
+  /**
+   * Its frame of the clock's current tick (made once a tick, counted as sent), or null once it
+   * sends nothing (closed). The frame may be shared: read it or copy it, never write to it.
+   */
+  pull(): Buffer | null;
+}
+
+/** Whether a mixer on `clock` can read `endpoint`'s frames with `pull`. */
+export function pullsOn(endpoint: MediaEndpoint, clock: MediaClock): endpoint is ClockedEndpoint {
+  const clocked = endpoint as Partial<ClockedEndpoint>;
+  return clocked.clock === clock && typeof clocked.pull === 'function';
 }

@@ -5,10 +5,11 @@
  * audible, checkable audio; it can instead say a clip or a source (a WAV, speech) or keep
  * silent. What it receives is kept — the last 60 s, as µ-law, decoded on request — so
  * tests and the phone API can tell what the caller heard. Frames go out on the shared
- * media clock; the tone is encoded once, so an idle-talking phone costs no arithmetic.
+ * media clock; the tone is encoded once for every phone, so an idle-talking phone costs no
+ * arithmetic.
  */
 import type { MediaClock } from './clock';
-import type { MediaCounters, MediaEndpoint } from './endpoint';
+import type { ClockedEndpoint, MediaCounters } from './endpoint';
 import { FRAME_SAMPLES, louderThan, mulawDecode, mulawEncode, silenceFrame } from './g711';
 import { ClipReader, type AudioSource } from './mixer';
 
@@ -35,8 +36,22 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/**
+ * Each tone's frames, made once and shared by every phone that says it (nothing writes a frame
+ * it is handed). Why: with a copy a phone, every phone's frames were memory untouched since its
+ * last tick; one copy stays in the CPU's caches across the phones of a tick.
+ */
+const tones = new Map<string, Buffer[]>();
+
 /** A tone as whole µ-law frames that repeat seamlessly. */
 function toneFrames(hz: number, amplitude: number): Buffer[] {
+  const key = `${hz}/${amplitude}`;
+  let frames = tones.get(key);
+  if (!frames) tones.set(key, (frames = makeToneFrames(hz, amplitude)));
+  return frames;
+}
+
+function makeToneFrames(hz: number, amplitude: number): Buffer[] {
   const cycle = 8000 / gcd(8000, Math.max(1, Math.round(hz)));
   const length = (cycle * FRAME_SAMPLES) / gcd(cycle, FRAME_SAMPLES);
   const frames: Buffer[] = [];
@@ -55,7 +70,7 @@ interface Speech {
 }
 
 /** A simulated phone's microphone and speaker. */
-export class PhoneEndpoint implements MediaEndpoint {
+export class PhoneEndpoint implements ClockedEndpoint {
   private listener: ((frame: Buffer) => void) | null = null;
   private readonly stats: MediaCounters = { packets_sent: 0, packets_received: 0 };
   private readonly removeTick: () => void;
@@ -65,6 +80,11 @@ export class PhoneEndpoint implements MediaEndpoint {
   private speech: Speech | null = null;
   private readonly speechSamples = new Int16Array(FRAME_SAMPLES);
   private readonly silence = silenceFrame();
+  /** The frame of the clock's tick `madeAt` (`frameOfTick`). */
+  private made: Buffer = this.silence;
+  private madeAt = -1;
+  /** Closed: it sends nothing more, to a listener or a mixer that reads it. */
+  private closed = false;
   /** What the phone heard, in order, `RECEIVED_CHUNK_BYTES` a chunk: a ring of up to 60. */
   private readonly heard: Uint8Array[] = [];
   /** Bytes heard since the call began (those older than 60 s overwritten). */
@@ -74,7 +94,7 @@ export class PhoneEndpoint implements MediaEndpoint {
 
   constructor(
     readonly id: string,
-    clock: MediaClock,
+    readonly clock: MediaClock,
     toneHz = 425,
     amplitude = 6000,
   ) {
@@ -136,6 +156,7 @@ export class PhoneEndpoint implements MediaEndpoint {
   }
 
   close(): void {
+    this.closed = true;
     this.removeTick();
     this.listener = null;
     this.speech?.settle('replaced');
@@ -159,19 +180,38 @@ export class PhoneEndpoint implements MediaEndpoint {
     }
   }
 
+  /** This tick's frame for a mixer on the phone's clock (`ClockedEndpoint`): the frame its listener would get; none once closed. */
+  pull(): Buffer | null {
+    if (this.closed) return null;
+    this.stats.packets_sent++;
+    return this.frameOfTick();
+  }
+
   private tick(): void {
+    const frame = this.frameOfTick();
+    if (!this.listener) return;
+    this.stats.packets_sent++;
+    this.listener(frame);
+  }
+
+  /**
+   * The phone's frame of the clock's current tick, made once a tick: by its own handler or by a
+   * mixer's `pull`, whichever runs first (the speech goes on whether or not anyone hears it).
+   */
+  private frameOfTick(): Buffer {
+    if (this.madeAt === this.clock.ticks) return this.made;
+    this.madeAt = this.clock.ticks;
     let frame: Buffer | null = null;
     const speech = this.speech;
     if (speech) {
       const said = speech.source.read(this.speechSamples);
-      if (said && this.listener) frame = mulawEncode(this.speechSamples);
+      if (said) frame = mulawEncode(this.speechSamples);
       // A clip is reported said with its last frame; a source when it says it has ended.
       if (!said || (speech.source instanceof ClipReader && speech.source.exhausted)) {
         speech.settle('finished');
         this.speech = null;
       }
     }
-    if (!this.listener) return;
     if (!frame) {
       if (this.quiet) frame = this.silence;
       else {
@@ -179,7 +219,7 @@ export class PhoneEndpoint implements MediaEndpoint {
         this.toneIndex = (this.toneIndex + 1) % this.tone.length;
       }
     }
-    this.stats.packets_sent++;
-    this.listener(frame);
+    this.made = frame;
+    return frame;
   }
 }

@@ -74,6 +74,9 @@
  *   agent's last frame sent back to it on the clock, so the process runs its WebRTC legs (the
  *   fast path, werift's ICE, the clock) and nothing else: the sandbox's row less this one is
  *   what the mixer and the simulated phone cost;
+ * - the sandbox with its phones' frames going through the mixers' jitter queues, as before
+ *   mixers read a phone on their clock each tick (`queuedPhone`: each phone joined behind a view
+ *   that hides its clock), always next to the sandbox's window: what reading them saves;
  * - the floor's code carrying the same calls (`floorCodeLegs`): mixers and phones out as above,
  *   and the legs' per-packet code too: each agent's SRTP packet is taken off the media socket
  *   and decrypted, and the last frame sent back encrypted on the clock, by the floor's own code
@@ -86,12 +89,17 @@
  *   line below the table splits the sandbox's µs over the floor that way;
  * - once, before any call is set up, the mixers' and phones' code alone
  *   (`mixersAndPhonesAlone`): as many two-party calls, a test double in each agent's place, on a
- *   manual clock ticked back to back. Beside the sandbox's row less the legs-alone row (what the
- *   same code adds in the running process; the phones tick in both windows) it shows how far
- *   their instructions are from what they add there. The likely difference is their state,
- *   touched once every 20 ms between the network path's work and so no longer in the CPU's
- *   caches, though the running process also differs in its call sites' types and in the timers
- *   and garbage collection around them;
+ *   manual clock ticked back to back, then again with the CPU's caches cleared before each
+ *   frame. Beside the sandbox's row less the legs-alone row (what the same code adds in the
+ *   running process; the phones tick in both windows) it shows how far their instructions are
+ *   from what they add there, and how much of that their state's coming from memory explains
+ *   (touched once every 20 ms between the network path's work, it is no longer in the caches);
+ *   the running process also differs in its call sites' types and in the timers and garbage
+ *   collection around them;
+ * - in each of the sandbox's, the legs-alone and the floor's-code windows, the time the media
+ *   clock's handlers ran (`MediaClock.busyMs`): the sandbox's ticks less the legs-alone ticks
+ *   are the mixers' and phones' share read inside the ticks, steadier than the difference of
+ *   two windows' whole CPU;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
@@ -225,6 +233,16 @@ export interface PacketCost {
    */
   sandboxLegsAloneUs: { median: number; min: number; max: number };
   /**
+   * The same calls with each phone joined to its mixer behind a view that hides its clock
+   * (`queuedPhone`), so the mixer queues the frames the phone hands its listener, as it did
+   * before it read phones on its clock: beside `sandboxUs`, in the same rounds, what reading
+   * them each tick saves (the view's one more call a frame each way counts against it).
+   */
+  sandboxQueuedPhonesUs: { median: number; min: number; max: number };
+  /** Each round's queued-phones window less its sandbox window (µs a packet): median and spread; and in how many rounds the sandbox's was the cheaper. */
+  queuedPhonesSaving: { median: number; min: number; max: number };
+  queuedPhonesCheaperRounds: number;
+  /**
    * The same calls carried by the floor's code in the sandbox's process (`floorCodeLegs`): their
    * agents' SRTP decrypted and the last frame sent back encrypted, with srtp.ts and the legs' own
    * keys, straight on the media socket, none of the legs' per-packet code running; the process,
@@ -241,6 +259,16 @@ export interface PacketCost {
    * process (the phones tick in both of those windows).
    */
   mixersAndPhonesAloneUs: number;
+  /** The same with the CPU's caches cleared before each frame: wall µs a call a frame. */
+  mixersAndPhonesColdUs: number;
+  /**
+   * Of the sandbox's, the legs-alone and the floor's-code windows, the time the media clock's
+   * handlers ran (`MediaClock.busyMs`: wall time, µs a packet, medians): the mixers, phones and
+   * the legs' sends each tick, not the packets received between ticks. The sandbox's less the
+   * legs alone's is the mixers' and phones' share, read inside the ticks themselves rather than
+   * as a difference of two windows' whole CPU (which carries every other cost's noise).
+   */
+  tickUs: { sandbox: number; queuedPhones: number; legsAlone: number; floorCode: number | null };
   /**
    * The hand-written floor (one socket pair) run inside the sandbox's process beside its calls
    * with no audio flowing (`handWrittenFloor`), per floor packet, the calls' own idle cost
@@ -249,7 +277,7 @@ export interface PacketCost {
    */
   floorInProcessUs: { median: number; min: number; max: number };
   /** Of each row's CPU, the kernel's (process.cpuUsage().system: the system calls, UDP and loopback delivery), medians. */
-  systemUs: Record<FloorMode | 'sandbox' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess', number>;
+  systemUs: Record<FloorMode | 'sandbox' | 'queuedPhones' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess', number>;
   /** sandbox median / floor median. */
   ratio: number;
   /** sandbox median / the median of the peer-process floor of the sandbox's shape (one socket, or one a leg with `MEDIA_MUX=0`). */
@@ -1022,24 +1050,28 @@ async function measureWindow(calls: Call[], clock: MediaClock, agents: AgentsPro
 /**
  * Per-packet CPU of the sandbox against the floor, in alternating windows (see the header).
  */
-async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, oneSocket: boolean, mixersAndPhonesUs: number, print: (line: string) => void): Promise<PacketCost> {
+async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProcess, floor: FloorProcess, rounds: number, seconds: number, oneSocket: boolean, mixersAndPhonesUs: { warm: number; cold: number }, print: (line: string) => void): Promise<PacketCost> {
   const profile = calls.find((call) => call.webrtc.srtpProfile !== null)?.webrtc.srtpProfile ?? 1;
   const floors = Object.fromEntries(FLOOR_MODES.map((mode) => [mode, [] as number[]])) as Record<FloorMode, number[]>;
   const sandboxUs: number[] = [];
+  const queuedPhonesUs: number[] = [];
   const noAudioUs: number[] = [];
   const legsAloneUs: number[] = [];
   const floorCodeUs: number[] = [];
   const inProcessUs: number[] = [];
-  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'legsAlone', 'floorCode', 'noAudio', 'inProcess'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess', number[]>;
+  const systemUs = Object.fromEntries([...FLOOR_MODES, 'sandbox', 'queuedPhones', 'legsAlone', 'floorCode', 'noAudio', 'inProcess'].map((row) => [row, [] as number[]])) as Record<FloorMode | 'sandbox' | 'queuedPhones' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess', number[]>;
   const inProcess = await handWrittenFloor(calls.length, profile);
   const runningRate = calls.length * (1000 / 20); // packets a second the calls send: one a call a frame
   const sent = () => calls.reduce((s, call) => s + call.webrtc.counters().packets_sent, 0);
   /** This process's CPU over one window of `seconds`, in µs per packet (`packets()` read at its end), and the kernel's part. */
   const cpuPerPacket = async (packets: () => number) => {
     const cpu = process.cpuUsage();
+    const busy = clock.busyMs;
     await sleep(seconds * 1000);
-    return cpuPer(cpu, packets());
+    const count = packets();
+    return { ...cpuPer(cpu, count), tickUs: ((clock.busyMs - busy) * 1000) / Math.max(1, count) };
   };
+  const tickUs = { sandbox: [] as number[], queuedPhones: [] as number[], legsAlone: [] as number[], floorCode: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     for (const mode of FLOOR_MODES) {
       const result = await floor.run(calls.length, seconds, profile, mode);
@@ -1052,6 +1084,18 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       const running = await cpuPerPacket(() => sent() - sentBefore);
       sandboxUs.push(running.us);
       systemUs.sandbox.push(running.systemUs);
+      tickUs.sandbox.push(running.tickUs);
+    };
+    // The same calls with each phone's frames going through its mixer's jitter queue, as before
+    // mixers read phones on their clock: the sandbox's window less this one is what reading them saves.
+    const measureQueuedPhones = async () => {
+      const restore = calls.map((call) => queuedPhone(call));
+      const sentBefore = sent();
+      const queued = await cpuPerPacket(() => sent() - sentBefore);
+      for (const undo of restore) undo();
+      queuedPhonesUs.push(queued.us);
+      systemUs.queuedPhones.push(queued.systemUs);
+      tickUs.queuedPhones.push(queued.tickUs);
     };
     // The legs alone: the same calls, their mixers and phones out, each agent's frame sent back.
     const measureLegsAlone = async () => {
@@ -1061,6 +1105,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       for (const undo of restore) undo();
       legsAloneUs.push(legs.us);
       systemUs.legsAlone.push(legs.systemUs);
+      tickUs.legsAlone.push(legs.tickUs);
     };
     // The floor's code carrying the same calls.
     const measureFloorCode = async () => {
@@ -1071,11 +1116,13 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       restore();
       floorCodeUs.push(carried.us);
       systemUs.floorCode.push(carried.systemUs);
+      tickUs.floorCode.push(carried.tickUs);
     };
     // The order reverses every round, so neither the sandbox's nor the floor's-code window always
     // follows the floor's windows (two more busy processes beside the calls on two cores) or
-    // always precedes the pause; legs alone runs between them.
-    const windows = [measureSandbox, measureLegsAlone, measureFloorCode];
+    // always precedes the pause; the queued phones' window is always next to the sandbox's, and
+    // legs alone runs between those two and the floor's code.
+    const windows = [measureSandbox, measureQueuedPhones, measureLegsAlone, measureFloorCode];
     for (const measure of round % 2 === 0 ? windows : windows.reverse()) await measure();
     // No audio: the clock stopped and the agents silent, the legs connected; a second to let the last RTP drain.
     agents.silent(true);
@@ -1115,16 +1162,27 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     floorPeerProcessUs: spread(floors.peerProcess),
     floorPeerOneSocketUs: spread(floors.peerOneSocket),
     sandboxUs: spread(sandboxUs),
+    sandboxQueuedPhonesUs: spread(queuedPhonesUs),
     sandboxNoAudioUs: spread(noAudioUs),
     sandboxLegsAloneUs: spread(legsAloneUs),
     sandboxFloorCodeUs: floorCodeUs.length > 0 ? spread(floorCodeUs) : null,
-    mixersAndPhonesAloneUs: mixersAndPhonesUs,
+    mixersAndPhonesAloneUs: mixersAndPhonesUs.warm,
+    mixersAndPhonesColdUs: mixersAndPhonesUs.cold,
+    tickUs: {
+      sandbox: spread(tickUs.sandbox).median,
+      queuedPhones: spread(tickUs.queuedPhones).median,
+      legsAlone: spread(tickUs.legsAlone).median,
+      floorCode: tickUs.floorCode.length > 0 ? spread(tickUs.floorCode).median : null,
+    },
     floorInProcessUs: spread(inProcessUs),
     systemUs: Object.fromEntries(Object.entries(systemUs).map(([row, values]) => [row, values.length > 0 ? spread(values).median : Number.NaN])) as PacketCost['systemUs'],
     ratio: 0,
     ratioPeerProcess: 0,
     // Rounds pair up as measured: both windows of round i ran within the same minute.
     roundRatio: spread(sandboxUs.map((us, i) => us / floors[floorMode][i]!)),
+    // The two windows of a round are next to each other.
+    queuedPhonesSaving: spread(sandboxUs.map((us, i) => queuedPhonesUs[i]! - us)),
+    queuedPhonesCheaperRounds: sandboxUs.filter((us, i) => us < queuedPhonesUs[i]!).length,
     rounds,
   };
   cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
@@ -1137,7 +1195,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   print(HEAP_FLAGS.length > 0 ? `V8 heap of every process: ${HEAP_FLAGS.join(' ')}, as the platform runs` : "V8 heap: Node's default sizing, not the platform's (run it as npm run bench does: this file's header, Heap)");
   print('| measure | median µs/packet | min | max | × floor | of it kernel µs (median) |');
   print('|---|---|---|---|---|---|');
-  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess') =>
+  const line = (label: string, us: PacketCost['floorUs'], row: FloorMode | 'sandbox' | 'queuedPhones' | 'legsAlone' | 'floorCode' | 'noAudio' | 'inProcess') =>
     print(`| ${label} | ${us.median.toFixed(1)} | ${us.min.toFixed(1)} | ${us.max.toFixed(1)} | ${(us.median / cost.floorUs.median).toFixed(2)} | ${cost.systemUs[row].toFixed(1)} |`);
   line('floor as werift ships it: SRTP packet sent + received over loopback UDP, SrtpSession with Buffer keys', cost.floorShippedUs, 'shipped');
   line('floor: the same with the session keys as KeyObjects', keyObjects, 'keyObjects');
@@ -1146,6 +1204,7 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
   line("floor, hand-written SRTP, one socket per stream, the peer's packets sent from another process (as each call's peer sends)", cost.floorPeerProcessUs, 'peerProcess');
   line("floor, hand-written SRTP, every stream on one socket, the peer's packets sent from another process (the sandbox's shape: one media socket)", cost.floorPeerOneSocketUs, 'peerOneSocket');
   line('sandbox: per packet sent (one received beside it; mixer, phone, clock)', cost.sandboxUs, 'sandbox');
+  line("sandbox, its phones' frames through the mixers' jitter queues (as before mixers read phones on their clock)", cost.sandboxQueuedPhonesUs, 'queuedPhones');
   line("sandbox, the legs alone: the same calls with no mixer and no phone, each agent's frame sent back to it on the clock", cost.sandboxLegsAloneUs, 'legsAlone');
   if (cost.sandboxFloorCodeUs) {
     line("the floor's code carrying the same calls in the sandbox's process: each agent's SRTP decrypted and its frame sent back encrypted (srtp.ts, the legs' keys) straight on the media socket, no leg code per packet", cost.sandboxFloorCodeUs, 'floorCode');
@@ -1165,8 +1224,19 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     );
   }
   print(
-    `the mixers' and phones' code alone, ${calls.length} calls on a manual clock ticked back to back (their state kept in the CPU's caches): ${cost.mixersAndPhonesAloneUs.toFixed(2)} µs a call a frame, ` +
-      `against ${(cost.sandboxUs.median - cost.sandboxLegsAloneUs.median).toFixed(1)} µs they add in the running process (sandbox less legs alone)`,
+    `the mixers' and phones' code alone, ${calls.length} calls on a manual clock ticked back to back: ${cost.mixersAndPhonesAloneUs.toFixed(2)} µs a call a frame with their state in the CPU's caches, ` +
+      `${cost.mixersAndPhonesColdUs.toFixed(2)} µs with the caches cleared before each frame; against ${(cost.sandboxUs.median - cost.sandboxLegsAloneUs.median).toFixed(1)} µs they add in the running process (sandbox less legs alone)`,
+  );
+  const ticks = cost.tickUs;
+  print(
+    `in the media clock's ticks (the time its handlers ran, µs a packet, medians): sandbox ${ticks.sandbox.toFixed(1)}, its phones queued ${ticks.queuedPhones.toFixed(1)}, legs alone ${ticks.legsAlone.toFixed(1)}` +
+      `${ticks.floorCode === null ? '' : `, the floor's code ${ticks.floorCode.toFixed(1)}`}; the mixers' and phones' share of the sandbox's ticks: ${(ticks.sandbox - ticks.legsAlone).toFixed(1)} µs ` +
+      `(the phones tick in both windows), ${(ticks.queuedPhones - ticks.legsAlone).toFixed(1)} µs with the phones queued`,
+  );
+  const saving = cost.queuedPhonesSaving;
+  print(
+    `reading the phones on the clock rather than queueing their frames, round by round (queued-phones window less the sandbox's next to it): ` +
+      `median ${saving.median.toFixed(1)} µs a packet saved (${saving.min.toFixed(1)} to ${saving.max.toFixed(1)}), the sandbox's cheaper in ${cost.queuedPhonesCheaperRounds} of ${rounds} rounds`,
   );
   const { roundRatio } = cost;
   print(`sandbox over the floor round by round (each round's sandbox window over its own floor window): median ${roundRatio.median.toFixed(2)}× (${roundRatio.min.toFixed(2)}–${roundRatio.max.toFixed(2)})`);
@@ -1190,6 +1260,30 @@ function legsAlone(call: Call, clock: MediaClock): () => void {
     mixer.join(phone.id, phone);
     mixer.join(webrtc.id, webrtc);
   };
+}
+
+/**
+ * Joins a call's phone to its mixer as any endpoint, behind a view that hides its clock: the
+ * mixer then queues the frames the phone hands its listener, as it did before it read phones on
+ * its clock. Keeps the members' order (phone, then agent). Returns the undo.
+ */
+function queuedPhone(call: Call): () => void {
+  const { mixer, phone, webrtc } = call;
+  const view: MediaEndpoint = {
+    id: phone.id,
+    onFrame: (listener) => phone.onFrame(listener),
+    deliver: (frame) => phone.deliver(frame),
+    counters: () => phone.counters(),
+    close: () => phone.close(),
+  };
+  const rejoin = (endpoint: MediaEndpoint) => {
+    mixer.leave(phone.id);
+    mixer.leave(webrtc.id);
+    mixer.join(phone.id, endpoint);
+    mixer.join(webrtc.id, webrtc);
+  };
+  rejoin(view);
+  return () => rejoin(phone);
 }
 
 /** The private fields of a leg (`WebRtcEndpoint` and its `RtpFastPath`) that `floorCodeLegs` takes over, checked before use. */
@@ -1305,10 +1399,14 @@ class FrameSource implements MediaEndpoint {
  * `PhoneEndpoint`: `MeasuredPhone` adds nothing outside a capacity window), a `FrameSource` in
  * each agent's place, on a manual clock ticked back to back (each frame: every source's frame
  * in, one tick), after a simulated minute so every phone keeps its full 60 s. Their state stays
- * in the CPU's caches from one frame to the next. Returns CPU µs a call a frame: median of
- * `rounds` runs of `frames` frames.
+ * in the CPU's caches from one frame to the next (`warm`: CPU µs a call a frame, median of
+ * `rounds` runs of `frames` frames). Then the same with the caches cleared before each frame by
+ * reading `FLUSH_BYTES` (`cold`: wall µs a call a frame of the frames alone, median of `rounds`
+ * runs of `coldFrames`), as in the running process, where a call's state is touched once every
+ * 20 ms between the network's work and the agents' process's. An upper bound: the code's own
+ * lines are cleared too, where in the running process they stay warm across a tick's calls.
  */
-function mixersAndPhonesAlone(count: number, rounds = 5, frames = 1500): number {
+function mixersAndPhonesAlone(count: number, rounds = 5, frames = 1500, coldFrames = 100): { warm: number; cold: number } {
   const clock = new MediaClock(20, { manual: true });
   const sources: FrameSource[] = [];
   const parts: Array<{ close(): void }> = [];
@@ -1336,9 +1434,30 @@ function mixersAndPhonesAlone(count: number, rounds = 5, frames = 1500): number 
     const used = process.cpuUsage(cpu);
     us.push((used.user + used.system) / (frames * count));
   }
+  // Read, not written: written lines would be written back to memory during the timed frame.
+  const flush = new Float64Array(FLUSH_BYTES / 8).fill(1);
+  let read = 0;
+  const coldUs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    let ns = 0n;
+    for (let f = 0; f < coldFrames; f++) {
+      for (let i = 0; i < flush.length; i += 8) read += flush[i]!; // one read a 64-byte line
+      const started = process.hrtime.bigint();
+      run(1);
+      ns += process.hrtime.bigint() - started;
+    }
+    coldUs.push(Number(ns) / 1000 / (coldFrames * count));
+  }
   for (const part of parts) part.close();
-  return summarize('', us).median;
+  if (read !== (rounds * coldFrames * flush.length) / 8) throw new Error('the cache-clearing read was cut short');
+  return { warm: summarize('', us).median, cold: summarize('', coldUs).median };
 }
+
+/**
+ * Bytes written over to clear the CPU's caches between cold frames: past this machine's last
+ * level (a pointer chase here costs ~10–25 ns within 8 MB and 130 ns or more from 16 MB).
+ */
+const FLUSH_BYTES = 64 * 1024 * 1024;
 
 /** Runs the capacity steps and the speech timing; prints both tables. */
 export async function runMediaBench(options: MediaBenchOptions = {}): Promise<MediaBenchResult> {
@@ -1349,9 +1468,10 @@ export async function runMediaBench(options: MediaBenchOptions = {}): Promise<Me
   const clock = new MediaClock();
   const agents = new AgentsProcess();
   const floor = costCalls > 0 ? new FloorProcess() : null;
-  // Before any call is set up: it blocks the event loop for a few tenths of a second and keeps
-  // 100 phones' minute of audio (~48 MB) until it ends, which would fall on live calls' windows.
-  const mixersAndPhonesUs = costCalls > 0 ? mixersAndPhonesAlone(costCalls) : 0;
+  // Before any call is set up: it blocks the event loop for several seconds (most of it reading
+  // over 64 MB between cold frames) and keeps 100 phones' minute of audio (~48 MB) until it
+  // ends, which would fall on live calls' windows.
+  const mixersAndPhonesUs = costCalls > 0 ? mixersAndPhonesAlone(costCalls) : { warm: 0, cold: 0 };
   const mux = options.mux === false ? null : await UdpMux.open('127.0.0.1');
   const calls: Call[] = [];
   const rows: CapacityRow[] = [];

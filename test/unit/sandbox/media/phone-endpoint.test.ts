@@ -6,7 +6,7 @@ import { FRAME_SAMPLES, mulawDecode, MULAW_SILENCE } from '../../../../sandbox/m
 import { classifyAudio, goertzel, rms } from '../../../../sandbox/media/analysis';
 import { synthesize } from '../../../../sandbox/media/speech';
 import { holdMusic } from '../../../../sandbox/media/tones';
-import { sine } from './fakes';
+import { FakeEndpoint, sine } from './fakes';
 
 function phoneWithEar(clock: MediaClock, id = 'phone') {
   const phone = new PhoneEndpoint(id, clock);
@@ -215,5 +215,137 @@ describe('phones in a mixed conversation', () => {
     expect(classifyAudio(caller.received().subarray(-50 * FRAME_SAMPLES))).toMatchObject({ kind: 'tone', dominantHz: 700 });
     expect(classifyAudio(agent.received().subarray(-50 * FRAME_SAMPLES))).toMatchObject({ kind: 'tone', dominantHz: 425 });
     mixer.close();
+  });
+});
+
+describe('a phone read by its mixer each tick (ClockedEndpoint)', () => {
+  /** The phone's own frames, as a listener of its own would get them, for `ticks` ticks. */
+  const toneOf = (ticks: number) => {
+    const clock = new MediaClock(20, { manual: true });
+    const { phone, sent } = phoneWithEar(clock);
+    tick(clock, ticks);
+    phone.close();
+    return sent.map((frame) => Buffer.from(frame));
+  };
+
+  it('is read in the tick it speaks, every frame once and in order, whichever of phone and mixer came first', () => {
+    for (const mixerFirst of [true, false]) {
+      const clock = new MediaClock(20, { manual: true });
+      const mixer = mixerFirst ? new Mixer(clock) : null;
+      const phone = new PhoneEndpoint('phone', clock);
+      const conversation = mixer ?? new Mixer(clock);
+      const agent = new FakeEndpoint('agent');
+      const listened: Array<((frame: Buffer) => void) | null> = [];
+      const onFrame = phone.onFrame.bind(phone);
+      phone.onFrame = (listener) => {
+        listened.push(listener);
+        onFrame(listener);
+      };
+      conversation.join('phone', phone);
+      conversation.join('agent', agent);
+      tick(clock, 10);
+      // No listener and no jitter queue: the mixer reads it, one frame a tick from the first.
+      expect(listened).toEqual([null]);
+      expect(agent.frames).toEqual(toneOf(10));
+      expect(phone.counters().packets_sent).toBe(10);
+      expect(conversation.bufferedFrames).toBe(0);
+      conversation.close();
+      phone.close();
+    }
+  });
+
+  it('keeps speaking while nobody hears it, and still counts its frames sent', async () => {
+    const clock = new MediaClock(20, { manual: true });
+    const mixer = new Mixer(clock);
+    const phone = new PhoneEndpoint('phone', clock);
+    const agent = new FakeEndpoint('agent');
+    mixer.join('phone', phone, { muted: true });
+    mixer.join('agent', agent);
+    let said: string | null = null;
+    void phone.speak(sine(440, FRAME_SAMPLES * 5)).then((how) => (said = how));
+    tick(clock, 5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(said).toBe('finished');
+    expect(agent.frames.every((frame) => frame.every((byte) => byte === MULAW_SILENCE))).toBe(true);
+    expect(phone.counters().packets_sent).toBe(5);
+    mixer.update('phone', { muted: false });
+    tick(clock, 2);
+    expect(agent.frames.slice(5)).toEqual(toneOf(2)); // its tone from where it left off
+    mixer.close();
+    phone.close();
+  });
+
+  it('moves to the mixer that joins it last: the first stops reading it, and no frame is read twice or skipped', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const first = new Mixer(clock);
+    const second = new Mixer(clock);
+    const phone = new PhoneEndpoint('phone', clock);
+    const agent = new FakeEndpoint('agent');
+    const supervisor = new FakeEndpoint('supervisor');
+    first.join('phone', phone);
+    first.join('agent', agent);
+    second.join('supervisor', supervisor);
+    tick(clock, 3);
+    second.join('phone', phone); // taken over before the first leaves
+    tick(clock, 3);
+    first.leave('phone'); // leaving no longer detaches it
+    tick(clock, 3);
+    const tone = toneOf(9);
+    expect(agent.frames.slice(0, 3)).toEqual(tone.slice(0, 3));
+    expect(agent.frames.slice(3).every((frame) => frame.every((byte) => byte === MULAW_SILENCE))).toBe(true);
+    expect(supervisor.frames.slice(3)).toEqual(tone.slice(3));
+    expect(phone.counters().packets_sent).toBe(9);
+    first.close();
+    second.close();
+    phone.close();
+  });
+
+  it('sends nothing more once closed, though its mixer still has it', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const mixer = new Mixer(clock);
+    const phone = new PhoneEndpoint('phone', clock);
+    const agent = new FakeEndpoint('agent');
+    mixer.join('phone', phone);
+    mixer.join('agent', agent);
+    tick(clock, 2);
+    phone.close();
+    tick(clock, 3);
+    expect(agent.frames.slice(0, 2)).toEqual(toneOf(2));
+    expect(agent.frames.slice(2).every((frame) => frame.every((byte) => byte === MULAW_SILENCE))).toBe(true);
+    expect(phone.counters().packets_sent).toBe(2);
+    mixer.close();
+  });
+
+  it('on another clock than the mixer, goes through its jitter queue as any endpoint does', () => {
+    const phoneClock = new MediaClock(20, { manual: true });
+    const mixerClock = new MediaClock(20, { manual: true });
+    const mixer = new Mixer(mixerClock);
+    const phone = new PhoneEndpoint('phone', phoneClock);
+    const agent = new FakeEndpoint('agent');
+    mixer.join('phone', phone);
+    mixer.join('agent', agent);
+    for (let i = 0; i < 4; i++) {
+      phoneClock.tick();
+      mixerClock.tick();
+    }
+    expect(agent.frames).toEqual(toneOf(4));
+    phoneClock.tick();
+    expect(mixer.bufferedFrames).toBe(1); // queued until the mixer's clock ticks
+    mixer.close();
+    phone.close();
+  });
+
+  it('is in a tap of the conversation while nobody else hears it', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const mixer = new Mixer(clock);
+    const phone = new PhoneEndpoint('phone', clock);
+    mixer.join('phone', phone);
+    const taps: Int16Array[] = [];
+    mixer.tap((mix) => taps.push(mix));
+    tick(clock, 5);
+    expect(taps).toHaveLength(5);
+    expect(goertzel(Int16Array.from(taps.flatMap((mix) => [...mix])), 425)).toBeGreaterThan(3000);
+    mixer.close();
+    phone.close();
   });
 });
