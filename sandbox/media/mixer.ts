@@ -2,8 +2,8 @@
  * The audio mixer of one conversation: who hears whom, and what is played to whom.
  *
  * Every 20 ms (one tick of the shared `MediaClock`) it takes one frame from each member (from
- * its jitter queue, or from the endpoint itself for a simulated phone), reads one frame from each playback, and delivers to every member the mix
- * that member may hear, following Vonage's rules: audio flows from A to B iff A ≠ B, A is
+ * its jitter queue, or from the endpoint itself for a simulated phone), reads one frame from
+ * each playback, and delivers to every member the mix that member may hear, following Vonage's rules: audio flows from A to B iff A ≠ B, A is
  * not muted, B is not earmuffed, A's `canSpeak` (when set) names B and B's `canHear` (when
  * set) names A. Playbacks reach their targets unless earmuffed. A member with nothing to
  * hear still gets a silence frame each tick, so its peer keeps receiving RTP. A member whose
@@ -305,7 +305,7 @@ class ActivePlayback implements Playback {
 /**
  * Which mixer member currently owns each endpoint. Moving a leg between conversations is
  * then safe in either order: joining the new mixer takes the endpoint over at once (the old
- * mixer stops delivering to it), and leaving the old one no longer detaches it.
+ * mixer stops delivering to it and reading it), and leaving the old one no longer detaches it.
  */
 const owners = new WeakMap<MediaEndpoint, Member>();
 
@@ -357,8 +357,8 @@ export class Mixer {
     // jitter queue and out again in the same tick touched, for nothing, a closure, the queue and
     // its ring that no other work had touched for 20 ms. In the media bench at 100 calls, with
     // the phones queued as before in a window next to the sandbox's in each of 9 rounds (two
-    // runs), the clock's ticks took 1.5 and 2.4 µs a packet more (`MediaClock.busyMs`), the
-    // whole process 2.1 and 1.9 µs more (medians; round by round the saving spreads wide).
+    // runs), the clock's ticks took 1.5 and 2.4 µs a packet more (`MediaClock.busyMs`, medians);
+    // the whole process's CPU differed by less than its spread from round to round.
     const member: Member = clocked ? { ...state, queue: null, clocked } : { ...state, queue: new JitterQueue(), clocked: null };
     this.members.set(id, member);
     this.order = [...this.members.values()];

@@ -96,10 +96,10 @@
  *   (touched once every 20 ms between the network path's work, it is no longer in the caches);
  *   the running process also differs in its call sites' types and in the timers and garbage
  *   collection around them;
- * - in each of the sandbox's, the legs-alone and the floor's-code windows, the time the media
- *   clock's handlers ran (`MediaClock.busyMs`): the sandbox's ticks less the legs-alone ticks
- *   are the mixers' and phones' share read inside the ticks, steadier than the difference of
- *   two windows' whole CPU;
+ * - in each of the sandbox's, the queued phones', the legs-alone and the floor's-code windows,
+ *   the time the media clock's handlers ran (`MediaClock.busyMs`): the sandbox's ticks less the
+ *   legs-alone ticks are the mixers' share read inside the ticks, and the phones' hearing (they
+ *   make their frames in both windows), steadier than the difference of two windows' whole CPU;
  * - the sandbox with no audio flowing: its clock stopped and the agents silent for as long,
  *   the calls still connected, its CPU per packet of the running rate (50 a call a second):
  *   what the legs cost besides RTP (ICE consent checks every ~5 s each way, RFC 7675: the
@@ -236,12 +236,15 @@ export interface PacketCost {
    * The same calls with each phone joined to its mixer behind a view that hides its clock
    * (`queuedPhone`), so the mixer queues the frames the phone hands its listener, as it did
    * before it read phones on its clock: beside `sandboxUs`, in the same rounds, what reading
-   * them each tick saves (the view's one more call a frame each way counts against it).
+   * them each tick saves (the view's one more call a frame, its `deliver`, counts against it).
    */
   sandboxQueuedPhonesUs: { median: number; min: number; max: number };
-  /** Each round's queued-phones window less its sandbox window (µs a packet): median and spread; and in how many rounds the sandbox's was the cheaper. */
+  /** Each round's queued-phones window less its sandbox window (whole CPU, µs a packet): median and spread; and in how many rounds the sandbox's was the cheaper. */
   queuedPhonesSaving: { median: number; min: number; max: number };
   queuedPhonesCheaperRounds: number;
+  /** The same for the time in the clock's ticks (`tickUs`). */
+  queuedPhonesTickSaving: { median: number; min: number; max: number };
+  queuedPhonesTickCheaperRounds: number;
   /**
    * The same calls carried by the floor's code in the sandbox's process (`floorCodeLegs`): their
    * agents' SRTP decrypted and the last frame sent back encrypted, with srtp.ts and the legs' own
@@ -262,11 +265,12 @@ export interface PacketCost {
   /** The same with the CPU's caches cleared before each frame: wall µs a call a frame. */
   mixersAndPhonesColdUs: number;
   /**
-   * Of the sandbox's, the legs-alone and the floor's-code windows, the time the media clock's
-   * handlers ran (`MediaClock.busyMs`: wall time, µs a packet, medians): the mixers, phones and
-   * the legs' sends each tick, not the packets received between ticks. The sandbox's less the
-   * legs alone's is the mixers' and phones' share, read inside the ticks themselves rather than
-   * as a difference of two windows' whole CPU (which carries every other cost's noise).
+   * Of the sandbox's, the queued phones', the legs-alone and the floor's-code windows, the time
+   * the media clock's handlers ran (`MediaClock.busyMs`: wall time, µs a packet, medians): the
+   * mixers, phones and the legs' sends each tick, not the packets received between ticks. The
+   * sandbox's less the legs alone's is the mixers' share and the phones' hearing (the phones
+   * make their frames in both), read inside the ticks themselves rather than as a difference of
+   * two windows' whole CPU (which carries every other cost's noise).
    */
   tickUs: { sandbox: number; queuedPhones: number; legsAlone: number; floorCode: number | null };
   /**
@@ -1087,12 +1091,16 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       tickUs.sandbox.push(running.tickUs);
     };
     // The same calls with each phone's frames going through its mixer's jitter queue, as before
-    // mixers read phones on their clock: the sandbox's window less this one is what reading them saves.
+    // mixers read phones on their clock: this window less the sandbox's is what reading them saves.
+    // Rejoining gives each agent a new jitter queue: a second to fill it, before this window
+    // and before the next (the sandbox's, every other round).
     const measureQueuedPhones = async () => {
       const restore = calls.map((call) => queuedPhone(call));
+      await sleep(1000);
       const sentBefore = sent();
       const queued = await cpuPerPacket(() => sent() - sentBefore);
       for (const undo of restore) undo();
+      await sleep(1000);
       queuedPhonesUs.push(queued.us);
       systemUs.queuedPhones.push(queued.systemUs);
       tickUs.queuedPhones.push(queued.tickUs);
@@ -1180,9 +1188,11 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
     ratioPeerProcess: 0,
     // Rounds pair up as measured: both windows of round i ran within the same minute.
     roundRatio: spread(sandboxUs.map((us, i) => us / floors[floorMode][i]!)),
-    // The two windows of a round are next to each other.
+    // The two windows of a round are next to each other, in turn first.
     queuedPhonesSaving: spread(sandboxUs.map((us, i) => queuedPhonesUs[i]! - us)),
     queuedPhonesCheaperRounds: sandboxUs.filter((us, i) => us < queuedPhonesUs[i]!).length,
+    queuedPhonesTickSaving: spread(tickUs.sandbox.map((us, i) => tickUs.queuedPhones[i]! - us)),
+    queuedPhonesTickCheaperRounds: tickUs.sandbox.filter((us, i) => us < tickUs.queuedPhones[i]!).length,
     rounds,
   };
   cost.ratio = cost.sandboxUs.median / cost.floorUs.median;
@@ -1234,9 +1244,11 @@ async function measureCost(calls: Call[], clock: MediaClock, agents: AgentsProce
       `(the phones tick in both windows), ${(ticks.queuedPhones - ticks.legsAlone).toFixed(1)} µs with the phones queued`,
   );
   const saving = cost.queuedPhonesSaving;
+  const tickSaving = cost.queuedPhonesTickSaving;
   print(
-    `reading the phones on the clock rather than queueing their frames, round by round (queued-phones window less the sandbox's next to it): ` +
-      `median ${saving.median.toFixed(1)} µs a packet saved (${saving.min.toFixed(1)} to ${saving.max.toFixed(1)}), the sandbox's cheaper in ${cost.queuedPhonesCheaperRounds} of ${rounds} rounds`,
+    `reading the phones on the clock rather than queueing their frames, round by round (queued-phones window less the sandbox's next to it), µs a packet saved: ` +
+      `in the clock's ticks median ${tickSaving.median.toFixed(1)} (${tickSaving.min.toFixed(1)} to ${tickSaving.max.toFixed(1)}), the sandbox's cheaper in ${cost.queuedPhonesTickCheaperRounds} of ${rounds} rounds; ` +
+      `the whole process's CPU median ${saving.median.toFixed(1)} (${saving.min.toFixed(1)} to ${saving.max.toFixed(1)}), cheaper in ${cost.queuedPhonesCheaperRounds} of ${rounds}`,
   );
   const { roundRatio } = cost;
   print(`sandbox over the floor round by round (each round's sandbox window over its own floor window): median ${roundRatio.median.toFixed(2)}× (${roundRatio.min.toFixed(2)}–${roundRatio.max.toFixed(2)})`);
@@ -1454,7 +1466,7 @@ function mixersAndPhonesAlone(count: number, rounds = 5, frames = 1500, coldFram
 }
 
 /**
- * Bytes written over to clear the CPU's caches between cold frames: past this machine's last
+ * Bytes read to clear the CPU's caches before each cold frame: past this machine's last
  * level (a pointer chase here costs ~10–25 ns within 8 MB and 130 ns or more from 16 MB).
  */
 const FLUSH_BYTES = 64 * 1024 * 1024;

@@ -300,6 +300,19 @@ describe('a phone read by its mixer each tick (ClockedEndpoint)', () => {
     phone.close();
   });
 
+  it('shares its tone with every phone that says the same one, and gives a mixer that tone', () => {
+    const clock = new MediaClock(20, { manual: true });
+    const [a, b] = [new PhoneEndpoint('a', clock), new PhoneEndpoint('b', clock)];
+    const other = new PhoneEndpoint('c', clock, 700);
+    clock.tick();
+    const [fromA, fromB, fromOther] = [a.pull(), b.pull(), other.pull()];
+    expect(fromA).toBe(fromB); // the same Buffer, not an equal copy
+    expect(fromOther).not.toBe(fromA);
+    expect(goertzel(mulawDecode(fromA!), 425)).toBeGreaterThan(3000);
+    expect(goertzel(mulawDecode(fromOther!), 700)).toBeGreaterThan(3000);
+    for (const phone of [a, b, other]) phone.close();
+  });
+
   it('sends nothing more once closed, though its mixer still has it', () => {
     const clock = new MediaClock(20, { manual: true });
     const mixer = new Mixer(clock);
