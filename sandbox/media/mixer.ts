@@ -3,12 +3,13 @@
  *
  * Every 20 ms (one tick of the shared `MediaClock`) it takes one frame from each member (from
  * its jitter queue, or from the endpoint itself for a simulated phone), reads one frame from
- * each playback, and delivers to every member the mix that member may hear, following Vonage's rules: audio flows from A to B iff A ≠ B, A is
- * not muted, B is not earmuffed, A's `canSpeak` (when set) names B and B's `canHear` (when
- * set) names A. Playbacks reach their targets unless earmuffed. A member with nothing to
- * hear still gets a silence frame each tick, so its peer keeps receiving RTP. A member whose
- * endpoint makes its frames on the same clock (a simulated phone, `ClockedEndpoint`) is read
- * each tick; every other member's frames wait in its jitter queue for the next tick.
+ * each playback, and delivers to every member the mix that member may hear, following
+ * Vonage's rules: audio flows from A to B iff A ≠ B, A is not muted, B is not earmuffed, A's
+ * `canSpeak` (when set) names B and B's `canHear` (when set) names A. Playbacks reach their
+ * targets unless earmuffed. A member with nothing to hear still gets a silence frame each
+ * tick, so its peer keeps receiving RTP. A member whose endpoint makes its frames on the same
+ * clock (a simulated phone, `ClockedEndpoint`) is read each tick; every other member's frames
+ * wait in its jitter queue for the next tick.
  *
  * Hot path: buffers are preallocated per member and per playback; a listener who hears
  * exactly one speaker and no playback gets that speaker's µ-law frame as is (no decode or
