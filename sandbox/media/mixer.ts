@@ -357,9 +357,10 @@ export class Mixer {
     // `pull` each tick rather than queued. Why: its frame handed to a listener, copied into a
     // jitter queue and out again in the same tick touched, for nothing, a closure, the queue and
     // its ring that no other work had touched for 20 ms. In the media bench at 100 calls, with
-    // the phones queued as before in a window next to the sandbox's in each of 9 rounds (two
-    // runs), the clock's ticks took 1.5 and 2.4 µs a packet more (`MediaClock.busyMs`, medians);
-    // the whole process's CPU differed by less than its spread from round to round.
+    // the phones queued as before in a window next to the sandbox's in each of 9 rounds (three
+    // runs), the clock's ticks took 0.7–2.4 µs a packet more (`MediaClock.busyMs`, medians;
+    // more in 7 of 9 rounds in the last run); the whole process's CPU differed by less than its
+    // spread from round to round.
     const member: Member = clocked ? { ...state, queue: null, clocked } : { ...state, queue: new JitterQueue(), clocked: null };
     this.members.set(id, member);
     this.order = [...this.members.values()];
